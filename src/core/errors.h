@@ -1,0 +1,36 @@
+// Errors that end the work, by kind. Expected runtime outcomes are return values, not
+// these. The CLI maps each kind to an exit code (PRODUCT.md: 2 config, 3 credentials,
+// 4 source, 1 anything else).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace cdc {
+
+// A configuration or mapping file is wrong. The message names file, line, column and key.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Bytes from a source do not follow the protocol. Says what was expected and where.
+class ProtocolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The source cannot be reached or is not set up for change capture; the message says
+// what to do.
+class SourceError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Retainly refused the credentials (403).
+class AuthError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace cdc

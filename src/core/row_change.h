@@ -1,0 +1,53 @@
+// RowChange: the only thing readers produce. It says nothing of Retainly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/position.h"
+#include "core/table_schema.h"
+#include "core/value.h"
+
+namespace cdc {
+
+enum class Operation { kInsert, kUpdate, kDelete, kTruncate, kSnapshotRead };
+
+const char* to_string(Operation op);
+
+// One value per column of the schema, in column order.
+using Row = std::vector<Value>;
+
+struct RowChange {
+  Operation op = Operation::kInsert;
+  // Shared and immutable: every change of a table points at the schema it was read with.
+  std::shared_ptr<const TableSchema> table;
+  // Old image. Empty when the source sent none (inserts; updates/deletes without
+  // REPLICA IDENTITY FULL or binlog_row_image=FULL give only what they have, the rest
+  // Unchanged). Never guessed.
+  Row before;
+  // New image: inserts, updates, snapshot reads. Columns the source left out are
+  // Unchanged.
+  Row after;
+  // Commit time of the transaction, microseconds since the epoch (UTC); 0 if unknown.
+  int64_t commit_time_micros = 0;
+  Position position;
+
+  // The row image that identifies the row: `after` when present, else `before`.
+  const Row& current() const { return after.empty() ? before : after; }
+};
+
+// Marks the end of a source transaction. Every change before it in the stream belongs
+// to a transaction that ends at or before `position`; acknowledging `position` tells the
+// source that all of them are durable downstream.
+struct TransactionEnd {
+  Position position;
+  int64_t commit_time_micros = 0;
+};
+
+// What a reader hands out, in source order.
+using SourceItem = std::variant<RowChange, TransactionEnd>;
+
+}  // namespace cdc

@@ -1,0 +1,63 @@
+// Call: one unit of work for the Retainly API, as the mapping produces it and the sink
+// batches and sends it. Knows nothing of databases beyond the provenance strings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cdc::retainly {
+
+enum class CallKind {
+  kCustomerUpsert,  // POST /customers, one object in "customers"
+  kCustomerDelete,  // DELETE /customers, one id in "customers_ids"
+  kArrayUpsert,     // POST /arrays, one item in a record's "data"
+  kArrayDelete,     // DELETE /arrays, one id in a record's "ids"
+  kEvent,           // POST /events, one request per event
+};
+
+const char* to_string(CallKind kind);
+
+// One attribute with its value already serialized as JSON text (`42`, `"a\"b"`,
+// `["x","y"]`, `null`), ready to be pasted into a request body without re-encoding.
+struct Attribute {
+  std::string name;
+  std::string json;
+  friend bool operator==(const Attribute&, const Attribute&) = default;
+};
+
+// Where a call came from, for dead letters and logs. Never holds secrets.
+struct Provenance {
+  std::string table;     // "public.users"
+  std::string key;       // the row's key, printable ("id=42")
+  std::string position;  // to_string(Position)
+  friend bool operator==(const Provenance&, const Provenance&) = default;
+};
+
+struct Call {
+  CallKind kind = CallKind::kCustomerUpsert;
+  // Assigned by the pipeline, strictly increasing in source order. The sink's watermark
+  // is expressed in these.
+  uint64_t sequence = 0;
+  // The customer id as JSON text: `42` or `"abc"` (Retainly ids are "mixed").
+  std::string customer_id;
+  // Array calls: the customer array field ("purchases").
+  std::string field;
+  // Array calls: the item id as JSON text; always sent so retries never duplicate.
+  std::string item_id;
+  // Events: the event name.
+  std::string event_name;
+  // Customer upserts: the fields (without "id"). Array upserts: the item's fields
+  // (without "id"). Events: the data object's fields. Empty for deletes.
+  std::vector<Attribute> attributes;
+  Provenance origin;
+
+  friend bool operator==(const Call&, const Call&) = default;
+};
+
+// The lane a call belongs to: the customer id with JSON string quotes removed, so that
+// 1 and "1" (the same Retainly customer) share a lane and keep their relative order.
+std::string lane_key(std::string_view customer_id_json);
+
+}  // namespace cdc::retainly

@@ -1,0 +1,49 @@
+// Settings of the Retainly sink, filled from the connector config's `sink:` section.
+// Plain data; defaults are the documented defaults.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace cdc::sink {
+
+struct SinkOptions {
+  // Base URL without trailing slash, e.g. "https://track.retainly.app".
+  std::string url = "https://track.retainly.app";
+  std::string key;
+  std::string secret;
+  // Header names carrying the credentials (PRODUCT.md: `key` and `secret`).
+  std::string key_header = "key";
+  std::string secret_header = "secret";
+
+  // Batching per endpoint.
+  size_t batch_max_records = 10000;
+  size_t batch_max_bytes = 4 * 1024 * 1024;
+  std::chrono::milliseconds flush_interval{200};
+
+  // HTTP transfers in flight at once.
+  size_t concurrency = 8;
+  std::chrono::milliseconds request_timeout{30000};
+
+  // Retries for 5xx, timeouts and connection errors: exponential backoff with jitter.
+  std::chrono::milliseconds retry_initial_backoff{200};
+  std::chrono::milliseconds retry_max_backoff{30000};
+  // 0: retry without limit. Otherwise, after this many failed attempts of one request
+  // the sink fails (the daemon exits non-zero; nothing is dropped).
+  uint32_t retry_max_attempts = 0;
+
+  // Calls accepted but not yet acknowledged; submit() blocks beyond this, which holds
+  // the reader back so memory stays bounded.
+  size_t max_pending_calls = 100000;
+
+  // Dead-letter file (JSON lines). Empty: dead letters are an error.
+  std::string dead_letter_path;
+
+  // TLS: verify peers by default; an optional CA bundle path.
+  bool tls_verify = true;
+  std::string ca_path;
+};
+
+}  // namespace cdc::sink

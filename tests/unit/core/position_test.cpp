@@ -1,0 +1,44 @@
+#include <doctest/doctest.h>
+
+#include "core/position.h"
+
+using cdc::BinlogPosition;
+using cdc::PgLsn;
+using cdc::PgPosition;
+
+TEST_CASE("PgLsn parses and prints PostgreSQL's X/Y form") {
+  auto lsn = PgLsn::parse("16/B374D848");
+  REQUIRE(lsn.has_value());
+  CHECK(lsn->value == 0x16B374D848ull);
+  CHECK(lsn->to_string() == "16/B374D848");
+  CHECK(PgLsn{0}.to_string() == "0/0");
+}
+
+TEST_CASE("PgLsn rejects malformed text") {
+  CHECK_FALSE(PgLsn::parse("").has_value());
+  CHECK_FALSE(PgLsn::parse("16").has_value());
+  CHECK_FALSE(PgLsn::parse("/1").has_value());
+  CHECK_FALSE(PgLsn::parse("1/").has_value());
+  CHECK_FALSE(PgLsn::parse("1/G").has_value());
+  CHECK_FALSE(PgLsn::parse("123456789/0").has_value());
+}
+
+TEST_CASE("PgPosition orders by commit, then index inside the transaction") {
+  PgPosition a{PgLsn{100}, 5};
+  PgPosition b{PgLsn{200}, 0};
+  PgPosition c{PgLsn{200}, 1};
+  CHECK(a < b);
+  CHECK(b < c);
+  CHECK(cdc::to_string(cdc::Position{c}) == "pg:0/C8:1");
+}
+
+TEST_CASE("BinlogPosition orders files by their number, not their spelling") {
+  BinlogPosition a{"mysql-bin.999999", 4000, "", 0};
+  BinlogPosition b{"mysql-bin.1000000", 4, "", 0};
+  CHECK(a < b);
+  BinlogPosition c{"mysql-bin.000002", 120, "0-1-5", 0};
+  BinlogPosition d{"mysql-bin.000002", 120, "0-1-5", 1};
+  CHECK(c < d);
+  CHECK(c == BinlogPosition{"mysql-bin.000002", 120, "other", 0});
+  CHECK(cdc::to_string(cdc::Position{d}) == "mysql:mysql-bin.000002:120:1");
+}
