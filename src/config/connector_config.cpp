@@ -1,0 +1,193 @@
+#include "config/connector_config.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "config/yaml_reader.h"
+#include "core/errors.h"
+
+namespace cdc::config {
+namespace {
+
+using std::chrono::milliseconds;
+
+void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceConfig& pg) {
+  pg.dsn = r.secret(node, "dsn", "source.dsn", /*required=*/true);
+  pg.slot = r.string(node, "slot", "source.slot", pg.slot);
+  pg.publication = r.string(node, "publication", "source.publication", pg.publication);
+  pg.create_slot = r.boolean(node, "create_slot", "source.create_slot", pg.create_slot);
+  pg.create_publication =
+      r.boolean(node, "create_publication", "source.create_publication", pg.create_publication);
+  pg.status_interval = milliseconds(r.integer(node, "status_interval_ms",
+                                              "source.status_interval_ms",
+                                              pg.status_interval.count(), 100, 600000));
+  for (const std::string* name : {&pg.slot, &pg.publication}) {
+    for (char c : *name) {
+      if (!(std::islower(static_cast<unsigned char>(c)) ||
+            std::isdigit(static_cast<unsigned char>(c)) || c == '_')) {
+        r.fail(node, name == &pg.slot ? "source.slot" : "source.publication",
+               "may contain only lower-case letters, digits and underscores");
+      }
+    }
+  }
+}
+
+void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& my) {
+  my.host = r.string(node, "host", "source.host", my.host);
+  my.port = static_cast<int>(r.integer(node, "port", "source.port", my.port, 1, 65535));
+  my.user = r.required_string(node, "user", "source.user");
+  my.password = r.secret(node, "password", "source.password", /*required=*/false);
+  my.database = r.string(node, "database", "source.database", "");
+  my.server_id = static_cast<uint32_t>(
+      r.integer(node, "server_id", "source.server_id", 0, 1, 4294967295LL));
+  if (my.server_id == 0) r.fail(node, "source.server_id", "is required for mysql sources");
+}
+
+void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c) {
+  if (!node) throw ConfigError(r.file() + ": source: is required");
+  const std::string type = r.choice(node, "type", "source.type", "", {"postgres", "mysql"});
+  if (type.empty()) r.fail(node, "source.type", "is required (postgres or mysql)");
+  if (type == "postgres") {
+    r.require_keys(node, "source",
+                   {"type", "dsn", "dsn_file", "slot", "publication", "create_slot",
+                    "create_publication", "status_interval_ms", "snapshot"});
+    c.source.type = SourceType::kPostgres;
+    read_postgres(r, node, c.source.postgres);
+  } else {
+    r.require_keys(node, "source",
+                   {"type", "host", "port", "user", "password", "password_file", "database",
+                    "server_id", "snapshot"});
+    c.source.type = SourceType::kMysql;
+    read_mysql(r, node, c.source.mysql);
+    if (!c.source.mysql.password.empty()) c.secrets.push_back(c.source.mysql.password);
+  }
+  const std::string snapshot =
+      r.choice(node, "snapshot", "source.snapshot", "initial", {"initial", "never", "always"});
+  c.source.snapshot = snapshot == "initial" ? SnapshotMode::kInitial
+                      : snapshot == "never" ? SnapshotMode::kNever
+                                            : SnapshotMode::kAlways;
+}
+
+void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c) {
+  if (!node) throw ConfigError(r.file() + ": sink: is required");
+  r.require_keys(node, "sink",
+                 {"url", "key", "key_file", "secret", "secret_file", "key_header",
+                  "secret_header", "batch_max_records", "batch_max_bytes", "flush_interval_ms",
+                  "concurrency", "request_timeout_ms", "retry_initial_backoff_ms",
+                  "retry_max_backoff_ms", "retry_max_attempts", "max_pending_calls",
+                  "tls_verify", "ca_path"});
+  sink::SinkOptions& s = c.sink;
+  s.url = r.string(node, "url", "sink.url", s.url);
+  while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();
+  if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
+    r.fail(node["url"], "sink.url", "must start with http:// or https://");
+  }
+  s.key = r.secret(node, "key", "sink.key", /*required=*/true);
+  s.secret = r.secret(node, "secret", "sink.secret", /*required=*/true);
+  c.secrets.push_back(s.key);
+  c.secrets.push_back(s.secret);
+  s.key_header = r.string(node, "key_header", "sink.key_header", s.key_header);
+  s.secret_header = r.string(node, "secret_header", "sink.secret_header", s.secret_header);
+  s.batch_max_records = static_cast<size_t>(r.integer(
+      node, "batch_max_records", "sink.batch_max_records", 10000, 1, 10000));
+  s.batch_max_bytes = static_cast<size_t>(r.integer(
+      node, "batch_max_bytes", "sink.batch_max_bytes", static_cast<int64_t>(s.batch_max_bytes),
+      1024, int64_t{1} << 30));
+  s.flush_interval = milliseconds(r.integer(node, "flush_interval_ms", "sink.flush_interval_ms",
+                                            s.flush_interval.count(), 0, 60000));
+  s.concurrency = static_cast<size_t>(r.integer(node, "concurrency", "sink.concurrency",
+                                                static_cast<int64_t>(s.concurrency), 1, 1024));
+  s.request_timeout = milliseconds(r.integer(node, "request_timeout_ms",
+                                             "sink.request_timeout_ms",
+                                             s.request_timeout.count(), 100, 600000));
+  s.retry_initial_backoff = milliseconds(
+      r.integer(node, "retry_initial_backoff_ms", "sink.retry_initial_backoff_ms",
+                s.retry_initial_backoff.count(), 1, 600000));
+  s.retry_max_backoff = milliseconds(r.integer(node, "retry_max_backoff_ms",
+                                               "sink.retry_max_backoff_ms",
+                                               s.retry_max_backoff.count(), 1, 3600000));
+  s.retry_max_attempts = static_cast<uint32_t>(r.integer(
+      node, "retry_max_attempts", "sink.retry_max_attempts", 0, 0, 1000000));
+  s.max_pending_calls = static_cast<size_t>(
+      r.integer(node, "max_pending_calls", "sink.max_pending_calls",
+                static_cast<int64_t>(s.max_pending_calls), 1, 10000000));
+  s.tls_verify = r.boolean(node, "tls_verify", "sink.tls_verify", true);
+  s.ca_path = r.string(node, "ca_path", "sink.ca_path", "");
+}
+
+void read_mapping_defaults(const YamlReader& r, const YAML::Node& node, MappingDefaults& m) {
+  if (!node) return;
+  r.require_keys(node, "mapping_defaults",
+                 {"timezone", "string_policy", "decimal_as_string", "event_key_field"});
+  m.timezone = r.string(node, "timezone", "mapping_defaults.timezone", m.timezone);
+  m.string_policy = r.choice(node, "string_policy", "mapping_defaults.string_policy",
+                             m.string_policy, {"truncate", "dead_letter"});
+  m.decimal_as_string = r.boolean(node, "decimal_as_string",
+                                  "mapping_defaults.decimal_as_string", m.decimal_as_string);
+  m.event_key_field =
+      r.string(node, "event_key_field", "mapping_defaults.event_key_field", m.event_key_field);
+}
+
+void read_log(const YamlReader& r, const YAML::Node& node, LogConfig& log) {
+  if (!node) return;
+  r.require_keys(node, "log", {"format", "level"});
+  const std::string format = r.choice(node, "format", "log.format", "auto", {"auto", "text", "json"});
+  log.format = format == "text"   ? LogFormat::kText
+               : format == "json" ? LogFormat::kJson
+                                  : LogFormat::kAuto;
+  log.level = r.choice(node, "level", "log.level", log.level,
+                       {"trace", "debug", "info", "warn", "error"});
+}
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) p = base / p;
+  return p.lexically_normal();
+}
+
+}  // namespace
+
+ConnectorConfig parse_connector_config(const std::string& yaml, const std::string& file_name,
+                                       const std::filesystem::path& base_dir,
+                                       const EnvLookup& env) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(file_name + ":" + std::to_string(e.mark.line + 1) + ":" +
+                      std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg);
+  }
+  if (!root || !root.IsMap()) {
+    throw ConfigError(file_name + ": expected a mapping with source, sink and mappings keys");
+  }
+  YamlReader r(file_name, env);
+  r.require_keys(root, "",
+                 {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults",
+                  "log", "shutdown_timeout_ms", "source_buffer"});
+  ConnectorConfig c;
+  c.file = file_name;
+  read_source(r, root["source"], c);
+  read_sink(r, root["sink"], c);
+  c.mappings_dir = resolve(base_dir, r.string(root, "mappings", "mappings", "./mappings"));
+  c.state_dir = resolve(base_dir, r.string(root, "state_dir", "state_dir", "./state"));
+  c.metrics_address = r.string(root, "metrics", "metrics", "");
+  read_mapping_defaults(r, root["mapping_defaults"], c.mapping);
+  read_log(r, root["log"], c.log);
+  c.shutdown_timeout = milliseconds(r.integer(root, "shutdown_timeout_ms", "shutdown_timeout_ms",
+                                              c.shutdown_timeout.count(), 0, 3600000));
+  c.source_buffer = static_cast<size_t>(
+      r.integer(root, "source_buffer", "source_buffer", 10000, 1, 10000000));
+  c.sink.dead_letter_path = (c.state_dir / "dead-letters.jsonl").string();
+  return c;
+}
+
+ConnectorConfig load_connector_config(const std::filesystem::path& file, const EnvLookup& env) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw ConfigError(file.string() + ": cannot read the configuration file");
+  std::stringstream content;
+  content << in.rdbuf();
+  auto base = std::filesystem::absolute(file).parent_path();
+  return parse_connector_config(content.str(), file.string(), base, env);
+}
+
+}  // namespace cdc::config

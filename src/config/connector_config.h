@@ -1,0 +1,90 @@
+// The connector configuration file (PRODUCT.md "Connector config"), parsed into plain
+// immutable data. Every key has a type and a default; unknown keys are errors.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "config/env_expand.h"
+#include "sink/sink_options.h"
+
+namespace cdc::config {
+
+enum class SourceType { kPostgres, kMysql };
+enum class SnapshotMode { kInitial, kNever, kAlways };
+enum class LogFormat { kAuto, kText, kJson };
+
+struct PostgresSourceConfig {
+  // libpq connection string; the replication connection adds replication=database.
+  std::string dsn;
+  std::string slot = "retainly_cdc";
+  std::string publication = "retainly_cdc";
+  // Create the slot / publication when missing (with an explicit table list from the
+  // mappings). Off: a missing one is a configuration error.
+  bool create_slot = true;
+  bool create_publication = true;
+  // Status updates to the server at least this often (below wal_sender_timeout).
+  std::chrono::milliseconds status_interval{10000};
+};
+
+struct MysqlSourceConfig {
+  std::string host = "127.0.0.1";
+  int port = 3306;
+  std::string user;
+  std::string password;
+  std::string database;
+  uint32_t server_id = 0;
+};
+
+struct SourceConfig {
+  SourceType type = SourceType::kPostgres;
+  PostgresSourceConfig postgres;
+  MysqlSourceConfig mysql;
+  SnapshotMode snapshot = SnapshotMode::kInitial;
+};
+
+// Defaults the mapping engine applies to every mapping file.
+struct MappingDefaults {
+  // IANA zone in which naive timestamps (timestamp without time zone, DATETIME) are read.
+  std::string timezone = "UTC";
+  std::string string_policy = "truncate";  // truncate | dead_letter
+  bool decimal_as_string = false;
+  std::string event_key_field = "event_key";
+};
+
+struct LogConfig {
+  LogFormat format = LogFormat::kAuto;  // auto: text on a terminal, JSON lines otherwise
+  std::string level = "info";           // trace | debug | info | warn | error
+};
+
+struct ConnectorConfig {
+  std::filesystem::path file;
+  SourceConfig source;
+  sink::SinkOptions sink;
+  std::filesystem::path mappings_dir;  // absolute, resolved against the config's folder
+  std::filesystem::path state_dir;     // absolute, resolved against the config's folder
+  std::string metrics_address;         // host:port, empty = no metrics endpoint
+  MappingDefaults mapping;
+  LogConfig log;
+  // How long SIGTERM waits for in-flight calls before exiting without them.
+  std::chrono::milliseconds shutdown_timeout{30000};
+  // Reader-to-pipeline buffer, in items.
+  size_t source_buffer = 10000;
+  // Secret values found in the file (sink key and secret, passwords), to be redacted
+  // from every log line and error.
+  std::vector<std::string> secrets;
+};
+
+// Reads and validates `file`. Throws cdc::ConfigError naming file, line, column and key.
+ConnectorConfig load_connector_config(const std::filesystem::path& file,
+                                      const EnvLookup& env = process_env());
+
+// The same, from text (tests); relative paths resolve against `base_dir`.
+ConnectorConfig parse_connector_config(const std::string& yaml, const std::string& file_name,
+                                       const std::filesystem::path& base_dir,
+                                       const EnvLookup& env = process_env());
+
+}  // namespace cdc::config

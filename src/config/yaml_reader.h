@@ -1,0 +1,61 @@
+// Strict reading of YAML mappings with errors that name file, line, column and key.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "config/env_expand.h"
+
+namespace cdc::config {
+
+// Reads one YAML file's nodes. Every accessor throws cdc::ConfigError with
+// "file:line:col: key: what was expected", and scalars have ${ENV} expanded.
+class YamlReader {
+ public:
+  YamlReader(std::string file, EnvLookup env) : file_(std::move(file)), env_(std::move(env)) {}
+
+  // "file:line:col" of a node (1-based, as editors count).
+  std::string where(const YAML::Node& node) const;
+
+  [[noreturn]] void fail(const YAML::Node& node, std::string_view key,
+                         std::string_view message) const;
+
+  // Every key of `map` must be in `allowed`; the first unknown one is an error that
+  // lists what is allowed. `map` must be a mapping.
+  void require_keys(const YAML::Node& map, std::string_view context,
+                    std::initializer_list<std::string_view> allowed) const;
+
+  // Scalar children; `key` is the full dotted key for messages ("sink.url").
+  std::string string(const YAML::Node& map, std::string_view name, std::string_view key,
+                     const std::string& fallback) const;
+  std::string required_string(const YAML::Node& map, std::string_view name,
+                              std::string_view key) const;
+  // `name` itself, or `name_file` whose content (trailing newline removed) is the value.
+  std::string secret(const YAML::Node& map, std::string_view name, std::string_view key,
+                     bool required) const;
+  int64_t integer(const YAML::Node& map, std::string_view name, std::string_view key,
+                  int64_t fallback, int64_t min, int64_t max) const;
+  double number(const YAML::Node& map, std::string_view name, std::string_view key,
+                double fallback, double min, double max) const;
+  bool boolean(const YAML::Node& map, std::string_view name, std::string_view key,
+               bool fallback) const;
+  // A scalar that must be one of `choices`.
+  std::string choice(const YAML::Node& map, std::string_view name, std::string_view key,
+                     const std::string& fallback,
+                     std::initializer_list<std::string_view> choices) const;
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string scalar(const YAML::Node& node, std::string_view key) const;
+
+  std::string file_;
+  EnvLookup env_;
+};
+
+}  // namespace cdc::config

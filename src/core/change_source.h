@@ -1,0 +1,42 @@
+// The interface every reader (PostgreSQL, MySQL) offers the pipeline.
+#pragma once
+
+#include <chrono>
+#include <optional>
+
+#include "core/position.h"
+#include "core/row_change.h"
+
+namespace cdc {
+
+// A stream of changes from one source database.
+//
+// Threading: start(), next(), acknowledge() and stop() are called from the pipeline's
+// thread; implementations read from the database on a thread of their own and hand
+// items over through a bounded buffer, so a slow consumer holds the reader back and
+// memory stays flat.
+//
+// Failure: when the reader hits an error it cannot recover from, next() rethrows it
+// (SourceError for an unreachable or misconfigured source, ProtocolError for bytes it
+// cannot decode).
+class ChangeSource {
+ public:
+  virtual ~ChangeSource() = default;
+
+  // Connects and starts reading after the last acknowledged position.
+  virtual void start() = 0;
+
+  // The next item in source order, or nullopt when none arrived within `timeout`.
+  virtual std::optional<SourceItem> next(std::chrono::milliseconds timeout) = 0;
+
+  // Everything up to and including `position` (a TransactionEnd's position) is durable
+  // downstream; the source may forget it (PostgreSQL: the slot's confirmed_flush_lsn;
+  // MySQL: the stored GTID set and file position). Never called with a position that
+  // was not handed out, and never with a smaller one than before.
+  virtual void acknowledge(const Position& position) = 0;
+
+  // Stops reading and releases the connection. Idempotent.
+  virtual void stop() = 0;
+};
+
+}  // namespace cdc

@@ -1,0 +1,127 @@
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "config/connector_config.h"
+#include "core/errors.h"
+
+using cdc::ConfigError;
+using cdc::config::parse_connector_config;
+
+namespace {
+
+cdc::config::EnvLookup fake_env(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const char* kMinimal = R"(source:
+  type: postgres
+  dsn: "host=127.0.0.1 dbname=app user=cdc password=${PG_PASSWORD}"
+sink:
+  url: http://127.0.0.1:8080/
+  key: ${RETAINLY_KEY}
+  secret: ${RETAINLY_SECRET}
+)";
+
+auto kEnv = fake_env({{"PG_PASSWORD", "pgpw"}, {"RETAINLY_KEY", "k1"}, {"RETAINLY_SECRET", "s1"}});
+
+std::string error_of(const std::string& yaml, const cdc::config::EnvLookup& env = kEnv) {
+  try {
+    parse_connector_config(yaml, "connector.yaml", "/etc/cdc", env);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("connector config: the minimal file gets every documented default") {
+  auto c = parse_connector_config(kMinimal, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.source.type == cdc::config::SourceType::kPostgres);
+  CHECK(c.source.postgres.dsn == "host=127.0.0.1 dbname=app user=cdc password=pgpw");
+  CHECK(c.source.postgres.slot == "retainly_cdc");
+  CHECK(c.source.postgres.publication == "retainly_cdc");
+  CHECK(c.source.snapshot == cdc::config::SnapshotMode::kInitial);
+  CHECK(c.sink.url == "http://127.0.0.1:8080");
+  CHECK(c.sink.key == "k1");
+  CHECK(c.sink.secret == "s1");
+  CHECK(c.sink.batch_max_records == 10000);
+  CHECK(c.mappings_dir == "/etc/cdc/mappings");
+  CHECK(c.state_dir == "/etc/cdc/state");
+  CHECK(c.sink.dead_letter_path == "/etc/cdc/state/dead-letters.jsonl");
+  CHECK(c.metrics_address.empty());
+  CHECK(c.secrets == std::vector<std::string>{"k1", "s1"});
+}
+
+TEST_CASE("connector config: an unknown key is named with its line and column") {
+  std::string yaml = std::string(kMinimal) + "  batch_size: 5\n";
+  CHECK(error_of(yaml) ==
+        "connector.yaml:8:3: sink.batch_size: unknown key; expected one of: url, key, key_file, "
+        "secret, secret_file, key_header, secret_header, batch_max_records, batch_max_bytes, "
+        "flush_interval_ms, concurrency, request_timeout_ms, retry_initial_backoff_ms, "
+        "retry_max_backoff_ms, retry_max_attempts, max_pending_calls, tls_verify, ca_path");
+}
+
+TEST_CASE("connector config: an unset environment variable names the key and line") {
+  auto env = fake_env({{"PG_PASSWORD", "pgpw"}, {"RETAINLY_SECRET", "s1"}});
+  CHECK(error_of(kMinimal, env) ==
+        "connector.yaml:6:8: sink.key: environment variable RETAINLY_KEY is not set");
+}
+
+TEST_CASE("connector config: values out of range and bad choices are refused") {
+  CHECK(error_of(std::string(kMinimal) + "  batch_max_records: 10001\n") ==
+        "connector.yaml:8:22: sink.batch_max_records: must be between 1 and 10000, got 10001");
+  std::string bad_snapshot = kMinimal;
+  bad_snapshot.insert(bad_snapshot.find("sink:"), "  snapshot: sometimes\n");
+  CHECK(error_of(bad_snapshot) ==
+        "connector.yaml:4:13: source.snapshot: expected one of initial, never, always, got "
+        "\"sometimes\"");
+  std::string bad_url = kMinimal;
+  bad_url.replace(bad_url.find("http://"), 7, "ftp://");
+  CHECK(error_of(bad_url) == "connector.yaml:5:8: sink.url: must start with http:// or https://");
+}
+
+TEST_CASE("connector config: a missing section is required") {
+  CHECK(error_of("source:\n  type: postgres\n  dsn: x\n") == "connector.yaml: sink: is required");
+  CHECK(error_of("sink: {}\n") == "connector.yaml: source: is required");
+}
+
+TEST_CASE("connector config: *_file reads a secret from a file") {
+  auto dir = std::filesystem::temp_directory_path() / "cdc_config_test";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream(dir / "secret.txt") << "from-file\n";
+  }
+  std::string yaml = kMinimal;
+  yaml.replace(yaml.find("secret: ${RETAINLY_SECRET}"), 26,
+               "secret_file: " + (dir / "secret.txt").string());
+  auto c = parse_connector_config(yaml, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.sink.secret == "from-file");
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("connector config: mysql sources need a server id") {
+  const char* yaml = R"(source:
+  type: mysql
+  host: 127.0.0.1
+  user: cdc
+  password: pw
+sink:
+  key: k
+  secret: s
+)";
+  CHECK(error_of(yaml) == "connector.yaml:2:3: source.server_id: is required for mysql sources");
+}
+
+TEST_CASE("connector config: invalid YAML gives the position") {
+  CHECK(error_of("source: [\n") .rfind("connector.yaml:2:1: invalid YAML", 0) == 0);
+}
