@@ -18,9 +18,9 @@ void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceCo
   pg.create_slot = r.boolean(node, "create_slot", "source.create_slot", pg.create_slot);
   pg.create_publication =
       r.boolean(node, "create_publication", "source.create_publication", pg.create_publication);
-  pg.status_interval = milliseconds(r.integer(node, "status_interval_ms",
-                                              "source.status_interval_ms",
-                                              pg.status_interval.count(), 100, 600000));
+  pg.status_interval =
+      milliseconds(r.integer(node, "status_interval_ms", "source.status_interval_ms",
+                             pg.status_interval.count(), 100, 600000));
   for (const std::string* name : {&pg.slot, &pg.publication}) {
     for (char c : *name) {
       if (!(std::islower(static_cast<unsigned char>(c)) ||
@@ -38,8 +38,8 @@ void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& 
   my.user = r.required_string(node, "user", "source.user");
   my.password = r.secret(node, "password", "source.password", /*required=*/false);
   my.database = r.string(node, "database", "source.database", "");
-  my.server_id = static_cast<uint32_t>(
-      r.integer(node, "server_id", "source.server_id", 0, 1, 4294967295LL));
+  my.server_id =
+      static_cast<uint32_t>(r.integer(node, "server_id", "source.server_id", 0, 1, 4294967295LL));
   if (my.server_id == 0) r.fail(node, "source.server_id", "is required for mysql sources");
 }
 
@@ -71,11 +71,10 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
 void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c) {
   if (!node) throw ConfigError(r.file() + ": sink: is required");
   r.require_keys(node, "sink",
-                 {"url", "key", "key_file", "secret", "secret_file", "key_header",
-                  "secret_header", "batch_max_records", "batch_max_bytes", "flush_interval_ms",
-                  "concurrency", "request_timeout_ms", "retry_initial_backoff_ms",
-                  "retry_max_backoff_ms", "retry_max_attempts", "max_pending_calls",
-                  "tls_verify", "ca_path"});
+                 {"url", "key", "key_file", "secret", "secret_file", "key_header", "secret_header",
+                  "batch_max_records", "batch_max_bytes", "flush_interval_ms", "concurrency",
+                  "request_timeout_ms", "retry_initial_backoff_ms", "retry_max_backoff_ms",
+                  "retry_max_attempts", "max_pending_calls", "tls_verify", "ca_path"});
   sink::SinkOptions& s = c.sink;
   s.url = r.string(node, "url", "sink.url", s.url);
   while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();
@@ -88,29 +87,28 @@ void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c) 
   c.secrets.push_back(s.secret);
   s.key_header = r.string(node, "key_header", "sink.key_header", s.key_header);
   s.secret_header = r.string(node, "secret_header", "sink.secret_header", s.secret_header);
-  s.batch_max_records = static_cast<size_t>(r.integer(
-      node, "batch_max_records", "sink.batch_max_records", 10000, 1, 10000));
-  s.batch_max_bytes = static_cast<size_t>(r.integer(
-      node, "batch_max_bytes", "sink.batch_max_bytes", static_cast<int64_t>(s.batch_max_bytes),
-      1024, int64_t{1} << 30));
+  s.batch_max_records = static_cast<size_t>(
+      r.integer(node, "batch_max_records", "sink.batch_max_records", 10000, 1, 10000));
+  s.batch_max_bytes = static_cast<size_t>(r.integer(node, "batch_max_bytes", "sink.batch_max_bytes",
+                                                    static_cast<int64_t>(s.batch_max_bytes), 1024,
+                                                    int64_t{1} << 30));
   s.flush_interval = milliseconds(r.integer(node, "flush_interval_ms", "sink.flush_interval_ms",
                                             s.flush_interval.count(), 0, 60000));
   s.concurrency = static_cast<size_t>(r.integer(node, "concurrency", "sink.concurrency",
                                                 static_cast<int64_t>(s.concurrency), 1, 1024));
-  s.request_timeout = milliseconds(r.integer(node, "request_timeout_ms",
-                                             "sink.request_timeout_ms",
+  s.request_timeout = milliseconds(r.integer(node, "request_timeout_ms", "sink.request_timeout_ms",
                                              s.request_timeout.count(), 100, 600000));
-  s.retry_initial_backoff = milliseconds(
-      r.integer(node, "retry_initial_backoff_ms", "sink.retry_initial_backoff_ms",
-                s.retry_initial_backoff.count(), 1, 600000));
-  s.retry_max_backoff = milliseconds(r.integer(node, "retry_max_backoff_ms",
-                                               "sink.retry_max_backoff_ms",
-                                               s.retry_max_backoff.count(), 1, 3600000));
-  s.retry_max_attempts = static_cast<uint32_t>(r.integer(
-      node, "retry_max_attempts", "sink.retry_max_attempts", 0, 0, 1000000));
-  s.max_pending_calls = static_cast<size_t>(
-      r.integer(node, "max_pending_calls", "sink.max_pending_calls",
-                static_cast<int64_t>(s.max_pending_calls), 1, 10000000));
+  s.retry_initial_backoff =
+      milliseconds(r.integer(node, "retry_initial_backoff_ms", "sink.retry_initial_backoff_ms",
+                             s.retry_initial_backoff.count(), 1, 600000));
+  s.retry_max_backoff =
+      milliseconds(r.integer(node, "retry_max_backoff_ms", "sink.retry_max_backoff_ms",
+                             s.retry_max_backoff.count(), 1, 3600000));
+  s.retry_max_attempts = static_cast<uint32_t>(
+      r.integer(node, "retry_max_attempts", "sink.retry_max_attempts", 0, 0, 1000000));
+  s.max_pending_calls =
+      static_cast<size_t>(r.integer(node, "max_pending_calls", "sink.max_pending_calls",
+                                    static_cast<int64_t>(s.max_pending_calls), 1, 10000000));
   s.tls_verify = r.boolean(node, "tls_verify", "sink.tls_verify", true);
   s.ca_path = r.string(node, "ca_path", "sink.ca_path", "");
 }
@@ -122,8 +120,8 @@ void read_mapping_defaults(const YamlReader& r, const YAML::Node& node, MappingD
   m.timezone = r.string(node, "timezone", "mapping_defaults.timezone", m.timezone);
   m.string_policy = r.choice(node, "string_policy", "mapping_defaults.string_policy",
                              m.string_policy, {"truncate", "dead_letter"});
-  m.decimal_as_string = r.boolean(node, "decimal_as_string",
-                                  "mapping_defaults.decimal_as_string", m.decimal_as_string);
+  m.decimal_as_string = r.boolean(node, "decimal_as_string", "mapping_defaults.decimal_as_string",
+                                  m.decimal_as_string);
   m.event_key_field =
       r.string(node, "event_key_field", "mapping_defaults.event_key_field", m.event_key_field);
 }
@@ -131,12 +129,13 @@ void read_mapping_defaults(const YamlReader& r, const YAML::Node& node, MappingD
 void read_log(const YamlReader& r, const YAML::Node& node, LogConfig& log) {
   if (!node) return;
   r.require_keys(node, "log", {"format", "level"});
-  const std::string format = r.choice(node, "format", "log.format", "auto", {"auto", "text", "json"});
+  const std::string format =
+      r.choice(node, "format", "log.format", "auto", {"auto", "text", "json"});
   log.format = format == "text"   ? LogFormat::kText
                : format == "json" ? LogFormat::kJson
                                   : LogFormat::kAuto;
-  log.level = r.choice(node, "level", "log.level", log.level,
-                       {"trace", "debug", "info", "warn", "error"});
+  log.level =
+      r.choice(node, "level", "log.level", log.level, {"trace", "debug", "info", "warn", "error"});
 }
 
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
@@ -162,8 +161,8 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   }
   YamlReader r(file_name, env);
   r.require_keys(root, "",
-                 {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults",
-                  "log", "shutdown_timeout_ms", "source_buffer"});
+                 {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults", "log",
+                  "shutdown_timeout_ms", "source_buffer"});
   ConnectorConfig c;
   c.file = file_name;
   read_source(r, root["source"], c);
@@ -175,8 +174,8 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   read_log(r, root["log"], c.log);
   c.shutdown_timeout = milliseconds(r.integer(root, "shutdown_timeout_ms", "shutdown_timeout_ms",
                                               c.shutdown_timeout.count(), 0, 3600000));
-  c.source_buffer = static_cast<size_t>(
-      r.integer(root, "source_buffer", "source_buffer", 10000, 1, 10000000));
+  c.source_buffer =
+      static_cast<size_t>(r.integer(root, "source_buffer", "source_buffer", 10000, 1, 10000000));
   c.sink.dead_letter_path = (c.state_dir / "dead-letters.jsonl").string();
   return c;
 }

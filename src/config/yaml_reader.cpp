@@ -47,8 +47,8 @@ std::string YamlReader::scalar(const YAML::Node& node, std::string_view key) con
   }
 }
 
-std::string YamlReader::string(const YAML::Node& map, std::string_view name,
-                               std::string_view key, const std::string& fallback) const {
+std::string YamlReader::string(const YAML::Node& map, std::string_view name, std::string_view key,
+                               const std::string& fallback) const {
   YAML::Node node = map[std::string(name)];
   if (!node || node.IsNull()) return fallback;
   return scalar(node, key);
@@ -63,8 +63,8 @@ std::string YamlReader::required_string(const YAML::Node& map, std::string_view 
   return value;
 }
 
-std::string YamlReader::secret(const YAML::Node& map, std::string_view name,
-                               std::string_view key, bool required) const {
+std::string YamlReader::secret(const YAML::Node& map, std::string_view name, std::string_view key,
+                               bool required) const {
   const std::string file_name = std::string(name) + "_file";
   YAML::Node direct = map[std::string(name)];
   YAML::Node from_file = map[file_name];
@@ -100,9 +100,9 @@ int64_t YamlReader::integer(const YAML::Node& map, std::string_view name, std::s
     fail(node, key, "expected a whole number, got \"" + text + "\"");
   }
   if (value < min || value > max) {
-    fail(node, key,
-         "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " +
-             text);
+    fail(
+        node, key,
+        "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + text);
   }
   return value;
 }
@@ -133,8 +133,8 @@ bool YamlReader::boolean(const YAML::Node& map, std::string_view name, std::stri
   fail(node, key, "expected true or false, got \"" + text + "\"");
 }
 
-std::string YamlReader::choice(const YAML::Node& map, std::string_view name,
-                               std::string_view key, const std::string& fallback,
+std::string YamlReader::choice(const YAML::Node& map, std::string_view name, std::string_view key,
+                               const std::string& fallback,
                                std::initializer_list<std::string_view> choices) const {
   YAML::Node node = map[std::string(name)];
   if (!node || node.IsNull()) return fallback;

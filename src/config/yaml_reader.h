@@ -40,8 +40,8 @@ class YamlReader {
                      bool required) const;
   int64_t integer(const YAML::Node& map, std::string_view name, std::string_view key,
                   int64_t fallback, int64_t min, int64_t max) const;
-  double number(const YAML::Node& map, std::string_view name, std::string_view key,
-                double fallback, double min, double max) const;
+  double number(const YAML::Node& map, std::string_view name, std::string_view key, double fallback,
+                double min, double max) const;
   bool boolean(const YAML::Node& map, std::string_view name, std::string_view key,
                bool fallback) const;
   // A scalar that must be one of `choices`.

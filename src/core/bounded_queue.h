@@ -17,11 +17,11 @@ class BoundedQueue {
  public:
   explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
 
-  // False if the queue was closed, or if `timeout` passed while full.
-  bool push(T item, std::chrono::milliseconds timeout) {
+  // False if the queue was closed, or if `timeout` passed while full; `item` is moved
+  // from only on success, so the caller may retry with it.
+  bool push(T&& item, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    if (!not_full_.wait_for(lock, timeout,
-                            [&] { return closed_ || items_.size() < capacity_; })) {
+    if (!not_full_.wait_for(lock, timeout, [&] { return closed_ || items_.size() < capacity_; })) {
       return false;
     }
     if (closed_) return false;

@@ -32,9 +32,7 @@ struct DebugPrinter {
   }
   std::string operator()(Date d) const { return "date " + std::to_string(d.days); }
   std::string operator()(Timestamp t) const { return "timestamptz " + std::to_string(t.micros); }
-  std::string operator()(LocalTimestamp t) const {
-    return "timestamp " + std::to_string(t.micros);
-  }
+  std::string operator()(LocalTimestamp t) const { return "timestamp " + std::to_string(t.micros); }
   std::string operator()(TimeOfDay t) const { return "time " + std::to_string(t.micros); }
   std::string operator()(const Json& j) const { return "json " + j.text; }
   std::string operator()(const ValueArray& a) const {

@@ -81,16 +81,16 @@ using ValueArray = std::vector<Value>;
 // uuid and enum are std::string; a MySQL SET is a ValueArray of its members.
 class Value {
  public:
-  using Storage = std::variant<Null, Unchanged, bool, int64_t, uint64_t, double, Decimal,
-                               std::string, Bytes, Date, Timestamp, LocalTimestamp, TimeOfDay,
-                               Json, ValueArray>;
+  using Storage =
+      std::variant<Null, Unchanged, bool, int64_t, uint64_t, double, Decimal, std::string, Bytes,
+                   Date, Timestamp, LocalTimestamp, TimeOfDay, Json, ValueArray>;
 
   Value() = default;
   template <typename T>
-    requires std::is_constructible_v<Storage, T&&>
-  Value(T&& v) : storage_(std::forward<T>(v)) {}  // NOLINT(google-explicit-constructor)
+  requires std::is_constructible_v<Storage, T&&> Value(T&& v)
+      : storage_(std::forward<T>(v)) {}  // NOLINT(google-explicit-constructor)
   // Small integer literals go to int64_t rather than being ambiguous.
-  Value(int v) : storage_(int64_t{v}) {}  // NOLINT(google-explicit-constructor)
+  Value(int v) : storage_(int64_t{v}) {}              // NOLINT(google-explicit-constructor)
   Value(const char* s) : storage_(std::string(s)) {}  // NOLINT(google-explicit-constructor)
 
   const Storage& storage() const { return storage_; }

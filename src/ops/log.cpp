@@ -83,8 +83,7 @@ void append_json_string(std::string& out, std::string_view s) {
 std::string redact_locked(std::string_view text) {
   std::string out(text);
   for (const auto& secret : g_secrets) {
-    for (size_t pos = out.find(secret); pos != std::string::npos;
-         pos = out.find(secret, pos + 3)) {
+    for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + 3)) {
       out.replace(pos, secret.size(), "***");
     }
   }

@@ -98,9 +98,7 @@ TEST_CASE("connector config: a missing section is required") {
 TEST_CASE("connector config: *_file reads a secret from a file") {
   auto dir = std::filesystem::temp_directory_path() / "cdc_config_test";
   std::filesystem::create_directories(dir);
-  {
-    std::ofstream(dir / "secret.txt") << "from-file\n";
-  }
+  { std::ofstream(dir / "secret.txt") << "from-file\n"; }
   std::string yaml = kMinimal;
   yaml.replace(yaml.find("secret: ${RETAINLY_SECRET}"), 26,
                "secret_file: " + (dir / "secret.txt").string());
@@ -123,5 +121,5 @@ sink:
 }
 
 TEST_CASE("connector config: invalid YAML gives the position") {
-  CHECK(error_of("source: [\n") .rfind("connector.yaml:2:1: invalid YAML", 0) == 0);
+  CHECK(error_of("source: [\n").rfind("connector.yaml:2:1: invalid YAML", 0) == 0);
 }
