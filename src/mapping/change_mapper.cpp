@@ -1,0 +1,401 @@
+#include "mapping/change_mapper.h"
+
+#include <algorithm>
+
+#include "mapping/change_payload.h"
+#include "mapping/decimal_text.h"
+#include "mapping/field_writer.h"
+#include "mapping/retainly_limits.h"
+#include "mapping/utf8_text.h"
+#include "mapping/value_text.h"
+#include "retainly/json_string.h"
+
+namespace cdc::mapping {
+namespace {
+
+using retainly::Call;
+using retainly::CallKind;
+
+constexpr std::string_view kFullImageHint =
+    "; the source did not send it: set REPLICA IDENTITY FULL on the PostgreSQL table "
+    "(binlog_row_image=FULL on MySQL)";
+
+// What a change means once the `where` has been applied.
+struct Effect {
+  Operation op = Operation::kInsert;  // kTruncate: nothing to do
+  // The old image could not be tested against `where` (not sent): removals are sent
+  // because they are idempotent, but delete events cannot be known to be due.
+  bool filter_uncertain = false;
+};
+
+enum class IdResult { kOk, kUnknown, kInvalid };
+
+class Session {
+ public:
+  Session(const CompiledTable& table, std::span<const int> slot_index, const RowChange& change,
+          MappingOutput& out)
+      : table_(table),
+        change_(change),
+        out_(out),
+        after_view_(change, slot_index, /*current_is_before=*/false),
+        before_view_(change, slot_index, /*current_is_before=*/true),
+        first_call_(out.calls.size()),
+        first_rejection_(out.rejections.size()) {
+    ctx_.zone = table.zone.get();
+    ctx_.string_policy = table.string_policy;
+    ctx_.decimal_as_string = table.decimal_as_string;
+  }
+
+  void run() {
+    const Effect effect = decide();
+    if (effect.op != Operation::kTruncate) {
+      if (table_.customer) map_customer(*table_.customer, effect);
+      if (table_.array) map_array(*table_.array, effect);
+      map_events(effect);
+    }
+    fill_provenance();
+  }
+
+ private:
+  Truth test_where(const RowView& view) const { return table_.where->evaluate(view, *table_.zone); }
+
+  Effect decide() {
+    const Operation op = change_.op;
+    if (!table_.where) return Effect{op, false};
+    if (op == Operation::kDelete) {
+      const Truth before = test_where(before_view_);
+      if (before == Truth::kFalse) return Effect{Operation::kTruncate, false};
+      return Effect{Operation::kDelete, before == Truth::kUnknown};
+    }
+    const Truth after = test_where(after_view_);
+    if (after == Truth::kUnknown) {
+      reject("where (" + table_.where->text() + ") needs a column" + std::string(kFullImageHint));
+      return Effect{Operation::kTruncate, false};
+    }
+    if (op != Operation::kUpdate) {
+      return Effect{after == Truth::kTrue ? op : Operation::kTruncate, false};
+    }
+    const Truth before = test_where(before_view_);
+    if (after == Truth::kTrue) {
+      // Entering the filter makes the row new to Retainly.
+      return Effect{before == Truth::kFalse ? Operation::kInsert : Operation::kUpdate, false};
+    }
+    if (before == Truth::kFalse) return Effect{Operation::kTruncate, false};
+    return Effect{Operation::kDelete, before == Truth::kUnknown};
+  }
+
+  static bool upserts(Operation op) {
+    return op == Operation::kInsert || op == Operation::kUpdate || op == Operation::kSnapshotRead;
+  }
+
+  void reject(std::string reason) {
+    Rejection& rejection = out_.rejections.emplace_back();
+    rejection.reason = std::move(reason);
+    if (payload_.empty()) payload_ = change_payload(change_, *table_.zone);
+    rejection.payload = payload_;
+  }
+
+  // The JSON of a customer or item id: numbers stay numbers, text becomes a string.
+  IdResult id_json(const IdSpec& spec, const RowView& view, std::string_view role,
+                   std::string& out) {
+    out.clear();
+    std::string text;
+    const Value* value = nullptr;
+    Value rendered;
+    if (spec.text_template) {
+      std::string error;
+      switch (spec.text_template->render(view, *table_.zone, text, error)) {
+        case TextTemplate::Rendered::kDone:
+          break;
+        case TextTemplate::Rendered::kUnknown:
+          id_error_ = std::string(role) + ": " + error + std::string(kFullImageHint);
+          return IdResult::kUnknown;
+        case TextTemplate::Rendered::kInvalid:
+          id_error_ = std::string(role) + ": " + error;
+          return IdResult::kInvalid;
+      }
+      rendered = Value(std::move(text));
+      value = &rendered;
+    } else {
+      value = view.read(*spec.column);
+      if (value == nullptr) {
+        id_error_ = std::string(role) + " column " + spec.source + std::string(kFullImageHint);
+        return IdResult::kUnknown;
+      }
+    }
+    if (value->is<int64_t>() || value->is<uint64_t>()) {
+      append_value_text(out, *value, *table_.zone);
+      return IdResult::kOk;
+    }
+    if (const auto* decimal = value->get_if<Decimal>()) {
+      auto parts = parse_decimal(decimal->text);
+      if (parts && parts->fraction.empty() && fits_double(*parts)) {
+        append_decimal_number(out, *parts);
+        return IdResult::kOk;
+      }
+      if (parts) {
+        out += '"';
+        append_decimal_with_scale(out, *parts);
+        out += '"';
+        return IdResult::kOk;
+      }
+    }
+    if (const auto* s = value->get_if<std::string>()) {
+      // Ids are compared and used as lanes as sent, so ill-formed bytes are replaced the
+      // same way every time.
+      std::string_view valid = *s;
+      std::string replaced;
+      if (!is_valid_utf8(valid)) {
+        append_valid_utf8(replaced, valid);
+        valid = replaced;
+      }
+      if (valid.empty()) {
+        id_error_ = std::string(role) + " " + spec.source + " is empty";
+        return IdResult::kInvalid;
+      }
+      if (valid.size() > kMaxStringChars && count_code_points(valid) > kMaxStringChars) {
+        id_error_ = std::string(role) + " " + spec.source + " is longer than 1000 characters";
+        return IdResult::kInvalid;
+      }
+      retainly::append_json_string(out, valid);
+      return IdResult::kOk;
+    }
+    id_error_ = std::string(role) + " " + spec.source + " is " + value->debug_string() +
+                (value->is_null() ? "" : ", not an integer or text");
+    return IdResult::kInvalid;
+  }
+
+  // Builds one target's attributes; false (after a rejection) when a value is refused.
+  // `reserved` is the name the call itself sends beside the attributes ("id" of customers
+  // and items, an event's key field), which flattened names must not produce either.
+  bool attributes(const std::vector<Field>& fields, Placement placement, const RowView& view,
+                  std::string_view what, std::string_view reserved,
+                  std::vector<retainly::Attribute>& out) {
+    ctx_.placement = placement;
+    bool flattened = false;
+    for (const Field& field : fields) {
+      if (write_field(field, view, ctx_, out) == FieldOutcome::kRefused) {
+        reject(std::string(what) + ": " + ctx_.error);
+        return false;
+      }
+      flattened = flattened || field.spec.flatten_prefix.has_value();
+    }
+    if (!flattened) return true;  // names were checked unique at load
+    std::vector<std::string_view> names;
+    names.reserve(out.size());
+    for (const auto& attribute : out) names.push_back(attribute.name);
+    std::sort(names.begin(), names.end());
+    auto clash = std::adjacent_find(names.begin(), names.end());
+    if (clash == names.end() && !reserved.empty()) {
+      clash = std::find(names.begin(), names.end(), reserved);
+    }
+    if (clash == names.end()) return true;
+    reject(std::string(what) + ": flattening produced the field name " + std::string(*clash) +
+           " twice; change the flatten prefix");
+    return false;
+  }
+
+  Call& add_call(CallKind kind, std::string customer_id) {
+    Call& call = out_.calls.emplace_back();
+    call.kind = kind;
+    call.customer_id = std::move(customer_id);
+    return call;
+  }
+
+  void remove_customer(const CustomerTarget& target, const RowView& view) {
+    if (target.on_delete == DeleteAction::kIgnore) return;
+    std::string id;
+    if (id_json(target.id, view, "customer id", id) != IdResult::kOk) {
+      reject(id_error_);
+      return;
+    }
+    if (target.on_delete == DeleteAction::kDelete) {
+      add_call(CallKind::kCustomerDelete, std::move(id));
+      return;
+    }
+    std::vector<retainly::Attribute> fields;
+    if (!attributes(target.set_fields, Placement::kAttribute, view, "customer on_delete", "id",
+                    fields)) {
+      return;
+    }
+    add_call(CallKind::kCustomerUpsert, std::move(id)).attributes = std::move(fields);
+  }
+
+  void map_customer(const CustomerTarget& target, const Effect& effect) {
+    if (!upserts(effect.op)) {
+      remove_customer(target, before_view_);
+      return;
+    }
+    std::string id;
+    if (id_json(target.id, after_view_, "customer id", id) != IdResult::kOk) {
+      reject(id_error_);
+      return;
+    }
+    if (effect.op == Operation::kUpdate) {
+      std::string old_id;
+      // An unknown old id cannot be compared; the row keeps its customer as far as we know.
+      if (id_json(target.id, before_view_, "customer id", old_id) == IdResult::kOk &&
+          old_id != id) {
+        remove_customer(target, before_view_);
+      }
+    }
+    std::vector<retainly::Attribute> fields;
+    if (!attributes(target.fields, Placement::kAttribute, after_view_, "customer", "id", fields))
+      return;
+    if (fields.size() + 1 > kMaxCustomerFields) {
+      reject("customer: " + std::to_string(fields.size() + 1) +
+             " fields with the id; Retainly allows 500");
+      return;
+    }
+    const auto arrays = std::count_if(fields.begin(), fields.end(), [](const auto& a) {
+      return !a.json.empty() && a.json.front() == '[';
+    });
+    if (static_cast<size_t>(arrays) > kMaxArrayAttributes) {
+      reject("customer: " + std::to_string(arrays) + " array fields; Retainly allows 15");
+      return;
+    }
+    add_call(CallKind::kCustomerUpsert, std::move(id)).attributes = std::move(fields);
+  }
+
+  bool item_ids(const ArrayTarget& target, const RowView& view, std::string& customer,
+                std::string& item, bool quiet) {
+    IdResult r = id_json(target.customer_id, view, "array customer_id", customer);
+    if (r == IdResult::kOk) r = id_json(target.item_id, view, "array item_id", item);
+    if (r == IdResult::kOk) return true;
+    if (!quiet) reject(id_error_);
+    return false;
+  }
+
+  void map_array(const ArrayTarget& target, const Effect& effect) {
+    std::string customer;
+    std::string item;
+    if (!upserts(effect.op)) {
+      if (!item_ids(target, before_view_, customer, item, false)) return;
+      Call& call = add_call(CallKind::kArrayDelete, std::move(customer));
+      call.field = target.field;
+      call.item_id = std::move(item);
+      return;
+    }
+    if (!item_ids(target, after_view_, customer, item, false)) return;
+    if (effect.op == Operation::kUpdate) {
+      std::string old_customer;
+      std::string old_item;
+      if (item_ids(target, before_view_, old_customer, old_item, true) &&
+          (old_customer != customer || old_item != item)) {
+        Call& call = add_call(CallKind::kArrayDelete, std::move(old_customer));
+        call.field = target.field;
+        call.item_id = std::move(old_item);
+      }
+    }
+    std::vector<retainly::Attribute> fields;
+    if (!attributes(target.fields, Placement::kArrayItem, after_view_, "array item", "id",
+                    fields)) {
+      return;
+    }
+    Call& call = add_call(CallKind::kArrayUpsert, std::move(customer));
+    call.field = target.field;
+    call.item_id = std::move(item);
+    call.attributes = std::move(fields);
+  }
+
+  void map_events(const Effect& effect) {
+    uint8_t bit = 0;
+    if (effect.op == Operation::kInsert) bit = kOnInsert;
+    if (effect.op == Operation::kUpdate) bit = kOnUpdate;
+    if (effect.op == Operation::kDelete) bit = kOnDelete;
+    const RowView& view = effect.op == Operation::kDelete ? before_view_ : after_view_;
+    for (const EventTarget& event : table_.events) {
+      if ((event.on & bit) == 0) continue;
+      const std::string what = "event " + event.name;
+      if (effect.filter_uncertain) {
+        reject(what + ": where (" + table_.where->text() +
+               ") could not be tested on the old row image" + std::string(kFullImageHint));
+        continue;
+      }
+      if (event.when) {
+        const Truth due = event.when->evaluate(view, *table_.zone);
+        if (due == Truth::kFalse) continue;
+        if (due == Truth::kUnknown) {
+          reject(what + ": when (" + event.when->text() + ") needs a value" +
+                 std::string(kFullImageHint));
+          continue;
+        }
+      }
+      std::string customer;
+      if (id_json(event.customer_id, view, what + " customer_id", customer) != IdResult::kOk) {
+        reject(id_error_);
+        continue;
+      }
+      std::vector<retainly::Attribute> data;
+      if (!attributes(event.data, Placement::kAttribute, view, what, event.key_field, data))
+        continue;
+      if (!event.key_field.empty()) {
+        if (event_key_.empty()) event_key_ = to_string(change_.position);
+        std::string key = event_key_ + ":" + std::to_string(event.index);
+        std::string json;
+        retainly::append_json_string(json, key);
+        data.push_back(retainly::Attribute{event.key_field, std::move(json)});
+      }
+      if (data.size() > kMaxEventDataFields) {
+        reject(what + ": " + std::to_string(data.size()) +
+               " data fields with the key; Retainly allows 50");
+        continue;
+      }
+      Call& call = add_call(CallKind::kEvent, std::move(customer));
+      call.event_name = event.name;
+      call.attributes = std::move(data);
+    }
+  }
+
+  void fill_provenance() {
+    if (first_call_ == out_.calls.size() && first_rejection_ == out_.rejections.size()) return;
+    retainly::Provenance origin;
+    origin.table = table_.table.qualified();
+    origin.key = provenance_key(change_, *table_.zone);
+    if (origin.key.empty() && first_call_ < out_.calls.size()) {
+      origin.key = retainly::lane_key(out_.calls[first_call_].customer_id);
+    }
+    origin.position = to_string(change_.position);
+    for (size_t i = first_call_; i < out_.calls.size(); ++i) out_.calls[i].origin = origin;
+    for (size_t i = first_rejection_; i < out_.rejections.size(); ++i) {
+      out_.rejections[i].origin = origin;
+    }
+  }
+
+  const CompiledTable& table_;
+  const RowChange& change_;
+  MappingOutput& out_;
+  RowView after_view_;
+  RowView before_view_;
+  const size_t first_call_;
+  const size_t first_rejection_;
+  WriteContext ctx_;
+  std::string id_error_;
+  std::string payload_;
+  std::string event_key_;
+};
+
+}  // namespace
+
+void map_change(const CompiledTable& table, std::span<const int> slot_index,
+                const RowChange& change, MappingOutput& out) {
+  Session(table, slot_index, change, out).run();
+}
+
+std::string provenance_key(const RowChange& change, const TimeZone& zone) {
+  std::string key;
+  const Row& row = change.current();
+  const auto& columns = change.table->columns;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!columns[i].is_key) continue;
+    if (!key.empty()) key += ',';
+    key += columns[i].name;
+    key += '=';
+    if (i >= row.size() || row[i].is_unchanged() || !append_value_text(key, row[i], zone)) {
+      key += '?';
+    }
+  }
+  return key;
+}
+
+}  // namespace cdc::mapping

@@ -1,0 +1,24 @@
+// The mapping of one change for one table: the `where` decides what the change means
+// for Retainly (an update can enter or leave the filter), then the customer, array and
+// event targets each add their calls. Pure: no I/O, no shared state.
+#pragma once
+
+#include <span>
+
+#include "core/row_change.h"
+#include "mapping/compiled_mapping.h"
+#include "mapping/mapping_output.h"
+
+namespace cdc::mapping {
+
+// Appends the calls and rejections for `change` to `out`, provenance filled, sequence 0.
+// `slot_index` maps `table.columns` to the change's schema columns, all present.
+// REQUIRES: change.table is set and change.op is not kTruncate.
+void map_change(const CompiledTable& table, std::span<const int> slot_index,
+                const RowChange& change, MappingOutput& out);
+
+// The provenance key of a change: "id=42" (or "a=1,b=x") from the schema's key columns
+// in the row's current image; empty when the schema marks no key.
+std::string provenance_key(const RowChange& change, const TimeZone& zone);
+
+}  // namespace cdc::mapping

@@ -1,0 +1,103 @@
+// The compiled form of one mapping file: plain immutable data built by the loader and
+// read by the change mapper. Columns are slots into `columns`, resolved to a schema's
+// column indexes once per schema version.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/table_schema.h"
+#include "mapping/column_ref.h"
+#include "mapping/expression.h"
+#include "mapping/mapping_options.h"
+#include "mapping/text_template.h"
+#include "mapping/text_transform.h"
+#include "mapping/time_zone.h"
+#include "mapping/type_conversion.h"
+
+namespace cdc::mapping {
+
+struct FieldSpec {
+  enum class Source { kColumn, kTemplate, kConstant };
+  Source source = Source::kColumn;
+  ColumnRef column;                           // kColumn
+  std::optional<TextTemplate> text_template;  // kTemplate
+  std::string constant_json;                  // kConstant, converted at load
+  FieldType type = FieldType::kAuto;
+  std::vector<Transform> transforms;
+  // Json objects: flattened into "<prefix>_<key>" fields, or sent as their JSON text
+  // (`as: string`, which also stringifies arrays and scalars); else refused.
+  std::optional<std::string> flatten_prefix;
+  bool as_string = false;
+  std::optional<std::string> default_json;  // sent instead of null
+};
+
+struct Field {
+  std::string name;
+  FieldSpec spec;
+};
+
+// A customer id or array item id: a column's value as JSON (numbers stay numbers), or a
+// template rendered as a string.
+struct IdSpec {
+  std::optional<ColumnRef> column;
+  std::optional<TextTemplate> text_template;
+  std::string source;  // as written, for messages
+};
+
+enum class DeleteAction { kDelete, kIgnore, kSet };
+
+struct CustomerTarget {
+  IdSpec id;
+  std::vector<Field> fields;
+  DeleteAction on_delete = DeleteAction::kIgnore;
+  std::vector<Field> set_fields;  // kSet
+};
+
+struct ArrayTarget {
+  IdSpec customer_id;
+  std::string field;
+  IdSpec item_id;
+  std::vector<Field> fields;
+};
+
+// Bits of EventTarget::on.
+inline constexpr uint8_t kOnInsert = 1;
+inline constexpr uint8_t kOnUpdate = 2;
+inline constexpr uint8_t kOnDelete = 4;
+
+struct EventTarget {
+  std::string name;
+  uint8_t on = 0;
+  std::optional<Expression> when;
+  IdSpec customer_id;
+  std::vector<Field> data;
+  std::string key_field;  // empty: no key
+  uint32_t index = 0;     // position in the file's events list, part of the key
+};
+
+struct CompiledTable {
+  TableId table;
+  std::string file;
+  std::vector<std::string> columns;  // slot -> column name
+  std::optional<Expression> where;
+  std::optional<CustomerTarget> customer;
+  std::optional<ArrayTarget> array;
+  std::vector<EventTarget> events;
+
+  StringPolicy string_policy = StringPolicy::kTruncate;
+  bool decimal_as_string = false;
+  std::shared_ptr<const TimeZone> zone;
+
+  // For requirements(): explicit types per column, and the columns read from the old
+  // image of updates and deletes.
+  std::vector<std::pair<std::string, std::string>> declared_types;
+  std::vector<std::string> old_image_columns;
+  bool needs_old_image = false;
+};
+
+}  // namespace cdc::mapping

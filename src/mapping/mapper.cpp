@@ -1,0 +1,137 @@
+#include "mapping/mapper.h"
+
+#include <algorithm>
+#include <mutex>
+#include <unordered_map>
+
+#include "core/errors.h"
+#include "mapping/change_mapper.h"
+#include "mapping/change_payload.h"
+#include "mapping/compiled_mapping.h"
+
+namespace cdc::mapping {
+namespace {
+
+// Schemas seen at once are few (one per table and version); the bound only keeps a
+// reader that builds a fresh schema object per change from growing the cache.
+constexpr size_t kMaxCachedSchemas = 1024;
+
+}  // namespace
+
+// A schema matched to its mapping, with the mapping's column slots resolved to the
+// schema's column indexes.
+struct Mapper::Resolved {
+  std::shared_ptr<const TableSchema> schema;  // held so its address is not reused
+  const TableMapping* mapping = nullptr;      // null: the table is not mapped
+  std::vector<int> slot_index;
+  std::string missing;  // the mapped columns the schema lacks, comma separated
+};
+
+struct Mapper::Cache {
+  std::mutex mutex;
+  std::unordered_map<const TableSchema*, std::shared_ptr<const Resolved>> entries;
+};
+
+Mapper::Mapper(std::vector<TableMapping> mappings)
+    : mappings_(std::move(mappings)), cache_(std::make_unique<Cache>()) {
+  std::stable_sort(mappings_.begin(), mappings_.end(),
+                   [](const auto& a, const auto& b) { return a.table() < b.table(); });
+  for (size_t i = 1; i < mappings_.size(); ++i) {
+    if (mappings_[i].table() == mappings_[i - 1].table()) {
+      throw ConfigError(mappings_[i].file() + ": table: " + mappings_[i].table().qualified() +
+                        " is already mapped by " + mappings_[i - 1].file());
+    }
+  }
+}
+
+Mapper::~Mapper() = default;
+Mapper::Mapper(Mapper&&) noexcept = default;
+Mapper& Mapper::operator=(Mapper&&) noexcept = default;
+
+namespace {
+
+const TableMapping* find_mapping(const std::vector<TableMapping>& sorted, const TableId& table) {
+  auto it =
+      std::lower_bound(sorted.begin(), sorted.end(), table,
+                       [](const TableMapping& m, const TableId& id) { return m.table() < id; });
+  return it != sorted.end() && it->table() == table ? &*it : nullptr;
+}
+
+}  // namespace
+
+bool Mapper::maps(const TableId& table) const { return find_mapping(mappings_, table) != nullptr; }
+
+std::vector<TableId> Mapper::tables() const {
+  std::vector<TableId> out;
+  out.reserve(mappings_.size());
+  for (const auto& mapping : mappings_) out.push_back(mapping.table());
+  return out;
+}
+
+std::shared_ptr<const Mapper::Resolved> Mapper::resolve(
+    const std::shared_ptr<const TableSchema>& schema) const {
+  {
+    std::lock_guard lock(cache_->mutex);
+    auto it = cache_->entries.find(schema.get());
+    if (it != cache_->entries.end() && it->second->schema->version == schema->version) {
+      return it->second;
+    }
+  }
+  auto resolved = std::make_shared<Resolved>();
+  resolved->schema = schema;
+  resolved->mapping = find_mapping(mappings_, schema->id);
+  if (resolved->mapping != nullptr) {
+    for (const std::string& name : resolved->mapping->compiled().columns) {
+      const int index = schema->column_index(name);
+      resolved->slot_index.push_back(index);
+      if (index < 0) {
+        if (!resolved->missing.empty()) resolved->missing += ", ";
+        resolved->missing += name;
+      }
+    }
+  }
+  std::lock_guard lock(cache_->mutex);
+  if (cache_->entries.size() >= kMaxCachedSchemas) cache_->entries.clear();
+  cache_->entries[schema.get()] = resolved;
+  return resolved;
+}
+
+void Mapper::map(const RowChange& change, MappingOutput& out) const {
+  if (!change.table || change.op == Operation::kTruncate) return;
+  const auto resolved = resolve(change.table);
+  if (resolved->mapping == nullptr) return;
+  const CompiledTable& table = resolved->mapping->compiled();
+  if (!resolved->missing.empty()) {
+    Rejection& rejection = out.rejections.emplace_back();
+    rejection.reason = "the mapping " + table.file + " names column(s) " + resolved->missing +
+                       " that table " + table.table.qualified() +
+                       " does not have (schema version " + std::to_string(change.table->version) +
+                       ")";
+    rejection.payload = change_payload(change, *table.zone);
+    rejection.origin.table = table.table.qualified();
+    rejection.origin.key = provenance_key(change, *table.zone);
+    rejection.origin.position = to_string(change.position);
+    return;
+  }
+  map_change(table, resolved->slot_index, change, out);
+}
+
+std::vector<TableRequirements> requirements(const Mapper& mapper) {
+  std::vector<TableRequirements> out;
+  for (const TableMapping& mapping : mapper.mappings()) {
+    const CompiledTable& t = mapping.compiled();
+    TableRequirements r;
+    r.table = t.table;
+    r.file = t.file;
+    r.columns = t.columns;
+    std::sort(r.columns.begin(), r.columns.end());
+    r.needs_old_image = t.needs_old_image;
+    r.old_image_columns = t.old_image_columns;
+    r.declared_types = t.declared_types;
+    if (t.where) r.where = t.where->text();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace cdc::mapping

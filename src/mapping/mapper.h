@@ -1,0 +1,70 @@
+// The mapping engine's entry point: every table's compiled mapping, and map(), which turns
+// one RowChange into Retainly calls. Pure: no database client, no HTTP.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/row_change.h"
+#include "mapping/mapping_loader.h"
+#include "mapping/mapping_options.h"
+#include "mapping/mapping_output.h"
+#include "mapping/table_mapping.h"
+
+namespace cdc::mapping {
+
+// Thread-safe: map() may be called from several threads at once (a mutex guards the
+// per-schema column cache for the moment of the lookup only).
+class Mapper {
+ public:
+  // Throws cdc::ConfigError when two mappings name the same table.
+  explicit Mapper(std::vector<TableMapping> mappings);
+  ~Mapper();
+  Mapper(Mapper&&) noexcept;
+  Mapper& operator=(Mapper&&) noexcept;
+
+  bool maps(const TableId& table) const;
+  // Sorted.
+  std::vector<TableId> tables() const;
+  const std::vector<TableMapping>& mappings() const { return mappings_; }
+
+  // Appends the calls (sequence 0; provenance: table, key "id=42" from the schema's key
+  // columns or else the customer id, position) and the rejections for one change. Changes
+  // of unmapped tables and truncates give nothing. A column the mapping names that the
+  // change's schema lacks rejects the whole change. Column names are resolved once per
+  // schema object and version, never per row.
+  void map(const RowChange& change, MappingOutput& out) const;
+
+ private:
+  struct Resolved;
+  struct Cache;
+  std::shared_ptr<const Resolved> resolve(const std::shared_ptr<const TableSchema>& schema) const;
+
+  std::vector<TableMapping> mappings_;  // sorted by table
+  std::unique_ptr<Cache> cache_;
+};
+
+// What `check` and `preview` need to know about one table's mapping.
+struct TableRequirements {
+  TableId table;
+  std::string file;
+  // Every column the mapping names, sorted.
+  std::vector<std::string> columns;
+  // Old images of updates and deletes must carry non-key columns (REPLICA IDENTITY FULL,
+  // binlog_row_image=FULL): before.x, changed(), a `where`, on_delete set, delete events,
+  // or ids that are not the key. See mapping_requirements.h.
+  bool needs_old_image = false;
+  // The columns read from old images, sorted (ids included).
+  std::vector<std::string> old_image_columns;
+  // (column, type) for every field with an explicit type.
+  std::vector<std::pair<std::string, std::string>> declared_types;
+  // The `where` as written in the mapping, empty without one. Its semantics are the
+  // mapping's (mappings/README.md), so backfill applies it through map(), not as SQL.
+  std::string where;
+};
+
+std::vector<TableRequirements> requirements(const Mapper& mapper);
+
+}  // namespace cdc::mapping

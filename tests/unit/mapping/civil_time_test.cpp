@@ -1,0 +1,64 @@
+#include <doctest/doctest.h>
+
+#include "mapping/civil_time.h"
+#include "mapping/decimal_text.h"
+
+using namespace cdc::mapping;
+
+TEST_CASE("civil time: days and dates round-trip across eras") {
+  for (int64_t days : {-719468LL, -1LL, 0LL, 59LL, 11016LL, 19844LL, 2932896LL}) {
+    const CivilDate date = civil_from_days(days);
+    CHECK(days_from_civil(date.year, date.month, date.day) == days);
+  }
+  CHECK(days_from_civil(2000, 2, 29) == 11016);
+  CHECK(weekday_from_days(0) == 4);      // Thursday
+  CHECK(weekday_from_days(-1) == 3);     // Wednesday
+  CHECK(weekday_from_days(19844) == 3);  // 2024-05-01, a Wednesday
+}
+
+TEST_CASE("civil time: text forms") {
+  std::string out;
+  CHECK(append_utc_millis(out, -1));
+  CHECK(out == "1969-12-31T23:59:59.999Z");
+  out.clear();
+  CHECK_FALSE(append_date(out, days_from_civil(-1, 12, 31)));
+  CHECK(out.empty());
+  append_time_of_day(out, -1);
+  CHECK(out == "-00:00:00.000001");
+}
+
+TEST_CASE("civil time: parsing dates, date-times and times") {
+  CHECK(parse_date("2024-02-29") == days_from_civil(2024, 2, 29));
+  CHECK_FALSE(parse_date("2023-02-29"));
+  CHECK_FALSE(parse_date("2024-5-1"));
+  auto t = parse_date_time("2024-05-01T12:30:15.5-05:30");
+  REQUIRE(t);
+  CHECK(t->local_micros == (days_from_civil(2024, 5, 1) * 86400 + 45015) * 1'000'000 + 500'000);
+  CHECK(t->offset_seconds == -(5 * 3600 + 30 * 60));
+  CHECK_FALSE(parse_date_time("2024-05-01T25:00"));
+  CHECK_FALSE(parse_date_time("2024-05-01 12:00 nonsense"));
+  CHECK(parse_time_of_day("-838:59:59") == -(838LL * 3600 + 59 * 60 + 59) * 1'000'000);
+  CHECK(parse_time_of_day("10:00:00.25") == 36000LL * 1'000'000 + 250'000);
+}
+
+TEST_CASE("decimal text: canonical forms, precision and exact order") {
+  auto d = parse_decimal("-0012.3400");
+  REQUIRE(d);
+  std::string out;
+  append_decimal_number(out, *d);
+  CHECK(out == "-12.34");
+  out.clear();
+  append_decimal_with_scale(out, *d);
+  CHECK(out == "-12.3400");
+  CHECK(d->significant_digits() == 4);
+  CHECK(parse_decimal("0.00120")->significant_digits() == 2);
+  CHECK(parse_decimal("1200")->significant_digits() == 2);
+  CHECK(fits_double(*parse_decimal("999999999999999")));
+  CHECK_FALSE(fits_double(*parse_decimal("9999999999999999")));
+  CHECK_FALSE(parse_decimal("1e5"));
+  CHECK_FALSE(parse_decimal("."));
+  CHECK(compare_decimals(*parse_decimal("-2"), *parse_decimal("-10")) > 0);
+  CHECK(compare_decimals(*parse_decimal("0.10"), *parse_decimal(".1")) == 0);
+  CHECK(compare_decimals(*parse_decimal("-0"), *parse_decimal("0")) == 0);
+  CHECK(compare_decimals(*parse_decimal("12.5"), *parse_decimal("12.45")) > 0);
+}

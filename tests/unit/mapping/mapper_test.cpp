@@ -1,0 +1,364 @@
+// map(): one change in, Retainly calls out.
+#include <doctest/doctest.h>
+
+#include "core/errors.h"
+#include "mapping_fixture.h"
+
+using cdc::BinlogPosition;
+using cdc::Json;
+using cdc::Null;
+using cdc::Operation;
+using cdc::Row;
+using cdc::RowChange;
+using cdc::TableId;
+using cdc::Unchanged;
+using cdc::Value;
+using cdc::retainly::CallKind;
+using namespace cdc::mapping;
+using namespace cdc::mapping::testing;
+
+using Lines = std::vector<std::string>;
+
+namespace {
+
+const char* kUsers = R"(
+table: public.users
+customer:
+  id: id
+  fields:
+    email: { column: email, transform: lower }
+    plan: plan_code
+    full_name: "{{first_name}} {{last_name}}"
+    bio: bio
+  on_delete: delete
+events:
+  - name: plan_changed
+    on: update
+    when: changed(plan_code)
+    data: { old_plan: before.plan_code, new_plan: after.plan_code }
+  - name: signed_up
+    on: insert
+    data: { email: email }
+)";
+
+// The customer part of kUsers alone: no events that need old images.
+const char* kUsersCustomer = R"(
+table: public.users
+customer:
+  id: id
+  fields:
+    email: { column: email, transform: lower }
+    plan: plan_code
+    full_name: "{{first_name}} {{last_name}}"
+    bio: bio
+)";
+
+const auto kUsersSchema =
+    make_schema("public.users", {"id", "email", "first_name", "last_name", "plan_code", "bio"});
+
+Row user(Value id, Value email, Value plan = "free", Value bio = "hi") {
+  return Row{id, email, "Ada", Null{}, plan, bio};
+}
+
+const char* kOrders = R"(
+table: public.orders
+where: status != 'draft'
+array:
+  customer_id: user_id
+  field: purchases
+  item_id: id
+  fields: { amount: total, status: status }
+events:
+  - { name: order_placed, on: insert, data: { amount: total } }
+  - name: order_cancelled
+    on: delete
+    data: { amount: total }
+)";
+
+const auto kOrdersSchema = make_schema("public.orders", {"id", "user_id", "total", "status"});
+
+Row order(Value id, Value user_id, Value status) {
+  return Row{id, user_id, cdc::Decimal{"9.90"}, status};
+}
+
+}  // namespace
+
+TEST_CASE("mapper: an insert upserts the customer and fires insert events") {
+  const Mapper mapper = mapper_from(kUsers);
+  const auto out = map_one(mapper, insert_of(kUsersSchema, user(42, "Ada@Example.com")));
+  CHECK(
+      describe(out) ==
+      Lines{"upsert 42 {\"email\":\"ada@example.com\",\"plan\":\"free\",\"full_name\":\"Ada \","
+            "\"bio\":\"hi\"}",
+            "event 42 signed_up {\"email\":\"Ada@Example.com\",\"event_key\":\"pg:0/1000:0:1\"}"});
+  for (const auto& call : out.calls) {
+    CHECK(call.sequence == 0);
+    CHECK(call.origin.table == "public.users");
+    CHECK(call.origin.key == "id=42");
+    CHECK(call.origin.position == "pg:0/1000:0");
+  }
+}
+
+TEST_CASE("mapper: a snapshot read upserts like an insert but fires no insert events") {
+  const Mapper mapper = mapper_from(kUsers);
+  const auto out = map_one(mapper, snapshot_of(kUsersSchema, user(42, "a@x")));
+  CHECK(
+      describe(out) ==
+      Lines{
+          "upsert 42 {\"email\":\"a@x\",\"plan\":\"free\",\"full_name\":\"Ada \",\"bio\":\"hi\"}"});
+}
+
+TEST_CASE("mapper: text customer ids are strings, numbers stay numbers, NULL is rejected") {
+  const Mapper mapper = mapper_from("table: public.t\ncustomer: { id: code }\n");
+  const auto schema = make_schema("public.t", {"code"}, {});
+  CHECK(describe(map_one(mapper, insert_of(schema, {"abc"}))) == Lines{"upsert \"abc\" {}"});
+  CHECK(describe(map_one(mapper, insert_of(schema, {uint64_t{18446744073709551615ull}}))) ==
+        Lines{"upsert 18446744073709551615 {}"});
+  CHECK(describe(map_one(mapper, insert_of(schema, {cdc::Decimal{"77"}}))) ==
+        Lines{"upsert 77 {}"});
+  const auto rejected = map_one(mapper, insert_of(schema, {Null{}}));
+  CHECK(describe(rejected) == Lines{"REJECTED: customer id code is NULL"});
+  CHECK(rejected.rejections[0].payload == "{\"op\":\"insert\",\"after\":{\"code\":null}}");
+  CHECK(rejected.rejections[0].origin.position == "pg:0/1000:0");
+  // Without key columns the provenance key is the customer id.
+  CHECK(map_one(mapper, insert_of(schema, {"abc"})).calls[0].origin.key == "abc");
+}
+
+TEST_CASE("mapper: customer ids from templates are strings") {
+  const Mapper mapper = mapper_from("table: public.t\ncustomer: { id: \"{{region}}-{{id}}\" }\n");
+  const auto schema = make_schema("public.t", {"id", "region"});
+  CHECK(describe(map_one(mapper, insert_of(schema, {7, "eu"})))[0] == "upsert \"eu-7\" {}");
+}
+
+TEST_CASE("mapper: on_delete deletes, ignores or sets fields") {
+  const auto schema = make_schema("public.t", {"id", "name"});
+  const auto gone = delete_of(schema, {5, "x"});
+  CHECK(describe(map_one(mapper_from("table: public.t\ncustomer: { id: id, on_delete: delete }\n"),
+                         gone)) == Lines{"delete 5"});
+  CHECK(describe(map_one(mapper_from("table: public.t\ncustomer: { id: id }\n"), gone)).empty());
+  CHECK(describe(map_one(
+            mapper_from("table: public.t\ncustomer:\n  id: id\n  on_delete:\n    set: { deleted: "
+                        "true, reason: gone, old_name: { column: name } }\n"),
+            gone)) == Lines{"upsert 5 {\"deleted\":true,\"reason\":\"gone\",\"old_name\":\"x\"}"});
+}
+
+TEST_CASE("mapper: unchanged values are left out of the upsert, never sent as null") {
+  const Mapper mapper = mapper_from(kUsersCustomer);
+  // PostgreSQL, REPLICA IDENTITY DEFAULT: no old image, bio is an unchanged TOAST value.
+  const auto out =
+      map_one(mapper, update_of(kUsersSchema, {}, Row{42, "a@x", "Ada", "L", "free", Unchanged{}}));
+  REQUIRE(out.calls.size() == 1);
+  CHECK(describe(out.calls[0]) ==
+        "upsert 42 {\"email\":\"a@x\",\"plan\":\"free\",\"full_name\":\"Ada L\"}");
+  CHECK(out.rejections.empty());
+}
+
+TEST_CASE("mapper: an unchanged value known from the old image is that value") {
+  const Mapper mapper = mapper_from(kUsers);
+  const auto out =
+      map_one(mapper, update_of(kUsersSchema, Row{42, "a@x", "Ada", "L", "free", "long bio"},
+                                Row{42, "b@x", "Ada", "L", "free", Unchanged{}}));
+  CHECK(describe(out) ==
+        Lines{"upsert 42 {\"email\":\"b@x\",\"plan\":\"free\",\"full_name\":\"Ada L\",\"bio\":"
+              "\"long bio\"}"});
+}
+
+TEST_CASE("mapper: templates with an unsent column leave the field out") {
+  const Mapper mapper = mapper_from(kUsersCustomer);
+  const auto out =
+      map_one(mapper, update_of(kUsersSchema, {}, Row{42, "a@x", "Ada", Unchanged{}, "free", "b"}));
+  CHECK(describe(out) == Lines{"upsert 42 {\"email\":\"a@x\",\"plan\":\"free\",\"bio\":\"b\"}"});
+}
+
+TEST_CASE("mapper: events with when, changed(), before and after") {
+  const Mapper mapper = mapper_from(kUsers);
+  const auto changed =
+      map_one(mapper, update_of(kUsersSchema, user(42, "a@x", "free"), user(42, "a@x", "pro")));
+  CHECK(
+      describe(changed) ==
+      Lines{"upsert 42 {\"email\":\"a@x\",\"plan\":\"pro\",\"full_name\":\"Ada \",\"bio\":\"hi\"}",
+            "event 42 plan_changed {\"old_plan\":\"free\",\"new_plan\":\"pro\",\"event_key\":"
+            "\"pg:0/2000:0:0\"}"});
+  const auto same =
+      map_one(mapper, update_of(kUsersSchema, user(42, "a@x", "pro"), user(42, "b@x", "pro")));
+  CHECK(same.calls.size() == 1);
+}
+
+TEST_CASE("mapper: changed() without an old image is a rejection naming REPLICA IDENTITY FULL") {
+  const Mapper mapper = mapper_from(kUsers);
+  const auto out = map_one(mapper, update_of(kUsersSchema, {}, user(42, "a@x", "pro")));
+  REQUIRE(out.calls.size() == 1);
+  CHECK(out.calls[0].kind == CallKind::kCustomerUpsert);
+  REQUIRE(out.rejections.size() == 1);
+  CHECK(
+      out.rejections[0].reason.starts_with("event plan_changed: when (changed(plan_code)) needs"));
+  CHECK(out.rejections[0].reason.find("REPLICA IDENTITY FULL") != std::string::npos);
+  CHECK(out.rejections[0].origin.key == "id=42");
+}
+
+TEST_CASE("mapper: event keys are stable: the change's position and the event's index") {
+  const Mapper mapper = mapper_from(kUsers);
+  auto change = update_of(kUsersSchema, user(42, "a@x", "free"), user(42, "a@x", "pro"),
+                          BinlogPosition{"mysql-bin.000007", 1234, "0-1-9", 3});
+  const auto first = map_one(mapper, change);
+  const auto again = map_one(mapper, change);
+  REQUIRE(first.calls.size() == 2);
+  CHECK(first.calls[1].attributes.back().name == "event_key");
+  CHECK(first.calls[1].attributes.back().json == "\"mysql:mysql-bin.000007:1234:3:0\"");
+  CHECK(first.calls == again.calls);
+}
+
+TEST_CASE("mapper: the key field is configurable globally and per event, or off") {
+  MappingOptions options;
+  options.event_key_field = "dedup";
+  const char* yaml = R"(
+table: public.t
+events:
+  - { name: a, on: insert, customer_id: id }
+  - { name: b, on: insert, customer_id: id, key_field: k }
+  - { name: c, on: insert, customer_id: id, key_field: none }
+)";
+  const auto out =
+      map_one(mapper_from(yaml, options), insert_of(make_schema("public.t", {"id"}), {1},
+                                                    cdc::mapping::testing::pg_at(0x16B374D848, 3)));
+  CHECK(describe(out) == Lines{"event 1 a {\"dedup\":\"pg:16/B374D848:3:0\"}",
+                               "event 1 b {\"k\":\"pg:16/B374D848:3:1\"}", "event 1 c {}"});
+}
+
+TEST_CASE("mapper: array rows become items; a delete removes the item") {
+  const Mapper mapper = mapper_from(kOrders);
+  CHECK(describe(map_one(mapper, insert_of(kOrdersSchema, order(7, 42, "placed")))) ==
+        Lines{"array_upsert 42 purchases 7 {\"amount\":9.9,\"status\":\"placed\"}",
+              "event 42 order_placed {\"amount\":9.9,\"event_key\":\"pg:0/1000:0:0\"}"});
+  CHECK(describe(map_one(mapper, delete_of(kOrdersSchema, order(7, 42, "placed")))) ==
+        Lines{"array_delete 42 purchases 7",
+              "event 42 order_cancelled {\"amount\":9.9,\"event_key\":\"pg:0/3000:0:1\"}"});
+}
+
+TEST_CASE("mapper: an update that changes the customer moves the array item") {
+  const Mapper mapper = mapper_from(kOrders);
+  CHECK(describe(map_one(
+            mapper, update_of(kOrdersSchema, order(7, 42, "placed"), order(7, 43, "placed")))) ==
+        Lines{"array_delete 42 purchases 7",
+              "array_upsert 43 purchases 7 {\"amount\":9.9,\"status\":\"placed\"}"});
+}
+
+TEST_CASE("mapper: where filters rows; leaving it deletes, entering it inserts") {
+  const Mapper mapper = mapper_from(kOrders);
+  CHECK(describe(map_one(mapper, insert_of(kOrdersSchema, order(7, 42, "draft")))).empty());
+  CHECK(describe(
+            map_one(mapper, update_of(kOrdersSchema, order(7, 42, "draft"), order(7, 42, "draft"))))
+            .empty());
+  CHECK(describe(map_one(mapper, delete_of(kOrdersSchema, order(7, 42, "draft")))).empty());
+  // draft -> placed: new to Retainly, so insert events fire.
+  CHECK(describe(map_one(
+            mapper, update_of(kOrdersSchema, order(7, 42, "draft"), order(7, 42, "placed")))) ==
+        Lines{"array_upsert 42 purchases 7 {\"amount\":9.9,\"status\":\"placed\"}",
+              "event 42 order_placed {\"amount\":9.9,\"event_key\":\"pg:0/2000:0:0\"}"});
+  // placed -> draft: gone from Retainly, so it is a delete.
+  CHECK(describe(map_one(
+            mapper, update_of(kOrdersSchema, order(7, 42, "placed"), order(7, 42, "draft")))) ==
+        Lines{"array_delete 42 purchases 7",
+              "event 42 order_cancelled {\"amount\":9.9,\"event_key\":\"pg:0/2000:0:1\"}"});
+  CHECK(describe(map_one(
+            mapper, update_of(kOrdersSchema, order(7, 42, "placed"), order(7, 42, "shipped")))) ==
+        Lines{"array_upsert 42 purchases 7 {\"amount\":9.9,\"status\":\"shipped\"}"});
+}
+
+TEST_CASE("mapper: where without the old image: idempotent removals go, events are rejected") {
+  const Mapper mapper = mapper_from(kOrders);
+  // A key-only old image (REPLICA IDENTITY DEFAULT) of a delete: status is not known.
+  const auto out = map_one(mapper, delete_of(kOrdersSchema, Row{7, 42, Unchanged{}, Unchanged{}}));
+  REQUIRE(out.calls.size() == 1);
+  CHECK(describe(out.calls[0]) == "array_delete 42 purchases 7");
+  REQUIRE(out.rejections.size() == 1);
+  CHECK(out.rejections[0].reason.starts_with(
+      "event order_cancelled: where (status != 'draft') could not be tested on the old row image"));
+  // An update without an old image: the row may always have been in the filter.
+  CHECK(describe(map_one(mapper, update_of(kOrdersSchema, {}, order(7, 42, "placed")))) ==
+        Lines{"array_upsert 42 purchases 7 {\"amount\":9.9,\"status\":\"placed\"}"});
+  // Without user_id in the old image the item cannot be found.
+  // Without user_id in the old image neither the item nor the event's customer is known.
+  const auto lost =
+      map_one(mapper, delete_of(kOrdersSchema, Row{7, Unchanged{}, Unchanged{}, "placed"}));
+  CHECK(lost.calls.empty());
+  REQUIRE(lost.rejections.size() == 2);
+  CHECK(lost.rejections[0].reason.starts_with(
+      "array customer_id column user_id; the source did not"));
+  CHECK(lost.rejections[1].reason.starts_with("event order_cancelled customer_id column user_id"));
+}
+
+TEST_CASE("mapper: a customer id change deletes the old customer, then upserts the new") {
+  const Mapper mapper = mapper_from(
+      "table: public.t\ncustomer: { id: email, fields: { n: n }, on_delete: delete }\n");
+  const auto schema = make_schema("public.t", {"id", "email", "n"});
+  CHECK(describe(map_one(mapper, update_of(schema, {1, "a@x", 5}, {1, "b@x", 5}))) ==
+        Lines{"delete \"a@x\"", "upsert \"b@x\" {\"n\":5}"});
+}
+
+TEST_CASE("mapper: items nest one json array layer, as the API allows") {
+  const Mapper mapper = mapper_from(
+      "table: public.orders\narray: { customer_id: u, field: purchases, item_id: id, fields: { "
+      "products: items } }\n");
+  const auto schema = make_schema("public.orders", {"id", "u", "items"});
+  CHECK(describe(map_one(mapper, insert_of(schema, {1, 2, Json{"[{\"name\": \"apple\"}]"}}))) ==
+        Lines{"array_upsert 2 purchases 1 {\"products\":[{\"name\":\"apple\"}]}"});
+  const auto deep = map_one(
+      mapper, insert_of(schema, {1, 2, Json{"[{\"name\": \"apple\", \"tags\": [\"x\"]}]"}}));
+  REQUIRE(deep.rejections.size() == 1);
+  CHECK(deep.rejections[0].reason ==
+        "array item: field products: json value at [0].tags: arrays nest deeper than the one "
+        "layer Retainly allows");
+}
+
+TEST_CASE(
+    "mapper: a mapped column the schema lacks rejects the change; a new schema version is "
+    "resolved again") {
+  const Mapper mapper =
+      mapper_from("table: public.t\ncustomer: { id: id, fields: { a: a, b: b } }\n");
+  const auto old_schema = make_schema("public.t", {"id", "a"}, {"id"}, 1);
+  const auto out = map_one(mapper, insert_of(old_schema, {1, "x"}));
+  REQUIRE(out.rejections.size() == 1);
+  CHECK(out.rejections[0].reason ==
+        "the mapping test.yaml names column(s) b that table public.t does not have (schema "
+        "version 1)");
+  const auto new_schema = make_schema("public.t", {"b", "id", "a"}, {"id"}, 2);
+  CHECK(describe(map_one(mapper, insert_of(new_schema, {"y", 1, "x"}))) ==
+        Lines{"upsert 1 {\"a\":\"x\",\"b\":\"y\"}"});
+}
+
+TEST_CASE("mapper: truncates and unmapped tables give nothing") {
+  const Mapper mapper = mapper_from(kUsers);
+  RowChange truncate;
+  truncate.op = Operation::kTruncate;
+  truncate.table = kUsersSchema;
+  CHECK(describe(map_one(mapper, truncate)).empty());
+  CHECK(describe(map_one(mapper, insert_of(make_schema("public.other", {"id"}), {1}))).empty());
+  CHECK(mapper.maps(TableId{"public", "users"}));
+  CHECK_FALSE(mapper.maps(TableId{"public", "other"}));
+  CHECK(mapper.tables() == std::vector<TableId>{TableId{"public", "users"}});
+}
+
+TEST_CASE("mapper: string_policy dead_letter in a mapping file rejects only that call") {
+  const Mapper mapper = mapper_from(R"(
+table: public.t
+string_policy: dead_letter
+customer: { id: id, fields: { bio: bio } }
+events: [ { name: e, on: insert, key_field: none } ]
+)");
+  const auto out = map_one(
+      mapper, insert_of(make_schema("public.t", {"id", "bio"}), {1, std::string(1001, 'x')}));
+  CHECK(out.calls.size() == 1);
+  CHECK(out.calls[0].kind == CallKind::kEvent);
+  REQUIRE(out.rejections.size() == 1);
+  CHECK(out.rejections[0].reason.starts_with("customer: field bio: a string of 1001 characters"));
+  CHECK(out.rejections[0].payload.find(std::string(1001, 'x')) != std::string::npos);
+}
+
+TEST_CASE("mapper: two mappings of one table are refused") {
+  std::vector<TableMapping> mappings;
+  mappings.push_back(parse_mapping("table: public.t\ncustomer: { id: id }\n", "a.yaml", {}));
+  mappings.push_back(parse_mapping("table: public.t\ncustomer: { id: id }\n", "b.yaml", {}));
+  CHECK_THROWS_WITH_AS(Mapper(std::move(mappings)),
+                       "b.yaml: table: public.t is already mapped by a.yaml", cdc::ConfigError);
+}
