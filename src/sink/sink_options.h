@@ -40,6 +40,10 @@ struct SinkOptions {
 
   // Dead-letter file (JSON lines). Empty: dead letters are an error.
   std::string dead_letter_path;
+  // More than this many dead letters within dead_letter_window fails the sink, so that a
+  // broken mapping does not quietly turn a whole table into dead letters. 0: no limit.
+  size_t dead_letter_max_count = 0;
+  std::chrono::seconds dead_letter_window{60};
 
   // TLS: verify peers by default; an optional CA bundle path.
   bool tls_verify = true;

@@ -1,0 +1,161 @@
+// The sink's engine: lanes per customer, batches per endpoint, requests in flight and
+// waiting, the answer policy, dead letters and the watermark. Single-threaded and
+// clock-driven, so tests run every interleaving without threads or sleeps; Sink runs it
+// on its worker thread.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "retainly/call.h"
+#include "retainly/request_body.h"
+#include "retainly/response_class.h"
+#include "retainly/transport.h"
+#include "sink/ack_watermark.h"
+#include "sink/backoff.h"
+#include "sink/clock.h"
+#include "sink/dead_letter_file.h"
+#include "sink/lane_queue.h"
+#include "sink/sink_failure.h"
+#include "sink/sink_options.h"
+#include "sink/sink_stats.h"
+
+namespace cdc::sink {
+
+// Not thread-safe. `transport`, `clock` and `dead_letters` must outlive it.
+//
+// Ordering: a lane (one customer, by retainly::lane_key) has at most one request in
+// flight or waiting to be resent; its next units leave only once every unit of that
+// request is settled. Different lanes go in parallel.
+//
+// Answers (classified once, by retainly::classify):
+//   2xx      the request's calls are acknowledged;
+//   429      the endpoint pauses for Retry-After, then the same request is resent; this
+//            is not a failed attempt;
+//   5xx, timeout, connection error, unexpected 4xx
+//            resent after exponential backoff with full jitter; after
+//            retry_max_attempts failed attempts (0: never) the sink fails;
+//   422/400  records the answer names are dead-lettered, the rest resent; without names
+//            the request is halved until each refused record is alone;
+//   413      halved; a record too large on its own is dead-lettered;
+//   401/403  the sink fails: nothing more is sent or acknowledged.
+class Dispatcher {
+ public:
+  Dispatcher(const SinkOptions& options, retainly::Transport& transport, Clock& clock,
+             UniformRandom random, DeadLetterFile& dead_letters);
+
+  // Takes one call, handed over at `arrived` (its flush interval counts from there;
+  // default: now). Throws std::invalid_argument unless its sequence is last_added() + 1.
+  void add(retainly::Call call, std::optional<Clock::TimePoint> arrived = std::nullopt);
+  // Everything added so far is due now rather than at the end of its flush interval.
+  void flush();
+  // Starts every request that may start now: due resends first, then batches that are
+  // full or due, within `concurrency` requests in flight.
+  void pump();
+  // One finished request. Answers for unknown ids are ignored.
+  void on_response(retainly::HttpResponse response);
+
+  // When pump() next has something to do without a new call or answer; nullopt when
+  // only an answer can help (all slots busy, or the sink failed).
+  std::optional<Clock::TimePoint> next_wakeup() const;
+
+  uint64_t watermark() const { return watermark_.watermark(); }
+  uint64_t last_added() const { return watermark_.last_added(); }
+  size_t unsettled() const { return watermark_.unsettled(); }
+  size_t in_flight() const { return in_flight_.size(); }
+  const std::optional<SinkFailure>& failure() const { return failure_; }
+  const SinkStats& stats() const { return stats_; }
+
+ private:
+  struct Lane {
+    const std::string* key = nullptr;  // the lanes_ key, to erase it
+    LaneQueue queue;
+    // Units of this lane in a request not yet settled (in flight or waiting to resend).
+    size_t outstanding = 0;
+    // The endpoint queue that currently holds this lane as ready, if any.
+    std::optional<retainly::CallKind> queued_in;
+    // Entries naming this lane in endpoint queues, stale ones included; the lane lives
+    // while any exists.
+    size_t queue_entries = 0;
+  };
+
+  // Lanes whose head unit goes to one endpoint, in the order they became ready. Entries
+  // go stale when a lane's head changes; they are dropped when reached. The counters
+  // only trigger sends, so a stale entry's share in them is harmless.
+  struct EndpointQueue {
+    retainly::CallKind kind = retainly::CallKind::kCustomerUpsert;
+    std::deque<Lane*> ready;
+    size_t units = 0;
+    size_t bytes = 0;
+    std::optional<Clock::TimePoint> oldest;  // earliest arrival among ready heads
+    Clock::TimePoint paused_until{};         // after a 429
+  };
+
+  struct Request {
+    retainly::CallKind kind = retainly::CallKind::kCustomerUpsert;
+    std::vector<Unit> units;   // in body order
+    std::vector<Lane*> lanes;  // lanes[i] holds units[i]
+    std::string body;          // empty until encoded; kept for resends
+    std::vector<size_t> record_starts;
+    uint32_t failed_attempts = 0;
+    Clock::TimePoint started{};
+  };
+  using RequestPtr = std::unique_ptr<Request>;
+
+  bool due(retainly::CallKind kind, Clock::TimePoint now) const;
+  bool paused(retainly::CallKind kind, Clock::TimePoint now) const;
+  void requeue(Lane& lane);
+  void drop_entry(EndpointQueue& queue);
+  void recount(EndpointQueue& queue);
+  void erase_if_idle(Lane& lane);
+  bool cut(retainly::CallKind kind);
+  void send(RequestPtr request);
+  void wait_then_send(RequestPtr request, Clock::TimePoint when);
+
+  void on_invalid(RequestPtr request, const retainly::Verdict& verdict,
+                  const retainly::HttpResponse& response);
+  void on_too_large(RequestPtr request, const retainly::HttpResponse& response);
+  void on_retryable(RequestPtr request, const retainly::HttpResponse& response);
+  // Moves the units at `indexes` of `request` into a request of their own, due now.
+  void resend_part(Request& request, const std::vector<size_t>& indexes);
+  void bisect(RequestPtr request);
+
+  void settle(Unit& unit, Lane& lane);
+  void acknowledge(Request& request);
+  // Writes the dead letter, then settles; false (and the sink failed) if it could not.
+  bool dead_letter(Unit& unit, Lane& lane, int status, std::string_view response,
+                   std::string reason);
+  void fail(FailureKind kind, std::string message);
+  void recycle(RequestPtr request);
+
+  const SinkOptions options_;
+  retainly::Transport& transport_;
+  Clock& clock_;
+  Backoff backoff_;
+  DeadLetterFile& dead_letters_;
+  const std::vector<retainly::HttpHeader> headers_;
+
+  AckWatermark watermark_;
+  std::unordered_map<std::string, Lane> lanes_;
+  std::array<EndpointQueue, retainly::kCallKindCount> endpoints_;
+  std::unordered_map<uint64_t, RequestPtr> in_flight_;
+  std::multimap<Clock::TimePoint, RequestPtr> waiting_;
+  std::optional<Clock::TimePoint> flushed_at_;
+  std::deque<Clock::TimePoint> recent_dead_letters_;
+  std::optional<SinkFailure> failure_;
+  SinkStats stats_;
+
+  // Reused buffers: request bodies, and the call list a body is written from.
+  std::vector<std::string> spare_bodies_;
+  std::vector<const retainly::Call*> body_calls_;
+};
+
+}  // namespace cdc::sink

@@ -1,0 +1,45 @@
+// `retainly-cdc replay-dead-letters`: resend dead-lettered records after a fix, and keep
+// in the file only what still fails.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "retainly/call.h"
+#include "sink/sink.h"
+
+namespace cdc::sink {
+
+struct ReplayFilter {
+  std::optional<std::string> table;        // only lines of this table ("public.users")
+  std::optional<retainly::CallKind> kind;  // only lines of this call kind
+};
+
+struct ReplayResult {
+  size_t resent = 0;        // lines resent
+  size_t delivered = 0;     // calls among them acknowledged this time
+  size_t failed_again = 0;  // calls among them dead-lettered again
+  // Lines left as they were: filtered out, mapping rejections (there is no call to
+  // resend), or unreadable.
+  size_t kept = 0;
+};
+
+// Resends every line of the dead-letter file `file` that matches `filter`, each payload
+// as a call of its kind, through `sink` (whose sequences continue from its
+// last_submitted()), and waits up to `timeout` for them to settle. Then rewrites `file`
+// durably: the lines not resent, followed by every line appended since it was read -
+// which includes the records that failed again when `sink` dead-letters into `file`.
+// Throws std::runtime_error, leaving `file` unchanged, when the sink fails or the
+// timeout passes (records already delivered are then resent by the next replay, which is
+// harmless except for events); std::system_error on I/O failure.
+ReplayResult replay_dead_letters(const std::filesystem::path& file, const ReplayFilter& filter,
+                                 Sink& sink,
+                                 std::chrono::milliseconds timeout = std::chrono::minutes{10});
+
+// The call kind named `name` ("customer_upsert", ...), as retainly::to_string writes it.
+std::optional<retainly::CallKind> parse_call_kind(std::string_view name);
+
+}  // namespace cdc::sink

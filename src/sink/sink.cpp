@@ -1,0 +1,150 @@
+#include "sink/sink.h"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include "retainly/http_transport.h"
+#include "sink/dispatcher.h"
+
+namespace cdc::sink {
+namespace {
+
+// The longest the worker blocks without looking at the clock: a ManualClock's advance()
+// in tests is noticed within it, and it costs an idle daemon nothing worth measuring.
+constexpr std::chrono::milliseconds kMaxWait{50};
+
+std::unique_ptr<retainly::Transport> default_transport(const SinkOptions& options) {
+  retainly::HttpTransportOptions http;
+  http.base_url = options.url;
+  http.request_timeout = options.request_timeout;
+  http.max_connections = std::max<size_t>(1, options.concurrency);
+  http.tls_verify = options.tls_verify;
+  http.ca_path = options.ca_path;
+  return std::make_unique<retainly::HttpTransport>(std::move(http));
+}
+
+}  // namespace
+
+Sink::Sink(SinkOptions options, std::unique_ptr<retainly::Transport> transport,
+           std::shared_ptr<Clock> clock, UniformRandom random)
+    : options_(std::move(options)),
+      transport_(transport ? std::move(transport) : default_transport(options_)),
+      clock_(clock ? std::move(clock) : std::make_shared<SystemClock>()),
+      dead_letters_(options_.dead_letter_path, {options_.key, options_.secret}),
+      random_(random ? std::move(random) : default_random()) {
+  worker_ = std::thread([this] { run(); });
+}
+
+Sink::~Sink() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  settled_.notify_all();
+  transport_->wake();
+  worker_.join();
+}
+
+bool Sink::submit(retainly::Call call) {
+  {
+    std::unique_lock lock(mutex_);
+    if (failure_ || stopping_) return false;
+    if (call.sequence != last_submitted_ + 1) {
+      throw std::invalid_argument("call sequence " + std::to_string(call.sequence) +
+                                  " does not follow " + std::to_string(last_submitted_));
+    }
+    const uint64_t limit = std::max<uint64_t>(1, options_.max_pending_calls);
+    settled_.wait(
+        lock, [&] { return failure_ || stopping_ || last_submitted_ - settled_count_ < limit; });
+    if (failure_ || stopping_) return false;
+    const bool was_empty = inbox_.empty();
+    inbox_.emplace_back(std::move(call), clock_->now());
+    ++last_submitted_;
+    // One wake per batch of submissions: the worker takes the whole inbox at once.
+    if (!was_empty) return true;
+  }
+  transport_->wake();
+  return true;
+}
+
+uint64_t Sink::watermark() const {
+  std::lock_guard lock(mutex_);
+  return watermark_;
+}
+
+uint64_t Sink::last_submitted() const {
+  std::lock_guard lock(mutex_);
+  return last_submitted_;
+}
+
+bool Sink::wait_for(uint64_t sequence, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  settled_.wait_for(lock, timeout, [&] { return watermark_ >= sequence || failure_ || stopping_; });
+  return watermark_ >= sequence;
+}
+
+void Sink::flush() {
+  {
+    std::lock_guard lock(mutex_);
+    flush_requested_ = true;
+  }
+  transport_->wake();
+}
+
+std::optional<SinkFailure> Sink::failure() const {
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
+SinkStats Sink::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void Sink::publish(const Dispatcher& dispatcher) {
+  {
+    std::lock_guard lock(mutex_);
+    watermark_ = dispatcher.watermark();
+    settled_count_ = dispatcher.last_added() - dispatcher.unsettled();
+    failure_ = dispatcher.failure();
+    stats_ = dispatcher.stats();
+  }
+  settled_.notify_all();
+}
+
+void Sink::run() {
+  Dispatcher dispatcher(options_, *transport_, *clock_, random_, dead_letters_);
+  std::vector<std::pair<retainly::Call, Clock::TimePoint>> calls;
+  std::vector<retainly::HttpResponse> responses;
+  for (;;) {
+    bool flush = false;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      calls.swap(inbox_);
+      flush = std::exchange(flush_requested_, false);
+    }
+    for (auto& [call, arrived] : calls) dispatcher.add(std::move(call), arrived);
+    calls.clear();
+    if (flush) dispatcher.flush();
+    dispatcher.pump();
+    publish(dispatcher);
+
+    std::chrono::milliseconds wait = kMaxWait;
+    if (auto next = dispatcher.next_wakeup()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - clock_->now());
+      wait = std::clamp(left, std::chrono::milliseconds{0}, kMaxWait);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (!inbox_.empty() || flush_requested_ || stopping_) wait = std::chrono::milliseconds{0};
+    }
+    transport_->poll(wait, responses);
+    for (retainly::HttpResponse& response : responses) dispatcher.on_response(std::move(response));
+    responses.clear();
+  }
+}
+
+}  // namespace cdc::sink

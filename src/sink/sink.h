@@ -1,0 +1,91 @@
+// The Retainly sink: takes Calls in source order from the pipeline, delivers them over
+// HTTP with the ordering, batching and failure rules of Dispatcher, and reports how far
+// everything is settled (acknowledged or dead-lettered) as a watermark of call sequences.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "retainly/call.h"
+#include "retainly/transport.h"
+#include "sink/backoff.h"
+#include "sink/clock.h"
+#include "sink/dead_letter_file.h"
+#include "sink/sink_failure.h"
+#include "sink/sink_options.h"
+#include "sink/sink_stats.h"
+
+namespace cdc::sink {
+
+class Dispatcher;
+
+// Threading: submit() from one producer thread; the other members from any thread. One
+// worker thread, started by the constructor, drives the transport and the Dispatcher.
+class Sink {
+ public:
+  // `transport` nullptr: an HttpTransport to options.url. `clock` nullptr: the system
+  // clock. `random` empty: seeded from std::random_device (backoff jitter).
+  Sink(SinkOptions options, std::unique_ptr<retainly::Transport> transport,
+       std::shared_ptr<Clock> clock = nullptr, UniformRandom random = {});
+  // Stops the worker thread; pending calls are abandoned (their offsets were never
+  // acknowledged, so they are read again on the next start).
+  ~Sink();
+
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+
+  // Hands over one call. Sequences are 1, 2, 3, ... without gaps; throws
+  // std::invalid_argument otherwise. Blocks while max_pending_calls calls are unsettled
+  // (backpressure). Returns false at once if the sink has failed.
+  bool submit(retainly::Call call);
+
+  // Highest S such that every call with sequence <= S is acknowledged (2xx) or
+  // dead-lettered; 0 before anything. Never moves after a failure.
+  uint64_t watermark() const;
+  // The sequence of the last call submitted; 0 before anything.
+  uint64_t last_submitted() const;
+
+  // Waits until watermark() >= sequence, the sink fails, or `timeout`; true if reached.
+  bool wait_for(uint64_t sequence, std::chrono::milliseconds timeout);
+
+  // Sends what is batched now instead of waiting for the flush interval. Does not wait.
+  void flush();
+
+  std::optional<SinkFailure> failure() const;
+  SinkStats stats() const;
+  DeadLetterFile& dead_letters() { return dead_letters_; }
+
+ private:
+  void run();
+  void publish(const Dispatcher& dispatcher);
+
+  const SinkOptions options_;
+  std::unique_ptr<retainly::Transport> transport_;
+  std::shared_ptr<Clock> clock_;
+  DeadLetterFile dead_letters_;
+  UniformRandom random_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable settled_;  // the watermark moved, or the sink failed or stops
+  // Calls submitted and not yet taken by the worker, with the time they were handed over.
+  std::vector<std::pair<retainly::Call, Clock::TimePoint>> inbox_;
+  uint64_t last_submitted_ = 0;
+  uint64_t settled_count_ = 0;  // published by the worker
+  uint64_t watermark_ = 0;      // published by the worker
+  std::optional<SinkFailure> failure_;
+  SinkStats stats_;
+  bool flush_requested_ = false;
+  bool stopping_ = false;
+
+  std::thread worker_;
+};
+
+}  // namespace cdc::sink

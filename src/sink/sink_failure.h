@@ -1,0 +1,23 @@
+// Why a sink stopped for good. Once failed, a sink sends nothing more and its watermark
+// stays where it was, so no offset moves past an undelivered call.
+#pragma once
+
+#include <string>
+
+namespace cdc::sink {
+
+enum class FailureKind {
+  kAuth,             // Retainly refused the credentials (401/403)
+  kRetryCeiling,     // one request failed retry_max_attempts times
+  kDeadLetterRate,   // more than dead_letter_max_count dead letters in dead_letter_window
+  kDeadLetterWrite,  // a dead letter could not be made durable (or none is configured)
+};
+
+const char* to_string(FailureKind kind);
+
+struct SinkFailure {
+  FailureKind kind;
+  std::string message;  // for operators; never holds the key or secret
+};
+
+}  // namespace cdc::sink

@@ -1,0 +1,120 @@
+// The threaded Sink: its worker, backpressure, waiting and failure reporting.
+#include "sink/sink.h"
+
+#include <doctest/doctest.h>
+
+#include <future>
+#include <stdexcept>
+
+#include "call_builders.h"
+#include "fake_transport.h"
+#include "temp_dir.h"
+
+using namespace cdc::sink;
+using namespace cdc::sink::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct ThreadedHarness {
+  explicit ThreadedHarness(size_t max_pending = 100) {
+    SinkOptions options;
+    options.key = "k";
+    options.secret = "s";
+    options.flush_interval = 1h;  // only flush() sends: the test decides when
+    options.max_pending_calls = max_pending;
+    options.dead_letter_path = (dir.path() / "dead-letters.jsonl").string();
+    auto owned = std::make_unique<FakeTransport>();
+    transport = owned.get();
+    sink = std::make_unique<Sink>(options, std::move(owned), clock);
+  }
+
+  bool submit(cdc::retainly::Call call) {
+    call.sequence = ++sequence;
+    return sink->submit(std::move(call));
+  }
+
+  TempDir dir;
+  std::shared_ptr<ManualClock> clock = std::make_shared<ManualClock>();
+  FakeTransport* transport = nullptr;
+  std::unique_ptr<Sink> sink;
+  uint64_t sequence = 0;
+};
+
+}  // namespace
+
+TEST_CASE("sink thread: submitted calls are sent on flush and the watermark follows acks") {
+  ThreadedHarness h;
+  CHECK(h.sink->watermark() == 0);
+  CHECK(h.submit(upsert("1", {{"a", "1"}})));
+  CHECK(h.submit(upsert("2", {{"a", "2"}})));
+  h.sink->flush();
+  REQUIRE(h.transport->wait_started(1));
+  auto sent = h.transport->take_started();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].body == R"({"customers":[{"id":1,"a":1},{"id":2,"a":2}]})");
+  CHECK_FALSE(h.sink->wait_for(2, 1ms));
+  h.transport->answer(http_answer(sent[0].id, 200));
+  CHECK(h.sink->wait_for(2, 10s));
+  CHECK(h.sink->watermark() == 2);
+  CHECK(h.sink->stats().calls_acknowledged == 2);
+}
+
+TEST_CASE("sink thread: the flush interval runs on the injected clock") {
+  ThreadedHarness h;
+  h.submit(upsert("1"));
+  h.clock->advance(1h);
+  REQUIRE(h.transport->wait_started(1));
+}
+
+TEST_CASE("sink thread: submit blocks while max_pending_calls calls are unsettled") {
+  ThreadedHarness h(/*max_pending=*/2);
+  REQUIRE(h.submit(event("1", "a")));
+  REQUIRE(h.submit(event("2", "b")));
+  auto third = std::async(std::launch::async, [&] { return h.submit(event("3", "c")); });
+  REQUIRE(h.transport->wait_started(2));
+  CHECK(h.sink->last_submitted() == 2);  // the third is held back
+  auto sent = h.transport->take_started();
+  h.transport->answer(http_answer(sent[0].id, 200));
+  CHECK(third.get());
+  CHECK(h.sink->last_submitted() == 3);
+  REQUIRE(h.transport->wait_started(3));
+}
+
+TEST_CASE("sink thread: sequences must follow each other") {
+  ThreadedHarness h;
+  auto call = upsert("1");
+  call.sequence = 5;
+  CHECK_THROWS_AS(h.sink->submit(call), std::invalid_argument);
+}
+
+TEST_CASE("sink thread: 403 fails the sink; submit then refuses and wait_for gives up") {
+  ThreadedHarness h;
+  h.submit(upsert("1"));
+  h.sink->flush();
+  REQUIRE(h.transport->wait_started(1));
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 403));
+  CHECK_FALSE(h.sink->wait_for(1, 10s));
+  REQUIRE(h.sink->failure().has_value());
+  CHECK(h.sink->failure()->kind == FailureKind::kAuth);
+  CHECK_FALSE(h.submit(upsert("2")));
+  CHECK(h.sink->watermark() == 0);
+}
+
+TEST_CASE("sink thread: a blocked submit returns false when the sink fails") {
+  ThreadedHarness h(/*max_pending=*/1);
+  REQUIRE(h.submit(event("1", "a")));
+  auto second = std::async(std::launch::async, [&] { return h.submit(event("2", "b")); });
+  REQUIRE(h.transport->wait_started(1));
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 403));
+  CHECK_FALSE(second.get());
+}
+
+TEST_CASE("sink thread: destroying a sink with calls in flight returns") {
+  ThreadedHarness h;
+  h.submit(upsert("1"));
+  h.sink->flush();
+  REQUIRE(h.transport->wait_started(1));
+  h.sink.reset();
+  CHECK(h.sink == nullptr);
+}
