@@ -1,0 +1,121 @@
+#include "connectors/postgres/pg_admin.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/errors.h"
+
+namespace cdc::pg {
+
+void PgAdmin::require_logical_wal() const {
+  auto result = conn_.query("SHOW wal_level");
+  const std::string level = result.rows.at(0).at(0).value_or("");
+  if (level != "logical") {
+    throw SourceError("PostgreSQL has wal_level=" + level +
+                      "; logical replication needs wal_level=logical (ALTER SYSTEM SET "
+                      "wal_level = logical; then restart the server)");
+  }
+}
+
+TableInfo PgAdmin::table_info(const TableId& table) const {
+  auto result = conn_.query(
+      "SELECT c.relreplident, EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND "
+      "i.indisprimary) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')",
+      {table.schema, table.name});
+  TableInfo info;
+  if (result.rows.empty()) return info;
+  info.exists = true;
+  info.replica_identity = result.rows[0][0].value_or("d").at(0);
+  info.has_primary_key = result.rows[0][1].value_or("f") == "t";
+  return info;
+}
+
+void PgAdmin::ensure_publication(const std::string& name, const std::vector<TableId>& tables,
+                                 bool create) const {
+  std::string table_list;
+  std::set<std::string> wanted;
+  for (const auto& table : tables) {
+    TableInfo info = table_info(table);
+    if (!info.exists) {
+      throw SourceError("table " + table.qualified() +
+                        " named by a mapping does not exist in PostgreSQL");
+    }
+    const bool identity_missing =
+        info.replica_identity == 'n' || (info.replica_identity == 'd' && !info.has_primary_key);
+    if (identity_missing) {
+      throw SourceError("table " + table.qualified() +
+                        " has no primary key and no replica identity: once published, "
+                        "UPDATE and DELETE on it would fail. Add a primary key or run ALTER "
+                        "TABLE " +
+                        table.qualified() + " REPLICA IDENTITY FULL");
+    }
+    if (!table_list.empty()) table_list += ", ";
+    table_list += quote_table(conn_, table.schema, table.name);
+    wanted.insert(table.qualified());
+  }
+  auto existing = conn_.query("SELECT 1 FROM pg_publication WHERE pubname = $1", {name});
+  if (existing.rows.empty()) {
+    if (!create) {
+      throw SourceError("publication " + name +
+                        " does not exist and source.create_publication is false");
+    }
+    conn_.exec("CREATE PUBLICATION " + conn_.quote_identifier(name) + " FOR TABLE " + table_list);
+    return;
+  }
+  auto published = conn_.query(
+      "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1",
+      {name});
+  std::set<std::string> have;
+  for (const auto& row : published.rows) have.insert(row[0].value_or(""));
+  if (have != wanted) {
+    conn_.exec("ALTER PUBLICATION " + conn_.quote_identifier(name) + " SET TABLE " + table_list);
+  }
+}
+
+std::optional<SlotState> PgAdmin::slot(const std::string& name) const {
+  auto result = conn_.query(
+      "SELECT plugin, database, active, confirmed_flush_lsn, restart_lsn, wal_status "
+      "FROM pg_replication_slots WHERE slot_name = $1",
+      {name});
+  if (result.rows.empty()) return std::nullopt;
+  const auto& row = result.rows[0];
+  SlotState state;
+  state.plugin = row[0].value_or("");
+  state.database = row[1].value_or("");
+  state.active = row[2].value_or("f") == "t";
+  state.confirmed_flush = PgLsn::parse(row[3].value_or("0/0")).value_or(PgLsn{});
+  state.restart_lsn = PgLsn::parse(row[4].value_or("0/0")).value_or(PgLsn{});
+  state.wal_status = row[5].value_or("");
+  return state;
+}
+
+bool PgAdmin::ensure_slot(const std::string& name, bool create) const {
+  auto state = slot(name);
+  if (!state) {
+    if (!create) {
+      throw SourceError("replication slot " + name +
+                        " does not exist and source.create_slot is false");
+    }
+    conn_.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", {name});
+    return true;
+  }
+  const std::string database = conn_.query("SELECT current_database()").rows[0][0].value_or("");
+  if (state->plugin != "pgoutput") {
+    throw SourceError("replication slot " + name + " uses plugin " + state->plugin +
+                      ", not pgoutput; drop it or configure another source.slot");
+  }
+  if (state->database != database) {
+    throw SourceError("replication slot " + name + " belongs to database " + state->database +
+                      ", not " + database);
+  }
+  if (state->wal_status == "lost") {
+    throw SourceError("replication slot " + name +
+                      " has lost the WAL it needs (wal_status=lost): changes were missed. "
+                      "Resync required: drop the slot (SELECT pg_drop_replication_slot('" +
+                      name + "')) and run `retainly-cdc backfill` before starting again");
+  }
+  return false;
+}
+
+}  // namespace cdc::pg

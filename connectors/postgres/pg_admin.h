@@ -1,0 +1,58 @@
+// Set-up and inspection of the server side of logical replication: wal_level, the
+// publication, the replication slot. Runs on an ordinary (non-replication) connection.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/postgres/pg_connection.h"
+#include "core/position.h"
+#include "core/table_schema.h"
+
+namespace cdc::pg {
+
+struct SlotState {
+  std::string plugin;
+  std::string database;
+  bool active = false;
+  PgLsn confirmed_flush;
+  PgLsn restart_lsn;
+  std::string wal_status;  // reserved | extended | unreserved | lost
+};
+
+// What a table offers logical replication.
+struct TableInfo {
+  bool exists = false;
+  // 'd' default (primary key), 'f' full, 'i' index, 'n' nothing.
+  char replica_identity = 'd';
+  bool has_primary_key = false;
+};
+
+class PgAdmin {
+ public:
+  explicit PgAdmin(const PgConnection& conn) : conn_(conn) {}
+
+  // Throws SourceError unless wal_level is logical, saying how to change it.
+  void require_logical_wal() const;
+
+  TableInfo table_info(const TableId& table) const;
+
+  // Makes the publication publish exactly `tables` (creating it when `create` allows,
+  // else throwing SourceError). Refuses tables whose UPDATE/DELETE would start failing
+  // once published (no primary key and no replica identity).
+  void ensure_publication(const std::string& name, const std::vector<TableId>& tables,
+                          bool create) const;
+
+  std::optional<SlotState> slot(const std::string& name) const;
+
+  // Creates the pgoutput slot when missing (if `create`), else throws SourceError.
+  // Returns true if it created it. A slot with another plugin, in another database, or
+  // whose WAL was removed ("lost") is an error that says how to resync.
+  bool ensure_slot(const std::string& name, bool create) const;
+
+ private:
+  const PgConnection& conn_;
+};
+
+}  // namespace cdc::pg

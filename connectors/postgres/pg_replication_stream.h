@@ -1,0 +1,50 @@
+// The COPY BOTH side of a logical replication connection: START_REPLICATION, then
+// CopyData messages in and standby status updates out. No decoding happens here.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "connectors/postgres/pg_connection.h"
+#include "core/position.h"
+
+namespace cdc::pg {
+
+struct StartOptions {
+  std::string slot;
+  std::string publication;
+  // 0/0: the server starts at the slot's confirmed_flush_lsn.
+  PgLsn start;
+  // pgoutput protocol version: 2 (with streaming of large transactions) on PostgreSQL
+  // 14 and later, 1 before.
+  int protocol_version = 2;
+  bool streaming = true;
+};
+
+// Owns a replication connection in COPY BOTH mode. Single-threaded: one thread reads and
+// writes. Every failure throws cdc::SourceError.
+class ReplicationStream {
+ public:
+  explicit ReplicationStream(PgConnection conn) : conn_(std::move(conn)) {}
+  ReplicationStream(ReplicationStream&&) = default;
+  ~ReplicationStream();
+
+  void start(const StartOptions& options);
+
+  // One CopyData message (a 'w' XLogData or 'k' keepalive), or nullopt if none came within
+  // `timeout`. The bytes stay valid until the next read(). Throws when the server ends the
+  // stream or the connection breaks.
+  std::optional<std::span<const std::byte>> read(std::chrono::milliseconds timeout);
+
+  // Sends one CopyData message (a standby status update) and flushes it.
+  void send(std::span<const std::byte> message);
+
+ private:
+  PgConnection conn_;
+  char* buffer_ = nullptr;  // owned by libpq; freed with PQfreemem
+};
+
+}  // namespace cdc::pg

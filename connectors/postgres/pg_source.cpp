@@ -1,0 +1,166 @@
+#include "connectors/postgres/pg_source.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "connectors/postgres/pg_admin.h"
+#include "connectors/postgres/pg_change_assembler.h"
+#include "connectors/postgres/pg_connection.h"
+#include "connectors/postgres/pg_replication_stream.h"
+#include "connectors/postgres/replication_message.h"
+#include "core/errors.h"
+#include "ops/log.h"
+
+namespace cdc::pg {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+struct PgSource::Connection {
+  explicit Connection(ReplicationStream s) : stream(std::move(s)) {}
+  ReplicationStream stream;
+};
+
+PgSource::PgSource(PgSourceOptions options)
+    : options_(std::move(options)), queue_(options_.buffer_items) {}
+
+PgSource::~PgSource() { stop(); }
+
+void PgSource::start() {
+  auto admin_conn = PgConnection::connect(options_.dsn, PgConnection::Mode::kNormal);
+  PgAdmin admin(admin_conn);
+  admin.require_logical_wal();
+  admin.ensure_publication(options_.publication, options_.tables, options_.create_publication);
+  if (admin.ensure_slot(options_.slot, options_.create_slot)) {
+    log::info("created replication slot {} (pgoutput)", options_.slot);
+  }
+  // A previous process that died may still hold the slot for a moment, until its
+  // walsender notices the closed connection; wait for that rather than fail at once.
+  auto slot = admin.slot(options_.slot);
+  const auto deadline = Clock::now() + options_.slot_busy_timeout;
+  while (slot && slot->active && Clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+    slot = admin.slot(options_.slot);
+  }
+  if (slot && slot->active) {
+    throw SourceError("replication slot " + options_.slot +
+                      " is in use by another process; is a second retainly-cdc running "
+                      "with the same slot?");
+  }
+
+  const int version = admin_conn.server_version();
+  StartOptions start;
+  start.slot = options_.slot;
+  start.publication = options_.publication;
+  // Streaming of in-progress transactions needs protocol version 2 (PostgreSQL 14+).
+  start.protocol_version = version >= 140000 ? 2 : 1;
+  start.streaming = version >= 140000;
+  auto stream =
+      ReplicationStream(PgConnection::connect(options_.dsn, PgConnection::Mode::kReplication));
+  stream.start(start);
+  protocol_version_ = start.protocol_version;
+  if (slot) acknowledged_.store(slot->confirmed_flush.value);
+  log::info("streaming from slot {} (confirmed up to {}), publication {}, pgoutput v{}",
+            options_.slot, slot ? slot->confirmed_flush.to_string() : "0/0", options_.publication,
+            start.protocol_version);
+  connection_ = std::make_unique<Connection>(std::move(stream));
+  thread_ = std::thread([this] { read_loop(); });
+}
+
+std::optional<SourceItem> PgSource::next(std::chrono::milliseconds timeout) {
+  auto item = queue_.pop(timeout);
+  if (!item) {
+    std::lock_guard lock(error_mutex_);
+    if (error_) std::rethrow_exception(error_);
+  }
+  return item;
+}
+
+void PgSource::acknowledge(const Position& position) {
+  const auto& pg = std::get<PgPosition>(position);
+  uint64_t current = acknowledged_.load();
+  while (pg.commit_end.value > current &&
+         !acknowledged_.compare_exchange_weak(current, pg.commit_end.value)) {
+  }
+}
+
+void PgSource::stop() {
+  if (stopping_.exchange(true)) return;
+  queue_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+void PgSource::read_loop() {
+  ChangeAssembler assembler(protocol_version_);
+  std::vector<SourceItem> items;
+  PgLsn received;         // highest WAL position seen in XLogData
+  PgLsn last_handed_out;  // end LSN of the last transaction put into the queue
+  PgLsn server_wal_end;   // from the latest keepalive
+  uint64_t last_sent_flush = 0;
+  auto last_status = Clock::now();
+  auto& stream = connection_->stream;
+
+  auto send_status = [&](bool force) {
+    uint64_t flush = acknowledged_.load();
+    // Idle: every transaction handed out is acknowledged and none is open, so nothing
+    // before the server's last reported WAL end is still owed to us.
+    if (!assembler.in_transaction() && flush >= last_handed_out.value && queue_.size() == 0 &&
+        server_wal_end.value > flush) {
+      flush = server_wal_end.value;
+      acknowledged_.store(std::max(acknowledged_.load(), flush));
+    }
+    auto now = Clock::now();
+    if (!force && flush == last_sent_flush && now - last_status < options_.status_interval) {
+      return;
+    }
+    StandbyStatus status;
+    status.write = PgLsn{std::max(received.value, flush)};
+    status.flush = PgLsn{flush};
+    status.apply = PgLsn{flush};
+    status.clock_unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+    auto bytes = encode_standby_status(status);
+    stream.send(bytes);
+    last_sent_flush = flush;
+    last_status = now;
+  };
+
+  try {
+    while (!stopping_.load()) {
+      auto message = stream.read(100ms);
+      if (message) {
+        auto decoded = decode_copy_message(*message);
+        if (auto* data = std::get_if<XLogData>(&decoded)) {
+          received = std::max(received, data->data_start);
+          items.clear();
+          assembler.feed(data->payload, items);
+          for (auto& item : items) {
+            if (auto* end = std::get_if<TransactionEnd>(&item)) {
+              last_handed_out = std::get<PgPosition>(end->position).commit_end;
+            }
+            while (!queue_.push(std::move(item), options_.status_interval / 2)) {
+              if (stopping_.load()) return;
+              send_status(/*force=*/true);
+            }
+          }
+        } else {
+          const auto& keepalive = std::get<PrimaryKeepalive>(decoded);
+          server_wal_end = std::max(server_wal_end, keepalive.wal_end);
+          send_status(keepalive.reply_requested);
+        }
+      }
+      send_status(/*force=*/false);
+    }
+    // Last word to the server: everything acknowledged so far is durable.
+    send_status(/*force=*/true);
+  } catch (...) {
+    {
+      std::lock_guard lock(error_mutex_);
+      error_ = std::current_exception();
+    }
+    queue_.close();
+  }
+}
+
+}  // namespace cdc::pg

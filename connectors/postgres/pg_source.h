@@ -1,0 +1,74 @@
+// The PostgreSQL reader: a replication connection on a thread of its own, decoding
+// pgoutput into RowChanges for the pipeline.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/bounded_queue.h"
+#include "core/change_source.h"
+#include "core/table_schema.h"
+
+namespace cdc::pg {
+
+struct PgSourceOptions {
+  std::string dsn;
+  std::string slot;
+  std::string publication;
+  bool create_slot = true;
+  bool create_publication = true;
+  // The tables the mappings name; the publication is made to publish exactly these.
+  std::vector<TableId> tables;
+  // Standby status updates at least this often, and whenever the server asks.
+  std::chrono::milliseconds status_interval{10000};
+  size_t buffer_items = 10000;
+  // How long start() waits for a slot still held by a previous process.
+  std::chrono::milliseconds slot_busy_timeout{30000};
+};
+
+// Protocol facts this class relies on (PostgreSQL docs, "Streaming Replication Protocol"):
+// - The server drops a client that sends no status update within wal_sender_timeout, so
+//   updates go out every status_interval, when asked by a keepalive, and while the
+//   reader is blocked on a full buffer.
+// - The `flush` position in a status update becomes the slot's confirmed_flush_lsn;
+//   after a restart the server skips every transaction that committed before it. So it
+//   only ever moves to a position the pipeline acknowledged.
+// - When every transaction handed out has been acknowledged and none is open, the
+//   keepalive's WAL end may be confirmed too: nothing before it is still owed to us, and
+//   confirming it keeps the slot from holding back WAL of unrelated tables.
+class PgSource final : public ChangeSource {
+ public:
+  explicit PgSource(PgSourceOptions options);
+  ~PgSource() override;
+
+  // Checks wal_level, makes the publication and slot (when allowed), connects for
+  // replication and starts the reader thread. Throws SourceError.
+  void start() override;
+  std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
+  void acknowledge(const Position& position) override;
+  void stop() override;
+
+ private:
+  void read_loop();
+  void push(SourceItem item);
+
+  PgSourceOptions options_;
+  int protocol_version_ = 2;  // pgoutput version negotiated in start()
+  BoundedQueue<SourceItem> queue_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  // Highest commit end LSN the pipeline acknowledged.
+  std::atomic<uint64_t> acknowledged_{0};
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+  struct Connection;
+  std::unique_ptr<Connection> connection_;
+};
+
+}  // namespace cdc::pg

@@ -1,0 +1,38 @@
+#include "cli/command_support.h"
+
+#include "connectors/postgres/pg_connection.h"
+#include "core/errors.h"
+#include "ops/log.h"
+
+namespace cdc::cli {
+
+config::ConnectorConfig load_config(const std::string& path) {
+  auto config = config::load_connector_config(path);
+  const auto format = config.log.format == config::LogFormat::kText   ? log::Format::kText
+                      : config.log.format == config::LogFormat::kJson ? log::Format::kJson
+                                                                      : log::Format::kAuto;
+  log::init(format, log::parse_level(config.log.level));
+  for (const auto& secret : config.secrets) log::add_secret(secret);
+  if (config.source.type == config::SourceType::kPostgres) {
+    if (auto password = pg::dsn_password(config.source.postgres.dsn)) log::add_secret(*password);
+  }
+  return config;
+}
+
+mapping::Mapper load_mapper(const config::ConnectorConfig& config) {
+  mapping::MappingOptions options;
+  options.timezone = config.mapping.timezone;
+  options.string_policy = config.mapping.string_policy == "dead_letter"
+                              ? mapping::StringPolicy::kDeadLetter
+                              : mapping::StringPolicy::kTruncate;
+  options.decimal_as_string = config.mapping.decimal_as_string;
+  options.event_key_field = config.mapping.event_key_field;
+  auto mappings = mapping::load_mapping_dir(config.mappings_dir, options);
+  if (mappings.empty()) {
+    throw ConfigError(config.file.string() + ": mappings: no mapping files (*.yaml) in " +
+                      config.mappings_dir.string());
+  }
+  return mapping::Mapper(std::move(mappings));
+}
+
+}  // namespace cdc::cli

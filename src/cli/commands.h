@@ -1,0 +1,21 @@
+// The retainly-cdc subcommands. Each returns the process exit code.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cdc::cli {
+
+struct RunArgs {
+  std::string config;
+  bool dry_run = false;
+};
+int run_command(const RunArgs& args);
+
+struct CheckArgs {
+  std::string config;
+  bool offline = false;
+};
+int check_command(const CheckArgs& args);
+
+}  // namespace cdc::cli

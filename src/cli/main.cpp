@@ -1,0 +1,50 @@
+// retainly-cdc: stream database changes into Retainly. See PRODUCT.md for the commands.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "cli/exit_code.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "retainly-cdc: streams row changes from PostgreSQL (logical replication) or "
+      "MySQL/MariaDB (row-based binlog) into Retainly customers, customer arrays and "
+      "events, as described by per-table YAML mapping files.\n\n"
+      "Exit codes: 0 success, 1 other failure, 2 bad configuration or mapping, 3 Retainly "
+      "refused the credentials, 4 source unreachable or misconfigured."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "retainly-cdc 0.1.0");
+
+  cdc::cli::RunArgs run;
+  auto* run_cmd = app.add_subcommand(
+      "run",
+      "Stream changes forever: connect to the source, create the publication and slot if "
+      "missing, map each committed change and deliver it. SIGTERM or SIGINT drains in-flight "
+      "calls, commits the offset and exits 0.");
+  run_cmd->add_option("-c,--config", run.config, "connector configuration file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  run_cmd->add_flag("--dry-run", run.dry_run,
+                    "print each API call as a JSON line on stdout instead of sending it; no "
+                    "offset moves");
+
+  cdc::cli::CheckArgs check;
+  auto* check_cmd = app.add_subcommand(
+      "check",
+      "Validate the configuration and mappings offline, then online: the source is set up "
+      "for change capture, mapped tables and columns exist, and Retainly accepts the "
+      "credentials. Exit 0 when all is well.");
+  check_cmd->add_option("-c,--config", check.config, "connector configuration file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  check_cmd->add_flag("--offline", check.offline, "only the checks that need no connection");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : cdc::cli::kExitConfig;
+  }
+  if (run_cmd->parsed()) return cdc::cli::run_command(run);
+  if (check_cmd->parsed()) return cdc::cli::check_command(check);
+  return cdc::cli::kExitFailure;
+}

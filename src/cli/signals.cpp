@@ -1,0 +1,38 @@
+#include "cli/signals.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "ops/log.h"
+
+namespace cdc::cli {
+
+const std::atomic<bool>& install_stop_signals() {
+  static std::atomic<bool> stop{false};
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([set] {
+    int count = 0;
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (++count == 1) {
+        log::info("received {}, finishing in-flight calls (send it again to stop at once)",
+                  sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop.store(true);
+      } else {
+        log::warn("second signal: exiting without draining");
+        _exit(1);
+      }
+    }
+  }).detach();
+  return stop;
+}
+
+}  // namespace cdc::cli

@@ -1,0 +1,57 @@
+#include "pipeline/dry_run.h"
+
+#include "core/errors.h"
+#include "ops/log.h"
+#include "retainly/request_body.h"
+
+namespace cdc::pipeline {
+
+using namespace std::chrono_literals;
+
+std::string call_to_json_line(const retainly::Call& call) {
+  const auto request = retainly::single_call_request(call);
+  std::string line = "{\"method\":\"";
+  line += request.method;
+  line += "\",\"path\":\"";
+  line += request.path;
+  line += "\",\"body\":";
+  line += request.body;
+  line += ",\"table\":";
+  retainly::append_json_string(line, call.origin.table);
+  line += ",\"key\":";
+  retainly::append_json_string(line, call.origin.key);
+  line += ",\"position\":";
+  retainly::append_json_string(line, call.origin.position);
+  line += "}";
+  return line;
+}
+
+void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,
+             std::ostream& out) {
+  mapping::MappingOutput output;
+  while (!stop.load()) {
+    auto item = source.next(100ms);
+    if (!item) continue;
+    auto* change = std::get_if<RowChange>(&*item);
+    if (change == nullptr) continue;
+    output.calls.clear();
+    output.rejections.clear();
+    mapper.map(*change, output);
+    for (const auto& call : output.calls) out << call_to_json_line(call) << "\n";
+    for (const auto& rejection : output.rejections) {
+      std::string line = "{\"rejected\":";
+      retainly::append_json_string(line, rejection.reason);
+      line += ",\"table\":";
+      retainly::append_json_string(line, rejection.origin.table);
+      line += ",\"key\":";
+      retainly::append_json_string(line, rejection.origin.key);
+      line += ",\"position\":";
+      retainly::append_json_string(line, rejection.origin.position);
+      line += "}";
+      out << line << "\n";
+    }
+    out.flush();
+  }
+}
+
+}  // namespace cdc::pipeline

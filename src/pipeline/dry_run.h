@@ -1,0 +1,22 @@
+// `run --dry-run`: stream and map, but print each call instead of sending it.
+#pragma once
+
+#include <atomic>
+#include <ostream>
+
+#include "core/change_source.h"
+#include "mapping/mapper.h"
+#include "retainly/call.h"
+
+namespace cdc::pipeline {
+
+// One call as a JSON line: {"method","path","body","table","key","position"}; the body is
+// exactly what the sink would send for this call alone.
+std::string call_to_json_line(const retainly::Call& call);
+
+// Reads from `source` until `stop`, printing every call and rejection to `out`. Never
+// acknowledges, so the source's offset does not move.
+void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,
+             std::ostream& out);
+
+}  // namespace cdc::pipeline

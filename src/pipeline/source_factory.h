@@ -1,0 +1,17 @@
+// Builds the reader a connector config asks for.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "config/connector_config.h"
+#include "core/change_source.h"
+#include "core/table_schema.h"
+
+namespace cdc::pipeline {
+
+// Throws cdc::ConfigError for a source type this build cannot read.
+std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
+                                          const std::vector<TableId>& tables);
+
+}  // namespace cdc::pipeline

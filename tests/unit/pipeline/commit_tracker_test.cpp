@@ -1,0 +1,33 @@
+#include <doctest/doctest.h>
+
+#include "pipeline/commit_tracker.h"
+
+using cdc::PgLsn;
+using cdc::PgPosition;
+using cdc::Position;
+using cdc::pipeline::CommitTracker;
+
+namespace {
+Position commit_at(uint64_t lsn) { return PgPosition{PgLsn{lsn}, 0}; }
+}  // namespace
+
+TEST_CASE("commit tracker: a transaction is acknowledged only when all its calls are done") {
+  CommitTracker tracker;
+  tracker.transaction_ended(3, commit_at(100));  // calls 1..3
+  tracker.transaction_ended(7, commit_at(200));  // calls 4..7
+  CHECK_FALSE(tracker.advance(2).has_value());
+  CHECK(tracker.advance(3) == commit_at(100));
+  CHECK_FALSE(tracker.advance(6).has_value());
+  CHECK(tracker.advance(7) == commit_at(200));
+  CHECK(tracker.pending() == 0);
+}
+
+TEST_CASE("commit tracker: transactions without calls follow the ones before them") {
+  CommitTracker tracker;
+  tracker.transaction_ended(0, commit_at(50));   // nothing mapped, nothing before
+  tracker.transaction_ended(2, commit_at(100));  // calls 1..2
+  tracker.transaction_ended(2, commit_at(150));  // nothing mapped
+  CHECK(tracker.advance(0) == commit_at(50));
+  CHECK_FALSE(tracker.advance(1).has_value());
+  CHECK(tracker.advance(2) == commit_at(150));
+}
