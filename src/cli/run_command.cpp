@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command_support.h"
@@ -19,6 +20,14 @@ int run_command(const RunArgs& args) {
     auto mapper = load_mapper(config);
     auto tables = mapper.tables();
     log::info("loaded {} mapping(s) from {}", tables.size(), config.mappings_dir.string());
+    // The dead-letter file and offsets live here; a first run creates it.
+    std::filesystem::create_directories(config.state_dir);
+    if (config.source.snapshot != config::SnapshotMode::kNever) {
+      // Snapshots arrive with backfill; until then say so rather than pretend.
+      log::warn(
+          "source.snapshot: initial snapshots are not built yet; streaming changes from "
+          "the slot's position only (set snapshot: never to silence this)");
+    }
     auto source = pipeline::make_source(config, tables);
     source->start();
     if (args.dry_run) {

@@ -1,0 +1,88 @@
+#include "integration/postgres/connector_run.h"
+
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include "support/test_env.h"
+
+namespace cdc::test {
+namespace {
+
+// A YAML scalar that survives any character: JSON's string syntax is valid YAML.
+std::string quoted(const std::string& text) { return nlohmann::json(text).dump(); }
+
+}  // namespace
+
+ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
+    : setup_(std::move(setup)), dir_("connector") {
+  for (const auto& [name, text] : setup_.mappings) dir_.write_file("mappings/" + name, text);
+  state_dir_ = dir_.path() / "state";
+  std::string config =
+      "source:\n"
+      "  type: postgres\n"
+      "  dsn: " +
+      quoted(test_env("CDC_TEST_PG_DSN")) +
+      "\n"
+      "  slot: " +
+      setup_.slot +
+      "\n"
+      "  publication: " +
+      setup_.slot +
+      "\n"
+      "  snapshot: never\n"
+      "sink:\n"
+      "  url: " +
+      quoted(mock.url()) +
+      "\n"
+      "  key: " +
+      quoted(mock.key()) +
+      "\n"
+      "  secret: " +
+      quoted(mock.secret()) +
+      "\n"
+      "  flush_interval_ms: 20\n"
+      "mappings: mappings\n"
+      "state_dir: state\n"
+      "log:\n"
+      "  format: text\n";
+  config_path_ = dir_.write_file("connector.yaml", config);
+}
+
+ConnectorRun::~ConnectorRun() = default;
+
+void ConnectorRun::start() {
+  process_ = std::make_unique<ChildProcess>(
+      cli_binary(), std::vector<std::string>{"run", "-c", config_path_.string()});
+  process_->wait_for_line("streaming from slot " + setup_.slot, std::chrono::seconds(60));
+}
+
+void ConnectorRun::kill() {
+  REQUIRE(process_);
+  process_->signal(SIGKILL);
+  CHECK(process_->wait_exit(std::chrono::seconds(30)) == 128 + SIGKILL);
+}
+
+int ConnectorRun::terminate(std::chrono::milliseconds timeout) {
+  REQUIRE(process_);
+  process_->signal(SIGTERM);
+  return process_->wait_exit(timeout);
+}
+
+std::map<std::string, nlohmann::json> customers_by_id(const MockServer& mock) {
+  std::map<std::string, nlohmann::json> customers;
+  const auto state = mock.state();
+  for (const auto& [key, customer] : state.at("customers").items()) {
+    const auto& id = customer.at("id");
+    customers[id.is_string() ? id.get<std::string>() : id.dump()] = customer;
+  }
+  return customers;
+}
+
+long long records_applied(const MockServer& mock, const std::string& endpoint) {
+  const auto stats = mock.stats();
+  const auto& applied = stats.at("records_applied");
+  auto it = applied.find(endpoint);
+  return it == applied.end() ? 0 : it->get<long long>();
+}
+
+}  // namespace cdc::test

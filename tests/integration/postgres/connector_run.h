@@ -1,0 +1,56 @@
+// retainly-cdc as the user runs it: a connector.yaml and mapping files in a scratch
+// directory, the built binary started as a child process against the test PostgreSQL and
+// a retainly-mock, and ways to stop it politely or not.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "support/child_process.h"
+#include "support/mock_server.h"
+#include "support/temp_dir.h"
+
+namespace cdc::test {
+
+struct ConnectorSetup {
+  // Slot and publication name; tests use distinct ones so they can run side by side.
+  std::string slot;
+  // File name (e.g. "users.yaml") to mapping text.
+  std::map<std::string, std::string> mappings;
+};
+
+class ConnectorRun {
+ public:
+  ConnectorRun(const MockServer& mock, ConnectorSetup setup);
+  ~ConnectorRun();
+
+  // Starts `retainly-cdc run` and waits until it streams from the slot.
+  void start();
+  // SIGKILL, no chance to acknowledge anything.
+  void kill();
+  // SIGTERM and the exit code.
+  int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  bool running() const { return process_ && process_->running(); }
+  ChildProcess& process() { return *process_; }
+  const std::filesystem::path& config_path() const { return config_path_; }
+  const std::filesystem::path& state_dir() const { return state_dir_; }
+
+ private:
+  ConnectorSetup setup_;
+  TempDir dir_;
+  std::filesystem::path config_path_;
+  std::filesystem::path state_dir_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// The mock's customers keyed by their id as text ("42" for 42 and "42" alike).
+std::map<std::string, nlohmann::json> customers_by_id(const MockServer& mock);
+
+// Records the mock applied for `endpoint` ("POST /customers"); 0 before the first.
+long long records_applied(const MockServer& mock, const std::string& endpoint);
+
+}  // namespace cdc::test
