@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# End-to-end streaming speed against PostgreSQL's own reader, from one run on one machine.
+#
+#   tests/bench/pg_stream_bench.sh [ROWS]        (default 1000000)
+#
+# Loads ROWS rows into a fresh table, creates two pgoutput slots at the same position,
+# then updates every row (transactions of 10,000 rows). It then times
+#   - pg_recvlogical reading those changes from its slot up to the end LSN (to /dev/null),
+#   - retainly-cdc run streaming them from its slot into retainly-mock, until the slot's
+#     confirmed position (moved only after the mock acknowledged every call) reaches the
+#     end LSN,
+# and prints both times and their ratio. BENCH_CONNECTOR_FIRST=1 swaps the order. Builds Release binaries in build-release/ and
+# starts its own PostgreSQL (scripts/lib/servers.sh) unless CDC_TEST_PG_DSN is set.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SCRIPT_NAME=pg_stream_bench
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
+# shellcheck source=scripts/lib/servers.sh
+source "$ROOT/scripts/lib/servers.sh"
+
+ROWS=${1:-1000000}
+BATCH=10000
+BUILD=$ROOT/${CDC_RELEASE_DIR:-build-release}
+SLOT=bench_cdc
+RECV_SLOT=bench_recv
+WORK=
+
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+sql() { "$CDC_TEST_PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$CDC_TEST_PG_DSN" -c "$1"; }
+
+build() {
+  log "building Release binaries in $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCDC_BUILD_TESTS=OFF \
+    >/dev/null
+  cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock >/dev/null
+}
+
+drop_slots() {
+  sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+       WHERE slot_name IN ('$SLOT', '$RECV_SLOT') AND NOT active" >/dev/null || true
+  sql "SET client_min_messages = warning; DROP PUBLICATION IF EXISTS $SLOT" || true
+}
+
+prepare() {
+  log "loading $ROWS rows"
+  drop_slots
+  sql "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench;
+       CREATE TABLE bench.items (id bigint PRIMARY KEY, n int NOT NULL, note text NOT NULL);
+       INSERT INTO bench.items SELECT g, 0, 'item ' || g FROM generate_series(1, $ROWS) g;
+       CREATE PUBLICATION $SLOT FOR TABLE bench.items;"
+  sql "SELECT pg_create_logical_replication_slot('$SLOT', 'pgoutput')" >/dev/null
+  sql "SELECT pg_create_logical_replication_slot('$RECV_SLOT', 'pgoutput')" >/dev/null
+  add_cleanup drop_slots
+  log "updating $ROWS rows in transactions of $BATCH"
+  local from
+  for ((from = 1; from <= ROWS; from += BATCH)); do
+    sql "UPDATE bench.items SET n = n + 1 WHERE id BETWEEN $from AND $((from + BATCH - 1))"
+  done
+  END_LSN=$(sql "SELECT pg_current_wal_lsn()")
+  log "changes end at $END_LSN ($(sql "SELECT pg_size_pretty(pg_wal_lsn_diff('$END_LSN',
+       confirmed_flush_lsn)) FROM pg_replication_slots WHERE slot_name = '$SLOT'") of WAL)"
+}
+
+time_pg_recvlogical() {
+  local start
+  start=$(now)
+  "$CDC_TEST_PG_BIN/pg_recvlogical" -d "$CDC_TEST_PG_DSN" --slot "$RECV_SLOT" --start \
+    --no-loop -o proto_version=2 -o publication_names="$SLOT" -o streaming=on \
+    --endpos "$END_LSN" -f /dev/null
+  RECV_SECONDS=$(elapsed "$start" "$(now)")
+}
+
+slot_caught_up() {
+  [[ $(sql "SELECT confirmed_flush_lsn >= '$END_LSN' FROM pg_replication_slots
+            WHERE slot_name = '$SLOT'") == t ]]
+}
+
+time_connector() {
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
+  add_cleanup "rm -rf '$WORK'"
+  mkdir -p "$WORK/mappings"
+  cat >"$WORK/mappings/items.yaml" <<'YAML'
+table: bench.items
+customer:
+  id: id
+  fields: { n: n, note: note }
+YAML
+  "$BUILD/src/mock/retainly-mock" --listen 127.0.0.1:0 --key bench --secret bench \
+    >"$WORK/mock.log" 2>&1 &
+  local mock_pid=$!
+  add_cleanup "stop_pid $mock_pid retainly-mock"
+  poll_until 30 "retainly-mock to listen" grep -q 'listening on' "$WORK/mock.log"
+  local address
+  address=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$WORK/mock.log" | head -1)
+  cat >"$WORK/connector.yaml" <<YAML
+source:
+  type: postgres
+  dsn: "$CDC_TEST_PG_DSN"
+  slot: $SLOT
+  publication: $SLOT
+  snapshot: never
+sink:
+  url: http://$address
+  key: bench
+  secret: bench
+mappings: mappings
+state_dir: state
+YAML
+  local start
+  start=$(now)
+  "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
+  local connector_pid=$!
+  add_cleanup "stop_pid $connector_pid retainly-cdc"
+  while ! slot_caught_up; do
+    pid_alive "$connector_pid" || { cat "$WORK/connector.log" >&2; die "retainly-cdc exited"; }
+    sleep 0.1
+  done
+  CDC_SECONDS=$(elapsed "$start" "$(now)")
+  stop_pid "$connector_pid" retainly-cdc
+  APPLIED=$(curl -s "http://$address/_stats")
+}
+
+main() {
+  install_cleanup_traps
+  build
+  if [[ -z ${CDC_TEST_PG_DSN:-} ]]; then
+    start_postgres
+  fi
+  prepare
+  # Whichever reads first may pay for WAL not yet in the page cache; read it once first.
+  cat "$CDC_TEST_PG_DATA"/pg_wal/0* >/dev/null 2>&1 || true
+  if [[ ${BENCH_CONNECTOR_FIRST:-0} == 1 ]]; then
+    time_connector
+    time_pg_recvlogical
+  else
+    time_pg_recvlogical
+    time_connector
+  fi
+  printf '\n%s row updates (%s transactions), one run:\n' "$ROWS" $((ROWS / BATCH))
+  printf '  pg_recvlogical to /dev/null      %8ss\n' "$RECV_SECONDS"
+  printf '  retainly-cdc to retainly-mock    %8ss\n' "$CDC_SECONDS"
+  printf '  ratio (retainly-cdc / pg_recvlogical)  %s\n' \
+    "$(awk -v a="$CDC_SECONDS" -v b="$RECV_SECONDS" 'BEGIN { printf "%.2f", a / b }')"
+  printf '  mock stats: %s\n' "$APPLIED"
+}
+
+main "$@"
