@@ -9,6 +9,7 @@
 #include "connectors/mysql/binlog_constants.h"
 #include "connectors/mysql/mysql_decimal.h"
 #include "connectors/mysql/mysql_temporal.h"
+#include "core/json_string.h"
 
 namespace cdc::mysql {
 namespace {
@@ -84,7 +85,7 @@ class JsonPrinter {
         return;
       case kString: {
         const size_t length = varlen(r);
-        append_json_string(r.str(length, "string"), out_);
+        cdc::append_json_string(out_, r.str(length, "string"));
         return;
       }
       case kOpaque:
@@ -118,7 +119,7 @@ class JsonPrinter {
         if (key_offset > size || key_length > size - key_offset) {
           fail(data_offset, "key runs past its object");
         }
-        append_json_string(as_string_view(body.subspan(key_offset, key_length)), out_);
+        cdc::append_json_string(out_, as_string_view(body.subspan(key_offset, key_length)));
         out_ += ':';
       }
       const size_t entry_at = 2 * width + (object ? count * key_entry : 0) + i * value_entry;
@@ -259,42 +260,6 @@ class JsonPrinter {
 };
 
 }  // namespace
-
-void append_json_string(std::string_view s, std::string& out) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 void append_json_text(Bytes binary, std::string& out) {
   if (binary.empty()) {

@@ -29,7 +29,4 @@ void append_json_text(Bytes binary, std::string& out);
 
 std::string json_binary_to_text(Bytes binary);
 
-// Appends `s` as a JSON string literal (quotes and escapes included).
-void append_json_string(std::string_view s, std::string& out);
-
 }  // namespace cdc::mysql

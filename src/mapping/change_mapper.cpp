@@ -2,13 +2,13 @@
 
 #include <algorithm>
 
+#include "core/json_string.h"
 #include "mapping/change_payload.h"
 #include "mapping/decimal_text.h"
 #include "mapping/field_writer.h"
 #include "mapping/retainly_limits.h"
 #include "mapping/utf8_text.h"
 #include "mapping/value_text.h"
-#include "retainly/json_string.h"
 
 namespace cdc::mapping {
 namespace {
@@ -157,7 +157,7 @@ class Session {
         id_error_ = std::string(role) + " " + spec.source + " is longer than 1000 characters";
         return IdResult::kInvalid;
       }
-      retainly::append_json_string(out, valid);
+      append_json_string(out, valid);
       return IdResult::kOk;
     }
     id_error_ = std::string(role) + " " + spec.source + " is " + value->debug_string() +
@@ -333,7 +333,7 @@ class Session {
         if (event_key_.empty()) event_key_ = to_string(change_.position);
         std::string key = event_key_ + ":" + std::to_string(event.index);
         std::string json;
-        retainly::append_json_string(json, key);
+        append_json_string(json, key);
         data.push_back(retainly::Attribute{event.key_field, std::move(json)});
       }
       if (data.size() > kMaxEventDataFields) {

@@ -1,10 +1,10 @@
 #include "mapping/change_payload.h"
 
+#include "core/json_string.h"
 #include "mapping/json_document.h"
 #include "mapping/utf8_text.h"
 #include "mapping/value_json.h"
 #include "mapping/value_text.h"
-#include "retainly/json_string.h"
 
 namespace cdc::mapping {
 namespace {
@@ -21,13 +21,13 @@ void append_value(std::string& out, const Value& value, WriteContext& ctx) {
     append_value_text(ctx.text, value, *ctx.zone);
     std::string valid;
     append_valid_utf8(valid, ctx.text);
-    retainly::append_json_string(out, valid);
+    append_json_string(out, valid);
     return;
   }
   const size_t mark = out.size();
   if (!append_default_json(out, value, {}, ctx)) {
     out.resize(mark);
-    retainly::append_json_string(out, value.debug_string());
+    append_json_string(out, value.debug_string());
   }
 }
 
@@ -41,7 +41,7 @@ void append_image(std::string& out, const char* name, const Row& row, const Tabl
     if (row[i].is_unchanged()) continue;
     if (!first) out += ',';
     first = false;
-    retainly::append_json_string(
+    append_json_string(
         out, i < schema.columns.size() ? schema.columns[i].name : "#" + std::to_string(i));
     out += ':';
     append_value(out, row[i], ctx);

@@ -2,13 +2,13 @@
 
 #include <cmath>
 
+#include "core/json_string.h"
 #include "mapping/civil_time.h"
 #include "mapping/decimal_text.h"
 #include "mapping/json_document.h"
 #include "mapping/retainly_limits.h"
 #include "mapping/utf8_text.h"
 #include "mapping/value_text.h"
-#include "retainly/json_string.h"
 
 namespace cdc::mapping {
 namespace {
@@ -69,7 +69,7 @@ bool append_array_json(std::string& out, const ValueArray& items,
 bool append_text_json(std::string& out, std::string_view raw, std::span<const Transform> transforms,
                       WriteContext& ctx) {
   if (transforms.empty() && raw.size() <= kMaxStringChars && is_valid_utf8(raw)) {
-    retainly::append_json_string(out, raw);
+    append_json_string(out, raw);
     return true;
   }
   std::string text;
@@ -87,7 +87,7 @@ bool append_text_json(std::string& out, std::string_view raw, std::span<const Tr
       text.resize(code_point_prefix_bytes(text, kMaxStringChars));
     }
   }
-  retainly::append_json_string(out, text);
+  append_json_string(out, text);
   return true;
 }
 

@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_string.h"
 #include "mapping/civil_time.h"
 #include "mapping/decimal_text.h"
-#include "retainly/json_string.h"
 
 namespace cdc::mapping {
 namespace {
@@ -42,7 +42,7 @@ bool append_array_text(std::string& out, const ValueArray& items, const TimeZone
     } else {
       text.clear();
       if (!append_value_text(text, item, zone)) return false;
-      retainly::append_json_string(out, text);
+      append_json_string(out, text);
     }
   }
   out += ']';

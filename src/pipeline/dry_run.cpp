@@ -16,12 +16,8 @@ std::string call_to_json_line(const retainly::Call& call) {
   line += request.path;
   line += "\",\"body\":";
   line += request.body;
-  line += ",\"table\":";
-  retainly::append_json_string(line, call.origin.table);
-  line += ",\"key\":";
-  retainly::append_json_string(line, call.origin.key);
-  line += ",\"position\":";
-  retainly::append_json_string(line, call.origin.position);
+  line += ',';
+  retainly::append_provenance_members(line, call.origin);
   line += "}";
   return line;
 }
@@ -40,13 +36,9 @@ void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::ato
     for (const auto& call : output.calls) out << call_to_json_line(call) << "\n";
     for (const auto& rejection : output.rejections) {
       std::string line = "{\"rejected\":";
-      retainly::append_json_string(line, rejection.reason);
-      line += ",\"table\":";
-      retainly::append_json_string(line, rejection.origin.table);
-      line += ",\"key\":";
-      retainly::append_json_string(line, rejection.origin.key);
-      line += ",\"position\":";
-      retainly::append_json_string(line, rejection.origin.position);
+      append_json_string(line, rejection.reason);
+      line += ',';
+      retainly::append_provenance_members(line, rejection.origin);
       line += "}";
       out << line << "\n";
     }

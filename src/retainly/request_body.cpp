@@ -159,4 +159,13 @@ SingleCallRequest single_call_request(const Call& call) {
   return request;
 }
 
+void append_provenance_members(std::string& out, const Provenance& origin) {
+  out += "\"table\":";
+  append_json_string(out, origin.table);
+  out += ",\"key\":";
+  append_json_string(out, origin.key);
+  out += ",\"position\":";
+  append_json_string(out, origin.position);
+}
+
 }  // namespace cdc::retainly

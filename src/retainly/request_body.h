@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/json_string.h"
 #include "retainly/call.h"
-#include "retainly/json_string.h"
 
 namespace cdc::retainly {
 
@@ -56,5 +56,9 @@ struct SingleCallRequest {
   std::string body;
 };
 SingleCallRequest single_call_request(const Call& call);
+
+// Appends `"table":…,"key":…,"position":…` (no braces): where a call or rejection came
+// from, as dry-run lines and dead letters print it.
+void append_provenance_members(std::string& out, const Provenance& origin);
 
 }  // namespace cdc::retainly

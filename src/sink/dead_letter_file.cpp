@@ -10,7 +10,8 @@
 #include <nlohmann/json.hpp>
 #include <system_error>
 
-#include "retainly/json_string.h"
+#include "core/json_string.h"
+#include "retainly/request_body.h"
 #include "state/atomic_file.h"
 
 namespace cdc::sink {
@@ -112,28 +113,24 @@ int open_locked(const std::filesystem::path& path, bool create, bool* created) {
 std::string format_dead_letter(const DeadLetter& letter, const std::vector<std::string>& secrets) {
   std::string line = "{\"time\":";
   append_time(line, letter.time);
-  line += ",\"position\":";
-  retainly::append_json_string(line, letter.origin.position);
-  line += ",\"table\":";
-  retainly::append_json_string(line, letter.origin.table);
-  line += ",\"key\":";
-  retainly::append_json_string(line, letter.origin.key);
+  line += ',';
+  retainly::append_provenance_members(line, letter.origin);
   line += ",\"kind\":";
-  retainly::append_json_string(line, letter.kind);
+  append_json_string(line, letter.kind);
   line += ",\"payload\":";
   // The payload is pasted as the JSON it is; anything else (a rejection's raw text) is
   // quoted so the line stays one valid JSON value.
   if (nlohmann::json::accept(letter.payload)) {
     line += letter.payload;
   } else {
-    retainly::append_json_string(line, letter.payload);
+    append_json_string(line, letter.payload);
   }
   line += ",\"status\":";
   line += std::to_string(letter.status);
   line += ",\"response\":";
-  retainly::append_json_string(line, truncated(letter.response, kMaxDeadLetterResponse));
+  append_json_string(line, truncated(letter.response, kMaxDeadLetterResponse));
   line += ",\"reason\":";
-  retainly::append_json_string(line, letter.reason);
+  append_json_string(line, letter.reason);
   line += "}\n";
   redact(line, secrets);
   return line;

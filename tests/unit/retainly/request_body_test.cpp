@@ -129,6 +129,6 @@ TEST_CASE("record: parse_record refuses what is not a record of the kind") {
 
 TEST_CASE("json string: escapes quotes, backslashes and control characters only") {
   std::string out;
-  append_json_string(out, "a\"b\\c\n\x1f é");
+  cdc::append_json_string(out, "a\"b\\c\n\x1f é");
   CHECK(out == "\"a\\\"b\\\\c\\n\\u001f é\"");
 }

@@ -32,8 +32,8 @@ TEST_CASE("dead letters: one JSON line per record with every field") {
   const std::string line = format_dead_letter(sample());
   CHECK(
       line ==
-      R"({"time":"2024-05-01T12:00:00.345Z","position":"pg:16/B374D848:3","table":"public.users",)"
-      R"("key":"id=42","kind":"customer_upsert","payload":{"id":42,"bio":"x"},"status":422,)"
+      R"({"time":"2024-05-01T12:00:00.345Z","table":"public.users","key":"id=42",)"
+      R"("position":"pg:16/B374D848:3","kind":"customer_upsert","payload":{"id":42,"bio":"x"},"status":422,)"
       R"x("response":"{\"detail\":[]}","reason":"refused by Retainly (HTTP 422)"})x"
       "\n");
 }

@@ -1,6 +1,6 @@
-#include "retainly/json_string.h"
+#include "core/json_string.h"
 
-namespace cdc::retainly {
+namespace cdc {
 
 void append_json_string(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -45,4 +45,4 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
-}  // namespace cdc::retainly
+}  // namespace cdc
