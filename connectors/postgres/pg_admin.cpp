@@ -28,6 +28,14 @@ TableInfo PgAdmin::table_info(const TableId& table) const {
   info.exists = true;
   info.replica_identity = result.rows[0][0].value_or("d").at(0);
   info.has_primary_key = result.rows[0][1].value_or("f") == "t";
+  auto identity = conn_.query(
+      "SELECT a.attname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "JOIN pg_index i ON i.indrelid = c.oid JOIN pg_attribute a ON a.attrelid = c.oid "
+      "AND a.attnum = ANY (i.indkey) WHERE n.nspname = $1 AND c.relname = $2 AND "
+      "((c.relreplident = 'd' AND i.indisprimary) OR (c.relreplident = 'i' AND "
+      "i.indisreplident)) ORDER BY a.attnum",
+      {table.schema, table.name});
+  for (const auto& row : identity.rows) info.identity_columns.push_back(row[0].value_or(""));
   return info;
 }
 

@@ -27,6 +27,9 @@ struct TableInfo {
   // 'd' default (primary key), 'f' full, 'i' index, 'n' nothing.
   char replica_identity = 'd';
   bool has_primary_key = false;
+  // The columns an UPDATE/DELETE's old image carries besides FULL: the primary key's
+  // ('d') or the replica identity index's ('i'). Empty for 'f' and 'n'.
+  std::vector<std::string> identity_columns;
 };
 
 class PgAdmin {

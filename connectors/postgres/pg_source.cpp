@@ -100,12 +100,13 @@ void PgSource::read_loop() {
   auto last_status = Clock::now();
   auto& stream = connection_->stream;
 
+  const uint64_t start_flush = acknowledged_.load();
   auto send_status = [&](bool force) {
-    uint64_t flush = acknowledged_.load();
+    uint64_t flush = options_.read_only ? start_flush : acknowledged_.load();
     // Idle: every transaction handed out is acknowledged and none is open, so nothing
     // before the server's last reported WAL end is still owed to us.
-    if (!assembler.in_transaction() && flush >= last_handed_out.value && queue_.size() == 0 &&
-        server_wal_end.value > flush) {
+    if (!options_.read_only && !assembler.in_transaction() && flush >= last_handed_out.value &&
+        queue_.size() == 0 && server_wal_end.value > flush) {
       flush = server_wal_end.value;
       acknowledged_.store(std::max(acknowledged_.load(), flush));
     }

@@ -30,6 +30,9 @@ struct PgSourceOptions {
   size_t buffer_items = 10000;
   // How long start() waits for a slot still held by a previous process.
   std::chrono::milliseconds slot_busy_timeout{30000};
+  // Dry runs: the slot's confirmed position never moves, whatever is acknowledged, so a
+  // later real run sees every change again.
+  bool read_only = false;
 };
 
 // Protocol facts this class relies on (PostgreSQL docs, "Streaming Replication Protocol"):

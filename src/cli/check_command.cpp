@@ -41,6 +41,21 @@ bool converts(const std::string& declared, const std::string& udt) {
   return it == kAllowed.end() || it->second.contains(udt);
 }
 
+// The columns the mapping reads from old row images that the table's replica identity does
+// not log, comma separated; empty when nothing is missing.
+std::string missing_from_old_image(const mapping::TableRequirements& req,
+                                   const pg::TableInfo& info) {
+  if (info.replica_identity == 'f') return {};
+  const std::set<std::string> logged(info.identity_columns.begin(), info.identity_columns.end());
+  std::string missing;
+  for (const auto& column : req.old_image_columns) {
+    if (logged.contains(column)) continue;
+    if (!missing.empty()) missing += ", ";
+    missing += column;
+  }
+  return missing;
+}
+
 size_t discard_body(char*, size_t size, size_t nmemb, void*) { return size * nmemb; }
 
 // POST /customers with an empty list: Retainly answers 422 when the credentials are good
@@ -125,12 +140,13 @@ void check_postgres(const config::ConnectorConfig& config, const mapping::Mapper
                                              declared});
       }
     }
-    if (req.needs_old_image && info.replica_identity != 'f') {
+    if (auto missing = missing_from_old_image(req, info); !missing.empty()) {
       problems.push_back(
-          {kExitSource, "table " + table +
-                            " needs REPLICA IDENTITY FULL: its mapping reads old values "
-                            "(before.*, changed(), where on updates/deletes or on_delete: "
-                            "set). Run ALTER TABLE " +
+          {kExitSource, "table " + table + " needs REPLICA IDENTITY FULL: its mapping reads " +
+                            missing +
+                            " from old rows (before.*, changed(), where, ids and "
+                            "on_delete fields of updates and deletes), which its replica "
+                            "identity does not log. Run ALTER TABLE " +
                             table + " REPLICA IDENTITY FULL"});
     } else if (info.replica_identity == 'n' ||
                (info.replica_identity == 'd' && !info.has_primary_key)) {

@@ -1,6 +1,7 @@
 // The retainly-cdc subcommands. Each returns the process exit code.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,12 @@ struct CheckArgs {
   bool offline = false;
 };
 int check_command(const CheckArgs& args);
+
+struct PreviewArgs {
+  std::string config;
+  std::string table;
+  size_t limit = 10;
+};
+int preview_command(const PreviewArgs& args);
 
 }  // namespace cdc::cli

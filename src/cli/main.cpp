@@ -38,6 +38,29 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   check_cmd->add_flag("--offline", check.offline, "only the checks that need no connection");
 
+  cdc::cli::PreviewArgs preview;
+  auto* preview_cmd = app.add_subcommand(
+      "preview",
+      "Print, as JSON lines on stdout, the API calls the current rows of one mapped table "
+      "would produce, in key order, after the mapping's `where`. Nothing is sent to Retainly "
+      "and no slot or publication is created: only an ordinary, read-only connection is "
+      "used. PostgreSQL sources only for now.");
+  preview_cmd->add_option("-c,--config", preview.config, "connector configuration file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  preview_cmd->add_option("--table", preview.table, "mapped table, as schema.table")->required();
+  preview_cmd
+      ->add_option("--limit", preview.limit,
+                   "how many rows to show: rows the mapping skips (its `where`) are read past "
+                   "and not counted")
+      ->capture_default_str()
+      ->check([](const std::string& text) {
+        const bool positive = !text.empty() &&
+                              text.find_first_not_of("0123456789") == std::string::npos &&
+                              text.find_first_not_of('0') != std::string::npos;
+        return positive ? std::string() : "must be a whole number of rows, at least 1";
+      });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -46,5 +69,6 @@ int main(int argc, char** argv) {
   }
   if (run_cmd->parsed()) return cdc::cli::run_command(run);
   if (check_cmd->parsed()) return cdc::cli::check_command(check);
+  if (preview_cmd->parsed()) return cdc::cli::preview_command(preview);
   return cdc::cli::kExitFailure;
 }

@@ -28,7 +28,7 @@ int run_command(const RunArgs& args) {
           "source.snapshot: initial snapshots are not built yet; streaming changes from "
           "the slot's position only (set snapshot: never to silence this)");
     }
-    auto source = pipeline::make_source(config, tables);
+    auto source = pipeline::make_source(config, tables, /*read_only=*/args.dry_run);
     source->start();
     if (args.dry_run) {
       pipeline::run_dry(*source, mapper, stop, std::cout);

@@ -22,6 +22,15 @@ std::string call_to_json_line(const retainly::Call& call) {
   return line;
 }
 
+std::string rejection_to_json_line(const mapping::Rejection& rejection) {
+  std::string line = "{\"rejected\":";
+  append_json_string(line, rejection.reason);
+  line += ',';
+  retainly::append_provenance_members(line, rejection.origin);
+  line += "}";
+  return line;
+}
+
 void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,
              std::ostream& out) {
   mapping::MappingOutput output;
@@ -35,12 +44,7 @@ void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::ato
     mapper.map(*change, output);
     for (const auto& call : output.calls) out << call_to_json_line(call) << "\n";
     for (const auto& rejection : output.rejections) {
-      std::string line = "{\"rejected\":";
-      append_json_string(line, rejection.reason);
-      line += ',';
-      retainly::append_provenance_members(line, rejection.origin);
-      line += "}";
-      out << line << "\n";
+      out << rejection_to_json_line(rejection) << "\n";
     }
     out.flush();
   }

@@ -14,6 +14,9 @@ namespace cdc::pipeline {
 // exactly what the sink would send for this call alone.
 std::string call_to_json_line(const retainly::Call& call);
 
+// One rejection as a JSON line: {"rejected":reason,"table","key","position"}.
+std::string rejection_to_json_line(const mapping::Rejection& rejection);
+
 // Reads from `source` until `stop`, printing every call and rejection to `out`. Never
 // acknowledges, so the source's offset does not move.
 void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,

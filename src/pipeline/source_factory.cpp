@@ -6,7 +6,7 @@
 namespace cdc::pipeline {
 
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
-                                          const std::vector<TableId>& tables) {
+                                          const std::vector<TableId>& tables, bool read_only) {
   if (config.source.type == config::SourceType::kPostgres) {
     const auto& pg = config.source.postgres;
     pg::PgSourceOptions options;
@@ -18,6 +18,7 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
     options.tables = tables;
     options.status_interval = pg.status_interval;
     options.buffer_items = config.source_buffer;
+    options.read_only = read_only;
     return std::make_unique<pg::PgSource>(std::move(options));
   }
   throw ConfigError(config.file.string() +

@@ -10,8 +10,10 @@
 
 namespace cdc::pipeline {
 
-// Throws cdc::ConfigError for a source type this build cannot read.
+// Throws cdc::ConfigError for a source type this build cannot read. A read-only source
+// (dry runs) never moves the source's committed position.
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
-                                          const std::vector<TableId>& tables);
+                                          const std::vector<TableId>& tables,
+                                          bool read_only = false);
 
 }  // namespace cdc::pipeline

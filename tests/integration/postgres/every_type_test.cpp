@@ -6,7 +6,7 @@
 
 #include <chrono>
 
-#include "integration/postgres/connector_run.h"
+#include "support/connector_run.h"
 #include "support/pg_test_db.h"
 #include "support/wait_until.h"
 

@@ -1,4 +1,4 @@
-#include "integration/postgres/connector_run.h"
+#include "support/connector_run.h"
 
 #include <doctest/doctest.h>
 #include <signal.h>
@@ -17,34 +17,24 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
     : setup_(std::move(setup)), dir_("connector") {
   for (const auto& [name, text] : setup_.mappings) dir_.write_file("mappings/" + name, text);
   state_dir_ = dir_.path() / "state";
-  std::string config =
-      "source:\n"
-      "  type: postgres\n"
-      "  dsn: " +
-      quoted(test_env("CDC_TEST_PG_DSN")) +
-      "\n"
-      "  slot: " +
-      setup_.slot +
-      "\n"
-      "  publication: " +
-      setup_.slot +
-      "\n"
-      "  snapshot: never\n"
-      "sink:\n"
-      "  url: " +
-      quoted(mock.url()) +
-      "\n"
-      "  key: " +
-      quoted(mock.key()) +
-      "\n"
-      "  secret: " +
-      quoted(mock.secret()) +
-      "\n"
-      "  flush_interval_ms: 20\n"
-      "mappings: mappings\n"
-      "state_dir: state\n"
-      "log:\n"
-      "  format: text\n";
+  const std::string dsn = setup_.dsn.empty() ? test_env("CDC_TEST_PG_DSN") : setup_.dsn;
+  const std::string url = setup_.sink_url.empty() ? mock.url() : setup_.sink_url;
+  std::string config;
+  config += "source:\n";
+  config += "  type: postgres\n";
+  config += "  dsn: " + quoted(dsn) + "\n";
+  config += "  slot: " + setup_.slot + "\n";
+  config += "  publication: " + setup_.slot + "\n";
+  config += "  snapshot: never\n";
+  config += "sink:\n";
+  config += "  url: " + quoted(url) + "\n";
+  config += "  key: " + quoted(mock.key()) + "\n";
+  config += "  secret: " + quoted(mock.secret()) + "\n";
+  config += "  flush_interval_ms: 20\n";
+  config += "mappings: mappings\n";
+  config += "state_dir: state\n";
+  config += "log:\n";
+  config += "  format: text\n";
   config_path_ = dir_.write_file("connector.yaml", config);
 }
 
@@ -54,6 +44,12 @@ void ConnectorRun::start() {
   process_ = std::make_unique<ChildProcess>(
       cli_binary(), std::vector<std::string>{"run", "-c", config_path_.string()});
   process_->wait_for_line("streaming from slot " + setup_.slot, std::chrono::seconds(60));
+}
+
+std::unique_ptr<ChildProcess> ConnectorRun::command(std::vector<std::string> args) const {
+  args.push_back("-c");
+  args.push_back(config_path_.string());
+  return std::make_unique<ChildProcess>(cli_binary(), std::move(args));
 }
 
 void ConnectorRun::kill() {

@@ -21,6 +21,10 @@ struct ConnectorSetup {
   std::string slot;
   // File name (e.g. "users.yaml") to mapping text.
   std::map<std::string, std::string> mappings;
+  // libpq connection string; empty: the test server's CDC_TEST_PG_DSN.
+  std::string dsn;
+  // Retainly's base URL; empty: the mock's (whose key and secret are used either way).
+  std::string sink_url;
 };
 
 class ConnectorRun {
@@ -38,6 +42,9 @@ class ConnectorRun {
   ChildProcess& process() { return *process_; }
   const std::filesystem::path& config_path() const { return config_path_; }
   const std::filesystem::path& state_dir() const { return state_dir_; }
+  // A `retainly-cdc ARGS... -c connector.yaml` that is not the daemon (check, preview, run
+  // --dry-run), started and left to the caller.
+  std::unique_ptr<ChildProcess> command(std::vector<std::string> args) const;
 
  private:
   ConnectorSetup setup_;

@@ -1,0 +1,176 @@
+#include "connectors/postgres/pg_table_reader.h"
+
+#include <algorithm>
+
+#include "connectors/postgres/pg_types.h"
+#include "connectors/postgres/pg_value_parser.h"
+#include "core/errors.h"
+
+namespace cdc::pg {
+namespace {
+
+// One row per column pgoutput would send (pgoutput skips dropped and generated columns;
+// PostgreSQL 15, src/backend/replication/pgoutput/pgoutput.c), with the column's place in
+// the primary key and in the replica identity index (NULL when not in it).
+constexpr const char* kColumnsSql =
+    "SELECT a.attname, a.atttypid::int8, t.typname, t.typcategory = 'A', c.relreplident, "
+    "array_position(pk.indkey::int2[], a.attnum), array_position(ri.indkey::int2[], a.attnum) "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+    "AND a.attgenerated = '' "
+    "JOIN pg_type t ON t.oid = a.atttypid "
+    "LEFT JOIN pg_index pk ON pk.indrelid = c.oid AND pk.indisprimary "
+    "LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident "
+    "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') "
+    "ORDER BY a.attnum";
+
+struct KeyPart {
+  int position = 0;
+  std::string column;
+};
+
+std::vector<std::string> ordered(std::vector<KeyPart> parts) {
+  std::sort(parts.begin(), parts.end(),
+            [](const KeyPart& a, const KeyPart& b) { return a.position < b.position; });
+  std::vector<std::string> out;
+  out.reserve(parts.size());
+  for (auto& part : parts) out.push_back(std::move(part.column));
+  return out;
+}
+
+}  // namespace
+
+PgTableReader::PgTableReader(const PgConnection& conn, TableId table, Options options)
+    : conn_(conn), options_(options) {
+  load_schema(std::move(table));
+}
+
+void PgTableReader::load_schema(TableId table) {
+  auto result = conn_.query(kColumnsSql, {table.schema, table.name});
+  if (result.rows.empty()) {
+    throw SourceError("table " + table.qualified() +
+                      " does not exist in PostgreSQL (or has no columns, or is not an ordinary "
+                      "or partitioned table)");
+  }
+  auto schema = std::make_shared<TableSchema>();
+  schema->id = std::move(table);
+  // One shape for the whole read; the Mapper caches per schema object.
+  schema->version = 1;
+  std::vector<KeyPart> primary_key;
+  std::vector<KeyPart> identity_index;
+  const char replica_identity = result.rows[0][4].value_or("d").at(0);
+  for (const auto& row : result.rows) {
+    Column& column = schema->columns.emplace_back();
+    column.name = row[0].value_or("");
+    const auto type_oid = static_cast<uint32_t>(std::stoul(row[1].value_or("0")));
+    const bool is_array = row[3].value_or("f") == "t";
+    const std::optional<std::string>& pk_position = row[5];
+    const std::optional<std::string>& ri_position = row[6];
+    // Built-in types parse by their OID; enums, domains, composites and extension types
+    // as text (arrays of them as arrays of text), as ChangeAssembler::on(Relation) does.
+    if (std::string_view builtin = pg_type_name(type_oid); !builtin.empty()) {
+      column.type_name = std::string(builtin);
+      parse_oids_.push_back(type_oid);
+    } else {
+      column.type_name = row[2].value_or("");
+      parse_oids_.push_back(is_array ? oid::kTextArray : oid::kText);
+    }
+    if (pk_position) primary_key.push_back({std::stoi(*pk_position), column.name});
+    if (ri_position) identity_index.push_back({std::stoi(*ri_position), column.name});
+    // pgoutput flags the replica identity's columns as key: the primary key's under
+    // DEFAULT, the index's under USING INDEX, every column under FULL, none under NOTHING.
+    switch (replica_identity) {
+      case 'd':
+        column.is_key = pk_position.has_value();
+        break;
+      case 'i':
+        column.is_key = ri_position.has_value();
+        break;
+      case 'f':
+        column.is_key = true;
+        break;
+      default:
+        column.is_key = false;
+        break;
+    }
+  }
+  page_key_ = !primary_key.empty()      ? ordered(std::move(primary_key))
+              : !identity_index.empty() ? ordered(std::move(identity_index))
+                                        : std::vector<std::string>{"ctid"};
+
+  std::string columns;
+  for (const Column& column : schema->columns) {
+    if (!columns.empty()) columns += ", ";
+    columns += conn_.quote_identifier(column.name);
+  }
+  std::string keys;
+  std::string params;
+  for (size_t i = 0; i < page_key_.size(); ++i) {
+    if (i > 0) {
+      keys += ", ";
+      params += ", ";
+    }
+    // Quoting "ctid" still names the system column: no user column may take its name.
+    keys += conn_.quote_identifier(page_key_[i]);
+    params += "$" + std::to_string(i + 1);
+  }
+  select_from_ = "SELECT " + columns + ", " + keys + " FROM " +
+                 quote_table(conn_, schema->id.schema, schema->id.name);
+  order_by_ = " ORDER BY " + keys;
+  key_tuple_ = "(" + keys + ")";
+  param_tuple_ = "(" + params + ")";
+  schema_ = std::move(schema);
+}
+
+std::string PgTableReader::page_sql(size_t limit, bool after_key) const {
+  std::string sql = select_from_;
+  // A row comparison follows the same btree order as ORDER BY on the same columns, so
+  // "after the last key" is exactly "the rest of the ordered table".
+  if (after_key) sql += " WHERE " + key_tuple_ + " > " + param_tuple_;
+  sql += order_by_;
+  sql += " LIMIT " + std::to_string(limit);
+  return sql;
+}
+
+size_t PgTableReader::next_batch(size_t max_rows, std::vector<RowChange>& out) {
+  const size_t limit = std::max<size_t>(max_rows, 1);
+  const auto result = last_key_ ? conn_.query(page_sql(limit, true), *last_key_)
+                                : conn_.query(page_sql(limit, false));
+  const size_t ncols = schema_->columns.size();
+  if (result.columns.size() != ncols + page_key_.size()) {
+    throw SourceError("reading " + schema_->id.qualified() + ": expected " +
+                      std::to_string(ncols + page_key_.size()) + " result columns, got " +
+                      std::to_string(result.columns.size()) +
+                      " (did the table change while it was read?)");
+  }
+  for (const auto& row : result.rows) {
+    RowChange& change = out.emplace_back();
+    change.op = options_.op;
+    change.table = schema_;
+    change.after.reserve(ncols);
+    for (size_t c = 0; c < ncols; ++c) {
+      const std::optional<std::string>& text = row[c];
+      change.after.push_back(text ? parse_pg_value(parse_oids_[c], *text) : Value(Null{}));
+    }
+    change.position = PgPosition{PgLsn{0}, rows_read_++};
+  }
+  if (!result.rows.empty()) {
+    const auto& last = result.rows.back();
+    std::vector<std::string> key;
+    key.reserve(page_key_.size());
+    for (size_t k = 0; k < page_key_.size(); ++k) key.push_back(last[ncols + k].value_or(""));
+    last_key_ = std::move(key);
+  }
+  return result.rows.size();
+}
+
+void PgTableReader::resume_after(std::vector<std::string> key) {
+  if (key.size() != page_key_.size()) {
+    throw SourceError("resuming " + schema_->id.qualified() + ": the saved key has " +
+                      std::to_string(key.size()) + " part(s) but the page key (" +
+                      std::to_string(page_key_.size()) + " column(s)) has changed");
+  }
+  last_key_ = std::move(key);
+}
+
+}  // namespace cdc::pg

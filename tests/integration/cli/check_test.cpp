@@ -1,0 +1,144 @@
+// `retainly-cdc check` against the real PostgreSQL and retainly-mock: each kind of problem
+// is reported in words that name the table, column or key, with its exit code (PRODUCT.md:
+// 2 configuration or mapping, 3 credentials, 4 source).
+#include <doctest/doctest.h>
+
+#include <chrono>
+
+#include "support/connector_run.h"
+#include "support/pg_test_db.h"
+
+using namespace std::chrono_literals;
+using namespace cdc::test;
+
+namespace {
+
+constexpr const char* kSlot = "cdc_it_check";
+
+// users: primary key id, default replica identity; pets: customer id owner_id (not the key).
+void create_tables(PgTestDb& db) {
+  db.fresh_schema("pgit_check");
+  db.exec(
+      "CREATE TABLE pgit_check.users (id bigint PRIMARY KEY, email text, score int, "
+      "joined timestamptz);"
+      "CREATE TABLE pgit_check.pets (id bigint PRIMARY KEY, owner_id bigint NOT NULL, "
+      "name text)");
+}
+
+const std::string kUsers = R"yaml(table: pgit_check.users
+customer:
+  id: id
+  fields:
+    email: { column: email, transform: lower }
+    joined_at: { column: joined, type: date_time }
+  on_delete: delete
+)yaml";
+
+struct CheckResult {
+  int exit_code;
+  std::string output;
+};
+
+CheckResult run_check(ConnectorRun& connector, std::vector<std::string> args = {"check"}) {
+  auto process = connector.command(std::move(args));
+  const int code = process->wait_exit(60s);
+  return {code, process->stdout_text() + process->stderr_text()};
+}
+
+}  // namespace
+
+TEST_CASE("check: a sound setup passes offline and online and creates nothing") {
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  create_tables(db);
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"users.yaml", kUsers}}});
+  auto offline = run_check(connector, {"check", "--offline"});
+  CHECK(offline.exit_code == 0);
+  auto online = run_check(connector);
+  INFO(online.output);
+  CHECK(online.exit_code == 0);
+  CHECK(online.output.find("Retainly accepts the credentials") != std::string::npos);
+  CHECK(db.query_value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" +
+                       std::string(kSlot) + "'") == "0");
+  // The credentials probe changed nothing in Retainly.
+  CHECK(mock.state().at("customers").empty());
+}
+
+TEST_CASE("check: a missing column is a mapping problem, exit 2") {
+  PgTestDb db;
+  create_tables(db);
+  MockServer mock;
+  const std::string mapping =
+      "table: pgit_check.users\ncustomer:\n  id: id\n  fields:\n    nick: nickname\n";
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"users.yaml", mapping}}});
+  auto result = run_check(connector);
+  INFO(result.output);
+  CHECK(result.exit_code == 2);
+  CHECK(result.output.find("pgit_check.users has no column \"nickname\"") != std::string::npos);
+}
+
+TEST_CASE("check: a column whose type does not convert is a mapping problem, exit 2") {
+  PgTestDb db;
+  create_tables(db);
+  MockServer mock;
+  const std::string mapping =
+      "table: pgit_check.users\ncustomer:\n  id: id\n  fields:\n"
+      "    score_date: { column: score, type: date_time }\n";
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"users.yaml", mapping}}});
+  auto result = run_check(connector);
+  INFO(result.output);
+  CHECK(result.exit_code == 2);
+  CHECK(result.output.find("pgit_check.users.score has type int4, which does not convert to "
+                           "date_time") != std::string::npos);
+}
+
+TEST_CASE("check: a delete mapping that reads a non-key column needs REPLICA IDENTITY FULL") {
+  PgTestDb db;
+  create_tables(db);
+  MockServer mock;
+  // Deleting a pet removes it from its owner's array: the old row must carry owner_id.
+  const std::string mapping =
+      "table: pgit_check.pets\narray:\n  customer_id: owner_id\n"
+      "  field: pets\n  item_id: id\n  fields: { name: name }\n";
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"pets.yaml", mapping}}});
+  auto result = run_check(connector);
+  INFO(result.output);
+  CHECK(result.exit_code == 4);
+  CHECK(result.output.find("table pgit_check.pets needs REPLICA IDENTITY FULL") !=
+        std::string::npos);
+  CHECK(result.output.find("owner_id") != std::string::npos);
+
+  db.exec("ALTER TABLE pgit_check.pets REPLICA IDENTITY FULL");
+  auto fixed = run_check(connector);
+  INFO(fixed.output);
+  CHECK(fixed.exit_code == 0);
+}
+
+TEST_CASE("check: credentials Retainly refuses are exit 3, and the secret is not printed") {
+  PgTestDb db;
+  create_tables(db);
+  MockServer mock({.key = "right-key", .secret = "right-secret-4711"});
+  MockServer wrong({.key = "other-key", .secret = "other-secret-0815"});
+  // The connector is configured with `wrong`'s credentials but pointed at `mock`.
+  ConnectorRun pointed(
+      wrong, {.slot = kSlot, .mappings = {{"users.yaml", kUsers}}, .sink_url = mock.url()});
+  auto result = run_check(pointed);
+  INFO(result.output);
+  CHECK(result.exit_code == 3);
+  CHECK(result.output.find("refused the credentials") != std::string::npos);
+  CHECK(result.output.find("other-secret-0815") == std::string::npos);
+}
+
+TEST_CASE("check: a mapping error names file, line and key, exit 2, before any connection") {
+  MockServer mock;
+  const std::string mapping =
+      "table: pgit_check.users\ncustomer:\n  id: id\n  fields:\n"
+      "    email: { column: email, transfrom: lower }\n";
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"users.yaml", mapping}}});
+  auto result = run_check(connector, {"check", "--offline"});
+  INFO(result.output);
+  CHECK(result.exit_code == 2);
+  CHECK(result.output.find("users.yaml:5:") != std::string::npos);
+  CHECK(result.output.find("transfrom") != std::string::npos);
+}
