@@ -62,20 +62,20 @@ void wait_for_table_in_mock(PgTestDb& db, const MockServer& mock, const std::str
                             << " different, " << extra << " extra of " << expected.size());
 }
 
-// The name of a row id the test controls, so "did it arrive" is one lookup.
+// Whether the customer with this id has reached the mock.
 bool mock_has(const MockServer& mock, long long id) {
-  const auto state = mock.state();
-  for (const auto& [key, customer] : state.at("customers").items()) {
-    if (customer.at("id") == id) return true;
-  }
-  return false;
+  return customers_by_id(mock).contains(std::to_string(id));
 }
 
-void create_accounts(PgTestDb& db) {
-  db.fresh_schema("pgit_durable");
-  db.exec(
-      "CREATE TABLE pgit_durable.accounts (id bigint PRIMARY KEY, name text NOT NULL, "
-      "balance numeric(12, 2) NOT NULL DEFAULT 0, version int NOT NULL DEFAULT 0)");
+// A fresh `schema`.accounts and the mapping for it.
+std::string create_accounts(PgTestDb& db, const std::string& schema) {
+  db.fresh_schema(schema);
+  db.exec("CREATE TABLE " + schema +
+          ".accounts (id bigint PRIMARY KEY, name text NOT NULL, "
+          "balance numeric(12, 2) NOT NULL DEFAULT 0, version int NOT NULL DEFAULT 0)");
+  std::string mapping = kAccountsMapping;
+  mapping.replace(mapping.find("pgit_durable"), std::string_view("pgit_durable").size(), schema);
+  return mapping;
 }
 
 }  // namespace
@@ -84,12 +84,7 @@ TEST_CASE("postgres: SIGKILL mid-stream and a restart lose nothing") {
   constexpr const char* kSlot = "cdc_it_kill";
   PgTestDb db;
   db.drop_replication_objects(kSlot);
-  db.fresh_schema("pgit_kill");
-  db.exec(
-      "CREATE TABLE pgit_kill.accounts (id bigint PRIMARY KEY, name text NOT NULL, "
-      "balance numeric(12, 2) NOT NULL DEFAULT 0, version int NOT NULL DEFAULT 0)");
-  std::string mapping = kAccountsMapping;
-  mapping.replace(mapping.find("pgit_durable"), 12, "pgit_kill");
+  const std::string mapping = create_accounts(db, "pgit_kill");
   MockServer mock({.extra_args = {"--latency-ms", "100"}});
   ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"accounts.yaml", mapping}}});
   connector.start();
@@ -133,7 +128,7 @@ TEST_CASE("postgres: a 200,000-row transaction arrives whole after its commit; r
   constexpr const char* kSlot = "cdc_it_bigtxn";
   PgTestDb db;
   db.drop_replication_objects(kSlot);
-  create_accounts(db);
+  const std::string accounts_mapping = create_accounts(db, "pgit_durable");
   db.exec("CREATE TABLE pgit_durable.markers (id bigint PRIMARY KEY, name text NOT NULL)");
   const std::string markers_mapping =
       "table: pgit_durable.markers\ncustomer:\n  id: id\n"
@@ -141,7 +136,7 @@ TEST_CASE("postgres: a 200,000-row transaction arrives whole after its commit; r
   MockServer mock;
   ConnectorRun connector(
       mock, {.slot = kSlot,
-             .mappings = {{"accounts.yaml", kAccountsMapping}, {"markers.yaml", markers_mapping}}});
+             .mappings = {{"accounts.yaml", accounts_mapping}, {"markers.yaml", markers_mapping}}});
   connector.start();
 
   // A marker committed after part of a transaction's WAL: once the marker is in the mock,
