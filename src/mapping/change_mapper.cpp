@@ -218,7 +218,9 @@ class Session {
                     fields)) {
       return;
     }
-    add_call(CallKind::kCustomerUpsert, std::move(id)).attributes = std::move(fields);
+    Call& call = add_call(CallKind::kCustomerUpsert, std::move(id));
+    call.attributes = std::move(fields);
+    call.follows_row_delete = true;
   }
 
   void map_customer(const CustomerTarget& target, const Effect& effect) {

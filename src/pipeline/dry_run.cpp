@@ -2,6 +2,7 @@
 
 #include "core/errors.h"
 #include "ops/log.h"
+#include "pipeline/transaction_deletes.h"
 #include "retainly/request_body.h"
 
 namespace cdc::pipeline {
@@ -34,15 +35,21 @@ std::string rejection_to_json_line(const mapping::Rejection& rejection) {
 void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,
              std::ostream& out) {
   mapping::MappingOutput output;
+  TransactionDeletes transaction_deletes;
   while (!stop.load()) {
     auto item = source.next(100ms);
     if (!item) continue;
     auto* change = std::get_if<RowChange>(&*item);
-    if (change == nullptr) continue;
+    if (change == nullptr) {
+      transaction_deletes.transaction_ended();
+      continue;
+    }
     output.calls.clear();
     output.rejections.clear();
     mapper.map(*change, output);
-    for (const auto& call : output.calls) out << call_to_json_line(call) << "\n";
+    for (const auto& call : output.calls) {
+      if (transaction_deletes.keep(call)) out << call_to_json_line(call) << "\n";
+    }
     for (const auto& rejection : output.rejections) {
       out << rejection_to_json_line(rejection) << "\n";
     }

@@ -36,6 +36,7 @@ void StreamPipeline::handle(SourceItem& item) {
   }
   auto& end = std::get<TransactionEnd>(item);
   ++counters_.transactions;
+  transaction_deletes_.transaction_ended();
   commits_.transaction_ended(last_sequence_, std::move(end.position));
 }
 
@@ -51,6 +52,12 @@ void StreamPipeline::handle_change(const RowChange& change) {
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
   for (auto& call : output_.calls) {
+    if (!transaction_deletes_.keep(call)) {
+      ++counters_.dropped_after_delete;
+      log::debug("{} ({}) at {}: not re-creating customer {} that this transaction deleted",
+                 call.origin.table, call.origin.key, call.origin.position, call.customer_id);
+      continue;
+    }
     call.sequence = ++last_sequence_;
     ++counters_.calls;
     if (!sink_.submit(std::move(call))) throw_if_sink_failed();

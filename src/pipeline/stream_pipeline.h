@@ -11,6 +11,7 @@
 #include "core/change_source.h"
 #include "mapping/mapper.h"
 #include "pipeline/commit_tracker.h"
+#include "pipeline/transaction_deletes.h"
 #include "sink/sink.h"
 
 namespace cdc::pipeline {
@@ -26,6 +27,8 @@ struct PipelineCounters {
   uint64_t transactions = 0;
   uint64_t calls = 0;
   uint64_t rejections = 0;
+  // Upserts of `on_delete: set` dropped because their transaction deleted the customer.
+  uint64_t dropped_after_delete = 0;
 };
 
 // Runs on the calling thread. Delivery order: deliver -> (sink persists dead letters)
@@ -54,6 +57,7 @@ class StreamPipeline {
   sink::Sink& sink_;
   PipelineOptions options_;
   CommitTracker commits_;
+  TransactionDeletes transaction_deletes_;
   mapping::MappingOutput output_;  // reused for every change
   uint64_t last_sequence_ = 0;
   PipelineCounters counters_;

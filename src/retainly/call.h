@@ -52,6 +52,11 @@ struct Call {
   // (without "id"). Events: the data object's fields. Empty for deletes.
   std::vector<Attribute> attributes;
   Provenance origin;
+  // A customer upsert made by a row delete (`on_delete: set`). It only makes sense for a
+  // customer that still exists, so the pipeline drops it when the same transaction
+  // already deleted that customer: a cascade (users -> subscriptions) must not re-create
+  // the customer it just deleted. Never sent.
+  bool follows_row_delete = false;
 
   friend bool operator==(const Call&, const Call&) = default;
 };

@@ -142,6 +142,19 @@ TEST_CASE("mapper: on_delete deletes, ignores or sets fields") {
             gone)) == Lines{"upsert 5 {\"deleted\":true,\"reason\":\"gone\",\"old_name\":\"x\"}"});
 }
 
+TEST_CASE("mapper: only the upserts of on_delete set are marked as following a row delete") {
+  const auto schema = make_schema("public.t", {"id", "name"});
+  const Mapper mapper = mapper_from(
+      "table: public.t\ncustomer:\n  id: id\n  fields: { name: name }\n"
+      "  on_delete:\n    set: { deleted: true }\n");
+  const auto set_on_delete = map_one(mapper, delete_of(schema, {5, "x"}));
+  REQUIRE(set_on_delete.calls.size() == 1);
+  CHECK(set_on_delete.calls[0].follows_row_delete);
+  const auto inserted = map_one(mapper, insert_of(schema, {5, "x"}));
+  REQUIRE(inserted.calls.size() == 1);
+  CHECK_FALSE(inserted.calls[0].follows_row_delete);
+}
+
 TEST_CASE("mapper: unchanged values are left out of the upsert, never sent as null") {
   const Mapper mapper = mapper_from(kUsersCustomer);
   // PostgreSQL, REPLICA IDENTITY DEFAULT: no old image, bio is an unchanged TOAST value.
