@@ -49,6 +49,16 @@ TEST_CASE("types: NULL is null, and default: replaces it") {
   CHECK(field_json(Null{}, "{ column: v, type: number, default: 0 }") == "0");
 }
 
+TEST_CASE("types: NULL stays null through every explicit type; empty text is no value") {
+  for (const char* type : {"string", "number", "boolean", "date", "date_time", "array", "json"}) {
+    INFO("type " << type);
+    CHECK(field_json(Null{}, std::string("{ column: v, type: ") + type + " }") == "null");
+  }
+  CHECK(field_json("", "{ column: v, type: string }") == "\"\"");
+  CHECK(field_json("", "{ column: v, type: date }") == "null");
+  CHECK(field_json("", "{ column: v, type: date_time }") == "null");
+}
+
 TEST_CASE("types: booleans and integers are exact, all 64 bits, signed and unsigned") {
   CHECK(field_json(true) == "true");
   CHECK(field_json(false) == "false");
