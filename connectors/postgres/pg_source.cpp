@@ -84,6 +84,16 @@ void PgSource::acknowledge(const Position& position) {
   }
 }
 
+SourceStatus PgSource::status() const {
+  SourceStatus status;
+  const uint64_t acknowledged = acknowledged_.load();
+  if (acknowledged != 0)
+    status.acknowledged = to_string(Position{PgPosition{PgLsn{acknowledged}, 0}});
+  const uint64_t wal_end = server_wal_end_.load();
+  if (wal_end != 0) status.lag_bytes = wal_end > acknowledged ? wal_end - acknowledged : 0;
+  return status;
+}
+
 void PgSource::stop() {
   if (stopping_.exchange(true)) return;
   queue_.close();
@@ -148,6 +158,7 @@ void PgSource::read_loop() {
         } else {
           const auto& keepalive = std::get<PrimaryKeepalive>(decoded);
           server_wal_end = std::max(server_wal_end, keepalive.wal_end);
+          server_wal_end_.store(server_wal_end.value);
           send_status(keepalive.reply_requested);
         }
       }

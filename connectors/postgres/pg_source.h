@@ -56,6 +56,7 @@ class PgSource final : public ChangeSource {
   std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
   void acknowledge(const Position& position) override;
   void stop() override;
+  SourceStatus status() const override;
 
  private:
   void read_loop();
@@ -68,6 +69,8 @@ class PgSource final : public ChangeSource {
   std::atomic<bool> stopping_{false};
   // Highest commit end LSN the pipeline acknowledged.
   std::atomic<uint64_t> acknowledged_{0};
+  // The newest WAL end the server reported in a keepalive.
+  std::atomic<uint64_t> server_wal_end_{0};
   std::mutex error_mutex_;
   std::exception_ptr error_;
   struct Connection;

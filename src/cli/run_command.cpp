@@ -1,3 +1,4 @@
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -5,13 +6,38 @@
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "cli/signals.h"
+#include "ops/health_server.h"
 #include "ops/log.h"
 #include "pipeline/dry_run.h"
+#include "pipeline/metrics_report.h"
 #include "pipeline/source_factory.h"
 #include "pipeline/stream_pipeline.h"
 #include "sink/sink.h"
 
 namespace cdc::cli {
+namespace {
+
+// The `metrics:` endpoint, when configured: /metrics, /healthz, /readyz.
+std::unique_ptr<ops::HealthServer> start_health_server(const config::ConnectorConfig& config,
+                                                       const pipeline::StreamPipeline& stream,
+                                                       const sink::Sink& sink) {
+  if (config.metrics_address.empty()) return nullptr;
+  ops::HealthHandlers handlers;
+  handlers.metrics = [&stream, &sink] {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return pipeline::metrics_text(
+        stream.status(), sink.stats(),
+        std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+  };
+  handlers.readiness = [&stream, &sink] {
+    return pipeline::readiness(stream.status(), sink.stats(), sink.failure());
+  };
+  auto server = std::make_unique<ops::HealthServer>(config.metrics_address, std::move(handlers));
+  log::info("metrics on http://{}/metrics, probes on /healthz and /readyz", config.metrics_address);
+  return server;
+}
+
+}  // namespace
 
 int run_command(const RunArgs& args) {
   const auto& stop = install_stop_signals();
@@ -29,18 +55,25 @@ int run_command(const RunArgs& args) {
           "the slot's position only (set snapshot: never to silence this)");
     }
     auto source = pipeline::make_source(config, tables, /*read_only=*/args.dry_run);
-    source->start();
     if (args.dry_run) {
+      source->start();
       pipeline::run_dry(*source, mapper, stop, std::cout);
       source->stop();
       return kExitOk;
     }
     sink::Sink sink(config.sink, nullptr);
     pipeline::StreamPipeline stream(*source, mapper, sink, {config.shutdown_timeout});
+    // Up before the source connects: /healthz answers and /readyz says why not yet.
+    auto health = start_health_server(config, stream, sink);
+    source->start();
     stream.run(stop);
-    const auto& counters = stream.counters();
+    const auto status = stream.status();
+    uint64_t changes = 0;
+    for (const auto& [table, counts] : status.changes) {
+      for (uint64_t count : counts) changes += count;
+    }
     log::info("stopped: {} transactions, {} changes, {} calls, {} dead-lettered by the mapping",
-              counters.transactions, counters.changes, counters.calls, counters.rejections);
+              status.transactions, changes, status.calls, status.rejections);
     return kExitOk;
   } catch (...) {
     return report_current_exception("run");

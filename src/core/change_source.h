@@ -2,12 +2,24 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
+#include <string>
 
 #include "core/position.h"
 #include "core/row_change.h"
 
 namespace cdc {
+
+// What a reader can tell about where it stands, for metrics and `status`.
+struct SourceStatus {
+  // The last position acknowledged to the source, as to_string(Position) writes it;
+  // empty before the first.
+  std::string acknowledged;
+  // Bytes of source log between the acknowledged position and the server's newest one
+  // (PostgreSQL: the walsender's WAL end); nullopt when the source cannot tell.
+  std::optional<uint64_t> lag_bytes;
+};
 
 // A stream of changes from one source database.
 //
@@ -37,6 +49,9 @@ class ChangeSource {
 
   // Stops reading and releases the connection. Idempotent.
   virtual void stop() = 0;
+
+  // Where the reader stands; called from the pipeline's thread.
+  virtual SourceStatus status() const { return {}; }
 };
 
 }  // namespace cdc

@@ -14,8 +14,9 @@ namespace cdc::pipeline {
 class CommitTracker {
  public:
   // A transaction ended; every call it produced has a sequence <= last_sequence.
-  void transaction_ended(uint64_t last_sequence, Position position) {
-    pending_.push_back({last_sequence, std::move(position)});
+  void transaction_ended(uint64_t last_sequence, Position position,
+                         int64_t commit_time_micros = 0) {
+    pending_.push_back({last_sequence, std::move(position), commit_time_micros});
   }
 
   // The newest position whose transaction is wholly at or below `watermark`, if it moved
@@ -30,11 +31,17 @@ class CommitTracker {
   }
 
   size_t pending() const { return pending_.size(); }
+  // Commit time (Unix microseconds) of the oldest transaction not yet acknowledged; 0
+  // when none is pending or the source gave no time.
+  int64_t oldest_pending_commit_micros() const {
+    return pending_.empty() ? 0 : pending_.front().commit_time_micros;
+  }
 
  private:
   struct Pending {
     uint64_t last_sequence;
     Position position;
+    int64_t commit_time_micros;
   };
   std::deque<Pending> pending_;
 };

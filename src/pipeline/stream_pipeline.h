@@ -2,15 +2,19 @@
 // acknowledgements back to the source once the sink's watermark passes a transaction.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/change_source.h"
 #include "mapping/mapper.h"
 #include "pipeline/commit_tracker.h"
+#include "pipeline/pipeline_status.h"
 #include "pipeline/transaction_deletes.h"
 #include "sink/sink.h"
 
@@ -20,15 +24,6 @@ struct PipelineOptions {
   // On stop: how long to wait for in-flight calls before giving up on them (their
   // transactions stay unacknowledged and are re-read on the next start).
   std::chrono::milliseconds shutdown_timeout{30000};
-};
-
-struct PipelineCounters {
-  uint64_t changes = 0;
-  uint64_t transactions = 0;
-  uint64_t calls = 0;
-  uint64_t rejections = 0;
-  // Upserts of `on_delete: set` dropped because their transaction deleted the customer.
-  uint64_t dropped_after_delete = 0;
 };
 
 // Runs on the calling thread. Delivery order: deliver -> (sink persists dead letters)
@@ -44,13 +39,17 @@ class StreamPipeline {
   // acknowledged past a call that was not delivered or dead-lettered.
   void run(const std::atomic<bool>& stop);
 
-  const PipelineCounters& counters() const { return counters_; }
+  // A copy of what the pipeline last published (about four times a second, and when
+  // run() returns). Thread-safe.
+  PipelineStatus status() const;
 
  private:
   void handle(SourceItem& item);
   void handle_change(const RowChange& change);
   void acknowledge_done();
   void throw_if_sink_failed() const;
+  void count_change(const RowChange& change);
+  void publish(bool force);
 
   ChangeSource& source_;
   const mapping::Mapper& mapper_;
@@ -60,7 +59,14 @@ class StreamPipeline {
   TransactionDeletes transaction_deletes_;
   mapping::MappingOutput output_;  // reused for every change
   uint64_t last_sequence_ = 0;
-  PipelineCounters counters_;
+  // Owned by the pipeline thread; published_ is the copy other threads read.
+  PipelineStatus status_;
+  // The table counted last; held so that its address is not reused by another table.
+  std::shared_ptr<const TableSchema> counted_schema_;
+  std::array<uint64_t, kOperationCount>* counted_ = nullptr;
+  std::chrono::steady_clock::time_point last_publish_{};
+  mutable std::mutex published_mutex_;
+  PipelineStatus published_;
 };
 
 }  // namespace cdc::pipeline

@@ -280,6 +280,7 @@ void Dispatcher::on_response(HttpResponse response) {
   const Clock::TimePoint now = clock_.now();
   EndpointStats& endpoint = stats_.endpoints[index_of(request->kind)];
   ++endpoint.responses[response.error == TransportError::kNone ? response.status : 0];
+  stats_.last_status = response.error == TransportError::kNone ? response.status : 0;
   stats_.request_seconds.observe(std::chrono::duration<double>(now - request->started).count(),
                                  kRequestSecondsBounds);
   if (failure_) {

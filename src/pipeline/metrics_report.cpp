@@ -1,0 +1,127 @@
+#include "pipeline/metrics_report.h"
+
+#include <string>
+
+#include "ops/prometheus_text.h"
+#include "retainly/request_body.h"
+
+namespace cdc::pipeline {
+namespace {
+
+constexpr Operation kOperations[kOperationCount] = {Operation::kInsert, Operation::kUpdate,
+                                                    Operation::kDelete, Operation::kTruncate,
+                                                    Operation::kSnapshotRead};
+
+// "POST /customers": the label Retainly's endpoints go by, as in the API text.
+std::string endpoint_label(size_t kind) {
+  const auto endpoint = retainly::endpoint_of(static_cast<retainly::CallKind>(kind));
+  return std::string(endpoint.method) + " " + endpoint.path;
+}
+
+void counter(ops::PrometheusText& out, const char* name, const char* help, uint64_t value) {
+  out.family(name, "counter", help);
+  out.sample(name, static_cast<double>(value));
+}
+
+void gauge(ops::PrometheusText& out, const char* name, const char* help, double value) {
+  out.family(name, "gauge", help);
+  out.sample(name, value);
+}
+
+void write_pipeline(ops::PrometheusText& out, const PipelineStatus& pipeline, int64_t now_micros) {
+  out.family("retainly_cdc_changes_read_total", "counter",
+             "Row changes read from the source, per table and operation.");
+  for (const auto& [table, counts] : pipeline.changes) {
+    for (size_t op = 0; op < kOperationCount; ++op) {
+      if (counts[op] == 0) continue;
+      out.sample("retainly_cdc_changes_read_total",
+                 {{"table", table}, {"op", to_string(kOperations[op])}},
+                 static_cast<double>(counts[op]));
+    }
+  }
+  counter(out, "retainly_cdc_transactions_total", "Source transactions read.",
+          pipeline.transactions);
+  counter(out, "retainly_cdc_calls_total", "Retainly calls the mappings produced.", pipeline.calls);
+  counter(out, "retainly_cdc_mapping_rejections_total",
+          "Changes the mapping sent to the dead-letter file (values Retainly would refuse).",
+          pipeline.rejections);
+  gauge(out, "retainly_cdc_streaming", "1 while the source is connected and read.",
+        pipeline.streaming ? 1 : 0);
+  if (pipeline.source.lag_bytes) {
+    gauge(out, "retainly_cdc_source_lag_bytes",
+          "Source log bytes between the acknowledged position and the server's newest.",
+          static_cast<double>(*pipeline.source.lag_bytes));
+  }
+  const int64_t oldest = pipeline.oldest_unacknowledged_commit_micros;
+  gauge(out, "retainly_cdc_source_lag_seconds",
+        "Age of the oldest committed source transaction not yet acknowledged; 0 when all is.",
+        oldest > 0 && now_micros > oldest ? static_cast<double>(now_micros - oldest) / 1e6 : 0);
+  if (!pipeline.source.acknowledged.empty()) {
+    out.family("retainly_cdc_committed_position_info", "gauge",
+               "The source position acknowledged last, as a label.");
+    out.sample("retainly_cdc_committed_position_info", {{"position", pipeline.source.acknowledged}},
+               1);
+  }
+}
+
+void write_sink(ops::PrometheusText& out, const sink::SinkStats& sink) {
+  out.family("retainly_cdc_requests_total", "counter",
+             "HTTP requests to Retainly per endpoint, resends included.");
+  for (size_t kind = 0; kind < sink.endpoints.size(); ++kind) {
+    out.sample("retainly_cdc_requests_total", {{"endpoint", endpoint_label(kind)}},
+               static_cast<double>(sink.endpoints[kind].requests));
+  }
+  out.family("retainly_cdc_responses_total", "counter",
+             "Retainly's answers per endpoint and HTTP status; status 0: none (timeout, "
+             "connection error).");
+  for (size_t kind = 0; kind < sink.endpoints.size(); ++kind) {
+    const std::string endpoint = endpoint_label(kind);
+    for (const auto& [status, count] : sink.endpoints[kind].responses) {
+      out.sample("retainly_cdc_responses_total",
+                 {{"endpoint", endpoint}, {"status", std::to_string(status)}},
+                 static_cast<double>(count));
+    }
+  }
+  counter(out, "retainly_cdc_calls_acknowledged_total",
+          "Calls Retainly acknowledged (merged and superseded ones included).",
+          sink.calls_acknowledged);
+  counter(out, "retainly_cdc_dead_letters_total",
+          "Calls Retainly refused that went to the dead-letter file.", sink.calls_dead_lettered);
+  counter(out, "retainly_cdc_retries_total",
+          "Requests resent after a 5xx, a timeout or a connection error.", sink.retries);
+  counter(out, "retainly_cdc_rate_limited_total", "429 answers.", sink.rate_limited);
+  counter(out, "retainly_cdc_splits_total", "Requests split after a 422 or 413.", sink.splits);
+  out.family("retainly_cdc_batch_records", "histogram", "Records per request to Retainly.");
+  out.histogram("retainly_cdc_batch_records", {}, sink::kRecordsPerRequestBounds,
+                sink.records_per_request.counts, sink.records_per_request.sum,
+                sink.records_per_request.count);
+  out.family("retainly_cdc_request_duration_seconds", "histogram",
+             "Time from sending a request to Retainly's answer (or giving up).");
+  out.histogram("retainly_cdc_request_duration_seconds", {}, sink::kRequestSecondsBounds,
+                sink.request_seconds.counts, sink.request_seconds.sum, sink.request_seconds.count);
+}
+
+}  // namespace
+
+std::string metrics_text(const PipelineStatus& pipeline, const sink::SinkStats& sink,
+                         int64_t now_micros) {
+  ops::PrometheusText out;
+  write_pipeline(out, pipeline, now_micros);
+  write_sink(out, sink);
+  return out.text();
+}
+
+ops::Readiness readiness(const PipelineStatus& pipeline, const sink::SinkStats& sink,
+                         const std::optional<sink::SinkFailure>& failure) {
+  if (failure) return {false, "delivery stopped: " + failure->message};
+  if (!pipeline.streaming) return {false, "the source is not connected"};
+  const int status = sink.last_status;
+  if (status == 0) return {false, "Retainly did not answer the latest request"};
+  if (status >= 500) {
+    return {false, "Retainly answered the latest request with " + std::to_string(status)};
+  }
+  if (status == 401 || status == 403) return {false, "Retainly refused the credentials"};
+  return {true, ""};
+}
+
+}  // namespace cdc::pipeline

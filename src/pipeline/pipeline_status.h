@@ -1,0 +1,33 @@
+// What the running pipeline publishes for /metrics, /readyz and logs: counts since the
+// start, where the source stands, and whether it is streaming. Plain data, copied out.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "core/change_source.h"
+#include "core/row_change.h"
+
+namespace cdc::pipeline {
+
+inline constexpr size_t kOperationCount = 5;  // cdc::Operation's values
+
+struct PipelineStatus {
+  // Changes read per table ("public.users") and cdc::Operation.
+  std::map<std::string, std::array<uint64_t, kOperationCount>> changes;
+  uint64_t transactions = 0;
+  uint64_t calls = 0;       // calls handed to the sink
+  uint64_t rejections = 0;  // changes the mapping dead-lettered
+  // Upserts of `on_delete: set` dropped because their transaction deleted the customer.
+  uint64_t dropped_after_delete = 0;
+  SourceStatus source;
+  // Commit time of the oldest transaction read but not yet acknowledged (Unix micros),
+  // 0 when everything read is acknowledged.
+  int64_t oldest_unacknowledged_commit_micros = 0;
+  // The source is started and reading; false before, while reconnecting and after.
+  bool streaming = false;
+};
+
+}  // namespace cdc::pipeline
