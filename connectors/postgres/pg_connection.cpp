@@ -71,7 +71,7 @@ PgConnection PgConnection::connect(const std::string& dsn, Mode mode) {
   if (conn == nullptr) throw SourceError("PostgreSQL: out of memory while connecting");
   PgConnection result(conn);
   if (PQstatus(conn) != CONNECTION_OK) {
-    throw SourceError("cannot connect to PostgreSQL: " + trimmed_error(conn));
+    throw SourceDisconnected("cannot connect to PostgreSQL: " + trimmed_error(conn));
   }
   return result;
 }

@@ -44,22 +44,23 @@ std::optional<std::span<const std::byte>> ReplicationStream::read(
       PgResultPtr result(PQgetResult(conn_.raw()));
       std::string message = result ? PQresultErrorMessage(result.get()) : "";
       while (!message.empty() && message.back() == '\n') message.pop_back();
-      throw SourceError("PostgreSQL ended the replication stream" +
-                        (message.empty() ? std::string() : ": " + message));
+      throw SourceDisconnected("PostgreSQL ended the replication stream" +
+                               (message.empty() ? std::string() : ": " + message));
     }
     if (n == -2) {
-      throw SourceError(std::string("replication connection failed: ") +
-                        PQerrorMessage(conn_.raw()));
+      throw SourceDisconnected(std::string("replication connection failed: ") +
+                               PQerrorMessage(conn_.raw()));
     }
     if (attempt == 1) break;
     // Nothing buffered: wait for the socket, then let libpq read what arrived.
     pollfd pfd{PQsocket(conn_.raw()), POLLIN, 0};
     int ready = ::poll(&pfd, 1, static_cast<int>(timeout.count()));
-    if (ready < 0 && errno != EINTR) throw SourceError("poll on the replication socket failed");
+    if (ready < 0 && errno != EINTR)
+      throw SourceDisconnected("poll on the replication socket failed");
     if (ready <= 0) return std::nullopt;
     if (PQconsumeInput(conn_.raw()) == 0) {
-      throw SourceError(std::string("replication connection failed: ") +
-                        PQerrorMessage(conn_.raw()));
+      throw SourceDisconnected(std::string("replication connection failed: ") +
+                               PQerrorMessage(conn_.raw()));
     }
   }
   return std::nullopt;
@@ -69,8 +70,8 @@ void ReplicationStream::send(std::span<const std::byte> message) {
   if (PQputCopyData(conn_.raw(), reinterpret_cast<const char*>(message.data()),
                     static_cast<int>(message.size())) != 1 ||
       PQflush(conn_.raw()) != 0) {
-    throw SourceError(std::string("cannot send to the replication connection: ") +
-                      PQerrorMessage(conn_.raw()));
+    throw SourceDisconnected(std::string("cannot send to the replication connection: ") +
+                             PQerrorMessage(conn_.raw()));
   }
 }
 

@@ -25,7 +25,7 @@ struct StartOptions {
 };
 
 // Owns a replication connection in COPY BOTH mode. Single-threaded: one thread reads and
-// writes. Every failure throws cdc::SourceError.
+// writes. Every failure throws cdc::SourceError; a lost connection cdc::SourceDisconnected.
 class ReplicationStream {
  public:
   explicit ReplicationStream(PgConnection conn) : conn_(std::move(conn)) {}

@@ -27,6 +27,19 @@ PgSource::PgSource(PgSourceOptions options)
 PgSource::~PgSource() { stop(); }
 
 void PgSource::start() {
+  // Again after stop(): the pipeline reconnects after a lost connection. Start with an
+  // empty buffer and no error, and resume after what was acknowledged in this process
+  // even if the old connection died before telling the server.
+  if (thread_.joinable()) thread_.join();
+  const uint64_t acknowledged_before = acknowledged_.load();
+  queue_.reopen();
+  {
+    std::lock_guard lock(error_mutex_);
+    error_ = nullptr;
+  }
+  connection_.reset();
+  stopping_.store(false);
+
   auto admin_conn = PgConnection::connect(options_.dsn, PgConnection::Mode::kNormal);
   PgAdmin admin(admin_conn);
   admin.require_logical_wal();
@@ -55,11 +68,14 @@ void PgSource::start() {
   // Streaming of in-progress transactions needs protocol version 2 (PostgreSQL 14+).
   start.protocol_version = version >= 140000 ? 2 : 1;
   start.streaming = version >= 140000;
+  const uint64_t confirmed = slot ? slot->confirmed_flush.value : 0;
+  // The server skips transactions that committed before the start position.
+  if (acknowledged_before > confirmed) start.start = PgLsn{acknowledged_before};
   auto stream =
       ReplicationStream(PgConnection::connect(options_.dsn, PgConnection::Mode::kReplication));
   stream.start(start);
   protocol_version_ = start.protocol_version;
-  if (slot) acknowledged_.store(slot->confirmed_flush.value);
+  acknowledged_.store(std::max(confirmed, acknowledged_before));
   log::info("streaming from slot {} (confirmed up to {}), publication {}, pgoutput v{}",
             options_.slot, slot ? slot->confirmed_flush.to_string() : "0/0", options_.publication,
             start.protocol_version);

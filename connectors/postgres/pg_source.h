@@ -51,7 +51,9 @@ class PgSource final : public ChangeSource {
   ~PgSource() override;
 
   // Checks wal_level, makes the publication and slot (when allowed), connects for
-  // replication and starts the reader thread. Throws SourceError.
+  // replication and starts the reader thread. Throws SourceError (SourceDisconnected
+  // when the server cannot be reached). May be called again after stop(): it then
+  // resumes after the last acknowledged position.
   void start() override;
   std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
   void acknowledge(const Position& position) override;

@@ -33,7 +33,9 @@ std::unique_ptr<ops::HealthServer> start_health_server(const config::ConnectorCo
     return pipeline::readiness(stream.status(), sink.stats(), sink.failure());
   };
   auto server = std::make_unique<ops::HealthServer>(config.metrics_address, std::move(handlers));
-  log::info("metrics on http://{}/metrics, probes on /healthz and /readyz", config.metrics_address);
+  // The bound port, which differs from the configured one when that is 0 (any free port).
+  log::info("metrics on http://{}:{}/metrics, probes on /healthz and /readyz",
+            ops::split_host_port(config.metrics_address).first, server->port());
   return server;
 }
 

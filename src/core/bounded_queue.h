@@ -50,6 +50,13 @@ class BoundedQueue {
     not_empty_.notify_all();
   }
 
+  // Empties the queue and takes items again after close().
+  void reopen() {
+    std::lock_guard lock(mutex_);
+    items_.clear();
+    closed_ = false;
+  }
+
   size_t size() const {
     std::lock_guard lock(mutex_);
     return items_.size();

@@ -27,6 +27,13 @@ class SourceError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The connection to the source was lost or could not be made (server restarting, network
+// cut). Unlike its base, trying again later may help: the pipeline reconnects.
+class SourceDisconnected : public SourceError {
+ public:
+  using SourceError::SourceError;
+};
+
 // Retainly refused the credentials (403).
 class AuthError : public std::runtime_error {
  public:

@@ -1,7 +1,11 @@
 #include "pipeline/stream_pipeline.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "core/errors.h"
 #include "ops/log.h"
+#include "sink/backoff.h"
 
 namespace cdc::pipeline {
 
@@ -14,7 +18,11 @@ StreamPipeline::StreamPipeline(ChangeSource& source, const mapping::Mapper& mapp
 void StreamPipeline::run(const std::atomic<bool>& stop) {
   status_.streaming = true;
   while (!stop.load()) {
-    if (auto item = source_.next(50ms)) handle(*item);
+    try {
+      if (auto item = source_.next(50ms)) handle(*item);
+    } catch (const SourceDisconnected& lost) {
+      reconnect(stop, lost);
+    }
     acknowledge_done();
     publish(/*force=*/false);
     throw_if_sink_failed();
@@ -31,6 +39,42 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
   source_.stop();
   status_.streaming = false;
   publish(/*force=*/true);
+}
+
+void StreamPipeline::drain(const std::atomic<bool>& stop) {
+  sink_.flush();
+  while (!stop.load() && !sink_.wait_for(last_sequence_, 200ms)) throw_if_sink_failed();
+}
+
+void StreamPipeline::reconnect(const std::atomic<bool>& stop, const SourceDisconnected& lost) {
+  status_.streaming = false;
+  publish(/*force=*/true);
+  log::warn("lost the source connection: {}; delivering what was read, then reconnecting",
+            lost.what());
+  // Everything read is delivered and acknowledged first, so the new connection resumes
+  // right after it: only a transaction cut off mid-way is read again.
+  drain(stop);
+  acknowledge_done();
+  source_.stop();
+  transaction_deletes_.transaction_ended();
+  sink::Backoff backoff(options_.reconnect_initial, options_.reconnect_max, sink::default_random());
+  for (uint32_t attempt = 1; !stop.load(); ++attempt) {
+    try {
+      source_.start();
+      status_.streaming = true;
+      log::info("reconnected to the source after {} attempt(s)", attempt);
+      return;
+    } catch (const SourceDisconnected& again) {
+      const auto wait = std::max(backoff.delay(attempt), std::chrono::milliseconds(100));
+      log::warn("reconnecting to the source failed ({}); next attempt in {} ms", again.what(),
+                wait.count());
+      for (auto until = std::chrono::steady_clock::now() + wait;
+           !stop.load() && std::chrono::steady_clock::now() < until;) {
+        std::this_thread::sleep_for(50ms);
+        publish(/*force=*/false);
+      }
+    }
+  }
 }
 
 PipelineStatus StreamPipeline::status() const {

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/change_source.h"
+#include "core/errors.h"
 #include "mapping/mapper.h"
 #include "pipeline/commit_tracker.h"
 #include "pipeline/pipeline_status.h"
@@ -24,6 +25,10 @@ struct PipelineOptions {
   // On stop: how long to wait for in-flight calls before giving up on them (their
   // transactions stay unacknowledged and are re-read on the next start).
   std::chrono::milliseconds shutdown_timeout{30000};
+  // After the source connection is lost: waits between attempts to reconnect, with
+  // exponential growth and jitter.
+  std::chrono::milliseconds reconnect_initial{500};
+  std::chrono::milliseconds reconnect_max{30000};
 };
 
 // Runs on the calling thread. Delivery order: deliver -> (sink persists dead letters)
@@ -33,10 +38,12 @@ class StreamPipeline {
   StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper, sink::Sink& sink,
                  PipelineOptions options);
 
-  // Streams until `stop` becomes true, then drains and returns. Throws cdc::AuthError
-  // when Retainly refuses the credentials, cdc::SourceError / ProtocolError from the
-  // source, std::runtime_error when the sink fails otherwise. No position is
-  // acknowledged past a call that was not delivered or dead-lettered.
+  // Streams until `stop` becomes true, then drains and returns. When the source
+  // connection is lost (cdc::SourceDisconnected) it delivers what was read, then
+  // reconnects with backoff until it succeeds or `stop`. Throws cdc::AuthError when
+  // Retainly refuses the credentials, cdc::SourceError / ProtocolError from the source,
+  // std::runtime_error when the sink fails otherwise. No position is acknowledged past a
+  // call that was not delivered or dead-lettered.
   void run(const std::atomic<bool>& stop);
 
   // A copy of what the pipeline last published (about four times a second, and when
@@ -45,6 +52,9 @@ class StreamPipeline {
 
  private:
   void handle(SourceItem& item);
+  void reconnect(const std::atomic<bool>& stop, const SourceDisconnected& lost);
+  // Waits until every submitted call is settled, the sink fails, or `stop`.
+  void drain(const std::atomic<bool>& stop);
   void handle_change(const RowChange& change);
   void acknowledge_done();
   void throw_if_sink_failed() const;

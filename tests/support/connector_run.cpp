@@ -35,6 +35,7 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
   config += "state_dir: state\n";
   config += "log:\n";
   config += "  format: text\n";
+  config += setup_.extra_config;
   config_path_ = dir_.write_file("connector.yaml", config);
 }
 

@@ -25,6 +25,8 @@ struct ConnectorSetup {
   std::string dsn;
   // Retainly's base URL; empty: the mock's (whose key and secret are used either way).
   std::string sink_url;
+  // More top-level YAML for connector.yaml, e.g. "metrics: 127.0.0.1:0\n".
+  std::string extra_config;
 };
 
 class ConnectorRun {

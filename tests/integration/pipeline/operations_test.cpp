@@ -1,0 +1,133 @@
+// What an operator watches: /metrics counts what a workload did, /readyz turns 503 while
+// PostgreSQL is down and 200 again once the daemon has reconnected by itself, and
+// nothing is lost across the outage.
+#include <doctest/doctest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <regex>
+
+#include "support/child_process.h"
+#include "support/connector_run.h"
+#include "support/pg_test_db.h"
+#include "support/test_env.h"
+#include "support/wait_until.h"
+
+using namespace std::chrono_literals;
+using namespace cdc::test;
+
+namespace {
+
+constexpr const char* kSlot = "cdc_it_ops";
+
+constexpr const char* kMapping = R"yaml(table: pgit_ops.accounts
+customer:
+  id: id
+  fields: { name: name, version: version }
+  on_delete: delete
+)yaml";
+
+struct HttpAnswer {
+  int status = 0;  // 0: no answer
+  std::string body;
+};
+
+HttpAnswer http_get(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(2);
+  client.set_read_timeout(5);
+  auto result = client.Get(path.c_str());
+  if (!result) return {};
+  return {result->status, result->body};
+}
+
+// The value of the sample `line_start` ("name{labels}") in the metrics text, or -1.
+double metric(int port, const std::string& sample) {
+  const auto answer = http_get(port, "/metrics");
+  const auto at = answer.body.find("\n" + sample + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(answer.body.substr(at + sample.size() + 2));
+}
+
+std::map<std::string, nlohmann::json> table_as_customers(PgTestDb& db) {
+  std::map<std::string, nlohmann::json> expected;
+  const auto rows = nlohmann::json::parse(*db.query_value(
+      "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'version', version)), "
+      "'[]')::text FROM pgit_ops.accounts"));
+  for (const auto& row : rows) expected[row.at("id").dump()] = row;
+  return expected;
+}
+
+void wait_for_table_in_mock(PgTestDb& db, const MockServer& mock) {
+  const auto expected = table_as_customers(db);
+  wait_until([&] { return customers_by_id(mock) == expected; }, 120s,
+             "the mock to hold the table (" + std::to_string(expected.size()) + " rows)");
+}
+
+int run_pg_ctl(std::vector<std::string> args) {
+  ChildProcess ctl(test_env("CDC_TEST_PG_CTL"), std::move(args));
+  return ctl.wait_exit(150s);
+}
+
+}  // namespace
+
+TEST_CASE("operations: metrics count the workload; readyz follows a PostgreSQL outage") {
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  db.fresh_schema("pgit_ops");
+  db.exec("CREATE TABLE pgit_ops.accounts (id bigint PRIMARY KEY, name text, version int)");
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = kSlot,
+                                .mappings = {{"accounts.yaml", kMapping}},
+                                .extra_config = "metrics: 127.0.0.1:0\n"});
+  connector.start();
+  const auto line =
+      connector.process().wait_for_line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)", 10s);
+  const int port = std::stoi(line.groups.at(1));
+
+  CHECK(http_get(port, "/healthz").status == 200);
+  wait_until([&] { return http_get(port, "/readyz").status == 200; }, 30s, "/readyz 200");
+
+  // 5 transactions of 10 inserts, 20 updates in one, 5 deletes one by one: 11 in all.
+  for (int t = 0; t < 5; ++t) {
+    db.exec("INSERT INTO pgit_ops.accounts SELECT g, 'a' || g, 0 FROM generate_series(" +
+            std::to_string(t * 10 + 1) + ", " + std::to_string(t * 10 + 10) + ") g");
+  }
+  db.exec("UPDATE pgit_ops.accounts SET version = 1 WHERE id <= 20");
+  for (int id = 46; id <= 50; ++id) {
+    db.exec("DELETE FROM pgit_ops.accounts WHERE id = " + std::to_string(id));
+  }
+  wait_for_table_in_mock(db, mock);
+  const std::string changes = "retainly_cdc_changes_read_total{table=\"pgit_ops.accounts\",op=";
+  wait_until(
+      [&] {
+        return metric(port, changes + "\"insert\"}") == 50 &&
+               metric(port, changes + "\"update\"}") == 20 &&
+               metric(port, changes + "\"delete\"}") == 5 &&
+               metric(port, "retainly_cdc_transactions_total") == 11;
+      },
+      30s, "the metrics to count 50 inserts, 20 updates, 5 deletes in 11 transactions");
+  CHECK(metric(port, "retainly_cdc_requests_total{endpoint=\"POST /customers\"}") > 0);
+  CHECK(metric(port, "retainly_cdc_requests_total{endpoint=\"DELETE /customers\"}") > 0);
+  CHECK(metric(port, "retainly_cdc_streaming") == 1);
+  CHECK(metric(port, "retainly_cdc_dead_letters_total") == 0);
+
+  // PostgreSQL goes away: not ready, with the reason.
+  REQUIRE(run_pg_ctl({"stop", "-m", "fast"}) == 0);
+  wait_until([&] { return http_get(port, "/readyz").status == 503; }, 60s, "/readyz 503");
+  CHECK(http_get(port, "/readyz").body.find("source is not connected") != std::string::npos);
+  CHECK(http_get(port, "/healthz").status == 200);  // alive all the same
+  CHECK(connector.running());
+
+  // It comes back: the daemon reconnects on its own and streams what follows.
+  REQUIRE(run_pg_ctl({"start"}) == 0);
+  wait_until([&] { return http_get(port, "/readyz").status == 200; }, 120s,
+             "/readyz 200 after PostgreSQL returned");
+  PgTestDb after_restart;
+  after_restart.exec(
+      "INSERT INTO pgit_ops.accounts SELECT g, 'b' || g, 2 FROM generate_series(101, 130) g");
+  after_restart.exec("UPDATE pgit_ops.accounts SET version = version + 10 WHERE id <= 5");
+  wait_for_table_in_mock(after_restart, mock);
+  CHECK(connector.process().find_line("reconnected to the source").has_value());
+  CHECK(connector.terminate() == 0);
+}
