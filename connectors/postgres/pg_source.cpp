@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "connectors/postgres/pg_admin.h"
 #include "connectors/postgres/pg_change_assembler.h"
@@ -124,6 +125,25 @@ void PgSource::read_loop() {
   PgLsn server_wal_end;   // from the latest keepalive
   uint64_t last_sent_flush = 0;
   auto last_status = Clock::now();
+  auto last_heartbeat = Clock::now();
+  std::optional<PgConnection> heartbeat_conn;
+  // A heartbeat that fails is logged, not fatal: the stream itself still works.
+  auto heartbeat_if_due = [&] {
+    if (options_.read_only || options_.heartbeat_interval.count() == 0) return;
+    const auto now = Clock::now();
+    if (now - last_heartbeat < options_.heartbeat_interval) return;
+    last_heartbeat = now;
+    if (assembler.in_transaction() || acknowledged_.load() < last_handed_out.value) return;
+    try {
+      if (!heartbeat_conn) {
+        heartbeat_conn.emplace(PgConnection::connect(options_.dsn, PgConnection::Mode::kNormal));
+      }
+      heartbeat_conn->query("SELECT pg_logical_emit_message(true, 'retainly_cdc_heartbeat', '')");
+    } catch (const SourceError& error) {
+      heartbeat_conn.reset();
+      log::warn("heartbeat (pg_logical_emit_message) failed: {}", error.what());
+    }
+  };
   auto& stream = connection_->stream;
 
   const uint64_t start_flush = acknowledged_.load();
@@ -179,6 +199,7 @@ void PgSource::read_loop() {
         }
       }
       send_status(/*force=*/false);
+      heartbeat_if_due();
     }
     // Last word to the server: everything acknowledged so far is durable.
     send_status(/*force=*/true);

@@ -27,6 +27,8 @@ struct PgSourceOptions {
   std::vector<TableId> tables;
   // Standby status updates at least this often, and whenever the server asks.
   std::chrono::milliseconds status_interval{10000};
+  // While idle, a transactional logical message this often (0: never); see below.
+  std::chrono::milliseconds heartbeat_interval{60000};
   size_t buffer_items = 10000;
   // How long start() waits for a slot still held by a previous process.
   std::chrono::milliseconds slot_busy_timeout{30000};
@@ -45,6 +47,10 @@ struct PgSourceOptions {
 // - When every transaction handed out has been acknowledged and none is open, the
 //   keepalive's WAL end may be confirmed too: nothing before it is still owed to us, and
 //   confirming it keeps the slot from holding back WAL of unrelated tables.
+// - A server whose other databases and unmapped tables are quiet sends no new WAL end;
+//   a transactional pg_logical_emit_message (a heartbeat, on an ordinary connection,
+//   never in dry runs) writes a little WAL, so the confirmed position still advances
+//   and the slot's lag stays visible and small.
 class PgSource final : public ChangeSource {
  public:
   explicit PgSource(PgSourceOptions options);

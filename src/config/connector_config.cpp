@@ -21,6 +21,9 @@ void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceCo
   pg.status_interval =
       milliseconds(r.integer(node, "status_interval_ms", "source.status_interval_ms",
                              pg.status_interval.count(), 100, 600000));
+  pg.heartbeat_interval =
+      milliseconds(r.integer(node, "heartbeat_interval_ms", "source.heartbeat_interval_ms",
+                             pg.heartbeat_interval.count(), 0, 86400000));
   for (const std::string* name : {&pg.slot, &pg.publication}) {
     for (char c : *name) {
       if (!(std::islower(static_cast<unsigned char>(c)) ||
@@ -48,9 +51,10 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
   const std::string type = r.choice(node, "type", "source.type", "", {"postgres", "mysql"});
   if (type.empty()) r.fail(node, "source.type", "is required (postgres or mysql)");
   if (type == "postgres") {
-    r.require_keys(node, "source",
-                   {"type", "dsn", "dsn_file", "slot", "publication", "create_slot",
-                    "create_publication", "status_interval_ms", "snapshot"});
+    r.require_keys(
+        node, "source",
+        {"type", "dsn", "dsn_file", "slot", "publication", "create_slot", "create_publication",
+         "status_interval_ms", "heartbeat_interval_ms", "snapshot"});
     c.source.type = SourceType::kPostgres;
     read_postgres(r, node, c.source.postgres);
   } else {

@@ -28,6 +28,10 @@ struct PostgresSourceConfig {
   bool create_publication = true;
   // Status updates to the server at least this often (below wal_sender_timeout).
   std::chrono::milliseconds status_interval{10000};
+  // While nothing is in flight, a transactional pg_logical_emit_message this often, so
+  // the slot's confirmed position moves (and WAL is released) even when no mapped table
+  // and no other database changes. 0: off.
+  std::chrono::milliseconds heartbeat_interval{60000};
 };
 
 struct MysqlSourceConfig {

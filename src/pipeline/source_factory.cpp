@@ -17,6 +17,7 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
     options.create_publication = pg.create_publication;
     options.tables = tables;
     options.status_interval = pg.status_interval;
+    options.heartbeat_interval = pg.heartbeat_interval;
     options.buffer_items = config.source_buffer;
     options.read_only = read_only;
     return std::make_unique<pg::PgSource>(std::move(options));

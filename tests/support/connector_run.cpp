@@ -26,6 +26,7 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
   config += "  slot: " + setup_.slot + "\n";
   config += "  publication: " + setup_.slot + "\n";
   config += "  snapshot: never\n";
+  config += setup_.source_config;
   config += "sink:\n";
   config += "  url: " + quoted(url) + "\n";
   config += "  key: " + quoted(mock.key()) + "\n";

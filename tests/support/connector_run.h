@@ -27,6 +27,8 @@ struct ConnectorSetup {
   std::string sink_url;
   // More top-level YAML for connector.yaml, e.g. "metrics: 127.0.0.1:0\n".
   std::string extra_config;
+  // More keys of its source section, indented: "  heartbeat_interval_ms: 0\n".
+  std::string source_config;
 };
 
 class ConnectorRun {

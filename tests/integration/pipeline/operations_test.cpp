@@ -131,3 +131,78 @@ TEST_CASE("operations: metrics count the workload; readyz follows a PostgreSQL o
   CHECK(connector.process().find_line("reconnected to the source").has_value());
   CHECK(connector.terminate() == 0);
 }
+
+namespace {
+
+// The slot's confirmed_flush_lsn as a number (bytes), 0 when it has none.
+long long confirmed_flush(PgTestDb& db, const std::string& slot) {
+  const auto value = db.query_value(
+      "SELECT coalesce((confirmed_flush_lsn - '0/0')::bigint, 0) FROM pg_replication_slots "
+      "WHERE slot_name = '" +
+      slot + "'");
+  return value ? std::stoll(*value) : 0;
+}
+
+// A table the mapping names but nobody writes to.
+ConnectorSetup idle_setup(PgTestDb& db, const std::string& slot, const std::string& source) {
+  db.drop_replication_objects(slot);
+  db.fresh_schema("pgit_idle");
+  db.exec("CREATE TABLE pgit_idle.quiet (id bigint PRIMARY KEY, name text)");
+  return {.slot = slot,
+          .mappings = {{"quiet.yaml", "table: pgit_idle.quiet\ncustomer: { id: id }\n"}},
+          .source_config = source};
+}
+
+}  // namespace
+
+TEST_CASE("operations: an idle slot follows writes to another database") {
+  PgTestDb db;
+  // Heartbeats off: the slot must move through the keepalives alone.
+  MockServer mock;
+  ConnectorRun connector(mock, idle_setup(db, "cdc_it_idle", "  heartbeat_interval_ms: 0\n"));
+  db.exec("DROP DATABASE IF EXISTS cdc_it_unmapped WITH (FORCE)");
+  db.exec("CREATE DATABASE cdc_it_unmapped");
+  PgTestDb other(db.dsn() + " dbname=cdc_it_unmapped");
+  other.exec("CREATE TABLE busy (id bigserial PRIMARY KEY, payload text)");
+  connector.start();
+
+  const long long start = confirmed_flush(db, "cdc_it_idle");
+  other.exec("INSERT INTO busy (payload) SELECT repeat('x', 100) FROM generate_series(1, 1000)");
+  const long long written_to =
+      std::stoll(*other.query_value("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint"));
+  REQUIRE(written_to > start);
+  // Each poll writes a little more, as a busy neighbour would.
+  wait_until(
+      [&] {
+        other.exec("INSERT INTO busy (payload) VALUES ('more')");
+        return confirmed_flush(db, "cdc_it_idle") >= written_to;
+      },
+      60s, "the idle slot's confirmed_flush_lsn to pass the other database's writes");
+  CHECK(connector.terminate() == 0);
+}
+
+TEST_CASE("operations: heartbeats move an idle slot when nothing else writes") {
+  PgTestDb db;
+  MockServer mock;
+  ConnectorRun connector(mock, idle_setup(db, "cdc_it_beat", "  heartbeat_interval_ms: 200\n"));
+  // A second slot, with test_decoding, shows the logical messages the daemon writes.
+  db.drop_replication_objects("cdc_it_probe");
+  db.exec("SELECT pg_create_logical_replication_slot('cdc_it_probe', 'test_decoding')");
+  connector.start();
+
+  std::string heartbeat_lsn;
+  wait_until(
+      [&] {
+        const auto lsn = db.query_value(
+            "SELECT (max(lsn) - '0/0')::bigint::text FROM "
+            "pg_logical_slot_peek_changes('cdc_it_probe', NULL, NULL) "
+            "WHERE data LIKE 'message: transactional: 1 prefix: retainly_cdc_heartbeat%'");
+        if (lsn) heartbeat_lsn = *lsn;
+        return lsn.has_value();
+      },
+      30s, "a heartbeat message in the WAL");
+  wait_until([&] { return confirmed_flush(db, "cdc_it_beat") > std::stoll(heartbeat_lsn); }, 30s,
+             "the slot's confirmed_flush_lsn to pass a heartbeat");
+  CHECK(connector.terminate() == 0);
+  db.drop_replication_objects("cdc_it_probe");
+}
