@@ -26,4 +26,10 @@ struct PreviewArgs {
 };
 int preview_command(const PreviewArgs& args);
 
+struct StatusArgs {
+  std::string config;
+  bool json = false;
+};
+int status_command(const StatusArgs& args);
+
 }  // namespace cdc::cli

@@ -61,6 +61,20 @@ int main(int argc, char** argv) {
         return positive ? std::string() : "must be a whole number of rows, at least 1";
       });
 
+  cdc::cli::StatusArgs status;
+  auto* status_cmd = app.add_subcommand(
+      "status",
+      "Print where the connector stands, read from the source and the state folder: the "
+      "committed position, the lag in bytes and seconds, the slot's state (PostgreSQL "
+      "wal_status, active, WAL it retains) and the dead-letter count. Exit 0 when healthy; 1 "
+      "when no daemon streams from the slot or the slot may soon lose WAL; 4 when the source "
+      "is unreachable, the slot is missing, or it lost WAL and a resync is needed. Suits "
+      "scripts and probes. PostgreSQL sources only for now.");
+  status_cmd->add_option("-c,--config", status.config, "connector configuration file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  status_cmd->add_flag("--json", status.json, "one JSON object instead of key: value lines");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -70,5 +84,6 @@ int main(int argc, char** argv) {
   if (run_cmd->parsed()) return cdc::cli::run_command(run);
   if (check_cmd->parsed()) return cdc::cli::check_command(check);
   if (preview_cmd->parsed()) return cdc::cli::preview_command(preview);
+  if (status_cmd->parsed()) return cdc::cli::status_command(status);
   return cdc::cli::kExitFailure;
 }

@@ -178,7 +178,24 @@ TEST_CASE("operations: an idle slot follows writes to another database") {
         return confirmed_flush(db, "cdc_it_idle") >= written_to;
       },
       60s, "the idle slot's confirmed_flush_lsn to pass the other database's writes");
+
+  // `status` while the daemon streams, after it stopped, and without a slot.
+  auto status = [&](int expected_exit) {
+    auto command = connector.command({"status", "--json"});
+    CHECK(command->wait_exit(60s) == expected_exit);
+    return nlohmann::json::parse(command->stdout_text());
+  };
+  const auto streaming = status(0);
+  CHECK(streaming.at("health") == "healthy");
+  CHECK(streaming.at("active") == true);
+  CHECK(streaming.at("wal_status") == "reserved");
+  CHECK(streaming.at("committed_position").get<std::string>().starts_with("pg:"));
+  CHECK(streaming.at("lag_bytes").is_number());
+  CHECK(streaming.at("dead_letters") == 0);
   CHECK(connector.terminate() == 0);
+  CHECK(status(1).at("health") == "no retainly-cdc is streaming from the slot");
+  db.drop_replication_objects("cdc_it_idle");
+  CHECK(status(4).at("health").get<std::string>().starts_with("the replication slot does not"));
 }
 
 TEST_CASE("operations: heartbeats move an idle slot when nothing else writes") {
