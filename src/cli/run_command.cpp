@@ -64,10 +64,10 @@ int run_command(const RunArgs& args) {
       return kExitOk;
     }
     sink::Sink sink(config.sink, nullptr);
-    pipeline::StreamPipeline stream(*source, mapper, sink, {config.shutdown_timeout});
+    auto lock = pipeline::make_instance_lock(config);
+    pipeline::StreamPipeline stream(*source, mapper, sink, {config.shutdown_timeout}, lock.get());
     // Up before the source connects: /healthz answers and /readyz says why not yet.
     auto health = start_health_server(config, stream, sink);
-    source->start();
     stream.run(stop);
     const auto status = stream.status();
     uint64_t changes = 0;

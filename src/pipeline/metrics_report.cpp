@@ -47,6 +47,8 @@ void write_pipeline(ops::PrometheusText& out, const PipelineStatus& pipeline, in
           pipeline.rejections);
   gauge(out, "retainly_cdc_streaming", "1 while the source is connected and read.",
         pipeline.streaming ? 1 : 0);
+  gauge(out, "retainly_cdc_standby", "1 while another instance holds the lock and streams.",
+        pipeline.standby ? 1 : 0);
   if (pipeline.source.lag_bytes) {
     gauge(out, "retainly_cdc_source_lag_bytes",
           "Source log bytes between the acknowledged position and the server's newest.",
@@ -114,6 +116,7 @@ std::string metrics_text(const PipelineStatus& pipeline, const sink::SinkStats& 
 ops::Readiness readiness(const PipelineStatus& pipeline, const sink::SinkStats& sink,
                          const std::optional<sink::SinkFailure>& failure) {
   if (failure) return {false, "delivery stopped: " + failure->message};
+  if (pipeline.standby) return {false, "standby: another instance holds the lock and streams"};
   if (!pipeline.streaming) return {false, "the source is not connected"};
   const int status = sink.last_status;
   if (status == 0) return {false, "Retainly did not answer the latest request"};

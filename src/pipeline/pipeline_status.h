@@ -28,6 +28,8 @@ struct PipelineStatus {
   int64_t oldest_unacknowledged_commit_micros = 0;
   // The source is started and reading; false before, while reconnecting and after.
   bool streaming = false;
+  // Waiting as a standby while another instance holds the instance lock.
+  bool standby = false;
 };
 
 }  // namespace cdc::pipeline

@@ -1,9 +1,18 @@
 #include "pipeline/source_factory.h"
 
+#include "connectors/postgres/pg_instance_lock.h"
 #include "connectors/postgres/pg_source.h"
 #include "core/errors.h"
 
 namespace cdc::pipeline {
+
+std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& config) {
+  if (config.source.type == config::SourceType::kPostgres) {
+    return std::make_unique<pg::PgInstanceLock>(config.source.postgres.dsn,
+                                                config.source.postgres.slot);
+  }
+  return nullptr;
+}
 
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
                                           const std::vector<TableId>& tables, bool read_only) {

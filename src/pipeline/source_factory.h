@@ -6,9 +6,14 @@
 
 #include "config/connector_config.h"
 #include "core/change_source.h"
+#include "core/instance_lock.h"
 #include "core/table_schema.h"
 
 namespace cdc::pipeline {
+
+// The lock that lets only one of several instances on the same config stream; nullptr
+// for sources without one yet.
+std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& config);
 
 // Throws cdc::ConfigError for a source type this build cannot read. A read-only source
 // (dry runs) never moves the source's committed position.

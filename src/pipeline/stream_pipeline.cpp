@@ -12,17 +12,18 @@ namespace cdc::pipeline {
 using namespace std::chrono_literals;
 
 StreamPipeline::StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper,
-                               sink::Sink& sink, PipelineOptions options)
-    : source_(source), mapper_(mapper), sink_(sink), options_(options) {}
+                               sink::Sink& sink, PipelineOptions options, InstanceLock* lock)
+    : source_(source), lock_(lock), mapper_(mapper), sink_(sink), options_(options) {}
 
 void StreamPipeline::run(const std::atomic<bool>& stop) {
-  status_.streaming = true;
+  if (!start_streaming(stop)) return;
   while (!stop.load()) {
     try {
       if (auto item = source_.next(50ms)) handle(*item);
     } catch (const SourceDisconnected& lost) {
-      reconnect(stop, lost);
+      restart(stop, std::string("lost the source connection: ") + lost.what());
     }
+    if (!still_holds_lock()) restart(stop, "lost the instance lock");
     acknowledge_done();
     publish(/*force=*/false);
     throw_if_sink_failed();
@@ -46,35 +47,71 @@ void StreamPipeline::drain(const std::atomic<bool>& stop) {
   while (!stop.load() && !sink_.wait_for(last_sequence_, 200ms)) throw_if_sink_failed();
 }
 
-void StreamPipeline::reconnect(const std::atomic<bool>& stop, const SourceDisconnected& lost) {
+bool StreamPipeline::still_holds_lock() {
+  if (lock_ == nullptr) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_lock_check_ < options_.lock_check_interval) return true;
+  last_lock_check_ = now;
+  try {
+    return lock_->try_acquire();
+  } catch (const SourceDisconnected&) {
+    // The source itself is probably gone too; the stream will say so.
+    return true;
+  }
+}
+
+void StreamPipeline::restart(const std::atomic<bool>& stop, const std::string& why) {
   status_.streaming = false;
   publish(/*force=*/true);
-  log::warn("lost the source connection: {}; delivering what was read, then reconnecting",
-            lost.what());
-  // Everything read is delivered and acknowledged first, so the new connection resumes
-  // right after it: only a transaction cut off mid-way is read again.
+  log::warn("{}; delivering what was read, then starting again", why);
+  // Everything read is delivered and acknowledged first, so the next start resumes right
+  // after it: only a transaction cut off mid-way is read again.
   drain(stop);
   acknowledge_done();
   source_.stop();
   transaction_deletes_.transaction_ended();
+  if (start_streaming(stop)) log::info("streaming again");
+}
+
+bool StreamPipeline::start_streaming(const std::atomic<bool>& stop) {
   sink::Backoff backoff(options_.reconnect_initial, options_.reconnect_max, sink::default_random());
-  for (uint32_t attempt = 1; !stop.load(); ++attempt) {
+  auto wait = [&](std::chrono::milliseconds duration) {
+    for (auto until = std::chrono::steady_clock::now() + duration;
+         !stop.load() && std::chrono::steady_clock::now() < until;) {
+      std::this_thread::sleep_for(50ms);
+      publish(/*force=*/false);
+    }
+  };
+  bool announced_standby = false;
+  for (uint32_t attempt = 1; !stop.load();) {
     try {
+      if (lock_ != nullptr && !lock_->try_acquire()) {
+        if (!announced_standby) {
+          log::info("standby: another instance holds the {}; taking over when it is free",
+                    lock_->describe());
+          announced_standby = true;
+        }
+        status_.standby = true;
+        wait(1s);
+        continue;
+      }
+      status_.standby = false;
       source_.start();
       status_.streaming = true;
-      log::info("reconnected to the source after {} attempt(s)", attempt);
-      return;
-    } catch (const SourceDisconnected& again) {
-      const auto wait = std::max(backoff.delay(attempt), std::chrono::milliseconds(100));
-      log::warn("reconnecting to the source failed ({}); next attempt in {} ms", again.what(),
-                wait.count());
-      for (auto until = std::chrono::steady_clock::now() + wait;
-           !stop.load() && std::chrono::steady_clock::now() < until;) {
-        std::this_thread::sleep_for(50ms);
-        publish(/*force=*/false);
-      }
+      last_lock_check_ = std::chrono::steady_clock::now();
+      ever_streamed_ = true;
+      publish(/*force=*/true);
+      return true;
+    } catch (const SourceDisconnected& error) {
+      // A first start that cannot reach the source is a configuration problem to report
+      // at once; later ones (server restarts, network cuts) are waited out.
+      if (!ever_streamed_ && !announced_standby) throw;
+      const auto delay = std::max(backoff.delay(attempt++), std::chrono::milliseconds(100));
+      log::warn("cannot reach the source ({}); next attempt in {} ms", error.what(), delay.count());
+      wait(delay);
     }
   }
+  return false;
 }
 
 PipelineStatus StreamPipeline::status() const {

@@ -13,6 +13,7 @@
 
 #include "core/change_source.h"
 #include "core/errors.h"
+#include "core/instance_lock.h"
 #include "mapping/mapper.h"
 #include "pipeline/commit_tracker.h"
 #include "pipeline/pipeline_status.h"
@@ -29,16 +30,22 @@ struct PipelineOptions {
   // exponential growth and jitter.
   std::chrono::milliseconds reconnect_initial{500};
   std::chrono::milliseconds reconnect_max{30000};
+  // How often the streaming instance confirms it still holds the instance lock.
+  std::chrono::milliseconds lock_check_interval{5000};
 };
 
 // Runs on the calling thread. Delivery order: deliver -> (sink persists dead letters)
 // -> acknowledge the source, never the other way round.
 class StreamPipeline {
  public:
+  // `lock`, when given, is taken before the source starts (waiting as a standby while
+  // another instance holds it) and checked while streaming; losing it stops streaming
+  // until it is taken again.
   StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper, sink::Sink& sink,
-                 PipelineOptions options);
+                 PipelineOptions options, InstanceLock* lock = nullptr);
 
-  // Streams until `stop` becomes true, then drains and returns. When the source
+  // Takes the instance lock, starts the source and streams until `stop` becomes true,
+  // then drains and returns. When the source
   // connection is lost (cdc::SourceDisconnected) it delivers what was read, then
   // reconnects with backoff until it succeeds or `stop`. Throws cdc::AuthError when
   // Retainly refuses the credentials, cdc::SourceError / ProtocolError from the source,
@@ -52,7 +59,13 @@ class StreamPipeline {
 
  private:
   void handle(SourceItem& item);
-  void reconnect(const std::atomic<bool>& stop, const SourceDisconnected& lost);
+  // Stops streaming (delivering and acknowledging what was read), then starts again.
+  void restart(const std::atomic<bool>& stop, const std::string& why);
+  // Takes the lock (as a standby until it is free) and starts the source, retrying with
+  // backoff while the source cannot be reached. False if `stop` came first.
+  bool start_streaming(const std::atomic<bool>& stop);
+  // False when the instance lock, checked now and then, was lost.
+  bool still_holds_lock();
   // Waits until every submitted call is settled, the sink fails, or `stop`.
   void drain(const std::atomic<bool>& stop);
   void handle_change(const RowChange& change);
@@ -62,6 +75,9 @@ class StreamPipeline {
   void publish(bool force);
 
   ChangeSource& source_;
+  InstanceLock* lock_;
+  std::chrono::steady_clock::time_point last_lock_check_{};
+  bool ever_streamed_ = false;
   const mapping::Mapper& mapper_;
   sink::Sink& sink_;
   PipelineOptions options_;

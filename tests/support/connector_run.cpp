@@ -42,10 +42,12 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
 
 ConnectorRun::~ConnectorRun() = default;
 
-void ConnectorRun::start() {
+void ConnectorRun::start() { start_waiting_for("streaming from slot " + setup_.slot); }
+
+void ConnectorRun::start_waiting_for(const std::string& pattern) {
   process_ = std::make_unique<ChildProcess>(
       cli_binary(), std::vector<std::string>{"run", "-c", config_path_.string()});
-  process_->wait_for_line("streaming from slot " + setup_.slot, std::chrono::seconds(60));
+  process_->wait_for_line(pattern, std::chrono::seconds(60));
 }
 
 std::unique_ptr<ChildProcess> ConnectorRun::command(std::vector<std::string> args) const {

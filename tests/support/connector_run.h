@@ -38,6 +38,8 @@ class ConnectorRun {
 
   // Starts `retainly-cdc run` and waits until it streams from the slot.
   void start();
+  // Starts `retainly-cdc run` and waits for a log line matching `pattern` (a standby's).
+  void start_waiting_for(const std::string& pattern);
   // SIGKILL, no chance to acknowledge anything.
   void kill();
   // SIGTERM and the exit code.

@@ -128,7 +128,7 @@ TEST_CASE("operations: metrics count the workload; readyz follows a PostgreSQL o
       "INSERT INTO pgit_ops.accounts SELECT g, 'b' || g, 2 FROM generate_series(101, 130) g");
   after_restart.exec("UPDATE pgit_ops.accounts SET version = version + 10 WHERE id <= 5");
   wait_for_table_in_mock(after_restart, mock);
-  CHECK(connector.process().find_line("reconnected to the source").has_value());
+  CHECK(connector.process().find_line("streaming again").has_value());
   CHECK(connector.terminate() == 0);
 }
 
@@ -222,4 +222,38 @@ TEST_CASE("operations: heartbeats move an idle slot when nothing else writes") {
              "the slot's confirmed_flush_lsn to pass a heartbeat");
   CHECK(connector.terminate() == 0);
   db.drop_replication_objects("cdc_it_probe");
+}
+
+TEST_CASE("operations: of two instances on one config the standby takes over a killed one") {
+  constexpr const char* kHaSlot = "cdc_it_ha";
+  PgTestDb db;
+  db.drop_replication_objects(kHaSlot);
+  db.fresh_schema("pgit_ops");
+  db.exec("CREATE TABLE pgit_ops.accounts (id bigint PRIMARY KEY, name text, version int)");
+  MockServer mock;
+  const ConnectorSetup setup{.slot = kHaSlot, .mappings = {{"accounts.yaml", kMapping}}};
+  ConnectorRun active(mock, setup);
+  ConnectorRun standby(mock, setup);
+  active.start();
+  standby.start_waiting_for("standby: another instance holds the PostgreSQL advisory lock");
+
+  auto write = [&](int first, int count) {
+    for (int id = first; id < first + count; ++id) {
+      db.exec("INSERT INTO pgit_ops.accounts VALUES (" + std::to_string(id) + ", 'n', 0)");
+      if (id % 3 == 0) {
+        db.exec("UPDATE pgit_ops.accounts SET version = version + 1 WHERE id = " +
+                std::to_string(id - 1));
+      }
+    }
+  };
+  write(1, 30);
+  wait_for_table_in_mock(db, mock);
+  CHECK_FALSE(standby.process().find_line("streaming from slot").has_value());
+
+  active.kill();
+  write(31, 30);  // while nobody streams, then while the standby takes over
+  standby.process().wait_for_line("streaming from slot " + std::string(kHaSlot), 60s);
+  write(61, 30);
+  wait_for_table_in_mock(db, mock);
+  CHECK(standby.terminate() == 0);
 }
