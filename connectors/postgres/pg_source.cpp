@@ -45,6 +45,14 @@ void PgSource::start() {
   PgAdmin admin(admin_conn);
   admin.require_logical_wal();
   admin.ensure_publication(options_.publication, options_.tables, options_.create_publication);
+  // Started before in this process: the slot must still be there. Creating it anew would
+  // silently skip every change made since it vanished.
+  if (acknowledged_before != 0 && !admin.slot(options_.slot)) {
+    throw SourceError("replication slot " + options_.slot +
+                      " disappeared while retainly-cdc was streaming from it: changes were "
+                      "missed. Resync required: start again (`retainly-cdc run` creates the "
+                      "slot) and run `retainly-cdc backfill` to resend the tables");
+  }
   if (admin.ensure_slot(options_.slot, options_.create_slot)) {
     log::info("created replication slot {} (pgoutput)", options_.slot);
   }

@@ -257,3 +257,38 @@ TEST_CASE("operations: of two instances on one config the standby takes over a k
   wait_for_table_in_mock(db, mock);
   CHECK(standby.terminate() == 0);
 }
+
+TEST_CASE("operations: a slot dropped under the daemon stops it with a resync message") {
+  constexpr const char* kGoneSlot = "cdc_it_gone";
+  PgTestDb db;
+  db.drop_replication_objects(kGoneSlot);
+  db.fresh_schema("pgit_ops");
+  db.exec("CREATE TABLE pgit_ops.accounts (id bigint PRIMARY KEY, name text, version int)");
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = kGoneSlot, .mappings = {{"accounts.yaml", kMapping}}});
+  connector.start();
+  db.exec("INSERT INTO pgit_ops.accounts VALUES (1, 'before', 0)");
+  wait_for_table_in_mock(db, mock);
+
+  // Cut the daemon's connection and drop the slot before it reconnects.
+  db.exec(R"sql(
+DO $$
+BEGIN
+  FOR attempt IN 1..1000 LOOP
+    PERFORM pg_terminate_backend(active_pid) FROM pg_replication_slots
+      WHERE slot_name = 'cdc_it_gone' AND active_pid IS NOT NULL;
+    BEGIN
+      PERFORM pg_drop_replication_slot('cdc_it_gone');
+      RETURN;
+    EXCEPTION WHEN object_in_use THEN
+      PERFORM pg_sleep(0.005);
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'the slot stayed in use';
+END $$)sql");
+  CHECK(connector.process().wait_exit(60s) == 4);
+  CHECK(connector.process().find_line("replication slot cdc_it_gone").has_value());
+  // Nothing was re-created behind the operator's back.
+  CHECK(db.query_value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = "
+                       "'cdc_it_gone'") == "0");
+}
