@@ -174,6 +174,15 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   c.mappings_dir = resolve(base_dir, r.string(root, "mappings", "mappings", "./mappings"));
   c.state_dir = resolve(base_dir, r.string(root, "state_dir", "state_dir", "./state"));
   c.metrics_address = r.string(root, "metrics", "metrics", "");
+  if (!c.metrics_address.empty()) {
+    const auto colon = c.metrics_address.rfind(':');
+    const std::string port = colon == std::string::npos ? "" : c.metrics_address.substr(colon + 1);
+    if (colon == 0 || port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535) {
+      r.fail(root["metrics"], "metrics",
+             "expected host:port, e.g. 127.0.0.1:9464 (port 0: any free port)");
+    }
+  }
   read_mapping_defaults(r, root["mapping_defaults"], c.mapping);
   read_log(r, root["log"], c.log);
   c.shutdown_timeout = milliseconds(r.integer(root, "shutdown_timeout_ms", "shutdown_timeout_ms",

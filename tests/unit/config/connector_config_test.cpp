@@ -123,3 +123,15 @@ sink:
 TEST_CASE("connector config: invalid YAML gives the position") {
   CHECK(error_of("source: [\n").rfind("connector.yaml:2:1: invalid YAML", 0) == 0);
 }
+
+TEST_CASE("connector config: metrics takes host:port; heartbeats have a default") {
+  auto c = parse_connector_config(std::string(kMinimal) + "metrics: 127.0.0.1:9464\n",
+                                  "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.metrics_address == "127.0.0.1:9464");
+  CHECK(c.source.postgres.heartbeat_interval == std::chrono::milliseconds(60000));
+  CHECK(error_of(std::string(kMinimal) + "metrics: 9464\n") ==
+        "connector.yaml:8:10: metrics: expected host:port, e.g. 127.0.0.1:9464 (port 0: any "
+        "free port)");
+  CHECK(error_of(std::string(kMinimal) + "metrics: localhost:99999\n").find("expected host:port") !=
+        std::string::npos);
+}
