@@ -75,10 +75,26 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
 void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c) {
   if (!node) throw ConfigError(r.file() + ": sink: is required");
   r.require_keys(node, "sink",
-                 {"url", "key", "key_file", "secret", "secret_file", "key_header", "secret_header",
-                  "batch_max_records", "batch_max_bytes", "flush_interval_ms", "concurrency",
-                  "request_timeout_ms", "retry_initial_backoff_ms", "retry_max_backoff_ms",
-                  "retry_max_attempts", "max_pending_calls", "tls_verify", "ca_path"});
+                 {"url",
+                  "key",
+                  "key_file",
+                  "secret",
+                  "secret_file",
+                  "key_header",
+                  "secret_header",
+                  "batch_max_records",
+                  "batch_max_bytes",
+                  "flush_interval_ms",
+                  "concurrency",
+                  "request_timeout_ms",
+                  "retry_initial_backoff_ms",
+                  "retry_max_backoff_ms",
+                  "retry_max_attempts",
+                  "max_pending_calls",
+                  "dead_letter_max_count",
+                  "dead_letter_window_s",
+                  "tls_verify",
+                  "ca_path"});
   sink::SinkOptions& s = c.sink;
   s.url = r.string(node, "url", "sink.url", s.url);
   while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();
@@ -113,6 +129,12 @@ void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c) 
   s.max_pending_calls =
       static_cast<size_t>(r.integer(node, "max_pending_calls", "sink.max_pending_calls",
                                     static_cast<int64_t>(s.max_pending_calls), 1, 10000000));
+  s.dead_letter_max_count =
+      static_cast<size_t>(r.integer(node, "dead_letter_max_count", "sink.dead_letter_max_count",
+                                    static_cast<int64_t>(s.dead_letter_max_count), 0, 100000000));
+  s.dead_letter_window =
+      std::chrono::seconds(r.integer(node, "dead_letter_window_s", "sink.dead_letter_window_s",
+                                     s.dead_letter_window.count(), 1, 86400));
   s.tls_verify = r.boolean(node, "tls_verify", "sink.tls_verify", true);
   s.ca_path = r.string(node, "ca_path", "sink.ca_path", "");
 }

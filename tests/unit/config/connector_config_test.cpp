@@ -68,7 +68,8 @@ TEST_CASE("connector config: an unknown key is named with its line and column") 
         "connector.yaml:8:3: sink.batch_size: unknown key; expected one of: url, key, key_file, "
         "secret, secret_file, key_header, secret_header, batch_max_records, batch_max_bytes, "
         "flush_interval_ms, concurrency, request_timeout_ms, retry_initial_backoff_ms, "
-        "retry_max_backoff_ms, retry_max_attempts, max_pending_calls, tls_verify, ca_path");
+        "retry_max_backoff_ms, retry_max_attempts, max_pending_calls, dead_letter_max_count, "
+        "dead_letter_window_s, tls_verify, ca_path");
 }
 
 TEST_CASE("connector config: an unset environment variable names the key and line") {
@@ -134,4 +135,17 @@ TEST_CASE("connector config: metrics takes host:port; heartbeats have a default"
         "free port)");
   CHECK(error_of(std::string(kMinimal) + "metrics: localhost:99999\n").find("expected host:port") !=
         std::string::npos);
+}
+
+TEST_CASE("connector config: the dead-letter rate limit is read") {
+  auto defaults = parse_connector_config(kMinimal, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(defaults.sink.dead_letter_max_count == 0);
+  CHECK(defaults.sink.dead_letter_window == std::chrono::seconds(60));
+  auto c = parse_connector_config(
+      std::string(kMinimal) + "  dead_letter_max_count: 100\n  dead_letter_window_s: 300\n",
+      "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.sink.dead_letter_max_count == 100);
+  CHECK(c.sink.dead_letter_window == std::chrono::seconds(300));
+  CHECK(error_of(std::string(kMinimal) + "  dead_letter_window_s: 0\n") ==
+        "connector.yaml:8:25: sink.dead_letter_window_s: must be between 1 and 86400, got 0");
 }
