@@ -26,6 +26,13 @@ struct PreviewArgs {
 };
 int preview_command(const PreviewArgs& args);
 
+struct ReplayArgs {
+  std::string config;
+  std::string table;  // empty: every table
+  std::string kind;   // empty: every kind of call
+};
+int replay_command(const ReplayArgs& args);
+
 struct StatusArgs {
   std::string config;
   bool json = false;

@@ -61,6 +61,23 @@ int main(int argc, char** argv) {
         return positive ? std::string() : "must be a whole number of rows, at least 1";
       });
 
+  cdc::cli::ReplayArgs replay;
+  auto* replay_cmd = app.add_subcommand(
+      "replay-dead-letters",
+      "Resend the calls Retainly refused (the dead-letter file in the state folder), after "
+      "the cause is fixed, e.g. a field's type in Retainly. Lines that are delivered leave "
+      "the file; lines that fail again stay, with Retainly's new answer; mapping rejections "
+      "(values the mapping refused, no call to resend) stay as they are. Safe beside a "
+      "running daemon. Exit 0 when everything resent was delivered, 1 when some failed "
+      "again, 3 when Retainly refuses the credentials.");
+  replay_cmd->add_option("-c,--config", replay.config, "connector configuration file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  replay_cmd->add_option("--table", replay.table, "only lines of this table, as schema.table");
+  replay_cmd->add_option("--kind", replay.kind,
+                         "only calls of this kind: customer_upsert, customer_delete, "
+                         "array_upsert, array_delete or event");
+
   cdc::cli::StatusArgs status;
   auto* status_cmd = app.add_subcommand(
       "status",
@@ -85,5 +102,6 @@ int main(int argc, char** argv) {
   if (check_cmd->parsed()) return cdc::cli::check_command(check);
   if (preview_cmd->parsed()) return cdc::cli::preview_command(preview);
   if (status_cmd->parsed()) return cdc::cli::status_command(status);
+  if (replay_cmd->parsed()) return cdc::cli::replay_command(replay);
   return cdc::cli::kExitFailure;
 }
