@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mock/refused_values.h"
 #include "mock/request_validation.h"
 
 namespace cdc::mock {
@@ -32,7 +33,7 @@ Answer message(int status, std::string_view text) {
   return json_answer(status, json{{"message", text}});
 }
 
-Answer handle_event(std::string_view body, Store& store) {
+Answer handle_event(std::string_view body, Store& store, std::string_view refuse_value) {
   json event = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (event.is_discarded()) {
     Answer answer;
@@ -41,6 +42,7 @@ Answer handle_event(std::string_view body, Store& store) {
     return answer;
   }
   EventErrors errors = validate_event(event);
+  if (errors.empty()) errors = refused_event_values(event, refuse_value);
   if (!errors.empty()) return json_answer(422, errors_body(errors));
   store.add_event(std::move(event));
   return ok(1, "");
@@ -75,8 +77,9 @@ std::optional<ApiEndpoint> api_endpoint_for(std::string_view method, std::string
   return std::nullopt;
 }
 
-Answer handle_api_request(ApiEndpoint endpoint, std::string_view body, Store& store) {
-  if (endpoint == ApiEndpoint::kCreateEvent) return handle_event(body, store);
+Answer handle_api_request(ApiEndpoint endpoint, std::string_view body, Store& store,
+                          std::string_view refuse_value) {
+  if (endpoint == ApiEndpoint::kCreateEvent) return handle_event(body, store, refuse_value);
 
   json request;
   try {
@@ -91,10 +94,12 @@ Answer handle_api_request(ApiEndpoint endpoint, std::string_view body, Store& st
   switch (endpoint) {
     case ApiEndpoint::kUpsertCustomers:
       errors = validate_customers(request);
+      if (errors.empty()) errors = refused_values(request, refuse_value);
       if (errors.empty()) return ok(store.upsert_customers(std::move(request["customers"])));
       break;
     case ApiEndpoint::kUpsertArrays:
       errors = validate_array_upserts(request);
+      if (errors.empty()) errors = refused_values(request, refuse_value);
       if (errors.empty()) return ok(store.upsert_array_items(std::move(request["records"])));
       break;
     case ApiEndpoint::kDeleteCustomers:

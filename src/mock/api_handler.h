@@ -39,8 +39,10 @@ struct Answer {
 
 // Serves an authorized request that no fault intercepted. All-or-nothing: the store
 // changes only when the whole body is valid (200); otherwise 422 (400 for an events body
-// that is not JSON) and nothing is applied.
-Answer handle_api_request(ApiEndpoint endpoint, std::string_view body, Store& store);
+// that is not JSON) and nothing is applied. String values equal to `refuse_value` (when
+// not empty) are refused like invalid ones (mock/refused_values.h).
+Answer handle_api_request(ApiEndpoint endpoint, std::string_view body, Store& store,
+                          std::string_view refuse_value = {});
 
 // The answer an endpoint gives with `status` when it does not come from validation:
 // 403 {"message":"forbidden"}, 429 with Retry-After: 1, 500, 503, or a forced status.

@@ -55,10 +55,13 @@ FaultSettings patch_fault_settings(FaultSettings current, const json& patch) {
       current.latency_ms = count_from(value, "latency_ms");
     } else if (key == "force_status") {
       current.force_status = count_from(value, "force_status");
+    } else if (key == "refuse_value") {
+      if (!value.is_string()) throw std::invalid_argument("refuse_value must be a string");
+      current.refuse_value = value.get<std::string>();
     } else {
       throw std::invalid_argument("unknown fault \"" + key +
                                   "\" (known: fail_rate, rate_limit, latency_ms, drop_rate, "
-                                  "force_status)");
+                                  "force_status, refuse_value)");
     }
   }
   check_fault_settings(current);
@@ -66,11 +69,9 @@ FaultSettings patch_fault_settings(FaultSettings current, const json& patch) {
 }
 
 json to_json(const FaultSettings& settings) {
-  return {{"fail_rate", settings.fail_rate},
-          {"rate_limit", settings.rate_limit},
-          {"latency_ms", settings.latency_ms},
-          {"drop_rate", settings.drop_rate},
-          {"force_status", settings.force_status}};
+  return {{"fail_rate", settings.fail_rate},       {"rate_limit", settings.rate_limit},
+          {"latency_ms", settings.latency_ms},     {"drop_rate", settings.drop_rate},
+          {"force_status", settings.force_status}, {"refuse_value", settings.refuse_value}};
 }
 
 FaultPolicy::FaultPolicy(FaultSettings settings, Random random, Clock clock)

@@ -55,6 +55,9 @@ int main(int argc, char** argv) {
   app.add_option("--drop-rate", options.faults.drop_rate,
                  "fraction of API requests whose connection is closed without an answer")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--refuse-value", options.faults.refuse_value,
+                 "a string value the workspace refuses: records holding it answer 422, as a "
+                 "field set up with another type would");
   app.add_option("--max-body-bytes", options.max_body_bytes, "larger request bodies answer 413")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

@@ -136,7 +136,8 @@ void MockServer::Http::serve_api(ApiEndpoint endpoint, const httplib::Request& r
       answer = status_answer(endpoint, fault.status);
       break;
     case FaultKind::kNone:
-      answer = authorized(request) ? handle_api_request(endpoint, request.body, owner.store_)
+      answer = authorized(request) ? handle_api_request(endpoint, request.body, owner.store_,
+                                                        owner.faults_.settings().refuse_value)
                                    : status_answer(endpoint, 403);
       break;
   }

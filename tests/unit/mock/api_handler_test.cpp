@@ -103,3 +103,26 @@ TEST_CASE("api: 10000 customers with 20 fields each parse and apply in one reque
   CHECK(answer.status == 200);
   CHECK(store.customer_count() == 10000);
 }
+
+TEST_CASE("api: a value the workspace refuses fails its record with 422, others are valid") {
+  Store store;
+  const std::string body =
+      R"({"customers": [{"id": 1, "a": "ok"}, {"id": 2, "b": "REFUSED"}, {"id": "REFUSED"}]})";
+  Answer answer = handle_api_request(ApiEndpoint::kUpsertCustomers, body, store, "REFUSED");
+  CHECK(answer.status == 422);
+  CHECK(store.customer_count() == 0);
+  json detail = json::parse(answer.body)["detail"];
+  REQUIRE(detail.size() == 1);  // ids are not attribute values
+  CHECK(detail[0]["loc"] == json::parse(R"(["body", "customers", 1, "b"])"));
+  CHECK(detail[0]["type"] == "value_error.workspace");
+
+  const std::string arrays =
+      R"({"records": [{"customer_id": 1, "field": "p", "data": [{"id": 1, "s": "REFUSED"}]}]})";
+  CHECK(handle_api_request(ApiEndpoint::kUpsertArrays, arrays, store, "REFUSED").status == 422);
+  const std::string event = R"({"customer_id": 1, "event": "e", "data": {"k": "REFUSED"}})";
+  Answer refused_event = handle_api_request(ApiEndpoint::kCreateEvent, event, store, "REFUSED");
+  CHECK(refused_event.status == 422);
+  CHECK(json::parse(refused_event.body)["errors"].contains("data.k"));
+  // Without the setting the same values are fine.
+  CHECK(handle_api_request(ApiEndpoint::kUpsertCustomers, body, store).status == 200);
+}

@@ -156,6 +156,12 @@ TEST_CASE("faults: a /_faults body changes only the keys it names") {
   CHECK(patched.drop_rate == 1);
   CHECK(patched.force_status == 0);
   CHECK(to_json(patched)["rate_limit"] == 7);
+
+  patched = patch_fault_settings(patched, json::parse(R"({"refuse_value": "BAD"})"));
+  CHECK(patched.refuse_value == "BAD");
+  CHECK(to_json(patched)["refuse_value"] == "BAD");
+  CHECK_THROWS_AS(patch_fault_settings(patched, json::parse(R"({"refuse_value": 1})")),
+                  std::invalid_argument);
 }
 
 TEST_CASE("faults: a /_faults body with an unknown key or a bad value is refused") {
