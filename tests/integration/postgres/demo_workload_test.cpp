@@ -354,7 +354,8 @@ TEST_CASE(
 
   // Every event has its own key: nothing was delivered twice.
   std::set<std::string> keys;
-  for (const auto& event : mock.state().at("events")) {
+  const json state = mock.state();  // held: the loop reads into it
+  for (const auto& event : state.at("events")) {
     CHECK(keys.insert(event.at("data").at("event_key").get<std::string>()).second);
   }
   CHECK(connector.terminate() == 0);
