@@ -19,24 +19,14 @@ SCRIPT_NAME=pg_stream_bench
 source "$ROOT/scripts/lib/common.sh"
 # shellcheck source=scripts/lib/servers.sh
 source "$ROOT/scripts/lib/servers.sh"
+# shellcheck source=tests/bench/bench_lib.sh
+source "$ROOT/tests/bench/bench_lib.sh"
 
 ROWS=${1:-1000000}
 BATCH=10000
-BUILD=$ROOT/${CDC_RELEASE_DIR:-build-release}
 SLOT=bench_cdc
 RECV_SLOT=bench_recv
 WORK=
-
-now() { printf '%s\n' "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-sql() { "$CDC_TEST_PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$CDC_TEST_PG_DSN" -c "$1"; }
-
-build() {
-  log "building Release binaries in $BUILD"
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCDC_BUILD_TESTS=OFF \
-    >/dev/null
-  cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock >/dev/null
-}
 
 drop_slots() {
   sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
@@ -73,11 +63,6 @@ time_pg_recvlogical() {
   RECV_SECONDS=$(elapsed "$start" "$(now)")
 }
 
-slot_caught_up() {
-  [[ $(sql "SELECT confirmed_flush_lsn >= '$END_LSN' FROM pg_replication_slots
-            WHERE slot_name = '$SLOT'") == t ]]
-}
-
 time_connector() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
   add_cleanup "rm -rf '$WORK'"
@@ -88,39 +73,20 @@ customer:
   id: id
   fields: { n: n, note: note }
 YAML
-  "$BUILD/src/mock/retainly-mock" --listen 127.0.0.1:0 --key bench --secret bench \
-    >"$WORK/mock.log" 2>&1 &
-  local mock_pid=$!
-  add_cleanup "stop_pid $mock_pid retainly-mock"
-  poll_until 30 "retainly-mock to listen" grep -q 'listening on' "$WORK/mock.log"
-  local address
-  address=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$WORK/mock.log" | head -1)
-  cat >"$WORK/connector.yaml" <<YAML
-source:
-  type: postgres
-  dsn: "$CDC_TEST_PG_DSN"
-  slot: $SLOT
-  publication: $SLOT
-  snapshot: never
-sink:
-  url: http://$address
-  key: bench
-  secret: bench
-mappings: mappings
-state_dir: state
-YAML
+  start_mock "$WORK"
+  write_connector_config "$WORK" "$SLOT"
   local start
   start=$(now)
   "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
   local connector_pid=$!
   add_cleanup "stop_pid $connector_pid retainly-cdc"
-  while ! slot_caught_up; do
+  while ! slot_reached "$SLOT" "$END_LSN"; do
     pid_alive "$connector_pid" || { cat "$WORK/connector.log" >&2; die "retainly-cdc exited"; }
     sleep 0.1
   done
   CDC_SECONDS=$(elapsed "$start" "$(now)")
   stop_pid "$connector_pid" retainly-cdc
-  APPLIED=$(curl -s "http://$address/_stats")
+  APPLIED=$(curl -s "http://$MOCK_ADDRESS/_stats")
 }
 
 main() {

@@ -1,0 +1,55 @@
+# Shared by the benchmarks in tests/bench/: Release binaries, psql, timing, a
+# retainly-mock to deliver into. Source after scripts/lib/common.sh and servers.sh.
+
+BUILD=$ROOT/${CDC_RELEASE_DIR:-build-release}
+
+now() { printf '%s\n' "$EPOCHREALTIME"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+sql() { "$CDC_TEST_PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$CDC_TEST_PG_DSN" -c "$1"; }
+
+build() {
+  log "building Release binaries in $BUILD"
+  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCDC_BUILD_TESTS=OFF \
+    >/dev/null
+  cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock >/dev/null
+}
+
+# start_mock DIR ARGS...: a retainly-mock (key and secret "bench") logging to DIR/mock.log;
+# sets MOCK_ADDRESS (host:port) and MOCK_PID, and stops it on exit.
+start_mock() {
+  local dir=$1
+  shift
+  "$BUILD/src/mock/retainly-mock" --listen 127.0.0.1:0 --key bench --secret bench "$@" \
+    >"$dir/mock.log" 2>&1 &
+  MOCK_PID=$!
+  add_cleanup "stop_pid $MOCK_PID retainly-mock"
+  poll_until 30 "retainly-mock to listen" grep -q 'listening on' "$dir/mock.log"
+  MOCK_ADDRESS=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$dir/mock.log" | head -1)
+}
+
+# write_connector_config DIR SLOT [SINK_LINES]: DIR/connector.yaml streaming SLOT into the
+# mock at MOCK_ADDRESS with the mappings in DIR/mappings; SINK_LINES are added under sink:.
+write_connector_config() {
+  cat >"$1/connector.yaml" <<YAML
+source:
+  type: postgres
+  dsn: "$CDC_TEST_PG_DSN"
+  slot: $2
+  publication: $2
+  snapshot: never
+sink:
+  url: http://$MOCK_ADDRESS
+  key: bench
+  secret: bench
+${3:-}
+mappings: mappings
+state_dir: state
+YAML
+}
+
+# slot_reached SLOT LSN: the slot's confirmed position (moved only once every call was
+# acknowledged) is at or past LSN.
+slot_reached() {
+  [[ $(sql "SELECT confirmed_flush_lsn >= '$2' FROM pg_replication_slots
+            WHERE slot_name = '$1'") == t ]]
+}
