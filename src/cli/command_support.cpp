@@ -35,4 +35,23 @@ mapping::Mapper load_mapper(const config::ConnectorConfig& config) {
   return mapping::Mapper(std::move(mappings));
 }
 
+TableId mapped_table(const mapping::Mapper& mapper, const std::string& name) {
+  const auto tables = mapper.tables();
+  std::vector<TableId> matches;
+  for (const auto& table : tables) {
+    if (table.qualified() == name) return table;
+    if (table.name == name) matches.push_back(table);
+  }
+  if (matches.size() == 1 && name.find('.') == std::string::npos) return matches[0];
+  std::string known;
+  for (const auto& table : tables) {
+    if (!known.empty()) known += ", ";
+    known += table.qualified();
+  }
+  throw ConfigError("--table " + name +
+                    (matches.size() > 1 ? ": ambiguous, qualify it with its schema"
+                                        : ": no mapping file maps this table") +
+                    "; mapped tables: " + known);
+}
+
 }  // namespace cdc::cli

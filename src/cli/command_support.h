@@ -16,4 +16,8 @@ config::ConnectorConfig load_config(const std::string& path);
 // Loads the mapping folder with the config's mapping defaults.
 mapping::Mapper load_mapper(const config::ConnectorConfig& config);
 
+// The mapped table `name` ("public.users"; a bare "users" when only one schema has it).
+// Throws ConfigError listing the mapped tables when there is none.
+TableId mapped_table(const mapping::Mapper& mapper, const std::string& name);
+
 }  // namespace cdc::cli

@@ -26,6 +26,13 @@ struct PreviewArgs {
 };
 int preview_command(const PreviewArgs& args);
 
+struct BackfillArgs {
+  std::string config;
+  std::string table;  // empty: every mapped table
+  bool resume = false;
+};
+int backfill_command(const BackfillArgs& args);
+
 struct ReplayArgs {
   std::string config;
   std::string table;  // empty: every table

@@ -20,27 +20,6 @@ namespace {
 constexpr size_t kMinBatchRows = 100;
 constexpr size_t kMaxBatchRows = 1000;
 
-// The mapped table `name` ("public.users"; a bare "users" when only one schema has it).
-// Throws ConfigError listing the mapped tables when there is none.
-TableId mapped_table(const mapping::Mapper& mapper, const std::string& name) {
-  const auto tables = mapper.tables();
-  std::vector<TableId> matches;
-  for (const auto& table : tables) {
-    if (table.qualified() == name) return table;
-    if (table.name == name) matches.push_back(table);
-  }
-  if (matches.size() == 1 && name.find('.') == std::string::npos) return matches[0];
-  std::string known;
-  for (const auto& table : tables) {
-    if (!known.empty()) known += ", ";
-    known += table.qualified();
-  }
-  throw ConfigError("--table " + name +
-                    (matches.size() > 1 ? ": ambiguous, qualify it with its schema"
-                                        : ": no mapping file maps this table") +
-                    "; mapped tables: " + known);
-}
-
 }  // namespace
 
 int preview_command(const PreviewArgs& args) {

@@ -188,7 +188,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   YamlReader r(file_name, env);
   r.require_keys(root, "",
                  {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults", "log",
-                  "shutdown_timeout_ms", "source_buffer"});
+                  "backfill", "shutdown_timeout_ms", "source_buffer"});
   ConnectorConfig c;
   c.file = file_name;
   read_source(r, root["source"], c);
@@ -207,6 +207,15 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   }
   read_mapping_defaults(r, root["mapping_defaults"], c.mapping);
   read_log(r, root["log"], c.log);
+  if (const auto backfill = root["backfill"]) {
+    r.require_keys(backfill, "backfill", {"connections", "page_rows"});
+    c.backfill.connections =
+        static_cast<size_t>(r.integer(backfill, "connections", "backfill.connections",
+                                      static_cast<int64_t>(c.backfill.connections), 1, 64));
+    c.backfill.page_rows =
+        static_cast<size_t>(r.integer(backfill, "page_rows", "backfill.page_rows",
+                                      static_cast<int64_t>(c.backfill.page_rows), 1, 100000));
+  }
   c.shutdown_timeout = milliseconds(r.integer(root, "shutdown_timeout_ms", "shutdown_timeout_ms",
                                               c.shutdown_timeout.count(), 0, 3600000));
   c.source_buffer =

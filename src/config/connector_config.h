@@ -64,6 +64,11 @@ struct LogConfig {
   std::string level = "info";           // trace | debug | info | warn | error
 };
 
+struct BackfillConfig {
+  size_t connections = 2;   // tables read at once, one connection each
+  size_t page_rows = 5000;  // rows per page; one page per table is in flight
+};
+
 struct ConnectorConfig {
   std::filesystem::path file;
   SourceConfig source;
@@ -73,6 +78,7 @@ struct ConnectorConfig {
   std::string metrics_address;         // host:port, empty = no metrics endpoint
   MappingDefaults mapping;
   LogConfig log;
+  BackfillConfig backfill;
   // How long SIGTERM waits for in-flight calls before exiting without them.
   std::chrono::milliseconds shutdown_timeout{30000};
   // Reader-to-pipeline buffer, in items.

@@ -1,0 +1,33 @@
+// What backfill needs from a reader of current rows, whatever the database: rows in key
+// order, page by page, with a key to resume after in a later process.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/row_change.h"
+#include "core/table_schema.h"
+
+namespace cdc {
+
+class TableReader {
+ public:
+  virtual ~TableReader() = default;
+
+  virtual const std::shared_ptr<const TableSchema>& schema() const = 0;
+  // Appends up to `max_rows` rows following the last one handed out (Operation
+  // kSnapshotRead, `after` filled) and returns how many; 0 at the end of the table.
+  virtual size_t next_batch(size_t max_rows, std::vector<RowChange>& out) = 0;
+  // The key of the last row handed out, as text; nullopt before the first row.
+  virtual const std::optional<std::vector<std::string>>& last_key() const = 0;
+  // Continues after the row whose key is `key` (a last_key() of an earlier read).
+  virtual void resume_after(std::vector<std::string> key) = 0;
+  // The table's row count as the database estimates it (statistics), 0 if unknown.
+  virtual uint64_t estimated_rows() const = 0;
+};
+
+}  // namespace cdc

@@ -1,0 +1,176 @@
+#include "pipeline/backfill.h"
+
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "core/errors.h"
+#include "ops/log.h"
+#include "pipeline/backfill_checkpoint.h"
+
+namespace cdc::pipeline {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// Throws what a failed sink means for the command: a refused key, or anything else.
+void throw_if_failed(const sink::Sink& sink) {
+  auto failure = sink.failure();
+  if (!failure) return;
+  if (failure->kind == sink::FailureKind::kAuth) throw AuthError(failure->message);
+  throw std::runtime_error(failure->message);
+}
+
+}  // namespace
+
+Backfill::Backfill(const mapping::Mapper& mapper, sink::Sink& sink, TableReaderFactory open,
+                   BackfillOptions options)
+    : mapper_(mapper), sink_(sink), open_(std::move(open)), options_(std::move(options)) {}
+
+BackfillSummary Backfill::run(
+    const std::vector<TableId>& tables, const std::atomic<bool>& stop,
+    const std::function<void(const std::vector<const BackfillProgress*>&)>& report) {
+  const auto started = std::chrono::steady_clock::now();
+  const uint64_t dead_before = sink_.stats().calls_dead_lettered;
+  last_sequence_ = sink_.last_submitted();
+
+  std::vector<std::unique_ptr<BackfillProgress>> progress;
+  std::vector<const BackfillProgress*> view;
+  for (const auto& table : tables) {
+    progress.push_back(std::make_unique<BackfillProgress>());
+    progress.back()->table = table.qualified();
+    view.push_back(progress.back().get());
+  }
+
+  // Workers take the next table until none is left; the first error halts the others.
+  std::atomic<size_t> next{0};
+  std::atomic<bool> halt{false};
+  std::mutex error_mutex;
+  std::exception_ptr error;
+  std::vector<std::thread> workers;
+  const size_t count = std::min(std::max<size_t>(options_.connections, 1), tables.size());
+  std::atomic<size_t> running{count};
+  for (size_t w = 0; w < count; ++w) {
+    workers.emplace_back([&] {
+      for (size_t i; !halt.load() && (i = next.fetch_add(1)) < tables.size();) {
+        try {
+          backfill_table(tables[i], *progress[i], halt);
+        } catch (...) {
+          std::lock_guard lock(error_mutex);
+          if (!error) error = std::current_exception();
+          halt.store(true);
+        }
+      }
+      running.fetch_sub(1);
+    });
+  }
+  auto last_report = std::chrono::steady_clock::now();
+  while (running.load() > 0) {
+    std::this_thread::sleep_for(100ms);
+    if (stop.load() || sink_.failure()) halt.store(true);
+    if (std::chrono::steady_clock::now() - last_report >= 1s) {
+      report(view);
+      last_report = std::chrono::steady_clock::now();
+    }
+  }
+  for (auto& worker : workers) worker.join();
+  report(view);
+  throw_if_failed(sink_);
+  if (error) std::rethrow_exception(error);
+  if (stop.load()) {
+    throw std::runtime_error("backfill interrupted; `backfill --resume` continues it");
+  }
+
+  BackfillSummary summary;
+  for (const auto& table : progress) summary.calls += table->calls.load();
+  summary.rows = rows_read_.load();
+  summary.rejections = rejections_.load();
+  summary.dead_letters = sink_.stats().calls_dead_lettered - dead_before;
+  summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  return summary;
+}
+
+void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
+                              const std::atomic<bool>& halt) {
+  const auto path = checkpoint_path(options_.state_dir, table);
+  std::optional<BackfillCheckpoint> checkpoint;
+  if (options_.resume) {
+    checkpoint = load_checkpoint(path);
+  } else {
+    std::filesystem::remove(path);
+  }
+  if (checkpoint && checkpoint->done) {
+    log::info("backfill of {}: already done ({} rows); skipped", table.qualified(),
+              checkpoint->rows);
+    progress.rows = checkpoint->rows;
+    progress.skipped = true;
+    progress.finished = true;
+    return;
+  }
+  auto reader = open_(table);
+  progress.estimated_rows = reader->estimated_rows();
+  BackfillCheckpoint done_so_far;
+  if (checkpoint && checkpoint->last_key) {
+    reader->resume_after(*checkpoint->last_key);
+    done_so_far = *checkpoint;
+    progress.rows = checkpoint->rows;
+    log::info("backfill of {}: resuming after {} rows", table.qualified(), checkpoint->rows);
+  }
+
+  // The page in flight: its last call and what to checkpoint once that call settles.
+  std::optional<std::pair<uint64_t, BackfillCheckpoint>> in_flight;
+  std::vector<RowChange> page;
+  while (true) {
+    page.clear();
+    const size_t rows = reader->next_batch(options_.page_rows, page);  // while one flies
+    if (in_flight) {
+      wait_settled(in_flight->first, halt);
+      done_so_far = in_flight->second;
+      save_checkpoint(path, table, done_so_far);
+      progress.rows = done_so_far.rows;
+      in_flight.reset();
+    }
+    if (rows == 0) break;
+    if (halt.load()) return;
+    rows_read_ += rows;
+    const uint64_t last = submit(page, progress);
+    in_flight.emplace(last, BackfillCheckpoint{reader->last_key(), done_so_far.rows + rows, false});
+  }
+  done_so_far.done = true;
+  save_checkpoint(path, table, done_so_far);
+  progress.finished = true;
+}
+
+uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& progress) {
+  mapping::MappingOutput output;
+  for (const RowChange& row : rows) mapper_.map(row, output);
+  for (const auto& rejection : output.rejections) {
+    ++rejections_;
+    log::warn("dead-lettered a row of {} ({}): {}", rejection.origin.table, rejection.origin.key,
+              rejection.reason);
+    sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
+  }
+  progress.calls += output.calls.size();
+  std::lock_guard lock(submit_mutex_);
+  for (auto& call : output.calls) {
+    call.sequence = ++last_sequence_;
+    if (!sink_.submit(std::move(call))) throw_if_failed(sink_);
+  }
+  // A page leaves now rather than after the flush interval: the next one waits for it.
+  sink_.flush();
+  return last_sequence_;
+}
+
+void Backfill::wait_settled(uint64_t sequence, const std::atomic<bool>& halt) {
+  while (!sink_.wait_for(sequence, 200ms)) {
+    throw_if_failed(sink_);
+    if (halt.load()) throw std::runtime_error("backfill halted");
+  }
+  throw_if_failed(sink_);
+}
+
+}  // namespace cdc::pipeline

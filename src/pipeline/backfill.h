@@ -1,0 +1,86 @@
+// Backfill: the current rows of mapped tables through the same mapping and sink as
+// streaming, so a row produces the same calls either way (as snapshot reads: no insert
+// events). Tables run in parallel, one reader each; within a table one page of rows is
+// in flight while the next is read, and a page's last key is checkpointed as soon as
+// every call it made is acknowledged or dead-lettered. So memory is bounded by a page
+// per table, and a resumed backfill re-reads at most the page that was in flight.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/table_reader.h"
+#include "mapping/mapper.h"
+#include "sink/sink.h"
+
+namespace cdc::pipeline {
+
+struct BackfillOptions {
+  size_t page_rows = 5000;
+  // Tables read at once, each on a connection of its own.
+  size_t connections = 2;
+  // Continue each table after its checkpoint instead of starting over.
+  bool resume = false;
+  std::filesystem::path state_dir;
+};
+
+// Counts of one table, updated while it runs.
+struct BackfillProgress {
+  std::string table;
+  uint64_t estimated_rows = 0;    // from statistics; 0 unknown
+  std::atomic<uint64_t> rows{0};  // rows done, checkpointed rows included on resume
+  std::atomic<uint64_t> calls{0};
+  std::atomic<bool> finished{false};
+  std::atomic<bool> skipped{false};  // already done by an earlier run (--resume)
+};
+
+struct BackfillSummary {
+  uint64_t rows = 0;   // read in this run
+  uint64_t calls = 0;  // sent in this run
+  uint64_t rejections = 0;
+  uint64_t dead_letters = 0;  // refused by Retainly during this run
+  std::chrono::milliseconds elapsed{0};
+};
+
+// Opens a reader for one table (a connection and a snapshot of its own).
+using TableReaderFactory = std::function<std::unique_ptr<TableReader>(const TableId&)>;
+
+class Backfill {
+ public:
+  Backfill(const mapping::Mapper& mapper, sink::Sink& sink, TableReaderFactory open,
+           BackfillOptions options);
+
+  // Backfills `tables` and waits until every call is settled. `report` is called about
+  // once a second from the calling thread with the tables' progress. Throws
+  // cdc::AuthError when Retainly refuses the credentials, std::runtime_error when the
+  // sink fails otherwise or `stop` interrupts it, and what a reader throws.
+  BackfillSummary run(
+      const std::vector<TableId>& tables, const std::atomic<bool>& stop,
+      const std::function<void(const std::vector<const BackfillProgress*>&)>& report);
+
+ private:
+  // Runs on a worker thread; returns early, without checkpointing further, on `halt`.
+  void backfill_table(const TableId& table, BackfillProgress& progress,
+                      const std::atomic<bool>& halt);
+  // Maps `rows` and hands the calls to the sink; returns the last sequence used.
+  uint64_t submit(const std::vector<RowChange>& rows, BackfillProgress& progress);
+  void wait_settled(uint64_t sequence, const std::atomic<bool>& halt);
+
+  const mapping::Mapper& mapper_;
+  sink::Sink& sink_;
+  TableReaderFactory open_;
+  BackfillOptions options_;
+  std::mutex submit_mutex_;  // the sink takes calls from one producer at a time
+  uint64_t last_sequence_ = 0;
+  std::atomic<uint64_t> rows_read_{0};
+  std::atomic<uint64_t> rejections_{0};
+};
+
+}  // namespace cdc::pipeline
