@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Delivery speed and memory, from one run on one machine.
+#
+#   tests/bench/delivery_bench.sh [EVENTS] [SECONDS]    (defaults 20000 and 60)
+#
+# 1. Events per second into retainly-mock answering every request after 10 ms: EVENTS rows
+#    inserted before the daemon starts, one event each (events go one per request), timed
+#    until the slot's confirmed position passes them, at sink.concurrency 8 (the default)
+#    and 64.
+# 2. Memory while Retainly is down: the mock answers every request 503 for SECONDS while
+#    a steady load writes 2,000 rows a second; the daemon's peak resident memory (VmHWM)
+#    is read at the end, next to its resident memory after 10 s, with
+#    sink.max_pending_calls 10000. Bounded memory means the reader is held back.
+# Builds Release binaries in build-release/ and starts its own PostgreSQL unless
+# CDC_TEST_PG_DSN is set.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SCRIPT_NAME=delivery_bench
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
+# shellcheck source=scripts/lib/servers.sh
+source "$ROOT/scripts/lib/servers.sh"
+# shellcheck source=tests/bench/bench_lib.sh
+source "$ROOT/tests/bench/bench_lib.sh"
+
+EVENTS=${1:-20000}
+SECONDS_DOWN=${2:-60}
+SLOT=bench_delivery
+
+drop_slot() {
+  sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+       WHERE slot_name = '$SLOT' AND NOT active" >/dev/null || true
+  sql "SET client_min_messages = warning; DROP PUBLICATION IF EXISTS $SLOT" || true
+}
+
+# fresh_run DIR: an empty bench.signups table, a slot at the current position, the
+# event-only mapping.
+fresh_run() {
+  drop_slot
+  sql "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench;
+       CREATE TABLE bench.signups (id bigint PRIMARY KEY, email text NOT NULL);
+       CREATE PUBLICATION $SLOT FOR TABLE bench.signups;"
+  sql "SELECT pg_create_logical_replication_slot('$SLOT', 'pgoutput')" >/dev/null
+  mkdir -p "$1/mappings"
+  cat >"$1/mappings/signups.yaml" <<'YAML'
+table: bench.signups
+events:
+  - name: signed_up
+    on: insert
+    customer_id: id
+    data: { email: email }
+YAML
+}
+
+# events_per_second CONCURRENCY: prints the rate.
+events_per_second() {
+  local dir
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
+  add_cleanup "rm -rf '$dir'"
+  fresh_run "$dir"
+  sql "INSERT INTO bench.signups SELECT g, 'user' || g || '@example.com'
+       FROM generate_series(1, $EVENTS) g"
+  local end_lsn
+  end_lsn=$(sql "SELECT pg_current_wal_lsn()")
+  start_mock "$dir" --latency-ms 10 --threads 128
+  write_connector_config "$dir" "$SLOT" "  concurrency: $1"
+  local start pid
+  start=$(now)
+  "$BUILD/src/cli/retainly-cdc" run -c "$dir/connector.yaml" >"$dir/connector.log" 2>&1 &
+  pid=$!
+  add_cleanup "stop_pid $pid retainly-cdc"
+  while ! slot_reached "$SLOT" "$end_lsn"; do
+    pid_alive "$pid" || { cat "$dir/connector.log" >&2; die "retainly-cdc exited"; }
+    sleep 0.1
+  done
+  local seconds
+  seconds=$(elapsed "$start" "$(now)")
+  stop_pid "$pid" retainly-cdc
+  stop_pid "$MOCK_PID" retainly-mock
+  awk -v n="$EVENTS" -v s="$seconds" 'BEGIN { printf "%.0f events/s (%s s)", n / s, s }'
+}
+
+# kib PID FIELD: a /proc/PID/status memory field in KiB.
+kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+
+memory_while_down() {
+  local dir
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
+  add_cleanup "rm -rf '$dir'"
+  fresh_run "$dir"
+  start_mock "$dir" --fail-rate 1
+  write_connector_config "$dir" "$SLOT" "  max_pending_calls: 10000"
+  "$BUILD/src/cli/retainly-cdc" run -c "$dir/connector.yaml" >"$dir/connector.log" 2>&1 &
+  local pid=$!
+  add_cleanup "stop_pid $pid retainly-cdc"
+  poll_until 30 "retainly-cdc to stream" grep -q 'streaming from slot' "$dir/connector.log"
+  local next=1 second rss_10s=
+  for ((second = 1; second <= SECONDS_DOWN; second++)); do
+    sql "INSERT INTO bench.signups SELECT g, 'user' || g || '@example.com'
+         FROM generate_series($next, $((next + 1999))) g"
+    next=$((next + 2000))
+    sleep 1  # the write load's pace, not a synchronisation
+    pid_alive "$pid" || { cat "$dir/connector.log" >&2; die "retainly-cdc exited"; }
+    ((second == 10)) && rss_10s=$(kib "$pid" VmRSS)
+  done
+  PEAK_KIB=$(kib "$pid" VmHWM)
+  RSS_10S_KIB=$rss_10s
+  WRITTEN=$((next - 1))
+  PENDING=$(sql "SELECT pg_size_pretty(pg_current_wal_lsn() - confirmed_flush_lsn)
+                 FROM pg_replication_slots WHERE slot_name = '$SLOT'")
+  # SIGTERM waits up to shutdown_timeout_ms (30 s) for the undeliverable calls.
+  stop_pid "$pid" retainly-cdc 45
+}
+
+main() {
+  install_cleanup_traps
+  build
+  if [[ -z ${CDC_TEST_PG_DSN:-} ]]; then
+    start_postgres
+  fi
+  add_cleanup drop_slot
+  log "events into a mock with 10 ms latency"
+  local rate8 rate64
+  rate8=$(events_per_second 8)
+  rate64=$(events_per_second 64)
+  log "memory while the mock answers 503 for ${SECONDS_DOWN}s"
+  memory_while_down
+  printf '\n%s events, one per request, mock latency 10 ms:\n' "$EVENTS"
+  printf '  sink.concurrency 8     %s\n' "$rate8"
+  printf '  sink.concurrency 64    %s\n' "$rate64"
+  printf '\nRetainly down (every request 503) for %s s, %s rows written, max_pending_calls 10000:\n' \
+    "$SECONDS_DOWN" "$WRITTEN"
+  printf '  resident memory after 10 s   %s KiB\n' "$RSS_10S_KIB"
+  printf '  peak resident memory (VmHWM) %s KiB\n' "$PEAK_KIB"
+  printf '  WAL held by the slot at the end: %s\n' "$PENDING"
+}
+
+main "$@"
