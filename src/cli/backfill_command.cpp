@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/backfill_progress.h"
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
@@ -20,65 +21,6 @@
 #include "sink/sink.h"
 
 namespace cdc::cli {
-namespace {
-
-// "1m05s", "12s".
-std::string duration_text(double seconds) {
-  const auto whole = static_cast<long long>(seconds + 0.5);
-  return whole >= 60 ? fmt::format("{}m{:02}s", whole / 60, whole % 60) : fmt::format("{}s", whole);
-}
-
-// One line per table: rows done / estimated total, rate, ETA.
-class ProgressReport {
- public:
-  explicit ProgressReport(bool terminal) : terminal_(terminal) {}
-
-  void operator()(const std::vector<const pipeline::BackfillProgress*>& tables) {
-    const auto now = std::chrono::steady_clock::now();
-    const double seconds = std::chrono::duration<double>(now - started_).count();
-    if (!terminal_ && now - last_log_ < std::chrono::seconds(10)) return;
-    last_log_ = now;
-    std::string text;
-    for (const auto* table : tables) {
-      const uint64_t rows = table->rows.load();
-      const uint64_t first = first_rows_.try_emplace(table->table, rows).first->second;
-      const double rate = seconds > 0 ? static_cast<double>(rows - first) / seconds : 0;
-      std::string line = fmt::format("{}: {} rows", table->table, rows);
-      if (table->skipped.load()) {
-        line += " (done before)";
-      } else if (table->finished.load()) {
-        line += " done";
-      } else {
-        const uint64_t total = std::max(table->estimated_rows, rows);
-        if (total > 0) line += fmt::format(" of ~{} ({:.0f}%)", total, 100.0 * rows / total);
-        line += fmt::format(", {:.0f} rows/s", rate);
-        if (rate > 0 && total > rows) {
-          line += ", ETA " + duration_text(static_cast<double>(total - rows) / rate);
-        }
-      }
-      if (terminal_) {
-        text += "\33[2K" + line + "\n";
-      } else {
-        log::info("backfill progress: {}", line);
-      }
-    }
-    if (!terminal_) return;
-    // Redraw the block in place.
-    if (lines_drawn_ > 0) std::fprintf(stderr, "\33[%zuA", lines_drawn_);
-    std::fputs(text.c_str(), stderr);
-    std::fflush(stderr);
-    lines_drawn_ = tables.size();
-  }
-
- private:
-  bool terminal_;
-  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_log_{};
-  std::map<std::string, uint64_t> first_rows_;  // rows done before this run, per table
-  size_t lines_drawn_ = 0;
-};
-
-}  // namespace
 
 int backfill_command(const BackfillArgs& args) {
   const auto& stop = install_stop_signals();

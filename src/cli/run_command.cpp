@@ -5,6 +5,7 @@
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
+#include "cli/initial_snapshot.h"
 #include "cli/signals.h"
 #include "ops/health_server.h"
 #include "ops/log.h"
@@ -50,12 +51,6 @@ int run_command(const RunArgs& args) {
     log::info("loaded {} mapping(s) from {}", tables.size(), config.mappings_dir.string());
     // The dead-letter file and offsets live here; a first run creates it.
     std::filesystem::create_directories(config.state_dir);
-    if (config.source.snapshot != config::SnapshotMode::kNever) {
-      // Snapshots arrive with backfill; until then say so rather than pretend.
-      log::warn(
-          "source.snapshot: initial snapshots are not built yet; streaming changes from "
-          "the slot's position only (set snapshot: never to silence this)");
-    }
     auto source = pipeline::make_source(config, tables, /*read_only=*/args.dry_run);
     if (args.dry_run) {
       source->start();
@@ -68,6 +63,8 @@ int run_command(const RunArgs& args) {
     pipeline::StreamPipeline stream(*source, mapper, sink, {config.shutdown_timeout}, lock.get());
     // Up before the source connects: /healthz answers and /readyz says why not yet.
     auto health = start_health_server(config, stream, sink);
+    take_initial_snapshot(config, mapper, sink, stop);
+    if (stop.load()) return kExitOk;  // interrupted: the next start takes it again
     stream.run(stop);
     const auto status = stream.status();
     uint64_t changes = 0;

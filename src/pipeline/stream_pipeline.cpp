@@ -16,6 +16,8 @@ StreamPipeline::StreamPipeline(ChangeSource& source, const mapping::Mapper& mapp
     : source_(source), lock_(lock), mapper_(mapper), sink_(sink), options_(options) {}
 
 void StreamPipeline::run(const std::atomic<bool>& stop) {
+  // Sequences continue after calls handed over before (an initial snapshot's).
+  last_sequence_ = sink_.last_submitted();
   if (!start_streaming(stop)) return;
   while (!stop.load()) {
     try {

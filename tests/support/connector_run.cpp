@@ -25,7 +25,7 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
   config += "  dsn: " + quoted(dsn) + "\n";
   config += "  slot: " + setup_.slot + "\n";
   config += "  publication: " + setup_.slot + "\n";
-  config += "  snapshot: never\n";
+  config += "  snapshot: " + setup_.snapshot + "\n";
   config += setup_.source_config;
   config += "sink:\n";
   config += "  url: " + quoted(url) + "\n";

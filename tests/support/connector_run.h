@@ -27,6 +27,8 @@ struct ConnectorSetup {
   std::string sink_url;
   // More top-level YAML for connector.yaml, e.g. "metrics: 127.0.0.1:0\n".
   std::string extra_config;
+  // source.snapshot: never (the default here), initial or always.
+  std::string snapshot = "never";
   // More keys of its source section, indented: "  heartbeat_interval_ms: 0\n".
   std::string source_config;
 };

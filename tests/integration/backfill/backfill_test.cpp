@@ -3,9 +3,12 @@
 // killed midway resumes from its checkpoint, re-reading at most the page in flight.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <random>
+#include <thread>
 
 #include "support/connector_run.h"
 #include "support/pg_test_db.h"
@@ -25,6 +28,7 @@ where: n < 90
 customer:
   id: id
   fields: { name: name, n: n }
+  on_delete: delete
 events:
   - name: item_created
     on: insert
@@ -40,6 +44,8 @@ void create_items(PgTestDb& db, const std::string& schema, int rows) {
           ".items SELECT g, 'item ' || g, g % 97 FROM generate_series(1, " + std::to_string(rows) +
           ") g");
   db.exec("ANALYZE " + schema + ".items");
+  // The `where` reads old rows of updates and deletes.
+  db.exec("ALTER TABLE " + schema + ".items REPLICA IDENTITY FULL");
 }
 
 // The rows the mapping's `where` keeps, as the mock should hold them.
@@ -119,4 +125,75 @@ TEST_CASE("backfill: killed midway, --resume ends equal and re-reads at most one
   CHECK(reread <= kPageRows);
   CHECK(resumed->stdout_text().find(std::to_string(200'000 - checkpointed) + " rows read") !=
         std::string::npos);
+}
+
+TEST_CASE("run: the initial snapshot under concurrent writes hands over to the stream") {
+  PgTestDb db;
+  db.drop_replication_objects("cdc_it_snap");
+  create_items(db, "pgit_snap", 200'000);
+  MockServer mock;
+  ConnectorSetup snapshot_setup = setup("pgit_snap");
+  snapshot_setup.slot = "cdc_it_snap";
+  snapshot_setup.snapshot = "initial";
+  ConnectorRun connector(mock, snapshot_setup);
+
+  // Inserts of new ids, updates that move rows in and out of the `where`, and deletes,
+  // all through the snapshot and after it.
+  std::atomic<bool> writing{true};
+  std::atomic<int> transactions{0};
+  std::thread writer([&] {
+    PgTestDb w;
+    std::mt19937 rng(7);
+    long long next_id = 200'001;
+    while (writing.load()) {
+      const auto id = std::to_string(1 + rng() % 200'000);
+      switch (rng() % 3) {
+        case 0:
+          w.exec("INSERT INTO pgit_snap.items VALUES (" + std::to_string(next_id++) + ", 'new', " +
+                 std::to_string(rng() % 97) + ")");
+          break;
+        case 1:
+          w.exec("UPDATE pgit_snap.items SET n = (n + 7) % 97, name = 'changed' WHERE id = " + id);
+          break;
+        default:
+          w.exec("DELETE FROM pgit_snap.items WHERE id = " + id);
+      }
+      ++transactions;
+    }
+  });
+  connector.start();  // returns once the snapshot is done and streaming started
+  const int during = transactions.load();
+  wait_until([&] { return transactions.load() >= during + 200; }, 60s, "writes after the snapshot");
+  writing.store(false);
+  writer.join();
+  MESSAGE(during << " writes before streaming started, " << transactions.load() << " in all");
+  CHECK(connector.process().find_line("initial snapshot done").has_value());
+
+  const auto expected = expected_customers(db, "pgit_snap");
+  std::map<std::string, json> actual;
+  if (!poll_until(
+          [&] {
+            actual = customers_by_id(mock);
+            return actual == expected;
+          },
+          120s)) {
+    int shown = 0;
+    for (const auto& [id, row] : expected) {
+      auto it = actual.find(id);
+      if ((it == actual.end() || it->second != row) && shown++ < 5) {
+        MESSAGE("id " << id << " table " << row.dump() << " mock "
+                      << (it == actual.end() ? "nothing" : it->second.dump()));
+      }
+    }
+    for (const auto& [id, row] : actual) {
+      if (!expected.contains(id) && shown++ < 10) MESSAGE("id " << id << " only in the mock");
+    }
+    FAIL("the mock never equalled the table: " << actual.size() << " vs " << expected.size());
+  }
+  CHECK(connector.terminate() == 0);
+
+  // A restart streams on: the snapshot is not taken twice.
+  connector.start();
+  CHECK_FALSE(connector.process().find_line("initial snapshot of").has_value());
+  CHECK(connector.terminate() == 0);
 }
