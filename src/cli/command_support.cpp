@@ -5,6 +5,24 @@
 #include "ops/log.h"
 
 namespace cdc::cli {
+namespace {
+
+// A file holding literal secrets that others can read leaks them; say so, with the fix.
+void warn_if_readable(const config::ConnectorConfig& config) {
+  if (config.literal_secret_keys.empty()) return;
+  std::error_code error;
+  const auto permissions = std::filesystem::status(config.file, error).permissions();
+  using std::filesystem::perms;
+  if (error || (permissions & (perms::group_read | perms::others_read)) == perms::none) return;
+  std::string keys;
+  for (const auto& key : config.literal_secret_keys) keys += (keys.empty() ? "" : ", ") + key;
+  log::warn(
+      "{} holds literal secrets ({}) and is readable by other users; chmod 600 it, or use "
+      "${{ENV}} references or *_file keys",
+      config.file.string(), keys);
+}
+
+}  // namespace
 
 config::ConnectorConfig load_config(const std::string& path) {
   auto config = config::load_connector_config(path);
@@ -13,6 +31,7 @@ config::ConnectorConfig load_config(const std::string& path) {
                                                                       : log::Format::kAuto;
   log::init(format, log::parse_level(config.log.level));
   for (const auto& secret : config.secrets) log::add_secret(secret);
+  warn_if_readable(config);
   if (config.source.type == config::SourceType::kPostgres) {
     if (auto password = pg::dsn_password(config.source.postgres.dsn)) log::add_secret(*password);
   }

@@ -11,6 +11,14 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// A libpq connection string with a password: "password=..." or "scheme://user:pw@host".
+bool dsn_holds_password(const std::string& dsn) {
+  if (dsn.find("password") != std::string::npos) return true;
+  const auto scheme = dsn.find("://");
+  const auto at = dsn.find('@');
+  return scheme != std::string::npos && at != std::string::npos && dsn.find(':', scheme + 3) < at;
+}
+
 void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceConfig& pg) {
   pg.dsn = r.secret(node, "dsn", "source.dsn", /*required=*/true);
   pg.slot = r.string(node, "slot", "source.slot", pg.slot);
@@ -221,6 +229,11 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   c.source_buffer =
       static_cast<size_t>(r.integer(root, "source_buffer", "source_buffer", 10000, 1, 10000000));
   c.sink.dead_letter_path = (c.state_dir / "dead-letters.jsonl").string();
+  for (const std::string& key : r.literal_secret_keys()) {
+    if (key != "source.dsn" || dsn_holds_password(c.source.postgres.dsn)) {
+      c.literal_secret_keys.push_back(key);
+    }
+  }
   return c;
 }
 

@@ -86,6 +86,9 @@ struct ConnectorConfig {
   // Secret values found in the file (sink key and secret, passwords), to be redacted
   // from every log line and error.
   std::vector<std::string> secrets;
+  // Secret keys written as literals in the file (not ${ENV}, not *_file): the file itself
+  // must then be private. source.dsn is listed only when it holds a password.
+  std::vector<std::string> literal_secret_keys;
 };
 
 // Reads and validates `file`. Throws cdc::ConfigError naming file, line, column and key.

@@ -85,6 +85,10 @@ std::string YamlReader::secret(const YAML::Node& map, std::string_view name, std
     }
     return value;
   }
+  if (direct && direct.IsScalar() && !direct.Scalar().empty() &&
+      direct.Scalar().find("${") == std::string::npos) {
+    literal_secret_keys_.emplace_back(key);
+  }
   if (required) return required_string(map, name, key);
   return string(map, name, key, "");
 }

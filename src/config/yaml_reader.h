@@ -50,12 +50,16 @@ class YamlReader {
                      std::initializer_list<std::string_view> choices) const;
 
   const std::string& file() const { return file_; }
+  // The keys ("sink.secret") whose secret() came from a literal in the file rather than
+  // from ${ENV} or a *_file, in the order read.
+  const std::vector<std::string>& literal_secret_keys() const { return literal_secret_keys_; }
 
  private:
   std::string scalar(const YAML::Node& node, std::string_view key) const;
 
   std::string file_;
   EnvLookup env_;
+  mutable std::vector<std::string> literal_secret_keys_;
 };
 
 }  // namespace cdc::config

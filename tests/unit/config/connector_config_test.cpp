@@ -149,3 +149,17 @@ TEST_CASE("connector config: the dead-letter rate limit is read") {
   CHECK(error_of(std::string(kMinimal) + "  dead_letter_window_s: 0\n") ==
         "connector.yaml:8:25: sink.dead_letter_window_s: must be between 1 and 86400, got 0");
 }
+
+TEST_CASE("connector config: literal secrets are listed, ${ENV} and *_file ones are not") {
+  auto from_env = parse_connector_config(kMinimal, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(from_env.literal_secret_keys.empty());  // the DSN's password comes from ${ENV}
+  std::string literal = kMinimal;
+  literal.replace(literal.find("${RETAINLY_SECRET}"), 18, "s3cr3t-literal");
+  literal.replace(literal.find("password=${PG_PASSWORD}"), 23, "password=pw");
+  auto c = parse_connector_config(literal, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.literal_secret_keys == std::vector<std::string>{"source.dsn", "sink.secret"});
+  std::string plain_dsn = kMinimal;
+  plain_dsn.replace(plain_dsn.find(" password=${PG_PASSWORD}"), 24, "");
+  CHECK(parse_connector_config(plain_dsn, "connector.yaml", "/etc/cdc", kEnv)
+            .literal_secret_keys.empty());
+}
