@@ -81,4 +81,12 @@ void PgTestDb::drop_replication_objects(const std::string& prefix) {
   }
 }
 
+std::map<std::string, nlohmann::json> PgTestDb::rows_by_id(const std::string& select) {
+  std::map<std::string, nlohmann::json> rows;
+  const auto all = nlohmann::json::parse(
+      *query_value("SELECT coalesce(json_agg(r), '[]')::text FROM (" + select + ") r"));
+  for (const auto& row : all) rows[row.at("id").dump()] = row;
+  return rows;
+}
+
 }  // namespace cdc::test

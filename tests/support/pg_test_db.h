@@ -2,6 +2,7 @@
 // integration tests need to set up and inspect a database.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -26,6 +27,9 @@ class PgTestDb {
   // The rows of a query as a JSON array of objects, column name to the value's text form
   // (as psql prints it) or null.
   nlohmann::json query_json(const std::string& sql);
+  // The rows of `select` as JSON objects (column name to value, as to_json gives them),
+  // keyed by their "id" column as text: what a mock holding the rows as customers equals.
+  std::map<std::string, nlohmann::json> rows_by_id(const std::string& select);
   // The first column of the first row, nullopt for NULL. Throws when there is no row.
   std::optional<std::string> query_value(const std::string& sql);
 

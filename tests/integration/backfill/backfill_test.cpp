@@ -50,13 +50,7 @@ void create_items(PgTestDb& db, const std::string& schema, int rows) {
 
 // The rows the mapping's `where` keeps, as the mock should hold them.
 std::map<std::string, json> expected_customers(PgTestDb& db, const std::string& schema) {
-  std::map<std::string, json> expected;
-  const json rows = json::parse(*db.query_value(
-      "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'n', n)), '[]')::text "
-      "FROM " +
-      schema + ".items WHERE n < 90"));
-  for (const auto& row : rows) expected[row.at("id").dump()] = row;
-  return expected;
+  return db.rows_by_id("SELECT id, name, n FROM " + schema + ".items WHERE n < 90");
 }
 
 ConnectorSetup setup(const std::string& schema) {

@@ -59,13 +59,7 @@ void create_accounts(PgTestDb& db, const std::string& schema) {
 }
 
 std::map<std::string, json> table_as_customers(PgTestDb& db, const std::string& schema) {
-  std::map<std::string, json> expected;
-  const json rows = json::parse(*db.query_value(
-      "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'version', version)), "
-      "'[]')::text FROM " +
-      schema + ".accounts"));
-  for (const auto& row : rows) expected[row.at("id").dump()] = row;
-  return expected;
+  return db.rows_by_id("SELECT id, name, version FROM " + schema + ".accounts");
 }
 
 // Events as "customer event data" lines without the event key, sorted.

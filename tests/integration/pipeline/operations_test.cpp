@@ -50,12 +50,7 @@ double metric(int port, const std::string& sample) {
 }
 
 std::map<std::string, nlohmann::json> table_as_customers(PgTestDb& db) {
-  std::map<std::string, nlohmann::json> expected;
-  const auto rows = nlohmann::json::parse(*db.query_value(
-      "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'version', version)), "
-      "'[]')::text FROM pgit_ops.accounts"));
-  for (const auto& row : rows) expected[row.at("id").dump()] = row;
-  return expected;
+  return db.rows_by_id("SELECT id, name, version FROM pgit_ops.accounts");
 }
 
 void wait_for_table_in_mock(PgTestDb& db, const MockServer& mock) {

@@ -28,13 +28,7 @@ customer:
 
 // The table as the mock should hold it: id -> {id, name, balance, version}.
 std::map<std::string, nlohmann::json> table_as_customers(PgTestDb& db, const std::string& table) {
-  std::map<std::string, nlohmann::json> expected;
-  auto rows = nlohmann::json::parse(*db.query_value(
-      "SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'balance', balance, "
-      "'version', version)), '[]')::text FROM " +
-      table));
-  for (auto& row : rows) expected[row.at("id").dump()] = row;
-  return expected;
+  return db.rows_by_id("SELECT id, name, balance, version FROM " + table);
 }
 
 void wait_for_table_in_mock(PgTestDb& db, const MockServer& mock, const std::string& table) {
