@@ -21,6 +21,18 @@ bool dsn_holds_password(const std::string& dsn) {
 
 void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceConfig& pg) {
   pg.dsn = r.secret(node, "dsn", "source.dsn", /*required=*/true);
+  // The CA that verifies the server (libpq's sslrootcert), added to the DSN.
+  if (const std::string ca = r.string(node, "ca_path", "source.ca_path", ""); !ca.empty()) {
+    if (pg.dsn.find("://") != std::string::npos) {
+      pg.dsn +=
+          (pg.dsn.find('?') == std::string::npos ? "?" : "&") + std::string("sslrootcert=") + ca;
+    } else {
+      std::string quoted;
+      for (char c : ca)
+        quoted += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
+      pg.dsn += " sslrootcert='" + quoted + "'";
+    }
+  }
   pg.slot = r.string(node, "slot", "source.slot", pg.slot);
   pg.publication = r.string(node, "publication", "source.publication", pg.publication);
   pg.create_slot = r.boolean(node, "create_slot", "source.create_slot", pg.create_slot);
@@ -62,7 +74,7 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
     r.require_keys(
         node, "source",
         {"type", "dsn", "dsn_file", "slot", "publication", "create_slot", "create_publication",
-         "status_interval_ms", "heartbeat_interval_ms", "snapshot"});
+         "status_interval_ms", "heartbeat_interval_ms", "ca_path", "snapshot"});
     c.source.type = SourceType::kPostgres;
     read_postgres(r, node, c.source.postgres);
   } else {

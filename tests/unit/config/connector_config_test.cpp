@@ -163,3 +163,11 @@ TEST_CASE("connector config: literal secrets are listed, ${ENV} and *_file ones 
   CHECK(parse_connector_config(plain_dsn, "connector.yaml", "/etc/cdc", kEnv)
             .literal_secret_keys.empty());
 }
+
+TEST_CASE("connector config: source.ca_path becomes the DSN's sslrootcert") {
+  std::string yaml = kMinimal;
+  yaml.insert(yaml.find("sink:"), "  ca_path: /etc/ssl/db's ca.pem\n");
+  auto c = parse_connector_config(yaml, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.source.postgres.dsn ==
+        "host=127.0.0.1 dbname=app user=cdc password=pgpw sslrootcert='/etc/ssl/db\\'s ca.pem'");
+}
