@@ -29,6 +29,7 @@ class PgBackfillReader final : public TableReader {
     reader_->resume_after(std::move(key));
   }
   uint64_t estimated_rows() const override { return estimated_rows_; }
+  std::vector<std::string> key_columns() const override { return reader_->page_key(); }
 
  private:
   PgConnection conn_;

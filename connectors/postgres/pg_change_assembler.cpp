@@ -63,6 +63,7 @@ void ChangeAssembler::on(const pgoutput::Begin& m, std::vector<SourceItem>&) {
   in_begin_ = true;
   begin_commit_time_ = m.commit_time_unix_micros;
   pending_.changes.clear();
+  pending_.watermark.clear();
   pending_.subxids.clear();
 }
 
@@ -156,7 +157,15 @@ void ChangeAssembler::on(const pgoutput::Truncate& m, std::vector<SourceItem>&) 
   }
 }
 
-void ChangeAssembler::on(const pgoutput::Message&, std::vector<SourceItem>&) {}
+void ChangeAssembler::on(const pgoutput::Message& m, std::vector<SourceItem>&) {
+  // Our re-snapshot watermarks; other messages (and non-transactional ones) are not ours.
+  if (!m.transactional || m.prefix != kWatermarkPrefix) return;
+  if (stream_xid_) {
+    streams_[*stream_xid_].watermark = std::string(m.content);
+  } else if (in_begin_) {
+    pending_.watermark = std::string(m.content);
+  }
+}
 
 void ChangeAssembler::on(const pgoutput::StreamStart& m, std::vector<SourceItem>&) {
   if (in_begin_ || stream_xid_) {
@@ -283,9 +292,11 @@ void ChangeAssembler::hand_out(Pending& pending, PgLsn end_lsn, int64_t commit_t
     change.position = PgPosition{end_lsn, index++};
     out.emplace_back(std::move(change));
   }
-  out.emplace_back(TransactionEnd{PgPosition{end_lsn, index}, commit_time_micros});
+  out.emplace_back(
+      TransactionEnd{PgPosition{end_lsn, index}, commit_time_micros, std::move(pending.watermark)});
   pending.changes.clear();
   pending.subxids.clear();
+  pending.watermark.clear();
 }
 
 }  // namespace cdc::pg

@@ -71,6 +71,7 @@ class ChangeAssembler {
   struct Pending {
     std::vector<RowChange> changes;
     std::vector<uint32_t> subxids;
+    std::string watermark;  // a transactional kWatermarkPrefix message's content
   };
 
   void on(const pgoutput::Begin& m, std::vector<SourceItem>& out);

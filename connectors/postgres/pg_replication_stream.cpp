@@ -19,6 +19,9 @@ void ReplicationStream::start(const StartOptions& options) {
                     std::to_string(options.protocol_version) + "', publication_names " +
                     conn_.quote_literal(conn_.quote_identifier(options.publication));
   if (options.streaming) sql += ", streaming 'on'";
+  // Logical messages carry re-snapshot watermarks (pgoutput sends them from v1 on
+  // PostgreSQL 14+).
+  if (options.messages) sql += ", messages 'true'";
   sql += ")";
   PgResultPtr result(PQexec(conn_.raw(), sql.c_str()));
   if (PQresultStatus(result.get()) != PGRES_COPY_BOTH) {

@@ -22,6 +22,7 @@ struct StartOptions {
   // 14 and later, 1 before.
   int protocol_version = 2;
   bool streaming = true;
+  bool messages = true;
 };
 
 // Owns a replication connection in COPY BOTH mode. Single-threaded: one thread reads and

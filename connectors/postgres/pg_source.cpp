@@ -77,6 +77,7 @@ void PgSource::start() {
   // Streaming of in-progress transactions needs protocol version 2 (PostgreSQL 14+).
   start.protocol_version = version >= 140000 ? 2 : 1;
   start.streaming = version >= 140000;
+  start.messages = version >= 140000;
   const uint64_t confirmed = slot ? slot->confirmed_flush.value : 0;
   // The server skips transactions that committed before the start position.
   if (acknowledged_before > confirmed) start.start = PgLsn{acknowledged_before};

@@ -33,6 +33,12 @@ struct BackfillArgs {
 };
 int backfill_command(const BackfillArgs& args);
 
+struct ResnapshotArgs {
+  std::string config;
+  std::string table;
+};
+int resnapshot_command(const ResnapshotArgs& args);
+
 struct ReplayArgs {
   std::string config;
   std::string table;  // empty: every table

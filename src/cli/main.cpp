@@ -79,6 +79,21 @@ int main(int argc, char** argv) {
   backfill_cmd->add_flag("--resume", backfill.resume,
                          "continue each table after its checkpoint instead of starting over");
 
+  cdc::cli::ResnapshotArgs resnapshot;
+  auto* resnapshot_cmd = app.add_subcommand(
+      "resnapshot",
+      "Ask the running daemon (same config and state folder) to send one table's current rows "
+      "again, e.g. after a mapping change, without stopping the stream. It reads the table in "
+      "chunks of backfill.page_rows between a low and a high watermark written into the "
+      "source log, and drops chunk rows that changed in between, so no stale row overwrites "
+      "a newer change. The request survives restarts and continues where it was. PostgreSQL "
+      "sources only for now.");
+  resnapshot_cmd->add_option("-c,--config", resnapshot.config, "connector configuration file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  resnapshot_cmd->add_option("--table", resnapshot.table, "mapped table, as schema.table")
+      ->required();
+
   cdc::cli::ReplayArgs replay;
   auto* replay_cmd = app.add_subcommand(
       "replay-dead-letters",
@@ -122,5 +137,6 @@ int main(int argc, char** argv) {
   if (status_cmd->parsed()) return cdc::cli::status_command(status);
   if (replay_cmd->parsed()) return cdc::cli::replay_command(replay);
   if (backfill_cmd->parsed()) return cdc::cli::backfill_command(backfill);
+  if (resnapshot_cmd->parsed()) return cdc::cli::resnapshot_command(resnapshot);
   return cdc::cli::kExitFailure;
 }

@@ -7,6 +7,9 @@
 #include "cli/exit_code.h"
 #include "cli/initial_snapshot.h"
 #include "cli/signals.h"
+#include "connectors/postgres/pg_backfill_reader.h"
+#include "connectors/postgres/pg_connection.h"
+#include "core/errors.h"
 #include "ops/health_server.h"
 #include "ops/log.h"
 #include "pipeline/dry_run.h"
@@ -40,6 +43,33 @@ std::unique_ptr<ops::HealthServer> start_health_server(const config::ConnectorCo
   return server;
 }
 
+// Re-snapshots on request (`retainly-cdc resnapshot`), PostgreSQL: chunks read on
+// connections of their own, watermarks written with pg_logical_emit_message.
+std::unique_ptr<pipeline::Resnapshot> make_resnapshot(const config::ConnectorConfig& config) {
+  if (config.source.type != config::SourceType::kPostgres) return nullptr;
+  const std::string dsn = config.source.postgres.dsn;
+  auto conn = std::make_shared<std::optional<pg::PgConnection>>();
+  pipeline::ResnapshotHooks hooks;
+  hooks.open_chunk = [dsn](const TableId& table,
+                           const std::optional<std::vector<std::string>>& after) {
+    auto reader = std::make_unique<pg::PgBackfillReader>(dsn, table);
+    if (after) reader->resume_after(*after);
+    return std::unique_ptr<TableReader>(std::move(reader));
+  };
+  hooks.emit_watermark = [dsn, conn](const std::string& watermark) {
+    try {
+      if (!*conn) conn->emplace(pg::PgConnection::connect(dsn, pg::PgConnection::Mode::kNormal));
+      (*conn)->query("SELECT pg_logical_emit_message(true, $1, $2)::text",
+                     {kWatermarkPrefix, watermark});
+    } catch (const SourceError&) {
+      conn->reset();
+      throw;
+    }
+  };
+  return std::make_unique<pipeline::Resnapshot>(config.state_dir, std::move(hooks),
+                                                config.backfill.page_rows);
+}
+
 }  // namespace
 
 int run_command(const RunArgs& args) {
@@ -63,6 +93,8 @@ int run_command(const RunArgs& args) {
     pipeline::StreamPipeline stream(*source, mapper, sink, {config.shutdown_timeout}, lock.get());
     // Up before the source connects: /healthz answers and /readyz says why not yet.
     auto health = start_health_server(config, stream, sink);
+    auto resnapshot = make_resnapshot(config);
+    if (resnapshot) stream.set_resnapshot(resnapshot.get());
     take_initial_snapshot(config, mapper, sink, stop);
     if (stop.load()) return kExitOk;  // interrupted: the next start takes it again
     stream.run(stop);

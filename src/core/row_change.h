@@ -45,7 +45,14 @@ struct RowChange {
 struct TransactionEnd {
   Position position;
   int64_t commit_time_micros = 0;
+  // A watermark the transaction carried (kWatermarkPrefix), for re-snapshots; empty
+  // for ordinary transactions.
+  std::string watermark;
 };
+
+// The prefix of the logical messages (PostgreSQL pg_logical_emit_message) readers hand
+// out as TransactionEnd::watermark.
+inline constexpr const char* kWatermarkPrefix = "retainly_cdc_watermark";
 
 // What a reader hands out, in source order.
 using SourceItem = std::variant<RowChange, TransactionEnd>;

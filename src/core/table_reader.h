@@ -26,6 +26,9 @@ class TableReader {
   virtual const std::optional<std::vector<std::string>>& last_key() const = 0;
   // Continues after the row whose key is `key` (a last_key() of an earlier read).
   virtual void resume_after(std::vector<std::string> key) = 0;
+  // The columns rows are ordered and keyed by (the primary key); {"ctid"} or the like
+  // when the table has none.
+  virtual std::vector<std::string> key_columns() const = 0;
   // The table's row count as the database estimates it (statistics), 0 if unknown.
   virtual uint64_t estimated_rows() const = 0;
 };

@@ -26,6 +26,7 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
       restart(stop, std::string("lost the source connection: ") + lost.what());
     }
     if (!still_holds_lock()) restart(stop, "lost the instance lock");
+    if (resnapshot_ != nullptr && status_.streaming) poll_resnapshot();
     acknowledge_done();
     publish(/*force=*/false);
     throw_if_sink_failed();
@@ -42,6 +43,15 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
   source_.stop();
   status_.streaming = false;
   publish(/*force=*/true);
+}
+
+void StreamPipeline::poll_resnapshot() {
+  try {
+    resnapshot_->poll();
+  } catch (const SourceError& error) {
+    // The stream notices a lost server by itself; the request is tried again later.
+    log::warn("re-snapshot chunk failed: {}; trying again", error.what());
+  }
 }
 
 void StreamPipeline::drain(const std::atomic<bool>& stop) {
@@ -146,6 +156,14 @@ void StreamPipeline::handle(SourceItem& item) {
     return;
   }
   auto& end = std::get<TransactionEnd>(item);
+  if (!end.watermark.empty() && resnapshot_ != nullptr) {
+    // A re-snapshot chunk joins the stream here, inside the watermark's transaction, so
+    // it is acknowledged with it.
+    for (RowChange& row : resnapshot_->on_watermark(end.watermark)) {
+      row.position = end.position;
+      map_and_submit(row);
+    }
+  }
   ++status_.transactions;
   transaction_deletes_.transaction_ended();
   commits_.transaction_ended(last_sequence_, std::move(end.position), end.commit_time_micros);
@@ -153,6 +171,11 @@ void StreamPipeline::handle(SourceItem& item) {
 
 void StreamPipeline::handle_change(const RowChange& change) {
   count_change(change);
+  if (resnapshot_ != nullptr) resnapshot_->observe(change);
+  map_and_submit(change);
+}
+
+void StreamPipeline::map_and_submit(const RowChange& change) {
   output_.calls.clear();
   output_.rejections.clear();
   mapper_.map(change, output_);

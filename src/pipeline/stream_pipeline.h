@@ -17,6 +17,7 @@
 #include "mapping/mapper.h"
 #include "pipeline/commit_tracker.h"
 #include "pipeline/pipeline_status.h"
+#include "pipeline/resnapshot.h"
 #include "pipeline/transaction_deletes.h"
 #include "sink/sink.h"
 
@@ -57,6 +58,9 @@ class StreamPipeline {
   // run() returns). Thread-safe.
   PipelineStatus status() const;
 
+  // Serves re-snapshot requests while streaming; set before run(). Not owned.
+  void set_resnapshot(Resnapshot* resnapshot) { resnapshot_ = resnapshot; }
+
  private:
   void handle(SourceItem& item);
   // Stops streaming (delivering and acknowledging what was read), then starts again.
@@ -69,6 +73,9 @@ class StreamPipeline {
   // Waits until every submitted call is settled, the sink fails, or `stop`.
   void drain(const std::atomic<bool>& stop);
   void handle_change(const RowChange& change);
+  // Maps `change` and hands its calls to the sink.
+  void map_and_submit(const RowChange& change);
+  void poll_resnapshot();
   void acknowledge_done();
   void throw_if_sink_failed() const;
   void count_change(const RowChange& change);
@@ -76,6 +83,7 @@ class StreamPipeline {
 
   ChangeSource& source_;
   InstanceLock* lock_;
+  Resnapshot* resnapshot_ = nullptr;
   std::chrono::steady_clock::time_point last_lock_check_{};
   bool ever_streamed_ = false;
   const mapping::Mapper& mapper_;
