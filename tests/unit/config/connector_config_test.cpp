@@ -92,7 +92,8 @@ TEST_CASE("connector config: values out of range and bad choices are refused") {
 }
 
 TEST_CASE("connector config: a missing section is required") {
-  CHECK(error_of("source:\n  type: postgres\n  dsn: x\n") == "connector.yaml: sink: is required");
+  CHECK(error_of("source:\n  type: postgres\n  dsn: dbname=x\n") ==
+        "connector.yaml: sink: is required");
   CHECK(error_of("sink: {}\n") == "connector.yaml: source: is required");
 }
 
