@@ -8,19 +8,13 @@
 
 #include "config/connector_config.h"
 #include "core/errors.h"
+#include "fake_env.h"
 
 using cdc::ConfigError;
 using cdc::config::parse_connector_config;
+using cdc::test::fake_env;
 
 namespace {
-
-cdc::config::EnvLookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
 
 const char* kMinimal = R"(source:
   type: postgres

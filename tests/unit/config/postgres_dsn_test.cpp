@@ -5,23 +5,18 @@
 #include <map>
 #include <stdexcept>
 
+#include "fake_env.h"
+
 using cdc::config::apply_postgres_tls;
 using cdc::config::parse_postgres_dsn;
 using cdc::config::TlsMode;
 using cdc::config::TlsSettings;
+using cdc::test::fake_env;
 
 namespace {
 
-cdc::config::EnvLookup env_of(std::map<std::string, std::string> vars = {}) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
 cdc::config::PostgresDsn applied(const std::string& dsn, const TlsSettings& given = {},
-                                 const cdc::config::EnvLookup& env = env_of()) {
+                                 const cdc::config::EnvLookup& env = fake_env()) {
   return apply_postgres_tls(dsn, parse_postgres_dsn(dsn), given, env);
 }
 
@@ -55,7 +50,7 @@ TEST_CASE("postgres dsn: connections that stay on this machine keep libpq's defa
   // One remote host in a multi-host list is enough to verify.
   CHECK(applied("host=127.0.0.1,db.example.com").tls.mode == TlsMode::kVerifyFull);
   // PGHOST counts where the string names no host.
-  CHECK(applied("dbname=app", {}, env_of({{"PGHOST", "db.example.com"}})).tls.mode ==
+  CHECK(applied("dbname=app", {}, fake_env({{"PGHOST", "db.example.com"}})).tls.mode ==
         TlsMode::kVerifyFull);
 }
 
@@ -68,7 +63,7 @@ TEST_CASE("postgres dsn: source.tls sets the mode and the CA") {
   CHECK(off.tls.ca_path.empty());
   // Asked for on loopback too, and the config file wins over PGSSLMODE.
   auto local =
-      applied("host=127.0.0.1", {.mode = TlsMode::kRequire}, env_of({{"PGSSLMODE", "disable"}}));
+      applied("host=127.0.0.1", {.mode = TlsMode::kRequire}, fake_env({{"PGSSLMODE", "disable"}}));
   CHECK(local.dsn == "host='127.0.0.1' sslmode='require'");
 }
 
@@ -78,7 +73,7 @@ TEST_CASE("postgres dsn: TLS settings in the string or libpq's environment are k
   CHECK(out.dsn == dsn);
   CHECK(out.tls.mode == TlsMode::kRequire);
   auto from_env = applied("host=db.example.com", {},
-                          env_of({{"PGSSLMODE", "verify-ca"}, {"PGSSLROOTCERT", "/ca.pem"}}));
+                          fake_env({{"PGSSLMODE", "verify-ca"}, {"PGSSLROOTCERT", "/ca.pem"}}));
   CHECK(from_env.dsn == "host=db.example.com");
   CHECK(from_env.tls.mode == TlsMode::kVerifyCa);
   CHECK(from_env.tls.ca_path == "/ca.pem");

@@ -7,25 +7,19 @@
 
 #include "config/connector_config.h"
 #include "core/errors.h"
+#include "fake_env.h"
 #include "support/temp_dir.h"
 
 using cdc::config::parse_connector_config;
 using cdc::config::TlsMode;
+using cdc::test::fake_env;
 
 namespace {
 
-cdc::config::EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-const auto kEnv = env_of({{"PG_DSN", "host=127.0.0.1 dbname=app password=pg-pw"},
-                          {"MY_PASSWORD", "my-pw"},
-                          {"RETAINLY_KEY", "the-key"},
-                          {"RETAINLY_SECRET", "the-secret"}});
+const auto kEnv = fake_env({{"PG_DSN", "host=127.0.0.1 dbname=app password=pg-pw"},
+                            {"MY_PASSWORD", "my-pw"},
+                            {"RETAINLY_KEY", "the-key"},
+                            {"RETAINLY_SECRET", "the-secret"}});
 
 std::string postgres(const std::string& source_lines) {
   return "source:\n  type: postgres\n" + source_lines +
@@ -63,15 +57,15 @@ TEST_CASE("secrets: every secret can come from ${ENV} and is registered for reda
 }
 
 TEST_CASE("secrets: an unset variable names file, line, column and key for every secret") {
-  const auto no_env = env_of({});
+  const auto no_env = fake_env({});
   CHECK(error_of(postgres("  dsn: ${PG_DSN}\n"), "/etc/cdc", no_env) ==
         "connector.yaml:3:8: source.dsn: environment variable PG_DSN is not set");
   CHECK(error_of(mysql("  password: ${MY_PASSWORD}\n"), "/etc/cdc", no_env) ==
         "connector.yaml:5:13: source.password: environment variable MY_PASSWORD is not set");
-  const auto pg_only = env_of({{"PG_DSN", "dbname=app"}});
+  const auto pg_only = fake_env({{"PG_DSN", "dbname=app"}});
   CHECK(error_of(postgres("  dsn: ${PG_DSN}\n"), "/etc/cdc", pg_only) ==
         "connector.yaml:5:8: sink.key: environment variable RETAINLY_KEY is not set");
-  const auto no_secret = env_of({{"PG_DSN", "dbname=app"}, {"RETAINLY_KEY", "k"}});
+  const auto no_secret = fake_env({{"PG_DSN", "dbname=app"}, {"RETAINLY_KEY", "k"}});
   CHECK(error_of(postgres("  dsn: ${PG_DSN}\n"), "/etc/cdc", no_secret) ==
         "connector.yaml:6:11: sink.secret: environment variable RETAINLY_SECRET is not set");
 }
