@@ -66,11 +66,6 @@ PgConnection PgConnection::connect(const std::string& dsn, Mode mode) {
     keywords.push_back("replication");
     values.push_back("database");
   }
-  const auto sslmode = default_sslmode(dsn);
-  if (sslmode) {
-    keywords.push_back("sslmode");
-    values.push_back(sslmode->c_str());
-  }
   keywords.push_back(nullptr);
   values.push_back(nullptr);
   PGconn* conn = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
@@ -137,37 +132,6 @@ std::optional<std::string> dsn_password(const std::string& dsn) {
   }
   PQconninfoFree(options);
   return password;
-}
-
-std::optional<std::string> default_sslmode(const std::string& dsn) {
-  if (const char* env = std::getenv("PGSSLMODE"); env != nullptr && *env != '\0') {
-    return std::nullopt;
-  }
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
-  if (error != nullptr) PQfreemem(error);
-  if (options == nullptr) return std::nullopt;  // libpq will say what is wrong
-  bool chosen = false;
-  bool remote = false;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    const std::string_view keyword = o->keyword;
-    if (o->val == nullptr || *o->val == '\0') continue;
-    if (keyword == "sslmode") chosen = true;
-    if (keyword != "host" && keyword != "hostaddr") continue;
-    // Comma-separated lists name several servers; one remote one is enough.
-    std::string_view hosts = o->val;
-    while (!hosts.empty()) {
-      const auto comma = hosts.find(',');
-      const std::string_view host = hosts.substr(0, comma);
-      hosts = comma == std::string_view::npos ? std::string_view() : hosts.substr(comma + 1);
-      const bool local = host.empty() || host.front() == '/' || host == "localhost" ||
-                         host.starts_with("127.") || host == "::1";
-      remote = remote || !local;
-    }
-  }
-  PQconninfoFree(options);
-  if (chosen || !remote) return std::nullopt;
-  return "verify-full";
 }
 
 std::string quote_table(const PgConnection& conn, std::string_view schema, std::string_view table) {

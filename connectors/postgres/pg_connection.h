@@ -59,11 +59,6 @@ class PgConnection {
 // can register it for redaction.
 std::optional<std::string> dsn_password(const std::string& dsn);
 
-// TLS verified by default: "verify-full" when neither `dsn` nor PGSSLMODE chooses an
-// sslmode and some host of `dsn` is not on this machine (loopback or a Unix socket);
-// nullopt otherwise (the choice made, or libpq's default for local connections).
-std::optional<std::string> default_sslmode(const std::string& dsn);
-
 // "schema.table" with each part quoted.
 std::string quote_table(const PgConnection& conn, std::string_view schema, std::string_view table);
 

@@ -3,23 +3,18 @@
 
 #include "cli/commands.h"
 #include "cli/exit_code.h"
+#include "cli/help_text.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "retainly-cdc: streams row changes from PostgreSQL (logical replication) or "
-      "MySQL/MariaDB (row-based binlog) into Retainly customers, customer arrays and "
-      "events, as described by per-table YAML mapping files.\n\n"
-      "Exit codes: 0 success, 1 other failure, 2 bad configuration or mapping, 3 Retainly "
-      "refused the credentials, 4 source unreachable or misconfigured."};
+  CLI::App app{cdc::cli::help::program()};
+  // Set before the subcommands are added, so every one of them inherits it.
+  app.footer(cdc::cli::help::common_footer());
   app.require_subcommand(1);
   app.set_version_flag("--version", "retainly-cdc 0.1.0");
 
   cdc::cli::RunArgs run;
-  auto* run_cmd = app.add_subcommand(
-      "run",
-      "Stream changes forever: connect to the source, create the publication and slot if "
-      "missing, map each committed change and deliver it. SIGTERM or SIGINT drains in-flight "
-      "calls, commits the offset and exits 0.");
+  auto* run_cmd = app.add_subcommand("run", cdc::cli::help::run());
+  run_cmd->footer(cdc::cli::help::run_footer());
   run_cmd->add_option("-c,--config", run.config, "connector configuration file")
       ->required()
       ->check(CLI::ExistingFile);
@@ -28,23 +23,17 @@ int main(int argc, char** argv) {
                     "offset moves");
 
   cdc::cli::CheckArgs check;
-  auto* check_cmd = app.add_subcommand(
-      "check",
-      "Validate the configuration and mappings offline, then online: the source is set up "
-      "for change capture, mapped tables and columns exist, and Retainly accepts the "
-      "credentials. Exit 0 when all is well.");
+  auto* check_cmd = app.add_subcommand("check", cdc::cli::help::check());
+  check_cmd->footer(cdc::cli::help::check_footer());
   check_cmd->add_option("-c,--config", check.config, "connector configuration file")
       ->required()
       ->check(CLI::ExistingFile);
-  check_cmd->add_flag("--offline", check.offline, "only the checks that need no connection");
+  check_cmd->add_flag("--offline", check.offline,
+                      "only the checks that need no connection: files, keys, secrets, mappings");
 
   cdc::cli::PreviewArgs preview;
-  auto* preview_cmd = app.add_subcommand(
-      "preview",
-      "Print, as JSON lines on stdout, the API calls the current rows of one mapped table "
-      "would produce, in key order, after the mapping's `where`. Nothing is sent to Retainly "
-      "and no slot or publication is created: only an ordinary, read-only connection is "
-      "used. PostgreSQL sources only for now.");
+  auto* preview_cmd = app.add_subcommand("preview", cdc::cli::help::preview());
+  preview_cmd->footer(cdc::cli::help::preview_footer());
   preview_cmd->add_option("-c,--config", preview.config, "connector configuration file")
       ->required()
       ->check(CLI::ExistingFile);

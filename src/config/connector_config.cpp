@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/postgres_dsn.h"
 #include "config/yaml_reader.h"
 #include "core/errors.h"
 
@@ -10,6 +11,60 @@ namespace cdc::config {
 namespace {
 
 using std::chrono::milliseconds;
+
+std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
+  std::filesystem::path p(path);
+  if (p.is_relative()) p = base / p;
+  return p.lexically_normal();
+}
+
+// A CA bundle named by `key`: resolved against the config's folder and readable now, so
+// a typo shows at load rather than as a TLS failure later. Empty when not given.
+std::string ca_file(const YamlReader& r, const YAML::Node& map, std::string_view key,
+                    const std::filesystem::path& base) {
+  const std::string given = r.string(map, "ca_path", key, "");
+  if (given.empty()) return given;
+  const std::string path = resolve(base, given).string();
+  if (!std::ifstream(path)) r.fail(map["ca_path"], key, "cannot read \"" + path + "\"");
+  return path;
+}
+
+// source.tls: {mode, ca_path}, both optional.
+TlsSettings read_tls(const YamlReader& r, const YAML::Node& source,
+                     const std::filesystem::path& base) {
+  TlsSettings tls;
+  const YAML::Node node = source["tls"];
+  if (!node || node.IsNull()) return tls;
+  r.require_keys(node, "source.tls", {"mode", "ca_path"});
+  const std::string mode = r.choice(node, "mode", "source.tls.mode", "",
+                                    {"disable", "prefer", "require", "verify-ca", "verify-full"});
+  if (!mode.empty()) tls.mode = parse_tls_mode(mode);
+  tls.ca_path = ca_file(r, node, "source.tls.ca_path", base);
+  return tls;
+}
+
+// The DSN checked by libpq's parser, with source.tls applied (config/postgres_dsn.h).
+void apply_tls(const YamlReader& r, const YAML::Node& source, const TlsSettings& given,
+               PostgresSourceConfig& pg, const EnvLookup& env) {
+  const YAML::Node dsn_node = source["dsn"] ? source["dsn"] : source["dsn_file"];
+  ParsedDsn parsed;
+  try {
+    parsed = parse_postgres_dsn(pg.dsn);
+  } catch (const std::invalid_argument& e) {
+    r.fail(dsn_node, "source.dsn", e.what());
+  }
+  if (given.mode && parsed.find("sslmode")) {
+    r.fail(source["tls"]["mode"], "source.tls.mode",
+           "the dsn sets sslmode too; set the TLS mode in one place");
+  }
+  if (!given.ca_path.empty() && parsed.find("sslrootcert")) {
+    r.fail(source["tls"]["ca_path"], "source.tls.ca_path",
+           "the dsn sets sslrootcert too; name the CA in one place");
+  }
+  auto applied = apply_postgres_tls(pg.dsn, parsed, given, env);
+  pg.dsn = std::move(applied.dsn);
+  pg.tls = applied.tls;
+}
 
 // A libpq connection string with a password: "password=..." or "scheme://user:pw@host".
 bool dsn_holds_password(const std::string& dsn) {
@@ -19,20 +74,10 @@ bool dsn_holds_password(const std::string& dsn) {
   return scheme != std::string::npos && at != std::string::npos && dsn.find(':', scheme + 3) < at;
 }
 
-void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceConfig& pg) {
+void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceConfig& pg,
+                   const std::filesystem::path& base, const EnvLookup& env) {
   pg.dsn = r.secret(node, "dsn", "source.dsn", /*required=*/true);
-  // The CA that verifies the server (libpq's sslrootcert), added to the DSN.
-  if (const std::string ca = r.string(node, "ca_path", "source.ca_path", ""); !ca.empty()) {
-    if (pg.dsn.find("://") != std::string::npos) {
-      pg.dsn +=
-          (pg.dsn.find('?') == std::string::npos ? "?" : "&") + std::string("sslrootcert=") + ca;
-    } else {
-      std::string quoted;
-      for (char c : ca)
-        quoted += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
-      pg.dsn += " sslrootcert='" + quoted + "'";
-    }
-  }
+  apply_tls(r, node, read_tls(r, node, base), pg, env);
   pg.slot = r.string(node, "slot", "source.slot", pg.slot);
   pg.publication = r.string(node, "publication", "source.publication", pg.publication);
   pg.create_slot = r.boolean(node, "create_slot", "source.create_slot", pg.create_slot);
@@ -55,7 +100,8 @@ void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceCo
   }
 }
 
-void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& my) {
+void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& my,
+                const std::filesystem::path& base) {
   my.host = r.string(node, "host", "source.host", my.host);
   my.port = static_cast<int>(r.integer(node, "port", "source.port", my.port, 1, 65535));
   my.user = r.required_string(node, "user", "source.user");
@@ -64,9 +110,11 @@ void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& 
   my.server_id =
       static_cast<uint32_t>(r.integer(node, "server_id", "source.server_id", 0, 1, 4294967295LL));
   if (my.server_id == 0) r.fail(node, "source.server_id", "is required for mysql sources");
+  my.tls = resolve_source_tls(read_tls(r, node, base), is_local_host(my.host));
 }
 
-void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c) {
+void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c,
+                 const std::filesystem::path& base, const EnvLookup& env) {
   if (!node) throw ConfigError(r.file() + ": source: is required");
   const std::string type = r.choice(node, "type", "source.type", "", {"postgres", "mysql"});
   if (type.empty()) r.fail(node, "source.type", "is required (postgres or mysql)");
@@ -74,15 +122,15 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
     r.require_keys(
         node, "source",
         {"type", "dsn", "dsn_file", "slot", "publication", "create_slot", "create_publication",
-         "status_interval_ms", "heartbeat_interval_ms", "ca_path", "snapshot"});
+         "status_interval_ms", "heartbeat_interval_ms", "snapshot", "tls"});
     c.source.type = SourceType::kPostgres;
-    read_postgres(r, node, c.source.postgres);
+    read_postgres(r, node, c.source.postgres, base, env);
   } else {
     r.require_keys(node, "source",
                    {"type", "host", "port", "user", "password", "password_file", "database",
-                    "server_id", "snapshot"});
+                    "server_id", "snapshot", "tls"});
     c.source.type = SourceType::kMysql;
-    read_mysql(r, node, c.source.mysql);
+    read_mysql(r, node, c.source.mysql, base);
     if (!c.source.mysql.password.empty()) c.secrets.push_back(c.source.mysql.password);
   }
   const std::string snapshot =
@@ -92,7 +140,8 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
                                             : SnapshotMode::kAlways;
 }
 
-void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c) {
+void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c,
+               const std::filesystem::path& base) {
   if (!node) throw ConfigError(r.file() + ": sink: is required");
   r.require_keys(node, "sink",
                  {"url",
@@ -156,7 +205,7 @@ void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c) 
       std::chrono::seconds(r.integer(node, "dead_letter_window_s", "sink.dead_letter_window_s",
                                      s.dead_letter_window.count(), 1, 86400));
   s.tls_verify = r.boolean(node, "tls_verify", "sink.tls_verify", true);
-  s.ca_path = r.string(node, "ca_path", "sink.ca_path", "");
+  s.ca_path = ca_file(r, node, "sink.ca_path", base);
 }
 
 void read_mapping_defaults(const YamlReader& r, const YAML::Node& node, MappingDefaults& m) {
@@ -184,12 +233,6 @@ void read_log(const YamlReader& r, const YAML::Node& node, LogConfig& log) {
       r.choice(node, "level", "log.level", log.level, {"trace", "debug", "info", "warn", "error"});
 }
 
-std::filesystem::path resolve(const std::filesystem::path& base, const std::string& path) {
-  std::filesystem::path p(path);
-  if (p.is_relative()) p = base / p;
-  return p.lexically_normal();
-}
-
 }  // namespace
 
 ConnectorConfig parse_connector_config(const std::string& yaml, const std::string& file_name,
@@ -205,14 +248,14 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   if (!root || !root.IsMap()) {
     throw ConfigError(file_name + ": expected a mapping with source, sink and mappings keys");
   }
-  YamlReader r(file_name, env);
+  YamlReader r(file_name, env, base_dir);
   r.require_keys(root, "",
                  {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults", "log",
                   "backfill", "shutdown_timeout_ms", "source_buffer"});
   ConnectorConfig c;
   c.file = file_name;
-  read_source(r, root["source"], c);
-  read_sink(r, root["sink"], c);
+  read_source(r, root["source"], c, base_dir, env);
+  read_sink(r, root["sink"], c, base_dir);
   c.mappings_dir = resolve(base_dir, r.string(root, "mappings", "mappings", "./mappings"));
   c.state_dir = resolve(base_dir, r.string(root, "state_dir", "state_dir", "./state"));
   c.metrics_address = r.string(root, "metrics", "metrics", "");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/env_expand.h"
+#include "config/source_tls.h"
 #include "sink/sink_options.h"
 
 namespace cdc::config {
@@ -18,8 +19,12 @@ enum class SnapshotMode { kInitial, kNever, kAlways };
 enum class LogFormat { kAuto, kText, kJson };
 
 struct PostgresSourceConfig {
-  // libpq connection string; the replication connection adds replication=database.
+  // libpq connection string with `tls` applied (sslmode, sslrootcert), so every connection
+  // made from it gets TLS right; the replication connection adds replication=database.
   std::string dsn;
+  // source.tls as resolved: verify-full against the system CAs unless the host is this
+  // machine, source.tls says otherwise, or the dsn sets sslmode itself.
+  SourceTls tls;
   std::string slot = "retainly_cdc";
   std::string publication = "retainly_cdc";
   // Create the slot / publication when missing (with an explicit table list from the
@@ -41,6 +46,15 @@ struct MysqlSourceConfig {
   std::string password;
   std::string database;
   uint32_t server_id = 0;
+  // source.tls as resolved (verify-full against the system CAs unless `host` is this
+  // machine or source.tls says otherwise). MariaDB Connector/C expresses it as:
+  //   disable      no TLS option set
+  //   prefer       the library's default (Connector/C 3.3: no TLS unless an SSL option
+  //                is set), so the same as disable
+  //   require      MYSQL_OPT_SSL_ENFORCE=1
+  //   verify-ca,   MYSQL_OPT_SSL_ENFORCE=1, MYSQL_OPT_SSL_VERIFY_SERVER_CERT=1 (CA and
+  //   verify-full  host name: Connector/C checks both) and MYSQL_OPT_SSL_CA=ca_path
+  SourceTls tls;
 };
 
 struct SourceConfig {

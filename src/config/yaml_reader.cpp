@@ -73,7 +73,10 @@ std::string YamlReader::secret(const YAML::Node& map, std::string_view name, std
          "give either " + std::string(name) + " or " + file_name + ", not both");
   }
   if (from_file && !from_file.IsNull()) {
-    const std::string path = scalar(from_file, std::string(key) + "_file");
+    std::filesystem::path given(scalar(from_file, std::string(key) + "_file"));
+    const std::string path = (given.is_relative() && !base_dir_.empty() ? base_dir_ / given : given)
+                                 .lexically_normal()
+                                 .string();
     std::ifstream in(path, std::ios::binary);
     if (!in) fail(from_file, std::string(key) + "_file", "cannot read \"" + path + "\"");
     std::stringstream content;

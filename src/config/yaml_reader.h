@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -17,7 +18,10 @@ namespace cdc::config {
 // "file:line:col: key: what was expected", and scalars have ${ENV} expanded.
 class YamlReader {
  public:
-  YamlReader(std::string file, EnvLookup env) : file_(std::move(file)), env_(std::move(env)) {}
+  // `base_dir`: the folder relative *_file paths are read from (the file's own); empty:
+  // the working directory.
+  YamlReader(std::string file, EnvLookup env, std::filesystem::path base_dir = {})
+      : file_(std::move(file)), env_(std::move(env)), base_dir_(std::move(base_dir)) {}
 
   // "file:line:col" of a node (1-based, as editors count).
   std::string where(const YAML::Node& node) const;
@@ -35,7 +39,8 @@ class YamlReader {
                      const std::string& fallback) const;
   std::string required_string(const YAML::Node& map, std::string_view name,
                               std::string_view key) const;
-  // `name` itself, or `name_file` whose content (trailing newline removed) is the value.
+  // `name` itself, or `name_file` whose content (trailing newline removed) is the value;
+  // a relative `name_file` path is relative to `base_dir`.
   std::string secret(const YAML::Node& map, std::string_view name, std::string_view key,
                      bool required) const;
   int64_t integer(const YAML::Node& map, std::string_view name, std::string_view key,
@@ -59,6 +64,7 @@ class YamlReader {
 
   std::string file_;
   EnvLookup env_;
+  std::filesystem::path base_dir_;
   mutable std::vector<std::string> literal_secret_keys_;
 };
 

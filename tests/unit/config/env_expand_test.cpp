@@ -4,18 +4,10 @@
 #include <stdexcept>
 
 #include "config/env_expand.h"
+#include "fake_env.h"
 
 using cdc::config::expand_env;
-
-namespace {
-cdc::config::EnvLookup fake_env(std::map<std::string, std::string> vars) {
-  return [vars](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-}  // namespace
+using cdc::test::fake_env;
 
 TEST_CASE("expand_env replaces ${VAR} anywhere in a value") {
   auto env = fake_env({{"PG_PASSWORD", "s3cret"}, {"HOST", "db"}});

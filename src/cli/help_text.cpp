@@ -1,0 +1,112 @@
+#include "cli/help_text.h"
+
+namespace cdc::cli::help {
+
+std::string program() {
+  return R"(retainly-cdc streams row changes from PostgreSQL (logical replication, pgoutput)
+or MySQL/MariaDB (row-based binlog) into Retainly: customer upserts and deletes,
+customer array items and events, as described by one YAML mapping file per table.
+Delivery is at least once, in commit order per customer; a restart resumes where
+the last acknowledged change left off.
+
+Start with `check`, look at what a table would send with `preview`, then `run`.
+`retainly-cdc COMMAND --help` describes each command.)";
+}
+
+std::string common_footer() {
+  return R"(
+EXIT CODES
+  0  success
+  1  any other failure (status and replay-dead-letters: see their description)
+  2  bad configuration or mapping; the message names file, line and key
+  3  Retainly refused the credentials (sink.key, sink.secret)
+  4  the source database is unreachable or not set up for change capture
+
+CONFIGURATION
+  One YAML file (-c): the source, the sink (Retainly URL and credentials), the
+  mapping folder and the state folder; relative paths are relative to the file.
+  ${NAME} is replaced by the environment variable NAME everywhere ($$ is a
+  literal $); key_file, secret_file, dsn_file and password_file read a secret
+  from a file. Keep secrets out of the file itself: a file that holds one and is
+  readable by other users draws a warning. Secrets never appear in logs or dead
+  letters. TLS is verified by default, to Retainly (sink.ca_path for your own
+  CA) and to any database host that is not this machine (source.tls).
+
+FILES
+  /usr/share/retainly-cdc/connector.yaml   a production template (systemd unit)
+  /usr/share/retainly-cdc/mappings/        example mappings; README.md there is
+                                           the mapping reference
+  /usr/share/retainly-cdc/operations.md    metrics, status, outages, HA
+  STATE_DIR/dead-letters.jsonl             calls Retainly refused, one JSON line
+                                           each)";
+}
+
+std::string run() { return "Stream changes into Retainly until stopped (the daemon)."; }
+
+std::string run_footer() {
+  return R"(
+DESCRIPTION
+  Stream changes forever. Connects to the source, creates the publication and
+  the replication slot when they are missing (PostgreSQL), takes the initial
+  snapshot when source.snapshot asks for one, then maps every committed change
+  and delivers the calls to Retainly. The source position moves only past
+  changes whose calls were all acknowledged or dead-lettered, so a crash or kill
+  loses nothing.
+
+  SIGTERM or SIGINT stops reading, drains in-flight calls for up to
+  shutdown_timeout_ms, confirms the position and exits 0. Transient failures
+  (5xx, 429, timeouts, a restarted database) are retried without limit by
+  default; records Retainly refuses (422) go to the dead-letter file and the
+  stream goes on. Only refused credentials (exit 3), an unusable configuration
+  (2) or a source that cannot continue (4, e.g. a lost slot: the message names
+  the resync command) stop it.
+
+EXAMPLES
+  retainly-cdc run -c /etc/retainly-cdc/connector.yaml
+      the daemon; under systemd: systemctl start retainly-cdc
+  retainly-cdc run --dry-run -c connector.yaml | head
+      print the calls as JSON lines instead of sending them; no position moves
+)" + common_footer();
+}
+
+std::string check() {
+  return "Validate the configuration, the mappings, the source and the credentials.";
+}
+
+std::string check_footer() {
+  return R"(
+DESCRIPTION
+  Validate a connector before running it. Offline: the configuration file and
+  every mapping file parse, every key is known, values are in range, secrets
+  resolve (${ENV} set, *_file readable) and the mappings fit Retainly's static
+  limits. Online (unless --offline): the source is set up for change capture
+  (PostgreSQL wal_level=logical, replica identity fitting each delete mapping),
+  every mapped table and column exists and its type converts, and Retainly
+  accepts the credentials (an empty request that changes nothing). Each problem
+  is printed with what to do; nothing is created or sent.
+
+EXAMPLES
+  retainly-cdc check -c /etc/retainly-cdc/connector.yaml
+  retainly-cdc check --offline -c connector.yaml
+      in CI, where neither the database nor Retainly is reachable
+)" + common_footer();
+}
+
+std::string preview() { return "Print the API calls the current rows of one table would produce."; }
+
+std::string preview_footer() {
+  return R"(
+DESCRIPTION
+  Print, as JSON lines on stdout, the API calls that the current rows of one
+  mapped table would produce, in key order, after the mapping's `where`. Nothing
+  is sent to Retainly and no slot or publication is created: one ordinary,
+  read-only connection reads the rows. Use it to see what a new or changed
+  mapping would do before running it. PostgreSQL sources only for now.
+
+EXAMPLES
+  retainly-cdc preview -c connector.yaml --table public.users --limit 3
+  retainly-cdc preview -c connector.yaml --table public.orders | jq .
+)" + common_footer();
+}
+
+}  // namespace cdc::cli::help

@@ -1,0 +1,24 @@
+// The long help of retainly-cdc and its commands: what `--help` prints beyond the
+// options, written as a man page would (description, exit codes, files, examples).
+// Texts are pre-wrapped at 80 columns, since CLI11 prints them as they are.
+#pragma once
+
+#include <string>
+
+namespace cdc::cli::help {
+
+// The program's description and the footer every command inherits: exit codes, the
+// configuration file, secrets, where the documentation is.
+std::string program();
+std::string common_footer();
+
+// Per command: the one-line summary shown above the options and in the command list,
+// and the footer below the options: description, examples, then the common footer.
+std::string run();
+std::string run_footer();
+std::string check();
+std::string check_footer();
+std::string preview();
+std::string preview_footer();
+
+}  // namespace cdc::cli::help
