@@ -34,8 +34,23 @@ void record(const std::filesystem::path& file, const std::string& slot, bool don
 
 }  // namespace
 
+void SnapshotBoard::update(const std::vector<const pipeline::BackfillProgress*>& tables) {
+  std::vector<pipeline::SnapshotTableProgress> copy;
+  for (const auto* table : tables) {
+    copy.push_back(
+        {table->table, table->rows.load(), table->estimated_rows, table->finished.load()});
+  }
+  std::lock_guard lock(mutex_);
+  tables_ = std::move(copy);
+}
+
+std::vector<pipeline::SnapshotTableProgress> SnapshotBoard::tables() const {
+  std::lock_guard lock(mutex_);
+  return tables_;
+}
+
 void take_initial_snapshot(const config::ConnectorConfig& config, const mapping::Mapper& mapper,
-                           sink::Sink& sink, const std::atomic<bool>& stop) {
+                           sink::Sink& sink, const std::atomic<bool>& stop, SnapshotBoard* board) {
   if (config.source.snapshot == config::SnapshotMode::kNever) return;
   if (config.source.type != config::SourceType::kPostgres) {
     log::warn("source.snapshot: initial snapshots of MySQL sources are not built yet");
@@ -75,10 +90,14 @@ void take_initial_snapshot(const config::ConnectorConfig& config, const mapping:
                                .connections = config.backfill.connections,
                                .resume = false,
                                .state_dir = config.state_dir / "snapshot"});
-  ProgressReport report(::isatty(STDERR_FILENO) == 1);
+  ProgressReport terminal_or_log(::isatty(STDERR_FILENO) == 1);
+  auto report = [&](const std::vector<const pipeline::BackfillProgress*>& tables) {
+    terminal_or_log(tables);
+    if (board != nullptr) board->update(tables);
+  };
   pipeline::BackfillSummary summary;
   try {
-    summary = backfill.run(mapper.tables(), stop, std::ref(report));
+    summary = backfill.run(mapper.tables(), stop, report);
   } catch (const std::runtime_error&) {
     if (!stop.load()) throw;
     log::info("initial snapshot interrupted; the next start takes it again");

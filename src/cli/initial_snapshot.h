@@ -13,17 +13,34 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 #include <vector>
 
 #include "config/connector_config.h"
 #include "mapping/mapper.h"
+#include "pipeline/backfill.h"
+#include "pipeline/pipeline_status.h"
 #include "sink/sink.h"
 
 namespace cdc::cli {
 
+// The snapshot's per-table progress, written by the snapshot's thread about once a
+// second and read by /metrics. Thread-safe.
+class SnapshotBoard {
+ public:
+  void update(const std::vector<const pipeline::BackfillProgress*>& tables);
+  std::vector<pipeline::SnapshotTableProgress> tables() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<pipeline::SnapshotTableProgress> tables_;
+};
+
 // Takes the snapshot when the mode and state call for it. Throws like Backfill::run and
 // SourceError.
+// `board`, when given, follows the progress.
 void take_initial_snapshot(const config::ConnectorConfig& config, const mapping::Mapper& mapper,
-                           sink::Sink& sink, const std::atomic<bool>& stop);
+                           sink::Sink& sink, const std::atomic<bool>& stop,
+                           SnapshotBoard* board = nullptr);
 
 }  // namespace cdc::cli

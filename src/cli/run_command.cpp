@@ -24,14 +24,15 @@ namespace {
 // The `metrics:` endpoint, when configured: /metrics, /healthz, /readyz.
 std::unique_ptr<ops::HealthServer> start_health_server(const config::ConnectorConfig& config,
                                                        const pipeline::StreamPipeline& stream,
-                                                       const sink::Sink& sink) {
+                                                       const sink::Sink& sink,
+                                                       const SnapshotBoard& snapshot) {
   if (config.metrics_address.empty()) return nullptr;
   ops::HealthHandlers handlers;
-  handlers.metrics = [&stream, &sink] {
+  handlers.metrics = [&stream, &sink, &snapshot] {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     return pipeline::metrics_text(
         stream.status(), sink.stats(),
-        std::chrono::duration_cast<std::chrono::microseconds>(now).count());
+        std::chrono::duration_cast<std::chrono::microseconds>(now).count(), snapshot.tables());
   };
   handlers.readiness = [&stream, &sink] {
     return pipeline::readiness(stream.status(), sink.stats(), sink.failure());
@@ -92,10 +93,11 @@ int run_command(const RunArgs& args) {
     auto lock = pipeline::make_instance_lock(config);
     pipeline::StreamPipeline stream(*source, mapper, sink, {config.shutdown_timeout}, lock.get());
     // Up before the source connects: /healthz answers and /readyz says why not yet.
-    auto health = start_health_server(config, stream, sink);
+    SnapshotBoard snapshot_board;
+    auto health = start_health_server(config, stream, sink, snapshot_board);
     auto resnapshot = make_resnapshot(config);
     if (resnapshot) stream.set_resnapshot(resnapshot.get());
-    take_initial_snapshot(config, mapper, sink, stop);
+    take_initial_snapshot(config, mapper, sink, stop, &snapshot_board);
     if (stop.load()) return kExitOk;  // interrupted: the next start takes it again
     stream.run(stop);
     const auto status = stream.status();

@@ -103,12 +103,33 @@ void write_sink(ops::PrometheusText& out, const sink::SinkStats& sink) {
                 sink.request_seconds.counts, sink.request_seconds.sum, sink.request_seconds.count);
 }
 
+void write_snapshot(ops::PrometheusText& out, const std::vector<SnapshotTableProgress>& tables) {
+  if (tables.empty()) return;
+  out.family("retainly_cdc_snapshot_rows", "gauge",
+             "Rows of the initial snapshot acknowledged so far, per table.");
+  for (const auto& table : tables) {
+    out.sample("retainly_cdc_snapshot_rows", {{"table", table.table}},
+               static_cast<double>(table.rows));
+  }
+  out.family("retainly_cdc_snapshot_rows_estimated", "gauge",
+             "The table's row count as the database estimates it (0: unknown).");
+  for (const auto& table : tables) {
+    out.sample("retainly_cdc_snapshot_rows_estimated", {{"table", table.table}},
+               static_cast<double>(table.estimated_rows));
+  }
+  out.family("retainly_cdc_snapshot_done", "gauge", "1 once the table's snapshot is complete.");
+  for (const auto& table : tables) {
+    out.sample("retainly_cdc_snapshot_done", {{"table", table.table}}, table.done ? 1 : 0);
+  }
+}
+
 }  // namespace
 
 std::string metrics_text(const PipelineStatus& pipeline, const sink::SinkStats& sink,
-                         int64_t now_micros) {
+                         int64_t now_micros, const std::vector<SnapshotTableProgress>& snapshot) {
   ops::PrometheusText out;
   write_pipeline(out, pipeline, now_micros);
+  write_snapshot(out, snapshot);
   write_sink(out, sink);
   return out.text();
 }

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ops/health_server.h"
 #include "pipeline/pipeline_status.h"
@@ -15,7 +16,8 @@ namespace cdc::pipeline {
 // The Prometheus text of every retainly_cdc_* metric. `now_micros`: the wall clock,
 // Unix microseconds, for the lag in seconds.
 std::string metrics_text(const PipelineStatus& pipeline, const sink::SinkStats& sink,
-                         int64_t now_micros);
+                         int64_t now_micros,
+                         const std::vector<SnapshotTableProgress>& snapshot = {});
 
 // Ready when the pipeline streams, the sink has not failed, and Retainly's latest answer
 // (if any) shows it reachable with our credentials: not a connection error or timeout,

@@ -14,6 +14,14 @@ namespace cdc::pipeline {
 
 inline constexpr size_t kOperationCount = 5;  // cdc::Operation's values
 
+// One table of a running or finished initial snapshot.
+struct SnapshotTableProgress {
+  std::string table;
+  uint64_t rows = 0;
+  uint64_t estimated_rows = 0;  // 0: unknown
+  bool done = false;
+};
+
 struct PipelineStatus {
   // Changes read per table ("public.users") and cdc::Operation.
   std::map<std::string, std::array<uint64_t, kOperationCount>> changes;

@@ -76,3 +76,15 @@ TEST_CASE("readiness: streaming, and Retainly answering with our credentials") {
   CHECK_FALSE(failed.ready);
   CHECK(failed.reason == "delivery stopped: refused");
 }
+
+TEST_CASE("metrics: initial snapshot progress per table, only while there is one") {
+  const std::string none = metrics_text(PipelineStatus{}, SinkStats{}, 0);
+  CHECK(none.find("retainly_cdc_snapshot_rows") == std::string::npos);
+  const std::string text =
+      metrics_text(PipelineStatus{}, SinkStats{}, 0,
+                   {{"public.users", 1200, 5000, false}, {"public.orders", 300, 0, true}});
+  CHECK(has_line(text, "retainly_cdc_snapshot_rows{table=\"public.users\"} 1200"));
+  CHECK(has_line(text, "retainly_cdc_snapshot_rows_estimated{table=\"public.users\"} 5000"));
+  CHECK(has_line(text, "retainly_cdc_snapshot_done{table=\"public.users\"} 0"));
+  CHECK(has_line(text, "retainly_cdc_snapshot_done{table=\"public.orders\"} 1"));
+}
