@@ -65,6 +65,48 @@ json checkpoint(const ConnectorRun& connector, const std::string& table) {
   return json::parse(in, nullptr, /*allow_exceptions=*/false);
 }
 
+// Inserts of new ids, updates that move rows in and out of the `where`, and deletes of
+// `schema`.items (rows 1..rows at the start), one per transaction, on a thread of its own
+// until stop().
+class ItemsWriter {
+ public:
+  ItemsWriter(std::string schema, long long rows, unsigned seed)
+      : thread_([this, schema = std::move(schema), rows, seed] { write(schema, rows, seed); }) {}
+  ~ItemsWriter() { stop(); }
+  void stop() {
+    writing_ = false;
+    if (thread_.joinable()) thread_.join();
+  }
+  int transactions() const { return transactions_.load(); }
+
+ private:
+  void write(const std::string& schema, long long rows, unsigned seed) {
+    PgTestDb db;
+    std::mt19937 rng(seed);
+    long long next_id = rows + 1;
+    while (writing_.load()) {
+      const auto id = std::to_string(1 + rng() % rows);
+      switch (rng() % 4) {
+        case 0:
+          db.exec("INSERT INTO " + schema + ".items VALUES (" + std::to_string(next_id++) +
+                  ", 'new', " + std::to_string(rng() % 97) + ")");
+          break;
+        case 1:
+          db.exec("DELETE FROM " + schema + ".items WHERE id = " + id);
+          break;
+        default:
+          db.exec("UPDATE " + schema +
+                  ".items SET n = (n + 7) % 97, name = name || '+' WHERE id = " + id);
+      }
+      ++transactions_;
+    }
+  }
+
+  std::atomic<bool> writing_{true};
+  std::atomic<int> transactions_{0};
+  std::thread thread_;
+};
+
 }  // namespace
 
 TEST_CASE("backfill: a million rows end equal to the table, without insert events") {
@@ -131,36 +173,13 @@ TEST_CASE("run: the initial snapshot under concurrent writes hands over to the s
   snapshot_setup.snapshot = "initial";
   ConnectorRun connector(mock, snapshot_setup);
 
-  // Inserts of new ids, updates that move rows in and out of the `where`, and deletes,
-  // all through the snapshot and after it.
-  std::atomic<bool> writing{true};
-  std::atomic<int> transactions{0};
-  std::thread writer([&] {
-    PgTestDb w;
-    std::mt19937 rng(7);
-    long long next_id = 200'001;
-    while (writing.load()) {
-      const auto id = std::to_string(1 + rng() % 200'000);
-      switch (rng() % 3) {
-        case 0:
-          w.exec("INSERT INTO pgit_snap.items VALUES (" + std::to_string(next_id++) + ", 'new', " +
-                 std::to_string(rng() % 97) + ")");
-          break;
-        case 1:
-          w.exec("UPDATE pgit_snap.items SET n = (n + 7) % 97, name = 'changed' WHERE id = " + id);
-          break;
-        default:
-          w.exec("DELETE FROM pgit_snap.items WHERE id = " + id);
-      }
-      ++transactions;
-    }
-  });
+  ItemsWriter writer("pgit_snap", 200'000, 7);  // through the snapshot and after it
   connector.start();  // returns once the snapshot is done and streaming started
-  const int during = transactions.load();
-  wait_until([&] { return transactions.load() >= during + 200; }, 60s, "writes after the snapshot");
-  writing.store(false);
-  writer.join();
-  MESSAGE(during << " writes before streaming started, " << transactions.load() << " in all");
+  const int during = writer.transactions();
+  wait_until([&] { return writer.transactions() >= during + 200; }, 60s,
+             "writes after the snapshot");
+  writer.stop();
+  MESSAGE(during << " writes before streaming started, " << writer.transactions() << " in all");
   CHECK(connector.process().find_line("initial snapshot done").has_value());
 
   const auto expected = expected_customers(db, "pgit_snap");
@@ -202,38 +221,15 @@ TEST_CASE("resnapshot: one table sent again while streaming ends equal as writes
   ConnectorRun connector(mock, resnapshot_setup);
   connector.start();
 
-  std::atomic<bool> writing{true};
-  std::atomic<int> transactions{0};
-  std::thread writer([&] {
-    PgTestDb w;
-    std::mt19937 rng(11);
-    long long next_id = 50'001;
-    while (writing.load()) {
-      const auto id = std::to_string(1 + rng() % 50'000);
-      switch (rng() % 4) {
-        case 0:
-          w.exec("INSERT INTO pgit_resnap.items VALUES (" + std::to_string(next_id++) +
-                 ", 'new', " + std::to_string(rng() % 97) + ")");
-          break;
-        case 1:
-          w.exec("DELETE FROM pgit_resnap.items WHERE id = " + id);
-          break;
-        default:
-          w.exec("UPDATE pgit_resnap.items SET n = (n + 7) % 97, name = name || '+' WHERE id = " +
-                 id);
-      }
-      ++transactions;
-    }
-  });
-  wait_until([&] { return transactions.load() >= 100; }, 60s, "writes before the request");
+  ItemsWriter writer("pgit_resnap", 50'000, 11);
+  wait_until([&] { return writer.transactions() >= 100; }, 60s, "writes before the request");
   auto request = connector.command({"resnapshot", "--table", "pgit_resnap.items"});
   CHECK(request->wait_exit(60s) == 0);
   connector.process().wait_for_line("re-snapshot of pgit_resnap.items done", 120s);
-  const int during = transactions.load();
-  wait_until([&] { return transactions.load() >= during + 100; }, 60s, "writes after it");
-  writing.store(false);
-  writer.join();
-  MESSAGE(transactions.load() << " writes while streaming and re-snapshotting");
+  const int during = writer.transactions();
+  wait_until([&] { return writer.transactions() >= during + 100; }, 60s, "writes after it");
+  writer.stop();
+  MESSAGE(writer.transactions() << " writes while streaming and re-snapshotting");
 
   // Rows the stream never touched arrived through the re-snapshot; rows it touched hold
   // their latest version, never a stale chunk copy.
