@@ -110,6 +110,9 @@ void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& 
   my.server_id =
       static_cast<uint32_t>(r.integer(node, "server_id", "source.server_id", 0, 1, 4294967295LL));
   if (my.server_id == 0) r.fail(node, "source.server_id", "is required for mysql sources");
+  my.heartbeat_interval = std::chrono::milliseconds(
+      r.integer(node, "heartbeat_interval_ms", "source.heartbeat_interval_ms",
+                my.heartbeat_interval.count(), 100, 600000));
   my.tls = resolve_source_tls(read_tls(r, node, base), is_local_host(my.host));
 }
 
@@ -128,7 +131,7 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
   } else {
     r.require_keys(node, "source",
                    {"type", "host", "port", "user", "password", "password_file", "database",
-                    "server_id", "snapshot", "tls"});
+                    "server_id", "heartbeat_interval_ms", "snapshot", "tls"});
     c.source.type = SourceType::kMysql;
     read_mysql(r, node, c.source.mysql, base);
     if (!c.source.mysql.password.empty()) c.secrets.push_back(c.source.mysql.password);

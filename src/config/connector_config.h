@@ -46,6 +46,9 @@ struct MysqlSourceConfig {
   std::string password;
   std::string database;
   uint32_t server_id = 0;
+  // The server sends a heartbeat event this often while the binlog is idle; a stream
+  // silent for four of them (at least 10 s) counts as lost and is reconnected.
+  std::chrono::milliseconds heartbeat_interval{5000};
   // source.tls as resolved (verify-full against the system CAs unless `host` is this
   // machine or source.tls says otherwise). MariaDB Connector/C expresses it as:
   //   disable      no TLS option set

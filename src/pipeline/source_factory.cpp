@@ -1,5 +1,6 @@
 #include "pipeline/source_factory.h"
 
+#include "connectors/mysql/mysql_source.h"
 #include "connectors/postgres/pg_instance_lock.h"
 #include "connectors/postgres/pg_source.h"
 #include "core/errors.h"
@@ -31,8 +32,31 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
     options.read_only = read_only;
     return std::make_unique<pg::PgSource>(std::move(options));
   }
-  throw ConfigError(config.file.string() +
-                    ": source.type: mysql is not supported by this build yet");
+  mysql::MysqlSourceOptions options;
+  options.connect = mysql_connect_options(config.source.mysql);
+  options.server_id = config.source.mysql.server_id;
+  options.tables = tables;
+  options.position_file = config.state_dir / "mysql_position.json";
+  options.heartbeat_interval = config.source.mysql.heartbeat_interval;
+  options.buffer_items = config.source_buffer;
+  options.read_only = read_only;
+  return std::make_unique<mysql::MysqlSource>(std::move(options));
+}
+
+mysql::MysqlConnectOptions mysql_connect_options(const config::MysqlSourceConfig& my) {
+  mysql::MysqlConnectOptions options;
+  options.host = my.host;
+  options.port = my.port;
+  options.user = my.user;
+  options.password = my.password;
+  options.database = my.database;
+  using config::TlsMode;
+  options.tls.enforce = my.tls.mode == TlsMode::kRequire || my.tls.mode == TlsMode::kVerifyCa ||
+                        my.tls.mode == TlsMode::kVerifyFull;
+  options.tls.verify_server_cert =
+      my.tls.mode == TlsMode::kVerifyCa || my.tls.mode == TlsMode::kVerifyFull;
+  if (options.tls.verify_server_cert) options.tls.ca_path = my.tls.ca_path;
+  return options;
 }
 
 }  // namespace cdc::pipeline

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/connector_config.h"
+#include "connectors/mysql/mysql_connection.h"
 #include "core/change_source.h"
 #include "core/instance_lock.h"
 #include "core/table_schema.h"
@@ -20,5 +21,8 @@ std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& 
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
                                           const std::vector<TableId>& tables,
                                           bool read_only = false);
+
+// How Connector/C is to connect for source.* of a mysql config (TLS as source.tls says).
+mysql::MysqlConnectOptions mysql_connect_options(const config::MysqlSourceConfig& my);
 
 }  // namespace cdc::pipeline

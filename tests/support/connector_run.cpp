@@ -17,14 +17,23 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
     : setup_(std::move(setup)), dir_("connector") {
   for (const auto& [name, text] : setup_.mappings) dir_.write_file("mappings/" + name, text);
   state_dir_ = dir_.path() / "state";
-  const std::string dsn = setup_.dsn.empty() ? test_env("CDC_TEST_PG_DSN") : setup_.dsn;
   const std::string url = setup_.sink_url.empty() ? mock.url() : setup_.sink_url;
   std::string config;
   config += "source:\n";
-  config += "  type: postgres\n";
-  config += "  dsn: " + quoted(dsn) + "\n";
-  config += "  slot: " + setup_.slot + "\n";
-  config += "  publication: " + setup_.slot + "\n";
+  if (setup_.mysql_server_id != 0) {
+    config += "  type: mysql\n";
+    config += "  host: " + quoted(test_env("CDC_TEST_MYSQL_HOST")) + "\n";
+    config += "  port: " + test_env("CDC_TEST_MYSQL_PORT") + "\n";
+    config += "  user: " + quoted(test_env("CDC_TEST_MYSQL_USER")) + "\n";
+    config += "  password: " + quoted(test_env("CDC_TEST_MYSQL_PASSWORD")) + "\n";
+    config += "  server_id: " + std::to_string(setup_.mysql_server_id) + "\n";
+  } else {
+    const std::string dsn = setup_.dsn.empty() ? test_env("CDC_TEST_PG_DSN") : setup_.dsn;
+    config += "  type: postgres\n";
+    config += "  dsn: " + quoted(dsn) + "\n";
+    config += "  slot: " + setup_.slot + "\n";
+    config += "  publication: " + setup_.slot + "\n";
+  }
   config += "  snapshot: " + setup_.snapshot + "\n";
   config += setup_.source_config;
   config += "sink:\n";
@@ -42,7 +51,10 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
 
 ConnectorRun::~ConnectorRun() = default;
 
-void ConnectorRun::start() { start_waiting_for("streaming from slot " + setup_.slot); }
+void ConnectorRun::start() {
+  start_waiting_for(setup_.mysql_server_id != 0 ? "streaming the binlog of"
+                                                : "streaming from slot " + setup_.slot);
+}
 
 void ConnectorRun::start_waiting_for(const std::string& pattern) {
   process_ = std::make_unique<ChildProcess>(

@@ -31,6 +31,9 @@ struct ConnectorSetup {
   std::string snapshot = "never";
   // More keys of its source section, indented: "  heartbeat_interval_ms: 0\n".
   std::string source_config;
+  // Non-zero: a mysql source on the test MariaDB (CDC_TEST_MYSQL_*) with this server id,
+  // instead of PostgreSQL; `slot` then only names the run in logs.
+  uint32_t mysql_server_id = 0;
 };
 
 class ConnectorRun {
@@ -38,7 +41,7 @@ class ConnectorRun {
   ConnectorRun(const MockServer& mock, ConnectorSetup setup);
   ~ConnectorRun();
 
-  // Starts `retainly-cdc run` and waits until it streams from the slot.
+  // Starts `retainly-cdc run` and waits until it streams (from the slot or the binlog).
   void start();
   // Starts `retainly-cdc run` and waits for a log line matching `pattern` (a standby's).
   void start_waiting_for(const std::string& pattern);

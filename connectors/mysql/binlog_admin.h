@@ -1,0 +1,46 @@
+// What the connector asks a MySQL/MariaDB server outside the binlog stream: whether it
+// writes a row-based binlog, where the binlog ends now, and the catalog of a table.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/mysql/binlog_change_assembler.h"
+#include "connectors/mysql/mysql_connection.h"
+#include "connectors/mysql/table_shape.h"
+#include "core/table_schema.h"
+
+namespace cdc::mysql {
+
+class BinlogAdmin {
+ public:
+  // REQUIRES: `conn` outlives this object.
+  explicit BinlogAdmin(MysqlConnection& conn) : conn_(conn) {}
+
+  bool is_mariadb() const { return conn_.is_mariadb(); }
+
+  // Throws SourceError, saying what to set, unless log_bin is on and binlog_format is
+  // ROW.
+  void require_row_binlog();
+  // @@global.binlog_checksum: "CRC32" or "NONE".
+  std::string checksum();
+  // True when transactions carry GTIDs the stream can start from: always on MariaDB,
+  // gtid_mode=ON on MySQL.
+  bool gtid_available();
+  // The end of the binlog now: SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL
+  // 8.4+) and the GTID state (@@gtid_binlog_pos / @@gtid_executed).
+  ResumePoint current_position();
+  // The binlog files the server still has, oldest first.
+  std::vector<std::string> binlog_files();
+  // information_schema.columns of `table`, in ordinal order; empty when it does not
+  // exist.
+  std::vector<CatalogColumn> catalog(const TableId& table);
+  // A server variable's global value, nullopt when the server has no such variable.
+  std::optional<std::string> global_variable(const std::string& name);
+
+ private:
+  MysqlConnection& conn_;
+};
+
+}  // namespace cdc::mysql

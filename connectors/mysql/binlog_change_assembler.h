@@ -1,0 +1,125 @@
+// Turns decoded binlog events into what the pipeline reads: RowChanges of the mapped
+// tables and a TransactionEnd per committed transaction, with positions worked out
+// from the event headers. Pure: no I/O except through the catalog callback.
+//
+// Transactions (MySQL and MariaDB replication docs, "Binary Log Event Groups"):
+//   MySQL:   GTID  Query(BEGIN)  [TableMap Rows...]...  Xid | Query(COMMIT)
+//            GTID  Query(DDL)                          (a DDL is its own transaction)
+//            TransactionPayload holding Query(BEGIN) ... Xid (compressed transactions)
+//   MariaDB: GTID(162)  [Annotate] [TableMap Rows...]...  Xid | Query(COMMIT)
+//            GTID(162, standalone flag)  Query(DDL)
+//   Without GTIDs the groups start at Query(BEGIN) or are a lone DDL Query.
+//
+// Positions: an event's start is header.log_pos - event_size; where log_pos is 0
+// (events inside a compressed payload; MariaDB 11.4+ inside transactions) our own
+// arithmetic carries the offset on from the previous event. Every change of a
+// transaction carries {file, offset of the transaction's first event, GTID, i} with
+// i = 1, 2, ...; its TransactionEnd carries index n + 1, so positions grow strictly and
+// an event key derived from them is the same whenever the transaction is read again.
+// The place to resume after a transaction (its last event's end, the GTID state
+// including it) is handed out beside its TransactionEnd, for the source to store once
+// the pipeline acknowledges it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "connectors/mysql/event_decoder.h"
+#include "connectors/mysql/gtid_set.h"
+#include "connectors/mysql/row_image_decoder.h"
+#include "connectors/mysql/table_shape.h"
+#include "core/row_change.h"
+
+namespace cdc::mysql {
+
+// Where to start reading after a transaction.
+struct ResumePoint {
+  std::string file;
+  uint64_t offset = 4;  // 4: the first event after the file's magic number
+  // MariaDB: the GTID state ("0-1-42,1-2-7"); MySQL: the executed GTID set; empty when
+  // the server has no GTIDs.
+  std::string gtid_state;
+};
+
+struct AssembledCommit {
+  TransactionEnd end;
+  ResumePoint resume;
+  // False for transactions that touched no mapped table: the source may hand them out
+  // only now and then, to keep the stored position moving.
+  bool has_changes = false;
+};
+
+class BinlogChangeAssembler {
+ public:
+  // The catalog (information_schema.columns of a table) for table maps that lack
+  // metadata; may throw SourceError.
+  using CatalogLookup = std::function<std::vector<CatalogColumn>(const TableId&)>;
+  // Called when a mapped table shows up with a new shape (ALTER TABLE); for logs.
+  using ShapeChanged = std::function<void(const TableSchema&)>;
+
+  BinlogChangeAssembler(std::vector<TableId> tables, CatalogLookup catalog,
+                        ShapeChanged shape_changed = nullptr);
+
+  // Where the stream starts: the file and offset asked for, and the GTID state before it.
+  void start_at(const ResumePoint& at, bool mariadb);
+
+  // Takes one event (decoded by `decoder`, which also decodes the events inside a
+  // transaction payload). Appends the changes it carries to `out`; returns the commit
+  // when the event ended a transaction. Throws ProtocolError for undecodable rows (the
+  // message names the table and position) and SourceError for an INCIDENT event.
+  std::optional<AssembledCommit> feed(const BinlogEvent& event, EventDecoder& decoder,
+                                      std::vector<SourceItem>& out);
+
+  // The file the stream is in, for status.
+  const std::string& file() const { return file_; }
+  uint64_t offset() const { return next_; }
+  bool in_transaction() const { return in_transaction_; }
+
+ private:
+  struct Where {
+    uint64_t start = 0;
+    uint64_t end = 0;
+  };
+  std::optional<AssembledCommit> handle(const BinlogEvent& event, Where where,
+                                        EventDecoder& decoder, std::vector<SourceItem>& out);
+  void begin(uint64_t start, int64_t commit_time_micros);
+  AssembledCommit commit(uint64_t end);
+  void add_rows(const RowsEvent& rows, uint64_t start, std::vector<SourceItem>& out);
+  std::shared_ptr<const TableMap> completed(const std::shared_ptr<const TableMap>& map);
+  void handle_query(const QueryEvent& query, Where where, int64_t event_time,
+                    std::optional<AssembledCommit>& result);
+
+  std::set<TableId> tables_;
+  CatalogLookup catalog_;
+  ShapeChanged shape_changed_;
+  TableShapeCache shapes_;
+  // Completed copies of table maps that lacked metadata, by the decoder's object.
+  std::map<const TableMap*, std::pair<std::shared_ptr<const TableMap>,
+                                      std::shared_ptr<const TableMap>>>
+      completed_;
+
+  bool mariadb_ = false;
+  std::string file_;
+  uint64_t next_ = 4;  // where the next event starts
+  MariadbGtidState mariadb_state_;
+  MysqlGtidSet mysql_set_;
+
+  bool in_transaction_ = false;
+  bool standalone_ = false;  // a MariaDB GTID with the standalone flag: one DDL follows
+  uint64_t txn_start_ = 0;
+  std::string txn_gtid_;
+  std::optional<MariadbGtid> txn_mariadb_gtid_;
+  std::optional<GtidEvent> txn_mysql_gtid_;
+  uint32_t txn_index_ = 0;
+  int64_t txn_commit_time_ = 0;
+  bool txn_has_changes_ = false;
+  RowImages images_;  // reused for every row
+};
+
+}  // namespace cdc::mysql

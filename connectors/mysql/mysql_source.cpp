@@ -1,0 +1,220 @@
+#include "connectors/mysql/mysql_source.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "connectors/mysql/binlog_admin.h"
+#include "connectors/mysql/binlog_stream.h"
+#include "connectors/mysql/event_decoder.h"
+#include "core/errors.h"
+#include "ops/log.h"
+
+namespace cdc::mysql {
+
+using Clock = std::chrono::steady_clock;
+
+MysqlSource::MysqlSource(MysqlSourceOptions options)
+    : options_(std::move(options)),
+      position_file_(options_.position_file),
+      queue_(options_.buffer_items) {}
+
+MysqlSource::~MysqlSource() { stop(); }
+
+void MysqlSource::start() {
+  if (thread_.joinable()) thread_.join();
+  queue_.reopen();
+  {
+    std::lock_guard lock(error_mutex_);
+    error_ = nullptr;
+  }
+  stream_.reset();
+  stopping_.store(false);
+
+  auto admin_conn = MysqlConnection::connect(options_.connect);
+  BinlogAdmin admin(admin_conn);
+  admin.require_row_binlog();
+  const bool mariadb = admin.is_mariadb();
+
+  // Resume after what this process acknowledged, else what was stored, else now.
+  std::optional<ResumePoint> from;
+  {
+    std::lock_guard lock(positions_mutex_);
+    pending_.clear();
+    from = acknowledged_;
+  }
+  if (!from) from = position_file_.load();
+  if (!from) {
+    from = admin.current_position();
+    log::info("no stored binlog position in {}: starting at the end of the binlog, {}:{}{}",
+              position_file_.path().string(), from->file, from->offset,
+              from->gtid_state.empty() ? "" : " (GTID " + from->gtid_state + ")");
+    if (!options_.read_only) position_file_.store(*from);
+  }
+  const bool use_gtid = !from->gtid_state.empty() && admin.gtid_available();
+
+  BinlogStreamStart start;
+  start.server_id = options_.server_id;
+  start.at = *from;
+  start.use_gtid = use_gtid;
+  start.mariadb = mariadb;
+  start.checksum = admin.checksum();
+  start.heartbeat = options_.heartbeat_interval;
+  auto connect = options_.connect;
+  // Several heartbeats missed in a row: the server or the network is gone.
+  connect.read_timeout = std::max(std::chrono::seconds(10),
+                                  std::chrono::duration_cast<std::chrono::seconds>(
+                                      options_.heartbeat_interval * 4));
+  stream_ = std::make_unique<BinlogStream>(MysqlConnection::connect(connect), start);
+  log::info("streaming the binlog of {} as replica {} from {}", admin_conn.server_version(),
+            options_.server_id,
+            use_gtid ? "GTID " + from->gtid_state
+                     : fmt::format("{}:{}", from->file, from->offset));
+  {
+    std::lock_guard lock(positions_mutex_);
+    reading_ = *from;
+  }
+  thread_ = std::thread([this, from = *from, mariadb, checksum = start.checksum] {
+    read_loop(*stream_, from, mariadb, checksum);
+  });
+}
+
+std::optional<SourceItem> MysqlSource::next(std::chrono::milliseconds timeout) {
+  auto item = queue_.pop(timeout);
+  if (!item) {
+    std::lock_guard lock(error_mutex_);
+    if (error_) std::rethrow_exception(error_);
+  }
+  if (!item) flush_position(false);
+  return item;
+}
+
+void MysqlSource::acknowledge(const Position& position) {
+  const auto& end = std::get<BinlogPosition>(position);
+  {
+    std::lock_guard lock(positions_mutex_);
+    while (!pending_.empty() && pending_.front().end <= end) {
+      acknowledged_ = std::move(pending_.front().resume);
+      acknowledged_stored_ = false;
+      pending_.pop_front();
+    }
+  }
+  flush_position(false);
+}
+
+void MysqlSource::flush_position(bool force) {
+  if (options_.read_only) return;
+  ResumePoint at;
+  {
+    std::lock_guard lock(positions_mutex_);
+    if (acknowledged_stored_ || !acknowledged_) return;
+    const auto now = Clock::now();
+    if (!force && now - last_flush_ < options_.position_flush_interval) return;
+    last_flush_ = now;
+    acknowledged_stored_ = true;
+    at = *acknowledged_;
+  }
+  position_file_.store(at);
+}
+
+SourceStatus MysqlSource::status() const {
+  SourceStatus status;
+  std::lock_guard lock(positions_mutex_);
+  if (acknowledged_) {
+    status.acknowledged = fmt::format("mysql:{}:{}", acknowledged_->file, acknowledged_->offset);
+    if (acknowledged_->file == reading_.file && reading_.offset >= acknowledged_->offset) {
+      status.lag_bytes = reading_.offset - acknowledged_->offset;
+    }
+  }
+  return status;
+}
+
+void MysqlSource::stop() {
+  if (stopping_.exchange(true)) return;
+  queue_.close();
+  if (stream_) stream_->interrupt();
+  if (thread_.joinable()) thread_.join();
+  stream_.reset();
+  flush_position(true);
+}
+
+void MysqlSource::throw_resync(const MysqlServerError& error, const ResumePoint& from) {
+  throw SourceError(fmt::format(
+      "the server cannot send the binlog from {}: {}. The binlog retainly-cdc needs was "
+      "purged (binlog_expire_logs_seconds / expire_logs_days) or the GTID state is unknown "
+      "to this server. Resync required: delete {} and run `retainly-cdc backfill`, then "
+      "`retainly-cdc run` starts from the current end of the binlog",
+      from.gtid_state.empty() ? fmt::format("{}:{}", from.file, from.offset)
+                              : "GTID " + from.gtid_state,
+      error.what(), position_file_.path().string()));
+}
+
+void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb,
+                            std::string checksum) {
+  try {
+    std::optional<MysqlConnection> catalog_conn;
+    auto catalog = [&](const TableId& table) {
+      if (!catalog_conn) catalog_conn.emplace(MysqlConnection::connect(options_.connect));
+      BinlogAdmin admin(*catalog_conn);
+      return admin.catalog(table);
+    };
+    auto shape_changed = [](const TableSchema& schema) {
+      std::string columns;
+      for (const auto& c : schema.columns) columns += (columns.empty() ? "" : ", ") + c.name;
+      log::info("table {} has a new shape, used from here on: {}", schema.id.qualified(),
+                columns);
+    };
+    BinlogChangeAssembler assembler(options_.tables, catalog, shape_changed);
+    assembler.start_at(from, mariadb);
+    // The artificial ROTATE that opens the stream comes before any FORMAT_DESCRIPTION;
+    // it has a checksum trailer when the server checksums its binlog.
+    EventDecoder decoder(checksum == "CRC32" ? ChecksumAlgorithm::kCrc32 : ChecksumAlgorithm::kOff);
+    std::vector<SourceItem> items;
+    auto last_idle_commit = Clock::now();
+    while (!stopping_.load()) {
+      std::span<const std::byte> bytes;
+      try {
+        bytes = stream.next_event();
+      } catch (const MysqlServerError& e) {
+        if (e.code() == kErrorReadingBinlog) throw_resync(e, from);
+        throw;
+      }
+      const BinlogEvent event = decoder.decode(bytes);
+      items.clear();
+      auto commit = assembler.feed(event, decoder, items);
+      for (auto& item : items) {
+        while (!queue_.push(std::move(item), std::chrono::milliseconds(200))) {
+          if (stopping_.load()) return;
+        }
+      }
+      if (!commit) continue;
+      {
+        std::lock_guard lock(positions_mutex_);
+        reading_ = commit->resume;
+      }
+      const auto now = Clock::now();
+      if (!commit->has_changes &&
+          (now - last_idle_commit < options_.idle_commit_interval || queue_.size() != 0)) {
+        continue;
+      }
+      last_idle_commit = now;
+      {
+        std::lock_guard lock(positions_mutex_);
+        pending_.push_back(
+            {std::get<BinlogPosition>(commit->end.position), std::move(commit->resume)});
+      }
+      SourceItem end = std::move(commit->end);
+      while (!queue_.push(std::move(end), std::chrono::milliseconds(200))) {
+        if (stopping_.load()) return;
+      }
+    }
+  } catch (...) {
+    if (!stopping_.load()) {
+      std::lock_guard lock(error_mutex_);
+      error_ = std::current_exception();
+    }
+    queue_.close();
+  }
+}
+
+}  // namespace cdc::mysql

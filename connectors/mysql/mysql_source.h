@@ -1,0 +1,95 @@
+// The MySQL/MariaDB reader: a binlog stream on a thread of its own, decoded into
+// RowChanges of the mapped tables for the pipeline.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "connectors/mysql/binlog_change_assembler.h"
+#include "connectors/mysql/binlog_position_file.h"
+#include "connectors/mysql/binlog_stream.h"
+#include "connectors/mysql/mysql_connection.h"
+#include "core/bounded_queue.h"
+#include "core/change_source.h"
+#include "core/table_schema.h"
+
+namespace cdc::mysql {
+
+struct MysqlSourceOptions {
+  MysqlConnectOptions connect;
+  // Unique among the server's replicas: the server drops a replica whose id another
+  // one takes.
+  uint32_t server_id = 0;
+  std::vector<TableId> tables;
+  // Where the committed position lives (state_dir/mysql_position.json).
+  std::filesystem::path position_file;
+  // The server sends a heartbeat when idle this often.
+  std::chrono::milliseconds heartbeat_interval{5000};
+  // The position file is rewritten at most this often (and on stop).
+  std::chrono::milliseconds position_flush_interval{500};
+  // Transactions without mapped changes are handed out (to move the stored position)
+  // at most this often.
+  std::chrono::milliseconds idle_commit_interval{1000};
+  size_t buffer_items = 10000;
+  // Dry runs: the stored position never moves.
+  bool read_only = false;
+};
+
+// Positions: what acknowledge() gets is a TransactionEnd's position; the place to
+// resume after that transaction (file, offset, GTID state) is kept beside it until
+// then, and stored. On start: the position acknowledged earlier in this process, else
+// the stored one, else the end of the binlog now (stored at once, so a restart before
+// the first acknowledgement does not skip what happened in between). GTIDs are used to
+// resume when the server has them, file and offset otherwise.
+class MysqlSource final : public ChangeSource {
+ public:
+  explicit MysqlSource(MysqlSourceOptions options);
+  ~MysqlSource() override;
+
+  // Checks the server (log_bin, binlog_format=ROW), connects and starts the reader
+  // thread. Throws SourceError (SourceDisconnected when the server cannot be reached).
+  // May be called again after stop().
+  void start() override;
+  std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
+  void acknowledge(const Position& position) override;
+  void stop() override;
+  SourceStatus status() const override;
+
+ private:
+  void read_loop(BinlogStream& stream, ResumePoint from, bool mariadb, std::string checksum);
+  void flush_position(bool force);
+  [[noreturn]] void throw_resync(const MysqlServerError& error, const ResumePoint& from);
+
+  MysqlSourceOptions options_;
+  BinlogPositionFile position_file_;
+  BoundedQueue<SourceItem> queue_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::unique_ptr<BinlogStream> stream_;
+
+  // Handed-out transaction ends not yet acknowledged, oldest first, with where to
+  // resume after each. Shared by the reader thread and the pipeline thread.
+  struct PendingCommit {
+    BinlogPosition end;
+    ResumePoint resume;
+  };
+  mutable std::mutex positions_mutex_;
+  std::deque<PendingCommit> pending_;
+  std::optional<ResumePoint> acknowledged_;  // latest acknowledged
+  bool acknowledged_stored_ = true;
+  std::chrono::steady_clock::time_point last_flush_{};
+  ResumePoint reading_;  // where the reader is, for lag
+
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+};
+
+}  // namespace cdc::mysql
