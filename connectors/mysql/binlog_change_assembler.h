@@ -100,8 +100,8 @@ class BinlogChangeAssembler {
   ShapeChanged shape_changed_;
   TableShapeCache shapes_;
   // Completed copies of table maps that lacked metadata, by the decoder's object.
-  std::map<const TableMap*, std::pair<std::shared_ptr<const TableMap>,
-                                      std::shared_ptr<const TableMap>>>
+  std::map<const TableMap*,
+           std::pair<std::shared_ptr<const TableMap>, std::shared_ptr<const TableMap>>>
       completed_;
 
   bool mariadb_ = false;

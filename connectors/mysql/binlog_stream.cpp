@@ -49,8 +49,8 @@ BinlogStream::BinlogStream(MysqlConnection connection, const BinlogStreamStart& 
   if (!start.mariadb && start.use_gtid) {
     const auto set = MysqlGtidSet::parse(start.at.gtid_state);
     if (!set) throw SourceError("stored GTID set is malformed: " + start.at.gtid_state);
-    c.send_command(kComBinlogDumpGtid, binlog_dump_gtid_payload(start.server_id, "", 4,
-                                                                set->encode()));
+    c.send_command(kComBinlogDumpGtid,
+                   binlog_dump_gtid_payload(start.server_id, "", 4, set->encode()));
   } else {
     // MariaDB with @slave_connect_state ignores the file and offset.
     c.send_command(kComBinlogDump,

@@ -1,6 +1,8 @@
 #include "connectors/mysql/column_value_decoder.h"
 
 #include <bit>
+#include <charconv>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -17,6 +19,19 @@ constexpr size_t kGeometrySridBytes = 4;
 int64_t sign_extend(uint64_t v, size_t bytes) {
   const int shift = static_cast<int>(64 - 8 * bytes);
   return static_cast<int64_t>(v << shift) >> shift;
+}
+
+// A FLOAT as the double its shortest decimal form denotes: 3.14f becomes 3.14, not
+// 3.140000104904175, so the value equals what PostgreSQL's real sends as text and what
+// MySQL itself prints.
+double float_as_double(float f) {
+  if (!std::isfinite(f)) return static_cast<double>(f);
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, f);
+  if (ec != std::errc()) return static_cast<double>(f);
+  double d = 0;
+  std::from_chars(buf, end, d);
+  return d;
 }
 
 Value integer(ByteReader& r, const ColumnInfo& c, size_t bytes) {
@@ -121,7 +136,7 @@ Value read_column_value(ByteReader& r, const ColumnInfo& c) {
       return Value(int64_t{y == 0 ? 0 : 1900 + y});
     }
     case ColumnType::kFloat:
-      return Value(static_cast<double>(std::bit_cast<float>(r.u32("float"))));
+      return Value(float_as_double(std::bit_cast<float>(r.u32("float"))));
     case ColumnType::kDouble:
       return Value(std::bit_cast<double>(r.u64("double")));
     case ColumnType::kNewDecimal:
@@ -157,9 +172,18 @@ Value read_column_value(ByteReader& r, const ColumnInfo& c) {
     case ColumnType::kVarString:
       return text(as_string_view(read_length_prefixed(r, c.length < 256 ? 1 : 2, "varchar")),
                   c.encoding, false);
-    case ColumnType::kString:
-      return text(as_string_view(read_length_prefixed(r, c.length < 256 ? 1 : 2, "char")),
-                  c.encoding, false);
+    case ColumnType::kString: {
+      const std::string_view raw =
+          as_string_view(read_length_prefixed(r, c.length < 256 ? 1 : 2, "char"));
+      // The server drops BINARY(n)'s trailing zero bytes from the row image; the column
+      // holds them (as CHAR(n) drops trailing spaces, which the column does not return).
+      if (c.encoding == TextEncoding::kBinary && raw.size() < c.length) {
+        std::string padded(raw);
+        padded.resize(c.length, '\0');
+        return Value(cdc::Bytes{std::move(padded)});
+      }
+      return text(raw, c.encoding, false);
+    }
     case ColumnType::kBlob:
     case ColumnType::kTinyBlob:
     case ColumnType::kMediumBlob:

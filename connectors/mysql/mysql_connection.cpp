@@ -19,9 +19,9 @@ void init_library_once() {
 
 bool is_connection_error(unsigned code) {
   return code == CR_SERVER_LOST || code == CR_SERVER_GONE_ERROR || code == CR_CONNECTION_ERROR ||
-         code == CR_CONN_HOST_ERROR || code == CR_SERVER_LOST_EXTENDED ||
-         code == CR_UNKNOWN_HOST || code == 1053 /* ER_SERVER_SHUTDOWN */ ||
-         code == 1927 /* ER_CONNECTION_KILLED */ || code == 4031 /* idle disconnect */;
+         code == CR_CONN_HOST_ERROR || code == CR_SERVER_LOST_EXTENDED || code == CR_UNKNOWN_HOST ||
+         code == 1053 /* ER_SERVER_SHUTDOWN */ || code == 1927 /* ER_CONNECTION_KILLED */ ||
+         code == 4031 /* idle disconnect */;
 }
 
 struct FreeResult {
@@ -68,9 +68,9 @@ MysqlConnection MysqlConnection::connect(const MysqlConnectOptions& options) {
                          database, static_cast<unsigned>(options.port), nullptr,
                          CLIENT_MULTI_RESULTS) == nullptr) {
     const unsigned code = mysql_errno(m);
-    std::string message = fmt::format("cannot connect to MySQL/MariaDB at {}:{} as {}: {} ({})",
-                                      options.host, options.port, options.user, mysql_error(m),
-                                      code);
+    std::string message =
+        fmt::format("cannot connect to MySQL/MariaDB at {}:{} as {}: {} ({})", options.host,
+                    options.port, options.user, mysql_error(m), code);
     // Refused credentials or a missing database will not fix themselves.
     if (code == 1045 /* ER_ACCESS_DENIED_ERROR */ || code == 1049 /* ER_BAD_DB_ERROR */ ||
         code == 2026 /* CR_SSL_CONNECTION_ERROR */) {
@@ -98,7 +98,8 @@ MysqlResult MysqlConnection::query(std::string_view sql) {
   MysqlResult out;
   std::unique_ptr<MYSQL_RES, FreeResult> result(mysql_store_result(m));
   if (!result) {
-    if (mysql_field_count(m) != 0) fail(fmt::format("reading the result of {}", sql.substr(0, 200)));
+    if (mysql_field_count(m) != 0)
+      fail(fmt::format("reading the result of {}", sql.substr(0, 200)));
   } else {
     const unsigned columns = mysql_num_fields(result.get());
     MYSQL_FIELD* fields = mysql_fetch_fields(result.get());
@@ -141,9 +142,7 @@ std::string MysqlConnection::quote(std::string_view text) {
   return out;
 }
 
-std::string MysqlConnection::server_version() const {
-  return mysql_get_server_info(mysql_.get());
-}
+std::string MysqlConnection::server_version() const { return mysql_get_server_info(mysql_.get()); }
 
 bool MysqlConnection::is_mariadb() const {
   return server_version().find("MariaDB") != std::string::npos;

@@ -62,14 +62,13 @@ void MysqlSource::start() {
   start.heartbeat = options_.heartbeat_interval;
   auto connect = options_.connect;
   // Several heartbeats missed in a row: the server or the network is gone.
-  connect.read_timeout = std::max(std::chrono::seconds(10),
-                                  std::chrono::duration_cast<std::chrono::seconds>(
-                                      options_.heartbeat_interval * 4));
+  connect.read_timeout =
+      std::max(std::chrono::seconds(10),
+               std::chrono::duration_cast<std::chrono::seconds>(options_.heartbeat_interval * 4));
   stream_ = std::make_unique<BinlogStream>(MysqlConnection::connect(connect), start);
   log::info("streaming the binlog of {} as replica {} from {}", admin_conn.server_version(),
             options_.server_id,
-            use_gtid ? "GTID " + from->gtid_state
-                     : fmt::format("{}:{}", from->file, from->offset));
+            use_gtid ? "GTID " + from->gtid_state : fmt::format("{}:{}", from->file, from->offset));
   {
     std::lock_guard lock(positions_mutex_);
     reading_ = *from;
@@ -161,8 +160,7 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
     auto shape_changed = [](const TableSchema& schema) {
       std::string columns;
       for (const auto& c : schema.columns) columns += (columns.empty() ? "" : ", ") + c.name;
-      log::info("table {} has a new shape, used from here on: {}", schema.id.qualified(),
-                columns);
+      log::info("table {} has a new shape, used from here on: {}", schema.id.qualified(), columns);
     };
     BinlogChangeAssembler assembler(options_.tables, catalog, shape_changed);
     assembler.start_at(from, mariadb);

@@ -89,38 +89,61 @@ TextEncoding encoding_of_charset(const std::string& charset) {
 
 const char* base_type_name(ColumnType t) {
   switch (t) {
-    case ColumnType::kTiny: return "tinyint";
-    case ColumnType::kShort: return "smallint";
-    case ColumnType::kInt24: return "mediumint";
-    case ColumnType::kLong: return "int";
-    case ColumnType::kLongLong: return "bigint";
-    case ColumnType::kFloat: return "float";
-    case ColumnType::kDouble: return "double";
+    case ColumnType::kTiny:
+      return "tinyint";
+    case ColumnType::kShort:
+      return "smallint";
+    case ColumnType::kInt24:
+      return "mediumint";
+    case ColumnType::kLong:
+      return "int";
+    case ColumnType::kLongLong:
+      return "bigint";
+    case ColumnType::kFloat:
+      return "float";
+    case ColumnType::kDouble:
+      return "double";
     case ColumnType::kDecimal:
-    case ColumnType::kNewDecimal: return "decimal";
-    case ColumnType::kYear: return "year";
+    case ColumnType::kNewDecimal:
+      return "decimal";
+    case ColumnType::kYear:
+      return "year";
     case ColumnType::kDate:
-    case ColumnType::kNewDate: return "date";
+    case ColumnType::kNewDate:
+      return "date";
     case ColumnType::kTime:
-    case ColumnType::kTime2: return "time";
+    case ColumnType::kTime2:
+      return "time";
     case ColumnType::kDateTime:
-    case ColumnType::kDateTime2: return "datetime";
+    case ColumnType::kDateTime2:
+      return "datetime";
     case ColumnType::kTimestamp:
-    case ColumnType::kTimestamp2: return "timestamp";
-    case ColumnType::kString: return "char";
+    case ColumnType::kTimestamp2:
+      return "timestamp";
+    case ColumnType::kString:
+      return "char";
     case ColumnType::kVarchar:
-    case ColumnType::kVarString: return "varchar";
+    case ColumnType::kVarString:
+      return "varchar";
     case ColumnType::kTinyBlob:
     case ColumnType::kMediumBlob:
     case ColumnType::kLongBlob:
-    case ColumnType::kBlob: return "blob";
-    case ColumnType::kEnum: return "enum";
-    case ColumnType::kSet: return "set";
-    case ColumnType::kBit: return "bit";
-    case ColumnType::kJson: return "json";
-    case ColumnType::kGeometry: return "geometry";
-    case ColumnType::kVector: return "vector";
-    default: return "unknown";
+    case ColumnType::kBlob:
+      return "blob";
+    case ColumnType::kEnum:
+      return "enum";
+    case ColumnType::kSet:
+      return "set";
+    case ColumnType::kBit:
+      return "bit";
+    case ColumnType::kJson:
+      return "json";
+    case ColumnType::kGeometry:
+      return "geometry";
+    case ColumnType::kVector:
+      return "vector";
+    default:
+      return "unknown";
   }
 }
 
@@ -161,8 +184,8 @@ TableMap complete_table_map(const TableMap& map, const std::vector<CatalogColumn
     const std::string type = lower(cat.column_type);
     if (!map.has_column_names) c.name = cat.name;
     if (is_integer(c.type) && c.signedness == Signedness::kUnknown) {
-      c.signedness = type.find("unsigned") != std::string::npos ? Signedness::kUnsigned
-                                                                : Signedness::kSigned;
+      c.signedness =
+          type.find("unsigned") != std::string::npos ? Signedness::kUnsigned : Signedness::kSigned;
     }
     if (is_enum_or_set(c.type) && c.members.empty()) c.members = parse_members(cat.column_type);
     if (is_text_like(c.type) && c.encoding == TextEncoding::kUnknown) {

@@ -96,8 +96,10 @@ TEST_CASE("decimals: a digit group above 999999999 or an impossible shape is ref
   CHECK_THROWS_AS(decode(decimal(70, 0), ByteWriter().hex("80")), ProtocolError);
 }
 
-TEST_CASE("floating point: FLOAT widens to double, DOUBLE as is") {
+TEST_CASE("floating point: FLOAT becomes the double of its shortest decimal, DOUBLE as is") {
   CHECK(decode(column(ColumnType::kFloat), ByteWriter().u32(0x3fc00000)) == Value(1.5));
+  // 3.14f is 3.1400001049041748 as a double; PostgreSQL's real sends "3.14".
+  CHECK(decode(column(ColumnType::kFloat), ByteWriter().u32(0x4048f5c3)) == Value(3.14));
   CHECK(decode(column(ColumnType::kDouble), ByteWriter().u64(0x4002000000000000ULL)) ==
         Value(2.25));
 }
@@ -161,8 +163,12 @@ TEST_CASE("strings: UTF-8 passes through, latin1 converts, binary stays bytes") 
                ByteWriter().u8(6).str("héllo")) == Value("héllo"));
   CHECK(decode(text(ColumnType::kVarchar, 300, TextEncoding::kLatin1),
                ByteWriter().u16(6).str("\x80 caf\xe9")) == Value("€ café"));
-  CHECK(decode(text(ColumnType::kString, 16, TextEncoding::kBinary),
+  CHECK(decode(text(ColumnType::kString, 2, TextEncoding::kBinary),
                ByteWriter().u8(2).hex("00 ff")) == Value(cdc::Bytes{std::string("\0\xff", 2)}));
+  // BINARY(4) holding 01 02 00 00: the row image leaves the trailing zeros out.
+  CHECK(decode(text(ColumnType::kString, 4, TextEncoding::kBinary),
+               ByteWriter().u8(2).hex("01 02")) ==
+        Value(cdc::Bytes{std::string("\x01\x02\0\0", 4)}));
   CHECK(decode(text(ColumnType::kString, 400, TextEncoding::kUtf8),
                ByteWriter().u16(2).str("ab")) == Value("ab"));
   CHECK(decode(text(ColumnType::kBlob, 4, TextEncoding::kUtf8), ByteWriter().u32(4).str("text")) ==
