@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/check_mysql.h"
+#include "cli/check_problem.h"
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
@@ -17,11 +19,6 @@
 
 namespace cdc::cli {
 namespace {
-
-struct Problem {
-  int exit_code;
-  std::string message;
-};
 
 // Declared mapping type -> PostgreSQL udt_names whose values convert to it. Any type
 // converts to string.
@@ -171,7 +168,7 @@ int check_command(const CheckArgs& args) {
     if (config.source.type == config::SourceType::kPostgres) {
       check_postgres(config, mapper, problems);
     } else {
-      problems.push_back({kExitConfig, "mysql sources are not supported by this build yet"});
+      check_mysql(config, mapper, problems, std::cout);
     }
     if (auto problem = check_credentials(config.sink)) problems.push_back(*problem);
     if (problems.empty()) {

@@ -24,8 +24,11 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
     config += "  type: mysql\n";
     config += "  host: " + quoted(test_env("CDC_TEST_MYSQL_HOST")) + "\n";
     config += "  port: " + test_env("CDC_TEST_MYSQL_PORT") + "\n";
-    config += "  user: " + quoted(test_env("CDC_TEST_MYSQL_USER")) + "\n";
-    config += "  password: " + quoted(test_env("CDC_TEST_MYSQL_PASSWORD")) + "\n";
+    const bool own_user = !setup_.mysql_user.empty();
+    config +=
+        "  user: " + quoted(own_user ? setup_.mysql_user : test_env("CDC_TEST_MYSQL_USER")) + "\n";
+    config += "  password: " +
+              quoted(own_user ? setup_.mysql_password : test_env("CDC_TEST_MYSQL_PASSWORD")) + "\n";
     config += "  server_id: " + std::to_string(setup_.mysql_server_id) + "\n";
   } else {
     const std::string dsn = setup_.dsn.empty() ? test_env("CDC_TEST_PG_DSN") : setup_.dsn;

@@ -34,6 +34,9 @@ struct ConnectorSetup {
   // Non-zero: a mysql source on the test MariaDB (CDC_TEST_MYSQL_*) with this server id,
   // instead of PostgreSQL; `slot` then only names the run in logs.
   uint32_t mysql_server_id = 0;
+  // The MariaDB user and password; empty: CDC_TEST_MYSQL_USER / _PASSWORD.
+  std::string mysql_user;
+  std::string mysql_password;
 };
 
 class ConnectorRun {
