@@ -1,0 +1,270 @@
+// BinlogChangeAssembler over hand-built event sequences: transaction framing of both
+// servers, positions from the headers and from our own arithmetic where log_pos is 0,
+// table filtering, DDL, compressed-transaction payloads and catalog completion.
+#include <doctest/doctest.h>
+
+#include "connectors/mysql/binlog_change_assembler.h"
+#include "core/errors.h"
+#include "event_builder.h"
+
+namespace cdc::mysql::testing {
+namespace {
+
+// items (id INT, name VARCHAR(20) utf8mb4); with `metadata` the map names the columns
+// and carries signedness, charset and the primary key (binlog_row_metadata=FULL).
+ByteWriter items_table_map(uint64_t table_id, const char* table = "items", bool metadata = true) {
+  ByteWriter w;
+  w.u48(table_id).u16(1).u8(3).str("app").u8(0).u8(std::string_view(table).size()).str(table);
+  w.u8(0).packed(2).hex("03 0f").packed(2).hex("50 00").hex("02");
+  if (!metadata) return w;
+  w.u8(1).packed(1).hex("00");  // signedness: id signed
+  const ByteWriter charset = ByteWriter().packed(255);
+  w.u8(2).packed(charset.size()).raw(charset.view());  // default charset utf8mb4
+  ByteWriter names;
+  names.packed(2).str("id").packed(4).str("name");
+  w.u8(4).packed(names.size()).raw(names.view());  // column names
+  w.u8(8).packed(1).packed(0);                     // primary key: id
+  return w;
+}
+
+// WRITE_ROWS v1 (MariaDB) of (id, name) rows.
+ByteWriter write_rows(uint64_t table_id, std::initializer_list<std::pair<int, const char*>> rows) {
+  ByteWriter w;
+  w.u48(table_id).u16(1).packed(2).hex("03");
+  for (const auto& [id, name] : rows) {
+    w.hex("00").u32(static_cast<uint32_t>(id)).u8(std::string_view(name).size()).str(name);
+  }
+  return w;
+}
+
+ByteWriter mariadb_gtid(uint64_t sequence, uint8_t flags = MariadbGtidEvent::kTransactional) {
+  ByteWriter w;
+  w.u64(sequence).u32(0).u8(flags);
+  return w;
+}
+
+ByteWriter query(const char* text) {
+  ByteWriter w;
+  w.u32(1).u32(0).u8(3).u16(0).u16(0).str("app").u8(0).str(text);
+  return w;
+}
+
+ByteWriter xid(uint64_t id) { return ByteWriter().u64(id); }
+
+// Events fed one after the other, each placed right after the previous one in the file
+// (log_pos = end), or with log_pos 0 when `positions` is off.
+struct Stream {
+  EventDecoder decoder;
+  BinlogChangeAssembler assembler;
+  std::vector<std::vector<std::byte>> storage;
+  std::vector<SourceItem> items;
+  uint64_t offset = 4;
+  bool positions = true;
+
+  explicit Stream(std::vector<TableId> tables, bool mariadb = true,
+                  BinlogChangeAssembler::CatalogLookup catalog = nullptr,
+                  BinlogChangeAssembler::ShapeChanged shape_changed = nullptr)
+      : assembler(std::move(tables), std::move(catalog), std::move(shape_changed)) {
+    decoder.decode(
+        make_format_description(mariadb ? "10.11.5-MariaDB" : "8.0.36", ChecksumAlgorithm::kOff));
+    assembler.start_at({"binlog.000003", 4, ""}, mariadb);
+  }
+
+  std::optional<AssembledCommit> feed(EventType type, const ByteWriter& body) {
+    const size_t size = kEventHeaderLength + body.size();
+    offset += size;
+    storage.push_back(
+        make_event(type, body.view(), {.log_pos = positions ? static_cast<uint32_t>(offset) : 0u}));
+    const BinlogEvent event = decoder.decode(storage.back());
+    return assembler.feed(event, decoder, items);
+  }
+
+  std::vector<RowChange> changes() const {
+    std::vector<RowChange> out;
+    for (const auto& item : items) {
+      if (const auto* change = std::get_if<RowChange>(&item)) out.push_back(*change);
+    }
+    return out;
+  }
+};
+
+std::vector<TableId> items_only() { return {TableId{"app", "items"}}; }
+
+const BinlogPosition& position_of(const RowChange& change) {
+  return std::get<BinlogPosition>(change.position);
+}
+
+}  // namespace
+
+TEST_CASE("a MariaDB transaction: changes at the GTID's offset, resume after its XID") {
+  Stream s(items_only());
+  const uint64_t start = s.offset;
+  CHECK_FALSE(s.feed(EventType::kMariadbGtid, mariadb_gtid(7)));
+  CHECK(s.assembler.in_transaction());
+  CHECK_FALSE(s.feed(EventType::kTableMap, items_table_map(42)));
+  CHECK_FALSE(s.feed(EventType::kWriteRowsV1, write_rows(42, {{1, "a"}, {2, "b"}})));
+  const auto commit = s.feed(EventType::kXid, xid(99));
+  REQUIRE(commit);
+  const auto changes = s.changes();
+  REQUIRE(changes.size() == 2);
+  CHECK(changes[0].op == Operation::kInsert);
+  CHECK(changes[0].table->id.qualified() == "app.items");
+  CHECK(changes[0].table->columns[0].name == "id");
+  CHECK(changes[0].table->columns[0].is_key);
+  CHECK(changes[1].after == Row{int64_t{2}, "b"});
+  CHECK(position_of(changes[0]) == BinlogPosition{"binlog.000003", start, "0-1-7", 1});
+  CHECK(position_of(changes[1]).index == 2);
+  CHECK(position_of(changes[1]).gtid == "0-1-7");
+  const auto& end = std::get<BinlogPosition>(commit->end.position);
+  CHECK(end == BinlogPosition{"binlog.000003", start, "0-1-7", 3});
+  CHECK(position_of(changes[1]) < end);
+  CHECK(commit->has_changes);
+  CHECK(commit->resume.file == "binlog.000003");
+  CHECK(commit->resume.offset == s.offset);
+  CHECK(commit->resume.gtid_state == "0-1-7");
+  CHECK_FALSE(s.assembler.in_transaction());
+}
+
+TEST_CASE("rows of unmapped tables are skipped; the transaction still commits") {
+  Stream s(items_only());
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(8));
+  s.feed(EventType::kTableMap, items_table_map(43, "other"));
+  s.feed(EventType::kWriteRowsV1, write_rows(43, {{1, "x"}}));
+  const auto commit = s.feed(EventType::kXid, xid(1));
+  REQUIRE(commit);
+  CHECK_FALSE(commit->has_changes);
+  CHECK(s.items.empty());
+  CHECK(commit->resume.gtid_state == "0-1-8");
+}
+
+TEST_CASE("a standalone DDL is a transaction of its own; BEGIN..COMMIT without GTIDs") {
+  Stream s(items_only());
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(9, MariadbGtidEvent::kStandalone));
+  const auto ddl = s.feed(EventType::kQuery, query("ALTER TABLE items ADD COLUMN x INT"));
+  REQUIRE(ddl);
+  CHECK(ddl->resume.offset == s.offset);
+  CHECK(ddl->resume.gtid_state == "0-1-9");
+
+  const uint64_t begin_at = s.offset;
+  CHECK_FALSE(s.feed(EventType::kQuery, query("BEGIN")));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{5, "e"}}));
+  const auto commit = s.feed(EventType::kQuery, query("COMMIT"));
+  REQUIRE(commit);
+  REQUIRE(s.changes().size() == 1);
+  CHECK(position_of(s.changes()[0]) == BinlogPosition{"binlog.000003", begin_at, "", 1});
+  CHECK(commit->resume.gtid_state == "0-1-9");  // unchanged: that group had no GTID
+}
+
+TEST_CASE("log_pos 0: offsets carried on by event sizes from the last known one") {
+  Stream s(items_only());
+  ByteWriter rotate;
+  rotate.u64(4).str("binlog.000009");
+  s.feed(EventType::kRotate, rotate);
+  s.positions = false;
+  s.offset = 4;
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(10));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{6, "f"}}));
+  const auto commit = s.feed(EventType::kXid, xid(2));
+  REQUIRE(commit);
+  REQUIRE(s.changes().size() == 1);
+  CHECK(position_of(s.changes()[0]) == BinlogPosition{"binlog.000009", 4, "0-1-10", 1});
+  CHECK(commit->resume.file == "binlog.000009");
+  CHECK(commit->resume.offset == s.offset);
+}
+
+TEST_CASE("a MySQL compressed transaction: inner events at the payload's position") {
+  Stream s(items_only(), /*mariadb=*/false);
+  ByteWriter gtid;
+  gtid.u8(1).hex("3e11fa4771ca11e19e33c80aa9429562").u64(23);
+  s.feed(EventType::kGtid, gtid);
+  const uint64_t payload_start = s.offset;
+  ByteWriter inner;
+  for (const auto& [type, body] : std::vector<std::pair<EventType, ByteWriter>>{
+           {EventType::kQuery, query("BEGIN")},
+           {EventType::kTableMap, items_table_map(42)},
+           {EventType::kWriteRowsV1, write_rows(42, {{7, "g"}, {8, "h"}})},
+           {EventType::kXid, xid(3)}}) {
+    inner.raw(ByteWriter().raw(make_event(type, body.view())).view());
+  }
+  ByteWriter payload;
+  auto field = [&payload](uint64_t type, uint64_t value) {
+    const ByteWriter v = ByteWriter().packed(value);
+    payload.packed(type).packed(v.size()).raw(v.view());
+  };
+  field(2, 255);  // compression: none
+  field(3, inner.size());
+  field(1, inner.size());
+  payload.packed(0).raw(inner.view());
+  const auto commit = s.feed(EventType::kTransactionPayload, payload);
+  REQUIRE(commit);
+  const auto changes = s.changes();
+  REQUIRE(changes.size() == 2);
+  // The transaction starts at its GTID event, before the payload.
+  CHECK(position_of(changes[0]).offset < payload_start);
+  CHECK(position_of(changes[0]).gtid == "3e11fa47-71ca-11e1-9e33-c80aa9429562:23");
+  CHECK(commit->resume.offset == s.offset);
+  CHECK(commit->resume.gtid_state == "3e11fa47-71ca-11e1-9e33-c80aa9429562:23");
+}
+
+TEST_CASE("table maps without metadata are completed from the catalog") {
+  int lookups = 0;
+  Stream s(items_only(), true, [&](const TableId& table) {
+    ++lookups;
+    CHECK(table.qualified() == "app.items");
+    return std::vector<CatalogColumn>{{"id", "int(10) unsigned", "", true},
+                                      {"name", "varchar(20)", "utf8mb4", false}};
+  });
+  for (uint64_t seq : {11, 12}) {
+    s.feed(EventType::kMariadbGtid, mariadb_gtid(seq));
+    s.feed(EventType::kTableMap, items_table_map(44, "items", /*metadata=*/false));
+    s.feed(EventType::kWriteRowsV1, write_rows(44, {{-1, "n"}}));
+    s.feed(EventType::kXid, xid(seq));
+  }
+  const auto changes = s.changes();
+  REQUIRE(changes.size() == 2);
+  CHECK(changes[0].table->columns[1].name == "name");
+  CHECK(changes[0].table->columns[0].is_key);
+  CHECK(changes[0].after[0] == Value(int64_t{4294967295LL}));  // unsigned, from the catalog
+  CHECK(lookups == 1);  // the same table map again needs no second lookup
+}
+
+TEST_CASE("a new shape of a mapped table gets a new schema version, and is reported") {
+  std::vector<std::string> reported;
+  Stream s(items_only(), true, nullptr,
+           [&](const TableSchema& schema) { reported.push_back(schema.columns.back().name); });
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(13));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{1, "a"}}));
+  s.feed(EventType::kXid, xid(13));
+  ByteWriter wider;  // items (id INT, name VARCHAR(20), extra INT) after an ALTER
+  wider.u48(45).u16(1).u8(3).str("app").u8(0).u8(5).str("items").u8(0).packed(3).hex("03 0f 03");
+  wider.packed(2).hex("50 00").hex("06");
+  ByteWriter names;
+  names.packed(2).str("id").packed(4).str("name").packed(5).str("extra");
+  const ByteWriter charset = ByteWriter().packed(255);
+  wider.u8(1).packed(1).hex("00").u8(2).packed(charset.size()).raw(charset.view());
+  wider.u8(4).packed(names.size()).raw(names.view()).u8(8).packed(1).packed(0);
+  ByteWriter row;
+  row.u48(45).u16(1).packed(3).hex("07").hex("00").u32(2).u8(1).str("b").u32(77);
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(14));
+  s.feed(EventType::kTableMap, wider);
+  s.feed(EventType::kWriteRowsV1, row);
+  s.feed(EventType::kXid, xid(14));
+  const auto changes = s.changes();
+  REQUIRE(changes.size() == 2);
+  CHECK(changes[1].table->version > changes[0].table->version);
+  CHECK(changes[1].after == Row{int64_t{2}, "b", int64_t{77}});
+  CHECK(reported == std::vector<std::string>{"extra"});
+}
+
+TEST_CASE("an INCIDENT event stops the reader with a resync message") {
+  Stream s(items_only());
+  ByteWriter incident;
+  incident.u16(1).u8(11).str("LOST_EVENTS");
+  CHECK_THROWS_WITH_AS(s.feed(EventType::kIncident, incident), doctest::Contains("Resync required"),
+                       SourceError);
+}
+
+}  // namespace cdc::mysql::testing
