@@ -1,5 +1,6 @@
 #include "pipeline/source_factory.h"
 
+#include "connectors/mysql/mysql_instance_lock.h"
 #include "connectors/mysql/mysql_source.h"
 #include "connectors/postgres/pg_instance_lock.h"
 #include "connectors/postgres/pg_source.h"
@@ -12,7 +13,8 @@ std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& 
     return std::make_unique<pg::PgInstanceLock>(config.source.postgres.dsn,
                                                 config.source.postgres.slot);
   }
-  return nullptr;
+  return std::make_unique<mysql::MysqlInstanceLock>(mysql_connect_options(config.source.mysql),
+                                                    config.source.mysql.server_id);
 }
 
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,

@@ -12,8 +12,7 @@
 
 namespace cdc::pipeline {
 
-// The lock that lets only one of several instances on the same config stream; nullptr
-// for sources without one yet.
+// The lock that lets only one of several instances on the same config stream.
 std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& config);
 
 // Throws cdc::ConfigError for a source type this build cannot read. A read-only source
