@@ -10,9 +10,13 @@
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
+#include "connectors/mysql/binlog_admin.h"
+#include "connectors/mysql/binlog_position_file.h"
+#include "connectors/mysql/mysql_connection.h"
 #include "connectors/postgres/pg_admin.h"
 #include "connectors/postgres/pg_connection.h"
 #include "core/errors.h"
+#include "pipeline/source_factory.h"
 
 namespace cdc::cli {
 namespace {
@@ -82,6 +86,59 @@ nlohmann::json postgres_status(const config::ConnectorConfig& config, Health& he
   return out;
 }
 
+// MySQL: the committed position is state_dir's; the server tells whether its file still
+// exists, how far the binlog has moved on, and whether a replica with our server id is
+// connected.
+nlohmann::json mysql_status(const config::ConnectorConfig& config, Health& health) {
+  const auto& my = config.source.mysql;
+  nlohmann::json out = {{"source", "mysql"}, {"server_id", my.server_id}};
+  const mysql::BinlogPositionFile file(config.state_dir / "mysql_position.json");
+  const auto committed = file.load();
+  auto conn = mysql::MysqlConnection::connect(pipeline::mysql_connect_options(my));
+  mysql::BinlogAdmin admin(conn);
+  bool active = false;
+  for (const char* statement : {"SHOW REPLICA HOSTS", "SHOW SLAVE HOSTS"}) {
+    try {
+      for (const auto& row : conn.query(statement).rows) {
+        active = active || (!row.empty() && row[0] == std::to_string(my.server_id));
+      }
+      break;
+    } catch (const mysql::MysqlServerError&) {
+    }
+  }
+  out["active"] = active;
+  if (!committed) {
+    health = {kExitSource, "no committed position in " + file.path().string() +
+                               " yet (`run` stores one when it starts)"};
+    return out;
+  }
+  out["committed_position"] = "mysql:" + committed->file + ":" + std::to_string(committed->offset);
+  if (!committed->gtid_state.empty()) out["gtid_state"] = committed->gtid_state;
+  // Bytes of binlog after the committed position: the rest of its file and every later one.
+  uint64_t lag = 0;
+  bool found = false;
+  for (const auto& row : conn.query("SHOW BINARY LOGS").rows) {
+    const std::string name = row.at(0).value_or("");
+    const uint64_t size = std::stoull(row.at(1).value_or("0"));
+    if (name == committed->file) {
+      found = true;
+      lag += size > committed->offset ? size - committed->offset : 0;
+    } else if (found) {
+      lag += size;
+    }
+  }
+  out["lag_bytes"] = lag;
+  if (!found) {
+    health = {kExitSource, "binlog " + committed->file +
+                               " was purged from the server: resync (delete " +
+                               file.path().string() + ", `run`, then `backfill`)"};
+  } else if (!active) {
+    health = {kExitFailure,
+              "no retainly-cdc is streaming as replica " + std::to_string(my.server_id)};
+  }
+  return out;
+}
+
 void print_text(const nlohmann::json& status) {
   for (const auto& [key, value] : status.items()) {
     std::cout << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump())
@@ -94,12 +151,10 @@ void print_text(const nlohmann::json& status) {
 int status_command(const StatusArgs& args) {
   try {
     const auto config = load_config(args.config);
-    if (config.source.type != config::SourceType::kPostgres) {
-      throw ConfigError(config.file.string() +
-                        ": source.type: status supports PostgreSQL sources only for now");
-    }
     Health health;
-    nlohmann::json status = postgres_status(config, health);
+    nlohmann::json status = config.source.type == config::SourceType::kPostgres
+                                ? postgres_status(config, health)
+                                : mysql_status(config, health);
     status["dead_letters"] = count_dead_letters(config.sink.dead_letter_path);
     status["health"] = health.verdict;
     if (args.json) {

@@ -99,7 +99,31 @@ TEST_CASE("mysql: a server restart mid-stream is survived without losing a chang
   connector.start();
   MysqlTestDb db;
   wait_for_mock_to_equal(db, mock, kItemsSelect, "the table after a restart of both");
+
+  // `status` reads the committed position and sees the streaming replica.
+  auto status_of = [&] {
+    auto status = connector.command({"status", "--json"});
+    const int code = status->wait_exit(30s);
+    return std::pair{code, nlohmann::json::parse(status->stdout_text())};
+  };
+  const auto [code, status] = status_of();
+  INFO(status.dump());
+  CHECK(code == 0);
+  CHECK(status.at("source") == "mysql");
+  CHECK(status.at("active") == true);
+  CHECK(status.at("committed_position").get<std::string>().starts_with("mysql:binlog."));
+  CHECK(status.at("health") == "healthy");
   CHECK(connector.terminate() == 0);
+  // The server forgets the replica once its dump thread notices the closed connection.
+  int stopped_code = -1;
+  wait_until(
+      [&] {
+        const auto [c, stopped] = status_of();
+        stopped_code = c;
+        return stopped.at("active") == false;
+      },
+      30s, "status to see no streaming replica");
+  CHECK(stopped_code == 1);
 }
 
 TEST_CASE("mysql: of two instances on one config the standby takes over a killed one") {
