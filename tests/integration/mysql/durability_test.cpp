@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "mysql_expect.h"
@@ -142,5 +144,35 @@ TEST_CASE("mysql: ALTER TABLE ADD COLUMN mid-stream is read with the new shape")
   wait_for_mock_to_equal(db, mock, accounts_select(database), "the table after the ALTER");
   CHECK(connector.process().wait_for_line("has a new shape", 10s).line.find("nickname") !=
         std::string::npos);
+  CHECK(connector.terminate() == 0);
+}
+
+TEST_CASE("mysql: the stored position follows writes to unmapped tables while mapped ones idle") {
+  const std::string database = "myit_idle";
+  MysqlTestDb db;
+  create_accounts(db, database);
+  db.exec("CREATE TABLE " + database + ".unmapped (id BIGINT PRIMARY KEY)");
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = database,
+                                .mappings = {{"accounts.yaml", accounts_mapping(database)}},
+                                .mysql_server_id = 5204});
+  connector.start();
+  const auto position_file = connector.state_dir() / "mysql_position.json";
+  auto stored = [&] {
+    std::ifstream in(position_file);
+    return nlohmann::json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+  };
+  const auto at_start = stored();
+  db.exec("FLUSH BINARY LOGS");
+  const auto file_now = db.query_json("SHOW MASTER STATUS").at(0).at("File").get<std::string>();
+  int id = 0;
+  wait_until(
+      [&] {
+        db.exec("INSERT INTO " + database + ".unmapped VALUES (" + std::to_string(++id) + ")");
+        return stored().at("file") == file_now;
+      },
+      60s, "the stored position to reach the current binlog file");
+  CHECK(stored().at("file") != at_start.at("file"));
+  CHECK(customers_by_id(mock).empty());
   CHECK(connector.terminate() == 0);
 }
