@@ -200,6 +200,7 @@ void BinlogChangeAssembler::begin(uint64_t start, int64_t commit_time_micros) {
   txn_mysql_gtid_.reset();
   txn_commit_time_ = commit_time_micros;
   txn_has_changes_ = false;
+  txn_watermark_.clear();
 }
 
 AssembledCommit BinlogChangeAssembler::commit(uint64_t end) {
@@ -213,7 +214,8 @@ AssembledCommit BinlogChangeAssembler::commit(uint64_t end) {
   c.resume.file = file_;
   c.resume.offset = end;
   c.resume.gtid_state = mariadb_ ? mariadb_state_.to_string() : mysql_set_.to_string();
-  c.has_changes = txn_has_changes_;
+  c.end.watermark = txn_watermark_;
+  c.has_changes = txn_has_changes_ || !txn_watermark_.empty();
   in_transaction_ = false;
   standalone_ = false;
   return c;
@@ -236,7 +238,12 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
     throw ProtocolError(fmt::format("rows event at {}:{} for table id {} without a table map",
                                     file_, start, rows.table_id));
   }
-  if (!tables_.contains(TableId{rows.table->schema, rows.table->table})) return;
+  const TableId id{rows.table->schema, rows.table->table};
+  if (watermark_table_ && id == *watermark_table_) {
+    read_watermark(rows, *completed(rows.table));
+    return;
+  }
+  if (!tables_.contains(id)) return;
   const auto map = completed(rows.table);
   const auto shape = shapes_.schema_for(*map);
   if (shape.changed && shape_changed_) shape_changed_(*shape.schema);
@@ -257,6 +264,14 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
     throw ProtocolError(fmt::format("table {}, binlog {}:{} (transaction {}): {}",
                                     shape.schema->id.qualified(), file_, start,
                                     txn_gtid_.empty() ? "without GTID" : txn_gtid_, e.what()));
+  }
+}
+
+void BinlogChangeAssembler::read_watermark(const RowsEvent& rows, const TableMap& map) {
+  if (!rows.has_after_image() || map.columns.size() < 2) return;
+  RowImageReader reader(rows, map);
+  while (reader.next(images_)) {
+    if (const auto* value = images_.after[1].get_if<std::string>()) txn_watermark_ = *value;
   }
 }
 

@@ -66,6 +66,11 @@ class BinlogChangeAssembler {
   BinlogChangeAssembler(std::vector<TableId> tables, CatalogLookup catalog,
                         ShapeChanged shape_changed = nullptr);
 
+  // Rows written to `table` (id, value) carry re-snapshot watermarks: the transaction's
+  // TransactionEnd gets the last `value` written (see kWatermarkPrefix; MySQL has no
+  // logical messages, so watermarks are rows of a small table, as in DBLog).
+  void set_watermark_table(TableId table) { watermark_table_ = std::move(table); }
+
   // Where the stream starts: the file and offset asked for, and the GTID state before it.
   void start_at(const ResumePoint& at, bool mariadb);
 
@@ -91,11 +96,13 @@ class BinlogChangeAssembler {
   void begin(uint64_t start, int64_t commit_time_micros);
   AssembledCommit commit(uint64_t end);
   void add_rows(const RowsEvent& rows, uint64_t start, std::vector<SourceItem>& out);
+  void read_watermark(const RowsEvent& rows, const TableMap& map);
   std::shared_ptr<const TableMap> completed(const std::shared_ptr<const TableMap>& map);
   void handle_query(const QueryEvent& query, Where where, int64_t event_time,
                     std::optional<AssembledCommit>& result);
 
   std::set<TableId> tables_;
+  std::optional<TableId> watermark_table_;
   CatalogLookup catalog_;
   ShapeChanged shape_changed_;
   TableShapeCache shapes_;
@@ -119,6 +126,7 @@ class BinlogChangeAssembler {
   uint32_t txn_index_ = 0;
   int64_t txn_commit_time_ = 0;
   bool txn_has_changes_ = false;
+  std::string txn_watermark_;
   RowImages images_;  // reused for every row
 };
 

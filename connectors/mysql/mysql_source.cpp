@@ -163,6 +163,7 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
       log::info("table {} has a new shape, used from here on: {}", schema.id.qualified(), columns);
     };
     BinlogChangeAssembler assembler(options_.tables, catalog, shape_changed);
+    if (options_.watermark_table) assembler.set_watermark_table(*options_.watermark_table);
     assembler.start_at(from, mariadb);
     // The artificial ROTATE that opens the stream comes before any FORMAT_DESCRIPTION;
     // it has a checksum trailer when the server checksums its binlog.

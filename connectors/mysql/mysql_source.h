@@ -29,6 +29,8 @@ struct MysqlSourceOptions {
   // one takes.
   uint32_t server_id = 0;
   std::vector<TableId> tables;
+  // Rows written here are re-snapshot watermarks (BinlogChangeAssembler).
+  std::optional<TableId> watermark_table;
   // Where the committed position lives (state_dir/mysql_position.json).
   std::filesystem::path position_file;
   // The server sends a heartbeat when idle this often.

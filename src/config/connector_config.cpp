@@ -113,6 +113,14 @@ void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& 
   my.heartbeat_interval = std::chrono::milliseconds(
       r.integer(node, "heartbeat_interval_ms", "source.heartbeat_interval_ms",
                 my.heartbeat_interval.count(), 100, 600000));
+  const std::string watermark =
+      r.string(node, "watermark_table", "source.watermark_table", my.watermark_table.qualified());
+  const auto dot = watermark.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == watermark.size() ||
+      watermark.find('.', dot + 1) != std::string::npos) {
+    r.fail(node["watermark_table"], "source.watermark_table", "must be database.table");
+  }
+  my.watermark_table = TableId{watermark.substr(0, dot), watermark.substr(dot + 1)};
   my.tls = resolve_source_tls(read_tls(r, node, base), is_local_host(my.host));
 }
 
@@ -131,7 +139,7 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
   } else {
     r.require_keys(node, "source",
                    {"type", "host", "port", "user", "password", "password_file", "database",
-                    "server_id", "heartbeat_interval_ms", "snapshot", "tls"});
+                    "server_id", "heartbeat_interval_ms", "watermark_table", "snapshot", "tls"});
     c.source.type = SourceType::kMysql;
     read_mysql(r, node, c.source.mysql, base);
     if (!c.source.mysql.password.empty()) c.secrets.push_back(c.source.mysql.password);

@@ -10,6 +10,7 @@
 
 #include "config/env_expand.h"
 #include "config/source_tls.h"
+#include "core/table_schema.h"
 #include "sink/sink_options.h"
 
 namespace cdc::config {
@@ -49,6 +50,9 @@ struct MysqlSourceConfig {
   // The server sends a heartbeat event this often while the binlog is idle; a stream
   // silent for four of them (at least 10 s) counts as lost and is reconnected.
   std::chrono::milliseconds heartbeat_interval{5000};
+  // Where `resnapshot` writes its watermarks (DBLog's watermark table): rows the binlog
+  // carries to the reader. Created on first use; needs CREATE and INSERT on it.
+  TableId watermark_table{"retainly_cdc", "watermarks"};
   // source.tls as resolved (verify-full against the system CAs unless `host` is this
   // machine or source.tls says otherwise). MariaDB Connector/C expresses it as:
   //   disable      no TLS option set

@@ -38,6 +38,7 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
   options.connect = mysql_connect_options(config.source.mysql);
   options.server_id = config.source.mysql.server_id;
   options.tables = tables;
+  options.watermark_table = config.source.mysql.watermark_table;
   options.position_file = config.state_dir / "mysql_position.json";
   options.heartbeat_interval = config.source.mysql.heartbeat_interval;
   options.buffer_items = config.source_buffer;

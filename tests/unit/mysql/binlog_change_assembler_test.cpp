@@ -267,4 +267,17 @@ TEST_CASE("an INCIDENT event stops the reader with a resync message") {
                        SourceError);
 }
 
+TEST_CASE("rows of the watermark table become the transaction's watermark") {
+  Stream s(items_only());
+  s.assembler.set_watermark_table({"app", "marks"});
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(15));
+  s.feed(EventType::kTableMap, items_table_map(46, "marks"));
+  s.feed(EventType::kWriteRowsV1, write_rows(46, {{1, "retainly_cdc_watermark:w1:low"}}));
+  const auto commit = s.feed(EventType::kXid, xid(15));
+  REQUIRE(commit);
+  CHECK(commit->end.watermark == "retainly_cdc_watermark:w1:low");
+  CHECK(commit->has_changes);  // handed out even though no mapped table changed
+  CHECK(s.items.empty());
+}
+
 }  // namespace cdc::mysql::testing
