@@ -70,6 +70,43 @@ ResumePoint BinlogAdmin::current_position() {
   return at;
 }
 
+ResumePoint BinlogAdmin::start_consistent_snapshot(bool allow_global_lock) {
+  conn_.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  if (is_mariadb()) {
+    conn_.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    // Session status that MariaDB fixes at the snapshot's start.
+    ResumePoint at;
+    for (const auto& row : conn_.query("SHOW SESSION STATUS LIKE 'binlog_snapshot_%'").rows) {
+      if (row.size() < 2) continue;
+      if (row[0] == "Binlog_snapshot_file") at.file = row[1].value_or("");
+      if (row[0] == "Binlog_snapshot_position") at.offset = std::stoull(row[1].value_or("4"));
+    }
+    if (at.file.empty()) throw SourceError("the server reports no binlog snapshot position");
+    at.gtid_state = conn_.query_value("SELECT BINLOG_GTID_POS(" + conn_.quote(at.file) + ", " +
+                                      std::to_string(at.offset) + ")")
+                        .value_or("");
+    return at;
+  }
+  if (!allow_global_lock) {
+    throw SourceError(
+        "a consistent snapshot of a MySQL server needs FLUSH TABLES WITH READ LOCK for a "
+        "moment (to read the binlog position that matches it); allow it with "
+        "source.snapshot_lock: true (needs the RELOAD privilege), or set source.snapshot: "
+        "never and run `retainly-cdc backfill` instead");
+  }
+  conn_.exec("FLUSH TABLES WITH READ LOCK");
+  ResumePoint at;
+  try {
+    conn_.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    at = current_position();
+  } catch (...) {
+    conn_.exec("UNLOCK TABLES");
+    throw;
+  }
+  conn_.exec("UNLOCK TABLES");
+  return at;
+}
+
 std::vector<std::string> BinlogAdmin::binlog_files() {
   std::vector<std::string> files;
   for (const auto& row : conn_.query("SHOW BINARY LOGS").rows) {

@@ -31,6 +31,13 @@ class BinlogAdmin {
   // The end of the binlog now: SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL
   // 8.4+) and the GTID state (@@gtid_binlog_pos / @@gtid_executed).
   ResumePoint current_position();
+  // Starts a consistent-snapshot transaction on this connection (REPEATABLE READ, read
+  // only) and returns the binlog position it corresponds to: every transaction committed
+  // before it is in the snapshot, none after. MariaDB reports it without a lock
+  // (binlog_snapshot_file/position, BINLOG_GTID_POS); MySQL needs FLUSH TABLES WITH READ
+  // LOCK for a moment, taken only when `allow_global_lock` (a SourceError says what to
+  // set otherwise).
+  ResumePoint start_consistent_snapshot(bool allow_global_lock);
   // The binlog files the server still has, oldest first.
   std::vector<std::string> binlog_files();
   // information_schema.columns of `table`, in ordinal order; empty when it does not

@@ -53,6 +53,9 @@ struct MysqlSourceConfig {
   // Where `resnapshot` writes its watermarks (DBLog's watermark table): rows the binlog
   // carries to the reader. Created on first use; needs CREATE and INSERT on it.
   TableId watermark_table{"retainly_cdc", "watermarks"};
+  // MySQL (not MariaDB): the initial snapshot may take FLUSH TABLES WITH READ LOCK for a
+  // moment to learn the binlog position matching its snapshot.
+  bool snapshot_lock = false;
   // source.tls as resolved (verify-full against the system CAs unless `host` is this
   // machine or source.tls says otherwise). MariaDB Connector/C expresses it as:
   //   disable      no TLS option set
