@@ -82,8 +82,9 @@ ResumePoint BinlogAdmin::start_consistent_snapshot(bool allow_global_lock) {
       if (row[0] == "Binlog_snapshot_position") at.offset = std::stoull(row[1].value_or("4"));
     }
     if (at.file.empty()) throw SourceError("the server reports no binlog snapshot position");
-    at.gtid_state = conn_.query_value("SELECT BINLOG_GTID_POS(" + conn_.quote(at.file) + ", " +
-                                      std::to_string(at.offset) + ")")
+    at.gtid_state = conn_
+                        .query_value("SELECT BINLOG_GTID_POS(" + conn_.quote(at.file) + ", " +
+                                     std::to_string(at.offset) + ")")
                         .value_or("");
     return at;
   }

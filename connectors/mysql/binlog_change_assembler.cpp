@@ -186,8 +186,22 @@ void BinlogChangeAssembler::handle_query(const QueryEvent& query, Where where, i
   }
   // DDL: its own transaction. The catalog may describe the tables differently now.
   completed_.clear();
+  if (ddl_seen_ && names_mapped_table(query.query)) ddl_seen_(query.schema, query.query);
   if (!in_transaction_) begin(where.start, event_time);
   result = commit(where.end);
+}
+
+bool BinlogChangeAssembler::names_mapped_table(std::string_view query) const {
+  std::string text(query);
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const TableId& table : tables_) {
+    std::string name = table.name;
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (text.find(name) != std::string::npos) return true;
+  }
+  return false;
 }
 
 void BinlogChangeAssembler::begin(uint64_t start, int64_t commit_time_micros) {

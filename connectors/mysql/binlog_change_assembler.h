@@ -71,6 +71,12 @@ class BinlogChangeAssembler {
   // logical messages, so watermarks are rows of a small table, as in DBLog).
   void set_watermark_table(TableId table) { watermark_table_ = std::move(table); }
 
+  // Called with a DDL statement that names a mapped table (by a plain text match: the
+  // new shape itself arrives with the table's next table map); for logs.
+  void on_ddl(std::function<void(const std::string& schema, const std::string& query)> ddl) {
+    ddl_seen_ = std::move(ddl);
+  }
+
   // Where the stream starts: the file and offset asked for, and the GTID state before it.
   void start_at(const ResumePoint& at, bool mariadb);
 
@@ -97,12 +103,14 @@ class BinlogChangeAssembler {
   AssembledCommit commit(uint64_t end);
   void add_rows(const RowsEvent& rows, uint64_t start, std::vector<SourceItem>& out);
   void read_watermark(const RowsEvent& rows, const TableMap& map);
+  bool names_mapped_table(std::string_view query) const;
   std::shared_ptr<const TableMap> completed(const std::shared_ptr<const TableMap>& map);
   void handle_query(const QueryEvent& query, Where where, int64_t event_time,
                     std::optional<AssembledCommit>& result);
 
   std::set<TableId> tables_;
   std::optional<TableId> watermark_table_;
+  std::function<void(const std::string&, const std::string&)> ddl_seen_;
   CatalogLookup catalog_;
   ShapeChanged shape_changed_;
   TableShapeCache shapes_;

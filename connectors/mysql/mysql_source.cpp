@@ -1,6 +1,7 @@
 #include "connectors/mysql/mysql_source.h"
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -164,11 +165,15 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
     };
     BinlogChangeAssembler assembler(options_.tables, catalog, shape_changed);
     if (options_.watermark_table) assembler.set_watermark_table(*options_.watermark_table);
+    assembler.on_ddl([](const std::string& schema, const std::string& query) {
+      log::info("DDL on a mapped table (database {}): {}", schema, query.substr(0, 300));
+    });
     assembler.start_at(from, mariadb);
     // The artificial ROTATE that opens the stream comes before any FORMAT_DESCRIPTION;
     // it has a checksum trailer when the server checksums its binlog.
     EventDecoder decoder(checksum == "CRC32" ? ChecksumAlgorithm::kCrc32 : ChecksumAlgorithm::kOff);
     std::vector<SourceItem> items;
+    std::set<uint8_t> skipped_types;
     auto last_idle_commit = Clock::now();
     while (!stopping_.load()) {
       std::span<const std::byte> bytes;
@@ -179,6 +184,13 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
         throw;
       }
       const BinlogEvent event = decoder.decode(bytes);
+      if (const auto* skipped = std::get_if<SkippedEvent>(&event.body);
+          skipped != nullptr && skipped_types.insert(skipped->type_code).second) {
+        log::info(
+            "skipping binlog events of type {} (nothing in them for a row reader); "
+            "logged once",
+            skipped->type_code);
+      }
       items.clear();
       auto commit = assembler.feed(event, decoder, items);
       for (auto& item : items) {
