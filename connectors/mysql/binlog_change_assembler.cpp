@@ -191,6 +191,20 @@ void BinlogChangeAssembler::handle_query(const QueryEvent& query, Where where, i
   result = commit(where.end);
 }
 
+void BinlogChangeAssembler::convert_geometry(const TableMap& map, Row& row) const {
+  for (size_t i = 0; i < row.size() && i < map.columns.size(); ++i) {
+    if (map.columns[i].type != ColumnType::kGeometry) continue;
+    if (geometry_ == GeometryFormat::kSkip) {
+      row[i] = Unchanged{};
+    } else if (const auto* wkb = row[i].get_if<cdc::Bytes>()) {
+      std::string hex;
+      hex.reserve(wkb->data.size() * 2);
+      for (unsigned char c : wkb->data) hex += fmt::format("{:02x}", c);
+      row[i] = Value(std::move(hex));
+    }
+  }
+}
+
 bool BinlogChangeAssembler::names_mapped_table(std::string_view query) const {
   std::string text(query);
   std::transform(text.begin(), text.end(), text.begin(),
@@ -270,6 +284,10 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
       change.table = shape.schema;
       change.before = images_.before;
       change.after = images_.after;
+      if (geometry_ != GeometryFormat::kWkb) {
+        convert_geometry(*map, change.before);
+        convert_geometry(*map, change.after);
+      }
       change.commit_time_micros = txn_commit_time_;
       change.position = BinlogPosition{file_, txn_start_, txn_gtid_, ++txn_index_};
       out.emplace_back(std::move(change));

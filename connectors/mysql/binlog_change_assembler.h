@@ -38,6 +38,10 @@
 
 namespace cdc::mysql {
 
+// How GEOMETRY values are handed on: the WKB as bytes (Retainly gets base64), the WKB as
+// a hex string, or not at all (the column is left alone, as if unchanged).
+enum class GeometryFormat { kWkb, kWkbHex, kSkip };
+
 // Where to start reading after a transaction.
 struct ResumePoint {
   std::string file;
@@ -70,6 +74,8 @@ class BinlogChangeAssembler {
   // TransactionEnd gets the last `value` written (see kWatermarkPrefix; MySQL has no
   // logical messages, so watermarks are rows of a small table, as in DBLog).
   void set_watermark_table(TableId table) { watermark_table_ = std::move(table); }
+
+  void set_geometry_format(GeometryFormat format) { geometry_ = format; }
 
   // Called with a DDL statement that names a mapped table (by a plain text match: the
   // new shape itself arrives with the table's next table map); for logs.
@@ -104,12 +110,14 @@ class BinlogChangeAssembler {
   void add_rows(const RowsEvent& rows, uint64_t start, std::vector<SourceItem>& out);
   void read_watermark(const RowsEvent& rows, const TableMap& map);
   bool names_mapped_table(std::string_view query) const;
+  void convert_geometry(const TableMap& map, Row& row) const;
   std::shared_ptr<const TableMap> completed(const std::shared_ptr<const TableMap>& map);
   void handle_query(const QueryEvent& query, Where where, int64_t event_time,
                     std::optional<AssembledCommit>& result);
 
   std::set<TableId> tables_;
   std::optional<TableId> watermark_table_;
+  GeometryFormat geometry_ = GeometryFormat::kWkb;
   std::function<void(const std::string&, const std::string&)> ddl_seen_;
   CatalogLookup catalog_;
   ShapeChanged shape_changed_;

@@ -165,6 +165,7 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
     };
     BinlogChangeAssembler assembler(options_.tables, catalog, shape_changed);
     if (options_.watermark_table) assembler.set_watermark_table(*options_.watermark_table);
+    assembler.set_geometry_format(options_.geometry);
     assembler.on_ddl([](const std::string& schema, const std::string& query) {
       log::info("DDL on a mapped table (database {}): {}", schema, query.substr(0, 300));
     });

@@ -31,6 +31,7 @@ struct MysqlSourceOptions {
   std::vector<TableId> tables;
   // Rows written here are re-snapshot watermarks (BinlogChangeAssembler).
   std::optional<TableId> watermark_table;
+  GeometryFormat geometry = GeometryFormat::kWkb;
   // Where the committed position lives (state_dir/mysql_position.json).
   std::filesystem::path position_file;
   // The server sends a heartbeat when idle this often.

@@ -122,6 +122,7 @@ void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& 
   }
   my.watermark_table = TableId{watermark.substr(0, dot), watermark.substr(dot + 1)};
   my.snapshot_lock = r.boolean(node, "snapshot_lock", "source.snapshot_lock", false);
+  my.geometry = r.choice(node, "geometry", "source.geometry", "wkb", {"wkb", "wkb_hex", "skip"});
   my.tls = resolve_source_tls(read_tls(r, node, base), is_local_host(my.host));
 }
 
@@ -141,7 +142,7 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
     r.require_keys(node, "source",
                    {"type", "host", "port", "user", "password", "password_file", "database",
                     "server_id", "heartbeat_interval_ms", "watermark_table", "snapshot_lock",
-                    "snapshot", "tls"});
+                    "geometry", "snapshot", "tls"});
     c.source.type = SourceType::kMysql;
     read_mysql(r, node, c.source.mysql, base);
     if (!c.source.mysql.password.empty()) c.secrets.push_back(c.source.mysql.password);

@@ -56,6 +56,8 @@ struct MysqlSourceConfig {
   // MySQL (not MariaDB): the initial snapshot may take FLUSH TABLES WITH READ LOCK for a
   // moment to learn the binlog position matching its snapshot.
   bool snapshot_lock = false;
+  // GEOMETRY columns: "wkb" (bytes, base64 in Retainly), "wkb_hex" or "skip".
+  std::string geometry = "wkb";
   // source.tls as resolved (verify-full against the system CAs unless `host` is this
   // machine or source.tls says otherwise). MariaDB Connector/C expresses it as:
   //   disable      no TLS option set

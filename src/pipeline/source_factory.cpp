@@ -39,6 +39,9 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
   options.server_id = config.source.mysql.server_id;
   options.tables = tables;
   options.watermark_table = config.source.mysql.watermark_table;
+  options.geometry = config.source.mysql.geometry == "wkb_hex" ? mysql::GeometryFormat::kWkbHex
+                     : config.source.mysql.geometry == "skip"  ? mysql::GeometryFormat::kSkip
+                                                               : mysql::GeometryFormat::kWkb;
   options.position_file = config.state_dir / "mysql_position.json";
   options.heartbeat_interval = config.source.mysql.heartbeat_interval;
   options.buffer_items = config.source_buffer;
