@@ -11,7 +11,8 @@ build() {
   log "building Release binaries in $BUILD"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCDC_BUILD_TESTS=OFF \
     >/dev/null
-  cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock >/dev/null
+  cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock cdc_binlog_decode_bench \
+    >/dev/null
 }
 
 # start_mock DIR ARGS...: a retainly-mock (key and secret "bench") logging to DIR/mock.log;

@@ -1,0 +1,268 @@
+#!/usr/bin/env bash
+# Binlog decoding and end-to-end streaming speed against MariaDB's own decoder, from one
+# run on one machine.
+#
+#   tests/bench/mysql_stream_bench.sh [ROWS]        (default 2000000)
+#
+# Writes ROWS row changes to a fresh table, in binlog files of their own (FLUSH BINARY
+# LOGS before and after): the first half inserts, the second half updates of those rows,
+# in transactions of 10,000 rows. It copies those files and then times
+#   - mariadb-binlog --verbose --base64-output=decode-rows over the copies, to /dev/null
+#     (as invoked, it does not verify event checksums; ours do),
+#   - cdc_binlog_decode_bench over the same copies: every event decoded, every row of
+#     every rows event read into values, as the live reader does,
+#   - retainly-cdc run streaming the changes from the server into retainly-mock, from a
+#     stored position at the start of the workload until its stored position (moved only
+#     after the mock acknowledged every call, and written at most every 500 ms) reaches
+#     the end of the workload,
+# and prints times, rows/s, each time's ratio to mariadb-binlog, peak resident memory
+# and the CPU time of the connector and the mock. The mock counts records as applied
+# after the sink merged back-to-back upserts of one customer, so fewer than ROWS is normal.
+# Builds Release binaries in build-release/ and starts its own MariaDB
+# (scripts/lib/servers.sh) unless CDC_TEST_MYSQL_HOST is set. The binlog files are copied
+# from the server's directory when it is readable, else fetched with mariadb-binlog
+# --read-from-remote-server --raw (BENCH_REMOTE_BINLOG=1 forces that).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SCRIPT_NAME=mysql_stream_bench
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
+# shellcheck source=scripts/lib/servers.sh
+source "$ROOT/scripts/lib/servers.sh"
+# shellcheck source=tests/bench/bench_lib.sh
+source "$ROOT/tests/bench/bench_lib.sh"
+
+ROWS=${1:-2000000}
+BATCH=10000
+DB=cdc_bench
+WORK=
+BINLOGS=()
+
+# my_sql ARGS...: the mariadb client on the test server, tab-separated without headers.
+# The password goes in the environment, not on a command line others can read.
+my_sql() {
+  MYSQL_PWD=$CDC_TEST_MYSQL_PASSWORD mariadb --no-defaults -h "$CDC_TEST_MYSQL_HOST" \
+    -P "$CDC_TEST_MYSQL_PORT" -u "$CDC_TEST_MYSQL_USER" -N -B "$@"
+}
+
+# Prints "FILE POSITION": where the next binlog event will be written.
+binlog_end() {
+  my_sql -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }'
+}
+
+drop_database() {
+  my_sql -e "DROP DATABASE IF EXISTS $DB" || true
+}
+
+# The workload, as one stream of statements for one client session: each statement is a
+# transaction of its own (autocommit). seq_A_to_B are MariaDB's Sequence engine tables.
+workload_sql() {
+  local from to
+  for ((from = 1; from <= INSERTS; from += BATCH)); do
+    to=$((from + BATCH - 1 < INSERTS ? from + BATCH - 1 : INSERTS))
+    printf '%s\n' "INSERT INTO items SELECT seq, CONCAT('customer ', seq), seq % 1000,
+      (seq % 100000) * 1.37, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND
+      + INTERVAL seq % 1000000 MICROSECOND,
+      IF(seq % 4 = 0, NULL, CONCAT('signed up through campaign ', seq % 97))
+      FROM seq_${from}_to_${to};"
+  done
+  for ((from = 1; from <= UPDATES; from += BATCH)); do
+    to=$((from + BATCH - 1 < UPDATES ? from + BATCH - 1 : UPDATES))
+    printf '%s\n' "UPDATE items SET visits = visits + 1, balance = balance + 9.99,
+      updated_at = updated_at + INTERVAL 1 DAY WHERE id BETWEEN $from AND $to;"
+  done
+}
+
+prepare() {
+  log "creating $DB.items"
+  drop_database
+  add_cleanup drop_database
+  my_sql -e "CREATE DATABASE $DB; CREATE TABLE $DB.items (
+    id BIGINT NOT NULL PRIMARY KEY,
+    name VARCHAR(100) NOT NULL,
+    visits INT NOT NULL,
+    balance DECIMAL(12,2) NOT NULL,
+    updated_at DATETIME(6) NOT NULL,
+    note TEXT NULL)"
+  my_sql -e "FLUSH BINARY LOGS"
+  read -r START_FILE START_POS < <(binlog_end)
+  [[ -n ${START_POS:-} ]] || die "SHOW MASTER STATUS is empty: is the binlog on?"
+  log "writing $INSERTS inserts, then $UPDATES updates, in transactions of $BATCH (from $START_FILE:$START_POS)"
+  local start
+  start=$(now)
+  workload_sql | my_sql -D "$DB"
+  LOAD_SECONDS=$(elapsed "$start" "$(now)")
+  read -r END_FILE END_POS < <(binlog_end)
+  # Closes the last file, so every file of the workload is complete and stays as it is.
+  my_sql -e "FLUSH BINARY LOGS"
+  mapfile -t BINLOGS < <(my_sql -e "SHOW BINARY LOGS" |
+    awk -v first="$START_FILE" -v last="$END_FILE" '$1 >= first && $1 <= last { print $1 }')
+  log "changes end at $END_FILE:$END_POS (${#BINLOGS[@]} binlog files, written in ${LOAD_SECONDS}s)"
+}
+
+# Copies the workload's binlog files to WORK/binlogs, where both decoders read them. A
+# copy, because a shared server may purge them meanwhile; reading it once also puts it
+# in the page cache, so neither decoder pays for the disk.
+copy_binlogs() {
+  local dir
+  dir=$(dirname "$(my_sql -e "SELECT @@log_bin_basename")")
+  mkdir -p "$WORK/binlogs"
+  if [[ ${BENCH_REMOTE_BINLOG:-0} != 1 && -r $dir/${BINLOGS[0]} ]]; then
+    (cd "$dir" && cp "${BINLOGS[@]}" "$WORK/binlogs/")
+  else
+    log "fetching the binlog files from the server (mariadb-binlog --raw)"
+    MYSQL_PWD=$CDC_TEST_MYSQL_PASSWORD mariadb-binlog --no-defaults --read-from-remote-server \
+      -h "$CDC_TEST_MYSQL_HOST" -P "$CDC_TEST_MYSQL_PORT" -u "$CDC_TEST_MYSQL_USER" --raw \
+      --result-file="$WORK/binlogs/" "${BINLOGS[@]}"
+  fi
+  BINLOG_PATHS=("${BINLOGS[@]/#/$WORK/binlogs/}")
+  BINLOG_MIB=$(du -cm "${BINLOG_PATHS[@]}" | awk 'END { print $1 }')
+}
+
+# run_timed NAME OUTPUT COMMAND...: runs COMMAND with its output to OUTPUT; sets
+# TIMED_SECONDS and TIMED_PEAK (its peak resident memory, as GNU time reports it).
+run_timed() {
+  local name=$1 output=$2 start
+  shift 2
+  local timer=()
+  [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -f %M -o "$WORK/$name.rss")
+  start=$(now)
+  "${timer[@]}" "$@" >"$output" 2>"$WORK/$name.err" || {
+    cat "$WORK/$name.err" >&2
+    die "$name failed"
+  }
+  TIMED_SECONDS=$(elapsed "$start" "$(now)")
+  TIMED_PEAK=n/a
+  [[ -s $WORK/$name.rss ]] && TIMED_PEAK="$(tail -n 1 "$WORK/$name.rss") KiB"
+  return 0
+}
+
+time_mariadb_binlog() {
+  run_timed mariadb-binlog /dev/null \
+    mariadb-binlog --no-defaults --verbose --base64-output=decode-rows "${BINLOG_PATHS[@]}"
+  MARIADB_SECONDS=$TIMED_SECONDS
+  MARIADB_PEAK=$TIMED_PEAK
+}
+
+time_decode_bench() {
+  run_timed decode "$WORK/decode.out" \
+    "$BUILD/tests/bench/cdc_binlog_decode_bench" "${BINLOG_PATHS[@]}"
+  DECODE_SECONDS=$TIMED_SECONDS
+  DECODE_PEAK=$TIMED_PEAK
+  DECODED_ROWS=$(awk '$1 == "row" && $2 == "changes" { print $3 }' "$WORK/decode.out")
+  DECODE_ONLY=$(sed -n 's/^decode *//p' "$WORK/decode.out")
+  # Other clients of a shared server may have written to the same files.
+  ((DECODED_ROWS == ROWS)) ||
+    log "note: the files hold $DECODED_ROWS row changes, $ROWS of them ours"
+}
+
+# The stored position is at or past the end of the workload. Binlog file names have a
+# fixed-width number, so they compare as strings.
+position_reached() {
+  local stored file offset
+  stored=$(cat "$WORK/state/mysql_position.json" 2>/dev/null) || return 1
+  file=$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' <<<"$stored")
+  offset=$(sed -n 's/.*"offset": *\([0-9]*\).*/\1/p' <<<"$stored")
+  [[ -n $file && -n $offset ]] || return 1
+  [[ $file > $END_FILE ]] || { [[ $file == "$END_FILE" ]] && ((offset >= END_POS)); }
+}
+
+time_connector() {
+  mkdir -p "$WORK/mappings" "$WORK/state"
+  cat >"$WORK/mappings/items.yaml" <<YAML
+table: $DB.items
+customer:
+  id: id
+  fields: { name: name, visits: visits, balance: balance, updated_at: updated_at, note: note }
+YAML
+  start_mock "$WORK"
+  cat >"$WORK/connector.yaml" <<YAML
+source:
+  type: mysql
+  host: "$CDC_TEST_MYSQL_HOST"
+  port: $CDC_TEST_MYSQL_PORT
+  user: "$CDC_TEST_MYSQL_USER"
+  password: "$CDC_TEST_MYSQL_PASSWORD"
+  server_id: $((900000 + RANDOM))
+  snapshot: never
+sink:
+  url: http://$MOCK_ADDRESS
+  key: bench
+  secret: bench
+mappings: mappings
+state_dir: state
+YAML
+  # The documented position format; an empty gtid_state makes it start at file:offset.
+  printf '{"file": "%s", "offset": %s, "gtid_state": ""}\n' "$START_FILE" "$START_POS" \
+    >"$WORK/state/mysql_position.json"
+  local start pid
+  start=$(now)
+  "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
+  pid=$!
+  add_cleanup "stop_pid $pid retainly-cdc"
+  while ! position_reached; do
+    pid_alive "$pid" || {
+      cat "$WORK/connector.log" >&2
+      die "retainly-cdc exited"
+    }
+    sleep 0.05  # polling pace
+  done
+  CDC_SECONDS=$(elapsed "$start" "$(now)")
+  # VmHWM is the kernel's high-water mark for the process's whole life.
+  CDC_PEAK="$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status") KiB"
+  # On a small machine the connector and the mock share the CPUs: their CPU times say
+  # which of them the wall time went to.
+  CDC_CPU=$(cpu_seconds "$pid")
+  MOCK_CPU=$(cpu_seconds "$MOCK_PID")
+  stop_pid "$pid" retainly-cdc
+  APPLIED=$(curl -s "http://$MOCK_ADDRESS/_stats")
+}
+
+# cpu_seconds PID: the user and system CPU time PID has used so far (/proc/PID/stat
+# fields 14 and 15, counted after the parenthesised command name, which may hold spaces).
+cpu_seconds() {
+  local stat
+  read -r stat <"/proc/$1/stat"
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($12 + $13) / hz }' <<<"${stat##*) }"
+}
+
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+main() {
+  if ! [[ $ROWS =~ ^[0-9]+$ ]] || ((ROWS < 2)); then
+    die "ROWS must be a number >= 2, got '$ROWS'"
+  fi
+  INSERTS=$(((ROWS + 1) / 2))
+  UPDATES=$((ROWS / 2))
+  install_cleanup_traps
+  build
+  if [[ -z ${CDC_TEST_MYSQL_HOST:-} ]]; then
+    start_mariadb
+  fi
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
+  add_cleanup "rm -rf '$WORK'"
+  prepare
+  copy_binlogs
+  time_mariadb_binlog
+  time_decode_bench
+  time_connector
+  printf '\n%s row changes (%s inserts, %s updates, %s transactions), %s MiB of binlog in %s file(s), one run:\n' \
+    "$ROWS" "$INSERTS" "$UPDATES" $(((INSERTS + BATCH - 1) / BATCH + (UPDATES + BATCH - 1) / BATCH)) \
+    "$BINLOG_MIB" "${#BINLOGS[@]}"
+  printf '  %-40s %8ss %9s rows/s  ratio %5s  peak memory %s\n' \
+    "mariadb-binlog --verbose to /dev/null" "$MARIADB_SECONDS" \
+    "$(rate "$DECODED_ROWS" "$MARIADB_SECONDS")" 1.00 "$MARIADB_PEAK" \
+    "cdc_binlog_decode_bench" "$DECODE_SECONDS" "$(rate "$DECODED_ROWS" "$DECODE_SECONDS")" \
+    "$(ratio "$DECODE_SECONDS" "$MARIADB_SECONDS")" "$DECODE_PEAK" \
+    "retainly-cdc to retainly-mock" "$CDC_SECONDS" "$(rate "$ROWS" "$CDC_SECONDS")" \
+    "$(ratio "$CDC_SECONDS" "$MARIADB_SECONDS")" "$CDC_PEAK"
+  printf '  (ratio: time / mariadb-binlog time; decoding alone, files in memory: %s)\n' \
+    "$DECODE_ONLY"
+  printf '  CPU time while streaming: retainly-cdc %ss, retainly-mock %ss (%s CPUs)\n' \
+    "$CDC_CPU" "$MOCK_CPU" "$(nproc)"
+  printf '  mock stats: %s\n' "$APPLIED"
+}
+
+main "$@"
