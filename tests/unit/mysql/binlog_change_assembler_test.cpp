@@ -280,4 +280,30 @@ TEST_CASE("rows of the watermark table become the transaction's watermark") {
   CHECK(s.items.empty());
 }
 
+TEST_CASE("GEOMETRY as WKB bytes, WKB hex or left out, by option") {
+  // shapes (id INT, g GEOMETRY) with names; g holds SRID 0 + a 5-byte stand-in WKB.
+  ByteWriter map;
+  map.u48(47).u16(1).u8(3).str("app").u8(0).u8(5).str("items").u8(0).packed(2).hex("03 ff");
+  map.packed(1).hex("04").hex("02");
+  ByteWriter names;
+  names.packed(2).str("id").packed(1).str("g");
+  map.u8(1).packed(1).hex("00").u8(4).packed(names.size()).raw(names.view());
+  map.u8(8).packed(1).packed(0);
+  ByteWriter row;
+  row.u48(47).u16(1).packed(2).hex("03").hex("00").u32(1).u32(9).u32(0).hex("01 02 03 0a ff");
+  for (const auto& [format, expected] : std::vector<std::pair<GeometryFormat, Value>>{
+           {GeometryFormat::kWkb, Value(cdc::Bytes{std::string("\x01\x02\x03\x0a\xff")})},
+           {GeometryFormat::kWkbHex, Value("0102030aff")},
+           {GeometryFormat::kSkip, Value(Unchanged{})}}) {
+    Stream s(items_only());
+    s.assembler.set_geometry_format(format);
+    s.feed(EventType::kMariadbGtid, mariadb_gtid(16));
+    s.feed(EventType::kTableMap, map);
+    s.feed(EventType::kWriteRowsV1, row);
+    s.feed(EventType::kXid, xid(16));
+    REQUIRE(s.changes().size() == 1);
+    CHECK(s.changes()[0].after[1] == expected);
+  }
+}
+
 }  // namespace cdc::mysql::testing
