@@ -21,19 +21,6 @@ int64_t sign_extend(uint64_t v, size_t bytes) {
   return static_cast<int64_t>(v << shift) >> shift;
 }
 
-// A FLOAT as the double its shortest decimal form denotes: 3.14f becomes 3.14, not
-// 3.140000104904175, so the value equals what PostgreSQL's real sends as text and what
-// MySQL itself prints.
-double float_as_double(float f) {
-  if (!std::isfinite(f)) return static_cast<double>(f);
-  char buf[64];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, f);
-  if (ec != std::errc()) return static_cast<double>(f);
-  double d = 0;
-  std::from_chars(buf, end, d);
-  return d;
-}
-
 Value integer(ByteReader& r, const ColumnInfo& c, size_t bytes) {
   const uint64_t raw = r.le(bytes, "integer");
   if (c.signedness == Signedness::kUnsigned) {
@@ -110,6 +97,16 @@ Value vector_value(ByteReader& r, const ColumnInfo& c) {
 }
 
 }  // namespace
+
+double float_as_double(float f) {
+  if (!std::isfinite(f)) return static_cast<double>(f);
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, f);
+  if (ec != std::errc()) return static_cast<double>(f);
+  double d = 0;
+  std::from_chars(buf, end, d);
+  return d;
+}
 
 Bytes read_length_prefixed(ByteReader& r, uint32_t prefix_bytes, const char* field) {
   if (prefix_bytes < 1 || prefix_bytes > 4) {

@@ -29,6 +29,11 @@ namespace cdc::mysql {
 // Reads the non-NULL value of `column` at the reader's position.
 Value read_column_value(ByteReader& r, const ColumnInfo& column);
 
+// A FLOAT as the double its shortest decimal form denotes: 3.14f becomes 3.14, not
+// 3.140000104904175, so the value equals what PostgreSQL's real sends as text and what
+// MySQL itself prints.
+double float_as_double(float f);
+
 // Reads the length prefix of a BLOB-like value (1-4 bytes, as the metadata says) and
 // returns the bytes it covers.
 Bytes read_length_prefixed(ByteReader& r, uint32_t prefix_bytes, const char* field);

@@ -47,46 +47,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-// The members of "enum('a','it''s')" or "set('x','y')", unescaped.
-std::vector<std::string> parse_members(const std::string& column_type) {
-  std::vector<std::string> members;
-  const size_t open = column_type.find('(');
-  if (open == std::string::npos) return members;
-  size_t i = open + 1;
-  while (i < column_type.size() && column_type[i] == '\'') {
-    std::string member;
-    ++i;
-    while (i < column_type.size()) {
-      if (column_type[i] == '\'' && i + 1 < column_type.size() && column_type[i + 1] == '\'') {
-        member += '\'';
-        i += 2;
-      } else if (column_type[i] == '\'') {
-        ++i;
-        break;
-      } else if (column_type[i] == '\\' && i + 1 < column_type.size()) {
-        member += column_type[i + 1];
-        i += 2;
-      } else {
-        member += column_type[i++];
-      }
-    }
-    members.push_back(std::move(member));
-    if (i < column_type.size() && column_type[i] == ',') ++i;
-  }
-  return members;
-}
-
-TextEncoding encoding_of_charset(const std::string& charset) {
-  const std::string name = lower(charset);
-  if (name.empty()) return TextEncoding::kUnknown;
-  if (name == "binary") return TextEncoding::kBinary;
-  if (name == "utf8mb4" || name == "utf8mb3" || name == "utf8" || name == "ascii") {
-    return TextEncoding::kUtf8;
-  }
-  if (name == "latin1") return TextEncoding::kLatin1;
-  return TextEncoding::kOther;
-}
-
 const char* base_type_name(ColumnType t) {
   switch (t) {
     case ColumnType::kTiny:
@@ -158,6 +118,45 @@ std::string signature_of(const TableMap& map) {
 }
 
 }  // namespace
+
+std::vector<std::string> parse_members(const std::string& column_type) {
+  std::vector<std::string> members;
+  const size_t open = column_type.find('(');
+  if (open == std::string::npos) return members;
+  size_t i = open + 1;
+  while (i < column_type.size() && column_type[i] == '\'') {
+    std::string member;
+    ++i;
+    while (i < column_type.size()) {
+      if (column_type[i] == '\'' && i + 1 < column_type.size() && column_type[i + 1] == '\'') {
+        member += '\'';
+        i += 2;
+      } else if (column_type[i] == '\'') {
+        ++i;
+        break;
+      } else if (column_type[i] == '\\' && i + 1 < column_type.size()) {
+        member += column_type[i + 1];
+        i += 2;
+      } else {
+        member += column_type[i++];
+      }
+    }
+    members.push_back(std::move(member));
+    if (i < column_type.size() && column_type[i] == ',') ++i;
+  }
+  return members;
+}
+
+TextEncoding encoding_of_charset(const std::string& charset) {
+  const std::string name = lower(charset);
+  if (name.empty()) return TextEncoding::kUnknown;
+  if (name == "binary") return TextEncoding::kBinary;
+  if (name == "utf8mb4" || name == "utf8mb3" || name == "utf8" || name == "ascii") {
+    return TextEncoding::kUtf8;
+  }
+  if (name == "latin1") return TextEncoding::kLatin1;
+  return TextEncoding::kOther;
+}
 
 bool needs_catalog(const TableMap& map) {
   if (!map.has_column_names || map.primary_key.empty()) return true;

@@ -40,6 +40,14 @@ bool needs_catalog(const TableMap& map);
 // event was written; nothing can be matched safely).
 TableMap complete_table_map(const TableMap& map, const std::vector<CatalogColumn>& catalog);
 
+// The members of a COLUMN_TYPE "enum('a','it''s')" or "set('x','y')", unescaped; empty
+// for other types.
+std::vector<std::string> parse_members(const std::string& column_type);
+
+// How text of a CHARACTER_SET_NAME ("utf8mb4", "latin1", "binary") is decoded; kUnknown
+// for an empty name.
+TextEncoding encoding_of_charset(const std::string& charset);
+
 // "int unsigned", "varchar", "decimal(12,2)", "datetime(6)", "enum": the type as the
 // TableSchema names it.
 std::string column_type_name(const ColumnInfo& column);

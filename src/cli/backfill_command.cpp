@@ -14,10 +14,9 @@
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "cli/signals.h"
-#include "connectors/postgres/pg_backfill_reader.h"
-#include "core/errors.h"
 #include "ops/log.h"
 #include "pipeline/backfill.h"
+#include "pipeline/table_reader_factory.h"
 #include "sink/sink.h"
 
 namespace cdc::cli {
@@ -26,10 +25,6 @@ int backfill_command(const BackfillArgs& args) {
   const auto& stop = install_stop_signals();
   try {
     const auto config = load_config(args.config);
-    if (config.source.type != config::SourceType::kPostgres) {
-      throw ConfigError(config.file.string() +
-                        ": source.type: backfill supports PostgreSQL sources only for now");
-    }
     const auto mapper = load_mapper(config);
     std::vector<TableId> tables;
     if (args.table.empty()) {
@@ -39,14 +34,11 @@ int backfill_command(const BackfillArgs& args) {
     }
     std::filesystem::create_directories(config.state_dir);
     sink::Sink sink(config.sink, nullptr);
-    const std::string dsn = config.source.postgres.dsn;
-    pipeline::Backfill backfill(
-        mapper, sink,
-        [&dsn](const TableId& table) { return std::make_unique<pg::PgBackfillReader>(dsn, table); },
-        {.page_rows = config.backfill.page_rows,
-         .connections = config.backfill.connections,
-         .resume = args.resume,
-         .state_dir = config.state_dir});
+    pipeline::Backfill backfill(mapper, sink, pipeline::table_reader_factory(config),
+                                {.page_rows = config.backfill.page_rows,
+                                 .connections = config.backfill.connections,
+                                 .resume = args.resume,
+                                 .state_dir = config.state_dir});
     log::info("backfill of {} table(s), {} at once{}", tables.size(), config.backfill.connections,
               args.resume ? ", resuming" : "");
     ProgressReport report(::isatty(STDERR_FILENO) == 1);

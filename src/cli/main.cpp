@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
       "progress line per table shows rows, the estimated total, the rate and the ETA. Each "
       "table's last acknowledged key is checkpointed in the state folder: --resume continues "
       "an interrupted backfill. Exit 0 when every call was acknowledged or dead-lettered; 3 "
-      "when Retainly refuses the credentials. PostgreSQL sources only for now.");
+      "when Retainly refuses the credentials. MySQL/MariaDB tables need a primary key.");
   backfill_cmd->add_option("-c,--config", backfill.config, "connector configuration file")
       ->required()
       ->check(CLI::ExistingFile);

@@ -1,0 +1,81 @@
+// The current rows of one MySQL/MariaDB table, page by page in primary-key order, as the
+// binlog reader would give them: what backfill (and an initial snapshot) sends.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "connectors/mysql/mysql_connection.h"
+#include "connectors/mysql/mysql_page_key.h"
+#include "connectors/mysql/table_map_event.h"
+#include "core/table_reader.h"
+
+namespace cdc::mysql {
+
+// Reads a table in keyset pages (mysql_page_key.h):
+//
+//   SELECT <columns>, <key> FROM t [WHERE <after last key>] ORDER BY <key> LIMIT n
+//
+// A page is one statement whose result is held in memory until converted, so memory is
+// bounded by the page size; no cursor stays open between pages, so a backfill can
+// checkpoint last_key() and resume_after() it in a later process.
+//
+// Rows, schema and values match the binlog reader's for the same row: the TableSchema is
+// the one TableShapeCache makes from the table map a binlog with binlog_row_metadata=FULL
+// carries (catalog_table_map.h: same column names, type names, key columns) and values
+// convert as mysql_text_value.h says. Each change is an Operation::kSnapshotRead with
+// `after` filled, `before` empty, commit_time_micros 0 and position BinlogPosition{file
+// "", offset 0, gtid "", index n}, n counting the rows handed out from 0 (wrapping past
+// 2^32). That position orders the rows of this read and nothing else: it must never be
+// acknowledged to anything.
+//
+// Not thread-safe. Failures: a table that does not exist, has no primary key or has a
+// column type backfill cannot read throws SourceError when constructed; a lost
+// connection throws SourceDisconnected, a server error MysqlServerError; a value that
+// does not parse throws ProtocolError.
+class MysqlTableReader final : public TableReader {
+ public:
+  // Connects with `options` and opens a read-only REPEATABLE READ transaction WITH
+  // CONSISTENT SNAPSHOT, so every page sees the table as of one moment; the transaction
+  // ends with the reader.
+  MysqlTableReader(const MysqlConnectOptions& options, TableId table);
+  // Reads through `conn`, which the caller has already put inside a consistent-snapshot
+  // transaction (several tables read one after the other in one snapshot). The reader
+  // neither starts nor ends a transaction on it; it must not be used by anything else
+  // while a next_batch() runs.
+  MysqlTableReader(std::shared_ptr<MysqlConnection> conn, TableId table);
+
+  const std::shared_ptr<const TableSchema>& schema() const override { return schema_; }
+  size_t next_batch(size_t max_rows, std::vector<RowChange>& out) override;
+  const std::optional<std::vector<std::string>>& last_key() const override { return last_key_; }
+  // Throws SourceError when `key` does not fit the primary key (another part count, or
+  // text that cannot be a value of its column).
+  void resume_after(std::vector<std::string> key) override;
+  // The primary key's columns in index order.
+  std::vector<std::string> key_columns() const override { return key_names_; }
+  // information_schema.TABLES.TABLE_ROWS: InnoDB's estimate.
+  uint64_t estimated_rows() const override { return estimated_rows_; }
+
+ private:
+  void load(TableId table);
+  std::string page_sql(size_t limit) const;
+
+  std::shared_ptr<MysqlConnection> conn_;
+  std::shared_ptr<const TableSchema> schema_;
+  std::vector<ColumnInfo> columns_;  // how each column's text converts
+  std::vector<PageKeyColumn> key_;
+  std::vector<std::string> key_names_;
+  // "SELECT <columns>, <key> FROM <table>" and " ORDER BY <key>", built once.
+  std::string select_from_;
+  std::string order_by_;
+  std::optional<std::vector<std::string>> last_key_;
+  std::vector<std::string> last_key_literals_;
+  uint32_t rows_read_ = 0;
+  uint64_t estimated_rows_ = 0;
+};
+
+}  // namespace cdc::mysql
