@@ -186,7 +186,9 @@ void BinlogChangeAssembler::handle_query(const QueryEvent& query, Where where, i
   }
   // DDL: its own transaction. The catalog may describe the tables differently now.
   completed_.clear();
-  if (ddl_seen_ && names_mapped_table(query.query)) ddl_seen_(query.schema, query.query);
+  if (ddl_seen_ && names_mapped_table(query.schema, query.query)) {
+    ddl_seen_(query.schema, query.query);
+  }
   if (!in_transaction_) begin(where.start, event_time);
   result = commit(where.end);
 }
@@ -205,15 +207,24 @@ void BinlogChangeAssembler::convert_geometry(const TableMap& map, Row& row) cons
   }
 }
 
-bool BinlogChangeAssembler::names_mapped_table(std::string_view query) const {
-  std::string text(query);
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+bool BinlogChangeAssembler::names_mapped_table(std::string_view default_schema,
+                                               std::string_view query) const {
+  auto lower = [](std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (unsigned char c : text) {
+      if (c != '`') out += static_cast<char>(std::tolower(c));
+    }
+    return out;
+  };
+  const std::string text = lower(query);
+  const std::string schema = lower(default_schema);
   for (const TableId& table : tables_) {
-    std::string name = table.name;
-    std::transform(name.begin(), name.end(), name.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    if (text.find(name) != std::string::npos) return true;
+    const std::string name = lower(table.name);
+    const std::string qualified = lower(table.schema) + "." + name;
+    if (text.find(qualified) != std::string::npos) return true;
+    // Unqualified: only in the session's default database.
+    if (schema == lower(table.schema) && text.find(name) != std::string::npos) return true;
   }
   return false;
 }

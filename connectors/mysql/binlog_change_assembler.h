@@ -109,7 +109,7 @@ class BinlogChangeAssembler {
   AssembledCommit commit(uint64_t end);
   void add_rows(const RowsEvent& rows, uint64_t start, std::vector<SourceItem>& out);
   void read_watermark(const RowsEvent& rows, const TableMap& map);
-  bool names_mapped_table(std::string_view query) const;
+  bool names_mapped_table(std::string_view default_schema, std::string_view query) const;
   void convert_geometry(const TableMap& map, Row& row) const;
   std::shared_ptr<const TableMap> completed(const std::shared_ptr<const TableMap>& map);
   void handle_query(const QueryEvent& query, Where where, int64_t event_time,

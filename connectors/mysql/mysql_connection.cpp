@@ -78,6 +78,14 @@ MysqlConnection MysqlConnection::connect(const MysqlConnectOptions& options) {
     }
     throw SourceDisconnected(message);
   }
+  // Connector/C 3.3 quirk: MYSQL_OPT_SSL_ENFORCE alone (without certificate
+  // verification) falls back to a plain connection when the server offers no TLS.
+  if (options.tls.enforce && mysql_get_ssl_cipher(m) == nullptr) {
+    throw MysqlServerError(2026, fmt::format("cannot connect to MySQL/MariaDB at {}:{}: SSL/TLS "
+                                             "is required by source.tls, but the server does "
+                                             "not offer it",
+                                             options.host, options.port));
+  }
   conn.exec("SET time_zone = '+00:00'");
   return conn;
 }

@@ -101,7 +101,7 @@ DESCRIPTION
   mapped table would produce, in key order, after the mapping's `where`. Nothing
   is sent to Retainly and no slot or publication is created: one ordinary,
   read-only connection reads the rows. Use it to see what a new or changed
-  mapping would do before running it. PostgreSQL sources only for now.
+  mapping would do before running it.
 
 EXAMPLES
   retainly-cdc preview -c connector.yaml --table public.users --limit 3

@@ -5,6 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backfill_progress.h"
+#include "connectors/mysql/binlog_admin.h"
+#include "connectors/mysql/binlog_position_file.h"
+#include "connectors/mysql/mysql_table_reader.h"
 #include "connectors/postgres/pg_admin.h"
 #include "connectors/postgres/pg_backfill_reader.h"
 #include "connectors/postgres/pg_connection.h"
@@ -12,6 +15,7 @@
 #include "core/errors.h"
 #include "ops/log.h"
 #include "pipeline/backfill.h"
+#include "pipeline/source_factory.h"
 #include "state/atomic_file.h"
 
 namespace cdc::cli {
@@ -49,11 +53,76 @@ std::vector<pipeline::SnapshotTableProgress> SnapshotBoard::tables() const {
   return tables_;
 }
 
+namespace {
+
+// Reads the tables through `backfill` with progress on the terminal or in the log (and
+// on `board`). False when `stop` interrupted it.
+bool read_snapshot(pipeline::Backfill& backfill, const std::vector<TableId>& tables,
+                   const std::atomic<bool>& stop, SnapshotBoard* board) {
+  ProgressReport terminal_or_log(::isatty(STDERR_FILENO) == 1);
+  auto report = [&](const std::vector<const pipeline::BackfillProgress*>& progress) {
+    terminal_or_log(progress);
+    if (board != nullptr) board->update(progress);
+  };
+  pipeline::BackfillSummary summary;
+  try {
+    summary = backfill.run(tables, stop, report);
+  } catch (const std::runtime_error&) {
+    if (!stop.load()) throw;
+    log::info("initial snapshot interrupted; the next start takes it again");
+    return false;
+  }
+  log::info("initial snapshot done: {} rows, {} calls, {} dead letters, {} s", summary.rows,
+            summary.calls, summary.dead_letters + summary.rejections,
+            summary.elapsed.count() / 1000.0);
+  return true;
+}
+
+// MySQL/MariaDB: one connection in one consistent snapshot reads the tables one after the
+// other (a snapshot cannot be shared across connections), and the binlog position that
+// matches the snapshot becomes the stored position streaming starts from. A position
+// stored without a finished snapshot record means the connector streamed before (or
+// was set up with snapshot: never): `initial` leaves it alone.
+void take_mysql_snapshot(const config::ConnectorConfig& config, const mapping::Mapper& mapper,
+                         sink::Sink& sink, const std::atomic<bool>& stop, SnapshotBoard* board) {
+  const auto& my = config.source.mysql;
+  const auto file = config.state_dir / "snapshot.json";
+  const std::string key = "mysql:" + std::to_string(my.server_id);
+  const mysql::BinlogPositionFile positions(config.state_dir / "mysql_position.json");
+  const auto done = recorded_done(file, key);
+  if (config.source.snapshot == config::SnapshotMode::kInitial && positions.load()) {
+    if (done.value_or(true)) return;
+    log::warn("the initial snapshot did not finish last time; taking it again");
+  }
+  record(file, key, false);
+  auto conn = std::make_shared<mysql::MysqlConnection>(
+      mysql::MysqlConnection::connect(pipeline::mysql_connect_options(my)));
+  mysql::BinlogAdmin admin(*conn);
+  admin.require_row_binlog();
+  const mysql::ResumePoint at = admin.start_consistent_snapshot(my.snapshot_lock);
+  log::info("initial snapshot of {} table(s) at binlog {}:{}{}", mapper.tables().size(), at.file,
+            at.offset, at.gtid_state.empty() ? "" : " (GTID " + at.gtid_state + ")");
+  pipeline::Backfill backfill(mapper, sink,
+                              [conn](const TableId& table) {
+                                return std::make_unique<mysql::MysqlTableReader>(conn, table);
+                              },
+                              {.page_rows = config.backfill.page_rows,
+                               .connections = 1,
+                               .resume = false,
+                               .state_dir = config.state_dir / "snapshot"});
+  if (!read_snapshot(backfill, mapper.tables(), stop, board)) return;
+  conn->exec("COMMIT");
+  positions.store(at);
+  record(file, key, true);
+}
+
+}  // namespace
+
 void take_initial_snapshot(const config::ConnectorConfig& config, const mapping::Mapper& mapper,
                            sink::Sink& sink, const std::atomic<bool>& stop, SnapshotBoard* board) {
   if (config.source.snapshot == config::SnapshotMode::kNever) return;
-  if (config.source.type != config::SourceType::kPostgres) {
-    log::warn("source.snapshot: initial snapshots of MySQL sources are not built yet");
+  if (config.source.type == config::SourceType::kMysql) {
+    take_mysql_snapshot(config, mapper, sink, stop, board);
     return;
   }
   const auto& pg = config.source.postgres;
@@ -90,23 +159,8 @@ void take_initial_snapshot(const config::ConnectorConfig& config, const mapping:
                                .connections = config.backfill.connections,
                                .resume = false,
                                .state_dir = config.state_dir / "snapshot"});
-  ProgressReport terminal_or_log(::isatty(STDERR_FILENO) == 1);
-  auto report = [&](const std::vector<const pipeline::BackfillProgress*>& tables) {
-    terminal_or_log(tables);
-    if (board != nullptr) board->update(tables);
-  };
-  pipeline::BackfillSummary summary;
-  try {
-    summary = backfill.run(mapper.tables(), stop, report);
-  } catch (const std::runtime_error&) {
-    if (!stop.load()) throw;
-    log::info("initial snapshot interrupted; the next start takes it again");
-    return;
-  }
+  if (!read_snapshot(backfill, mapper.tables(), stop, board)) return;
   record(file, pg.slot, true);
-  log::info("initial snapshot done: {} rows, {} calls, {} dead letters, {} s", summary.rows,
-            summary.calls, summary.dead_letters + summary.rejections,
-            summary.elapsed.count() / 1000.0);
 }
 
 }  // namespace cdc::cli

@@ -10,6 +10,13 @@
 // acknowledged from it) and takes the snapshot again, so the slot never holds WAL for a
 // snapshot that is not coming. A slot found without that file belongs to a connector
 // that streamed before snapshots existed or was set up by hand: it is used as it is.
+//
+// MySQL/MariaDB: one connection starts a consistent snapshot and learns the binlog
+// position that matches it (MariaDB without a lock; MySQL with a brief FLUSH TABLES WITH
+// READ LOCK, only when source.snapshot_lock allows), reads the tables one after the other
+// in it, and stores that position as the committed one once every call is settled, so
+// streaming starts exactly where the snapshot ends. snapshot.json records
+// {"slot": "mysql:<server_id>", "done"}; a stored position without it is used as it is.
 #pragma once
 
 #include <atomic>

@@ -7,11 +7,10 @@
 #include "cli/command_support.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
-#include "connectors/postgres/pg_connection.h"
-#include "connectors/postgres/pg_table_reader.h"
 #include "core/errors.h"
 #include "ops/log.h"
 #include "pipeline/dry_run.h"
+#include "pipeline/table_reader_factory.h"
 
 namespace cdc::cli {
 namespace {
@@ -25,19 +24,14 @@ constexpr size_t kMaxBatchRows = 1000;
 int preview_command(const PreviewArgs& args) {
   try {
     auto config = load_config(args.config);
-    if (config.source.type != config::SourceType::kPostgres) {
-      throw ConfigError(config.file.string() +
-                        ": source.type: preview supports postgres sources only for now");
-    }
     auto mapper = load_mapper(config);
     const TableId table = mapped_table(mapper, args.table);
 
-    // An ordinary connection: no slot, no publication. One read-only snapshot for every
-    // page, so the rows shown are the table as of one moment and nothing can be written.
-    auto conn =
-        pg::PgConnection::connect(config.source.postgres.dsn, pg::PgConnection::Mode::kNormal);
-    conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    pg::PgTableReader reader(conn, table);
+    // An ordinary connection: no slot, no publication, no binlog stream. One read-only
+    // snapshot for every page, so the rows shown are the table as of one moment and
+    // nothing can be written.
+    const auto reader_ptr = pipeline::table_reader_factory(config)(table);
+    TableReader& reader = *reader_ptr;
 
     const size_t batch_rows = std::clamp(args.limit, kMinBatchRows, kMaxBatchRows);
     size_t rows_read = 0;
@@ -68,11 +62,10 @@ int preview_command(const PreviewArgs& args) {
       std::cout.flush();
     }
     std::cout.flush();
-    conn.exec("ROLLBACK");
     log::info(
         "preview of {}: {} row(s) read in key order ({}), {} shown as {} call(s) and {} "
         "rejection(s); nothing was sent",
-        table.qualified(), rows_read, fmt::join(reader.page_key(), ", "), rows_shown, calls,
+        table.qualified(), rows_read, fmt::join(reader.key_columns(), ", "), rows_shown, calls,
         rejections);
     return kExitOk;
   } catch (...) {

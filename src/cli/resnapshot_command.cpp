@@ -13,10 +13,6 @@ namespace cdc::cli {
 int resnapshot_command(const ResnapshotArgs& args) {
   try {
     const auto config = load_config(args.config);
-    if (config.source.type != config::SourceType::kPostgres) {
-      throw ConfigError(config.file.string() +
-                        ": source.type: resnapshot supports PostgreSQL sources only for now");
-    }
     const TableId table = mapped_table(load_mapper(config), args.table);
     pipeline::request_resnapshot(config.state_dir, table);
     std::cout << "re-snapshot of " << table.qualified()

@@ -7,6 +7,8 @@
 #include "cli/exit_code.h"
 #include "cli/initial_snapshot.h"
 #include "cli/signals.h"
+#include "connectors/mysql/mysql_connection.h"
+#include "connectors/mysql/mysql_table_reader.h"
 #include "connectors/postgres/pg_backfill_reader.h"
 #include "connectors/postgres/pg_connection.h"
 #include "core/errors.h"
@@ -44,10 +46,44 @@ std::unique_ptr<ops::HealthServer> start_health_server(const config::ConnectorCo
   return server;
 }
 
+// MySQL/MariaDB re-snapshots: chunks read on connections of their own, watermarks
+// written as rows of source.watermark_table (created on first use), which the binlog
+// carries to the reader.
+std::unique_ptr<pipeline::Resnapshot> make_mysql_resnapshot(const config::ConnectorConfig& config) {
+  const auto options = pipeline::mysql_connect_options(config.source.mysql);
+  const TableId marks = config.source.mysql.watermark_table;
+  auto conn = std::make_shared<std::optional<mysql::MysqlConnection>>();
+  pipeline::ResnapshotHooks hooks;
+  hooks.open_chunk = [options](const TableId& table,
+                               const std::optional<std::vector<std::string>>& after) {
+    auto reader = std::make_unique<mysql::MysqlTableReader>(options, table);
+    if (after) reader->resume_after(*after);
+    return std::unique_ptr<TableReader>(std::move(reader));
+  };
+  hooks.emit_watermark = [options, marks, conn](const std::string& watermark) {
+    try {
+      if (!*conn) {
+        conn->emplace(mysql::MysqlConnection::connect(options));
+        (*conn)->exec("CREATE DATABASE IF NOT EXISTS `" + marks.schema + "`");
+        (*conn)->exec("CREATE TABLE IF NOT EXISTS `" + marks.schema + "`.`" + marks.name +
+                      "` (id TINYINT PRIMARY KEY, value VARCHAR(200) NOT NULL)");
+      }
+      (*conn)->exec("INSERT INTO `" + marks.schema + "`.`" + marks.name +
+                    "` (id, value) VALUES (1, " + (*conn)->quote(watermark) +
+                    ") ON DUPLICATE KEY UPDATE value = VALUES(value)");
+    } catch (const SourceError&) {
+      conn->reset();
+      throw;
+    }
+  };
+  return std::make_unique<pipeline::Resnapshot>(config.state_dir, std::move(hooks),
+                                                config.backfill.page_rows);
+}
+
 // Re-snapshots on request (`retainly-cdc resnapshot`), PostgreSQL: chunks read on
 // connections of their own, watermarks written with pg_logical_emit_message.
 std::unique_ptr<pipeline::Resnapshot> make_resnapshot(const config::ConnectorConfig& config) {
-  if (config.source.type != config::SourceType::kPostgres) return nullptr;
+  if (config.source.type != config::SourceType::kPostgres) return make_mysql_resnapshot(config);
   const std::string dsn = config.source.postgres.dsn;
   auto conn = std::make_shared<std::optional<pg::PgConnection>>();
   pipeline::ResnapshotHooks hooks;
@@ -97,8 +133,10 @@ int run_command(const RunArgs& args) {
     auto health = start_health_server(config, stream, sink, snapshot_board);
     auto resnapshot = make_resnapshot(config);
     if (resnapshot) stream.set_resnapshot(resnapshot.get());
-    take_initial_snapshot(config, mapper, sink, stop, &snapshot_board);
-    if (stop.load()) return kExitOk;  // interrupted: the next start takes it again
+    // Taken by the holder of the instance lock only; interrupted, the next start takes
+    // it again.
+    stream.set_before_first_start(
+        [&] { take_initial_snapshot(config, mapper, sink, stop, &snapshot_board); });
     stream.run(stop);
     const auto status = stream.status();
     uint64_t changes = 0;

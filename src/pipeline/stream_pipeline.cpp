@@ -108,6 +108,13 @@ bool StreamPipeline::start_streaming(const std::atomic<bool>& stop) {
         continue;
       }
       status_.standby = false;
+      if (before_first_start_) {
+        before_first_start_();
+        before_first_start_ = nullptr;  // done: a reconnect does not repeat it
+        // Sequences continue after the calls the hook handed over (a snapshot's).
+        last_sequence_ = sink_.last_submitted();
+        if (stop.load()) return false;
+      }
       source_.start();
       status_.streaming = true;
       last_lock_check_ = std::chrono::steady_clock::now();

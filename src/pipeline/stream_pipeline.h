@@ -58,6 +58,11 @@ class StreamPipeline {
   // run() returns). Thread-safe.
   PipelineStatus status() const;
 
+  // Runs once, after the instance lock is taken and before the source first starts (the
+  // initial snapshot, which a standby must not take too); set before run(). When it
+  // throws, run() throws; when `stop` is set after it, run() returns without streaming.
+  void set_before_first_start(std::function<void()> hook) { before_first_start_ = std::move(hook); }
+
   // Serves re-snapshot requests while streaming; set before run(). Not owned.
   void set_resnapshot(Resnapshot* resnapshot) { resnapshot_ = resnapshot; }
 
@@ -84,6 +89,7 @@ class StreamPipeline {
   ChangeSource& source_;
   InstanceLock* lock_;
   Resnapshot* resnapshot_ = nullptr;
+  std::function<void()> before_first_start_;
   std::chrono::steady_clock::time_point last_lock_check_{};
   bool ever_streamed_ = false;
   const mapping::Mapper& mapper_;

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "support/connector_run.h"
 #include "support/mock_server.h"
+#include "support/mysql_test_db.h"
 #include "support/pg_test_db.h"
 #include "support/temp_dir.h"
 #include "support/test_env.h"
@@ -357,26 +359,32 @@ TEST_CASE("preview: a mapped table missing from the database is a source error (
   CHECK(result.errors.find("pgit_preview.ghost does not exist") != std::string::npos);
 }
 
-TEST_CASE("preview: a mysql source is refused as a configuration error (exit 2)") {
-  TempDir dir("preview-mysql");
-  dir.write_file("mappings/users.yaml", kMappings[0].second);
-  const auto config = dir.write_file("connector.yaml",
-                                     "source:\n"
-                                     "  type: mysql\n"
-                                     "  host: 127.0.0.1\n"
-                                     "  user: nobody\n"
-                                     "  server_id: 77\n"
-                                     "sink:\n"
-                                     "  url: http://127.0.0.1:9\n"
-                                     "  key: test-key\n"
-                                     "  secret: test-secret\n"
-                                     "mappings: mappings\n"
-                                     "log:\n"
-                                     "  format: text\n");
-  ChildProcess child(cli_binary(),
-                     {"preview", "-c", config.string(), "--table", "pgit_preview.users"});
-  CHECK(child.wait_exit(60s) == 2);
-  CHECK(child.stdout_text().empty());
-  CHECK(child.stderr_text().find("preview supports postgres sources only for now") !=
-        std::string::npos);
+TEST_CASE("preview: a MariaDB table's rows as calls, in key order, nothing sent") {
+  MysqlTestDb db;
+  db.fresh_database("myit_preview");
+  db.exec(
+      "CREATE TABLE myit_preview.users (id BIGINT PRIMARY KEY, email VARCHAR(100), "
+      "joined DATETIME(3))");
+  db.exec(
+      "INSERT INTO myit_preview.users VALUES (3, 'C@x.io', '2024-01-03 00:00:00'), "
+      "(1, 'a@x.io', '2024-01-01 10:00:00.5'), (2, 'b@x.io', NULL)");
+  MockServer mock;
+  ConnectorRun connector(mock, {.mappings = {{"users.yaml", R"yaml(table: myit_preview.users
+customer:
+  id: id
+  fields:
+    email: { column: email, transform: lower }
+    joined: { column: joined, type: date_time }
+)yaml"}},
+                                .mysql_server_id = 6301});
+  auto child = connector.command({"preview", "--table", "myit_preview.users", "--limit", "2"});
+  REQUIRE(child->wait_exit(60s) == 0);
+  std::vector<nlohmann::json> lines;
+  std::istringstream out(child->stdout_text());
+  for (std::string line; std::getline(out, line);) lines.push_back(nlohmann::json::parse(line));
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].dump().find("\"joined\":\"2024-01-01T10:00:00.500Z\"") != std::string::npos);
+  CHECK(lines[1].dump().find("\"email\":\"b@x.io\"") != std::string::npos);
+  CHECK(lines[1].dump().find("\"joined\":null") != std::string::npos);
+  CHECK(mock.state().at("customers").empty());
 }

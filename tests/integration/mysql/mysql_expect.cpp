@@ -11,6 +11,8 @@ namespace cdc::test {
 
 std::map<std::string, nlohmann::json> mysql_rows_by_id(MysqlTestDb& db, const std::string& select) {
   std::map<std::string, nlohmann::json> rows;
+  // JSON_ARRAYAGG stops at group_concat_max_len (1 MiB by default).
+  db.exec("SET SESSION group_concat_max_len = 1073741824");
   const auto text =
       db.query_value("SELECT IFNULL(JSON_ARRAYAGG(docs.doc), '[]') FROM (" + select + ") AS docs");
   for (const auto& row : nlohmann::json::parse(text.value_or("[]"))) {
