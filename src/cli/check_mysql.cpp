@@ -130,20 +130,7 @@ void check_tables(mysql::MysqlConnection& conn, const mapping::Mapper& mapper,
     }
     std::map<std::string, std::string> types;
     for (const auto& row : columns.rows) types[row[0].value_or("")] = row[1].value_or("");
-    for (const auto& column : req.columns) {
-      if (!types.contains(column)) {
-        problems.push_back({kExitConfig, "table " + table + " has no column \"" + column +
-                                             "\" (named by its mapping)"});
-      }
-    }
-    for (const auto& [column, declared] : req.declared_types) {
-      auto it = types.find(column);
-      if (it != types.end() && !converts(declared, it->second)) {
-        problems.push_back({kExitConfig, "column " + table + "." + column + " has type " +
-                                             it->second + ", which does not convert to " +
-                                             declared});
-      }
-    }
+    check_mapped_columns(req, types, converts, problems);
   }
 }
 
