@@ -33,8 +33,13 @@ config::ConnectorConfig load_config(const std::string& path) {
   for (const auto& secret : config.secrets) log::add_secret(secret);
   warn_if_readable(config);
   if (config.source.type == config::SourceType::kPostgres) {
-    if (auto password = pg::dsn_password(config.source.postgres.dsn)) log::add_secret(*password);
+    if (auto password = pg::dsn_password(config.source.postgres.dsn)) {
+      config.secrets.push_back(*password);
+      log::add_secret(*password);
+    }
   }
+  // Dead letters hold row data, which may hold any of them.
+  config.sink.redacted = config.secrets;
   return config;
 }
 

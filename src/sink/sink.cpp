@@ -25,6 +25,13 @@ std::unique_ptr<retainly::Transport> default_transport(const SinkOptions& option
   return std::make_unique<retainly::HttpTransport>(std::move(http));
 }
 
+std::vector<std::string> dead_letter_secrets(const SinkOptions& options) {
+  std::vector<std::string> secrets = options.redacted;
+  secrets.push_back(options.key);
+  secrets.push_back(options.secret);
+  return secrets;
+}
+
 }  // namespace
 
 Sink::Sink(SinkOptions options, std::unique_ptr<retainly::Transport> transport,
@@ -32,7 +39,7 @@ Sink::Sink(SinkOptions options, std::unique_ptr<retainly::Transport> transport,
     : options_(std::move(options)),
       transport_(transport ? std::move(transport) : default_transport(options_)),
       clock_(clock ? std::move(clock) : std::make_shared<SystemClock>()),
-      dead_letters_(options_.dead_letter_path, {options_.key, options_.secret}),
+      dead_letters_(options_.dead_letter_path, dead_letter_secrets(options_)),
       random_(random ? std::move(random) : default_random()) {
   worker_ = std::thread([this] { run(); });
 }

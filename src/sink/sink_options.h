@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace cdc::sink {
 
@@ -14,6 +15,9 @@ struct SinkOptions {
   std::string url = "https://track.retainly.app";
   std::string key;
   std::string secret;
+  // More values never to write into a dead letter (database passwords a row might hold);
+  // the key and the secret always are.
+  std::vector<std::string> redacted;
   // Header names carrying the credentials (PRODUCT.md: `key` and `secret`).
   std::string key_header = "key";
   std::string secret_header = "secret";

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "support/connector_run.h"
+#include "support/mysql_test_db.h"
 #include "support/pg_test_db.h"
 #include "support/test_env.h"
 #include "support/wait_until.h"
@@ -68,4 +69,54 @@ TEST_CASE("secrets: logs and dead letters hold neither the key, the secret nor t
     CHECK(logs.find(secret) == std::string::npos);
     CHECK(letters.find(secret) == std::string::npos);
   }
+}
+
+TEST_CASE("secrets: the same for a MySQL source, its password included, also when refused") {
+  constexpr const char* kMysqlPassword = "My-s3cret-Value-4c3b2a";
+  MysqlTestDb db;
+  db.fresh_database("myit_secrets");
+  db.exec("CREATE TABLE myit_secrets.notes (id BIGINT PRIMARY KEY, body TEXT)");
+  db.exec(std::string("DROP USER IF EXISTS 'cdc_secret'@'127.0.0.1'; "
+                      "CREATE USER 'cdc_secret'@'127.0.0.1' IDENTIFIED BY '") +
+          kMysqlPassword +
+          "'; GRANT SELECT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO "
+          "'cdc_secret'@'127.0.0.1'");
+  MockServer mock({.key = kKey, .secret = kSecret});
+  const std::string mapping =
+      "table: myit_secrets.notes\nstring_policy: dead_letter\n"
+      "customer:\n  id: id\n  fields: { body: body }\n";
+  ConnectorRun connector(mock, {.mappings = {{"notes.yaml", mapping}},
+                                .mysql_server_id = 6401,
+                                .mysql_user = "cdc_secret",
+                                .mysql_password = kMysqlPassword});
+  connector.start();
+  db.exec("INSERT INTO myit_secrets.notes VALUES (1, 'hello')");
+  db.exec(std::string("INSERT INTO myit_secrets.notes VALUES (2, CONCAT('leaked ") +
+          kMysqlPassword + " ', REPEAT('x', 1000)))");
+  const auto dead_letters = connector.state_dir() / "dead-letters.jsonl";
+  wait_until([&] { return file_text(dead_letters).find("\"id=2\"") != std::string::npos; }, 60s,
+             "the overlong row in the dead-letter file");
+  wait_until([&] { return customers_by_id(mock).contains("1"); }, 60s, "row 1 in the mock");
+  mock.set_faults({{"force_status", 403}});
+  db.exec("INSERT INTO myit_secrets.notes VALUES (3, 'after')");
+  CHECK(connector.process().wait_exit(60s) == 3);
+
+  // A password the server refuses: the error names the user, not the password.
+  db.exec(std::string("ALTER USER 'cdc_secret'@'127.0.0.1' IDENTIFIED BY 'changed-") +
+          kMysqlPassword + "'");
+  auto refused = connector.command({"check"});
+  CHECK(refused->wait_exit(60s) == 4);
+  const std::string refusal = refused->stdout_text() + refused->stderr_text();
+  CHECK(refusal.find("Access denied") != std::string::npos);
+
+  const std::string logs = connector.process().stdout_text() + connector.process().stderr_text();
+  const std::string letters = file_text(dead_letters);
+  CHECK(letters.find("***") != std::string::npos);
+  for (const char* secret : {kKey, kSecret, kMysqlPassword}) {
+    INFO("looking for " << secret);
+    CHECK(logs.find(secret) == std::string::npos);
+    CHECK(letters.find(secret) == std::string::npos);
+    CHECK(refusal.find(secret) == std::string::npos);
+  }
+  db.exec("DROP USER 'cdc_secret'@'127.0.0.1'");
 }
