@@ -65,10 +65,16 @@ void BinlogChangeAssembler::start_at(const ResumePoint& at, bool mariadb) {
   next_ = at.offset;
   mariadb_state_ = {};
   mysql_set_ = {};
+  // A state that does not parse is not guessed around: the next stored state would
+  // then lack what came before, and a restart would read the binlog from too early.
   if (!at.gtid_state.empty()) {
     if (mariadb) {
-      if (auto state = MariadbGtidState::parse(at.gtid_state)) mariadb_state_ = *state;
-    } else if (auto set = MysqlGtidSet::parse(at.gtid_state)) {
+      auto state = MariadbGtidState::parse(at.gtid_state);
+      if (!state) throw SourceError("GTID state \"" + at.gtid_state + "\" does not parse");
+      mariadb_state_ = *state;
+    } else {
+      auto set = MysqlGtidSet::parse(at.gtid_state);
+      if (!set) throw SourceError("GTID set \"" + at.gtid_state + "\" does not parse");
       mysql_set_ = *set;
     }
   }

@@ -84,6 +84,7 @@ class BinlogChangeAssembler {
   }
 
   // Where the stream starts: the file and offset asked for, and the GTID state before it.
+  // Throws SourceError when that state does not parse.
   void start_at(const ResumePoint& at, bool mariadb);
 
   // Takes one event (decoded by `decoder`, which also decodes the events inside a
