@@ -1,0 +1,53 @@
+// The stored MySQL position: what store() writes load() reads back, a missing file is
+// "no position yet", and a damaged one is an error that names the file and the way out.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <unistd.h>
+
+#include "connectors/mysql/binlog_position_file.h"
+#include "core/errors.h"
+
+namespace cdc::mysql {
+namespace {
+
+std::filesystem::path scratch_file(const char* name) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("cdc-position-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto path = dir / name;
+  std::filesystem::remove(path);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("position file: store then load gives the same position; none before") {
+  const ScratchDir dir;
+  const BinlogPositionFile file(dir.path / "round_trip.json");
+  CHECK_FALSE(file.load().has_value());
+  file.store({"binlog.000042", 1234, "0-1-9876,1-2-5"});
+  const auto loaded = file.load();
+  REQUIRE(loaded);
+  CHECK(loaded->file == "binlog.000042");
+  CHECK(loaded->offset == 1234);
+  CHECK(loaded->gtid_state == "0-1-9876,1-2-5");
+  file.store({"binlog.000043", 4, ""});
+  CHECK(file.load()->file == "binlog.000043");
+}
+
+TEST_CASE("position file: damaged content is an error naming the file and what to do") {
+  const ScratchDir dir;
+  const auto path = dir.path / "damaged.json";
+  std::ofstream(path) << "{\"file\": \"binlog.0000";
+  const BinlogPositionFile file(path);
+  CHECK_THROWS_WITH_AS(file.load(), doctest::Contains(path.string().c_str()), SourceError);
+  CHECK_THROWS_WITH_AS(file.load(), doctest::Contains("retainly-cdc backfill"), SourceError);
+  std::ofstream(path) << R"({"file": "", "offset": 4, "gtid_state": ""})";
+  CHECK_THROWS_AS(file.load(), SourceError);
+}
+
+}  // namespace cdc::mysql
