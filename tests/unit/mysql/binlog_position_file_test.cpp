@@ -14,14 +14,13 @@
 namespace cdc::mysql {
 namespace {
 
-std::filesystem::path scratch_file(const char* name) {
-  const auto dir =
+// A directory of its own for one test case, removed with everything in it afterwards.
+struct ScratchDir {
+  std::filesystem::path path =
       std::filesystem::temp_directory_path() / ("cdc-position-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  const auto path = dir / name;
-  std::filesystem::remove(path);
-  return path;
-}
+  ScratchDir() { std::filesystem::create_directories(path); }
+  ~ScratchDir() { std::filesystem::remove_all(path); }
+};
 
 }  // namespace
 
