@@ -299,8 +299,8 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
       RowChange change;
       change.op = operation_of(rows.kind);
       change.table = shape.schema;
-      change.before = images_.before;
-      change.after = images_.after;
+      change.before = std::move(images_.before);
+      change.after = std::move(images_.after);
       if (geometry_ != GeometryFormat::kWkb) {
         convert_geometry(*map, change.before);
         convert_geometry(*map, change.after);

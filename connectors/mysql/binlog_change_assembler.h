@@ -144,7 +144,7 @@ class BinlogChangeAssembler {
   int64_t txn_commit_time_ = 0;
   bool txn_has_changes_ = false;
   std::string txn_watermark_;
-  RowImages images_;  // reused for every row
+  RowImages images_;  // the reader's buffer; its rows move into each RowChange
 };
 
 }  // namespace cdc::mysql
