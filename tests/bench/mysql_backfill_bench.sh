@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# MySQL backfill speed next to the mariadb client, and its memory as the table grows, from
+# one run.
+#
+#   tests/bench/mysql_backfill_bench.sh [ROWS...]     (default 100000 1000000)
+#
+# For each size: a fresh table of ROWS rows (BIGINT key, VARCHAR, INT, DECIMAL, DATETIME(6)),
+# loaded without writing the binlog, then
+#   - `mariadb --batch --quick -e "SELECT * FROM ..."` into /dev/null: the server's own
+#     client reading the whole table, row by row as it arrives (what reading costs),
+#   - `retainly-cdc backfill` of the same table into retainly-mock (read, map, deliver,
+#     acknowledge), until it exits 0, which it does once every call was acknowledged,
+# each with its time, rows/s and peak resident memory, and the ratio of the two times.
+# Flat memory across sizes means bounded memory. The client reads first, so both find
+# the freshly loaded table in the buffer pool.
+# Builds Release binaries in build-release/ and starts its own MariaDB
+# (scripts/lib/servers.sh) unless CDC_TEST_MYSQL_HOST is set.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SCRIPT_NAME=mysql_backfill_bench
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
+# shellcheck source=scripts/lib/servers.sh
+source "$ROOT/scripts/lib/servers.sh"
+# shellcheck source=tests/bench/bench_lib.sh
+source "$ROOT/tests/bench/bench_lib.sh"
+
+DB=cdc_backfill_bench
+WORK=
+RESULTS=()
+
+# my_sql ARGS...: the mariadb client on the test server, tab-separated without headers.
+# The password goes in the environment, not on a command line others can read.
+my_sql() {
+  MYSQL_PWD=$CDC_TEST_MYSQL_PASSWORD mariadb --no-defaults -h "$CDC_TEST_MYSQL_HOST" \
+    -P "$CDC_TEST_MYSQL_PORT" -u "$CDC_TEST_MYSQL_USER" -N -B "$@"
+}
+
+drop_database() {
+  my_sql -e "DROP DATABASE IF EXISTS $DB" || true
+}
+
+# load ROWS: a fresh $DB.items of ROWS rows from seq_1_to_ROWS (MariaDB's Sequence engine,
+# whose tables need a current database, hence the USE). sql_log_bin = 0 keeps the
+# session's statements out of the binlog, which would otherwise grow by the table each run.
+load() {
+  my_sql -e "SET sql_log_bin = 0;
+    DROP DATABASE IF EXISTS $DB;
+    CREATE DATABASE $DB;
+    USE $DB;
+    CREATE TABLE $DB.items (
+      id BIGINT NOT NULL PRIMARY KEY,
+      name VARCHAR(100) NOT NULL,
+      n INT NOT NULL,
+      amount DECIMAL(12,2) NOT NULL,
+      created DATETIME(6) NOT NULL);
+    INSERT INTO $DB.items SELECT seq, CONCAT('customer ', seq), seq % 1000,
+      (seq % 100000) * 1.37, TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND
+      + INTERVAL seq % 1000000 MICROSECOND
+      FROM seq_1_to_$1;"
+}
+
+# run_measured NAME OUTPUT COMMAND...: runs COMMAND with its output to OUTPUT; sets
+# MEASURED_SECONDS and MEASURED_PEAK (peak resident memory in KiB). GNU time reads the
+# peak from the kernel when COMMAND ends; without it, VmHWM (the kernel's high-water mark)
+# is sampled until COMMAND exits, which can miss only growth in its last 50 ms.
+run_measured() {
+  local name=$1 output=$2 start pid hwm
+  shift 2
+  MEASURED_PEAK=0
+  start=$(now)
+  if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -f %M -o "$WORK/$name.rss" "$@" >"$output" 2>"$WORK/$name.err" || {
+      cat "$WORK/$name.err" >&2
+      die "$name failed"
+    }
+    MEASURED_SECONDS=$(seconds_since "$start")
+    # On failure GNU time writes a status line first; the figure is the last line.
+    MEASURED_PEAK=$(tail -n 1 "$WORK/$name.rss")
+  else
+    "$@" >"$output" 2>"$WORK/$name.err" &
+    pid=$!
+    while pid_alive "$pid"; do
+      hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
+      [[ -n $hwm ]] && ((hwm > MEASURED_PEAK)) && MEASURED_PEAK=$hwm
+      sleep 0.05  # sampling pace
+    done
+    wait "$pid" || {
+      cat "$WORK/$name.err" >&2
+      die "$name failed"
+    }
+    MEASURED_SECONDS=$(seconds_since "$start")
+  fi
+}
+
+# Three decimals, not elapsed's two: the client reads 100,000 rows in a fraction of a
+# second, and the ratio is only as good as that time.
+seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+write_config() {
+  local dir=$1
+  mkdir -p "$dir/mappings"
+  cat >"$dir/mappings/items.yaml" <<YAML
+table: $DB.items
+customer:
+  id: id
+  fields: { name: name, n: n, amount: amount, created: created }
+YAML
+  cat >"$dir/connector.yaml" <<YAML
+source:
+  type: mysql
+  host: "$CDC_TEST_MYSQL_HOST"
+  port: $CDC_TEST_MYSQL_PORT
+  user: "$CDC_TEST_MYSQL_USER"
+  password: "$CDC_TEST_MYSQL_PASSWORD"
+  server_id: $((900000 + RANDOM))
+  snapshot: never
+sink:
+  url: http://$MOCK_ADDRESS
+  key: bench
+  secret: bench
+backfill: { connections: 2, page_rows: 5000 }
+mappings: mappings
+state_dir: state
+YAML
+}
+
+bench_size() {
+  local rows=$1 dir client_seconds client_peak cdc_seconds cdc_peak read_rows
+  dir=$WORK/$rows
+  mkdir -p "$dir"
+  log "loading $rows rows"
+  load "$rows"
+
+  log "reading them with the mariadb client"
+  run_measured "mariadb-$rows" /dev/null env MYSQL_PWD="$CDC_TEST_MYSQL_PASSWORD" \
+    mariadb --no-defaults -h "$CDC_TEST_MYSQL_HOST" -P "$CDC_TEST_MYSQL_PORT" \
+    -u "$CDC_TEST_MYSQL_USER" --batch --quick -e "SELECT * FROM $DB.items"
+  client_seconds=$MEASURED_SECONDS
+  client_peak=$MEASURED_PEAK
+
+  log "backfilling them into retainly-mock"
+  start_mock "$dir"
+  write_config "$dir"
+  run_measured "backfill-$rows" "$dir/backfill.out" \
+    "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
+  cdc_seconds=$MEASURED_SECONDS
+  cdc_peak=$MEASURED_PEAK
+  stop_pid "$MOCK_PID" retainly-mock
+  read_rows=$(sed -n 's/^backfill done: \([0-9]*\) rows read.*/\1/p' "$dir/backfill.out")
+  [[ $read_rows == "$rows" ]] || {
+    cat "$dir/backfill.out" "$WORK/backfill-$rows.err" >&2
+    die "backfill read ${read_rows:-no} rows, not $rows"
+  }
+  grep -q ', 0 dead letters' "$dir/backfill.out" || {
+    cat "$dir/backfill.out" >&2
+    die "backfill wrote dead letters"
+  }
+
+  RESULTS+=("$(printf '%9s %9ss %9s %9s KiB  %9ss %9s %6s %9s KiB' \
+    "$rows" "$client_seconds" "$(rate "$rows" "$client_seconds")" "$client_peak" \
+    "$cdc_seconds" "$(rate "$rows" "$cdc_seconds")" \
+    "$(ratio "$cdc_seconds" "$client_seconds")" "$cdc_peak")")
+}
+
+main() {
+  local rows
+  for rows in "${@:-100000 1000000}"; do
+    # shellcheck disable=SC2086
+    for size in $rows; do
+      [[ $size =~ ^[1-9][0-9]*$ ]] || die "ROWS must be positive numbers, got '$size'"
+    done
+  done
+  install_cleanup_traps
+  build
+  if [[ -z ${CDC_TEST_MYSQL_HOST:-} ]]; then
+    start_mariadb
+  fi
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
+  add_cleanup "rm -rf '$WORK'"
+  add_cleanup drop_database
+  for rows in "${@:-100000 1000000}"; do
+    # shellcheck disable=SC2086
+    for size in $rows; do bench_size "$size"; done
+  done
+  printf '\nbackfill into retainly-mock next to SELECT through the mariadb client, one run each:\n'
+  printf '  %9s %10s %9s %13s  %10s %9s %6s %13s\n' rows "mariadb" "rows/s" "peak memory" \
+    backfill "rows/s" ratio "peak memory"
+  printf '  %s\n' "${RESULTS[@]}"
+  printf '  (mariadb: --batch --quick to /dev/null; ratio: backfill time / mariadb time;\n'
+  printf '   backfill: connections 2, page_rows 5000, one table so one connection reads)\n'
+}
+
+main "$@"
