@@ -74,9 +74,9 @@ int main(int argc, char** argv) {
       "Ask the running daemon (same config and state folder) to send one table's current rows "
       "again, e.g. after a mapping change, without stopping the stream. It reads the table in "
       "chunks of backfill.page_rows between a low and a high watermark written into the "
-      "source log, and drops chunk rows that changed in between, so no stale row overwrites "
-      "a newer change. The request survives restarts and continues where it was. PostgreSQL "
-      "sources only for now.");
+      "source log (PostgreSQL: a logical message; MySQL: a row of source.watermark_table), "
+      "and drops chunk rows that changed in between, so no stale row overwrites a newer "
+      "change. The request survives restarts and continues where it was.");
   resnapshot_cmd->add_option("-c,--config", resnapshot.config, "connector configuration file")
       ->required()
       ->check(CLI::ExistingFile);
@@ -107,8 +107,10 @@ int main(int argc, char** argv) {
       "committed position, the lag in bytes and seconds, the slot's state (PostgreSQL "
       "wal_status, active, WAL it retains) and the dead-letter count. Exit 0 when healthy; 1 "
       "when no daemon streams from the slot or the slot may soon lose WAL; 4 when the source "
-      "is unreachable, the slot is missing, or it lost WAL and a resync is needed. Suits "
-      "scripts and probes. PostgreSQL sources only for now.");
+      "is unreachable, the slot is missing, or it lost WAL and a resync is needed. MySQL: the "
+      "stored binlog position, the binlog written since, and whether a replica with "
+      "source.server_id is connected; 4 when no position is stored or its file was purged. "
+      "Suits scripts and probes.");
   status_cmd->add_option("-c,--config", status.config, "connector configuration file")
       ->required()
       ->check(CLI::ExistingFile);
