@@ -181,8 +181,15 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
       try {
         bytes = stream.next_event();
       } catch (const MysqlServerError& e) {
-        if (e.code() == kErrorReadingBinlog) throw_resync(e, from);
-        throw;
+        if (e.code() != kErrorReadingBinlog) throw;
+        // 1236 also ends the stream of a replica whose server id another one took.
+        if (std::string_view(e.what()).find("same server") != std::string_view::npos) {
+          throw SourceError(fmt::format(
+              "{}: another replica connected with source.server_id {}; every replica (and "
+              "every connector) needs a server id of its own",
+              e.what(), options_.server_id));
+        }
+        throw_resync(e, from);
       }
       const BinlogEvent event = decoder.decode(bytes);
       if (const auto* skipped = std::get_if<SkippedEvent>(&event.body);
