@@ -104,8 +104,8 @@ std::optional<AssembledCommit> BinlogChangeAssembler::feed(const BinlogEvent& ev
   } else {
     where = {next_, next_ + h.event_size};
   }
-  if (takes_room) next_ = where.end;
   if (!takes_room) return std::nullopt;
+  next_ = where.end;
   return handle(event, where, decoder, out);
 }
 
