@@ -11,6 +11,7 @@
 
 #include "mysql_every_type.h"
 #include "support/connector_run.h"
+#include "support/mysql_items.h"
 #include "support/mysql_test_db.h"
 #include "support/wait_until.h"
 
@@ -21,32 +22,6 @@ using nlohmann::json;
 namespace {
 
 constexpr int kPageRows = 5000;
-
-std::string items_mapping(const std::string& database) {
-  return "table: " + database + R"(.items
-where: n < 90
-customer:
-  id: id
-  fields: { name: name, n: n }
-  on_delete: delete
-events:
-  - name: item_created
-    on: insert
-    data: { name: name }
-)";
-}
-
-// `rows` rows loaded from MariaDB's Sequence engine, outside the binlog: no stream reads
-// them, and a million of them would only make other tests' binlog readers skip them.
-void create_items(MysqlTestDb& db, const std::string& database, int rows) {
-  db.fresh_database(database);
-  db.exec("CREATE TABLE " + database +
-          ".items (id BIGINT PRIMARY KEY, name VARCHAR(40) NOT NULL, n INT NOT NULL)");
-  db.exec("SET SESSION sql_log_bin = 0; INSERT INTO " + database +
-          ".items SELECT seq, CONCAT('item ', seq), seq % 97 FROM " + database + ".seq_1_to_" +
-          std::to_string(rows) + "; SET SESSION sql_log_bin = 1");
-  db.exec("ANALYZE TABLE " + database + ".items");
-}
 
 // The rows the mapping's `where` keeps, as the mock should hold them.
 std::map<std::string, json> expected_customers(MysqlTestDb& db, const std::string& database) {
@@ -63,7 +38,7 @@ std::map<std::string, json> expected_customers(MysqlTestDb& db, const std::strin
 
 ConnectorSetup setup(const std::string& database, uint32_t server_id) {
   return {.slot = database,
-          .mappings = {{"items.yaml", items_mapping(database)}},
+          .mappings = {{"items.yaml", mysql_items_mapping(database)}},
           .extra_config = "backfill:\n  page_rows: " + std::to_string(kPageRows) + "\n",
           .snapshot = "never",
           .mysql_server_id = server_id};
@@ -83,7 +58,7 @@ long long count(MysqlTestDb& db, const std::string& sql) {
 
 TEST_CASE("mysql backfill: a million rows end equal to the table, without insert events") {
   MysqlTestDb db;
-  create_items(db, "mybf_million", 1'000'000);
+  create_mysql_items(db, "mybf_million", 1'000'000);
   MockServer mock;
   ConnectorRun connector(mock, setup("mybf_million", 5321));
   const auto started = std::chrono::steady_clock::now();
@@ -101,7 +76,7 @@ TEST_CASE("mysql backfill: a million rows end equal to the table, without insert
 
 TEST_CASE("mysql backfill: killed midway, --resume ends equal and re-reads at most one page") {
   MysqlTestDb db;
-  create_items(db, "mybf_resume", 200'000);
+  create_mysql_items(db, "mybf_resume", 200'000);
   MockServer mock({.extra_args = {"--latency-ms", "20"}});
   ConnectorRun connector(mock, setup("mybf_resume", 5322));
   auto first = connector.command({"backfill"});
