@@ -6,6 +6,20 @@ BUILD=$ROOT/${CDC_RELEASE_DIR:-build-release}
 now() { printf '%s\n' "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 sql() { "$CDC_TEST_PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$CDC_TEST_PG_DSN" -c "$1"; }
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# my_sql ARGS...: the mariadb client on the test MariaDB, tab-separated without headers.
+# The password goes in the environment, not on a command line others can read.
+my_sql() {
+  MYSQL_PWD=$CDC_TEST_MYSQL_PASSWORD mariadb --no-defaults -h "$CDC_TEST_MYSQL_HOST" \
+    -P "$CDC_TEST_MYSQL_PORT" -u "$CDC_TEST_MYSQL_USER" -N -B "$@"
+}
+
+# drop_database: drops the benchmark's database $DB on the test MariaDB, if it is there.
+drop_database() {
+  my_sql -e "DROP DATABASE IF EXISTS $DB" || true
+}
 
 build() {
   log "building Release binaries in $BUILD"

@@ -30,16 +30,7 @@ DB=cdc_backfill_bench
 WORK=
 RESULTS=()
 
-# my_sql ARGS...: the mariadb client on the test server, tab-separated without headers.
-# The password goes in the environment, not on a command line others can read.
-my_sql() {
-  MYSQL_PWD=$CDC_TEST_MYSQL_PASSWORD mariadb --no-defaults -h "$CDC_TEST_MYSQL_HOST" \
-    -P "$CDC_TEST_MYSQL_PORT" -u "$CDC_TEST_MYSQL_USER" -N -B "$@"
-}
 
-drop_database() {
-  my_sql -e "DROP DATABASE IF EXISTS $DB" || true
-}
 
 # load ROWS: a fresh $DB.items of ROWS rows from seq_1_to_ROWS (MariaDB's Sequence engine,
 # whose tables need a current database, hence the USE). sql_log_bin = 0 keeps the
@@ -97,8 +88,6 @@ run_measured() {
 # Three decimals, not elapsed's two: the client reads 100,000 rows in a fraction of a
 # second, and the ratio is only as good as that time.
 seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 write_config() {
   local dir=$1

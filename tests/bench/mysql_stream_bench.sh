@@ -39,21 +39,12 @@ DB=cdc_bench
 WORK=
 BINLOGS=()
 
-# my_sql ARGS...: the mariadb client on the test server, tab-separated without headers.
-# The password goes in the environment, not on a command line others can read.
-my_sql() {
-  MYSQL_PWD=$CDC_TEST_MYSQL_PASSWORD mariadb --no-defaults -h "$CDC_TEST_MYSQL_HOST" \
-    -P "$CDC_TEST_MYSQL_PORT" -u "$CDC_TEST_MYSQL_USER" -N -B "$@"
-}
 
 # Prints "FILE POSITION": where the next binlog event will be written.
 binlog_end() {
   my_sql -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }'
 }
 
-drop_database() {
-  my_sql -e "DROP DATABASE IF EXISTS $DB" || true
-}
 
 # The workload, as one stream of statements for one client session: each statement is a
 # transaction of its own (autocommit). seq_A_to_B are MariaDB's Sequence engine tables.
@@ -227,8 +218,6 @@ cpu_seconds() {
   awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($12 + $13) / hz }' <<<"${stat##*) }"
 }
 
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 main() {
   if ! [[ $ROWS =~ ^[0-9]+$ ]] || ((ROWS < 2)); then
