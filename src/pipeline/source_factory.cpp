@@ -36,7 +36,9 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
   }
   mysql::MysqlSourceOptions options;
   options.connect = mysql_connect_options(config.source.mysql);
-  options.server_id = config.source.mysql.server_id;
+  // A dry run beside the daemon must not take its replica id: the server would drop one
+  // stream each time the other connects. It uses the id with the top bit flipped.
+  options.server_id = config.source.mysql.server_id ^ (read_only ? 0x80000000u : 0u);
   options.tables = tables;
   options.watermark_table = config.source.mysql.watermark_table;
   options.geometry = config.source.mysql.geometry == "wkb_hex" ? mysql::GeometryFormat::kWkbHex
