@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "support/connector_run.h"
+#include "support/mysql_test_db.h"
 #include "support/pg_test_db.h"
 #include "support/wait_until.h"
 
@@ -103,4 +104,27 @@ TEST_CASE("run --dry-run prints every call as a JSON line and moves no offset") 
   CHECK(mock.stats().at("requests").empty());
   CHECK(slot_position() == confirmed_at_start);
   db.drop_replication_objects(kSlot);
+}
+
+TEST_CASE("run --dry-run on MySQL beside the running daemon: both see the change") {
+  MysqlTestDb db;
+  db.fresh_database("myit_dry");
+  db.exec("CREATE TABLE myit_dry.users (id BIGINT PRIMARY KEY, email VARCHAR(100))");
+  MockServer mock;
+  ConnectorRun connector(mock, {.mappings = {{"users.yaml",
+                                              "table: myit_dry.users\ncustomer:\n"
+                                              "  id: id\n  fields: { email: email }\n"}},
+                                .mysql_server_id = 6501});
+  connector.start();
+  auto dry = connector.command({"run", "--dry-run"});
+  dry->wait_for_line("streaming the binlog of", 60s);
+  db.exec("INSERT INTO myit_dry.users VALUES (1, 'both@x.io')");
+  dry->wait_for_line("\"email\":\"both@x.io\"", 60s);
+  wait_until([&] { return customers_by_id(mock).contains("1"); }, 60s, "the daemon's delivery");
+  // Neither stream was dropped for the other: they registered as different replicas.
+  CHECK_FALSE(connector.process().find_line("lost the source connection").has_value());
+  CHECK_FALSE(dry->find_line("lost the source connection").has_value());
+  dry->signal(SIGTERM);
+  CHECK(dry->wait_exit(60s) == 0);
+  CHECK(connector.terminate() == 0);
 }
