@@ -172,6 +172,7 @@ class Session {
                   std::string_view what, std::string_view reserved,
                   std::vector<retainly::Attribute>& out) {
     ctx_.placement = placement;
+    out.reserve(out.size() + fields.size());  // one each, but for flattened JSON
     bool flattened = false;
     for (const Field& field : fields) {
       if (write_field(field, view, ctx_, out) == FieldOutcome::kRefused) {
