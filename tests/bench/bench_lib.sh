@@ -62,6 +62,29 @@ state_dir: state
 YAML
 }
 
+# write_mysql_connector_config DIR [LINES]: DIR/connector.yaml reading the test MariaDB as a
+# replica with a random server id, into the mock at MOCK_ADDRESS, with the mappings in
+# DIR/mappings; LINES are added at the top level.
+write_mysql_connector_config() {
+  cat >"$1/connector.yaml" <<YAML
+source:
+  type: mysql
+  host: "$CDC_TEST_MYSQL_HOST"
+  port: $CDC_TEST_MYSQL_PORT
+  user: "$CDC_TEST_MYSQL_USER"
+  password: "$CDC_TEST_MYSQL_PASSWORD"
+  server_id: $((900000 + RANDOM))
+  snapshot: never
+sink:
+  url: http://$MOCK_ADDRESS
+  key: bench
+  secret: bench
+${2:-}
+mappings: mappings
+state_dir: state
+YAML
+}
+
 # slot_reached SLOT LSN: the slot's confirmed position (moved only once every call was
 # acknowledged) is at or past LSN.
 slot_reached() {

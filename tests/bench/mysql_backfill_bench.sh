@@ -98,23 +98,7 @@ customer:
   id: id
   fields: { name: name, n: n, amount: amount, created: created }
 YAML
-  cat >"$dir/connector.yaml" <<YAML
-source:
-  type: mysql
-  host: "$CDC_TEST_MYSQL_HOST"
-  port: $CDC_TEST_MYSQL_PORT
-  user: "$CDC_TEST_MYSQL_USER"
-  password: "$CDC_TEST_MYSQL_PASSWORD"
-  server_id: $((900000 + RANDOM))
-  snapshot: never
-sink:
-  url: http://$MOCK_ADDRESS
-  key: bench
-  secret: bench
-backfill: { connections: 2, page_rows: 5000 }
-mappings: mappings
-state_dir: state
-YAML
+  write_mysql_connector_config "$dir" "backfill: { connections: 2, page_rows: 5000 }"
 }
 
 bench_size() {

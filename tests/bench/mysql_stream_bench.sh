@@ -168,22 +168,7 @@ customer:
   fields: { name: name, visits: visits, balance: balance, updated_at: updated_at, note: note }
 YAML
   start_mock "$WORK"
-  cat >"$WORK/connector.yaml" <<YAML
-source:
-  type: mysql
-  host: "$CDC_TEST_MYSQL_HOST"
-  port: $CDC_TEST_MYSQL_PORT
-  user: "$CDC_TEST_MYSQL_USER"
-  password: "$CDC_TEST_MYSQL_PASSWORD"
-  server_id: $((900000 + RANDOM))
-  snapshot: never
-sink:
-  url: http://$MOCK_ADDRESS
-  key: bench
-  secret: bench
-mappings: mappings
-state_dir: state
-YAML
+  write_mysql_connector_config "$WORK"
   # The documented position format; an empty gtid_state makes it start at file:offset.
   printf '{"file": "%s", "offset": %s, "gtid_state": ""}\n' "$START_FILE" "$START_POS" \
     >"$WORK/state/mysql_position.json"
