@@ -90,6 +90,7 @@ std::optional<AssembledCommit> BinlogChangeAssembler::feed(const BinlogEvent& ev
   if (const auto* rotate = std::get_if<RotateEvent>(&event.body)) {
     file_ = rotate->next_file;
     next_ = rotate->position;
+    known_.clear();
     return std::nullopt;
   }
   // Artificial events (the re-sent FORMAT_DESCRIPTION, heartbeats) take no room in the
@@ -191,7 +192,7 @@ void BinlogChangeAssembler::handle_query(const QueryEvent& query, Where where, i
     return;  // statement-based DML inside a transaction: nothing for a row reader
   }
   // DDL: its own transaction. The catalog may describe the tables differently now.
-  completed_.clear();
+  known_.clear();
   if (ddl_seen_ && names_mapped_table(query.schema, query.query)) {
     ddl_seen_(query.schema, query.query);
   }
@@ -266,15 +267,19 @@ AssembledCommit BinlogChangeAssembler::commit(uint64_t end) {
   return c;
 }
 
-std::shared_ptr<const TableMap> BinlogChangeAssembler::completed(
+const BinlogChangeAssembler::KnownTable& BinlogChangeAssembler::known(
     const std::shared_ptr<const TableMap>& map) {
-  if (!needs_catalog(*map) || !catalog_) return map;
-  auto it = completed_.find(map.get());
-  if (it != completed_.end() && it->second.first == map) return it->second.second;
-  auto full = std::make_shared<const TableMap>(
-      complete_table_map(*map, catalog_(TableId{map->schema, map->table})));
-  completed_[map.get()] = {map, full};
-  return full;
+  auto it = known_.find(map.get());
+  if (it != known_.end() && it->second.source == map) return it->second;
+  KnownTable table{map, map, nullptr};
+  if (needs_catalog(*map) && catalog_) {
+    table.map = std::make_shared<const TableMap>(
+        complete_table_map(*map, catalog_(TableId{map->schema, map->table})));
+  }
+  const auto shape = shapes_.schema_for(*table.map);
+  if (shape.changed && shape_changed_) shape_changed_(*shape.schema);
+  table.schema = shape.schema;
+  return known_[map.get()] = std::move(table);
 }
 
 void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
@@ -285,25 +290,24 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
   }
   const TableId id{rows.table->schema, rows.table->table};
   if (watermark_table_ && id == *watermark_table_) {
-    read_watermark(rows, *completed(rows.table));
+    read_watermark(rows, *known(rows.table).map);
     return;
   }
   if (!tables_.contains(id)) return;
-  const auto map = completed(rows.table);
-  const auto shape = shapes_.schema_for(*map);
-  if (shape.changed && shape_changed_) shape_changed_(*shape.schema);
+  const KnownTable& table = known(rows.table);
+  const TableMap& map = *table.map;
   txn_has_changes_ = true;
   try {
-    RowImageReader reader(rows, *map);
+    RowImageReader reader(rows, map);
     while (reader.next(images_)) {
       RowChange change;
       change.op = operation_of(rows.kind);
-      change.table = shape.schema;
+      change.table = table.schema;
       change.before = std::move(images_.before);
       change.after = std::move(images_.after);
       if (geometry_ != GeometryFormat::kWkb) {
-        convert_geometry(*map, change.before);
-        convert_geometry(*map, change.after);
+        convert_geometry(map, change.before);
+        convert_geometry(map, change.after);
       }
       change.commit_time_micros = txn_commit_time_;
       change.position = BinlogPosition{file_, txn_start_, txn_gtid_, ++txn_index_};
@@ -311,7 +315,7 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
     }
   } catch (const ProtocolError& e) {
     throw ProtocolError(fmt::format("table {}, binlog {}:{} (transaction {}): {}",
-                                    shape.schema->id.qualified(), file_, start,
+                                    table.schema->id.qualified(), file_, start,
                                     txn_gtid_.empty() ? "without GTID" : txn_gtid_, e.what()));
   }
 }

@@ -112,7 +112,15 @@ class BinlogChangeAssembler {
   void read_watermark(const RowsEvent& rows, const TableMap& map);
   bool names_mapped_table(std::string_view default_schema, std::string_view query) const;
   void convert_geometry(const TableMap& map, Row& row) const;
-  std::shared_ptr<const TableMap> completed(const std::shared_ptr<const TableMap>& map);
+  // What a table map (the decoder's object) resolves to: completed from the catalog when
+  // it lacks metadata, and its TableSchema. Worked out once per table map object; the
+  // decoder keeps one object per table until the map's bytes change.
+  struct KnownTable {
+    std::shared_ptr<const TableMap> source;  // keeps the key's object alive
+    std::shared_ptr<const TableMap> map;
+    std::shared_ptr<const TableSchema> schema;
+  };
+  const KnownTable& known(const std::shared_ptr<const TableMap>& map);
   void handle_query(const QueryEvent& query, Where where, int64_t event_time,
                     std::optional<AssembledCommit>& result);
 
@@ -123,10 +131,9 @@ class BinlogChangeAssembler {
   CatalogLookup catalog_;
   ShapeChanged shape_changed_;
   TableShapeCache shapes_;
-  // Completed copies of table maps that lacked metadata, by the decoder's object.
-  std::map<const TableMap*,
-           std::pair<std::shared_ptr<const TableMap>, std::shared_ptr<const TableMap>>>
-      completed_;
+  // By the decoder's table map object; dropped after DDL (the catalog may have changed)
+  // and at rotation (the decoder drops its maps then).
+  std::map<const TableMap*, KnownTable> known_;
 
   bool mariadb_ = false;
   std::string file_;
