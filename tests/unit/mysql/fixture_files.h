@@ -1,5 +1,5 @@
-// Access to the shared binlog fixtures (/work/shared/fixtures/mysql-binlog, see its
-// README.md) and to the mariadb-binlog tool the fixture tests compare against.
+// Access to the binlog fixtures (tests/fixtures/mysql-binlog, see its README.md) and to
+// the mariadb-binlog tool the fixture tests compare against.
 #pragma once
 
 #include <filesystem>

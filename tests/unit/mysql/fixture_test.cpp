@@ -1,4 +1,4 @@
-// The real binlog files in shared/fixtures/mysql-binlog: every event decodes, and every
+// The real binlog files in tests/fixtures/mysql-binlog: every event decodes, and every
 // row change equals what mariadb-binlog prints for it. MySQL 8 features mariadb-binlog
 // cannot read (compressed payloads, partial JSON, tagged GTIDs, JSON columns) are
 // checked against values derived by hand from the bytes and the statements that wrote
