@@ -22,10 +22,17 @@ constexpr std::string_view kFullImageHint =
 
 // What a change means once the `where` has been applied.
 struct Effect {
-  Operation op = Operation::kInsert;  // kTruncate: nothing to do
+  Operation op = Operation::kInsert;
+  // The change means nothing to this mapping (the `where` keeps it out): no call at all.
+  bool skip = false;
   // The old image could not be tested against `where` (not sent): removals are sent
   // because they are idempotent, but delete events cannot be known to be due.
   bool filter_uncertain = false;
+
+  static Effect of(Operation op, bool filter_uncertain = false) {
+    return Effect{op, false, filter_uncertain};
+  }
+  static Effect skipped() { return Effect{Operation::kInsert, true, false}; }
 };
 
 enum class IdResult { kOk, kUnknown, kInvalid };
@@ -48,7 +55,7 @@ class Session {
 
   void run() {
     const Effect effect = decide();
-    if (effect.op != Operation::kTruncate) {
+    if (!effect.skip) {
       if (table_.customer) map_customer(*table_.customer, effect);
       if (table_.array) map_array(*table_.array, effect);
       map_events(effect);
@@ -61,27 +68,27 @@ class Session {
 
   Effect decide() {
     const Operation op = change_.op;
-    if (!table_.where) return Effect{op, false};
+    if (!table_.where) return Effect::of(op);
     if (op == Operation::kDelete) {
       const Truth before = test_where(before_view_);
-      if (before == Truth::kFalse) return Effect{Operation::kTruncate, false};
-      return Effect{Operation::kDelete, before == Truth::kUnknown};
+      if (before == Truth::kFalse) return Effect::skipped();
+      return Effect::of(Operation::kDelete, before == Truth::kUnknown);
     }
     const Truth after = test_where(after_view_);
     if (after == Truth::kUnknown) {
       reject("where (" + table_.where->text() + ") needs a column" + std::string(kFullImageHint));
-      return Effect{Operation::kTruncate, false};
+      return Effect::skipped();
     }
     if (op != Operation::kUpdate) {
-      return Effect{after == Truth::kTrue ? op : Operation::kTruncate, false};
+      return after == Truth::kTrue ? Effect::of(op) : Effect::skipped();
     }
     const Truth before = test_where(before_view_);
     if (after == Truth::kTrue) {
       // Entering the filter makes the row new to Retainly.
-      return Effect{before == Truth::kFalse ? Operation::kInsert : Operation::kUpdate, false};
+      return Effect::of(before == Truth::kFalse ? Operation::kInsert : Operation::kUpdate);
     }
-    if (before == Truth::kFalse) return Effect{Operation::kTruncate, false};
-    return Effect{Operation::kDelete, before == Truth::kUnknown};
+    if (before == Truth::kFalse) return Effect::skipped();
+    return Effect::of(Operation::kDelete, before == Truth::kUnknown);
   }
 
   static bool upserts(Operation op) {
