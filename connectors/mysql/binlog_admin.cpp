@@ -108,6 +108,25 @@ ResumePoint BinlogAdmin::start_consistent_snapshot(bool allow_global_lock) {
   return at;
 }
 
+std::vector<ReplicaHost> BinlogAdmin::replica_hosts() {
+  for (const char* statement : {"SHOW REPLICA HOSTS", "SHOW SLAVE HOSTS"}) {
+    MysqlResult result;
+    try {
+      result = conn_.query(statement);
+    } catch (const MysqlServerError&) {
+      continue;  // the other spelling, or no privilege to list replicas
+    }
+    std::vector<ReplicaHost> hosts;
+    for (const auto& row : result.rows) {
+      // Server_id and Host come first in every version's answer.
+      if (row.size() < 2 || !row[0]) continue;
+      hosts.push_back({*row[0], row[1].value_or("")});
+    }
+    return hosts;
+  }
+  return {};
+}
+
 std::vector<std::string> BinlogAdmin::binlog_files() {
   std::vector<std::string> files;
   for (const auto& row : conn_.query("SHOW BINARY LOGS").rows) {

@@ -13,6 +13,12 @@
 
 namespace cdc::mysql {
 
+// A replica the server lists as connected (SHOW REPLICA HOSTS).
+struct ReplicaHost {
+  std::string server_id;
+  std::string host;
+};
+
 class BinlogAdmin {
  public:
   // REQUIRES: `conn` outlives this object.
@@ -38,6 +44,10 @@ class BinlogAdmin {
   // LOCK for a moment, taken only when `allow_global_lock` (a SourceError says what to
   // set otherwise).
   ResumePoint start_consistent_snapshot(bool allow_global_lock);
+  // The replicas registered with the server now: SHOW REPLICA HOSTS (MySQL 8.0.22+,
+  // MariaDB 10.5.2+), else SHOW SLAVE HOSTS. Empty when neither answers (no privilege
+  // to list replicas, for one).
+  std::vector<ReplicaHost> replica_hosts();
   // The binlog files the server still has, oldest first.
   std::vector<std::string> binlog_files();
   // information_schema.columns of `table`, in ordinal order; empty when it does not

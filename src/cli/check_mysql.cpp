@@ -72,22 +72,12 @@ void check_server(mysql::MysqlConnection& conn, const config::MysqlSourceConfig&
                                          "server or replica of this replication topology uses"});
   }
   // Replicas registered with our id: the server drops one of two streams that share it.
-  for (const char* statement : {"SHOW REPLICA HOSTS", "SHOW SLAVE HOSTS"}) {
-    mysql::MysqlResult hosts;
-    try {
-      hosts = conn.query(statement);
-    } catch (const mysql::MysqlServerError&) {
-      continue;  // the other spelling, or no privilege to list replicas
-    }
-    for (const auto& row : hosts.rows) {
-      if (row.size() < 2 || row[0].value_or("") != std::to_string(my.server_id)) continue;
-      const std::string host = row[1].value_or("");
-      if (host == this_host()) continue;  // this machine's daemon, most likely
-      problems.push_back({kExitConfig, "source.server_id " + std::to_string(my.server_id) +
-                                           " is already used by a replica on host " + host +
-                                           "; every replica needs its own server id"});
-    }
-    break;
+  for (const auto& replica : admin.replica_hosts()) {
+    if (replica.server_id != std::to_string(my.server_id)) continue;
+    if (replica.host == this_host()) continue;  // this machine's daemon, most likely
+    problems.push_back({kExitConfig, "source.server_id " + std::to_string(my.server_id) +
+                                         " is already used by a replica on host " + replica.host +
+                                         "; every replica needs its own server id"});
   }
   // The grants: REPLICATION SLAVE streams the binlog; SHOW MASTER STATUS needs
   // REPLICATION CLIENT (MySQL) or BINLOG MONITOR (MariaDB 10.5+).
