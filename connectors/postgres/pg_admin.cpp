@@ -81,6 +81,63 @@ void PgAdmin::ensure_publication(const std::string& name, const std::vector<Tabl
   }
 }
 
+void PgAdmin::require_publication(const std::string& name,
+                                  const std::vector<TableId>& tables) const {
+  // Names as the server's quote_ident() prints them: quoted only where SQL needs it, so
+  // the statements below can be pasted as they are.
+  const auto quoted = [this](const TableId& table) {
+    return conn_
+        .query("SELECT quote_ident($1) || '.' || quote_ident($2)", {table.schema, table.name})
+        .rows.at(0)
+        .at(0)
+        .value_or(table.qualified());
+  };
+  for (const auto& table : tables) {
+    if (!table_info(table).exists) {
+      throw SourceError("table " + table.qualified() +
+                        " named by a mapping does not exist in PostgreSQL");
+    }
+  }
+  const std::string publication =
+      conn_.query("SELECT quote_ident($1)", {name}).rows.at(0).at(0).value_or(name);
+  const std::string not_written =
+      ". A dry run changes nothing on the source, so it does not create or alter the "
+      "publication. ";
+  const std::string or_run =
+      ", or start `retainly-cdc run` once with these mappings (it makes the publication "
+      "publish exactly the mapped tables). `retainly-cdc preview --table T` shows a "
+      "mapping's calls for current rows without either";
+  auto existing = conn_.query("SELECT 1 FROM pg_publication WHERE pubname = $1", {name});
+  if (existing.rows.empty()) {
+    std::string list;
+    for (const auto& table : tables) list += (list.empty() ? "" : ", ") + quoted(table);
+    throw SourceError("publication " + name + " does not exist" + not_written +
+                      "Create it with CREATE PUBLICATION " + publication + " FOR TABLE " + list +
+                      or_run);
+  }
+  auto published = conn_.query(
+      "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1",
+      {name});
+  std::set<std::string> have;
+  for (const auto& row : published.rows) have.insert(row[0].value_or(""));
+  std::string missing;
+  std::string list;
+  size_t count = 0;
+  for (const auto& table : tables) {
+    if (have.contains(table.qualified())) continue;
+    missing += (missing.empty() ? "" : ", ") + table.qualified();
+    list += (list.empty() ? "" : ", ") + quoted(table);
+    ++count;
+  }
+  if (count == 0) return;
+  throw SourceError("publication " + name + " does not publish " + missing +
+                    (count == 1 ? ", which a mapping names: no change to it"
+                                : ", which mappings name: no change to them") +
+                    " would reach the dry run" + not_written + "Add " +
+                    (count == 1 ? "it" : "them") + " with ALTER PUBLICATION " + publication +
+                    " ADD TABLE " + list + or_run);
+}
+
 std::optional<SlotState> PgAdmin::slot(const std::string& name) const {
   auto result = conn_.query(
       "SELECT plugin, database, active, confirmed_flush_lsn, restart_lsn, wal_status "

@@ -47,6 +47,11 @@ class PgAdmin {
   void ensure_publication(const std::string& name, const std::vector<TableId>& tables,
                           bool create) const;
 
+  // For dry runs, which change nothing on the server: throws SourceError unless the
+  // publication exists and publishes every table of `tables` (each of which must exist),
+  // naming what is missing and the statement that would add it. Only reads.
+  void require_publication(const std::string& name, const std::vector<TableId>& tables) const;
+
   std::optional<SlotState> slot(const std::string& name) const;
 
   // Creates the pgoutput slot when missing (if `create`), else throws SourceError.
