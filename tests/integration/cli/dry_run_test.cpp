@@ -147,6 +147,24 @@ TEST_CASE("run --dry-run prints every call as a JSON line and leaves nothing beh
   db.drop_replication_objects(kSlot);
 }
 
+TEST_CASE("run --dry-run killed leaves no slot behind either") {
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  create_tables(db);
+  db.exec("CREATE PUBLICATION cdc_it_dryrun FOR TABLE pgit_dryrun.users");
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"users.yaml", kMapping}}});
+  auto dry = connector.command({"run", "--dry-run"});
+  dry->wait_for_line("streaming from temporary slot " + std::string(kSlot), 60s);
+  REQUIRE(slots_named(db, kSlot) == 1);
+  dry->signal(SIGKILL);
+  CHECK(dry->wait_exit(30s) == 128 + SIGKILL);
+  // The server drops a temporary slot when its walsender ends with the connection.
+  wait_for_slots(db, kSlot, 0);
+  CHECK_FALSE(std::filesystem::exists(connector.state_dir()));
+  db.drop_replication_objects(kSlot);
+}
+
 TEST_CASE("run --dry-run beside the daemon leaves its publication alone; it delivers every table") {
   PgTestDb db;
   db.drop_replication_objects(kLiveSlot);
