@@ -6,6 +6,16 @@
 #include "core/errors.h"
 
 namespace cdc::pg {
+namespace {
+
+// "a.b, c.d" for messages.
+std::string qualified_list(const std::vector<TableId>& tables) {
+  std::string list;
+  for (const auto& table : tables) list += (list.empty() ? "" : ", ") + table.qualified();
+  return list;
+}
+
+}  // namespace
 
 void PgAdmin::require_logical_wal() const {
   auto result = conn_.query("SHOW wal_level");
@@ -79,6 +89,64 @@ void PgAdmin::ensure_publication(const std::string& name, const std::vector<Tabl
   if (have != wanted) {
     conn_.exec("ALTER PUBLICATION " + conn_.quote_identifier(name) + " SET TABLE " + table_list);
   }
+}
+
+std::optional<std::vector<TableId>> PgAdmin::unpublished(const std::string& name,
+                                                         const std::vector<TableId>& tables) const {
+  auto existing = conn_.query("SELECT 1 FROM pg_publication WHERE pubname = $1", {name});
+  if (existing.rows.empty()) return std::nullopt;
+  auto published = conn_.query(
+      "SELECT schemaname || '.' || tablename FROM pg_publication_tables WHERE pubname = $1",
+      {name});
+  std::set<std::string> have;
+  for (const auto& row : published.rows) have.insert(row[0].value_or(""));
+  std::vector<TableId> missing;
+  for (const auto& table : tables) {
+    if (!have.contains(table.qualified())) missing.push_back(table);
+  }
+  return missing;
+}
+
+std::string PgAdmin::sql_name(const std::string& name) const {
+  return conn_.query("SELECT quote_ident($1)", {name}).rows.at(0).at(0).value_or(name);
+}
+
+std::string PgAdmin::sql_name(const TableId& table) const {
+  return sql_name(table.schema) + "." + sql_name(table.name);
+}
+
+void PgAdmin::require_publication(const std::string& name,
+                                  const std::vector<TableId>& tables) const {
+  for (const auto& table : tables) {
+    if (!table_info(table).exists) {
+      throw SourceError("table " + table.qualified() +
+                        " named by a mapping does not exist in PostgreSQL");
+    }
+  }
+  const auto missing = unpublished(name, tables);
+  if (missing && missing->empty()) return;
+  const std::string not_written =
+      ". A dry run changes nothing on the source, so it does not create or alter the "
+      "publication. ";
+  const std::string or_run =
+      ", or start `retainly-cdc run` once with these mappings (it makes the publication "
+      "publish exactly the mapped tables). `retainly-cdc preview --table T` shows a "
+      "mapping's calls for current rows without either";
+  std::string list;
+  for (const auto& table : missing ? *missing : tables) {
+    list += (list.empty() ? "" : ", ") + sql_name(table);
+  }
+  if (!missing) {
+    throw SourceError("publication " + name + " does not exist" + not_written +
+                      "Create it with CREATE PUBLICATION " + sql_name(name) + " FOR TABLE " + list +
+                      or_run);
+  }
+  const bool one = missing->size() == 1;
+  throw SourceError("publication " + name + " does not publish " + qualified_list(*missing) +
+                    (one ? ", which a mapping names: no change to it"
+                         : ", which mappings name: no change to them") +
+                    " would reach the dry run" + not_written + "Add " + (one ? "it" : "them") +
+                    " with ALTER PUBLICATION " + sql_name(name) + " ADD TABLE " + list + or_run);
 }
 
 std::optional<SlotState> PgAdmin::slot(const std::string& name) const {

@@ -47,6 +47,21 @@ class PgAdmin {
   void ensure_publication(const std::string& name, const std::vector<TableId>& tables,
                           bool create) const;
 
+  // The tables of `tables` that publication `name` does not publish; nullopt when the
+  // publication does not exist. Only reads.
+  std::optional<std::vector<TableId>> unpublished(const std::string& name,
+                                                  const std::vector<TableId>& tables) const;
+
+  // For dry runs, which change nothing on the server: throws SourceError unless the
+  // publication exists and publishes every table of `tables` (each of which must exist),
+  // naming what is missing and the statement that would add it. Only reads.
+  void require_publication(const std::string& name, const std::vector<TableId>& tables) const;
+
+  // A name, or schema.table, as the server's quote_ident() writes it: quoted only where
+  // SQL needs it, so a statement in a message can be pasted as it is.
+  std::string sql_name(const std::string& name) const;
+  std::string sql_name(const TableId& table) const;
+
   std::optional<SlotState> slot(const std::string& name) const;
 
   // Creates the pgoutput slot when missing (if `create`), else throws SourceError.

@@ -10,6 +10,23 @@ ReplicationStream::~ReplicationStream() {
   if (buffer_ != nullptr) PQfreemem(buffer_);
 }
 
+PgLsn ReplicationStream::create_temporary_slot(const std::string& name) {
+  // Protocol: "CREATE_REPLICATION_SLOT name TEMPORARY LOGICAL plugin"; no snapshot is
+  // exported (none is read). The option list is PostgreSQL 15 syntax; older servers take
+  // the keyword NOEXPORT_SNAPSHOT instead.
+  const std::string snapshot =
+      conn_.server_version() >= 150000 ? " (SNAPSHOT 'nothing')" : " NOEXPORT_SNAPSHOT";
+  // Columns: slot_name, consistent_point, snapshot_name, output_plugin.
+  const auto result = conn_.query("CREATE_REPLICATION_SLOT " + conn_.quote_identifier(name) +
+                                  " TEMPORARY LOGICAL pgoutput" + snapshot);
+  if (result.rows.empty() || result.rows[0].size() < 2 || !result.rows[0][1]) {
+    throw SourceError("CREATE_REPLICATION_SLOT " + name + " returned no consistent point");
+  }
+  const auto point = PgLsn::parse(*result.rows[0][1]);
+  if (!point) throw SourceError("CREATE_REPLICATION_SLOT " + name + ": bad consistent point");
+  return *point;
+}
+
 void ReplicationStream::start(const StartOptions& options) {
   // Protocol: "START_REPLICATION SLOT name LOGICAL X/X (options)" on a connection opened
   // with replication=database; pgoutput's options are documented under "Logical

@@ -33,6 +33,12 @@ class ReplicationStream {
   ReplicationStream(ReplicationStream&&) = default;
   ~ReplicationStream();
 
+  // Creates pgoutput slot `name` as a TEMPORARY slot of this connection, before start():
+  // the server drops it when the connection ends, however the process ends, so it leaves
+  // nothing behind. Returns its consistent point (where its changes begin). Waits for
+  // transactions running at that moment to end, as every new logical slot does.
+  PgLsn create_temporary_slot(const std::string& name);
+
   void start(const StartOptions& options);
 
   // One CopyData message (a 'w' XLogData or 'k' keepalive), or nullopt if none came within

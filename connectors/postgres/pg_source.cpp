@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <chrono>
 #include <optional>
+#include <random>
+
+#include <fmt/format.h>
+#include <unistd.h>
 
 #include "connectors/postgres/pg_admin.h"
 #include "connectors/postgres/pg_change_assembler.h"
@@ -16,6 +20,49 @@ namespace cdc::pg {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// Unique to this process: several dry runs may stream beside each other and the daemon.
+// Slot names allow lower-case letters, digits and underscores, 63 bytes at most.
+std::string temporary_slot_name(const std::string& slot) {
+  std::random_device random;
+  return fmt::format("{}_dry_{}_{:04x}", slot.substr(0, 40), ::getpid(), random() & 0xffff);
+}
+
+// The configured slot and publication, made as the options allow; waits for a slot a
+// previous process still holds. Returns the slot's state.
+std::optional<SlotState> claim_slot(const PgAdmin& admin, const PgSourceOptions& options,
+                                    uint64_t acknowledged_before) {
+  admin.ensure_publication(options.publication, options.tables, options.create_publication);
+  // Started before in this process: the slot must still be there. Creating it anew would
+  // silently skip every change made since it vanished.
+  if (acknowledged_before != 0 && !admin.slot(options.slot)) {
+    throw SourceError("replication slot " + options.slot +
+                      " disappeared while retainly-cdc was streaming from it: changes were "
+                      "missed. Resync required: start again (`retainly-cdc run` creates the "
+                      "slot) and run `retainly-cdc backfill` to resend the tables");
+  }
+  if (admin.ensure_slot(options.slot, options.create_slot)) {
+    log::info("created replication slot {} (pgoutput)", options.slot);
+  }
+  // A previous process that died may still hold the slot for a moment, until its
+  // walsender notices the closed connection; wait for that rather than fail at once.
+  auto slot = admin.slot(options.slot);
+  const auto deadline = Clock::now() + options.slot_busy_timeout;
+  while (slot && slot->active && Clock::now() < deadline) {
+    std::this_thread::sleep_for(200ms);
+    slot = admin.slot(options.slot);
+  }
+  if (slot && slot->active) {
+    throw SourceError("replication slot " + options.slot +
+                      " is in use by another process; is a second retainly-cdc running "
+                      "with the same slot?");
+  }
+  return slot;
+}
+
+}  // namespace
 
 struct PgSource::Connection {
   explicit Connection(ReplicationStream s) : stream(std::move(s)) {}
@@ -44,31 +91,12 @@ void PgSource::start() {
   auto admin_conn = PgConnection::connect(options_.dsn, PgConnection::Mode::kNormal);
   PgAdmin admin(admin_conn);
   admin.require_logical_wal();
-  admin.ensure_publication(options_.publication, options_.tables, options_.create_publication);
-  // Started before in this process: the slot must still be there. Creating it anew would
-  // silently skip every change made since it vanished.
-  if (acknowledged_before != 0 && !admin.slot(options_.slot)) {
-    throw SourceError("replication slot " + options_.slot +
-                      " disappeared while retainly-cdc was streaming from it: changes were "
-                      "missed. Resync required: start again (`retainly-cdc run` creates the "
-                      "slot) and run `retainly-cdc backfill` to resend the tables");
-  }
-  if (admin.ensure_slot(options_.slot, options_.create_slot)) {
-    log::info("created replication slot {} (pgoutput)", options_.slot);
-  }
-  // A previous process that died may still hold the slot for a moment, until its
-  // walsender notices the closed connection; wait for that rather than fail at once.
-  auto slot = admin.slot(options_.slot);
-  const auto deadline = Clock::now() + options_.slot_busy_timeout;
-  while (slot && slot->active && Clock::now() < deadline) {
-    std::this_thread::sleep_for(200ms);
-    slot = admin.slot(options_.slot);
-  }
-  if (slot && slot->active) {
-    throw SourceError("replication slot " + options_.slot +
-                      " is in use by another process; is a second retainly-cdc running "
-                      "with the same slot?");
-  }
+  // Read only: the publication must already say what to send, and changes come from a
+  // temporary slot of this process; the configured slot (a daemon's, maybe in use) is
+  // neither created nor read.
+  if (options_.read_only) admin.require_publication(options_.publication, options_.tables);
+  const std::optional<SlotState> slot =
+      options_.read_only ? std::nullopt : claim_slot(admin, options_, acknowledged_before);
 
   const int version = admin_conn.server_version();
   StartOptions start;
@@ -78,17 +106,28 @@ void PgSource::start() {
   start.protocol_version = version >= 140000 ? 2 : 1;
   start.streaming = version >= 140000;
   start.messages = version >= 140000;
-  const uint64_t confirmed = slot ? slot->confirmed_flush.value : 0;
-  // The server skips transactions that committed before the start position.
-  if (acknowledged_before > confirmed) start.start = PgLsn{acknowledged_before};
   auto stream =
       ReplicationStream(PgConnection::connect(options_.dsn, PgConnection::Mode::kReplication));
+  uint64_t confirmed = slot ? slot->confirmed_flush.value : 0;
+  if (options_.read_only) {
+    start.slot = temporary_slot_name(options_.slot);
+    confirmed = stream.create_temporary_slot(start.slot).value;
+  }
+  // The server skips transactions that committed before the start position.
+  if (acknowledged_before > confirmed) start.start = PgLsn{acknowledged_before};
   stream.start(start);
   protocol_version_ = start.protocol_version;
   acknowledged_.store(std::max(confirmed, acknowledged_before));
-  log::info("streaming from slot {} (confirmed up to {}), publication {}, pgoutput v{}",
-            options_.slot, slot ? slot->confirmed_flush.to_string() : "0/0", options_.publication,
-            start.protocol_version);
+  if (options_.read_only) {
+    log::info(
+        "streaming from temporary slot {} (dropped when this process ends; slot {} is left "
+        "alone), publication {}, pgoutput v{}",
+        start.slot, options_.slot, options_.publication, start.protocol_version);
+  } else {
+    log::info("streaming from slot {} (confirmed up to {}), publication {}, pgoutput v{}",
+              options_.slot, slot ? slot->confirmed_flush.to_string() : "0/0", options_.publication,
+              start.protocol_version);
+  }
   connection_ = std::make_unique<Connection>(std::move(stream));
   thread_ = std::thread([this] { read_loop(); });
 }
@@ -155,13 +194,12 @@ void PgSource::read_loop() {
   };
   auto& stream = connection_->stream;
 
-  const uint64_t start_flush = acknowledged_.load();
   auto send_status = [&](bool force) {
-    uint64_t flush = options_.read_only ? start_flush : acknowledged_.load();
+    uint64_t flush = acknowledged_.load();
     // Idle: every transaction handed out is acknowledged and none is open, so nothing
     // before the server's last reported WAL end is still owed to us.
-    if (!options_.read_only && !assembler.in_transaction() && flush >= last_handed_out.value &&
-        queue_.size() == 0 && server_wal_end.value > flush) {
+    if (!assembler.in_transaction() && flush >= last_handed_out.value && queue_.size() == 0 &&
+        server_wal_end.value > flush) {
       flush = server_wal_end.value;
       acknowledged_.store(std::max(acknowledged_.load(), flush));
     }

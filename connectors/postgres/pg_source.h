@@ -32,8 +32,12 @@ struct PgSourceOptions {
   size_t buffer_items = 10000;
   // How long start() waits for a slot still held by a previous process.
   std::chrono::milliseconds slot_busy_timeout{30000};
-  // Dry runs: the slot's confirmed position never moves, whatever is acknowledged, so a
-  // later real run sees every change again.
+  // Dry runs, which write nothing durable to the server: the publication must exist and
+  // publish every table of `tables` (start() says what is missing, and changes nothing);
+  // changes come from a TEMPORARY slot of this process, created at start() and dropped by
+  // the server when the connection ends, so `slot` is neither created nor read (a daemon
+  // may be streaming from it) and changes start from the moment of start(). Its position
+  // follows acknowledge() so the server need not keep WAL for it. No heartbeats.
   bool read_only = false;
 };
 
@@ -56,8 +60,9 @@ class PgSource final : public ChangeSource {
   explicit PgSource(PgSourceOptions options);
   ~PgSource() override;
 
-  // Checks wal_level, makes the publication and slot (when allowed), connects for
-  // replication and starts the reader thread. Throws SourceError (SourceDisconnected
+  // Checks wal_level, makes the publication and slot (when allowed; read_only: checks the
+  // publication and makes a temporary slot), connects for replication and starts the
+  // reader thread. Throws SourceError (SourceDisconnected
   // when the server cannot be reached). May be called again after stop(): it then
   // resumes after the last acknowledged position.
   void start() override;

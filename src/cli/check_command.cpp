@@ -95,8 +95,34 @@ std::optional<Problem> check_credentials(const sink::SinkOptions& sink) {
   return std::nullopt;
 }
 
+// What `run` will do to the publication, and whether `run --dry-run` (which only reads
+// it) can start before that.
+void check_publication(const pg::PgAdmin& admin, const config::PostgresSourceConfig& pg,
+                       const std::vector<TableId>& tables, std::vector<Problem>& problems,
+                       std::ostream& out) {
+  const auto missing = admin.unpublished(pg.publication, tables);
+  if (!missing && !pg.create_publication) {
+    std::string list;
+    for (const auto& table : tables) list += (list.empty() ? "" : ", ") + admin.sql_name(table);
+    problems.push_back({kExitSource, "publication " + pg.publication +
+                                         " does not exist and source.create_publication is "
+                                         "false: create it with CREATE PUBLICATION " +
+                                         admin.sql_name(pg.publication) + " FOR TABLE " + list});
+  } else if (!missing) {
+    out << "note: publication " << pg.publication
+        << " does not exist yet: `retainly-cdc run` creates it; `run --dry-run`, which "
+           "changes nothing on the source, needs it first\n";
+  } else if (!missing->empty()) {
+    std::string list;
+    for (const auto& table : *missing) list += (list.empty() ? "" : ", ") + table.qualified();
+    out << "note: publication " << pg.publication << " does not publish " << list
+        << " yet: `retainly-cdc run` adds the mapped tables to it; `run --dry-run`, which "
+           "changes nothing on the source, needs them there first\n";
+  }
+}
+
 void check_postgres(const config::ConnectorConfig& config, const mapping::Mapper& mapper,
-                    std::vector<Problem>& problems) {
+                    std::vector<Problem>& problems, std::ostream& out) {
   auto conn =
       pg::PgConnection::connect(config.source.postgres.dsn, pg::PgConnection::Mode::kNormal);
   pg::PgAdmin admin(conn);
@@ -139,6 +165,7 @@ void check_postgres(const config::ConnectorConfig& config, const mapping::Mapper
                                            "and DELETE on it would fail once published"});
     }
   }
+  check_publication(admin, config.source.postgres, mapper.tables(), problems, out);
 }
 
 }  // namespace
@@ -153,7 +180,7 @@ int check_command(const CheckArgs& args) {
 
     std::vector<Problem> problems;
     if (config.source.type == config::SourceType::kPostgres) {
-      check_postgres(config, mapper, problems);
+      check_postgres(config, mapper, problems, std::cout);
     } else {
       check_mysql(config, mapper, problems, std::cout);
     }

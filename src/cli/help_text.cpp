@@ -65,7 +65,16 @@ EXAMPLES
   retainly-cdc run -c /etc/retainly-cdc/connector.yaml
       the daemon; under systemd: systemctl start retainly-cdc
   retainly-cdc run --dry-run -c connector.yaml | head
-      print the calls as JSON lines instead of sending them; no position moves
+      print the calls as JSON lines instead of sending them
+
+DRY RUN
+  --dry-run writes nothing durable, so it can run beside the daemon: no slot,
+  no publication change, no stored position, no watermark, no state folder.
+  PostgreSQL: it streams from a temporary slot of its own (dropped when it
+  exits, however it exits) from the moment it starts, and needs the publication
+  to publish every mapped table already; if not, it exits 4 naming the tables
+  and the CREATE/ALTER PUBLICATION that fixes it. MySQL/MariaDB: it registers
+  as source.server_id with the top bit flipped.
 )" + common_footer();
 }
 
@@ -82,8 +91,10 @@ DESCRIPTION
   limits. Online (unless --offline): the source is set up for change capture
   (PostgreSQL wal_level=logical, replica identity fitting each delete mapping),
   every mapped table and column exists and its type converts, and Retainly
-  accepts the credentials (an empty request that changes nothing). Each problem
-  is printed with what to do; nothing is created or sent.
+  accepts the credentials (an empty request that changes nothing). PostgreSQL:
+  notes a publication that does not exist yet or misses a mapped table (run
+  sets it; run --dry-run needs it first). Each problem is printed with what to
+  do; nothing is created or sent, and the state folder is not touched.
 
 EXAMPLES
   retainly-cdc check -c /etc/retainly-cdc/connector.yaml

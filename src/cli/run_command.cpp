@@ -116,15 +116,17 @@ int run_command(const RunArgs& args) {
     auto mapper = load_mapper(config);
     auto tables = mapper.tables();
     log::info("loaded {} mapping(s) from {}", tables.size(), config.mappings_dir.string());
-    // The dead-letter file and offsets live here; a first run creates it.
-    std::filesystem::create_directories(config.state_dir);
-    auto source = pipeline::make_source(config, tables, /*read_only=*/args.dry_run);
     if (args.dry_run) {
+      // Nothing durable: no state_dir, no slot, no publication change, no stored position.
+      auto source = pipeline::make_source(config, tables, /*read_only=*/true);
       source->start();
       pipeline::run_dry(*source, mapper, stop, std::cout);
       source->stop();
       return kExitOk;
     }
+    // The dead-letter file and offsets live here; a first run creates it.
+    std::filesystem::create_directories(config.state_dir);
+    auto source = pipeline::make_source(config, tables);
     sink::Sink sink(config.sink, nullptr);
     auto lock = pipeline::make_instance_lock(config);
     pipeline::StreamPipeline stream(*source, mapper, sink, {config.shutdown_timeout}, lock.get());

@@ -42,6 +42,9 @@ void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::ato
     auto* change = std::get_if<RowChange>(&*item);
     if (change == nullptr) {
       transaction_deletes.transaction_ended();
+      // Printed: a read-only source keeps nothing durable from this, and PostgreSQL's
+      // temporary slot then lets the server recycle the WAL behind it.
+      source.acknowledge(std::get<TransactionEnd>(*item).position);
       continue;
     }
     output.calls.clear();

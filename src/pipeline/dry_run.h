@@ -17,8 +17,9 @@ std::string call_to_json_line(const retainly::Call& call);
 // One rejection as a JSON line: {"rejected":reason,"table","key","position"}.
 std::string rejection_to_json_line(const mapping::Rejection& rejection);
 
-// Reads from `source` until `stop`, printing every call and rejection to `out`. Never
-// acknowledges, so the source's offset does not move.
+// Reads from `source` until `stop`, printing every call and rejection to `out`, and
+// acknowledges each transaction once printed. `source` must be read-only
+// (make_source(..., read_only = true)), so that nothing durable moves.
 void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,
              std::ostream& out);
 

@@ -16,7 +16,10 @@ namespace cdc::pipeline {
 std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& config);
 
 // Throws cdc::ConfigError for a source type this build cannot read. A read-only source
-// (dry runs) never moves the source's committed position.
+// (dry runs) writes nothing durable, neither to the source nor to state_dir: PostgreSQL
+// requires the publication to publish `tables` already and streams from a temporary slot
+// of its own; MySQL/MariaDB registers as another replica (the server id with its top bit
+// flipped) and never stores its position.
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
                                           const std::vector<TableId>& tables,
                                           bool read_only = false);

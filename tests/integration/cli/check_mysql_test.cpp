@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "support/connector_run.h"
 #include "support/mysql_test_db.h"
@@ -51,6 +52,7 @@ TEST_CASE("check mysql: a sound setup passes") {
   INFO(result.output);
   CHECK(result.exit_code == 0);
   CHECK(result.output.find("source is ready for change capture") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(connector.state_dir()));
 }
 
 TEST_CASE("check mysql: missing tables, columns and types that do not convert, exit 2") {

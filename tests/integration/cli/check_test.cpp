@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include "support/connector_run.h"
 #include "support/pg_test_db.h"
@@ -59,10 +60,35 @@ TEST_CASE("check: a sound setup passes offline and online and creates nothing") 
   INFO(online.output);
   CHECK(online.exit_code == 0);
   CHECK(online.output.find("Retainly accepts the credentials") != std::string::npos);
-  CHECK(db.query_value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" +
+  // Nothing durable: no slot (not even a temporary one left), no publication, no state_dir.
+  CHECK(db.query_value("SELECT count(*) FROM pg_replication_slots WHERE starts_with(slot_name, '" +
+                       std::string(kSlot) + "')") == "0");
+  CHECK(db.query_value("SELECT count(*) FROM pg_publication WHERE pubname = '" +
                        std::string(kSlot) + "'") == "0");
+  CHECK_FALSE(std::filesystem::exists(connector.state_dir()));
+  // What `run` will do, and that a dry run needs it done first.
+  CHECK(online.output.find("note: publication cdc_it_check does not exist yet") !=
+        std::string::npos);
   // The credentials probe changed nothing in Retainly.
   CHECK(mock.state().at("customers").empty());
+}
+
+TEST_CASE("check: a publication that misses a mapped table is noted, and left as it is") {
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  create_tables(db);
+  db.exec("CREATE PUBLICATION cdc_it_check FOR TABLE pgit_check.pets");
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"users.yaml", kUsers}}});
+  auto result = run_check(connector);
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  CHECK(result.output.find("note: publication cdc_it_check does not publish pgit_check.users "
+                           "yet") != std::string::npos);
+  CHECK(db.query_value("SELECT string_agg(schemaname || '.' || tablename, ',') FROM "
+                       "pg_publication_tables WHERE pubname = 'cdc_it_check'") ==
+        "pgit_check.pets");
+  db.drop_replication_objects(kSlot);
 }
 
 TEST_CASE("check: a missing column is a mapping problem, exit 2") {

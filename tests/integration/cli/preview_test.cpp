@@ -387,4 +387,5 @@ customer:
   CHECK(lines[1].dump().find("\"email\":\"b@x.io\"") != std::string::npos);
   CHECK(lines[1].dump().find("\"joined\":null") != std::string::npos);
   CHECK(mock.state().at("customers").empty());
+  CHECK_FALSE(std::filesystem::exists(connector.state_dir()));
 }
