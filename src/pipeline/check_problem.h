@@ -1,4 +1,5 @@
-// One thing `check` found wrong, with the exit code it maps to (cli/exit_code.h).
+// One thing `check` found wrong, and what kind of wrong (the command turns kinds into
+// exit codes).
 #pragma once
 
 #include <functional>
@@ -8,10 +9,16 @@
 
 #include "mapping/mapper.h"
 
-namespace cdc::cli {
+namespace cdc::pipeline {
 
 struct Problem {
-  int exit_code;
+  enum Kind {
+    kConfig,  // a mapping or the config does not fit the source
+    kSource,  // the source is not set up for change capture, or refuses us
+    kAuth,    // Retainly refused the credentials
+    kOther,   // anything else (Retainly unreachable, an unexpected answer)
+  };
+  Kind kind;
   std::string message;
 };
 
@@ -23,4 +30,4 @@ void check_mapped_columns(
     const std::function<bool(const std::string&, const std::string&)>& converts,
     std::vector<Problem>& problems);
 
-}  // namespace cdc::cli
+}  // namespace cdc::pipeline

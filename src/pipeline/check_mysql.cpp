@@ -1,4 +1,4 @@
-#include "cli/check_mysql.h"
+#include "pipeline/source_check.h"
 
 #include <unistd.h>
 
@@ -8,12 +8,11 @@
 #include <set>
 #include <string>
 
-#include "cli/exit_code.h"
 #include "connectors/mysql/binlog_admin.h"
 #include "connectors/mysql/mysql_connection.h"
 #include "pipeline/source_factory.h"
 
-namespace cdc::cli {
+namespace cdc::pipeline {
 namespace {
 
 std::string upper(std::string s) {
@@ -51,11 +50,11 @@ void check_server(mysql::MysqlConnection& conn, const config::MysqlSourceConfig&
   try {
     admin.require_row_binlog();
   } catch (const SourceError& e) {
-    problems.push_back({kExitSource, e.what()});
+    problems.push_back({Problem::kSource, e.what()});
   }
   const std::string image = upper(admin.global_variable("binlog_row_image").value_or("FULL"));
   if (image == "MINIMAL") {
-    problems.push_back({kExitSource,
+    problems.push_back({Problem::kSource,
                         "binlog_row_image is MINIMAL: row images then leave out the customer "
                         "and item ids of updates and deletes. SET GLOBAL binlog_row_image = "
                         "'FULL' (NOBLOB also works) and set it in the server's configuration"});
@@ -67,17 +66,19 @@ void check_server(mysql::MysqlConnection& conn, const config::MysqlSourceConfig&
            "being read after an ALTER TABLE. FULL puts them in the binlog itself\n";
   }
   if (admin.global_variable("server_id").value_or("") == std::to_string(my.server_id)) {
-    problems.push_back({kExitConfig, "source.server_id " + std::to_string(my.server_id) +
-                                         " is the server's own server_id; pick a number no "
-                                         "server or replica of this replication topology uses"});
+    problems.push_back(
+        {Problem::kConfig, "source.server_id " + std::to_string(my.server_id) +
+                               " is the server's own server_id; pick a number no "
+                               "server or replica of this replication topology uses"});
   }
   // Replicas registered with our id: the server drops one of two streams that share it.
   for (const auto& replica : admin.replica_hosts()) {
     if (replica.server_id != std::to_string(my.server_id)) continue;
     if (replica.host == this_host()) continue;  // this machine's daemon, most likely
-    problems.push_back({kExitConfig, "source.server_id " + std::to_string(my.server_id) +
-                                         " is already used by a replica on host " + replica.host +
-                                         "; every replica needs its own server id"});
+    problems.push_back({Problem::kConfig, "source.server_id " + std::to_string(my.server_id) +
+                                              " is already used by a replica on host " +
+                                              replica.host +
+                                              "; every replica needs its own server id"});
   }
   // The grants: REPLICATION SLAVE streams the binlog; SHOW MASTER STATUS needs
   // REPLICATION CLIENT (MySQL) or BINLOG MONITOR (MariaDB 10.5+).
@@ -89,20 +90,20 @@ void check_server(mysql::MysqlConnection& conn, const config::MysqlSourceConfig&
   if (!all && grants.find("REPLICATION SLAVE") == std::string::npos &&
       grants.find("REPLICATION REPLICA") == std::string::npos) {
     problems.push_back(
-        {kExitSource, "user " + my.user +
-                          " lacks the REPLICATION SLAVE privilege the binlog stream needs: "
-                          "GRANT REPLICATION SLAVE ON *.* TO '" +
-                          my.user + "'@'...'"});
+        {Problem::kSource, "user " + my.user +
+                               " lacks the REPLICATION SLAVE privilege the binlog stream needs: "
+                               "GRANT REPLICATION SLAVE ON *.* TO '" +
+                               my.user + "'@'...'"});
   }
   if (!all && grants.find("REPLICATION CLIENT") == std::string::npos &&
       grants.find("BINLOG MONITOR") == std::string::npos &&
       grants.find("SUPER") == std::string::npos) {
     problems.push_back(
-        {kExitSource, "user " + my.user +
-                          " cannot read the binlog position (SHOW MASTER "
-                          "STATUS): GRANT " +
-                          (admin.is_mariadb() ? "BINLOG MONITOR" : "REPLICATION CLIENT") +
-                          " ON *.* TO '" + my.user + "'@'...'"});
+        {Problem::kSource, "user " + my.user +
+                               " cannot read the binlog position (SHOW MASTER "
+                               "STATUS): GRANT " +
+                               (admin.is_mariadb() ? "BINLOG MONITOR" : "REPLICATION CLIENT") +
+                               " ON *.* TO '" + my.user + "'@'...'"});
   }
 }
 
@@ -115,7 +116,7 @@ void check_tables(mysql::MysqlConnection& conn, const mapping::Mapper& mapper,
         conn.quote(req.table.schema) + " AND TABLE_NAME = " + conn.quote(req.table.name));
     if (columns.rows.empty()) {
       problems.push_back(
-          {kExitConfig, "table " + table + " does not exist (or the user may not see it)"});
+          {Problem::kConfig, "table " + table + " does not exist (or the user may not see it)"});
       continue;
     }
     std::map<std::string, std::string> types;
@@ -128,9 +129,9 @@ void check_tables(mysql::MysqlConnection& conn, const mapping::Mapper& mapper,
 
 void check_mysql(const config::ConnectorConfig& config, const mapping::Mapper& mapper,
                  std::vector<Problem>& problems, std::ostream& out) {
-  auto conn = mysql::MysqlConnection::connect(pipeline::mysql_connect_options(config.source.mysql));
+  auto conn = mysql::MysqlConnection::connect(mysql_connect_options(config.source.mysql));
   check_server(conn, config.source.mysql, problems, out);
   check_tables(conn, mapper, problems);
 }
 
-}  // namespace cdc::cli
+}  // namespace cdc::pipeline

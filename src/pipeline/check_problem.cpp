@@ -1,8 +1,6 @@
-#include "cli/check_problem.h"
+#include "pipeline/check_problem.h"
 
-#include "cli/exit_code.h"
-
-namespace cdc::cli {
+namespace cdc::pipeline {
 
 void check_mapped_columns(
     const mapping::TableRequirements& req, const std::map<std::string, std::string>& types,
@@ -11,17 +9,18 @@ void check_mapped_columns(
   const std::string table = req.table.qualified();
   for (const auto& column : req.columns) {
     if (!types.contains(column)) {
-      problems.push_back({kExitConfig, "table " + table + " has no column \"" + column +
-                                           "\" (named by its mapping)"});
+      problems.push_back({Problem::kConfig, "table " + table + " has no column \"" + column +
+                                                "\" (named by its mapping)"});
     }
   }
   for (const auto& [column, declared] : req.declared_types) {
     auto it = types.find(column);
     if (it != types.end() && !converts(declared, it->second)) {
-      problems.push_back({kExitConfig, "column " + table + "." + column + " has type " +
-                                           it->second + ", which does not convert to " + declared});
+      problems.push_back({Problem::kConfig, "column " + table + "." + column + " has type " +
+                                                it->second + ", which does not convert to " +
+                                                declared});
     }
   }
 }
 
-}  // namespace cdc::cli
+}  // namespace cdc::pipeline
