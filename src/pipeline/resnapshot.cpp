@@ -12,8 +12,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// How long a chunk that failed to start waits before the next attempt.
-constexpr auto kRetryPause = 5s;
 // How often a table's progress is logged while it is read.
 constexpr auto kReportInterval = 10s;
 
@@ -30,11 +28,8 @@ const char* label(ResnapshotOrigin origin) {
 }  // namespace
 
 Resnapshot::Resnapshot(std::filesystem::path state_dir, ResnapshotHooks hooks, size_t chunk_rows,
-                       std::chrono::milliseconds scan_interval)
-    : files_(state_dir),
-      hooks_(std::move(hooks)),
-      chunk_rows_(chunk_rows),
-      scan_interval_(scan_interval) {}
+                       ResnapshotTiming timing)
+    : files_(state_dir), hooks_(std::move(hooks)), chunk_rows_(chunk_rows), timing_(timing) {}
 
 void Resnapshot::take_requests() {
   if (!loaded_) {
@@ -86,7 +81,7 @@ Resnapshot::Task* Resnapshot::next_task() {
 
 void Resnapshot::poll() {
   const auto now = std::chrono::steady_clock::now();
-  if (!loaded_ || now - last_scan_ >= scan_interval_) {
+  if (!loaded_ || now - last_scan_ >= timing_.scan_interval) {
     last_scan_ = now;
     take_requests();
   }
@@ -97,9 +92,9 @@ void Resnapshot::poll() {
     start_chunk(*task);
   } catch (const SourceError& error) {
     // The stream notices a lost server by itself; the chunk is tried again later.
-    log::warn("{} of {}: reading a chunk failed: {}; trying again in {} s",
-              label(task->stored.origin), active_, error.what(), kRetryPause.count());
-    retry_at_ = now + kRetryPause;
+    log::warn("{} of {}: reading a chunk failed: {}; trying again in {} ms",
+              label(task->stored.origin), active_, error.what(), timing_.retry_pause.count());
+    retry_at_ = now + timing_.retry_pause;
   }
 }
 

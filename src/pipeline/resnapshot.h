@@ -54,17 +54,23 @@ struct ResnapshotHooks {
   std::function<void(const std::string& watermark)> emit_watermark;
 };
 
+// How often Resnapshot looks for new requests, and how long a chunk that failed to start
+// waits before the next attempt. Tests and simulations pass zeros.
+struct ResnapshotTiming {
+  std::chrono::milliseconds scan_interval{1000};
+  std::chrono::milliseconds retry_pause{5000};
+};
+
 // Owned and called by the pipeline's thread only, except progress().
 class Resnapshot {
  public:
-  // Requests and progress live in `state_dir`/resnapshot; chunks have `chunk_rows` rows;
-  // new requests are looked for every `scan_interval`.
+  // Requests and progress live in `state_dir`/resnapshot; chunks have `chunk_rows` rows.
   Resnapshot(std::filesystem::path state_dir, ResnapshotHooks hooks, size_t chunk_rows,
-             std::chrono::milliseconds scan_interval = std::chrono::seconds(1));
+             ResnapshotTiming timing = {});
 
-  // Takes new requests (every scan_interval) and starts the next chunk when no window is
-  // open and a table waits. A chunk that fails to start (SourceError from a hook) is
-  // logged and tried again after a pause. Cheap otherwise.
+  // Takes new requests (every timing.scan_interval) and starts the next chunk when no
+  // window is open and a table waits. A chunk that fails to start (SourceError from a
+  // hook) is logged and tried again after timing.retry_pause. Cheap otherwise.
   void poll();
   // Every change of the stream, in order, before it is mapped.
   void observe(const RowChange& change);
@@ -128,7 +134,7 @@ class Resnapshot {
   ResnapshotFiles files_;
   ResnapshotHooks hooks_;
   size_t chunk_rows_;
-  std::chrono::milliseconds scan_interval_;
+  ResnapshotTiming timing_;
   bool loaded_ = false;
   std::map<std::string, Task> tasks_;  // by qualified table name
   std::string active_;                 // the task chunks are read for; empty: none

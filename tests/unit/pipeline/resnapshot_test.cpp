@@ -77,7 +77,8 @@ struct Fixture {
             .emit_watermark = [this](const std::string& watermark) { log.push_back(watermark); }};
   }
   std::unique_ptr<pipeline::Resnapshot> make(size_t chunk_rows) {
-    return std::make_unique<pipeline::Resnapshot>(dir.path(), hooks(), chunk_rows, 0ms);
+    return std::make_unique<pipeline::Resnapshot>(dir.path(), hooks(), chunk_rows,
+                                                  pipeline::ResnapshotTiming{0ms, 0ms});
   }
   // The stream delivers every watermark written so far; returns the ids of the rows
   // handed out at high watermarks.
@@ -233,8 +234,13 @@ TEST_CASE("resnapshot: a chunk that cannot start is tried again later, not throw
     if (failures-- > 0) throw SourceError("server gone");
     f.log.push_back(watermark);
   };
-  pipeline::Resnapshot resnapshot(f.dir.path(), hooks, 10, 0ms);
+  pipeline::Resnapshot resnapshot(f.dir.path(), hooks, 10, {.scan_interval = 0ms});
   pipeline::request_resnapshot(f.dir.path(), kTable);
   CHECK_NOTHROW(resnapshot.poll());
   CHECK(f.log.empty());
+  resnapshot.poll();  // within the pause: no attempt
+  CHECK(f.log.empty());
+  pipeline::Resnapshot retrying(f.dir.path(), hooks, 10, {0ms, 0ms});
+  retrying.poll();
+  CHECK(f.log.size() == 2);  // the low and the high watermark of the next attempt
 }
