@@ -12,6 +12,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Chunks handed to the sink and not yet acknowledged before the next one waits: keeps
+// reading ahead of Retainly (and memory) to about two chunks, as backfill does.
+constexpr size_t kChunksInFlight = 2;
 // How often a table's progress is logged while it is read.
 constexpr auto kReportInterval = 10s;
 
@@ -85,7 +88,7 @@ void Resnapshot::poll() {
     last_scan_ = now;
     take_requests();
   }
-  if (window_ || now < retry_at_) return;
+  if (window_ || now < retry_at_ || unacknowledged_.size() >= kChunksInFlight) return;
   Task* task = next_task();
   if (task == nullptr) return;
   try {

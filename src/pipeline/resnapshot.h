@@ -69,7 +69,8 @@ class Resnapshot {
              ResnapshotTiming timing = {});
 
   // Takes new requests (every timing.scan_interval) and starts the next chunk when no
-  // window is open and a table waits. A chunk that fails to start (SourceError from a
+  // window is open, fewer than two chunks wait for their acknowledgement, and a table
+  // waits. A chunk that fails to start (SourceError from a
   // hook) is logged and tried again after timing.retry_pause. Cheap otherwise.
   void poll();
   // Every change of the stream, in order, before it is mapped.
