@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <string_view>
 
 #include "core/errors.h"
 
@@ -12,6 +13,16 @@ std::string upper(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   return s;
+}
+
+// `name` as a backquoted identifier.
+std::string quote_identifier(std::string_view name) {
+  std::string quoted = "`";
+  for (char c : name) {
+    if (c == '`') quoted += '`';
+    quoted += c;
+  }
+  return quoted + "`";
 }
 
 }  // namespace
@@ -70,42 +81,25 @@ ResumePoint BinlogAdmin::current_position() {
   return at;
 }
 
-ResumePoint BinlogAdmin::start_consistent_snapshot(bool allow_global_lock) {
-  conn_.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-  if (is_mariadb()) {
-    conn_.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
-    // Session status that MariaDB fixes at the snapshot's start.
-    ResumePoint at;
-    for (const auto& row : conn_.query("SHOW SESSION STATUS LIKE 'binlog_snapshot_%'").rows) {
-      if (row.size() < 2) continue;
-      if (row[0] == "Binlog_snapshot_file") at.file = row[1].value_or("");
-      if (row[0] == "Binlog_snapshot_position") at.offset = std::stoull(row[1].value_or("4"));
-    }
-    if (at.file.empty()) throw SourceError("the server reports no binlog snapshot position");
-    at.gtid_state = conn_
-                        .query_value("SELECT BINLOG_GTID_POS(" + conn_.quote(at.file) + ", " +
-                                     std::to_string(at.offset) + ")")
-                        .value_or("");
-    return at;
-  }
-  if (!allow_global_lock) {
-    throw SourceError(
-        "a consistent snapshot of a MySQL server needs FLUSH TABLES WITH READ LOCK for a "
-        "moment (to read the binlog position that matches it); allow it with "
-        "source.snapshot_lock: true (needs the RELOAD privilege), or set source.snapshot: "
-        "never and run `retainly-cdc backfill` instead");
-  }
-  conn_.exec("FLUSH TABLES WITH READ LOCK");
-  ResumePoint at;
-  try {
-    conn_.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
-    at = current_position();
-  } catch (...) {
-    conn_.exec("UNLOCK TABLES");
-    throw;
-  }
-  conn_.exec("UNLOCK TABLES");
-  return at;
+void BinlogAdmin::ensure_watermark_table(const TableId& table) {
+  // A user granted only INSERT and UPDATE on an existing table may not run CREATE ... IF
+  // NOT EXISTS at all.
+  const bool exists =
+      !conn_
+           .query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                  conn_.quote(table.schema) + " AND TABLE_NAME = " + conn_.quote(table.name))
+           .rows.empty();
+  if (exists) return;
+  conn_.exec("CREATE DATABASE IF NOT EXISTS " + quote_identifier(table.schema));
+  conn_.exec("CREATE TABLE IF NOT EXISTS " + quote_identifier(table.schema) + "." +
+             quote_identifier(table.name) +
+             " (id TINYINT PRIMARY KEY, value VARCHAR(200) NOT NULL)");
+}
+
+void BinlogAdmin::write_watermark(const TableId& table, const std::string& watermark) {
+  conn_.exec("INSERT INTO " + quote_identifier(table.schema) + "." + quote_identifier(table.name) +
+             " (id, value) VALUES (1, " + conn_.quote(watermark) +
+             ") ON DUPLICATE KEY UPDATE value = VALUES(value)");
 }
 
 std::vector<ReplicaHost> BinlogAdmin::replica_hosts() {

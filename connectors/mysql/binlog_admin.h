@@ -1,5 +1,6 @@
 // What the connector asks a MySQL/MariaDB server outside the binlog stream: whether it
-// writes a row-based binlog, where the binlog ends now, and the catalog of a table.
+// writes a row-based binlog, where the binlog ends now, the catalog of a table; and the
+// one thing it writes, snapshot watermarks.
 #pragma once
 
 #include <optional>
@@ -37,13 +38,14 @@ class BinlogAdmin {
   // The end of the binlog now: SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL
   // 8.4+) and the GTID state (@@gtid_binlog_pos / @@gtid_executed).
   ResumePoint current_position();
-  // Starts a consistent-snapshot transaction on this connection (REPEATABLE READ, read
-  // only) and returns the binlog position it corresponds to: every transaction committed
-  // before it is in the snapshot, none after. MariaDB reports it without a lock
-  // (binlog_snapshot_file/position, BINLOG_GTID_POS); MySQL needs FLUSH TABLES WITH READ
-  // LOCK for a moment, taken only when `allow_global_lock` (a SourceError says what to
-  // set otherwise).
-  ResumePoint start_consistent_snapshot(bool allow_global_lock);
+  // Creates `table` and its database when missing: (id TINYINT PRIMARY KEY, value
+  // VARCHAR(200)), the shape BinlogChangeAssembler reads watermarks from. Needs CREATE
+  // there unless the table exists.
+  void ensure_watermark_table(const TableId& table);
+  // Writes a snapshot watermark as the value of `table`'s one row, committed when this
+  // returns; the binlog carries it to the stream (MySQL has no logical messages, so a
+  // watermark is a row, as in DBLog). Needs INSERT and UPDATE there.
+  void write_watermark(const TableId& table, const std::string& watermark);
   // The replicas registered with the server now: SHOW REPLICA HOSTS (MySQL 8.0.22+,
   // MariaDB 10.5.2+), else SHOW SLAVE HOSTS. Empty when neither answers (no privilege
   // to list replicas, for one).

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/errors.h"
+#include "core/row_change.h"
 
 namespace cdc::pg {
 namespace {
@@ -192,6 +193,10 @@ bool PgAdmin::ensure_slot(const std::string& name, bool create) const {
                       name + "')) and run `retainly-cdc backfill` before starting again");
   }
   return false;
+}
+
+void PgAdmin::emit_watermark(const std::string& watermark) const {
+  conn_.query("SELECT pg_logical_emit_message(true, $1, $2)::text", {kWatermarkPrefix, watermark});
 }
 
 }  // namespace cdc::pg

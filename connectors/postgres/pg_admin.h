@@ -69,6 +69,11 @@ class PgAdmin {
   // whose WAL was removed ("lost") is an error that says how to resync.
   bool ensure_slot(const std::string& name, bool create) const;
 
+  // Writes a snapshot watermark: a transactional logical message with prefix
+  // kWatermarkPrefix, which pgoutput hands to the stream in commit order (PostgreSQL 14+,
+  // protocol version 2 with messages). Committed when this returns.
+  void emit_watermark(const std::string& watermark) const;
+
  private:
   const PgConnection& conn_;
 };

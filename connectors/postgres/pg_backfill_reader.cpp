@@ -2,12 +2,9 @@
 
 namespace cdc::pg {
 
-PgBackfillReader::PgBackfillReader(const std::string& dsn, const TableId& table,
-                                   const std::string& snapshot)
+PgBackfillReader::PgBackfillReader(const std::string& dsn, const TableId& table)
     : conn_(PgConnection::connect(dsn, PgConnection::Mode::kNormal)) {
   conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  // Must come before any query of the transaction.
-  if (!snapshot.empty()) conn_.exec("SET TRANSACTION SNAPSHOT " + conn_.quote_literal(snapshot));
   reader_ = std::make_unique<PgTableReader>(conn_, table,
                                             PgTableReader::Options{Operation::kSnapshotRead});
   // reltuples is -1 for a table never vacuumed or analyzed: unknown.

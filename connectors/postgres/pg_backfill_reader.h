@@ -14,9 +14,8 @@ namespace cdc::pg {
 
 class PgBackfillReader final : public TableReader {
  public:
-  // Throws SourceError when the server cannot be reached or the table read. A non-empty
-  // `snapshot` (an exported snapshot's name) makes the read see exactly that snapshot.
-  PgBackfillReader(const std::string& dsn, const TableId& table, const std::string& snapshot = {});
+  // Throws SourceError when the server cannot be reached or the table read.
+  PgBackfillReader(const std::string& dsn, const TableId& table);
 
   const std::shared_ptr<const TableSchema>& schema() const override { return reader_->schema(); }
   size_t next_batch(size_t max_rows, std::vector<RowChange>& out) override {

@@ -47,11 +47,12 @@ std::string run_footer() {
   return R"(
 DESCRIPTION
   Stream changes forever. Connects to the source, creates the publication and
-  the replication slot when they are missing (PostgreSQL), takes the initial
-  snapshot when source.snapshot asks for one, then maps every committed change
-  and delivers the calls to Retainly. The source position moves only past
-  changes whose calls were all acknowledged or dead-lettered, so a crash or kill
-  loses nothing.
+  the replication slot when they are missing (PostgreSQL), then maps every
+  committed change and delivers the calls to Retainly. The initial snapshot
+  (source.snapshot: initial on the first start, always on every start) is read
+  beside the stream in watermark chunks. The source position and the snapshot's
+  progress move only past changes whose calls were all acknowledged or
+  dead-lettered, so a crash or kill loses nothing.
 
   SIGTERM or SIGINT stops reading, drains in-flight calls for up to
   shutdown_timeout_ms, confirms the position and exits 0. Transient failures

@@ -50,11 +50,12 @@ struct MysqlSourceConfig {
   // The server sends a heartbeat event this often while the binlog is idle; a stream
   // silent for four of them (at least 10 s) counts as lost and is reconnected.
   std::chrono::milliseconds heartbeat_interval{5000};
-  // Where `resnapshot` writes its watermarks (DBLog's watermark table): rows the binlog
-  // carries to the reader. Created on first use; needs CREATE and INSERT on it.
+  // Where snapshots and re-snapshots write their watermarks (DBLog's watermark table):
+  // rows the binlog carries to the reader. Created on first use; needs CREATE, INSERT
+  // and UPDATE on it.
   TableId watermark_table{"retainly_cdc", "watermarks"};
-  // MySQL (not MariaDB): the initial snapshot may take FLUSH TABLES WITH READ LOCK for a
-  // moment to learn the binlog position matching its snapshot.
+  // Accepted for old configs and ignored: snapshots no longer take FLUSH TABLES WITH
+  // READ LOCK (they read in watermark chunks beside the stream).
   bool snapshot_lock = false;
   // GEOMETRY columns: "wkb" (bytes, base64 in Retainly), "wkb_hex" or "skip".
   std::string geometry = "wkb";

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -107,6 +108,73 @@ void check_server(mysql::MysqlConnection& conn, const config::MysqlSourceConfig&
   }
 }
 
+// The privileges SHOW GRANTS (upper-cased lines) gives on *.*, on `table`'s database and
+// on `table` itself; nullopt when a role grants more than the lines say.
+std::optional<std::set<std::string>> privileges_on(const std::string& grants,
+                                                   const TableId& table) {
+  const std::set<std::string> targets = {"*.*", upper(table.schema) + ".*",
+                                         upper(table.schema) + "." + upper(table.name)};
+  std::set<std::string> privileges;
+  size_t start = 0;
+  for (size_t end; (end = grants.find('\n', start)) != std::string::npos; start = end + 1) {
+    const std::string line = grants.substr(start, end - start);
+    const size_t on = line.find(" ON ");
+    const size_t to = line.find(" TO ", on == std::string::npos ? 0 : on);
+    if (line.rfind("GRANT ", 0) != 0) continue;
+    if (on == std::string::npos) return std::nullopt;  // GRANT role TO user
+    std::string target =
+        line.substr(on + 4, to == std::string::npos ? std::string::npos : to - on - 4);
+    std::erase(target, '`');
+    if (!targets.contains(target)) continue;
+    std::string list = line.substr(6, on - 6);
+    for (size_t from = 0; from <= list.size();) {
+      size_t comma = list.find(',', from);
+      if (comma == std::string::npos) comma = list.size();
+      std::string privilege = list.substr(from, comma - from);
+      while (!privilege.empty() && privilege.front() == ' ') privilege.erase(0, 1);
+      privileges.insert(privilege);
+      from = comma + 1;
+    }
+  }
+  return privileges;
+}
+
+// Snapshots and re-snapshots write watermark rows to source.watermark_table, creating it
+// on first use: a problem when the initial snapshot will need it, a note otherwise.
+void check_watermark_grants(mysql::MysqlConnection& conn, const config::ConnectorConfig& config,
+                            std::vector<Problem>& problems, std::ostream& out) {
+  const TableId& table = config.source.mysql.watermark_table;
+  std::string grants;
+  for (const auto& row : conn.query("SHOW GRANTS").rows) {
+    if (!row.empty()) grants += upper(row[0].value_or("")) + "\n";
+  }
+  const auto privileges = privileges_on(grants, table);
+  if (!privileges) return;  // granted through a role: the first watermark will tell
+  const bool exists =
+      !conn.query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                  conn.quote(table.schema) + " AND TABLE_NAME = " + conn.quote(table.name))
+           .rows.empty();
+  std::vector<std::string> missing;
+  for (const char* needed : {"CREATE", "INSERT", "UPDATE"}) {
+    if (exists && std::string_view(needed) == "CREATE") continue;
+    if (!privileges->contains("ALL PRIVILEGES") && !privileges->contains(needed)) {
+      missing.push_back(needed);
+    }
+  }
+  if (missing.empty()) return;
+  std::string list;
+  for (const auto& privilege : missing) list += (list.empty() ? "" : ", ") + privilege;
+  const std::string message = "user " + config.source.mysql.user +
+                              " cannot write snapshot watermarks to " + table.qualified() +
+                              " (source.watermark_table): GRANT " + list + " ON `" + table.schema +
+                              "`.* TO '" + config.source.mysql.user + "'@'...'";
+  if (config.source.snapshot == config::SnapshotMode::kNever) {
+    out << "note: " << message << " (needed by `retainly-cdc resnapshot` and source.snapshot)\n";
+  } else {
+    problems.push_back({Problem::kSource, message});
+  }
+}
+
 void check_tables(mysql::MysqlConnection& conn, const mapping::Mapper& mapper,
                   std::vector<Problem>& problems) {
   for (const auto& req : mapping::requirements(mapper)) {
@@ -131,6 +199,7 @@ void check_mysql(const config::ConnectorConfig& config, const mapping::Mapper& m
                  std::vector<Problem>& problems, std::ostream& out) {
   auto conn = mysql::MysqlConnection::connect(mysql_connect_options(config.source.mysql));
   check_server(conn, config.source.mysql, problems, out);
+  check_watermark_grants(conn, config, problems, out);
   check_tables(conn, mapper, problems);
 }
 

@@ -106,7 +106,7 @@ void write_sink(ops::PrometheusText& out, const sink::SinkStats& sink) {
 void write_snapshot(ops::PrometheusText& out, const std::vector<SnapshotTableProgress>& tables) {
   if (tables.empty()) return;
   out.family("retainly_cdc_snapshot_rows", "gauge",
-             "Rows of the initial snapshot acknowledged so far, per table.");
+             "Rows of the initial snapshot or a re-snapshot acknowledged so far, per table.");
   for (const auto& table : tables) {
     out.sample("retainly_cdc_snapshot_rows", {{"table", table.table}},
                static_cast<double>(table.rows));

@@ -1,21 +1,22 @@
 #include "pipeline/resnapshot.h"
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
+#include "core/errors.h"
 #include "ops/log.h"
-#include "state/atomic_file.h"
 
 namespace cdc::pipeline {
 namespace {
 
-using nlohmann::json;
 using namespace std::chrono_literals;
 
-std::filesystem::path requests_dir(const std::filesystem::path& state_dir) {
-  return state_dir / "resnapshot";
-}
+// Chunks handed to the sink and not yet acknowledged before the next one waits: keeps
+// reading ahead of Retainly (and memory) to about two chunks, as backfill does.
+constexpr size_t kChunksInFlight = 2;
+// How often a table's progress is logged while it is read.
+constexpr auto kReportInterval = 10s;
 
 std::string bucket_of(const std::vector<Value>& key) {
   std::string text;
@@ -23,85 +24,110 @@ std::string bucket_of(const std::vector<Value>& key) {
   return text;
 }
 
+const char* label(ResnapshotOrigin origin) {
+  return origin == ResnapshotOrigin::kInitialSnapshot ? "initial snapshot" : "re-snapshot";
+}
+
 }  // namespace
 
-void request_resnapshot(const std::filesystem::path& state_dir, const TableId& table) {
-  state::write_file_atomically(
-      requests_dir(state_dir) / (table.qualified() + ".json"),
-      json{{"schema", table.schema}, {"table", table.name}, {"last_key", nullptr}, {"rows", 0}}
-              .dump() +
-          "\n");
-}
+Resnapshot::Resnapshot(std::filesystem::path state_dir, ResnapshotHooks hooks, size_t chunk_rows,
+                       ResnapshotTiming timing)
+    : files_(state_dir), hooks_(std::move(hooks)), chunk_rows_(chunk_rows), timing_(timing) {}
 
-Resnapshot::Resnapshot(std::filesystem::path state_dir, ResnapshotHooks hooks, size_t chunk_rows)
-    : dir_(requests_dir(state_dir)), hooks_(std::move(hooks)), chunk_rows_(chunk_rows) {}
-
-std::optional<Resnapshot::Request> Resnapshot::next_request() {
-  std::error_code error;
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
-    const auto text = state::read_file(file);
-    const json doc = json::parse(text.value_or(""), nullptr, /*allow_exceptions=*/false);
-    if (!doc.is_object() || !doc.contains("schema") || !doc.contains("table")) {
-      log::warn("re-snapshot: {} is not a request; ignored", file.string());
-      continue;
+void Resnapshot::take_requests() {
+  if (!loaded_) {
+    loaded_ = true;
+    for (auto& stored : files_.load_progress()) {
+      Task& task = tasks_[stored.table.qualified()];
+      task.read_key = stored.last_key;
+      task.rows_read = stored.rows;
+      task.generation = ++next_generation_;
+      task.stored = std::move(stored);
+      publish(task, /*done=*/false);
     }
-    Request request{file, TableId{doc["schema"], doc["table"]}, std::nullopt,
-                    doc.value("rows", uint64_t{0})};
-    if (doc["last_key"].is_array()) request.last_key = doc["last_key"];
-    return request;
   }
-  return std::nullopt;
+  for (auto& fresh : files_.take_requests()) {
+    const std::string name = fresh.table.qualified();
+    const bool running = tasks_.contains(name);
+    Task& task = tasks_[name];
+    // A table the initial snapshot still owes stays owed, whoever asks again.
+    if (running && task.stored.origin == ResnapshotOrigin::kInitialSnapshot) {
+      fresh.origin = ResnapshotOrigin::kInitialSnapshot;
+    }
+    if (running) {
+      log::info("{} of {} requested again while it runs: it starts over from the first row",
+                label(fresh.origin), name);
+    }
+    // The previous generation's chunks in flight still deliver their rows, but no longer
+    // move this table's progress.
+    task = Task{.stored = std::move(fresh), .generation = ++next_generation_};
+    publish(task, /*done=*/false);
+  }
 }
 
-void Resnapshot::save(const Request& request) const {
-  state::write_file_atomically(
-      request.file, json{{"schema", request.table.schema},
-                         {"table", request.table.name},
-                         {"last_key", request.last_key ? json(*request.last_key) : json(nullptr)},
-                         {"rows", request.rows}}
-                            .dump() +
-                        "\n");
+Resnapshot::Task* Resnapshot::next_task() {
+  if (!active_.empty()) {
+    auto it = tasks_.find(active_);
+    if (it != tasks_.end() && !it->second.all_read) return &it->second;
+    active_.clear();
+  }
+  for (auto& [name, task] : tasks_) {
+    if (task.all_read) continue;
+    active_ = name;
+    log::info("{} of {} {}", label(task.stored.origin), name,
+              task.rows_read > 0 ? "continues after " + std::to_string(task.rows_read) + " rows"
+                                 : "starts");
+    return &task;
+  }
+  return nullptr;
 }
 
 void Resnapshot::poll() {
-  if (window_) return;
-  if (!request_) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_scan_ < 1s) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (!loaded_ || now - last_scan_ >= timing_.scan_interval) {
     last_scan_ = now;
-    request_ = next_request();
-    if (!request_) return;
-    log::info("re-snapshot of {} {}", request_->table.qualified(),
-              request_->rows > 0 ? "continues after " + std::to_string(request_->rows) + " rows"
-                                 : "starts");
+    take_requests();
   }
-  start_chunk();
+  if (window_ || now < retry_at_ || unacknowledged_.size() >= kChunksInFlight) return;
+  Task* task = next_task();
+  if (task == nullptr) return;
+  try {
+    start_chunk(*task);
+  } catch (const SourceError& error) {
+    // The stream notices a lost server by itself; the chunk is tried again later.
+    log::warn("{} of {}: reading a chunk failed: {}; trying again in {} ms",
+              label(task->stored.origin), active_, error.what(), timing_.retry_pause.count());
+    retry_at_ = now + timing_.retry_pause;
+  }
 }
 
-void Resnapshot::start_chunk() {
+void Resnapshot::start_chunk(Task& task) {
   Window window;
   window.id = std::to_string(std::random_device{}()) + "-" + std::to_string(++next_id_);
+  window.task = active_;
+  window.table = task.stored.table;
+  window.generation = task.generation;
   hooks_.emit_watermark("low:" + window.id);
-  auto reader = hooks_.open_chunk(request_->table, request_->last_key);
+  auto reader = hooks_.open_chunk(task.stored.table, task.read_key);
+  if (task.estimated_rows == 0) {
+    task.estimated_rows = reader->estimated_rows();
+    publish(task, /*done=*/false);
+  }
   window.key_names = reader->key_columns();
   for (const auto& name : window.key_names) {
     window.key_indexes.push_back(reader->schema()->column_index(name));
   }
   if (std::find(window.key_indexes.begin(), window.key_indexes.end(), -1) !=
       window.key_indexes.end()) {
-    log::error("re-snapshot of {}: the table has no primary key to chunk by; request dropped",
-               request_->table.qualified());
-    std::filesystem::remove(request_->file);
-    request_.reset();
+    log::error("{} of {}: the table has no primary key to read it by in chunks; request dropped",
+               label(task.stored.origin), active_);
+    files_.remove(task.stored.table);
+    tasks_.erase(active_);
+    active_.clear();
     return;
   }
   const size_t rows = reader->next_batch(chunk_rows_, window.chunk);
-  window.chunk_last_key = rows > 0 ? reader->last_key() : request_->last_key;
+  window.chunk_last_key = rows > 0 ? reader->last_key() : task.read_key;
   window.last_chunk = rows < chunk_rows_;
   hooks_.emit_watermark("high:" + window.id);
   window_ = std::move(window);
@@ -120,7 +146,7 @@ bool Resnapshot::key_of(const RowChange& change, const Row& row, std::vector<Val
 }
 
 void Resnapshot::observe(const RowChange& change) {
-  if (!window_ || !window_->low_seen || !change.table || change.table->id != request_->table) {
+  if (!window_ || !window_->low_seen || !change.table || change.table->id != window_->table) {
     return;
   }
   std::vector<Value> key;
@@ -150,17 +176,89 @@ std::vector<RowChange> Resnapshot::on_watermark(const std::string& watermark) {
         std::any_of(first, last, [&](const auto& entry) { return entry.second == key; });
     if (!changed) fresh.push_back(std::move(row));
   }
-  request_->rows += window_->chunk.size();
-  request_->last_key = window_->chunk_last_key;
-  if (window_->last_chunk) {
-    log::info("re-snapshot of {} done: {} rows", request_->table.qualified(), request_->rows);
-    std::filesystem::remove(request_->file);
-    request_.reset();
-  } else {
-    save(*request_);
+  // Reading moves on at once; what is stored waits for the acknowledgement.
+  auto it = tasks_.find(window_->task);
+  if (it != tasks_.end() && it->second.generation == window_->generation) {
+    Task& task = it->second;
+    task.read_key = window_->chunk_last_key;
+    task.rows_read += window_->chunk.size();
+    task.all_read = window_->last_chunk;
+    unsubmitted_ = SentChunk{
+        0, window_->task, window_->generation, task.read_key, task.rows_read, task.all_read};
   }
   window_.reset();
   return fresh;
+}
+
+void Resnapshot::chunk_submitted(uint64_t last_sequence) {
+  if (!unsubmitted_) return;
+  unsubmitted_->last_sequence = last_sequence;
+  unacknowledged_.push_back(std::move(*unsubmitted_));
+  unsubmitted_.reset();
+}
+
+void Resnapshot::acknowledged(uint64_t settled) {
+  std::set<std::string> moved;
+  while (!unacknowledged_.empty() && unacknowledged_.front().last_sequence <= settled) {
+    SentChunk chunk = std::move(unacknowledged_.front());
+    unacknowledged_.pop_front();
+    auto it = tasks_.find(chunk.task);
+    // A chunk of an earlier request for the table: its rows are delivered, but the table
+    // was asked for again since and starts over.
+    if (it == tasks_.end() || it->second.generation != chunk.generation) continue;
+    it->second.stored.last_key = std::move(chunk.last_key);
+    it->second.stored.rows = chunk.rows;
+    if (chunk.last_chunk) {
+      moved.erase(chunk.task);
+      finish(it);
+    } else {
+      moved.insert(chunk.task);
+    }
+  }
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& name : moved) {
+    Task& task = tasks_.at(name);
+    files_.save(task.stored);
+    publish(task, /*done=*/false);
+    if (now - task.last_report >= kReportInterval) {
+      task.last_report = now;
+      log::info("{} of {}: {} rows acknowledged{}", label(task.stored.origin), name,
+                task.stored.rows,
+                task.estimated_rows > 0
+                    ? " of about " + std::to_string(std::max(task.estimated_rows, task.stored.rows))
+                    : "");
+    }
+  }
+}
+
+void Resnapshot::finish(std::map<std::string, Task>::iterator it) {
+  Task& task = it->second;
+  files_.remove(task.stored.table);
+  publish(task, /*done=*/true);
+  const ResnapshotOrigin origin = task.stored.origin;
+  log::info("{} of {} done: {} rows", label(origin), it->first, task.stored.rows);
+  if (active_ == it->first) active_.clear();
+  if (origin == ResnapshotOrigin::kInitialSnapshot) initial_rows_ += task.stored.rows;
+  tasks_.erase(it);
+  const bool initial_left = std::any_of(tasks_.begin(), tasks_.end(), [](const auto& entry) {
+    return entry.second.stored.origin == ResnapshotOrigin::kInitialSnapshot;
+  });
+  if (origin == ResnapshotOrigin::kInitialSnapshot && !initial_left) {
+    log::info("initial snapshot done: every mapped table sent ({} rows)", initial_rows_);
+  }
+}
+
+void Resnapshot::publish(const Task& task, bool done) {
+  std::lock_guard lock(board_mutex_);
+  board_[task.stored.table.qualified()] = {task.stored.table.qualified(), task.stored.rows,
+                                           task.estimated_rows, done};
+}
+
+std::vector<SnapshotTableProgress> Resnapshot::progress() const {
+  std::lock_guard lock(board_mutex_);
+  std::vector<SnapshotTableProgress> tables;
+  for (const auto& [name, table] : board_) tables.push_back(table);
+  return tables;
 }
 
 }  // namespace cdc::pipeline

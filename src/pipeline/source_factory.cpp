@@ -1,12 +1,23 @@
 #include "pipeline/source_factory.h"
 
+#include "connectors/mysql/binlog_position_file.h"
 #include "connectors/mysql/mysql_instance_lock.h"
 #include "connectors/mysql/mysql_source.h"
+#include "connectors/mysql/mysql_watermark_writer.h"
+#include "connectors/postgres/pg_admin.h"
 #include "connectors/postgres/pg_instance_lock.h"
 #include "connectors/postgres/pg_source.h"
+#include "connectors/postgres/pg_watermark_writer.h"
 #include "core/errors.h"
 
 namespace cdc::pipeline {
+namespace {
+
+std::filesystem::path mysql_position_path(const config::ConnectorConfig& config) {
+  return config.state_dir / "mysql_position.json";
+}
+
+}  // namespace
 
 std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& config) {
   if (config.source.type == config::SourceType::kPostgres) {
@@ -44,11 +55,28 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
   options.geometry = config.source.mysql.geometry == "wkb_hex" ? mysql::GeometryFormat::kWkbHex
                      : config.source.mysql.geometry == "skip"  ? mysql::GeometryFormat::kSkip
                                                                : mysql::GeometryFormat::kWkb;
-  options.position_file = config.state_dir / "mysql_position.json";
+  options.position_file = mysql_position_path(config);
   options.heartbeat_interval = config.source.mysql.heartbeat_interval;
   options.buffer_items = config.source_buffer;
   options.read_only = read_only;
   return std::make_unique<mysql::MysqlSource>(std::move(options));
+}
+
+std::unique_ptr<WatermarkWriter> make_watermark_writer(const config::ConnectorConfig& config) {
+  if (config.source.type == config::SourceType::kPostgres) {
+    return std::make_unique<pg::PgWatermarkWriter>(config.source.postgres.dsn);
+  }
+  return std::make_unique<mysql::MysqlWatermarkWriter>(mysql_connect_options(config.source.mysql),
+                                                       config.source.mysql.watermark_table);
+}
+
+bool stream_start_exists(const config::ConnectorConfig& config) {
+  if (config.source.type == config::SourceType::kPostgres) {
+    const auto conn =
+        pg::PgConnection::connect(config.source.postgres.dsn, pg::PgConnection::Mode::kNormal);
+    return pg::PgAdmin(conn).slot(config.source.postgres.slot).has_value();
+  }
+  return mysql::BinlogPositionFile(mysql_position_path(config)).load().has_value();
 }
 
 mysql::MysqlConnectOptions mysql_connect_options(const config::MysqlSourceConfig& my) {

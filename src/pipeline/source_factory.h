@@ -9,6 +9,7 @@
 #include "core/change_source.h"
 #include "core/instance_lock.h"
 #include "core/table_schema.h"
+#include "core/watermark_writer.h"
 
 namespace cdc::pipeline {
 
@@ -23,6 +24,15 @@ std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& 
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
                                           const std::vector<TableId>& tables,
                                           bool read_only = false);
+
+// Writes snapshot watermarks into the source log: a logical message (PostgreSQL) or a row
+// of source.watermark_table (MySQL/MariaDB). Connects on first use.
+std::unique_ptr<WatermarkWriter> make_watermark_writer(const config::ConnectorConfig& config);
+
+// Whether streaming would resume from a point taken earlier: the PostgreSQL slot exists,
+// or a MySQL/MariaDB position is stored in state_dir. Throws SourceError when PostgreSQL
+// cannot be asked.
+bool stream_start_exists(const config::ConnectorConfig& config);
 
 // How Connector/C is to connect for source.* of a mysql config (TLS as source.tls says).
 mysql::MysqlConnectOptions mysql_connect_options(const config::MysqlSourceConfig& my);

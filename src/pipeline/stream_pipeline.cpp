@@ -170,6 +170,7 @@ void StreamPipeline::handle(SourceItem& item) {
       row.position = end.position;
       map_and_submit(row);
     }
+    resnapshot_->chunk_submitted(last_sequence_);
   }
   ++status_.transactions;
   transaction_deletes_.transaction_ended();
@@ -206,9 +207,12 @@ void StreamPipeline::map_and_submit(const RowChange& change) {
 }
 
 void StreamPipeline::acknowledge_done() {
-  if (auto position = commits_.advance(sink_.watermark())) {
+  const uint64_t settled = sink_.watermark();
+  if (auto position = commits_.advance(settled)) {
     source_.acknowledge(*position);
   }
+  // Snapshot progress moves with the same acknowledgements as the source's position.
+  if (resnapshot_ != nullptr) resnapshot_->acknowledged(settled);
 }
 
 void StreamPipeline::throw_if_sink_failed() const {

@@ -58,12 +58,14 @@ class StreamPipeline {
   // run() returns). Thread-safe.
   PipelineStatus status() const;
 
-  // Runs once, after the instance lock is taken and before the source first starts (the
-  // initial snapshot, which a standby must not take too); set before run(). When it
-  // throws, run() throws; when `stop` is set after it, run() returns without streaming.
+  // Runs once, after the instance lock is taken and before the source first starts (to
+  // request the initial snapshot, which a standby must not do too); set before run().
+  // When it throws, run() throws; when `stop` is set after it, run() returns without
+  // streaming.
   void set_before_first_start(std::function<void()> hook) { before_first_start_ = std::move(hook); }
 
-  // Serves re-snapshot requests while streaming; set before run(). Not owned.
+  // Serves snapshot and re-snapshot requests while streaming, and moves their progress
+  // with the acknowledgements; set before run(). Not owned.
   void set_resnapshot(Resnapshot* resnapshot) { resnapshot_ = resnapshot; }
 
  private:

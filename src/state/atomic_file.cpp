@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
+#include <string>
 #include <system_error>
 
 namespace cdc::state {
@@ -37,7 +40,11 @@ class Fd {
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::filesystem::create_directories(dir);
-  const auto temp = std::filesystem::path(path.string() + ".tmp");
+  // A temp name of its own per process and call, so two writers of one file (a command
+  // and the daemon) never write into each other's temp file.
+  static std::atomic<uint64_t> writes{0};
+  const auto temp = std::filesystem::path(path.string() + ".tmp." + std::to_string(::getpid()) +
+                                          "." + std::to_string(++writes));
   {
     Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (fd.get() < 0) fail("cannot create", temp);

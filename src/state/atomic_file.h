@@ -10,7 +10,9 @@
 
 namespace cdc::state {
 
-// Replaces `path` with `content` durably. Creates the parent directory if needed.
+// Replaces `path` with `content` durably. Creates the parent directory if needed. The
+// temp file beside it has a name unique to the process and call (`path`.tmp.PID.N), so
+// concurrent writers never share one; a crash may leave it behind.
 // Throws std::system_error naming the path on any failure.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 

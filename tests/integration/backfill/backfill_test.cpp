@@ -174,13 +174,13 @@ TEST_CASE("run: the initial snapshot under concurrent writes hands over to the s
   ConnectorRun connector(mock, snapshot_setup);
 
   ItemsWriter writer("pgit_snap", 200'000, 7);  // through the snapshot and after it
-  connector.start();  // returns once the snapshot is done and streaming started
+  connector.start();  // streams at once; the snapshot is read beside the stream
+  connector.process().wait_for_line("initial snapshot done", 180s);
   const int during = writer.transactions();
   wait_until([&] { return writer.transactions() >= during + 200; }, 60s,
              "writes after the snapshot");
   writer.stop();
-  MESSAGE(during << " writes before streaming started, " << writer.transactions() << " in all");
-  CHECK(connector.process().find_line("initial snapshot done").has_value());
+  MESSAGE(during << " writes until the snapshot was done, " << writer.transactions() << " in all");
 
   const auto expected = expected_customers(db, "pgit_snap");
   std::map<std::string, json> actual;

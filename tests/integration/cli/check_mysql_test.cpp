@@ -109,3 +109,34 @@ TEST_CASE("check mysql: a user without replication privileges is told which to g
   CHECK(result.output.find("reader-pass-7") == std::string::npos);
   db.exec("DROP USER 'cdc_reader'@'127.0.0.1'");
 }
+
+TEST_CASE("check mysql: snapshots need write access to the watermark table, exit 4") {
+  MysqlTestDb db;
+  create_tables(db);
+  db.exec(
+      "DROP DATABASE IF EXISTS myit_check_wm; "
+      "DROP USER IF EXISTS 'cdc_nowm'@'127.0.0.1'; "
+      "CREATE USER 'cdc_nowm'@'127.0.0.1' IDENTIFIED BY 'nowm-pass-3'; "
+      "GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO 'cdc_nowm'@'127.0.0.1'; "
+      "GRANT SELECT ON myit_check.* TO 'cdc_nowm'@'127.0.0.1'");
+  MockServer mock;
+  ConnectorRun connector(mock, {.mappings = {{"users.yaml", kUsers}},
+                                .snapshot = "initial",
+                                .source_config = "  watermark_table: myit_check_wm.marks\n",
+                                .mysql_server_id = 6104,
+                                .mysql_user = "cdc_nowm",
+                                .mysql_password = "nowm-pass-3"});
+  auto result = run_check(connector);
+  INFO(result.output);
+  CHECK(result.exit_code == 4);
+  CHECK(result.output.find("cannot write snapshot watermarks to myit_check_wm.marks") !=
+        std::string::npos);
+  CHECK(result.output.find("GRANT CREATE, INSERT, UPDATE ON `myit_check_wm`.*") !=
+        std::string::npos);
+
+  db.exec("GRANT CREATE, INSERT, UPDATE ON myit_check_wm.* TO 'cdc_nowm'@'127.0.0.1'");
+  result = run_check(connector);
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  db.exec("DROP USER 'cdc_nowm'@'127.0.0.1'");
+}

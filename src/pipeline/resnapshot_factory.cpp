@@ -1,0 +1,27 @@
+#include "pipeline/resnapshot_factory.h"
+
+#include "pipeline/source_factory.h"
+#include "pipeline/table_reader_factory.h"
+
+namespace cdc::pipeline {
+
+ResnapshotHooks resnapshot_hooks(const config::ConnectorConfig& config) {
+  ResnapshotHooks hooks;
+  hooks.open_chunk = [open = table_reader_factory(config)](
+                         const TableId& table,
+                         const std::optional<std::vector<std::string>>& after) {
+    auto reader = open(table);
+    if (after) reader->resume_after(*after);
+    return reader;
+  };
+  hooks.emit_watermark = [writer = std::shared_ptr<WatermarkWriter>(make_watermark_writer(config))](
+                             const std::string& watermark) { writer->write(watermark); };
+  return hooks;
+}
+
+std::unique_ptr<Resnapshot> make_resnapshot(const config::ConnectorConfig& config) {
+  return std::make_unique<Resnapshot>(config.state_dir, resnapshot_hooks(config),
+                                      config.backfill.page_rows);
+}
+
+}  // namespace cdc::pipeline
