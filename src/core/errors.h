@@ -34,7 +34,7 @@ class SourceDisconnected : public SourceError {
   using SourceError::SourceError;
 };
 
-// Retainly refused the credentials (403).
+// Retainly refused the credentials (403, or a 422 from /events about authentication).
 class AuthError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
