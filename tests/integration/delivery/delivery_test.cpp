@@ -1,7 +1,8 @@
 // Delivery under everything Retainly and the network do (issue: delivery you can trust):
 // 5xx, 429 bursts and latency end in equality with nothing dead-lettered; refused
 // records land in the dead-letter file with Retainly's answer while the rest arrives,
-// and replay-dead-letters resends them once the workspace is fixed; a refused key (403,
+// and replay-dead-letters (which refuses beside the running daemon) resends them once
+// the workspace is fixed; a refused key (403,
 // or a 422 from /events about authentication) stops the daemon with exit code 3 and a
 // restart loses nothing; SIGKILL at random moments
 // under faults ends in equality, events repeated only for calls that were in flight.
@@ -233,12 +234,22 @@ TEST_CASE("delivery: refused records are dead-lettered with the answer; the rest
   CHECK(keys.contains("id=20 customer_upsert"));
   CHECK(keys.contains("id=100 event"));
 
-  // The workspace is fixed: the replay delivers all ten and empties the file.
+  // The workspace is fixed. Beside the running daemon a replay refuses and sends nothing.
   mock.set_faults({{"refuse_value", ""}});
+  const long long posted = mock_responses(mock, 200);
+  auto beside = connector.command({"replay-dead-letters"});
+  CHECK(beside->wait_exit(60s) == 1);
+  CHECK(beside->find_line("is in use by another retainly-cdc process").has_value());
+  CHECK(dead_letters(connector).size() == 10);
+  CHECK(mock_responses(mock, 200) == posted);
+
+  // With the daemon stopped, the replay delivers all ten and empties the file.
+  CHECK(connector.terminate() == 0);
   auto replay = connector.command({"replay-dead-letters"});
   CHECK(replay->wait_exit(120s) == 0);
   CHECK(replay->stdout_text().find("resent 10, delivered 10, failed again 0") != std::string::npos);
   CHECK(dead_letters(connector).empty());
+  connector.start();
   wait_for_equality(db, mock, "pgit_refused");
   CHECK(connector.terminate() == 0);
 }
