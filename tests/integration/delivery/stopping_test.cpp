@@ -87,9 +87,14 @@ TEST_CASE(
   // Long enough for the pipeline to be stuck in submit: many rounds of failed retries.
   wait_until([&] { return failed_requests(mock) >= 40; }, 60s, "40 failed requests");
 
+  const auto signalled = std::chrono::steady_clock::now();
   connector.process().signal(SIGTERM);
   // shutdown_timeout_ms is 2 s; the bound here is generous, not a benchmark.
   CHECK(connector.process().wait_exit(30s) == 0);
+  MESSAGE("the daemon exited " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - signalled)
+                                      .count()
+                               << " ms after SIGTERM (shutdown_timeout_ms 2000)");
   CHECK(connector.process().find_line("shutdown timeout reached").has_value());
   CHECK(lsn_value(db, confirmed) <= before);
   CHECK(customers_by_id(mock).empty());
@@ -112,8 +117,13 @@ TEST_CASE(
   auto backfill = connector.command({"backfill"});
   wait_until([&] { return failed_requests(mock) >= 40; }, 60s, "40 failed requests");
 
+  const auto signalled = std::chrono::steady_clock::now();
   backfill->signal(SIGTERM);
   CHECK(backfill->wait_exit(30s) == 1);
+  MESSAGE("the backfill exited " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                        std::chrono::steady_clock::now() - signalled)
+                                        .count()
+                                 << " ms after SIGTERM");
   CHECK(backfill->find_line("interrupted").has_value());
   // A checkpoint, if any, never counts a row whose calls were not delivered: none were.
   const auto checkpoint = connector.state_dir() / "backfill" / "pgit_stop_backfill.items.json";
