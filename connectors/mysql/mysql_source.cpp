@@ -20,7 +20,19 @@ MysqlSource::MysqlSource(MysqlSourceOptions options)
       position_file_(options_.position_file),
       queue_(options_.buffer_items) {}
 
-MysqlSource::~MysqlSource() { stop(); }
+MysqlSource::~MysqlSource() {
+  // A destructor that throws ends the process (std::terminate), and stop() stores the
+  // position, which a full disk can refuse. The position stored before stays, so what
+  // came after it is read and sent again at the next start.
+  try {
+    stop();
+  } catch (const std::exception& error) {
+    log::error(
+        "stopping the binlog reader: {}; the next start resumes from the last stored "
+        "position and sends what came after it again",
+        error.what());
+  }
+}
 
 void MysqlSource::start() {
   if (thread_.joinable()) thread_.join();

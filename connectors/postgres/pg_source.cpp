@@ -72,7 +72,14 @@ struct PgSource::Connection {
 PgSource::PgSource(PgSourceOptions options)
     : options_(std::move(options)), queue_(options_.buffer_items) {}
 
-PgSource::~PgSource() { stop(); }
+PgSource::~PgSource() {
+  // A destructor must not throw (std::terminate); joining the reader can, in principle.
+  try {
+    stop();
+  } catch (const std::exception& error) {
+    log::error("stopping the replication reader: {}", error.what());
+  }
+}
 
 void PgSource::start() {
   // Again after stop(): the pipeline reconnects after a lost connection. Start with an

@@ -89,9 +89,11 @@ int main(int argc, char** argv) {
       "Resend the calls Retainly refused (the dead-letter file in the state folder), after "
       "the cause is fixed, e.g. a field's type in Retainly. Lines that are delivered leave "
       "the file; lines that fail again stay, with Retainly's new answer; mapping rejections "
-      "(values the mapping refused, no call to resend) stay as they are. Safe beside a "
-      "running daemon. Exit 0 when everything resent was delivered, 1 when some failed "
-      "again, 3 when Retainly refuses the credentials.");
+      "(values the mapping refused, no call to resend) stay as they are. Stop the daemon "
+      "and any backfill on this state folder first: beside them it refuses (exit 1), "
+      "since its records would race their newer calls. Exit 0 when everything resent was "
+      "delivered, 1 when some failed again or the file is in use, 3 when Retainly "
+      "refuses the credentials.");
   replay_cmd->add_option("-c,--config", replay.config, "connector configuration file")
       ->required()
       ->check(CLI::ExistingFile);

@@ -34,8 +34,16 @@ class SourceDisconnected : public SourceError {
   using SourceError::SourceError;
 };
 
-// Retainly refused the credentials (403).
+// Retainly refused the credentials (403, or a 422 from /events about authentication).
 class AuthError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The work was stopped on request (SIGTERM, SIGINT) before it finished, e.g. while it
+// waited for room in the sink. Nothing was recorded past what was acknowledged, so
+// running it again (`backfill --resume` for a backfill) continues where it stood.
+class Interrupted : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };

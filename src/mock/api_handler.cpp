@@ -116,6 +116,14 @@ Answer handle_api_request(ApiEndpoint endpoint, std::string_view body, Store& st
   return json_answer(422, detail_body(errors));
 }
 
+Answer unauthorized_answer(ApiEndpoint endpoint) {
+  if (endpoint == ApiEndpoint::kCreateEvent) {
+    return json_answer(422,
+                       errors_body({{"authentication", {"Incorrect authentication parameters"}}}));
+  }
+  return message(403, "forbidden");
+}
+
 Answer status_answer(ApiEndpoint endpoint, int status) {
   const bool events = endpoint == ApiEndpoint::kCreateEvent;
   switch (status) {

@@ -44,6 +44,12 @@ struct Answer {
 Answer handle_api_request(ApiEndpoint endpoint, std::string_view body, Store& store,
                           std::string_view refuse_value = {});
 
+// The answer to a request whose credentials are missing or wrong: 403
+// {"message":"forbidden"}, except POST /events, which answers 422 with
+// {"errors":{"authentication":["Incorrect authentication parameters"]}} (the API text
+// lists "incorrect authentication parameters" among its 422 validation errors).
+Answer unauthorized_answer(ApiEndpoint endpoint);
+
 // The answer an endpoint gives with `status` when it does not come from validation:
 // 403 {"message":"forbidden"}, 429 with Retry-After: 1, 500, 503, or a forced status.
 // Nothing is applied.

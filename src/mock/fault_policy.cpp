@@ -58,10 +58,13 @@ FaultSettings patch_fault_settings(FaultSettings current, const json& patch) {
     } else if (key == "refuse_value") {
       if (!value.is_string()) throw std::invalid_argument("refuse_value must be a string");
       current.refuse_value = value.get<std::string>();
+    } else if (key == "revoke_credentials") {
+      if (!value.is_boolean()) throw std::invalid_argument("revoke_credentials must be a boolean");
+      current.revoke_credentials = value.get<bool>();
     } else {
       throw std::invalid_argument("unknown fault \"" + key +
                                   "\" (known: fail_rate, rate_limit, latency_ms, drop_rate, "
-                                  "force_status, refuse_value)");
+                                  "force_status, refuse_value, revoke_credentials)");
     }
   }
   check_fault_settings(current);
@@ -69,9 +72,13 @@ FaultSettings patch_fault_settings(FaultSettings current, const json& patch) {
 }
 
 json to_json(const FaultSettings& settings) {
-  return {{"fail_rate", settings.fail_rate},       {"rate_limit", settings.rate_limit},
-          {"latency_ms", settings.latency_ms},     {"drop_rate", settings.drop_rate},
-          {"force_status", settings.force_status}, {"refuse_value", settings.refuse_value}};
+  return {{"fail_rate", settings.fail_rate},
+          {"rate_limit", settings.rate_limit},
+          {"latency_ms", settings.latency_ms},
+          {"drop_rate", settings.drop_rate},
+          {"force_status", settings.force_status},
+          {"refuse_value", settings.refuse_value},
+          {"revoke_credentials", settings.revoke_credentials}};
 }
 
 FaultPolicy::FaultPolicy(FaultSettings settings, Random random, Clock clock)

@@ -26,12 +26,16 @@ struct FaultSettings {
   int force_status = 0;  // answer every API request with this status; 0 = off
   // A string value the workspace refuses (mock/refused_values.h); empty = none.
   std::string refuse_value;
+  // The key was revoked: every request is answered as one with wrong credentials (403,
+  // or 422 about authentication from /events) until this is unset.
+  bool revoke_credentials = false;
   friend bool operator==(const FaultSettings&, const FaultSettings&) = default;
 };
 
 // Applies a POST /_faults body: keys fail_rate, rate_limit, latency_ms, drop_rate,
-// force_status, refuse_value; absent keys keep their value. Throws std::invalid_argument naming the
-// key for an unknown key, a wrong type or a value out of range (nothing is changed then).
+// force_status, refuse_value, revoke_credentials; absent keys keep their value. Throws
+// std::invalid_argument naming the key for an unknown key, a wrong type or a value out of range
+// (nothing is changed then).
 FaultSettings patch_fault_settings(FaultSettings current, const nlohmann::json& patch);
 
 // Throws std::invalid_argument if a setting is out of range.

@@ -135,11 +135,13 @@ void MockServer::Http::serve_api(ApiEndpoint endpoint, const httplib::Request& r
     case FaultKind::kFailed:
       answer = status_answer(endpoint, fault.status);
       break;
-    case FaultKind::kNone:
-      answer = authorized(request) ? handle_api_request(endpoint, request.body, owner.store_,
-                                                        owner.faults_.settings().refuse_value)
-                                   : status_answer(endpoint, 403);
+    case FaultKind::kNone: {
+      const FaultSettings settings = owner.faults_.settings();
+      answer = authorized(request) && !settings.revoke_credentials
+                   ? handle_api_request(endpoint, request.body, owner.store_, settings.refuse_value)
+                   : unauthorized_answer(endpoint);
       break;
+    }
   }
   owner.stats_.count_request(name, answer.status);
   if (answer.applied > 0) owner.stats_.count_applied(name, answer.applied);

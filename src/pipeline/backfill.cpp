@@ -58,6 +58,9 @@ BackfillSummary Backfill::run(
       for (size_t i; !halt.load() && (i = next.fetch_add(1)) < tables.size();) {
         try {
           backfill_table(tables[i], *progress[i], halt);
+        } catch (const Interrupted&) {
+          // `halt` was set: by `stop`, a failed sink or another table's error, each of
+          // which is reported below.
         } catch (...) {
           std::lock_guard lock(error_mutex);
           if (!error) error = std::current_exception();
@@ -80,9 +83,7 @@ BackfillSummary Backfill::run(
   report(view);
   throw_if_failed(sink_);
   if (error) std::rethrow_exception(error);
-  if (stop.load()) {
-    throw std::runtime_error("backfill interrupted; `backfill --resume` continues it");
-  }
+  if (stop.load()) throw Interrupted("backfill interrupted; `backfill --resume` continues it");
 
   BackfillSummary summary;
   for (const auto& table : progress) summary.calls += table->calls.load();
@@ -137,7 +138,7 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
     if (rows == 0) break;
     if (halt.load()) return;
     rows_read_ += rows;
-    const uint64_t last = submit(page, progress);
+    const uint64_t last = submit(page, progress, halt);
     in_flight.emplace(last, BackfillCheckpoint{reader->last_key(), done_so_far.rows + rows, false});
   }
   done_so_far.done = true;
@@ -145,7 +146,8 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
   progress.finished = true;
 }
 
-uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& progress) {
+uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& progress,
+                          const std::atomic<bool>& halt) {
   mapping::MappingOutput output;
   for (const RowChange& row : rows) mapper_.map(row, output);
   for (const auto& rejection : output.rejections) {
@@ -158,7 +160,11 @@ uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& 
   std::lock_guard lock(submit_mutex_);
   for (auto& call : output.calls) {
     call.sequence = ++last_sequence_;
-    if (!sink_.submit(std::move(call))) throw_if_failed(sink_);
+    if (!sink_.submit(std::move(call), &halt)) {
+      --last_sequence_;  // not taken
+      throw_if_failed(sink_);
+      throw Interrupted("backfill halted");
+    }
   }
   // A page leaves now rather than after the flush interval: the next one waits for it.
   sink_.flush();
@@ -168,7 +174,7 @@ uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& 
 void Backfill::wait_settled(uint64_t sequence, const std::atomic<bool>& halt) {
   while (!sink_.wait_for(sequence, 200ms)) {
     throw_if_failed(sink_);
-    if (halt.load()) throw std::runtime_error("backfill halted");
+    if (halt.load()) throw Interrupted("backfill halted");
   }
   throw_if_failed(sink_);
 }

@@ -60,7 +60,8 @@ class Backfill {
   // Backfills `tables` and waits until every call is settled. `report` is called about
   // once a second from the calling thread with the tables' progress. Throws
   // cdc::AuthError when Retainly refuses the credentials, std::runtime_error when the
-  // sink fails otherwise or `stop` interrupts it, and what a reader throws.
+  // sink fails otherwise, cdc::Interrupted when `stop` interrupts it (also while it
+  // waits for room in a sink that Retainly does not empty), and what a reader throws.
   BackfillSummary run(
       const std::vector<TableId>& tables, const std::atomic<bool>& stop,
       const std::function<void(const std::vector<const BackfillProgress*>&)>& report);
@@ -69,8 +70,10 @@ class Backfill {
   // Runs on a worker thread; returns early, without checkpointing further, on `halt`.
   void backfill_table(const TableId& table, BackfillProgress& progress,
                       const std::atomic<bool>& halt);
-  // Maps `rows` and hands the calls to the sink; returns the last sequence used.
-  uint64_t submit(const std::vector<RowChange>& rows, BackfillProgress& progress);
+  // Maps `rows` and hands the calls to the sink; returns the last sequence used. Throws
+  // cdc::Interrupted when `halt` ends a wait for room in the sink.
+  uint64_t submit(const std::vector<RowChange>& rows, BackfillProgress& progress,
+                  const std::atomic<bool>& halt);
   void wait_settled(uint64_t sequence, const std::atomic<bool>& halt);
 
   const mapping::Mapper& mapper_;

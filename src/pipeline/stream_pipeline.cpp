@@ -18,12 +18,15 @@ StreamPipeline::StreamPipeline(ChangeSource& source, const mapping::Mapper& mapp
 void StreamPipeline::run(const std::atomic<bool>& stop) {
   // Sequences continue after calls handed over before (an initial snapshot's).
   last_sequence_ = sink_.last_submitted();
+  stop_ = &stop;
   if (!start_streaming(stop)) return;
   while (!stop.load()) {
     try {
       if (auto item = source_.next(50ms)) handle(*item);
     } catch (const SourceDisconnected& lost) {
       restart(stop, std::string("lost the source connection: ") + lost.what());
+    } catch (const Interrupted&) {
+      break;  // `stop` came while the sink was full: drain below, within the timeout
     }
     if (!still_holds_lock()) restart(stop, "lost the instance lock");
     if (resnapshot_ != nullptr && status_.streaming) poll_resnapshot();
@@ -201,8 +204,12 @@ void StreamPipeline::map_and_submit(const RowChange& change) {
       continue;
     }
     call.sequence = ++last_sequence_;
+    if (!sink_.submit(std::move(call), stop_)) {
+      --last_sequence_;  // not taken
+      throw_if_sink_failed();
+      throw Interrupted("stopped while waiting for room in the sink");
+    }
     ++status_.calls;
-    if (!sink_.submit(std::move(call))) throw_if_sink_failed();
   }
 }
 

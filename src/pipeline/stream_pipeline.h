@@ -51,7 +51,8 @@ class StreamPipeline {
   // reconnects with backoff until it succeeds or `stop`. Throws cdc::AuthError when
   // Retainly refuses the credentials, cdc::SourceError / ProtocolError from the source,
   // std::runtime_error when the sink fails otherwise. No position is acknowledged past a
-  // call that was not delivered or dead-lettered.
+  // call that was not delivered or dead-lettered. `stop` also ends a wait for room in a
+  // full sink; the drain then gives in-flight calls shutdown_timeout.
   void run(const std::atomic<bool>& stop);
 
   // A copy of what the pipeline last published (about four times a second, and when
@@ -90,6 +91,7 @@ class StreamPipeline {
 
   ChangeSource& source_;
   InstanceLock* lock_;
+  const std::atomic<bool>* stop_ = nullptr;  // run()'s, for a submit waiting on the sink
   Resnapshot* resnapshot_ = nullptr;
   std::function<void()> before_first_start_;
   std::chrono::steady_clock::time_point last_lock_check_{};

@@ -127,7 +127,66 @@ std::vector<InvalidRecord> invalid_records(std::string_view body) {
   return records;
 }
 
+std::string lowercase(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return lower;
+}
+
+template <size_t N>
+bool mentions_any(std::string_view text, const std::array<std::string_view, N>& words) {
+  const std::string lower = lowercase(text);
+  for (std::string_view word : words) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// A field of the event request body: its errors are about the event, whatever they say.
+bool names_event_field(std::string_view name) {
+  return name == "customer_id" || name == "event" || name == "data" || name.starts_with("data.") ||
+         name.starts_with("data[");
+}
+
+constexpr std::array<std::string_view, 3> kAuthWords = {"authenticat", "credential", "unauthori"};
+// Header names as error names: the API's own (`key`, `secret`) and the examples' variants.
+constexpr std::array<std::string_view, 6> kAuthNames = {"auth",   "credential", "key",
+                                                        "secret", "token",      "unauthori"};
+
+bool entry_about_authentication(const std::string& name, const nlohmann::json& messages) {
+  if (names_event_field(name)) return false;
+  if (mentions_any(name, kAuthNames)) return true;
+  if (messages.is_string()) return mentions_any(messages.get_ref<const std::string&>(), kAuthWords);
+  if (!messages.is_array()) return false;
+  for (const auto& message : messages) {
+    if (message.is_string() && mentions_any(message.get_ref<const std::string&>(), kAuthWords)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+bool is_about_authentication(std::string_view events_422_body) {
+  const auto json = nlohmann::json::parse(events_422_body, nullptr, /*allow_exceptions=*/false);
+  if (!json.is_object()) return false;
+  if (auto errors = json.find("errors"); errors != json.end() && errors->is_object()) {
+    for (const auto& [name, messages] : errors->items()) {
+      if (entry_about_authentication(name, messages)) return true;
+    }
+  }
+  for (const char* member : {"message", "detail", "error"}) {
+    auto text = json.find(member);
+    if (text != json.end() && text->is_string() &&
+        mentions_any(text->get_ref<const std::string&>(), kAuthWords)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 const char* to_string(ResponseClass response_class) {
   switch (response_class) {
@@ -164,7 +223,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
   return std::chrono::duration_cast<std::chrono::milliseconds>(*date - now);
 }
 
-Verdict classify(const HttpResponse& response, system_clock::time_point now) {
+Verdict classify(const HttpResponse& response, system_clock::time_point now, CallKind kind) {
   Verdict verdict;
   if (response.error != TransportError::kNone) {
     verdict.kind = ResponseClass::kRetry;
@@ -178,6 +237,8 @@ Verdict classify(const HttpResponse& response, system_clock::time_point now) {
     verdict.retry_after = parse_retry_after(response.retry_after, now).value_or(kDefaultRetryAfter);
   } else if (status >= 500 || status == 408) {
     verdict.kind = ResponseClass::kRetry;
+  } else if (status == 422 && kind == CallKind::kEvent && is_about_authentication(response.body)) {
+    verdict.kind = ResponseClass::kAuth;
   } else if (status == 422 || status == 400) {
     verdict.kind = ResponseClass::kInvalid;
     if (status == 422) verdict.invalid = invalid_records(response.body);

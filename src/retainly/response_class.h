@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "retainly/call.h"
 #include "retainly/transport.h"
 
 namespace cdc::retainly {
@@ -19,7 +20,7 @@ enum class ResponseClass {
   kRetry,       // 5xx, 408, timeout, connection error: back off, then resend
   kInvalid,     // 422, 400: some records are refused; split to find them
   kTooLarge,    // 413: the body is too big; split
-  kAuth,        // 401, 403: credentials refused; stop
+  kAuth,        // 401, 403, a 422 from /events about authentication: credentials refused; stop
   kFatal,       // any other answer: not attributable to a record
 };
 
@@ -45,8 +46,20 @@ struct Verdict {
 // Retry-After absent or unreadable on a 429.
 inline constexpr std::chrono::milliseconds kDefaultRetryAfter{1000};
 
-// `now` is the wall clock, for Retry-After given as a date.
-Verdict classify(const HttpResponse& response, std::chrono::system_clock::time_point now);
+// `now` is the wall clock, for Retry-After given as a date. `kind` is what the request
+// carried: the events endpoint answers refused credentials with 422 ("Validation errors.
+// For example, incorrect authentication parameters", retainly-api-docs.txt), so a 422
+// from it whose body is about authentication (is_about_authentication) is kAuth, never
+// a refused record.
+Verdict classify(const HttpResponse& response, std::chrono::system_clock::time_point now,
+                 CallKind kind);
+
+// Whether a 422 body of the events endpoint speaks of the credentials rather than of
+// the event: an `errors` entry that names none of the event's fields (customer_id,
+// event, data, data.*) and whose name or messages mention authentication, credentials,
+// the key or the secret; or, outside that shape, a `message`/`detail`/`error` text that
+// mentions authentication or credentials.
+bool is_about_authentication(std::string_view events_422_body);
 
 // The wait a Retry-After value asks for (RFC 9110 10.2.3): delta-seconds, or an HTTP-date
 // in any of the three formats of RFC 9110 5.6.7, measured from `now`; a past date waits

@@ -5,12 +5,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
 #include "core/json_string.h"
+#include "ops/log.h"
 #include "retainly/request_body.h"
 #include "state/atomic_file.h"
 
@@ -64,15 +67,37 @@ bool same_file(int fd, const std::filesystem::path& path) {
   return opened.st_dev == named.st_dev && opened.st_ino == named.st_ino;
 }
 
-void write_all(int fd, std::string_view data, const std::filesystem::path& path) {
-  while (!data.empty()) {
-    ssize_t written = ::write(fd, data.data(), data.size());
-    if (written < 0) {
-      if (errno == EINTR) continue;
-      fail("cannot write dead letter to", path);
+// Cuts a last line that has no newline (torn by a write that failed or a process that
+// died inside write()) off the open file `fd`, so the next line starts on a line of its
+// own. Returns the file's size afterwards. REQUIRES: the flock on `fd` is held, so no
+// other writer is in the middle of a line.
+off_t cut_torn_line(int fd, const std::filesystem::path& path) {
+  struct stat status {};
+  if (::fstat(fd, &status) != 0) fail("cannot stat dead-letter file", path);
+  const off_t size = status.st_size;
+  char last = '\n';
+  if (size > 0 && ::pread(fd, &last, 1, size - 1) != 1) fail("cannot read dead-letter file", path);
+  if (last == '\n') return size;
+  off_t keep = 0;  // just past the last newline; 0 when there is none
+  std::array<char, 4096> buffer{};
+  for (off_t end = size - 1; end > 0 && keep == 0;) {
+    const off_t begin = std::max<off_t>(0, end - static_cast<off_t>(buffer.size()));
+    const auto want = static_cast<size_t>(end - begin);
+    if (::pread(fd, buffer.data(), want, begin) != static_cast<ssize_t>(want)) {
+      fail("cannot read dead-letter file", path);
     }
-    data.remove_prefix(static_cast<size_t>(written));
+    for (size_t i = want; i > 0; --i) {
+      if (buffer[i - 1] == '\n') {
+        keep = begin + static_cast<off_t>(i);
+        break;
+      }
+    }
+    end = begin;
   }
+  if (::ftruncate(fd, keep) != 0) fail("cannot cut a torn line off dead-letter file", path);
+  log::warn("dead letters: cut off a torn last line ({} bytes) left by a failed write in {}",
+            size - keep, path.string());
+  return keep;
 }
 
 void fsync_folder(const std::filesystem::path& path) {
@@ -136,8 +161,11 @@ std::string format_dead_letter(const DeadLetter& letter, const std::vector<std::
   return line;
 }
 
-DeadLetterFile::DeadLetterFile(std::filesystem::path path, std::vector<std::string> secrets)
-    : path_(std::move(path)), secrets_(std::move(secrets)) {}
+DeadLetterFile::DeadLetterFile(std::filesystem::path path, std::vector<std::string> secrets,
+                               state::FileIo& io)
+    : path_(std::move(path)), secrets_(std::move(secrets)), io_(io) {
+  if (!path_.empty()) lock_.emplace(path_, DeadLetterLock::Mode::kShared);
+}
 
 DeadLetterFile::~DeadLetterFile() {
   if (fd_ >= 0) ::close(fd_);
@@ -169,14 +197,22 @@ void DeadLetterFile::append(const DeadLetter& letter) {
   }
   line_ = format_dead_letter(letter, secrets_);
   open_locked_file();
+  struct Unlock {
+    int fd;
+    ~Unlock() { ::flock(fd, LOCK_UN); }
+  } unlock{fd_};
+  const off_t end = cut_torn_line(fd_, path_);
   try {
-    write_all(fd_, line_, path_);
-    if (::fdatasync(fd_) != 0) fail("cannot fsync dead-letter file", path_);
+    state::write_all(io_, fd_, line_, path_);
+    if (io_.sync_data(fd_) != 0) fail("cannot fsync dead-letter file", path_);
   } catch (...) {
-    ::flock(fd_, LOCK_UN);
+    // Take back whatever part of the line got written (a full disk still lets a file
+    // shrink); should that fail as well, the next append cuts it (cut_torn_line).
+    if (::ftruncate(fd_, end) != 0) {
+      log::warn("dead letters: cannot take back a failed line in {}", path_.string());
+    }
     throw;
   }
-  ::flock(fd_, LOCK_UN);
   ++appended_;
 }
 
@@ -191,13 +227,18 @@ void DeadLetterFile::append_rejection(const retainly::Provenance& origin, std::s
   append(letter);
 }
 
+void DeadLetterFile::claim_exclusive() {
+  if (lock_) lock_->make_exclusive();
+}
+
 uint64_t DeadLetterFile::appended() const {
   std::lock_guard lock(mutex_);
   return appended_;
 }
 
 void rewrite_dead_letter_file(const std::filesystem::path& path,
-                              const std::function<std::string(std::string_view)>& edit) {
+                              const std::function<std::string(std::string_view)>& edit,
+                              state::FileIo& io) {
   int fd = open_locked(path, /*create=*/false, nullptr);
   std::string current;
   if (fd >= 0) {
@@ -210,7 +251,7 @@ void rewrite_dead_letter_file(const std::filesystem::path& path,
   }
   try {
     const std::string replacement = edit(current);
-    state::write_file_atomically(path, replacement);
+    state::write_file_atomically(path, replacement, io);
   } catch (...) {
     if (fd >= 0) ::close(fd);
     throw;

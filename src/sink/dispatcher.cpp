@@ -289,7 +289,7 @@ void Dispatcher::on_response(HttpResponse response) {
     return;
   }
 
-  const retainly::Verdict verdict = retainly::classify(response, clock_.wall_now());
+  const retainly::Verdict verdict = retainly::classify(response, clock_.wall_now(), request->kind);
   switch (verdict.kind) {
     case ResponseClass::kOk:
       acknowledge(*request);
@@ -319,9 +319,10 @@ void Dispatcher::on_response(HttpResponse response) {
       return;
     case ResponseClass::kAuth:
       // The body is left out of the message: it comes from outside and is not needed.
-      fail(FailureKind::kAuth, "Retainly refused the credentials (HTTP " +
-                                   std::to_string(response.status) + " on " + where(request->kind) +
-                                   ")");
+      fail(FailureKind::kAuth,
+           "Retainly refused the credentials (HTTP " + std::to_string(response.status) + " on " +
+               where(request->kind) +
+               (response.status == 422 ? ", an answer about authentication)" : ")"));
       recycle(std::move(request));
       return;
   }

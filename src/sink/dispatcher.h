@@ -46,7 +46,8 @@ namespace cdc::sink {
 //   422/400  records the answer names are dead-lettered, the rest resent; without names
 //            the request is halved until each refused record is alone;
 //   413      halved; a record too large on its own is dead-lettered;
-//   401/403  the sink fails: nothing more is sent or acknowledged.
+//   401/403, and a 422 from /events about authentication (retainly::classify)
+//            the sink fails: nothing more is sent or acknowledged.
 class Dispatcher {
  public:
   Dispatcher(const SinkOptions& options, retainly::Transport& transport, Clock& clock,

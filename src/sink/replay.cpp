@@ -1,6 +1,7 @@
 #include "sink/replay.h"
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,11 @@ std::optional<retainly::Call> call_to_resend(std::string_view text, const Replay
   return call;
 }
 
+bool same_path(const std::filesystem::path& a, const std::filesystem::path& b) {
+  if (a.empty() || b.empty()) return false;
+  return std::filesystem::weakly_canonical(a) == std::filesystem::weakly_canonical(b);
+}
+
 }  // namespace
 
 std::optional<retainly::CallKind> parse_call_kind(std::string_view name) {
@@ -57,6 +63,16 @@ std::optional<retainly::CallKind> parse_call_kind(std::string_view name) {
 
 ReplayResult replay_dead_letters(const std::filesystem::path& file, const ReplayFilter& filter,
                                  Sink& sink, std::chrono::milliseconds timeout) {
+  // Alone with the file (DeadLetterLock): the records resent here would race a daemon's
+  // or a backfill's newer calls for the same customers, and a second replay would send
+  // every line again.
+  std::optional<DeadLetterLock> own_lock;
+  if (same_path(file, sink.dead_letters().path())) {
+    sink.dead_letters().claim_exclusive();
+  } else {
+    own_lock.emplace(file, DeadLetterLock::Mode::kExclusive);
+  }
+
   ReplayResult result;
   const std::string original = state::read_file(file).value_or("");
 

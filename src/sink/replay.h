@@ -32,6 +32,9 @@ struct ReplayResult {
 // last_submitted()), and waits up to `timeout` for them to settle. Then rewrites `file`
 // durably: the lines not resent, followed by every line appended since it was read -
 // which includes the records that failed again when `sink` dead-letters into `file`.
+// Refuses, throwing DeadLetterFileBusy before anything is sent, while another process
+// (a daemon, a backfill, another replay) holds the file's DeadLetterLock; holds it
+// exclusively from then on (through `sink`'s DeadLetterFile when that writes `file`).
 // Throws std::runtime_error, leaving `file` unchanged, when the sink fails or the
 // timeout passes (records already delivered are then resent by the next replay, which is
 // harmless except for events); std::system_error on I/O failure.

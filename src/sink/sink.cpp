@@ -54,7 +54,7 @@ Sink::~Sink() {
   worker_.join();
 }
 
-bool Sink::submit(retainly::Call call) {
+bool Sink::submit(retainly::Call call, const std::atomic<bool>* interrupt) {
   {
     std::unique_lock lock(mutex_);
     if (failure_ || stopping_) return false;
@@ -63,8 +63,12 @@ bool Sink::submit(retainly::Call call) {
                                   " does not follow " + std::to_string(last_submitted_));
     }
     const uint64_t limit = std::max<uint64_t>(1, options_.max_pending_calls);
-    settled_.wait(
-        lock, [&] { return failure_ || stopping_ || last_submitted_ - settled_count_ < limit; });
+    auto can_go = [&] { return failure_ || stopping_ || last_submitted_ - settled_count_ < limit; };
+    // Whoever sets `interrupt` cannot notify settled_, so it is looked at between waits.
+    while (!can_go()) {
+      if (interrupt != nullptr && interrupt->load()) return false;
+      settled_.wait_for(lock, kMaxWait, can_go);
+    }
     if (failure_ || stopping_) return false;
     const bool was_empty = inbox_.empty();
     inbox_.emplace_back(std::move(call), clock_->now());

@@ -44,8 +44,11 @@ class Sink {
 
   // Hands over one call. Sequences are 1, 2, 3, ... without gaps; throws
   // std::invalid_argument otherwise. Blocks while max_pending_calls calls are unsettled
-  // (backpressure). Returns false at once if the sink has failed.
-  bool submit(retainly::Call call);
+  // (backpressure), which during an outage can be for as long as it lasts. Returns false,
+  // without taking the call, if the sink has failed or is being destroyed, or when
+  // `interrupt` (another thread's flag, looked at every 50 ms while blocked) becomes
+  // true: a stop request must not wait for Retainly to come back.
+  bool submit(retainly::Call call, const std::atomic<bool>* interrupt = nullptr);
 
   // Highest S such that every call with sequence <= S is acknowledged (2xx) or
   // dead-lettered; 0 before anything. Never moves after a failure.

@@ -7,7 +7,7 @@
 namespace cdc::sink {
 
 enum class FailureKind {
-  kAuth,             // Retainly refused the credentials (401/403)
+  kAuth,             // Retainly refused the credentials (401/403, 422 about them on /events)
   kRetryCeiling,     // one request failed retry_max_attempts times
   kDeadLetterRate,   // more than dead_letter_max_count dead letters in dead_letter_window
   kDeadLetterWrite,  // a dead letter could not be made durable (or none is configured)

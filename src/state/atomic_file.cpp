@@ -1,12 +1,10 @@
 #include "state/atomic_file.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
-#include <cstdint>
-#include <string>
 #include <system_error>
 
 namespace cdc::state {
@@ -37,30 +35,24 @@ class Fd {
 
 }  // namespace
 
-void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
+void write_file_atomically(const std::filesystem::path& path, std::string_view content,
+                           FileIo& io) {
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::filesystem::create_directories(dir);
-  // A temp name of its own per process and call, so two writers of one file (a command
-  // and the daemon) never write into each other's temp file.
-  static std::atomic<uint64_t> writes{0};
-  const auto temp = std::filesystem::path(path.string() + ".tmp." + std::to_string(::getpid()) +
-                                          "." + std::to_string(++writes));
-  {
-    Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (fd.get() < 0) fail("cannot create", temp);
-    size_t done = 0;
-    while (done < content.size()) {
-      ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        fail("cannot write", temp);
-      }
-      done += static_cast<size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0) fail("cannot fsync", temp);
+  // A fixed temp name would let two writers (threads, or a process beside a standby)
+  // write into one temp file or rename it away from under each other.
+  std::string temp = path.string() + ".tmp-XXXXXX";
+  Fd fd(::mkostemp(temp.data(), O_CLOEXEC));
+  if (fd.get() < 0) fail("cannot create a temp file for", path);
+  try {
+    write_all(io, fd.get(), content, temp);
+    if (io.sync(fd.get()) != 0) fail("cannot fsync", temp);
     if (::close(fd.release()) != 0) fail("cannot close", temp);
+    if (::rename(temp.c_str(), path.c_str()) != 0) fail("cannot rename into", path);
+  } catch (...) {
+    ::unlink(temp.c_str());
+    throw;
   }
-  if (::rename(temp.c_str(), path.c_str()) != 0) fail("cannot rename into", path);
   Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir_fd.get() < 0) fail("cannot open directory", dir);
   if (::fsync(dir_fd.get()) != 0) fail("cannot fsync directory", dir);

@@ -1,8 +1,10 @@
 // Delivery under everything Retainly and the network do (issue: delivery you can trust):
 // 5xx, 429 bursts and latency end in equality with nothing dead-lettered; refused
 // records land in the dead-letter file with Retainly's answer while the rest arrives,
-// and replay-dead-letters resends them once the workspace is fixed; a refused key stops
-// the daemon with exit code 3 and a restart loses nothing; SIGKILL at random moments
+// and replay-dead-letters (which refuses beside the running daemon) resends them once
+// the workspace is fixed; a refused key (403,
+// or a 422 from /events about authentication) stops the daemon with exit code 3 and a
+// restart loses nothing; SIGKILL at random moments
 // under faults ends in equality, events repeated only for calls that were in flight.
 #include <doctest/doctest.h>
 
@@ -232,12 +234,22 @@ TEST_CASE("delivery: refused records are dead-lettered with the answer; the rest
   CHECK(keys.contains("id=20 customer_upsert"));
   CHECK(keys.contains("id=100 event"));
 
-  // The workspace is fixed: the replay delivers all ten and empties the file.
+  // The workspace is fixed. Beside the running daemon a replay refuses and sends nothing.
   mock.set_faults({{"refuse_value", ""}});
+  const long long posted = mock_responses(mock, 200);
+  auto beside = connector.command({"replay-dead-letters"});
+  CHECK(beside->wait_exit(60s) == 1);
+  CHECK(beside->find_line("is in use by another retainly-cdc process").has_value());
+  CHECK(dead_letters(connector).size() == 10);
+  CHECK(mock_responses(mock, 200) == posted);
+
+  // With the daemon stopped, the replay delivers all ten and empties the file.
+  CHECK(connector.terminate() == 0);
   auto replay = connector.command({"replay-dead-letters"});
   CHECK(replay->wait_exit(120s) == 0);
   CHECK(replay->stdout_text().find("resent 10, delivered 10, failed again 0") != std::string::npos);
   CHECK(dead_letters(connector).empty());
+  connector.start();
   wait_for_equality(db, mock, "pgit_refused");
   CHECK(connector.terminate() == 0);
 }
@@ -263,6 +275,56 @@ TEST_CASE("delivery: a refused key stops with exit code 3; after the fix nothing
   for (int t = 60; t < 80; ++t) db.exec(workload_transaction("pgit_forbidden", t));
   connector.start();
   wait_for_equality(db, mock, "pgit_forbidden");
+  CHECK(dead_letters(connector).empty());
+  CHECK(connector.terminate() == 0);
+}
+
+// The events of accounts_mapping without the customer: every call goes to /events.
+std::string accounts_events_mapping(const std::string& schema) {
+  return "table: " + schema + R"(.accounts
+events:
+  - name: account_opened
+    on: insert
+    customer_id: id
+    data: { name: name }
+  - name: account_changed
+    on: update
+    when: changed(version)
+    customer_id: id
+    data: { version: version }
+)";
+}
+
+TEST_CASE(
+    "delivery: a 422 from /events about the credentials stops with exit code 3, dead-letters "
+    "nothing and loses nothing") {
+  PgTestDb db;
+  db.drop_replication_objects("cdc_it_event_auth");
+  create_accounts(db, "pgit_event_auth");
+  MockServer mock;
+  ConnectorRun connector(
+      mock, {.slot = "cdc_it_event_auth",
+             .mappings = {{"accounts.yaml", accounts_events_mapping("pgit_event_auth")}}});
+  connector.start();
+  auto events_equal = [&] {
+    return mock_events(mock).distinct == expected_events(db, "pgit_event_auth");
+  };
+  for (int t = 0; t < 20; ++t) db.exec(workload_transaction("pgit_event_auth", t));
+  wait_until(events_equal, 120s, "the first events");
+
+  // The key was revoked: /events answers 422 "incorrect authentication parameters".
+  mock.set_faults({{"revoke_credentials", true}});
+  for (int t = 20; t < 60; ++t) db.exec(workload_transaction("pgit_event_auth", t));
+  CHECK(connector.process().wait_exit(60s) == 3);
+  CHECK(connector.process().find_line("credentials").has_value());
+  CHECK(mock_responses(mock, 422) > 0);
+  CHECK(dead_letters(connector).empty());
+
+  mock.set_faults({{"revoke_credentials", false}});
+  for (int t = 60; t < 80; ++t) db.exec(workload_transaction("pgit_event_auth", t));
+  connector.start();
+  // Every refused event arrives after the restart: no offset moved past them.
+  wait_until(events_equal, 120s, "every event after the restart");
   CHECK(dead_letters(connector).empty());
   CHECK(connector.terminate() == 0);
 }

@@ -162,6 +162,12 @@ TEST_CASE("faults: a /_faults body changes only the keys it names") {
   CHECK(to_json(patched)["refuse_value"] == "BAD");
   CHECK_THROWS_AS(patch_fault_settings(patched, json::parse(R"({"refuse_value": 1})")),
                   std::invalid_argument);
+
+  patched = patch_fault_settings(patched, json::parse(R"({"revoke_credentials": true})"));
+  CHECK(patched.revoke_credentials);
+  CHECK(to_json(patched)["revoke_credentials"] == true);
+  CHECK_THROWS_AS(patch_fault_settings(patched, json::parse(R"({"revoke_credentials": 1})")),
+                  std::invalid_argument);
 }
 
 TEST_CASE("faults: a /_faults body with an unknown key or a bad value is refused") {

@@ -106,6 +106,39 @@ TEST_CASE(
   CHECK(mock.get_json("/_state")["customers"].empty());
 }
 
+TEST_CASE(
+    "mock server: /events answers bad credentials with 422 about authentication, as the API "
+    "text says") {
+  Running mock;
+  const std::string event = R"({"customer_id": 1, "event": "signed_up"})";
+  auto bad = mock.post("/events", event, {{"key", "K"}, {"secret", "wrong"}});
+  REQUIRE(bad);
+  CHECK(bad->status == 422);
+  const json body = json::parse(bad->body);
+  REQUIRE(body["errors"].contains("authentication"));
+  CHECK(body["errors"]["authentication"][0] == "Incorrect authentication parameters");
+  CHECK(mock.post("/events", event, {{"key", "K"}})->status == 422);
+  CHECK(mock.post("/customers", kOneCustomer, {{"key", "K"}})->status == 403);
+  CHECK(mock.get_json("/_state")["events"].empty());
+  CHECK(mock.post("/events", event)->status == 200);
+}
+
+TEST_CASE("mock server: /_faults revoke_credentials refuses the right key until it is unset") {
+  Running mock;
+  const std::string event = R"({"customer_id": 1, "event": "signed_up"})";
+  mock.set_faults({{"revoke_credentials", true}});
+  CHECK(mock.post("/customers", kOneCustomer)->status == 403);
+  auto refused = mock.post("/events", event);
+  REQUIRE(refused);
+  CHECK(refused->status == 422);
+  CHECK(json::parse(refused->body)["errors"].contains("authentication"));
+  CHECK(mock.get_json("/_state")["customers"].empty());
+
+  mock.set_faults({{"revoke_credentials", false}});
+  CHECK(mock.post("/customers", kOneCustomer)->status == 200);
+  CHECK(mock.post("/events", event)->status == 200);
+}
+
 TEST_CASE("mock server: the auth header names are configurable") {
   MockOptions options = test_options();
   options.key_header = "api-key";

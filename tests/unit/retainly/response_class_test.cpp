@@ -19,7 +19,9 @@ HttpResponse answer(int status, std::string body = {}, std::string retry_after =
   return response;
 }
 
-ResponseClass class_of(int status) { return classify(answer(status), kNow).kind; }
+ResponseClass class_of(int status) {
+  return classify(answer(status), kNow, CallKind::kCustomerUpsert).kind;
+}
 
 }  // namespace
 
@@ -44,23 +46,27 @@ TEST_CASE("classify: each status lands in its class") {
 TEST_CASE("classify: timeouts and connection errors are retried") {
   HttpResponse timeout;
   timeout.error = TransportError::kTimeout;
-  CHECK(classify(timeout, kNow).kind == ResponseClass::kRetry);
+  CHECK(classify(timeout, kNow, CallKind::kCustomerUpsert).kind == ResponseClass::kRetry);
   HttpResponse broken;
   broken.error = TransportError::kConnection;
-  CHECK(classify(broken, kNow).kind == ResponseClass::kRetry);
+  CHECK(classify(broken, kNow, CallKind::kCustomerUpsert).kind == ResponseClass::kRetry);
 }
 
 TEST_CASE("classify: 429 carries Retry-After in seconds or as an HTTP-date") {
-  CHECK(classify(answer(429, "", "7"), kNow).retry_after == 7s);
-  CHECK(classify(answer(429, "", " 0 "), kNow).retry_after == 0s);
-  CHECK(classify(answer(429, "", "Mon, 01 Jan 2024 00:00:30 GMT"), kNow).retry_after == 30s);
-  CHECK(classify(answer(429, "", "Sunday, 31-Dec-23 23:59:00 GMT"), kNow).retry_after == 0s);
-  CHECK(classify(answer(429, "", "Mon Jan  1 00:02:00 2024"), kNow).retry_after == 120s);
+  CHECK(classify(answer(429, "", "7"), kNow, CallKind::kCustomerUpsert).retry_after == 7s);
+  CHECK(classify(answer(429, "", " 0 "), kNow, CallKind::kCustomerUpsert).retry_after == 0s);
+  CHECK(classify(answer(429, "", "Mon, 01 Jan 2024 00:00:30 GMT"), kNow, CallKind::kCustomerUpsert)
+            .retry_after == 30s);
+  CHECK(classify(answer(429, "", "Sunday, 31-Dec-23 23:59:00 GMT"), kNow, CallKind::kCustomerUpsert)
+            .retry_after == 0s);
+  CHECK(classify(answer(429, "", "Mon Jan  1 00:02:00 2024"), kNow, CallKind::kCustomerUpsert)
+            .retry_after == 120s);
   // Missing or unreadable: the default wait.
-  CHECK(classify(answer(429), kNow).retry_after == kDefaultRetryAfter);
-  CHECK(classify(answer(429, "", "soon"), kNow).retry_after == kDefaultRetryAfter);
-  CHECK(classify(answer(429, "", "Mon, 32 Jan 2024 00:00:30 GMT"), kNow).retry_after ==
+  CHECK(classify(answer(429), kNow, CallKind::kCustomerUpsert).retry_after == kDefaultRetryAfter);
+  CHECK(classify(answer(429, "", "soon"), kNow, CallKind::kCustomerUpsert).retry_after ==
         kDefaultRetryAfter);
+  CHECK(classify(answer(429, "", "Mon, 32 Jan 2024 00:00:30 GMT"), kNow, CallKind::kCustomerUpsert)
+            .retry_after == kDefaultRetryAfter);
 }
 
 TEST_CASE("parse_retry_after: the three HTTP-date forms of RFC 9110 agree") {
@@ -79,7 +85,7 @@ TEST_CASE("classify: 422 names the invalid records from the detail locations") {
     {"loc":["body","records",1,"data",4,"note"],"msg":"too long","type":"value_error"},
     {"loc":["body","customers"],"msg":"whole request","type":"value_error"},
     {"loc":["body","customers_ids",0],"msg":"bad id","type":"type_error"}]})";
-  Verdict verdict = classify(answer(422, body), kNow);
+  Verdict verdict = classify(answer(422, body), kNow, CallKind::kCustomerUpsert);
   CHECK(verdict.kind == ResponseClass::kInvalid);
   REQUIRE(verdict.invalid.size() == 3);
   CHECK(verdict.invalid[0].record == 3);
@@ -90,8 +96,36 @@ TEST_CASE("classify: 422 names the invalid records from the detail locations") {
   CHECK(verdict.invalid[2].record == 0);
 }
 
+TEST_CASE("classify: a 422 from /events about the credentials is an auth failure") {
+  // retainly-api-docs.txt, Create Customer Event: "422 Validation errors. For example,
+  // incorrect authentication parameters, ..." in the {"errors": {...}} shape.
+  const std::string about_auth =
+      R"({"errors":{"authentication":["Incorrect authentication parameters"]}})";
+  CHECK(classify(answer(422, about_auth), kNow, CallKind::kEvent).kind == ResponseClass::kAuth);
+  CHECK(classify(answer(422, R"({"errors":{"key":["invalid"],"secret":["invalid"]}})"), kNow,
+                 CallKind::kEvent)
+            .kind == ResponseClass::kAuth);
+  CHECK(classify(answer(422, R"({"message":"Incorrect authentication credentials"})"), kNow,
+                 CallKind::kEvent)
+            .kind == ResponseClass::kAuth);
+  // About the event itself, even when a data field's name or value mentions auth.
+  CHECK(
+      classify(answer(422, R"({"errors":{"event":["too long"]}})"), kNow, CallKind::kEvent).kind ==
+      ResponseClass::kInvalid);
+  CHECK(classify(answer(422, R"({"errors":{"data.auth_key":["authentication too long"]}})"), kNow,
+                 CallKind::kEvent)
+            .kind == ResponseClass::kInvalid);
+  CHECK(classify(answer(422, "not json"), kNow, CallKind::kEvent).kind == ResponseClass::kInvalid);
+  // The other endpoints refuse credentials with 403; their 422 is about records.
+  CHECK(classify(answer(422, about_auth), kNow, CallKind::kCustomerUpsert).kind ==
+        ResponseClass::kInvalid);
+}
+
 TEST_CASE("classify: 422 bodies without record locations name nothing") {
-  CHECK(classify(answer(422, R"({"errors":{"event":["too long"]}})"), kNow).invalid.empty());
-  CHECK(classify(answer(422, "not json"), kNow).invalid.empty());
-  CHECK(classify(answer(400, R"("Invalid JSON")"), kNow).invalid.empty());
+  CHECK(
+      classify(answer(422, R"({"errors":{"event":["too long"]}})"), kNow, CallKind::kCustomerUpsert)
+          .invalid.empty());
+  CHECK(classify(answer(422, "not json"), kNow, CallKind::kCustomerUpsert).invalid.empty());
+  CHECK(
+      classify(answer(400, R"("Invalid JSON")"), kNow, CallKind::kCustomerUpsert).invalid.empty());
 }

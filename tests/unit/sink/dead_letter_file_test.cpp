@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <system_error>
 
@@ -110,4 +111,21 @@ TEST_CASE("dead letters: a failing edit leaves the file as it was") {
   CHECK_THROWS(rewrite_dead_letter_file(
       path, [](std::string_view) -> std::string { throw std::runtime_error("no"); }));
   CHECK(read_text(path) == before);
+}
+
+TEST_CASE(
+    "dead letters: a line torn by an earlier failed write is cut off before the next append") {
+  TempDir dir;
+  const auto path = dir.path() / "dead-letters.jsonl";
+  DeadLetter first = sample();
+  first.origin.key = "id=1";
+  const std::string whole = format_dead_letter(first);
+  // What a disk that filled up in the middle of the second line leaves behind.
+  std::ofstream(path) << whole << whole.substr(0, whole.size() / 2);
+  DeadLetterFile file(path);
+  DeadLetter second = sample();
+  second.origin.key = "id=2";
+  file.append(second);
+  const std::string text = read_text(path);
+  CHECK(text == whole + format_dead_letter(second));
 }

@@ -507,6 +507,27 @@ TEST_CASE("sink: 403 fails the sink, stops sending and moves no watermark") {
   CHECK(h.dispatcher.next_wakeup() == std::nullopt);
 }
 
+TEST_CASE(
+    "sink: a 422 from /events about the credentials fails the sink like a 403; no dead letter") {
+  Harness h;
+  h.add(upsert("1"));
+  h.add(event("2", "x"));
+  auto sent = h.flushed();
+  REQUIRE(sent.size() == 2);
+  const auto& events = sent[0].path == "/events" ? sent[0] : sent[1];
+  const auto& customers = sent[0].path == "/events" ? sent[1] : sent[0];
+  h.answer(events, 422, R"({"errors":{"authentication":["Incorrect authentication parameters"]}})");
+  REQUIRE(h.dispatcher.failure().has_value());
+  CHECK(h.dispatcher.failure()->kind == FailureKind::kAuth);
+  CHECK(h.dispatcher.failure()->message.find("422") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(h.options.dead_letter_path));
+
+  h.answer(customers, 200);  // answered after the refusal: nothing settles any more
+  CHECK(h.dispatcher.watermark() == 0);
+  h.add(event("3", "y"));
+  CHECK(h.flushed().empty());
+}
+
 TEST_CASE("sink: batches are cut at batch_max_records and batch_max_bytes") {
   SinkOptions options = test_options();
   options.batch_max_records = 3;

@@ -102,3 +102,33 @@ TEST_CASE("replay: when the sink fails the file is left unchanged") {
   CHECK_THROWS_AS(replay.get(), std::runtime_error);
   CHECK(read_text(h.path) == before);
 }
+
+TEST_CASE("replay: refuses while another process appends to the file, and sends nothing") {
+  ReplayHarness h;
+  const std::string before = read_text(h.path);
+  // What a running daemon holds: a writer of the same dead-letter file.
+  DeadLetterFile daemon(h.path);
+  std::string refusal;
+  try {
+    replay_dead_letters(h.path, {}, *h.sink, std::chrono::seconds{1});
+  } catch (const std::runtime_error& error) {
+    refusal = error.what();
+  }
+  CHECK(refusal.find("in use") != std::string::npos);
+  CHECK(refusal.find(h.path.string()) != std::string::npos);
+  CHECK(h.transport->take_started().empty());
+  CHECK(read_text(h.path) == before);
+}
+
+TEST_CASE("replay: once the other writer is gone, it goes ahead") {
+  ReplayHarness h;
+  { DeadLetterFile daemon(h.path); }
+  auto replay = std::async(std::launch::async, [&] {
+    return replay_dead_letters(h.path, {}, *h.sink, std::chrono::seconds{20});
+  });
+  REQUIRE(h.transport->wait_started(1));
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 200));
+  REQUIRE(h.transport->wait_started(2));
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 200));
+  CHECK(replay.get().delivered == 2);
+}

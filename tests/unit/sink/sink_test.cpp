@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <future>
 #include <stdexcept>
 
@@ -108,6 +109,23 @@ TEST_CASE("sink thread: a blocked submit returns false when the sink fails") {
   REQUIRE(h.transport->wait_started(1));
   h.transport->answer(http_answer(h.transport->take_started()[0].id, 403));
   CHECK_FALSE(second.get());
+}
+
+TEST_CASE("sink thread: a submit blocked while Retainly fails returns false on interrupt") {
+  ThreadedHarness h(/*max_pending=*/1);
+  REQUIRE(h.submit(event("1", "a")));
+  std::atomic<bool> stop{false};
+  auto second = std::async(std::launch::async, [&] {
+    auto call = event("2", "b");
+    call.sequence = 2;
+    return h.sink->submit(std::move(call), &stop);
+  });
+  REQUIRE(h.transport->wait_started(1));
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 503));  // retried later
+  stop = true;
+  CHECK_FALSE(second.get());  // returns although nothing was settled
+  CHECK(h.sink->last_submitted() == 1);
+  CHECK_FALSE(h.sink->failure().has_value());
 }
 
 TEST_CASE("sink thread: destroying a sink with calls in flight returns") {

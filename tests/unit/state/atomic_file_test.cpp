@@ -1,11 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <iterator>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "state/atomic_file.h"
 
@@ -33,33 +35,36 @@ TEST_CASE("atomic file: write creates the folder and replaces the whole content"
   fs::remove_all(dir);
 }
 
-TEST_CASE("atomic file: two writers of one file never share a temp file") {
-  auto dir = fresh_dir("cdc_atomic_file_two_writers");
-  auto path = dir / "request.json";
-  std::atomic<int> failures{0};
-  auto write = [&](const std::string& content) {
-    for (int i = 0; i < 100; ++i) {
-      try {
-        write_file_atomically(path, content);
-      } catch (const std::system_error&) {
-        ++failures;  // e.g. the other writer renamed a shared temp file away
-      }
-    }
-  };
-  std::thread first([&] { write(std::string(4000, 'a')); });
-  std::thread second([&] { write(std::string(3000, 'b')); });
-  first.join();
-  second.join();
-  CHECK(failures.load() == 0);
-  const auto content = read_file(path);
-  REQUIRE(content.has_value());
-  CHECK((*content == std::string(4000, 'a') || *content == std::string(3000, 'b')));
-  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
-  fs::remove_all(dir);
-}
-
 TEST_CASE("atomic file: a missing file reads as nullopt, an unwritable place throws") {
   auto dir = fresh_dir("cdc_atomic_file_missing");
   CHECK_FALSE(read_file(dir / "absent").has_value());
   CHECK_THROWS_AS(write_file_atomically("/proc/cdc-cannot-write-here/x", "y"), std::exception);
+}
+
+TEST_CASE("atomic file: writers of one file at once each use a temp file of their own") {
+  auto dir = fresh_dir("cdc_atomic_file_concurrent");
+  auto path = dir / "offsets.json";
+  std::vector<std::string> contents;
+  for (int i = 0; i < 4; ++i) contents.push_back(std::string(20000, static_cast<char>('a' + i)));
+  std::vector<std::thread> writers;
+  std::atomic<int> failures{0};
+  for (const std::string& content : contents) {
+    writers.emplace_back([&, content] {
+      for (int round = 0; round < 50; ++round) {
+        try {
+          write_file_atomically(path, content);
+        } catch (const std::exception&) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  CHECK(failures.load() == 0);
+  const auto final_content = read_file(path);
+  REQUIRE(final_content.has_value());
+  CHECK(std::find(contents.begin(), contents.end(), *final_content) != contents.end());
+  // Only the file itself is left: no temp file of any writer.
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);
+  fs::remove_all(dir);
 }
