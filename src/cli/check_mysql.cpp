@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "cli/check_mysql_row_image.h"
 #include "cli/exit_code.h"
 #include "connectors/mysql/binlog_admin.h"
 #include "connectors/mysql/mysql_connection.h"
@@ -116,8 +117,11 @@ void check_server(mysql::MysqlConnection& conn, const config::MysqlSourceConfig&
   }
 }
 
-void check_tables(mysql::MysqlConnection& conn, const mapping::Mapper& mapper,
-                  std::vector<Problem>& problems) {
+// The mapped tables that exist, with their column types.
+std::vector<MappedTableTypes> check_tables(mysql::MysqlConnection& conn,
+                                           const mapping::Mapper& mapper,
+                                           std::vector<Problem>& problems) {
+  std::vector<MappedTableTypes> found;
   for (const auto& req : mapping::requirements(mapper)) {
     const std::string table = req.table.qualified();
     const auto columns = conn.query(
@@ -131,7 +135,9 @@ void check_tables(mysql::MysqlConnection& conn, const mapping::Mapper& mapper,
     std::map<std::string, std::string> types;
     for (const auto& row : columns.rows) types[row[0].value_or("")] = row[1].value_or("");
     check_mapped_columns(req, types, converts, problems);
+    found.push_back({table, std::move(types), req.columns});
   }
+  return found;
 }
 
 }  // namespace
@@ -140,7 +146,10 @@ void check_mysql(const config::ConnectorConfig& config, const mapping::Mapper& m
                  std::vector<Problem>& problems, std::ostream& out) {
   auto conn = mysql::MysqlConnection::connect(pipeline::mysql_connect_options(config.source.mysql));
   check_server(conn, config.source.mysql, problems, out);
-  check_tables(conn, mapper, problems);
+  const auto tables = check_tables(conn, mapper, problems);
+  mysql::BinlogAdmin admin(conn);
+  check_row_image(admin.global_variable("binlog_row_image").value_or("FULL"),
+                  admin.global_variable("binlog_row_value_options"), tables, problems, out);
 }
 
 }  // namespace cdc::cli

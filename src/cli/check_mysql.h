@@ -1,6 +1,7 @@
 // `check` for a MySQL/MariaDB source: what the binlog reader needs from the server
-// (log_bin, binlog_format=ROW, binlog_row_image=FULL, a server id of its own, the
-// replication privileges) and what the mappings need from the tables.
+// (log_bin, binlog_format=ROW, binlog_row_image=FULL (NOBLOB: a note naming the columns
+// it concerns), binlog_row_value_options without PARTIAL_JSON unless FULL, a server id of its own,
+// the replication privileges) and what the mappings need from the tables.
 #pragma once
 
 #include <ostream>
