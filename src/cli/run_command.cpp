@@ -127,7 +127,10 @@ int run_command(const RunArgs& args) {
     }
     sink::Sink sink(config.sink, nullptr);
     auto lock = pipeline::make_instance_lock(config);
-    pipeline::StreamPipeline stream(*source, mapper, sink, {config.shutdown_timeout}, lock.get());
+    pipeline::PipelineOptions options;
+    options.shutdown_timeout = config.shutdown_timeout;
+    options.lease = {config.lock_check_interval, config.lock_lease, config.takeover_delay};
+    pipeline::StreamPipeline stream(*source, mapper, sink, options, lock.get());
     // Up before the source connects: /healthz answers and /readyz says why not yet.
     SnapshotBoard snapshot_board;
     auto health = start_health_server(config, stream, sink, snapshot_board);

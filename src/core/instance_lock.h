@@ -16,6 +16,11 @@ class InstanceLock {
   // Returns false while another instance holds it. Throws SourceDisconnected when the
   // source cannot be reached.
   virtual bool try_acquire() = 0;
+  // True while the session that took the lock is alive and holds it. Never takes the lock
+  // (again) and never reconnects: a lock lost for a moment is lost, since another
+  // instance may have held it meanwhile. Any failure to check is false; never throws.
+  // Called from one thread at a time, never together with try_acquire().
+  virtual bool confirm() = 0;
   // What the lock is, for logs: "PostgreSQL advisory lock 'retainly_cdc:slot_a'".
   virtual std::string describe() const = 0;
 };
