@@ -44,6 +44,7 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
   config += "  key: " + quoted(mock.key()) + "\n";
   config += "  secret: " + quoted(mock.secret()) + "\n";
   config += "  flush_interval_ms: 20\n";
+  config += setup_.sink_config;
   config += "mappings: mappings\n";
   config += "state_dir: " + quoted(state_dir_.string()) + "\n";
   if (!setup_.high_availability.empty()) {

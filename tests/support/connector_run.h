@@ -31,6 +31,8 @@ struct ConnectorSetup {
   std::string snapshot = "never";
   // More keys of its source section, indented: "  heartbeat_interval_ms: 0\n".
   std::string source_config;
+  // More keys of its sink section, indented: "  concurrency: 1\n".
+  std::string sink_config;
   // Non-zero: a mysql source on the test MariaDB (CDC_TEST_MYSQL_*) with this server id,
   // instead of PostgreSQL; `slot` then only names the run in logs.
   uint32_t mysql_server_id = 0;
