@@ -1,7 +1,8 @@
 // High availability without new infrastructure: instances that share a config take a
 // lock in the source database itself, and only the holder streams. PostgreSQL: an
 // advisory lock on a dedicated connection; the server releases it when that connection
-// ends, so a dead holder's lock passes to a standby within seconds.
+// ends, so a dead holder's lock passes to a standby within seconds. The pipeline holds it
+// as a lease (pipeline/lock_lease.h), so that an old holder stops sending first.
 #pragma once
 
 #include <string>
