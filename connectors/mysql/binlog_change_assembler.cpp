@@ -300,6 +300,9 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
   try {
     RowImageReader reader(rows, map);
     while (reader.next(images_)) {
+      if (!images_.partial_json.empty()) {
+        refuse_partial_json(*table.schema, images_.partial_json.front().column, start);
+      }
       RowChange change;
       change.op = operation_of(rows.kind);
       change.table = table.schema;
@@ -318,6 +321,20 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
                                     table.schema->id.qualified(), file_, start,
                                     txn_gtid_.empty() ? "without GTID" : txn_gtid_, e.what()));
   }
+}
+
+void BinlogChangeAssembler::refuse_partial_json(const TableSchema& table, uint32_t column,
+                                                uint64_t start) const {
+  const std::string name =
+      column < table.columns.size() ? table.columns[column].name : std::to_string(column + 1);
+  throw SourceError(fmt::format(
+      "table {}, column {}, binlog {}:{} (transaction {}): a partial JSON update "
+      "(binlog_row_value_options=PARTIAL_JSON) whose before image lacks the document "
+      "(binlog_row_image is not FULL), so the new document cannot be known. Set "
+      "binlog_row_value_options='' on the server (SET PERSIST binlog_row_value_options = "
+      "''; or binlog_row_image = 'FULL'); the updates already in the binlog cannot be read: "
+      "resync as docs/mysql.md says (\"Failures and what to do\")",
+      table.id.qualified(), name, file_, start, txn_gtid_.empty() ? "without GTID" : txn_gtid_));
 }
 
 void BinlogChangeAssembler::read_watermark(const RowsEvent& rows, const TableMap& map) {

@@ -90,7 +90,9 @@ class BinlogChangeAssembler {
   // Takes one event (decoded by `decoder`, which also decodes the events inside a
   // transaction payload). Appends the changes it carries to `out`; returns the commit
   // when the event ended a transaction. Throws ProtocolError for undecodable rows (the
-  // message names the table and position) and SourceError for an INCIDENT event.
+  // message names the table and position), SourceError for an INCIDENT event and for a
+  // partial JSON update of a mapped table whose before image lacks the document (its
+  // diffs are applied when it has it).
   std::optional<AssembledCommit> feed(const BinlogEvent& event, EventDecoder& decoder,
                                       std::vector<SourceItem>& out);
 
@@ -110,6 +112,11 @@ class BinlogChangeAssembler {
   AssembledCommit commit(uint64_t end);
   void add_rows(const RowsEvent& rows, uint64_t start, std::vector<SourceItem>& out);
   void read_watermark(const RowsEvent& rows, const TableMap& map);
+  // A partial JSON update whose before image lacks the document: its new value cannot
+  // be known, and leaving the field alone would let Retainly drift. Throws SourceError
+  // naming the table, column, position and the server setting to change.
+  [[noreturn]] void refuse_partial_json(const TableSchema& table, uint32_t column,
+                                        uint64_t start) const;
   bool names_mapped_table(std::string_view default_schema, std::string_view query) const;
   void convert_geometry(const TableMap& map, Row& row) const;
   // What a table map (the decoder's object) resolves to: completed from the catalog when

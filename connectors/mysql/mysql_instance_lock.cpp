@@ -35,6 +35,21 @@ bool MysqlInstanceLock::try_acquire() {
   return held_;
 }
 
+bool MysqlInstanceLock::confirm() {
+  if (!held_ || !conn_) return false;
+  try {
+    if (conn_->query_value("SELECT IS_USED_LOCK(" + conn_->quote(name_) + ") = CONNECTION_ID()") ==
+        "1") {
+      return true;
+    }
+  } catch (const SourceError&) {
+  }
+  // Lost: the next try_acquire() starts on a new session.
+  held_ = false;
+  conn_.reset();
+  return false;
+}
+
 std::string MysqlInstanceLock::describe() const { return "MySQL lock GET_LOCK('" + name_ + "')"; }
 
 }  // namespace cdc::mysql

@@ -21,6 +21,7 @@ class MysqlInstanceLock final : public InstanceLock {
  public:
   MysqlInstanceLock(MysqlConnectOptions options, uint32_t server_id);
   bool try_acquire() override;
+  bool confirm() override;
   std::string describe() const override;
 
  private:

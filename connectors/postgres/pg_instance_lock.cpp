@@ -30,6 +30,21 @@ bool PgInstanceLock::try_acquire() {
   return held_;
 }
 
+bool PgInstanceLock::confirm() {
+  if (!held_ || !conn_) return false;
+  // A session-level advisory lock lasts as long as its session.
+  try {
+    if (PQstatus(conn_->raw()) == CONNECTION_OK) {
+      conn_->query("SELECT 1");
+      return true;
+    }
+  } catch (const SourceError&) {
+  }
+  held_ = false;
+  conn_.reset();
+  return false;
+}
+
 std::string PgInstanceLock::describe() const { return "PostgreSQL advisory lock '" + name_ + "'"; }
 
 }  // namespace cdc::pg

@@ -14,6 +14,7 @@ class PgInstanceLock final : public InstanceLock {
  public:
   PgInstanceLock(std::string dsn, std::string slot);
   bool try_acquire() override;
+  bool confirm() override;
   std::string describe() const override;
 
  private:

@@ -65,7 +65,10 @@ int run_command(const RunArgs& args) {
     auto source = pipeline::make_source(config, tables);
     sink::Sink sink(config.sink, nullptr);
     auto lock = pipeline::make_instance_lock(config);
-    pipeline::StreamPipeline stream(*source, mapper, sink, {config.shutdown_timeout}, lock.get());
+    pipeline::PipelineOptions options;
+    options.shutdown_timeout = config.shutdown_timeout;
+    options.lease = {config.lock_check_interval, config.lock_lease, config.takeover_delay};
+    pipeline::StreamPipeline stream(*source, mapper, sink, options, lock.get());
     // Snapshots and re-snapshots, served beside the stream.
     auto resnapshot = pipeline::make_resnapshot(config);
     stream.set_resnapshot(resnapshot.get());

@@ -265,7 +265,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   YamlReader r(file_name, env, base_dir);
   r.require_keys(root, "",
                  {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults", "log",
-                  "backfill", "shutdown_timeout_ms", "source_buffer"});
+                  "backfill", "shutdown_timeout_ms", "source_buffer", "high_availability"});
   ConnectorConfig c;
   c.file = file_name;
   read_source(r, root["source"], c, base_dir, env);
@@ -297,6 +297,30 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
                                               c.shutdown_timeout.count(), 0, 3600000));
   c.source_buffer =
       static_cast<size_t>(r.integer(root, "source_buffer", "source_buffer", 10000, 1, 10000000));
+  if (const auto ha = root["high_availability"]) {
+    r.require_keys(ha, "high_availability", {"check_interval_ms", "lease_ms", "takeover_delay_ms"});
+    c.lock_check_interval =
+        milliseconds(r.integer(ha, "check_interval_ms", "high_availability.check_interval_ms",
+                               c.lock_check_interval.count(), 10, 600000));
+    c.lock_lease = milliseconds(
+        r.integer(ha, "lease_ms", "high_availability.lease_ms", c.lock_lease.count(), 20, 600000));
+    c.takeover_delay =
+        milliseconds(r.integer(ha, "takeover_delay_ms", "high_availability.takeover_delay_ms",
+                               c.takeover_delay.count(), 0, 600000));
+    // A lease shorter than its checks lapses between them; a takeover shorter than the
+    // lease lets two instances send at once.
+    if (c.lock_lease <= c.lock_check_interval) {
+      r.fail(ha["lease_ms"] ? ha["lease_ms"] : ha, "high_availability.lease_ms",
+             "must be longer than check_interval_ms (" +
+                 std::to_string(c.lock_check_interval.count()) + ")");
+    }
+    if (c.takeover_delay <= c.lock_lease) {
+      r.fail(ha["takeover_delay_ms"] ? ha["takeover_delay_ms"] : ha,
+             "high_availability.takeover_delay_ms",
+             "must be longer than lease_ms (" + std::to_string(c.lock_lease.count()) +
+                 "), or two instances may send at once");
+    }
+  }
   c.sink.dead_letter_path = (c.state_dir / "dead-letters.jsonl").string();
   for (const std::string& key : r.literal_secret_keys()) {
     if (key != "source.dsn" || dsn_holds_password(c.source.postgres.dsn)) {

@@ -108,6 +108,11 @@ struct ConnectorConfig {
   BackfillConfig backfill;
   // How long SIGTERM waits for in-flight calls before exiting without them.
   std::chrono::milliseconds shutdown_timeout{30000};
+  // high_availability: the instance lock as a lease (pipeline/lock_lease.h). Both
+  // instances of a pair need the same values.
+  std::chrono::milliseconds lock_check_interval{1000};
+  std::chrono::milliseconds lock_lease{3000};
+  std::chrono::milliseconds takeover_delay{5000};
   // Reader-to-pipeline buffer, in items.
   size_t source_buffer = 10000;
   // Secret values found in the file (sink key and secret, passwords), to be redacted

@@ -11,6 +11,7 @@
 
 #include "connectors/mysql/binlog_admin.h"
 #include "connectors/mysql/mysql_connection.h"
+#include "pipeline/check_mysql_row_image.h"
 #include "pipeline/source_factory.h"
 
 namespace cdc::pipeline {
@@ -175,8 +176,11 @@ void check_watermark_grants(mysql::MysqlConnection& conn, const config::Connecto
   }
 }
 
-void check_tables(mysql::MysqlConnection& conn, const mapping::Mapper& mapper,
-                  std::vector<Problem>& problems) {
+// The mapped tables that exist, with their column types.
+std::vector<MappedTableTypes> check_tables(mysql::MysqlConnection& conn,
+                                           const mapping::Mapper& mapper,
+                                           std::vector<Problem>& problems) {
+  std::vector<MappedTableTypes> found;
   for (const auto& req : mapping::requirements(mapper)) {
     const std::string table = req.table.qualified();
     const auto columns = conn.query(
@@ -190,7 +194,9 @@ void check_tables(mysql::MysqlConnection& conn, const mapping::Mapper& mapper,
     std::map<std::string, std::string> types;
     for (const auto& row : columns.rows) types[row[0].value_or("")] = row[1].value_or("");
     check_mapped_columns(req, types, converts, problems);
+    found.push_back({table, std::move(types), req.columns});
   }
+  return found;
 }
 
 }  // namespace
@@ -200,7 +206,10 @@ void check_mysql(const config::ConnectorConfig& config, const mapping::Mapper& m
   auto conn = mysql::MysqlConnection::connect(mysql_connect_options(config.source.mysql));
   check_server(conn, config.source.mysql, problems, out);
   check_watermark_grants(conn, config, problems, out);
-  check_tables(conn, mapper, problems);
+  const auto tables = check_tables(conn, mapper, problems);
+  mysql::BinlogAdmin admin(conn);
+  check_row_image(admin.global_variable("binlog_row_image").value_or("FULL"),
+                  admin.global_variable("binlog_row_value_options"), tables, problems, out);
 }
 
 }  // namespace cdc::pipeline

@@ -13,7 +13,13 @@ using namespace std::chrono_literals;
 
 StreamPipeline::StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper,
                                sink::Sink& sink, PipelineOptions options, InstanceLock* lock)
-    : source_(source), lock_(lock), mapper_(mapper), sink_(sink), options_(options) {}
+    : source_(source), lock_(lock), mapper_(mapper), sink_(sink), options_(options) {
+  if (lock_ != nullptr) {
+    auto window = std::make_shared<sink::SendWindow>();
+    lease_ = std::make_unique<LockLease>(*lock_, window, options_.lease);
+    sink_.set_send_window(std::move(window));
+  }
+}
 
 void StreamPipeline::run(const std::atomic<bool>& stop) {
   // Sequences continue after calls handed over before (an initial snapshot's).
@@ -62,18 +68,7 @@ void StreamPipeline::drain(const std::atomic<bool>& stop) {
   while (!stop.load() && !sink_.wait_for(last_sequence_, 200ms)) throw_if_sink_failed();
 }
 
-bool StreamPipeline::still_holds_lock() {
-  if (lock_ == nullptr) return true;
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_lock_check_ < options_.lock_check_interval) return true;
-  last_lock_check_ = now;
-  try {
-    return lock_->try_acquire();
-  } catch (const SourceDisconnected&) {
-    // The source itself is probably gone too; the stream will say so.
-    return true;
-  }
-}
+bool StreamPipeline::still_holds_lock() const { return lease_ == nullptr || lease_->held(); }
 
 void StreamPipeline::restart(const std::atomic<bool>& stop, const std::string& why) {
   status_.streaming = false;
@@ -100,15 +95,23 @@ bool StreamPipeline::start_streaming(const std::atomic<bool>& stop) {
   bool announced_standby = false;
   for (uint32_t attempt = 1; !stop.load();) {
     try {
-      if (lock_ != nullptr && !lock_->try_acquire()) {
-        if (!announced_standby) {
-          log::info("standby: another instance holds the {}; taking over when it is free",
-                    lock_->describe());
-          announced_standby = true;
+      if (lease_ != nullptr && !lease_->held()) {
+        if (!lease_->try_take()) {
+          if (!announced_standby) {
+            log::info("standby: another instance holds the {}; taking over when it is free",
+                      lock_->describe());
+            announced_standby = true;
+          }
+          status_.standby = true;
+          wait(1s);
+          continue;
         }
-        status_.standby = true;
-        wait(1s);
-        continue;
+        // A previous holder may still be sending until its lease lapses.
+        log::info("took the {}; sending in {} ms, once any previous holder has stopped",
+                  lock_->describe(), options_.lease.takeover_delay.count());
+        while (!stop.load() && lease_->held() && !lease_->active()) wait(50ms);
+        if (stop.load()) return false;
+        if (!lease_->held()) continue;
       }
       status_.standby = false;
       if (before_first_start_) {
@@ -120,7 +123,6 @@ bool StreamPipeline::start_streaming(const std::atomic<bool>& stop) {
       }
       source_.start();
       status_.streaming = true;
-      last_lock_check_ = std::chrono::steady_clock::now();
       ever_streamed_ = true;
       publish(/*force=*/true);
       return true;
@@ -226,6 +228,10 @@ void StreamPipeline::throw_if_sink_failed() const {
   auto failure = sink_.failure();
   if (!failure) return;
   if (failure->kind == sink::FailureKind::kAuth) throw AuthError(failure->message);
+  if (failure->kind == sink::FailureKind::kFenced) {
+    throw SourceError("lost the " + (lock_ != nullptr ? lock_->describe() : "instance lock") +
+                      " and " + failure->message);
+  }
   throw std::runtime_error(failure->message);
 }
 

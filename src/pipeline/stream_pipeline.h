@@ -16,6 +16,7 @@
 #include "core/instance_lock.h"
 #include "mapping/mapper.h"
 #include "pipeline/commit_tracker.h"
+#include "pipeline/lock_lease.h"
 #include "pipeline/pipeline_status.h"
 #include "pipeline/resnapshot.h"
 #include "pipeline/transaction_deletes.h"
@@ -31,8 +32,9 @@ struct PipelineOptions {
   // exponential growth and jitter.
   std::chrono::milliseconds reconnect_initial{500};
   std::chrono::milliseconds reconnect_max{30000};
-  // How often the streaming instance confirms it still holds the instance lock.
-  std::chrono::milliseconds lock_check_interval{5000};
+  // The instance lock as a lease (lock_lease.h): how often the holder confirms it, how
+  // long a confirmation lets it send, and how long a new holder waits before sending.
+  LeaseOptions lease;
 };
 
 // Runs on the calling thread. Delivery order: deliver -> (sink persists dead letters)
@@ -40,8 +42,10 @@ struct PipelineOptions {
 class StreamPipeline {
  public:
   // `lock`, when given, is taken before the source starts (waiting as a standby while
-  // another instance holds it) and checked while streaming; losing it stops streaming
-  // until it is taken again.
+  // another instance holds it) and held as a lease while streaming (lock_lease.h): the
+  // sink sends only while the lease runs, from takeover_delay after taking it. Losing it
+  // stops streaming until it is taken again; with calls unsettled then, the sink fails
+  // (they are left to the new holder) and run() throws SourceError.
   StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper, sink::Sink& sink,
                  PipelineOptions options, InstanceLock* lock = nullptr);
 
@@ -76,8 +80,8 @@ class StreamPipeline {
   // Takes the lock (as a standby until it is free) and starts the source, retrying with
   // backoff while the source cannot be reached. False if `stop` came first.
   bool start_streaming(const std::atomic<bool>& stop);
-  // False when the instance lock, checked now and then, was lost.
-  bool still_holds_lock();
+  // False when the instance lock's lease lapsed.
+  bool still_holds_lock() const;
   // Waits until every submitted call is settled, the sink fails, or `stop`.
   void drain(const std::atomic<bool>& stop);
   void handle_change(const RowChange& change);
@@ -94,7 +98,7 @@ class StreamPipeline {
   const std::atomic<bool>* stop_ = nullptr;  // run()'s, for a submit waiting on the sink
   Resnapshot* resnapshot_ = nullptr;
   std::function<void()> before_first_start_;
-  std::chrono::steady_clock::time_point last_lock_check_{};
+  std::unique_ptr<LockLease> lease_;  // when there is a lock
   bool ever_streamed_ = false;
   const mapping::Mapper& mapper_;
   sink::Sink& sink_;

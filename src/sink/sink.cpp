@@ -104,6 +104,14 @@ void Sink::flush() {
   transport_->wake();
 }
 
+void Sink::set_send_window(std::shared_ptr<const SendWindow> window) {
+  {
+    std::lock_guard lock(mutex_);
+    window_ = std::move(window);
+  }
+  transport_->wake();
+}
+
 std::optional<SinkFailure> Sink::failure() const {
   std::lock_guard lock(mutex_);
   return failure_;
@@ -114,12 +122,12 @@ SinkStats Sink::stats() const {
   return stats_;
 }
 
-void Sink::publish(const Dispatcher& dispatcher) {
+void Sink::publish(const Dispatcher& dispatcher, const std::optional<SinkFailure>& fenced) {
   {
     std::lock_guard lock(mutex_);
     watermark_ = dispatcher.watermark();
     settled_count_ = dispatcher.last_added() - dispatcher.unsettled();
-    failure_ = dispatcher.failure();
+    failure_ = dispatcher.failure() ? dispatcher.failure() : fenced;
     stats_ = dispatcher.stats();
   }
   settled_.notify_all();
@@ -129,19 +137,38 @@ void Sink::run() {
   Dispatcher dispatcher(options_, *transport_, *clock_, random_, dead_letters_);
   std::vector<std::pair<retainly::Call, Clock::TimePoint>> calls;
   std::vector<retainly::HttpResponse> responses;
+  std::optional<SinkFailure> fenced;
   for (;;) {
     bool flush = false;
+    std::shared_ptr<const SendWindow> window;
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
       calls.swap(inbox_);
       flush = std::exchange(flush_requested_, false);
+      window = window_;
+    }
+    if (fenced) {
+      // Nothing more is sent, resent or answered: another instance sends now.
+      calls.clear();
+      std::unique_lock lock(mutex_);
+      settled_.wait_for(lock, kMaxWait, [&] { return stopping_; });
+      continue;
     }
     for (auto& [call, arrived] : calls) dispatcher.add(std::move(call), arrived);
     calls.clear();
     if (flush) dispatcher.flush();
-    dispatcher.pump();
-    publish(dispatcher);
+    if (window == nullptr || window->open()) {
+      dispatcher.pump();
+    } else if (dispatcher.unsettled() > 0) {
+      fenced = SinkFailure{FailureKind::kFenced,
+                           "stopped sending with " + std::to_string(dispatcher.unsettled()) +
+                               " calls unsettled: the instance lock's lease lapsed, so another "
+                               "instance may be sending now; they are left to it (or to this "
+                               "instance's next start)"};
+    }
+    publish(dispatcher, fenced);
+    if (fenced) continue;
 
     std::chrono::milliseconds wait = kMaxWait;
     if (auto next = dispatcher.next_wakeup()) {

@@ -19,6 +19,7 @@
 #include "sink/backoff.h"
 #include "sink/clock.h"
 #include "sink/dead_letter_file.h"
+#include "sink/send_window.h"
 #include "sink/sink_failure.h"
 #include "sink/sink_options.h"
 #include "sink/sink_stats.h"
@@ -62,13 +63,19 @@ class Sink {
   // Sends what is batched now instead of waiting for the flush interval. Does not wait.
   void flush();
 
+  // From now on requests start only while `window` is open (nullptr: always). When it is
+  // closed while calls are unsettled, the sink fails (FailureKind::kFenced) at once and
+  // starts nothing more: those calls are left to whoever sends now (the instance that
+  // holds the lock), and the caller should exit, which abandons requests in flight.
+  void set_send_window(std::shared_ptr<const SendWindow> window);
+
   std::optional<SinkFailure> failure() const;
   SinkStats stats() const;
   DeadLetterFile& dead_letters() { return dead_letters_; }
 
  private:
   void run();
-  void publish(const Dispatcher& dispatcher);
+  void publish(const Dispatcher& dispatcher, const std::optional<SinkFailure>& fenced);
 
   const SinkOptions options_;
   std::unique_ptr<retainly::Transport> transport_;
@@ -87,6 +94,7 @@ class Sink {
   SinkStats stats_;
   bool flush_requested_ = false;
   bool stopping_ = false;
+  std::shared_ptr<const SendWindow> window_;
 
   std::thread worker_;
 };

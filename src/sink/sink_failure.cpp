@@ -12,6 +12,8 @@ const char* to_string(FailureKind kind) {
       return "dead_letter_rate";
     case FailureKind::kDeadLetterWrite:
       return "dead_letter_write";
+    case FailureKind::kFenced:
+      return "fenced";
   }
   return "unknown";
 }

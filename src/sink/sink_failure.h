@@ -11,6 +11,7 @@ enum class FailureKind {
   kRetryCeiling,     // one request failed retry_max_attempts times
   kDeadLetterRate,   // more than dead_letter_max_count dead letters in dead_letter_window
   kDeadLetterWrite,  // a dead letter could not be made durable (or none is configured)
+  kFenced,           // the send window closed with calls unsettled (the HA lease lapsed)
 };
 
 const char* to_string(FailureKind kind);

@@ -16,7 +16,7 @@ std::string quoted(const std::string& text) { return nlohmann::json(text).dump()
 ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
     : setup_(std::move(setup)), dir_("connector") {
   for (const auto& [name, text] : setup_.mappings) dir_.write_file("mappings/" + name, text);
-  state_dir_ = dir_.path() / "state";
+  state_dir_ = setup_.state_dir.empty() ? dir_.path() / "state" : setup_.state_dir;
   const std::string url = setup_.sink_url.empty() ? mock.url() : setup_.sink_url;
   std::string config;
   config += "source:\n";
@@ -46,7 +46,10 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
   config += "  flush_interval_ms: 20\n";
   config += setup_.sink_config;
   config += "mappings: mappings\n";
-  config += "state_dir: state\n";
+  config += "state_dir: " + quoted(state_dir_.string()) + "\n";
+  if (!setup_.high_availability.empty()) {
+    config += "high_availability: " + setup_.high_availability + "\n";
+  }
   config += "log:\n";
   config += "  format: text\n";
   config += setup_.extra_config;

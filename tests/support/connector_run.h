@@ -39,6 +39,12 @@ struct ConnectorSetup {
   // The MariaDB user and password; empty: CDC_TEST_MYSQL_USER / _PASSWORD.
   std::string mysql_user;
   std::string mysql_password;
+  // Absolute state directory; empty: a "state" folder of its own. Two instances of an
+  // HA pair on MySQL share one.
+  std::filesystem::path state_dir;
+  // The high_availability section: short, so that a start does not wait the default
+  // takeover delay (5 s) before it streams.
+  std::string high_availability = "{check_interval_ms: 100, lease_ms: 400, takeover_delay_ms: 600}";
 };
 
 class ConnectorRun {

@@ -1,13 +1,19 @@
 // What an operator of a MySQL source relies on: a MariaDB restart mid-stream is survived
-// (with /readyz saying so), the standby of an HA pair takes over a killed instance, and a
+// (with /readyz saying so), the standby of an HA pair takes over a killed instance, an
+// instance whose lock connection is killed stops sending before the standby starts, and a
 // purged binlog stops the daemon with a resync message instead of skipping changes.
 #include <doctest/doctest.h>
 #include <httplib.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "mysql_expect.h"
 #include "support/connector_run.h"
@@ -53,6 +59,54 @@ void insert_items(MysqlTestDb& db, int from, int to) {
             ", 'item " + std::to_string(id) + "')");
   }
 }
+
+// A Retainly stand-in per instance of an HA pair, answering 200 to everything: records
+// which instance each request came from, in the order they arrived across both.
+class RequestRecorder {
+ public:
+  // `latency`: how long instance 0's answers take, so that it has calls in flight and
+  // waiting when its lock goes.
+  explicit RequestRecorder(std::chrono::milliseconds latency) {
+    for (int instance = 0; instance < 2; ++instance) {
+      auto& server = servers_[instance];
+      server.Post(".*", [this, instance, latency](const httplib::Request&, httplib::Response& res) {
+        {
+          std::lock_guard lock(mutex_);
+          arrivals_.push_back(instance);
+        }
+        if (instance == 0) std::this_thread::sleep_for(latency);
+        res.set_content(R"({"status":"ok"})", "application/json");
+      });
+      ports_[instance] = server.bind_to_any_port("127.0.0.1");
+      // Bound and listening already: connections wait in the backlog until it accepts.
+      threads_[instance] = std::thread([&server] { server.listen_after_bind(); });
+    }
+  }
+  ~RequestRecorder() {
+    for (int instance = 0; instance < 2; ++instance) {
+      servers_[instance].stop();
+      threads_[instance].join();
+    }
+  }
+  std::string url(int instance) const {
+    return "http://127.0.0.1:" + std::to_string(ports_[instance]);
+  }
+  std::vector<int> arrivals() const {
+    std::lock_guard lock(mutex_);
+    return arrivals_;
+  }
+  size_t count(int instance) const {
+    const auto all = arrivals();
+    return static_cast<size_t>(std::count(all.begin(), all.end(), instance));
+  }
+
+ private:
+  httplib::Server servers_[2];
+  int ports_[2] = {0, 0};
+  std::thread threads_[2];
+  mutable std::mutex mutex_;
+  std::vector<int> arrivals_;
+};
 
 }  // namespace
 
@@ -148,6 +202,76 @@ TEST_CASE("mysql: of two instances on one config the standby takes over a killed
   wait_for_mock_to_equal(db, mock, kItemsSelect, "the table after the takeover");
   standby->signal(SIGTERM);
   CHECK(standby->wait_exit(60s) == 0);
+}
+
+TEST_CASE(
+    "mysql: an instance whose lock connection is killed stops sending before the "
+    "standby starts") {
+  // Regression (issue 13, defect 10): the server releases GET_LOCK with the killed
+  // connection and the standby took over within a second, while the old holder went on
+  // sending what it had read until its next lock check five seconds later.
+  create_items();
+  // The old holder's Retainly is slow and its sink small, so its pipeline waits on a full
+  // sink with changes read ahead: what a busy instance looks like when its lock goes.
+  RequestRecorder retainly(300ms);
+  MockServer mock;  // only its key and secret: requests go to `retainly`
+  constexpr uint32_t kServerId = 5304;
+  const char* ha = "{check_interval_ms: 100, lease_ms: 400, takeover_delay_ms: 1500}";
+  ConnectorRun first(mock, {.slot = "myit_fence",
+                            .mappings = {{"items.yaml", kItemsMapping}},
+                            .sink_url = retainly.url(0),
+                            .sink_config = "  concurrency: 1\n  batch_max_records: 1\n"
+                                           "  max_pending_calls: 2\n",
+                            .mysql_server_id = kServerId,
+                            .high_availability = ha});
+  ConnectorRun second(mock, {.slot = "myit_fence",
+                             .mappings = {{"items.yaml", kItemsMapping}},
+                             .sink_url = retainly.url(1),
+                             .mysql_server_id = kServerId,
+                             .state_dir = first.state_dir(),
+                             .high_availability = ha});
+  first.start();
+  second.start_waiting_for("standby: another instance holds the MySQL lock");
+
+  // Rows keep coming throughout, so both instances always have something to send.
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    MysqlTestDb db;
+    for (int id = 1; writing.load(); ++id) {
+      insert_items(db, id, id);
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  wait_until([&] { return retainly.count(0) >= 5; }, 60s, "the first instance to send");
+
+  MysqlTestDb db;
+  const auto holder =
+      db.query_value("SELECT IS_USED_LOCK('retainly_cdc:" + std::to_string(kServerId) + "')");
+  REQUIRE(holder.has_value());
+  db.exec("KILL CONNECTION " + *holder);
+  wait_until([&] { return retainly.count(1) >= 10; }, 60s, "the second instance to send");
+  writing.store(false);
+  writer.join();
+
+  // The old holder stops: with calls still waiting it exits 4 and leaves them to the new
+  // holder; idle, it would wait as a standby.
+  wait_until(
+      [&] {
+        return !first.running() ||
+               first.process().find_line("standby: another instance holds").has_value();
+      },
+      30s, "the old holder to exit or wait as a standby");
+  const std::vector<int> arrivals = retainly.arrivals();
+  const auto first_of_second = std::find(arrivals.begin(), arrivals.end(), 1);
+  const auto late = std::count(first_of_second, arrivals.end(), 0);
+  INFO("requests of the old holder after the new holder's first: ", late);
+  INFO("the old holder's output:\n", first.process().stdout_text(), first.process().stderr_text());
+  CHECK(late == 0);
+  if (!first.running()) {
+    CHECK(first.process().wait_exit(1s) == 4);
+    CHECK(first.process().find_line("lost the MySQL lock").has_value());
+  }
+  CHECK(second.terminate() == 0);
 }
 
 TEST_CASE("mysql: a purged binlog stops the daemon with a resync message") {

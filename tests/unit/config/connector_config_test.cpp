@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -157,4 +158,28 @@ TEST_CASE("connector config: literal secrets are listed, ${ENV} and *_file ones 
   plain_dsn.replace(plain_dsn.find(" password=${PG_PASSWORD}"), 24, "");
   CHECK(parse_connector_config(plain_dsn, "connector.yaml", "/etc/cdc", kEnv)
             .literal_secret_keys.empty());
+}
+
+TEST_CASE("connector config: high_availability defaults, values, and a lease that fences") {
+  auto defaults = parse_connector_config(kMinimal, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(defaults.lock_check_interval == std::chrono::milliseconds(1000));
+  CHECK(defaults.lock_lease == std::chrono::milliseconds(3000));
+  CHECK(defaults.takeover_delay == std::chrono::milliseconds(5000));
+  auto c = parse_connector_config(
+      std::string(kMinimal) +
+          "high_availability: {check_interval_ms: 200, lease_ms: 900, takeover_delay_ms: 2000}\n",
+      "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.lock_check_interval == std::chrono::milliseconds(200));
+  CHECK(c.lock_lease == std::chrono::milliseconds(900));
+  CHECK(c.takeover_delay == std::chrono::milliseconds(2000));
+  // A takeover within the lease would let two instances send at once.
+  const std::string unsafe = error_of(std::string(kMinimal) +
+                                      "high_availability: {lease_ms: 3000, takeover_delay_ms: "
+                                      "3000}\n");
+  CHECK(unsafe.find("high_availability.takeover_delay_ms") != std::string::npos);
+  CHECK(unsafe.find("two instances may send at once") != std::string::npos);
+  CHECK(error_of(std::string(kMinimal) + "high_availability: {check_interval_ms: 3000}\n")
+            .find("high_availability.lease_ms") != std::string::npos);
+  CHECK(error_of(std::string(kMinimal) + "high_availability: {lease: 3}\n").find("lease") !=
+        std::string::npos);
 }

@@ -4,8 +4,10 @@
 #include <doctest/doctest.h>
 
 #include "connectors/mysql/binlog_change_assembler.h"
+#include "connectors/mysql/binlog_file_reader.h"
 #include "core/errors.h"
 #include "event_builder.h"
+#include "fixture_files.h"
 
 namespace cdc::mysql::testing {
 namespace {
@@ -304,6 +306,102 @@ TEST_CASE("GEOMETRY as WKB bytes, WKB hex or left out, by option") {
     REQUIRE(s.changes().size() == 1);
     CHECK(s.changes()[0].after[1] == expected);
   }
+}
+
+namespace {
+
+// docs (id INT, doc JSON) with column names and the primary key (binlog_row_metadata=FULL).
+ByteWriter docs_table_map() {
+  ByteWriter w;
+  w.u48(48).u16(1).u8(3).str("app").u8(0).u8(4).str("docs").u8(0).packed(2).hex("03 f5");
+  w.packed(1).hex("04").hex("02");
+  ByteWriter names;
+  names.packed(2).str("id").packed(3).str("doc");
+  w.u8(1).packed(1).hex("00").u8(4).packed(names.size()).raw(names.view());
+  w.u8(8).packed(1).packed(0);
+  return w;
+}
+
+// A PARTIAL_UPDATE_ROWS_EVENT of docs row 1 whose after image replaces $.a with 2. With
+// `before_has_doc` the before image holds {"a":1} (binlog_row_image=FULL), otherwise
+// only the key (MINIMAL, or NOBLOB, which leaves JSON columns out of before images).
+ByteWriter partial_docs_update(bool before_has_doc) {
+  ByteWriter rows;
+  if (before_has_doc) {
+    rows.hex("00").u32(1).u32(13).hex("00 0100 0c00 0b00 0100 05 0100 61");
+  } else {
+    rows.hex("00").u32(1);
+  }
+  rows.packed(1).hex("01").hex("00").u32(1);  // value_options, partial bits, nulls, id
+  rows.u32(9).hex("00").packed(3).str("$.a").packed(3).hex("05 0200");
+  ByteWriter w;
+  w.u48(48).u16(RowsEvent::kStatementEndFlag).u16(2).packed(2);
+  w.hex(before_has_doc ? "03 03" : "01 03").raw(rows.view());
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("a partial JSON update whose before image has the document gives the new document") {
+  Stream s({TableId{"app", "docs"}}, /*mariadb=*/false);
+  s.feed(EventType::kQuery, query("BEGIN"));
+  s.feed(EventType::kTableMap, docs_table_map());
+  s.feed(EventType::kPartialUpdateRows, partial_docs_update(/*before_has_doc=*/true));
+  REQUIRE(s.feed(EventType::kXid, xid(5)));
+  REQUIRE(s.changes().size() == 1);
+  CHECK(s.changes()[0].op == Operation::kUpdate);
+  CHECK(s.changes()[0].after == Row{int64_t{1}, Json{R"({"a":2})"}});
+}
+
+TEST_CASE("a partial JSON update without the document in the before image stops the reader") {
+  // Regression (issue 13, defect 6): the diff was dropped and the field left unchanged.
+  Stream s({TableId{"app", "docs"}}, /*mariadb=*/false);
+  s.feed(EventType::kQuery, query("BEGIN"));
+  s.feed(EventType::kTableMap, docs_table_map());
+  const uint64_t start = s.offset;
+  try {
+    s.feed(EventType::kPartialUpdateRows, partial_docs_update(/*before_has_doc=*/false));
+    FAIL("no error for a partial JSON update that cannot be applied");
+  } catch (const SourceError& e) {
+    const std::string message = e.what();
+    INFO(message);
+    CHECK(message.find("app.docs") != std::string::npos);
+    CHECK(message.find("column doc") != std::string::npos);
+    CHECK(message.find("binlog.000003:" + std::to_string(start)) != std::string::npos);
+    CHECK(message.find("binlog_row_value_options") != std::string::npos);
+  }
+  CHECK(s.changes().empty());
+}
+
+TEST_CASE("json.binlog: MySQL 8's partial JSON updates under a MINIMAL image stop the reader") {
+  // The fixture's table: t (id INT, json_col JSON, name VARCHAR(100) AS ..., age INT AS
+  // ...) in database `mysql`, written without column names (binlog_row_metadata=MINIMAL).
+  const std::string file = read_file(fixtures_dir() / "mysql8/json.binlog.000001");
+  EventDecoder decoder;
+  BinlogChangeAssembler assembler({TableId{"mysql", "t"}}, [](const TableId&) {
+    return std::vector<CatalogColumn>{{"id", "int", "", true},
+                                      {"json_col", "json", "", false},
+                                      {"name", "varchar(100)", "utf8mb4", false},
+                                      {"age", "int", "", false}};
+  });
+  assembler.start_at({"json.binlog.000001", 4, ""}, /*mariadb=*/false);
+  BinlogFileReader reader(as_bytes(file));
+  std::vector<SourceItem> items;
+  std::string error;
+  try {
+    while (auto event = reader.next()) assembler.feed(decoder.decode(event->event), decoder, items);
+  } catch (const SourceError& e) {
+    error = e.what();
+  }
+  INFO(error);
+  CHECK(error.find("mysql.t") != std::string::npos);
+  CHECK(error.find("column json_col") != std::string::npos);
+  CHECK(error.find("json.binlog.000001:") != std::string::npos);
+  CHECK(error.find("binlog_row_value_options") != std::string::npos);
+  // Everything before the first partial update was handed out.
+  size_t changes = 0;
+  for (const auto& item : items) changes += std::holds_alternative<RowChange>(item) ? 1 : 0;
+  CHECK(changes == 12);
 }
 
 }  // namespace cdc::mysql::testing

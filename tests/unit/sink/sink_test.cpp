@@ -136,3 +136,63 @@ TEST_CASE("sink thread: destroying a sink with calls in flight returns") {
   h.sink.reset();
   CHECK(h.sink == nullptr);
 }
+
+TEST_CASE("send window: open between its start and end, extended but never reopened") {
+  using Clock = SendWindow::Clock;
+  const auto t = Clock::now();
+  SendWindow window;
+  CHECK_FALSE(window.open(t));
+  window.set(t + 1s, t + 3s);
+  CHECK_FALSE(window.open(t));
+  CHECK(window.open(t + 1s));
+  CHECK_FALSE(window.open(t + 3s));
+  window.extend_until(t + 5s);
+  CHECK(window.open(t + 4s));
+  window.extend_until(t + 2s);  // never shortens
+  CHECK(window.open(t + 4s));
+  window.close();
+  window.extend_until(t + 9s);
+  CHECK_FALSE(window.open(t + 4s));
+}
+
+TEST_CASE(
+    "sink thread: a closed send window with nothing unsettled is no failure; requests "
+    "go once it opens") {
+  ThreadedHarness h;
+  auto window = std::make_shared<SendWindow>();  // closed: a new lock holder's delay
+  h.sink->set_send_window(window);
+  h.sink->flush();
+  CHECK_FALSE(h.sink->failure().has_value());
+  const auto now = SendWindow::Clock::now();
+  window->set(now, now + 1h);
+  REQUIRE(h.submit(upsert("1")));
+  h.sink->flush();
+  REQUIRE(h.transport->wait_started(1));
+  CHECK_FALSE(h.sink->failure().has_value());
+}
+
+TEST_CASE(
+    "sink thread: a send window that closes with calls unsettled fences the sink: "
+    "nothing more is sent, retried or accepted") {
+  // Issue 13, defect 10: the instance lock's lease lapsed, another instance sends now.
+  ThreadedHarness h(/*max_pending=*/1);
+  auto window = std::make_shared<SendWindow>();
+  const auto now = SendWindow::Clock::now();
+  window->set(now, now + 1h);
+  h.sink->set_send_window(window);
+  REQUIRE(h.submit(upsert("1")));
+  h.sink->flush();
+  REQUIRE(h.transport->wait_started(1));
+  // The pipeline waits on the full sink when the lease lapses.
+  auto blocked = std::async(std::launch::async, [&] { return h.submit(upsert("2")); });
+  window->close();
+  CHECK_FALSE(blocked.get());
+  REQUIRE(h.sink->failure().has_value());
+  CHECK(h.sink->failure()->kind == FailureKind::kFenced);
+  CHECK(h.sink->failure()->message.find("1 calls unsettled") != std::string::npos);
+  // A 500 for the request in flight is not retried.
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 500));
+  CHECK_FALSE(h.sink->wait_for(1, 200ms));
+  CHECK(h.transport->all_started().size() == 1);
+  CHECK(h.sink->watermark() == 0);
+}
