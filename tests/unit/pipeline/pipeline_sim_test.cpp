@@ -46,12 +46,13 @@ void run_seeds(const SimFeatures& features, const std::string& test_case) {
   const uint64_t first = one ? env_number("CDC_SIM_SEED", 1) : 1;
   const uint64_t count = one ? 1 : env_number("CDC_SIM_SEEDS", kDefaultSeeds);
   const auto started = std::chrono::steady_clock::now();
-  uint64_t kills = 0, requests = 0, faults = 0, refused = 0, transactions = 0;
+  uint64_t kills = 0, requests = 0, faults = 0, refused = 0, transactions = 0, ticks = 0;
   for (uint64_t seed = first; seed < first + count; ++seed) {
     const SeedResult result = run_seed(seed, features);
     if (!result.passed) {
       std::cerr << result.report << "  replay: CDC_SIM_SEED=" << seed
-                << " build/tests/unit/pipeline/pipeline_sim_test -tc='" << test_case << "'\n";
+                << " build/tests/unit/pipeline/pipeline_sim_test --no-skip -tc='" << test_case
+                << "'\n";
       FAIL("seed " << seed << " failed; see above");
     }
     kills += static_cast<uint64_t>(result.kills);
@@ -59,12 +60,14 @@ void run_seeds(const SimFeatures& features, const std::string& test_case) {
     faults += result.faults;
     refused += result.refused_records;
     transactions += result.transactions;
+    ticks += result.ticks;
   }
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   MESSAGE(test_case << ": " << count << " seeds in " << seconds << " s; " << transactions
                     << " transactions, " << requests << " requests, " << faults << " faults, "
-                    << refused << " refused records, " << kills << " kills");
+                    << refused << " refused records, " << kills << " kills, " << ticks
+                    << " ticks");
 }
 
 TEST_CASE("simulation: streaming under Retainly faults and process kills") {

@@ -93,13 +93,12 @@ void SimRetainly::poll(std::chrono::milliseconds timeout, std::vector<HttpRespon
       return;
     }
     if (clock_.now() >= deadline) return;
-    // Nothing to do until simulated time moves: park until the pipeline's next tick.
+    // Nothing to do until simulated time moves: park until a tick gives it work.
     parked_ = true;
-    parked_generation_ = generation_;
     parked_until_ = deadline;
     changed_.notify_all();
-    const uint64_t parked_in = generation_;
-    changed_.wait(lock, [&] { return generation_ != parked_in || free_; });
+    changed_.wait(lock, [&] { return released_ || free_; });
+    released_ = false;
     parked_ = false;
   }
 }
@@ -112,10 +111,23 @@ void SimRetainly::wake() {
 
 void SimRetainly::tick(std::chrono::nanoseconds by) {
   std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return parked_ || free_; });
   clock_.advance(by);
-  ++generation_;
+  const bool work = woken_ || clock_.now() >= parked_until_ ||
+                    (!in_flight_.empty() && in_flight_.begin()->first <= clock_.now());
+  if (!work || free_) return;
+  {
+    std::lock_guard log_lock(log_.mutex);
+    ++log_.ticks;
+  }
+  released_ = true;
   changed_.notify_all();
-  changed_.wait(lock, [&] { return free_ || (parked_ && parked_generation_ == generation_); });
+  changed_.wait(lock, [&] { return (parked_ && !released_) || free_; });
+}
+
+void SimRetainly::wait_parked() {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return parked_ || free_; });
 }
 
 std::chrono::nanoseconds SimRetainly::time_to_next_event() const {

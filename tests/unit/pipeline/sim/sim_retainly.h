@@ -4,10 +4,11 @@
 // lockstep with the pipeline's thread so that one seed runs the same way every time.
 //
 // Lockstep: the sink's worker runs only inside tick(). A poll() that would wait (nothing
-// due, no wake, its timeout not reached in simulated time) parks the worker until the next
-// tick; tick() advances the clock, lets the worker run until it parks again, and returns.
-// So the sink reacts to every submission, answer and deadline at a simulated moment the
-// pipeline's thread chose, whatever the operating system's scheduling.
+// due, no wake, its timeout not reached in simulated time) parks the worker; tick()
+// advances the clock and, when the worker has something to do at the new time (a wake,
+// an answer due, its timeout reached), lets it run until it parks again. So the sink
+// reacts to every submission, answer and deadline at a simulated moment the pipeline's
+// thread chose, whatever the operating system's scheduling.
 #pragma once
 
 #include <chrono>
@@ -36,6 +37,7 @@ struct RetainlyLog {
   uint64_t requests = 0;
   uint64_t refused_records = 0;  // 422 answers for records holding kRefused
   uint64_t faults = 0;           // 5xx, 429, dropped connections, lost answers
+  uint64_t ticks = 0;            // times the sink's worker was let run
 };
 
 class SimRetainly final : public retainly::Transport {
@@ -50,8 +52,10 @@ class SimRetainly final : public retainly::Transport {
   void wake() override;
 
   // Pipeline thread: advances simulated time by `by` and returns once the sink's worker
-  // parked again. REQUIRES: not released.
+  // did what that time brought and parked again.
   void tick(std::chrono::nanoseconds by);
+  // Waits until the sink's worker parked the first time (call after creating the sink).
+  void wait_parked();
   // How long until the worker or an answer next needs simulated time to pass.
   std::chrono::nanoseconds time_to_next_event() const;
   // The process died: requests Retainly already received are applied (their answers are
@@ -93,10 +97,9 @@ class SimRetainly final : public retainly::Transport {
   std::unordered_map<std::string, int64_t> applied_version_;    // by key: the last "ver"
   bool woken_ = false;
   bool free_ = false;
-  bool parked_ = false;
-  uint64_t generation_ = 0;         // ticks so far
-  uint64_t parked_generation_ = 0;  // the tick the worker parked in
-  sink::Clock::TimePoint parked_until_{};
+  bool parked_ = false;    // the worker waits in poll()
+  bool released_ = false;  // a tick let it run
+  sink::Clock::TimePoint parked_until_{};  // its poll()'s timeout, in simulated time
 };
 
 }  // namespace cdc::pipeline::sim

@@ -116,6 +116,7 @@ ProcessOutcome run_process(SimContext& context, const mapping::Mapper& mapper,
   sink::Sink sink(sink_options(profile, context.state_dir), std::move(transport), clock,
                   [jitter]() mutable { return std::uniform_real_distribution<double>(0, 1)(jitter); });
   ProcessEnd end(retainly);
+  retainly.wait_parked();
   std::atomic<bool> stop{false};
   SimSource source(context, retainly, stop);
   std::unique_ptr<Resnapshot> resnapshot;
@@ -168,7 +169,7 @@ SeedResult run_seed(uint64_t seed, const SimFeatures& features) {
   SimContext context{world, store, *clock, dir.path(), features};
   context.kills_left = profile.kills;
   if (features.resnapshot) {
-    request_resnapshot(dir.path(), TableId{"public", profile.resnapshot_table});
+    request_table(dir.path(), TableId{"public", profile.resnapshot_table});
   }
   const mapping::Mapper mapper = sim_mapper();
 
@@ -197,6 +198,7 @@ SeedResult run_seed(uint64_t seed, const SimFeatures& features) {
   result.requests = log.requests;
   result.faults = log.faults;
   result.refused_records = log.refused_records;
+  result.ticks = log.ticks;
   result.simulated_ms = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(clock->now().time_since_epoch())
           .count());

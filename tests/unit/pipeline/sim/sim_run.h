@@ -21,6 +21,7 @@ struct SeedResult {
   uint64_t faults = 0;
   uint64_t refused_records = 0;
   uint64_t simulated_ms = 0;
+  uint64_t ticks = 0;
   // Retainly's final state and the request count: equal for two runs of one seed when the
   // run is deterministic.
   std::string fingerprint;

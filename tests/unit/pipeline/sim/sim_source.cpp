@@ -14,14 +14,9 @@ using namespace std::chrono_literals;
 constexpr uint64_t kMaxReads = 400000;
 constexpr auto kMaxSimulatedTime = std::chrono::hours(6);
 constexpr int kHotReads = 40;
-
-bool has_request(const std::filesystem::path& state_dir) {
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(state_dir / "resnapshot", error)) {
-    if (entry.path().extension() == ".json") return true;
-  }
-  return false;
-}
+// Reads without a watermark after which a re-snapshot counts as done (it polls at every
+// read and, with work left, starts a chunk at once).
+constexpr uint64_t kQuietReads = 20;
 
 }  // namespace
 
@@ -69,9 +64,13 @@ std::optional<SourceItem> SimSource::next(std::chrono::milliseconds) {
     world.commit_workload_transaction();
   }
   const bool has_item = transaction_ < wal.size();
-  // The sink's worker runs only here: a read takes a millisecond, an idle wait as long as
-  // the next answer or deadline needs.
-  retainly_.tick(has_item ? std::chrono::nanoseconds(1ms) : retainly_.time_to_next_event());
+  // The sink's worker runs only here, between transactions: a transaction takes a
+  // millisecond to read, an idle wait as long as the next answer or deadline needs.
+  if (!has_item) {
+    retainly_.tick(retainly_.time_to_next_event());
+  } else if (item_ == 0) {
+    retainly_.tick(1ms);
+  }
   if (!has_item) {
     if (finished()) stop_ = true;
     return std::nullopt;
@@ -116,7 +115,7 @@ bool SimSource::finished() const {
   const auto& wal = world.wal();
   return world.workload_done() && transaction_ == wal.size() &&
          (wal.empty() || world.confirmed() == wal.back().lsn) &&
-         !has_request(context_.state_dir);
+         context_.reads - context_.last_watermark_read > kQuietReads;
 }
 
 SimTableReader::SimTableReader(std::shared_ptr<const TableSchema> schema, std::vector<Row> rows,
@@ -168,8 +167,13 @@ ResnapshotHooks sim_resnapshot_hooks(SimContext& context) {
       world.commit_workload_transaction();
     }
     world.commit_watermark(watermark);
+    context.last_watermark_read = context.reads;
   };
   return hooks;
+}
+
+void request_table(const std::filesystem::path& state_dir, const TableId& table) {
+  request_resnapshot(state_dir, table);
 }
 
 std::unique_ptr<Resnapshot> make_resnapshot(const std::filesystem::path& state_dir,

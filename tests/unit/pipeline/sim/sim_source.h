@@ -39,6 +39,9 @@ struct SimContext {
   // Reads left with a raised kill chance: right after a re-snapshot chunk was handed over,
   // where a kill finds most (FoundationDB's BUGGIFY leans on such places the same way).
   int hot_reads = 0;
+  // The read at which a re-snapshot last wrote a watermark: a re-snapshot with work left
+  // writes one at every read, so a quiet stretch means it has none.
+  uint64_t last_watermark_read = 0;
   std::vector<std::string> violations;
 
   // Throws SimKill now and then, as the profile says.
@@ -98,8 +101,9 @@ class SimTableReader final : public TableReader {
 // committed into its log, and kills at either step.
 ResnapshotHooks sim_resnapshot_hooks(SimContext& context);
 
-// The one place the simulation builds a Resnapshot, so that a change of its constructor
-// is made here only.
+// The two places the simulation touches the re-snapshot's interface (a request, and the
+// Resnapshot itself), so that a change of it is made here only.
+void request_table(const std::filesystem::path& state_dir, const TableId& table);
 std::unique_ptr<Resnapshot> make_resnapshot(const std::filesystem::path& state_dir,
                                             ResnapshotHooks hooks, size_t chunk_rows);
 

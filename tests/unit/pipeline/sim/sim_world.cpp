@@ -63,7 +63,7 @@ SimProfile draw_profile(uint64_t seed, const SimFeatures& features) {
   std::mt19937_64 random(seed * 0x9E3779B97F4A7C15ull + 17);
   SimProfile p;
   p.transactions = std::uniform_int_distribution<int>(10, 60)(random);
-  p.commit_chance = pick<double>(random, {1.0, 0.5, 0.1});
+  p.commit_chance = pick<double>(random, {1.0, 0.5, 0.25});
   p.refuse_chance = pick<double>(random, {0.0, 0.02, 0.08});
   if (features.resnapshot) {
     p.preexisting_rows = std::uniform_int_distribution<int>(5, 25)(random);
