@@ -11,6 +11,7 @@
 //   CDC_SIM_SEEDS=N   seeds per case (default below: the suite's budget, about a minute)
 //   CDC_SIM_SEED=N    runs only seed N in each case (a failing seed prints this)
 //   CDC_SIM_LOG=debug the pipeline's and sink's log lines (default: errors only)
+//   CDC_SIM_KEEP_GOING=1 runs every seed and counts the failing ones (triage)
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -45,11 +46,16 @@ void run_seeds(const SimFeatures& features, const std::string& test_case) {
   const char* one = std::getenv("CDC_SIM_SEED");
   const uint64_t first = one ? env_number("CDC_SIM_SEED", 1) : 1;
   const uint64_t count = one ? 1 : env_number("CDC_SIM_SEEDS", kDefaultSeeds);
+  const bool keep_going = env_number("CDC_SIM_KEEP_GOING", 0) != 0;
+  uint64_t failed = 0;
   const auto started = std::chrono::steady_clock::now();
   uint64_t kills = 0, requests = 0, faults = 0, refused = 0, transactions = 0, ticks = 0;
   for (uint64_t seed = first; seed < first + count; ++seed) {
     const SeedResult result = run_seed(seed, features);
-    if (!result.passed) {
+    if (!result.passed && keep_going) {
+      std::cerr << result.report;
+      ++failed;
+    } else if (!result.passed) {
       std::cerr << result.report << "  replay: CDC_SIM_SEED=" << seed
                 << " build/tests/unit/pipeline/pipeline_sim_test --no-skip -tc='" << test_case
                 << "'\n";
@@ -66,8 +72,8 @@ void run_seeds(const SimFeatures& features, const std::string& test_case) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   MESSAGE(test_case << ": " << count << " seeds in " << seconds << " s; " << transactions
                     << " transactions, " << requests << " requests, " << faults << " faults, "
-                    << refused << " refused records, " << kills << " kills, " << ticks
-                    << " ticks");
+                    << refused << " refused records, " << kills << " kills, " << ticks << " ticks");
+  CHECK_MESSAGE(failed == 0, failed << " of " << count << " seeds failed");
 }
 
 TEST_CASE("simulation: streaming under Retainly faults and process kills") {

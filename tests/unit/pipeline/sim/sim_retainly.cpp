@@ -72,8 +72,8 @@ uint64_t SimRetainly::start(const retainly::HttpRequest& request) {
   } else if ((roll -= profile_.lost_answer_chance) < 0) {
     flight.fate = Fate::kLostAnswer;
   }
-  flight.due = clock_.now() + std::chrono::microseconds(static_cast<int64_t>(
-                                  latency * profile_.max_latency_ms * 1000));
+  flight.due = clock_.now() + std::chrono::microseconds(
+                                  static_cast<int64_t>(latency * profile_.max_latency_ms * 1000));
   {
     std::lock_guard log_lock(log_.mutex);
     ++log_.requests;

@@ -93,12 +93,12 @@ class SimRetainly final : public retainly::Transport {
   std::condition_variable changed_;
   uint64_t next_id_ = 1;
   std::multimap<sink::Clock::TimePoint, InFlight> in_flight_;  // by due time, then start order
-  std::unordered_map<std::string, uint32_t> attempts_;          // by method, path and body
-  std::unordered_map<std::string, int64_t> applied_version_;    // by key: the last "ver"
+  std::unordered_map<std::string, uint32_t> attempts_;         // by method, path and body
+  std::unordered_map<std::string, int64_t> applied_version_;   // by key: the last "ver"
   bool woken_ = false;
   bool free_ = false;
-  bool parked_ = false;    // the worker waits in poll()
-  bool released_ = false;  // a tick let it run
+  bool parked_ = false;                    // the worker waits in poll()
+  bool released_ = false;                  // a tick let it run
   sink::Clock::TimePoint parked_until_{};  // its poll()'s timeout, in simulated time
 };
 

@@ -46,9 +46,8 @@ class StateDir {
   StateDir() {
     const std::filesystem::path shm = "/dev/shm";
     std::error_code error;
-    const auto base = std::filesystem::is_directory(shm, error)
-                          ? shm
-                          : std::filesystem::temp_directory_path();
+    const auto base =
+        std::filesystem::is_directory(shm, error) ? shm : std::filesystem::temp_directory_path();
     std::string pattern = (base / "cdc-sim-XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
@@ -113,16 +112,17 @@ ProcessOutcome run_process(SimContext& context, const mapping::Mapper& mapper,
       std::make_unique<SimRetainly>(context.store, *clock, profile, seed, incarnation, log);
   SimRetainly& retainly = *transport;
   std::mt19937_64 jitter(seed * 31 + incarnation);
-  sink::Sink sink(sink_options(profile, context.state_dir), std::move(transport), clock,
-                  [jitter]() mutable { return std::uniform_real_distribution<double>(0, 1)(jitter); });
+  sink::Sink sink(
+      sink_options(profile, context.state_dir), std::move(transport), clock,
+      [jitter]() mutable { return std::uniform_real_distribution<double>(0, 1)(jitter); });
   ProcessEnd end(retainly);
   retainly.wait_parked();
   std::atomic<bool> stop{false};
   SimSource source(context, retainly, stop);
   std::unique_ptr<Resnapshot> resnapshot;
   if (context.features.resnapshot) {
-    resnapshot = make_resnapshot(context.state_dir, sim_resnapshot_hooks(context),
-                                 profile.chunk_rows);
+    resnapshot =
+        make_resnapshot(context.state_dir, sim_resnapshot_hooks(context), profile.chunk_rows);
   }
   PipelineOptions options;
   options.shutdown_timeout = std::chrono::milliseconds(2000);
@@ -144,11 +144,11 @@ ProcessOutcome run_process(SimContext& context, const mapping::Mapper& mapper,
 
 std::string report(uint64_t seed, const SimFeatures& features, const SimProfile& profile,
                    const SimContext& context, const std::vector<std::string>& findings) {
-  std::string text = "CDC_SIM_SEED=" + std::to_string(seed) + " failed (resnapshot=" +
-                     (features.resnapshot ? "on" : "off") +
-                     ", kills=" + (features.kills ? "on" : "off") + ")\n  profile: " +
-                     profile.describe() + "\n  kills done: " + std::to_string(context.kills) +
-                     "\n";
+  std::string text = "CDC_SIM_SEED=" + std::to_string(seed) +
+                     " failed (resnapshot=" + (features.resnapshot ? "on" : "off") +
+                     ", kills=" + (features.kills ? "on" : "off") +
+                     ")\n  profile: " + profile.describe() +
+                     "\n  kills done: " + std::to_string(context.kills) + "\n";
   const size_t shown = std::min<size_t>(findings.size(), 200);
   for (size_t i = 0; i < shown; ++i) text += "  - " + findings[i] + "\n";
   if (findings.size() > shown) {

@@ -21,11 +21,9 @@ std::shared_ptr<const TableSchema> schema(const std::string& name,
   auto table = std::make_shared<TableSchema>();
   table->id = TableId{"public", name};
   for (const auto& column : columns) {
-    table->columns.push_back(Column{column, column == "name" || column == "plan" ||
-                                                    column == "note"
-                                                ? "text"
-                                                : "int8",
-                                    column == "id"});
+    table->columns.push_back(
+        Column{column, column == "name" || column == "plan" || column == "note" ? "text" : "int8",
+               column == "id"});
   }
   table->version = 1;
   return table;
@@ -45,8 +43,8 @@ std::string SimProfile::describe() const {
   return "transactions=" + std::to_string(transactions) +
          " commit_chance=" + std::to_string(commit_chance) +
          " refuse_chance=" + std::to_string(refuse_chance) +
-         " preexisting_rows=" + std::to_string(preexisting_rows) + " resnapshot_table=" +
-         (resnapshot_table.empty() ? "-" : resnapshot_table) +
+         " preexisting_rows=" + std::to_string(preexisting_rows) +
+         " resnapshot_table=" + (resnapshot_table.empty() ? "-" : resnapshot_table) +
          " chunk_rows=" + std::to_string(chunk_rows) + " kills=" + std::to_string(kills) +
          " kill_chance=" + std::to_string(kill_chance) +
          " fail_chance=" + std::to_string(fail_chance) +
@@ -93,7 +91,9 @@ SimWorld::SimWorld(uint64_t seed, SimProfile profile)
   write_preexisting_rows();
 }
 
-bool SimWorld::chance(double p) { return std::uniform_real_distribution<double>(0, 1)(random_) < p; }
+bool SimWorld::chance(double p) {
+  return std::uniform_real_distribution<double>(0, 1)(random_) < p;
+}
 
 const std::shared_ptr<const TableSchema>& SimWorld::schema_of(const TableId& table) const {
   return table == users_->id ? users_ : orders_;
@@ -133,9 +133,8 @@ void SimWorld::write_preexisting_rows() {
       const int64_t id = next_order_id_++;
       const int64_t account =
           kFirstAccount + std::uniform_int_distribution<int64_t>(0, kAccounts - 1)(random_);
-      order_rows_[id] =
-          Row{id, account, std::uniform_int_distribution<int64_t>(1, 999)(random_),
-              random_text(kNotes), ver};
+      order_rows_[id] = Row{id, account, std::uniform_int_distribution<int64_t>(1, 999)(random_),
+                            random_text(kNotes), ver};
     }
   }
   record_history(kPreexistingLsn);
@@ -191,7 +190,8 @@ void SimWorld::random_change(uint64_t lsn, std::vector<RowChange>& changes,
         after[2] = std::uniform_int_distribution<int64_t>(1, 999)(random_);
         after[3] = random_text(kNotes);
         if (chance(0.25)) {  // the order moves to another account
-          after[1] = kFirstAccount + std::uniform_int_distribution<int64_t>(0, kAccounts - 1)(random_);
+          after[1] =
+              kFirstAccount + std::uniform_int_distribution<int64_t>(0, kAccounts - 1)(random_);
         }
       }
       after[4] = ver;
@@ -260,12 +260,11 @@ std::map<std::string, Expected> SimWorld::expected_view() const {
   std::map<std::string, Expected> view;
   for (const auto& [id, row] : user_rows_) {
     const bool refused = text_of(row[2]) == kRefused || text_of(row[3]) == kRefused;
-    view["c:" + std::to_string(int_of(row[1]))] =
-        Expected{json{{"id", int_of(row[1])},
-                      {"name", text_of(row[2])},
-                      {"plan", text_of(row[3])},
-                      {"ver", int_of(row[4])}},
-                 refused};
+    view["c:" + std::to_string(int_of(row[1]))] = Expected{json{{"id", int_of(row[1])},
+                                                                {"name", text_of(row[2])},
+                                                                {"plan", text_of(row[3])},
+                                                                {"ver", int_of(row[4])}},
+                                                           refused};
   }
   for (const auto& [id, row] : order_rows_) {
     view["i:" + std::to_string(int_of(row[1])) + ":" + std::to_string(id)] =

@@ -47,9 +47,9 @@ struct SimProfile {
   int kills = 0;
   double kill_chance = 0;  // per source read or re-snapshot step
   // Simulated Retainly.
-  double fail_chance = 0;        // 500 / 503, not applied
-  double rate_limit_chance = 0;  // 429 with Retry-After, not applied
-  double drop_chance = 0;        // connection dropped before Retainly saw the request
+  double fail_chance = 0;         // 500 / 503, not applied
+  double rate_limit_chance = 0;   // 429 with Retry-After, not applied
+  double drop_chance = 0;         // connection dropped before Retainly saw the request
   double lost_answer_chance = 0;  // applied, then the connection dropped
   int max_latency_ms = 0;
   // Sink.
@@ -148,7 +148,7 @@ class SimWorld {
   // The Retainly key a row of `table` stands for.
   std::string key_of(const TableSchema& table, const Row& row) const;
 
-  std::map<std::string, Expected> view_;  // as of the last commit
+  std::map<std::string, Expected> view_;     // as of the last commit
   std::vector<std::string> deleted_within_;  // by the transaction being generated
   std::map<std::string, std::vector<HistoryEntry>> history_;
   ExpectedEvents events_;
