@@ -26,7 +26,7 @@ namespace cdc::pipeline::sim {
 namespace {
 
 // Seeds per case unless CDC_SIM_SEEDS says otherwise.
-constexpr uint64_t kDefaultSeeds = 1000;
+constexpr uint64_t kDefaultSeeds = 600;
 
 uint64_t env_number(const char* name, uint64_t fallback) {
   const char* text = std::getenv(name);
