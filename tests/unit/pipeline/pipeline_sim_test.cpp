@@ -96,13 +96,17 @@ TEST_CASE("simulation: re-snapshots with process kills" * doctest::skip(true)) {
 
 TEST_CASE("simulation: a seed replays the same way") {
   quiet_logs();
-  for (uint64_t seed : {3, 17, 42}) {
-    const SimFeatures features{.resnapshot = true, .kills = false};
+  const SimFeatures kills{.resnapshot = false, .kills = true};
+  const SimFeatures resnapshot{.resnapshot = true, .kills = false};
+  for (const auto& [seed, features] :
+       {std::pair{uint64_t{3}, kills}, std::pair{uint64_t{17}, kills},
+        std::pair{uint64_t{42}, resnapshot}, std::pair{uint64_t{43}, resnapshot}}) {
     const SeedResult first = run_seed(seed, features);
     const SeedResult second = run_seed(seed, features);
     CHECK(first.passed);
     CHECK(first.fingerprint == second.fingerprint);
     CHECK(first.simulated_ms == second.simulated_ms);
+    CHECK(first.ticks == second.ticks);
   }
 }
 

@@ -209,7 +209,7 @@ void SimWorld::random_change(uint64_t lsn, std::vector<RowChange>& changes,
   if (users && change.op == Operation::kInsert) {
     const Row& row = change.after;
     if (text_of(row[2]) != kRefused) {
-      // The position is set by the caller; the key needs it, so it is filled in there.
+      // The event key is the change's position, which the caller sets the same way.
       change.position = PgPosition{PgLsn{lsn}, static_cast<uint32_t>(changes.size())};
       const std::string key = to_string(change.position) + ":0";
       events_[key] = json{{"customer_id", int_of(row[1])},
