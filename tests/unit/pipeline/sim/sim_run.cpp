@@ -1,0 +1,210 @@
+#include "pipeline/sim/sim_run.h"
+
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <random>
+
+#include "mapping/mapper.h"
+#include "mock/store.h"
+#include "pipeline/sim/sim_checks.h"
+#include "pipeline/sim/sim_retainly.h"
+#include "pipeline/sim/sim_source.h"
+#include "pipeline/stream_pipeline.h"
+#include "sink/sink.h"
+
+namespace cdc::pipeline::sim {
+namespace {
+
+constexpr const char* kUsersMapping = R"(
+table: public.users
+customer:
+  id: cid
+  fields: { name: name, plan: plan, ver: ver }
+  on_delete: delete
+events:
+  - name: signed_up
+    on: insert
+    data: { name: name }
+)";
+
+constexpr const char* kOrdersMapping = R"(
+table: public.orders
+array:
+  customer_id: account
+  field: purchases
+  item_id: id
+  fields: { amount: amount, note: note, ver: ver }
+)";
+
+// The state folder of one seed. Under /dev/shm when there is one: the dead-letter file and
+// the re-snapshot progress are fsynced, which on a disk costs more than the whole seed.
+class StateDir {
+ public:
+  StateDir() {
+    const std::filesystem::path shm = "/dev/shm";
+    std::error_code error;
+    const auto base =
+        std::filesystem::is_directory(shm, error) ? shm : std::filesystem::temp_directory_path();
+    std::string pattern = (base / "cdc-sim-XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~StateDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  StateDir(const StateDir&) = delete;
+  StateDir& operator=(const StateDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+mapping::Mapper sim_mapper() {
+  std::vector<mapping::TableMapping> mappings;
+  mappings.push_back(mapping::parse_mapping(kUsersMapping, "users.yaml", {}));
+  mappings.push_back(mapping::parse_mapping(kOrdersMapping, "orders.yaml", {}));
+  return mapping::Mapper(std::move(mappings));
+}
+
+sink::SinkOptions sink_options(const SimProfile& profile, const std::filesystem::path& dir) {
+  sink::SinkOptions options;
+  options.url = "http://simulated";
+  options.key = "sim-key";
+  options.secret = "sim-secret";
+  options.batch_max_records = profile.batch_max_records;
+  options.concurrency = profile.concurrency;
+  options.flush_interval = std::chrono::milliseconds(profile.flush_interval_ms);
+  options.retry_initial_backoff = std::chrono::milliseconds(50);
+  options.retry_max_backoff = std::chrono::milliseconds(2000);
+  options.dead_letter_path = (dir / "dead_letters.jsonl").string();
+  return options;
+}
+
+// Makes the transport's worker run free when the process ends, whichever way, so that the
+// sink can be destroyed: kill() for a kill, release() otherwise.
+class ProcessEnd {
+ public:
+  explicit ProcessEnd(SimRetainly& retainly) : retainly_(retainly) {}
+  ~ProcessEnd() { killed_ ? retainly_.kill() : retainly_.release(); }
+  ProcessEnd(const ProcessEnd&) = delete;
+  ProcessEnd& operator=(const ProcessEnd&) = delete;
+  void killed() { killed_ = true; }
+
+ private:
+  SimRetainly& retainly_;
+  bool killed_ = false;
+};
+
+enum class ProcessOutcome { kKilled, kStopped, kAborted };
+
+// One process: from the stored offsets and state_dir until it is killed or the workload
+// is delivered.
+ProcessOutcome run_process(SimContext& context, const mapping::Mapper& mapper,
+                           const std::shared_ptr<sink::ManualClock>& clock, RetainlyLog& log,
+                           uint64_t seed, uint32_t incarnation) {
+  const SimProfile& profile = context.world.profile();
+  auto transport =
+      std::make_unique<SimRetainly>(context.store, *clock, profile, seed, incarnation, log);
+  SimRetainly& retainly = *transport;
+  std::mt19937_64 jitter(seed * 31 + incarnation);
+  sink::Sink sink(
+      sink_options(profile, context.state_dir), std::move(transport), clock,
+      [jitter]() mutable { return std::uniform_real_distribution<double>(0, 1)(jitter); });
+  ProcessEnd end(retainly);
+  retainly.wait_parked();
+  std::atomic<bool> stop{false};
+  SimSource source(context, retainly, stop);
+  std::unique_ptr<Resnapshot> resnapshot;
+  if (context.features.resnapshot) {
+    resnapshot =
+        make_resnapshot(context.state_dir, sim_resnapshot_hooks(context), profile.chunk_rows);
+  }
+  PipelineOptions options;
+  options.shutdown_timeout = std::chrono::milliseconds(2000);
+  StreamPipeline pipeline(source, mapper, sink, options);
+  pipeline.set_resnapshot(resnapshot.get());
+  try {
+    pipeline.run(stop);
+    return ProcessOutcome::kStopped;
+  } catch (const SimKill&) {
+    end.killed();
+    return ProcessOutcome::kKilled;
+  } catch (const SimAbort&) {
+    return ProcessOutcome::kAborted;
+  } catch (const std::exception& error) {
+    context.violations.push_back(std::string("the pipeline failed: ") + error.what());
+    return ProcessOutcome::kAborted;
+  }
+}
+
+std::string report(uint64_t seed, const SimFeatures& features, const SimProfile& profile,
+                   const SimContext& context, const std::vector<std::string>& findings) {
+  std::string text = "CDC_SIM_SEED=" + std::to_string(seed) +
+                     " failed (resnapshot=" + (features.resnapshot ? "on" : "off") +
+                     ", kills=" + (features.kills ? "on" : "off") +
+                     ")\n  profile: " + profile.describe() +
+                     "\n  kills done: " + std::to_string(context.kills) + "\n";
+  const size_t shown = std::min<size_t>(findings.size(), 200);
+  for (size_t i = 0; i < shown; ++i) text += "  - " + findings[i] + "\n";
+  if (findings.size() > shown) {
+    text += "  ... and " + std::to_string(findings.size() - shown) + " more\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+SeedResult run_seed(uint64_t seed, const SimFeatures& features) {
+  const SimProfile profile = draw_profile(seed, features);
+  SimWorld world(seed, profile);
+  StateDir dir;
+  mock::Store store;
+  auto clock = std::make_shared<sink::ManualClock>();
+  RetainlyLog log;
+  SimContext context{world, store, *clock, dir.path(), features};
+  context.kills_left = profile.kills;
+  if (features.resnapshot) {
+    request_table(dir.path(), TableId{"public", profile.resnapshot_table});
+  }
+  const mapping::Mapper mapper = sim_mapper();
+
+  ProcessOutcome outcome = ProcessOutcome::kKilled;
+  for (uint32_t incarnation = 0; outcome == ProcessOutcome::kKilled; ++incarnation) {
+    outcome = run_process(context, mapper, clock, log, seed, incarnation);
+  }
+
+  std::vector<std::string> findings = context.violations;
+  {
+    std::lock_guard lock(log.mutex);
+    findings.insert(findings.end(), log.violations.begin(), log.violations.end());
+  }
+  if (outcome == ProcessOutcome::kStopped && findings.empty()) {
+    for (auto& found :
+         {check_final_state(world, store), check_dead_letters(dir.path() / "dead_letters.jsonl")}) {
+      findings.insert(findings.end(), found.begin(), found.end());
+    }
+  }
+
+  SeedResult result;
+  result.passed = findings.empty();
+  if (!result.passed) result.report = report(seed, features, profile, context, findings);
+  result.kills = context.kills;
+  result.transactions = world.wal().size();
+  result.requests = log.requests;
+  result.faults = log.faults;
+  result.refused_records = log.refused_records;
+  result.ticks = log.ticks;
+  result.simulated_ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock->now().time_since_epoch())
+          .count());
+  result.fingerprint = store.snapshot().dump() + " requests=" + std::to_string(log.requests) +
+                       " kills=" + std::to_string(context.kills);
+  return result;
+}
+
+}  // namespace cdc::pipeline::sim
