@@ -250,6 +250,11 @@ std::optional<AssembledCommit> BinlogChangeAssembler::handle(const BinlogEvent& 
           txn_mariadb_gtid_->server_id = event.header.server_id;
           txn_gtid_ = txn_mariadb_gtid_->to_string();
           standalone_ = body.standalone();
+          if (body.prepared_xa()) {
+            // MariaDB's XA START: logged in this event, not as a query.
+            txn_xa_ = body.xa_xid;
+            held_ = xa_buffers_();
+          }
         } else if constexpr (std::is_same_v<T, GtidEvent>) {
           begin(where.start, body.immediate_commit_timestamp != 0
                                  ? static_cast<int64_t>(body.immediate_commit_timestamp)

@@ -71,8 +71,8 @@ XaPrepareEvent decode_xa_prepare(const RawEvent& raw) {
   return e;
 }
 
-std::string XaPrepareEvent::xid() const {
-  auto hex = [](const std::string& bytes) {
+std::string xid_text(int32_t format_id, std::string_view gtrid, std::string_view bqual) {
+  auto hex = [](std::string_view bytes) {
     std::string out;
     out.reserve(bytes.size() * 2);
     for (unsigned char c : bytes) out += fmt::format("{:02x}", c);
@@ -80,6 +80,8 @@ std::string XaPrepareEvent::xid() const {
   };
   return fmt::format("X'{}',X'{}',{}", hex(gtrid), hex(bqual), format_id);
 }
+
+std::string XaPrepareEvent::xid() const { return xid_text(format_id, gtrid, bqual); }
 
 IncidentEvent decode_incident(const RawEvent& raw) {
   ByteReader r = body_reader(raw, "incident event");

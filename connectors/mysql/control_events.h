@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "connectors/mysql/binlog_event.h"
 #include "connectors/mysql/format_description_event.h"
@@ -52,6 +53,10 @@ struct XaPrepareEvent {
   // X'6162',X'',1"): X'gtrid hex',X'bqual hex',format_id.
   std::string xid() const;
 };
+
+// An xid as the servers spell it in the XA statements they log: X'gtrid hex',X'bqual
+// hex',format_id (lower-case hex).
+std::string xid_text(int32_t format_id, std::string_view gtrid, std::string_view bqual);
 
 // STOP_EVENT (3): the server shut down; the file ends here.
 struct StopEvent {};
