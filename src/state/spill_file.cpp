@@ -30,7 +30,20 @@ void sync_directory(const std::filesystem::path& dir) {
 
 SpillFile::SpillFile(std::filesystem::path path, std::FILE* file, bool kept)
     : path_(std::move(path)), file_(file), kept_(kept) {
+  if (file_ != nullptr) std::setvbuf(file_, nullptr, _IOFBF, kIoBufferBytes);
+}
+
+void SpillFile::open(const char* mode) {
+  file_ = std::fopen(path_.c_str(), mode);
+  if (file_ == nullptr) fail("cannot open spill file");
   std::setvbuf(file_, nullptr, _IOFBF, kIoBufferBytes);
+}
+
+void SpillFile::close() {
+  if (file_ == nullptr) return;
+  const int rc = std::fclose(file_);
+  file_ = nullptr;
+  if (rc != 0) fail("cannot close spill file");
 }
 
 std::unique_ptr<SpillFile> SpillFile::create(const std::filesystem::path& path) {
@@ -43,18 +56,17 @@ std::unique_ptr<SpillFile> SpillFile::create(const std::filesystem::path& path) 
 }
 
 std::unique_ptr<SpillFile> SpillFile::open_kept(const std::filesystem::path& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rbe");
-  if (file == nullptr) {
-    throw std::system_error(errno, std::generic_category(),
+  if (!std::filesystem::is_regular_file(path)) {
+    throw std::system_error(ENOENT, std::generic_category(),
                             "cannot open spill file " + path.string());
   }
-  auto spill = std::unique_ptr<SpillFile>(new SpillFile(path, file, true));
+  auto spill = std::unique_ptr<SpillFile>(new SpillFile(path, nullptr, true));
   spill->writing_ = false;
   return spill;
 }
 
 SpillFile::~SpillFile() {
-  std::fclose(file_);
+  if (file_ != nullptr) std::fclose(file_);
   if (!kept_) {
     std::error_code ignored;  // a file left behind is removed at the next start
     std::filesystem::remove(path_, ignored);
@@ -66,6 +78,10 @@ void SpillFile::fail(const std::string& what) const {
 }
 
 void SpillFile::append(std::string_view record) {
+  if (file_ == nullptr) {
+    open("abe");
+    writing_ = true;
+  }
   if (!writing_) {
     if (std::fseek(file_, 0, SEEK_END) != 0) fail("cannot seek in spill file");
     writing_ = true;
@@ -85,9 +101,12 @@ void SpillFile::keep() {
   if (::fsync(::fileno(file_)) != 0) fail("cannot fsync spill file");
   sync_directory(path_.parent_path());
   kept_ = true;
+  // A kept file may wait for days beside many others: no descriptor or buffer meanwhile.
+  close();
 }
 
 void SpillFile::rewind() {
+  if (file_ == nullptr) open("rbe");
   if (std::fflush(file_) != 0) fail("cannot write spill file");
   if (std::fseek(file_, 0, SEEK_SET) != 0) fail("cannot seek in spill file");
   writing_ = false;
@@ -95,8 +114,12 @@ void SpillFile::rewind() {
 
 bool SpillFile::next(std::string& record) {
   unsigned char length[4];
+  if (file_ == nullptr) return false;
   const size_t got = std::fread(length, 1, 4, file_);
-  if (got == 0 && std::feof(file_)) return false;
+  if (got == 0 && std::feof(file_)) {
+    if (kept_) close();  // read to the end: the next rewind opens it again
+    return false;
+  }
   if (got != 4) fail("spill file ends inside a record length:");
   const uint32_t size = uint32_t{length[0]} | uint32_t{length[1]} << 8 | uint32_t{length[2]} << 16 |
                         uint32_t{length[3]} << 24;

@@ -18,7 +18,8 @@ class SpillFile final : public SpillStore {
  public:
   // Creates `path` (truncating it) for appending and reading back.
   static std::unique_ptr<SpillFile> create(const std::filesystem::path& path);
-  // Opens a file kept by keep(), for reading; it stays on disk when this object goes.
+  // A file kept by keep(), for reading; it stays on disk when this object goes. Opened
+  // only while being read: kept files hold no descriptor or buffer while they wait.
   static std::unique_ptr<SpillFile> open_kept(const std::filesystem::path& path);
   ~SpillFile() override;
 
@@ -31,10 +32,12 @@ class SpillFile final : public SpillStore {
 
  private:
   SpillFile(std::filesystem::path path, std::FILE* file, bool kept);
+  void open(const char* mode);
+  void close();
   [[noreturn]] void fail(const std::string& what) const;
 
   std::filesystem::path path_;
-  std::FILE* file_;
+  std::FILE* file_;  // null while a kept file is not being read or written
   bool kept_;
   bool writing_ = true;
 };
