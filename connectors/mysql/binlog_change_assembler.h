@@ -25,12 +25,12 @@
 // - after a SAVEPOINT query (logged when the transaction also touched a
 //   non-transactional table): a later "ROLLBACK TO sp" drops the rows written since sp
 //   and is not a commit; the rest come out at the commit;
-// - an XA transaction's rows (from MySQL's "XA START" query or MariaDB's GTID event with
-//   FL_PREPARED_XA, to XA_PREPARE_LOG_EVENT): the
-//   prepare group is a transaction of its own (its GTID counts, no changes come out);
-//   the rows wait for the later group "XA COMMIT xid", which hands them out with its own
-//   positions, or "XA ROLLBACK xid", which drops them. MySQL's XA COMMIT ... ONE PHASE
-//   (an XA_PREPARE_LOG_EVENT with one_phase) commits at once.
+// - an XA transaction's rows, from MySQL's "XA START" query or MariaDB's GTID event with
+//   FL_PREPARED_XA to XA_PREPARE_LOG_EVENT: the prepare group is a transaction of its
+//   own (its GTID counts, no changes come out); the rows wait for the later group "XA
+//   COMMIT xid", which hands them out with its own positions, or "XA ROLLBACK xid",
+//   which drops them. MySQL's XA COMMIT ... ONE PHASE (an XA_PREPARE_LOG_EVENT with
+//   one_phase) commits at once.
 // Held rows live in TransactionBuffers from the injected factories, so they stay within
 // the memory budget; a committed transaction's held rows come out of next_held().
 #pragma once
