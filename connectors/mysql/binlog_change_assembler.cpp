@@ -38,6 +38,95 @@ std::string xa_verb(std::string_view query) {
   return first == std::string_view::npos ? std::string() : first_word(query.substr(first + 2));
 }
 
+// The text after `word` (its first occurrence, any case) in `query`, spaces trimmed.
+std::string_view after_word(std::string_view query, std::string_view word) {
+  for (size_t i = 0; i + word.size() <= query.size(); ++i) {
+    bool match = true;
+    for (size_t j = 0; j < word.size() && match; ++j) {
+      match = std::toupper(static_cast<unsigned char>(query[i + j])) == word[j];
+    }
+    if (!match) continue;
+    std::string_view rest = query.substr(i + word.size());
+    while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) {
+      rest.remove_prefix(1);
+    }
+    while (!rest.empty() &&
+           (std::isspace(static_cast<unsigned char>(rest.back())) || rest.back() == ';')) {
+      rest.remove_suffix(1);
+    }
+    return rest;
+  }
+  return {};
+}
+
+// A savepoint's name as SAVEPOINT and ROLLBACK TO write it: `sp` or sp. Savepoint names
+// are identifiers, compared without regard to case.
+std::string savepoint_name(std::string_view text) {
+  std::string name;
+  for (unsigned char c : text) {
+    if (c == '`') continue;
+    if (std::isspace(c) && !name.empty()) break;
+    if (!std::isspace(c)) name += static_cast<char>(std::tolower(c));
+  }
+  return name;
+}
+
+// "ROLLBACK TO [SAVEPOINT] sp" (also "ROLLBACK WORK TO ..."), as opposed to a ROLLBACK.
+bool is_rollback_to(std::string_view query) {
+  const std::string_view rest = after_word(query, "ROLLBACK");
+  const std::string word = first_word(rest);
+  return word == "TO" || (word == "WORK" && first_word(after_word(rest, "WORK")) == "TO");
+}
+
+// The xid an XA statement names, in the form XaPrepareEvent::xid() gives: servers log
+// X'hex',X'hex',format_id; a hand-written 'gtrid'[,'bqual'[,format_id]] is accepted too.
+std::string canonical_xid(std::string_view text) {
+  std::string parts[2];
+  std::string format = "1";
+  size_t part = 0;
+  size_t i = 0;
+  auto hex = [](unsigned char c) { return fmt::format("{:02x}", c); };
+  while (i < text.size() && part < 3) {
+    while (i < text.size() &&
+           (std::isspace(static_cast<unsigned char>(text[i])) || text[i] == ',')) {
+      ++i;
+    }
+    if (i >= text.size()) break;
+    if (part == 2) {
+      format.clear();
+      while (i < text.size() &&
+             (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '-')) {
+        format += text[i++];
+      }
+      break;
+    }
+    if ((text[i] == 'X' || text[i] == 'x') && i + 1 < text.size() && text[i + 1] == '\'') {
+      i += 2;
+      while (i < text.size() && text[i] != '\'') {
+        parts[part] += static_cast<char>(std::tolower(static_cast<unsigned char>(text[i++])));
+      }
+      ++i;
+    } else if (text[i] == '\'' || text[i] == '"') {
+      const char quote = text[i++];
+      while (i < text.size()) {
+        if (text[i] == quote && i + 1 < text.size() && text[i + 1] == quote) {
+          parts[part] += hex(static_cast<unsigned char>(quote));
+          i += 2;
+        } else if (text[i] == quote) {
+          ++i;
+          break;
+        } else {
+          parts[part] += hex(static_cast<unsigned char>(text[i++]));
+        }
+      }
+    } else {
+      break;  // "ONE PHASE", "SUSPEND", ...
+    }
+    ++part;
+  }
+  return fmt::format("X'{}',X'{}',{}", parts[0], parts[1], format.empty() ? "1" : format);
+}
+
 Operation operation_of(RowsKind kind) {
   switch (kind) {
     case RowsKind::kWrite:
@@ -57,7 +146,42 @@ BinlogChangeAssembler::BinlogChangeAssembler(std::vector<TableId> tables, Catalo
                                              ShapeChanged shape_changed)
     : tables_(tables.begin(), tables.end()),
       catalog_(std::move(catalog)),
-      shape_changed_(std::move(shape_changed)) {}
+      shape_changed_(std::move(shape_changed)) {
+  auto in_memory = [] { return std::make_unique<TransactionBuffer>(nullptr, SpillStoreFactory{}); };
+  savepoint_buffers_ = in_memory;
+  xa_buffers_ = in_memory;
+}
+
+void BinlogChangeAssembler::set_buffers(BufferFactory savepoints, BufferFactory xa) {
+  savepoint_buffers_ = std::move(savepoints);
+  xa_buffers_ = std::move(xa);
+}
+
+void BinlogChangeAssembler::restore_prepared(const std::string& xid,
+                                             std::unique_ptr<TransactionBuffer> rows,
+                                             uint32_t count) {
+  prepared_[xid] = Prepared{std::move(rows), count};
+}
+
+TransactionBuffer* BinlogChangeAssembler::prepared_rows(const std::string& xid, uint32_t* count) {
+  auto it = prepared_.find(xid);
+  if (it == prepared_.end()) return nullptr;
+  if (count != nullptr) *count = it->second.count;
+  return it->second.rows.get();
+}
+
+std::optional<RowChange> BinlogChangeAssembler::next_held() {
+  if (!ready_) return std::nullopt;
+  std::optional<RowChange> change = ready_->take();
+  if (!change) {
+    ready_.reset();  // its spill file goes with it
+    return std::nullopt;
+  }
+  change->commit_time_micros = ready_commit_time_;
+  change->position = ready_position_;
+  ++ready_position_.index;
+  return change;
+}
 
 void BinlogChangeAssembler::start_at(const ResumePoint& at, bool mariadb) {
   mariadb_ = mariadb;
@@ -80,6 +204,8 @@ void BinlogChangeAssembler::start_at(const ResumePoint& at, bool mariadb) {
   }
   in_transaction_ = false;
   standalone_ = false;
+  drop_held();
+  ready_.reset();
 }
 
 std::optional<AssembledCommit> BinlogChangeAssembler::feed(const BinlogEvent& event,
@@ -124,6 +250,11 @@ std::optional<AssembledCommit> BinlogChangeAssembler::handle(const BinlogEvent& 
           txn_mariadb_gtid_->server_id = event.header.server_id;
           txn_gtid_ = txn_mariadb_gtid_->to_string();
           standalone_ = body.standalone();
+          if (body.prepared_xa()) {
+            // MariaDB's XA START: logged in this event, not as a query.
+            txn_xa_ = body.xa_xid;
+            held_ = xa_buffers_();
+          }
         } else if constexpr (std::is_same_v<T, GtidEvent>) {
           begin(where.start, body.immediate_commit_timestamp != 0
                                  ? static_cast<int64_t>(body.immediate_commit_timestamp)
@@ -146,6 +277,8 @@ std::optional<AssembledCommit> BinlogChangeAssembler::handle(const BinlogEvent& 
           handle_query(body, where, event_time, result);
         } else if constexpr (std::is_same_v<T, XidEvent>) {
           if (in_transaction_) result = commit(where.end);
+        } else if constexpr (std::is_same_v<T, XaPrepareEvent>) {
+          handle_xa_prepare(body, where, result);
         } else if constexpr (std::is_same_v<T, RowsEvent>) {
           if (!in_transaction_) begin(where.start, event_time);
           add_rows(body, where.start, out);
@@ -179,9 +312,38 @@ void BinlogChangeAssembler::handle_query(const QueryEvent& query, Where where, i
     if (!in_transaction_ || txn_index_ != 0 || txn_has_changes_) begin(where.start, event_time);
     in_transaction_ = true;
     standalone_ = false;  // now ended by XID or COMMIT, not by the next query
+    if (xa == "START") {
+      // Nothing of it is committed before its XA COMMIT: hold every row.
+      txn_xa_ = canonical_xid(after_word(query.query, "START"));
+      held_ = xa_buffers_();
+    }
     return;
   }
   if (xa == "END") return;
+  if (word == "SAVEPOINT") {
+    savepoint(query.query);
+    return;
+  }
+  if (word == "ROLLBACK" && is_rollback_to(query.query)) {
+    rollback_to_savepoint(query.query, where.start);
+    return;
+  }
+  if (word == "RELEASE") return;  // RELEASE SAVEPOINT: the rows since it stay
+  if (xa == "COMMIT" || xa == "ROLLBACK") {
+    if (!in_transaction_) begin(where.start, event_time);
+    const std::string xid = canonical_xid(after_word(query.query, xa.c_str()));
+    auto it = prepared_.find(xid);
+    const bool known = it != prepared_.end();
+    if (known) {
+      Prepared prepared = std::move(it->second);
+      prepared_.erase(it);
+      if (xa == "COMMIT") hand_out_held(std::move(prepared.rows), prepared.count);
+    }
+    result = commit(where.end);
+    result->resolved_xa = xid;
+    result->resolved_xa_known = known;
+    return;
+  }
   if (word == "COMMIT" || word == "ROLLBACK" || word == "XA") {
     if (!in_transaction_) begin(where.start, event_time);
     result = commit(where.end);
@@ -198,6 +360,78 @@ void BinlogChangeAssembler::handle_query(const QueryEvent& query, Where where, i
   }
   if (!in_transaction_) begin(where.start, event_time);
   result = commit(where.end);
+}
+
+void BinlogChangeAssembler::handle_xa_prepare(const XaPrepareEvent& prepare, Where where,
+                                              std::optional<AssembledCommit>& result) {
+  if (!in_transaction_) begin(where.start, 0);
+  if (prepare.one_phase || !txn_xa_) {
+    result = commit(where.end);  // XA COMMIT ... ONE PHASE: committed here
+    return;
+  }
+  const std::string xid = prepare.xid();
+  uint32_t count = 0;
+  for (const auto& [tag, rows] : held_by_tag_) count += rows;
+  Prepared prepared{std::move(held_), count};
+  if (!prepared.rows) prepared.rows = xa_buffers_();
+  drop_held();
+  // An entry for the same xid is from a transaction resolved before this stream's
+  // start: xids may be used again once resolved.
+  prepared_[xid] = std::move(prepared);
+  txn_has_changes_ = false;
+  txn_watermark_.clear();
+  result = commit(where.end);
+  result->prepared_xa = xid;
+}
+
+void BinlogChangeAssembler::savepoint(std::string_view query) {
+  if (!held_) held_ = savepoint_buffers_();
+  savepoints_.push_back(Savepoint{savepoint_name(after_word(query, "SAVEPOINT")), ++tag_});
+}
+
+void BinlogChangeAssembler::rollback_to_savepoint(std::string_view query, uint64_t at) {
+  std::string_view rest = after_word(query, " TO");
+  if (first_word(rest) == "SAVEPOINT") rest = after_word(rest, "SAVEPOINT");
+  const std::string name = savepoint_name(rest);
+  size_t k = savepoints_.size();
+  while (k > 0 && savepoints_[k - 1].name != name) --k;
+  if (k == 0) {
+    // Rows since a savepoint the binlog never showed may have been handed out already.
+    throw ProtocolError(fmt::format(
+        "binlog {}:{} (transaction {}): \"{}\" names a savepoint the transaction did not set "
+        "in the binlog",
+        file_, at, txn_gtid_.empty() ? "without GTID" : txn_gtid_, query.substr(0, 200)));
+  }
+  Savepoint& target = savepoints_[k - 1];
+  for (auto it = held_by_tag_.lower_bound(target.tag); it != held_by_tag_.end();) {
+    held_->discard(it->first);
+    it = held_by_tag_.erase(it);
+  }
+  savepoints_.resize(k);
+  // The savepoint stays set; rows after it form a new segment, since the old tag is gone.
+  target.tag = ++tag_;
+}
+
+void BinlogChangeAssembler::hold(RowChange change) {
+  held_->append(std::move(change), tag_);
+  ++held_by_tag_[tag_];
+}
+
+void BinlogChangeAssembler::drop_held() {
+  held_.reset();
+  held_by_tag_.clear();
+  savepoints_.clear();
+  tag_ = 0;
+  txn_xa_.reset();
+}
+
+void BinlogChangeAssembler::hand_out_held(std::unique_ptr<TransactionBuffer> rows, uint32_t count) {
+  if (!rows || count == 0) return;
+  ready_ = std::move(rows);
+  ready_position_ = BinlogPosition{file_, txn_start_, txn_gtid_, txn_index_ + 1};
+  ready_commit_time_ = txn_commit_time_;
+  txn_index_ += count;
+  txn_has_changes_ = true;
 }
 
 void BinlogChangeAssembler::convert_geometry(const TableMap& map, Row& row) const {
@@ -237,6 +471,7 @@ bool BinlogChangeAssembler::names_mapped_table(std::string_view default_schema,
 }
 
 void BinlogChangeAssembler::begin(uint64_t start, int64_t commit_time_micros) {
+  drop_held();  // rows of a group that never ended (a server crash mid-write) are not committed
   in_transaction_ = true;
   standalone_ = false;
   txn_start_ = start;
@@ -250,6 +485,12 @@ void BinlogChangeAssembler::begin(uint64_t start, int64_t commit_time_micros) {
 }
 
 AssembledCommit BinlogChangeAssembler::commit(uint64_t end) {
+  if (held_) {
+    uint32_t count = 0;
+    for (const auto& [tag, rows] : held_by_tag_) count += rows;
+    hand_out_held(std::move(held_), count);
+  }
+  drop_held();
   if (txn_mariadb_gtid_) mariadb_state_.update(*txn_mariadb_gtid_);
   if (txn_mysql_gtid_) {
     mysql_set_.add(txn_mysql_gtid_->source_id, txn_mysql_gtid_->tag, txn_mysql_gtid_->gno);
@@ -311,6 +552,10 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
       if (geometry_ != GeometryFormat::kWkb) {
         convert_geometry(map, change.before);
         convert_geometry(map, change.after);
+      }
+      if (held_) {
+        hold(std::move(change));  // positioned when its transaction commits
+        continue;
       }
       change.commit_time_micros = txn_commit_time_;
       change.position = BinlogPosition{file_, txn_start_, txn_gtid_, ++txn_index_};

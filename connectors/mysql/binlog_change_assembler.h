@@ -19,6 +19,20 @@
 // The place to resume after a transaction (its last event's end, the GTID state
 // including it) is handed out beside its TransactionEnd, for the source to store once
 // the pipeline acknowledges it.
+//
+// Rows that may still be undone are held, not handed out (the binlog holds only
+// committed transactions otherwise, so nothing else waits):
+// - after a SAVEPOINT query (logged when the transaction also touched a
+//   non-transactional table): a later "ROLLBACK TO sp" drops the rows written since sp
+//   and is not a commit; the rest come out at the commit;
+// - an XA transaction's rows, from MySQL's "XA START" query or MariaDB's GTID event with
+//   FL_PREPARED_XA to XA_PREPARE_LOG_EVENT: the prepare group is a transaction of its
+//   own (its GTID counts, no changes come out); the rows wait for the later group "XA
+//   COMMIT xid", which hands them out with its own positions, or "XA ROLLBACK xid",
+//   which drops them. MySQL's XA COMMIT ... ONE PHASE (an XA_PREPARE_LOG_EVENT with
+//   one_phase) commits at once.
+// Held rows live in TransactionBuffers from the injected factories, so they stay within
+// the memory budget; a committed transaction's held rows come out of next_held().
 #pragma once
 
 #include <cstdint>
@@ -35,6 +49,7 @@
 #include "connectors/mysql/row_image_decoder.h"
 #include "connectors/mysql/table_shape.h"
 #include "core/row_change.h"
+#include "core/transaction_buffer.h"
 
 namespace cdc::mysql {
 
@@ -57,6 +72,13 @@ struct AssembledCommit {
   // False for transactions that touched no mapped table: the source may hand them out
   // only now and then, to keep the stored position moving.
   bool has_changes = false;
+  // The group ended by XA PREPARE: the xid whose rows now wait (prepared_rows()).
+  std::optional<std::string> prepared_xa;
+  // The group "XA COMMIT xid" or "XA ROLLBACK xid": the xid it resolved, and whether its
+  // prepared rows were known (false: prepared before the position this stream started
+  // at and not kept by the source, so they cannot be handed out).
+  std::optional<std::string> resolved_xa;
+  bool resolved_xa_known = true;
 };
 
 class BinlogChangeAssembler {
@@ -66,6 +88,8 @@ class BinlogChangeAssembler {
   using CatalogLookup = std::function<std::vector<CatalogColumn>(const TableId&)>;
   // Called when a mapped table shows up with a new shape (ALTER TABLE); for logs.
   using ShapeChanged = std::function<void(const TableSchema&)>;
+  // Makes the holder of rows that may still be undone.
+  using BufferFactory = std::function<std::unique_ptr<TransactionBuffer>()>;
 
   BinlogChangeAssembler(std::vector<TableId> tables, CatalogLookup catalog,
                         ShapeChanged shape_changed = nullptr);
@@ -76,6 +100,18 @@ class BinlogChangeAssembler {
   void set_watermark_table(TableId table) { watermark_table_ = std::move(table); }
 
   void set_geometry_format(GeometryFormat format) { geometry_ = format; }
+
+  // Holders for rows after a SAVEPOINT (`savepoints`) and for XA transactions (`xa`:
+  // their rows may wait across restarts, so the source makes them durable). By default
+  // both keep everything in memory (tests, fuzzers).
+  void set_buffers(BufferFactory savepoints, BufferFactory xa);
+
+  // A transaction prepared before this stream's start position, whose rows the source
+  // kept (`count` of them, in `rows`): its XA COMMIT hands them out.
+  void restore_prepared(const std::string& xid, std::unique_ptr<TransactionBuffer> rows,
+                        uint32_t count);
+  // The rows of prepared transaction `xid` and their count, or null.
+  TransactionBuffer* prepared_rows(const std::string& xid, uint32_t* count = nullptr);
 
   // Called with a DDL statement that names a mapped table (by a plain text match: the
   // new shape itself arrives with the table's next table map); for logs.
@@ -95,6 +131,11 @@ class BinlogChangeAssembler {
   // diffs are applied when it has it).
   std::optional<AssembledCommit> feed(const BinlogEvent& event, EventDecoder& decoder,
                                       std::vector<SourceItem>& out);
+
+  // After feed() returned a commit: the held rows it hands out, one at a time, with their
+  // positions; nullopt after the last. They go after `out` and before the commit's
+  // TransactionEnd. May read a spill file (and throw its errors).
+  std::optional<RowChange> next_held();
 
   // The file the stream is in, for status.
   const std::string& file() const { return file_; }
@@ -130,6 +171,14 @@ class BinlogChangeAssembler {
   const KnownTable& known(const std::shared_ptr<const TableMap>& map);
   void handle_query(const QueryEvent& query, Where where, int64_t event_time,
                     std::optional<AssembledCommit>& result);
+  void handle_xa_prepare(const XaPrepareEvent& prepare, Where where,
+                         std::optional<AssembledCommit>& result);
+  void savepoint(std::string_view query);
+  void rollback_to_savepoint(std::string_view query, uint64_t at);
+  void hold(RowChange change);
+  void drop_held();
+  // Makes `rows` (with `count` rows not dropped) the commit's held rows; sets its index.
+  void hand_out_held(std::unique_ptr<TransactionBuffer> rows, uint32_t count);
 
   std::set<TableId> tables_;
   std::optional<TableId> watermark_table_;
@@ -158,6 +207,29 @@ class BinlogChangeAssembler {
   int64_t txn_commit_time_ = 0;
   bool txn_has_changes_ = false;
   std::string txn_watermark_;
+
+  BufferFactory savepoint_buffers_;
+  BufferFactory xa_buffers_;
+  // Rows of the open transaction that may still be undone, tagged by savepoint segment.
+  struct Savepoint {
+    std::string name;  // lower case, without backquotes
+    uint32_t tag = 0;  // rows written since the savepoint carry it
+  };
+  std::unique_ptr<TransactionBuffer> held_;
+  std::map<uint32_t, uint32_t> held_by_tag_;  // rows per tag, not dropped
+  std::vector<Savepoint> savepoints_;
+  uint32_t tag_ = 0;
+  std::optional<std::string> txn_xa_;  // between XA START and XA_PREPARE_LOG_EVENT
+  struct Prepared {
+    std::unique_ptr<TransactionBuffer> rows;
+    uint32_t count = 0;
+  };
+  std::map<std::string, Prepared> prepared_;
+  // A commit's held rows being handed out, and the position the next one gets.
+  std::unique_ptr<TransactionBuffer> ready_;
+  BinlogPosition ready_position_;
+  int64_t ready_commit_time_ = 0;
+
   RowImages images_;  // the reader's buffer; its rows move into each RowChange
 };
 

@@ -53,6 +53,36 @@ XidEvent decode_xid(const RawEvent& raw) {
   return XidEvent{r.u64("xid")};
 }
 
+XaPrepareEvent decode_xa_prepare(const RawEvent& raw) {
+  // XIDDATASIZE in both servers: gtrid and bqual of at most 64 bytes each.
+  constexpr uint32_t kMaxPart = 64;
+  ByteReader r = body_reader(raw, "xa prepare event");
+  XaPrepareEvent e;
+  e.one_phase = r.u8("one phase") != 0;
+  e.format_id = static_cast<int32_t>(r.u32("format id"));
+  const uint32_t gtrid_length = r.u32("gtrid length");
+  const uint32_t bqual_length = r.u32("bqual length");
+  if (gtrid_length > kMaxPart || bqual_length > kMaxPart) {
+    r.fail(fmt::format("xid parts of {} and {} bytes (at most {} each)", gtrid_length, bqual_length,
+                       kMaxPart));
+  }
+  e.gtrid = std::string(r.str(gtrid_length, "gtrid"));
+  e.bqual = std::string(r.str(bqual_length, "bqual"));
+  return e;
+}
+
+std::string xid_text(int32_t format_id, std::string_view gtrid, std::string_view bqual) {
+  auto hex = [](std::string_view bytes) {
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (unsigned char c : bytes) out += fmt::format("{:02x}", c);
+    return out;
+  };
+  return fmt::format("X'{}',X'{}',{}", hex(gtrid), hex(bqual), format_id);
+}
+
+std::string XaPrepareEvent::xid() const { return xid_text(format_id, gtrid, bqual); }
+
 IncidentEvent decode_incident(const RawEvent& raw) {
   ByteReader r = body_reader(raw, "incident event");
   IncidentEvent e;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "connectors/mysql/binlog_event.h"
 #include "connectors/mysql/format_description_event.h"
@@ -34,6 +35,28 @@ struct QueryEvent {
 struct XidEvent {
   uint64_t xid = 0;
 };
+
+// XA_PREPARE_LOG_EVENT (38; MySQL 5.7+, MariaDB 10.5+): ends the group that XA PREPARE
+// wrote (XA START, rows, XA END, this). The rows are not committed yet: a later group
+// "XA COMMIT xid" or "XA ROLLBACK xid" decides. With one_phase set (MySQL's XA COMMIT ...
+// ONE PHASE) the group commits here. Body: one_phase(1) format_id(4) gtrid_length(4)
+// bqual_length(4) gtrid bqual, each part at most 64 bytes. Layouts: MySQL
+// libs/mysql/binlog/event/control_events.h (XA_prepare_event), MariaDB sql/log_event.h
+// (XA_prepare_log_event).
+struct XaPrepareEvent {
+  bool one_phase = false;
+  int32_t format_id = 0;
+  std::string gtrid;
+  std::string bqual;
+
+  // The xid as the server spells it in the statements it logs ("XA COMMIT
+  // X'6162',X'',1"): X'gtrid hex',X'bqual hex',format_id.
+  std::string xid() const;
+};
+
+// An xid as the servers spell it in the XA statements they log: X'gtrid hex',X'bqual
+// hex',format_id (lower-case hex).
+std::string xid_text(int32_t format_id, std::string_view gtrid, std::string_view bqual);
 
 // STOP_EVENT (3): the server shut down; the file ends here.
 struct StopEvent {};
@@ -81,6 +104,7 @@ struct SkippedEvent {
 RotateEvent decode_rotate(const RawEvent& raw, const FormatDescriptionEvent& fde);
 QueryEvent decode_query(const RawEvent& raw, const FormatDescriptionEvent& fde);
 XidEvent decode_xid(const RawEvent& raw);
+XaPrepareEvent decode_xa_prepare(const RawEvent& raw);
 IncidentEvent decode_incident(const RawEvent& raw);
 HeartbeatEvent decode_heartbeat(const RawEvent& raw);
 HeartbeatEvent decode_heartbeat_v2(const RawEvent& raw);

@@ -69,6 +69,9 @@ BinlogEvent EventDecoder::decode_split(const RawEvent& raw) {
     case EventType::kXid:
       out.body = decode_xid(raw);
       break;
+    case EventType::kXaPrepare:
+      out.body = decode_xa_prepare(raw);
+      break;
     case EventType::kStop:
       out.body = StopEvent{};
       break;

@@ -34,7 +34,7 @@ using EventBody =
     std::variant<SkippedEvent, FormatDescriptionEvent, RotateEvent, QueryEvent, XidEvent,
                  TableMapEvent, RowsEvent, GtidEvent, PreviousGtidsEvent, MariadbGtidEvent,
                  MariadbGtidListEvent, AnnotateRowsEvent, BinlogCheckpointEvent, HeartbeatEvent,
-                 TransactionPayloadEvent, RowsQueryEvent, StopEvent, IncidentEvent>;
+                 TransactionPayloadEvent, RowsQueryEvent, StopEvent, IncidentEvent, XaPrepareEvent>;
 
 struct BinlogEvent {
   EventHeader header;

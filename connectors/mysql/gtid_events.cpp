@@ -1,5 +1,7 @@
 #include "connectors/mysql/gtid_events.h"
 
+#include "connectors/mysql/control_events.h"
+
 #include <bit>
 
 #include <fmt/format.h>
@@ -235,6 +237,18 @@ MariadbGtidEvent decode_mariadb_gtid(const RawEvent& raw) {
   e.gtid.server_id = raw.header.server_id;
   e.flags = r.u8("flags");
   if (e.flags & MariadbGtidEvent::kGroupCommitId) e.commit_id = r.u64("commit id");
+  if (e.flags & (MariadbGtidEvent::kPreparedXa | MariadbGtidEvent::kCompletedXa)) {
+    const auto format_id = static_cast<int32_t>(r.u32("xa format id"));
+    const uint8_t gtrid_length = r.u8("xa gtrid length");
+    const uint8_t bqual_length = r.u8("xa bqual length");
+    if (gtrid_length > 64 || bqual_length > 64) {
+      r.fail(fmt::format("xid parts of {} and {} bytes (at most 64 each)", gtrid_length,
+                         bqual_length));
+    }
+    const std::string_view gtrid = r.str(gtrid_length, "xa gtrid");
+    const std::string_view bqual = r.str(bqual_length, "xa bqual");
+    e.xa_xid = xid_text(format_id, gtrid, bqual);
+  }
   return e;
 }
 

@@ -80,15 +80,23 @@ struct MariadbGtid {
 };
 
 // GTID_EVENT (162, MariaDB): starts an event group. sequence(8) domain(4) flags(1)
-// [commit_id(8) when flags has FL_GROUP_COMMIT_ID]; the server id is the header's.
+// [commit_id(8) when flags has FL_GROUP_COMMIT_ID] [format_id(4) gtrid_length(1)
+// bqual_length(1) gtrid bqual when flags has FL_PREPARED_XA or FL_COMPLETED_XA]; the
+// server id is the header's. MariaDB writes no XA START query: this event says it
+// (FL_PREPARED_XA: the group XA PREPARE wrote; FL_COMPLETED_XA: XA COMMIT / ROLLBACK).
 struct MariadbGtidEvent {
   static constexpr uint8_t kStandalone = 0x01;  // no COMMIT/XID ends the group (DDL)
   static constexpr uint8_t kGroupCommitId = 0x02;
   static constexpr uint8_t kTransactional = 0x04;
+  static constexpr uint8_t kPreparedXa = 0x40;
+  static constexpr uint8_t kCompletedXa = 0x80;
   MariadbGtid gtid;
   uint8_t flags = 0;
   uint64_t commit_id = 0;
+  // The XA transaction's xid in XaPrepareEvent::xid() form; empty unless an XA flag is set.
+  std::string xa_xid;
   bool standalone() const { return (flags & kStandalone) != 0; }
+  bool prepared_xa() const { return (flags & kPreparedXa) != 0; }
 };
 
 // GTID_LIST_EVENT (163, MariaDB): the binlog state at the start of a file.

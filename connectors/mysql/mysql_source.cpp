@@ -10,6 +10,7 @@
 #include "connectors/mysql/event_decoder.h"
 #include "core/errors.h"
 #include "ops/log.h"
+#include "state/spill_file.h"
 
 namespace cdc::mysql {
 
@@ -18,7 +19,8 @@ using Clock = std::chrono::steady_clock;
 MysqlSource::MysqlSource(MysqlSourceOptions options)
     : options_(std::move(options)),
       position_file_(options_.position_file),
-      queue_(options_.buffer_items) {}
+      queue_(options_.buffer_items),
+      budget_(options_.memory_budget_bytes) {}
 
 MysqlSource::~MysqlSource() {
   // A destructor that throws ends the process (std::terminate), and stop() stores the
@@ -31,6 +33,10 @@ MysqlSource::~MysqlSource() {
         "stopping the binlog reader: {}; the next start resumes from the last stored "
         "position and sends what came after it again",
         error.what());
+  }
+  if (!options_.remove_at_exit.empty()) {
+    std::error_code ignored;  // a leftover temporary directory is harmless
+    std::filesystem::remove_all(options_.remove_at_exit, ignored);
   }
 }
 
@@ -57,6 +63,24 @@ void MysqlSource::start() {
     from = acknowledged_;
   }
   if (!from) from = position_file_.load();
+  if (!options_.spill_dir.empty()) {
+    // Files left by an earlier run (or connection) belong to transactions never handed
+    // out; the binlog has them again.
+    state::SpillDirectory directory(options_.spill_dir);
+    spill_ = [factory = directory.factory(), dir = directory.path()] {
+      log::info("a transaction outgrew the memory budget (memory_budget_mb); spilling it to {}",
+                dir.string());
+      return factory();
+    };
+  }
+  if (!options_.xa_dir.empty()) {
+    if (!from && std::filesystem::exists(options_.xa_dir)) {
+      // No stored position: the stream starts at the end of the binlog, so prepared XA
+      // transactions kept for an earlier position belong to another history.
+      std::filesystem::remove_all(options_.xa_dir);
+    }
+    if (!xa_store_) xa_store_ = std::make_unique<XaPreparedStore>(options_.xa_dir);
+  }
   if (!from) {
     from = admin.current_position();
     log::info("no stored binlog position in {}: starting at the end of the binlog, {}:{}{}",
@@ -108,6 +132,7 @@ void MysqlSource::acknowledge(const Position& position) {
     while (!pending_.empty() && pending_.front().end <= end) {
       acknowledged_ = std::move(pending_.front().resume);
       acknowledged_stored_ = false;
+      for (auto& file : pending_.front().remove_after) removable_.push_back(std::move(file));
       pending_.pop_front();
     }
   }
@@ -117,6 +142,7 @@ void MysqlSource::acknowledge(const Position& position) {
 void MysqlSource::flush_position(bool force) {
   if (options_.read_only) return;
   ResumePoint at;
+  std::vector<std::filesystem::path> removable;
   {
     std::lock_guard lock(positions_mutex_);
     if (acknowledged_stored_ || !acknowledged_) return;
@@ -125,8 +151,11 @@ void MysqlSource::flush_position(bool force) {
     last_flush_ = now;
     acknowledged_stored_ = true;
     at = *acknowledged_;
+    removable.swap(removable_);
   }
   position_file_.store(at);
+  // Stored past their XA COMMIT / XA ROLLBACK: a restart no longer needs these rows.
+  XaPreparedStore::remove(removable);
 }
 
 SourceStatus MysqlSource::status() const {
@@ -181,7 +210,19 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
     assembler.on_ddl([](const std::string& schema, const std::string& query) {
       log::info("DDL on a mapped table (database {}): {}", schema, query.substr(0, 300));
     });
+    assembler.set_buffers(
+        [this] { return std::make_unique<TransactionBuffer>(&budget_, spill_); },
+        [this] {
+          // Everything to disk (and durable at the prepare) when there is a store.
+          return xa_store_ ? std::make_unique<TransactionBuffer>(nullptr, xa_store_->factory())
+                           : std::make_unique<TransactionBuffer>(nullptr, SpillStoreFactory{});
+        });
     assembler.start_at(from, mariadb);
+    if (xa_store_) {
+      for (auto& kept : xa_store_->load()) {
+        assembler.restore_prepared(kept.xid, std::move(kept.rows), kept.count);
+      }
+    }
     // The artificial ROTATE that opens the stream comes before any FORMAT_DESCRIPTION;
     // it has a checksum trailer when the server checksums its binlog.
     EventDecoder decoder(checksum == "CRC32" ? ChecksumAlgorithm::kCrc32 : ChecksumAlgorithm::kOff);
@@ -219,20 +260,46 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
         }
       }
       if (!commit) continue;
+      std::vector<std::filesystem::path> remove_after;
+      if (commit->prepared_xa && xa_store_) {
+        // Durable before anything after the prepare is handed out: the stored position
+        // may move past the prepare only with its rows safe.
+        uint32_t count = 0;
+        TransactionBuffer* rows = assembler.prepared_rows(*commit->prepared_xa, &count);
+        xa_store_->persist(*commit->prepared_xa, *rows, count);
+      }
+      if (commit->resolved_xa) {
+        if (xa_store_) remove_after = xa_store_->files_of(*commit->resolved_xa);
+        if (!commit->resolved_xa_known) {
+          log::warn(
+              "XA {} at {}:{} resolves a transaction prepared before the position this "
+              "stream started from; its rows were not read (run `retainly-cdc backfill` for "
+              "the tables it wrote, if any are mapped)",
+              *commit->resolved_xa, commit->resume.file, commit->resume.offset);
+        }
+      }
+      // Rows held until the commit (after a savepoint, or an XA COMMIT's prepared rows),
+      // one at a time from memory or their spill file.
+      while (auto row = assembler.next_held()) {
+        SourceItem item = std::move(*row);
+        while (!queue_.push(std::move(item), std::chrono::milliseconds(200))) {
+          if (stopping_.load()) return;
+        }
+      }
       {
         std::lock_guard lock(positions_mutex_);
         reading_ = commit->resume;
       }
       const auto now = Clock::now();
-      if (!commit->has_changes &&
+      if (!commit->has_changes && remove_after.empty() &&
           (now - last_idle_commit < options_.idle_commit_interval || queue_.size() != 0)) {
         continue;
       }
       last_idle_commit = now;
       {
         std::lock_guard lock(positions_mutex_);
-        pending_.push_back(
-            {std::get<BinlogPosition>(commit->end.position), std::move(commit->resume)});
+        pending_.push_back({std::get<BinlogPosition>(commit->end.position),
+                            std::move(commit->resume), std::move(remove_after)});
       }
       SourceItem end = std::move(commit->end);
       while (!queue_.push(std::move(end), std::chrono::milliseconds(200))) {

@@ -17,8 +17,10 @@
 #include "connectors/mysql/binlog_position_file.h"
 #include "connectors/mysql/binlog_stream.h"
 #include "connectors/mysql/mysql_connection.h"
+#include "connectors/mysql/xa_prepared_store.h"
 #include "core/bounded_queue.h"
 #include "core/change_source.h"
+#include "core/memory_budget.h"
 #include "core/table_schema.h"
 
 namespace cdc::mysql {
@@ -42,10 +44,24 @@ struct MysqlSourceOptions {
   // at most this often.
   std::chrono::milliseconds idle_commit_interval{1000};
   size_t buffer_items = 10000;
+  // Rows held until their transaction's end (after a SAVEPOINT) stay in memory up to this
+  // many bytes; the rest spills to files in `spill_dir`, which start() empties. An empty
+  // `spill_dir`: nothing spills (tests).
+  size_t memory_budget_bytes = 32u << 20;
+  std::filesystem::path spill_dir;
+  // Prepared XA transactions' rows, until their XA COMMIT / XA ROLLBACK is acknowledged
+  // (XaPreparedStore). Empty: kept in memory only, lost at a restart (tests).
+  std::filesystem::path xa_dir;
+  // Removed (with everything in it) when the source goes: a dry run's temporary directory.
+  std::filesystem::path remove_at_exit;
   // Dry runs: the stored position never moves.
   bool read_only = false;
 };
 
+// XA: a prepared transaction's rows are made durable under xa_dir before anything after
+// its prepare is handed out, so the stored position may move past the prepare; they are
+// removed once the position past its XA COMMIT / XA ROLLBACK is stored.
+//
 // Positions: what acknowledge() gets is a TransactionEnd's position; the place to
 // resume after that transaction (file, offset, GTID state) is kept beside it until
 // then, and stored. On start: the position acknowledged earlier in this process, else
@@ -74,6 +90,9 @@ class MysqlSource final : public ChangeSource {
   MysqlSourceOptions options_;
   BinlogPositionFile position_file_;
   BoundedQueue<SourceItem> queue_;
+  MemoryBudget budget_;
+  SpillStoreFactory spill_;                    // set by start() when options_.spill_dir is
+  std::unique_ptr<XaPreparedStore> xa_store_;  // set by start() when options_.xa_dir is
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::unique_ptr<BinlogStream> stream_;
@@ -83,11 +102,15 @@ class MysqlSource final : public ChangeSource {
   struct PendingCommit {
     BinlogPosition end;
     ResumePoint resume;
+    // Files of a prepared XA transaction this commit resolved: removed once `resume` is
+    // stored.
+    std::vector<std::filesystem::path> remove_after;
   };
   mutable std::mutex positions_mutex_;
   std::deque<PendingCommit> pending_;
   std::optional<ResumePoint> acknowledged_;  // latest acknowledged
   bool acknowledged_stored_ = true;
+  std::vector<std::filesystem::path> removable_;  // once acknowledged_ is stored
   std::chrono::steady_clock::time_point last_flush_{};
   ResumePoint reading_;  // where the reader is, for lag
 

@@ -32,19 +32,45 @@ bool same_shape(const TableSchema& a, const TableSchema& b) {
 
 }  // namespace
 
-ChangeAssembler::ChangeAssembler(int protocol_version) : protocol_version_(protocol_version) {
+ChangeAssembler::ChangeAssembler(int protocol_version, BufferFactory buffers)
+    : protocol_version_(protocol_version), buffers_(std::move(buffers)) {
   if (protocol_version != 1 && protocol_version != 2) {
     throw std::invalid_argument("pgoutput protocol version " + std::to_string(protocol_version) +
                                 " is not supported (1 or 2)");
   }
+  if (!buffers_) {
+    buffers_ = [] { return std::make_unique<TransactionBuffer>(nullptr, SpillStoreFactory{}); };
+  }
+}
+
+void ChangeAssembler::feed(std::span<const std::byte> pgoutput_message) {
+  if (ready_) throw std::logic_error("ChangeAssembler::feed before the committed items were taken");
+  const PgOutputMessage message =
+      decode_pgoutput(pgoutput_message, protocol_version_, stream_xid_.has_value());
+  std::visit([&](const auto& m) { on(m); }, message);
 }
 
 void ChangeAssembler::feed(std::span<const std::byte> pgoutput_message,
                            std::vector<SourceItem>& out) {
-  const PgOutputMessage message =
-      decode_pgoutput(pgoutput_message, protocol_version_, stream_xid_.has_value());
-  std::visit([&](const auto& m) { on(m, out); }, message);
+  feed(pgoutput_message);
+  while (auto item = next_item()) out.push_back(std::move(*item));
 }
+
+std::optional<SourceItem> ChangeAssembler::next_item() {
+  if (!ready_) return std::nullopt;
+  Ready& ready = *ready_;
+  if (std::optional<RowChange> change = ready.pending.changes->take()) {
+    change->commit_time_micros = ready.commit_time_micros;
+    change->position = PgPosition{ready.end_lsn, ready.handed_out++};
+    return SourceItem(std::move(*change));
+  }
+  SourceItem end = TransactionEnd{PgPosition{ready.end_lsn, ready.handed_out},
+                                  ready.commit_time_micros, std::move(ready.pending.watermark)};
+  ready_.reset();  // the buffer goes, and its spill file with it
+  return end;
+}
+
+ChangeAssembler::Pending ChangeAssembler::new_pending() const { return Pending{buffers_(), {}}; }
 
 bool ChangeAssembler::in_transaction() const {
   return in_begin_ || stream_xid_.has_value() || !streams_.empty();
@@ -55,27 +81,25 @@ std::shared_ptr<const TableSchema> ChangeAssembler::relation(uint32_t oid) const
   return it == relations_.end() ? nullptr : it->second.schema;
 }
 
-void ChangeAssembler::on(const pgoutput::Begin& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::Begin& m) {
   if (in_begin_ || stream_xid_) {
     violation("Begin", "transaction " + std::to_string(m.xid) +
                            " begins while another transaction or stream block is open");
   }
   in_begin_ = true;
   begin_commit_time_ = m.commit_time_unix_micros;
-  pending_.changes.clear();
-  pending_.watermark.clear();
-  pending_.subxids.clear();
+  pending_ = new_pending();
 }
 
-void ChangeAssembler::on(const pgoutput::Commit& m, std::vector<SourceItem>& out) {
+void ChangeAssembler::on(const pgoutput::Commit& m) {
   if (!in_begin_) violation("Commit", "no transaction is open (Commit without Begin)");
   in_begin_ = false;
-  hand_out(pending_, m.end_lsn, begin_commit_time_, out);
+  ready_.emplace(Ready{std::move(pending_), m.end_lsn, begin_commit_time_, 0});
 }
 
-void ChangeAssembler::on(const pgoutput::Origin&, std::vector<SourceItem>&) {}
+void ChangeAssembler::on(const pgoutput::Origin&) {}
 
-void ChangeAssembler::on(const pgoutput::Relation& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::Relation& m) {
   TableSchema schema;
   // The protocol sends an empty namespace for pg_catalog.
   schema.id = TableId{m.schema.empty() ? "pg_catalog" : std::string(m.schema), std::string(m.name)};
@@ -112,12 +136,12 @@ void ChangeAssembler::on(const pgoutput::Relation& m, std::vector<SourceItem>&) 
   relations_[m.oid] = std::move(entry);
 }
 
-void ChangeAssembler::on(const pgoutput::Type& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::Type& m) {
   // The array type of a user-defined type T is named "_T" (PostgreSQL docs, "Arrays").
   custom_types_[m.oid] = CustomType{std::string(m.name), m.name.starts_with('_')};
 }
 
-void ChangeAssembler::on(const pgoutput::Insert& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::Insert& m) {
   const CachedRelation& relation = relation_for(m.relation_oid, "Insert");
   RowChange change;
   change.op = Operation::kInsert;
@@ -126,7 +150,7 @@ void ChangeAssembler::on(const pgoutput::Insert& m, std::vector<SourceItem>&) {
   hold(std::move(change), m.xid, "Insert");
 }
 
-void ChangeAssembler::on(const pgoutput::Update& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::Update& m) {
   const CachedRelation& relation = relation_for(m.relation_oid, "Update");
   RowChange change;
   change.op = Operation::kUpdate;
@@ -139,7 +163,7 @@ void ChangeAssembler::on(const pgoutput::Update& m, std::vector<SourceItem>&) {
   hold(std::move(change), m.xid, "Update");
 }
 
-void ChangeAssembler::on(const pgoutput::Delete& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::Delete& m) {
   const CachedRelation& relation = relation_for(m.relation_oid, "Delete");
   RowChange change;
   change.op = Operation::kDelete;
@@ -148,7 +172,7 @@ void ChangeAssembler::on(const pgoutput::Delete& m, std::vector<SourceItem>&) {
   hold(std::move(change), m.xid, "Delete");
 }
 
-void ChangeAssembler::on(const pgoutput::Truncate& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::Truncate& m) {
   for (uint32_t oid : m.relation_oids) {
     RowChange change;
     change.op = Operation::kTruncate;
@@ -157,31 +181,31 @@ void ChangeAssembler::on(const pgoutput::Truncate& m, std::vector<SourceItem>&) 
   }
 }
 
-void ChangeAssembler::on(const pgoutput::Message& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::Message& m) {
   // Our re-snapshot watermarks; other messages (and non-transactional ones) are not ours.
   if (!m.transactional || m.prefix != kWatermarkPrefix) return;
   if (stream_xid_) {
-    streams_[*stream_xid_].watermark = std::string(m.content);
+    streams_.at(*stream_xid_).watermark = std::string(m.content);
   } else if (in_begin_) {
     pending_.watermark = std::string(m.content);
   }
 }
 
-void ChangeAssembler::on(const pgoutput::StreamStart& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::StreamStart& m) {
   if (in_begin_ || stream_xid_) {
     violation("Stream Start", "transaction " + std::to_string(m.xid) +
                                   " streams while another transaction or stream block is open");
   }
   stream_xid_ = m.xid;
-  streams_.try_emplace(m.xid);
+  if (!streams_.contains(m.xid)) streams_.emplace(m.xid, new_pending());
 }
 
-void ChangeAssembler::on(const pgoutput::StreamStop&, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::StreamStop&) {
   if (!stream_xid_) violation("Stream Stop", "no stream block is open");
   stream_xid_.reset();
 }
 
-void ChangeAssembler::on(const pgoutput::StreamCommit& m, std::vector<SourceItem>& out) {
+void ChangeAssembler::on(const pgoutput::StreamCommit& m) {
   if (in_begin_ || stream_xid_) {
     violation("Stream Commit", "transaction " + std::to_string(m.xid) +
                                    " commits inside another transaction or stream block");
@@ -190,11 +214,11 @@ void ChangeAssembler::on(const pgoutput::StreamCommit& m, std::vector<SourceItem
   if (it == streams_.end()) {
     violation("Stream Commit", "transaction " + std::to_string(m.xid) + " was never streamed");
   }
-  hand_out(it->second, m.end_lsn, m.commit_time_unix_micros, out);
+  ready_.emplace(Ready{std::move(it->second), m.end_lsn, m.commit_time_unix_micros, 0});
   streams_.erase(it);
 }
 
-void ChangeAssembler::on(const pgoutput::StreamAbort& m, std::vector<SourceItem>&) {
+void ChangeAssembler::on(const pgoutput::StreamAbort& m) {
   if (in_begin_ || stream_xid_) {
     violation("Stream Abort", "transaction " + std::to_string(m.xid) +
                                   " aborts inside another transaction or stream block");
@@ -207,18 +231,7 @@ void ChangeAssembler::on(const pgoutput::StreamAbort& m, std::vector<SourceItem>
   }
   // A rolled-back subtransaction (ROLLBACK TO SAVEPOINT): the server sends one Stream
   // Abort per aborted subtransaction, so only this one's changes go.
-  Pending& pending = it->second;
-  size_t kept = 0;
-  for (size_t i = 0; i < pending.changes.size(); ++i) {
-    if (pending.subxids[i] == m.subxid) continue;
-    if (kept != i) {
-      pending.changes[kept] = std::move(pending.changes[i]);
-      pending.subxids[kept] = pending.subxids[i];
-    }
-    ++kept;
-  }
-  pending.changes.resize(kept);
-  pending.subxids.resize(kept);
+  it->second.changes->discard(m.subxid);
 }
 
 const ChangeAssembler::CachedRelation& ChangeAssembler::relation_for(uint32_t oid,
@@ -274,29 +287,12 @@ Row ChangeAssembler::read_row(const CachedRelation& relation, const TupleData& t
 
 void ChangeAssembler::hold(RowChange change, uint32_t xid, const char* message) {
   if (stream_xid_) {
-    Pending& stream = streams_[*stream_xid_];
-    stream.changes.push_back(std::move(change));
-    stream.subxids.push_back(xid != 0 ? xid : *stream_xid_);
+    streams_.at(*stream_xid_).changes->append(std::move(change), xid != 0 ? xid : *stream_xid_);
   } else if (in_begin_) {
-    pending_.changes.push_back(std::move(change));
+    pending_.changes->append(std::move(change));
   } else {
     violation(message, "change outside a transaction (no Begin or Stream Start)");
   }
-}
-
-void ChangeAssembler::hand_out(Pending& pending, PgLsn end_lsn, int64_t commit_time_micros,
-                               std::vector<SourceItem>& out) {
-  uint32_t index = 0;
-  for (RowChange& change : pending.changes) {
-    change.commit_time_micros = commit_time_micros;
-    change.position = PgPosition{end_lsn, index++};
-    out.emplace_back(std::move(change));
-  }
-  out.emplace_back(
-      TransactionEnd{PgPosition{end_lsn, index}, commit_time_micros, std::move(pending.watermark)});
-  pending.changes.clear();
-  pending.subxids.clear();
-  pending.watermark.clear();
 }
 
 }  // namespace cdc::pg

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -14,15 +15,21 @@
 #include "connectors/postgres/pgoutput_decoder.h"
 #include "core/row_change.h"
 #include "core/table_schema.h"
+#include "core/transaction_buffer.h"
 
 namespace cdc::pg {
 
 // Turns pgoutput messages into SourceItems.
 //
 // - A change's position is the end LSN of its transaction's commit record, known only at
-//   Commit; so a transaction's changes are held until then and handed out together,
-//   followed by a TransactionEnd at {end_lsn, change count} (also for a transaction with
-//   no changes, so the slot can move past it).
+//   Commit; so a transaction's changes are held until then, followed by a TransactionEnd
+//   at {end_lsn, change count} (also for a transaction with no changes, so the slot can
+//   move past it). A non-streamed transaction arrives only after it committed (the
+//   walsender decodes it at its commit record), but its Commit message, with the end LSN
+//   every position needs, comes last; a streamed one may still abort. Both are held in a
+//   TransactionBuffer from the injected factory, which keeps them within the memory
+//   budget and spills the rest; they come out one item at a time from next_item(), so
+//   a transaction of any size is never in memory whole.
 // - Streamed transactions (protocol 2): changes between StreamStart and StreamStop are
 //   held per top-level xid with the subtransaction xid they carry. Stream Abort drops
 //   the whole transaction (subxid == xid) or only that subtransaction's changes; Stream
@@ -43,10 +50,21 @@ class ChangeAssembler {
  public:
   // `protocol_version`: the pgoutput proto_version asked for, 1 or 2 (a stream of protocol
   // 1 also decodes as 2, since 2 only adds messages). Throws std::invalid_argument else.
-  explicit ChangeAssembler(int protocol_version);
+  // `buffers` makes the holder of one open transaction; by default a buffer that keeps
+  // everything in memory (tests, fuzzers).
+  using BufferFactory = std::function<std::unique_ptr<TransactionBuffer>()>;
+  explicit ChangeAssembler(int protocol_version, BufferFactory buffers = nullptr);
 
-  // Decodes one pgoutput message (an XLogData payload) and appends the items it
-  // completes to `out` (nothing, or a whole transaction). `out` is not cleared.
+  // Decodes one pgoutput message (an XLogData payload). A Commit or Stream Commit makes
+  // its transaction ready: take its items from next_item() before feeding more.
+  // Throws std::logic_error when items of a committed transaction are still waiting.
+  void feed(std::span<const std::byte> pgoutput_message);
+  // The next item of the committed transaction (its changes, then its TransactionEnd),
+  // or nullopt when none is waiting. May read a spill file (and throw its errors).
+  std::optional<SourceItem> next_item();
+
+  // feed() and every item it made ready appended to `out` (not cleared). Holds the
+  // whole transaction in `out`: for tests and fuzzers.
   void feed(std::span<const std::byte> pgoutput_message, std::vector<SourceItem>& out);
 
   // True between a Begin and its Commit, inside a StreamStart..StreamStop block, and while
@@ -67,36 +85,42 @@ class ChangeAssembler {
     std::string name;
     bool is_array = false;
   };
-  // A transaction's changes before its commit; subxids is empty or parallel to changes.
+  // A transaction's changes before its commit, tagged with their subtransaction xid.
   struct Pending {
-    std::vector<RowChange> changes;
-    std::vector<uint32_t> subxids;
+    std::unique_ptr<TransactionBuffer> changes;
     std::string watermark;  // a transactional kWatermarkPrefix message's content
   };
+  // A committed transaction whose items are being taken.
+  struct Ready {
+    Pending pending;
+    PgLsn end_lsn;
+    int64_t commit_time_micros = 0;
+    uint32_t handed_out = 0;
+  };
 
-  void on(const pgoutput::Begin& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::Commit& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::Origin& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::Relation& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::Type& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::Insert& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::Update& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::Delete& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::Truncate& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::Message& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::StreamStart& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::StreamStop& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::StreamCommit& m, std::vector<SourceItem>& out);
-  void on(const pgoutput::StreamAbort& m, std::vector<SourceItem>& out);
+  void on(const pgoutput::Begin& m);
+  void on(const pgoutput::Commit& m);
+  void on(const pgoutput::Origin& m);
+  void on(const pgoutput::Relation& m);
+  void on(const pgoutput::Type& m);
+  void on(const pgoutput::Insert& m);
+  void on(const pgoutput::Update& m);
+  void on(const pgoutput::Delete& m);
+  void on(const pgoutput::Truncate& m);
+  void on(const pgoutput::Message& m);
+  void on(const pgoutput::StreamStart& m);
+  void on(const pgoutput::StreamStop& m);
+  void on(const pgoutput::StreamCommit& m);
+  void on(const pgoutput::StreamAbort& m);
 
   const CachedRelation& relation_for(uint32_t oid, const char* message) const;
   Row read_row(const CachedRelation& relation, const TupleData& tuple, bool key_only,
                const char* message) const;
   void hold(RowChange change, uint32_t xid, const char* message);
-  static void hand_out(Pending& pending, PgLsn end_lsn, int64_t commit_time_micros,
-                       std::vector<SourceItem>& out);
+  Pending new_pending() const;
 
   int protocol_version_;
+  BufferFactory buffers_;
   std::unordered_map<uint32_t, CachedRelation> relations_;
   std::unordered_map<uint32_t, CustomType> custom_types_;
 
@@ -106,6 +130,7 @@ class ChangeAssembler {
 
   std::optional<uint32_t> stream_xid_;  // set between StreamStart and StreamStop
   std::unordered_map<uint32_t, Pending> streams_;
+  std::optional<Ready> ready_;
 };
 
 }  // namespace cdc::pg

@@ -15,6 +15,7 @@
 #include "connectors/postgres/replication_message.h"
 #include "core/errors.h"
 #include "ops/log.h"
+#include "state/spill_file.h"
 
 namespace cdc::pg {
 
@@ -70,7 +71,9 @@ struct PgSource::Connection {
 };
 
 PgSource::PgSource(PgSourceOptions options)
-    : options_(std::move(options)), queue_(options_.buffer_items) {}
+    : options_(std::move(options)),
+      queue_(options_.buffer_items),
+      budget_(options_.memory_budget_bytes) {}
 
 PgSource::~PgSource() {
   // A destructor must not throw (std::terminate); joining the reader can, in principle.
@@ -78,6 +81,10 @@ PgSource::~PgSource() {
     stop();
   } catch (const std::exception& error) {
     log::error("stopping the replication reader: {}", error.what());
+  }
+  if (!options_.remove_at_exit.empty()) {
+    std::error_code ignored;  // a leftover temporary directory is harmless
+    std::filesystem::remove_all(options_.remove_at_exit, ignored);
   }
 }
 
@@ -94,6 +101,16 @@ void PgSource::start() {
   }
   connection_.reset();
   stopping_.store(false);
+  if (!options_.spill_dir.empty()) {
+    // Files left by an earlier run (or connection) belong to transactions never handed
+    // out; the server sends them again.
+    state::SpillDirectory directory(options_.spill_dir);
+    spill_ = [factory = directory.factory(), dir = directory.path()] {
+      log::info("a transaction outgrew the memory budget (memory_budget_mb); spilling it to {}",
+                dir.string());
+      return factory();
+    };
+  }
 
   auto admin_conn = PgConnection::connect(options_.dsn, PgConnection::Mode::kNormal);
   PgAdmin admin(admin_conn);
@@ -173,8 +190,8 @@ void PgSource::stop() {
 }
 
 void PgSource::read_loop() {
-  ChangeAssembler assembler(protocol_version_);
-  std::vector<SourceItem> items;
+  ChangeAssembler assembler(
+      protocol_version_, [this] { return std::make_unique<TransactionBuffer>(&budget_, spill_); });
   PgLsn received;         // highest WAL position seen in XLogData
   PgLsn last_handed_out;  // end LSN of the last transaction put into the queue
   PgLsn server_wal_end;   // from the latest keepalive
@@ -234,13 +251,14 @@ void PgSource::read_loop() {
         auto decoded = decode_copy_message(*message);
         if (auto* data = std::get_if<XLogData>(&decoded)) {
           received = std::max(received, data->data_start);
-          items.clear();
-          assembler.feed(data->payload, items);
-          for (auto& item : items) {
-            if (auto* end = std::get_if<TransactionEnd>(&item)) {
+          assembler.feed(data->payload);
+          // A committed transaction comes out one item at a time (from memory, then from
+          // its spill file), so the queue's bound is all it takes in memory here.
+          while (auto item = assembler.next_item()) {
+            if (auto* end = std::get_if<TransactionEnd>(&*item)) {
               last_handed_out = std::get<PgPosition>(end->position).commit_end;
             }
-            while (!queue_.push(std::move(item), options_.status_interval / 2)) {
+            while (!queue_.push(std::move(*item), options_.status_interval / 2)) {
               if (stopping_.load()) return;
               send_status(/*force=*/true);
             }

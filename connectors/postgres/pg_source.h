@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -13,6 +14,8 @@
 
 #include "core/bounded_queue.h"
 #include "core/change_source.h"
+#include "core/memory_budget.h"
+#include "core/spill_store.h"
 #include "core/table_schema.h"
 
 namespace cdc::pg {
@@ -30,6 +33,14 @@ struct PgSourceOptions {
   // While idle, a transactional logical message this often (0: never); see below.
   std::chrono::milliseconds heartbeat_interval{60000};
   size_t buffer_items = 10000;
+  // Transactions waiting for their commit are kept in memory up to this many bytes (all
+  // of them together); the rest spills to files in `spill_dir`, which start() empties.
+  // An empty `spill_dir`: nothing spills (tests).
+  size_t memory_budget_bytes = 32u << 20;
+  std::filesystem::path spill_dir;
+  // Removed (with everything in it) when the source goes: the temporary directory of a
+  // dry run, which writes nothing to state_dir. Empty: nothing is.
+  std::filesystem::path remove_at_exit;
   // How long start() waits for a slot still held by a previous process.
   std::chrono::milliseconds slot_busy_timeout{30000};
   // Dry runs, which write nothing durable to the server: the publication must exist and
@@ -78,6 +89,8 @@ class PgSource final : public ChangeSource {
   PgSourceOptions options_;
   int protocol_version_ = 2;  // pgoutput version negotiated in start()
   BoundedQueue<SourceItem> queue_;
+  MemoryBudget budget_;
+  SpillStoreFactory spill_;  // set by start() when options_.spill_dir is
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   // Highest commit end LSN the pipeline acknowledged.

@@ -265,7 +265,8 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   YamlReader r(file_name, env, base_dir);
   r.require_keys(root, "",
                  {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults", "log",
-                  "backfill", "shutdown_timeout_ms", "source_buffer", "high_availability"});
+                  "backfill", "shutdown_timeout_ms", "source_buffer", "high_availability",
+                  "memory_budget_mb"});
   ConnectorConfig c;
   c.file = file_name;
   read_source(r, root["source"], c, base_dir, env);
@@ -321,6 +322,9 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
                  "), or two instances may send at once");
     }
   }
+  c.memory_budget_mb =
+      static_cast<size_t>(r.integer(root, "memory_budget_mb", "memory_budget_mb",
+                                    static_cast<int64_t>(c.memory_budget_mb), 1, 1024 * 1024));
   c.sink.dead_letter_path = (c.state_dir / "dead-letters.jsonl").string();
   for (const std::string& key : r.literal_secret_keys()) {
     if (key != "source.dsn" || dsn_holds_password(c.source.postgres.dsn)) {

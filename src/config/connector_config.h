@@ -115,6 +115,10 @@ struct ConnectorConfig {
   std::chrono::milliseconds takeover_delay{5000};
   // Reader-to-pipeline buffer, in items.
   size_t source_buffer = 10000;
+  // Memory for transactions held until their commit (PostgreSQL, all open transactions
+  // together) or their XA COMMIT (MySQL prepared XA transactions, which always go to
+  // disk); what exceeds it spills to files under state_dir/spill.
+  size_t memory_budget_mb = 32;
   // Secret values found in the file (sink key and secret, passwords), to be redacted
   // from every log line and error.
   std::vector<std::string> secrets;

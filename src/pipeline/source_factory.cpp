@@ -10,6 +10,8 @@
 #include "connectors/postgres/pg_watermark_writer.h"
 #include "core/errors.h"
 
+#include <unistd.h>
+
 namespace cdc::pipeline {
 namespace {
 
@@ -18,6 +20,16 @@ std::filesystem::path mysql_position_path(const config::ConnectorConfig& config)
 }
 
 }  // namespace
+
+std::filesystem::path scratch_dir(const config::ConnectorConfig& config, bool dry_run) {
+  // A dry run writes nothing under state_dir: its files go to a directory of its own,
+  // which the source removes when it goes.
+  if (dry_run) {
+    return std::filesystem::temp_directory_path() /
+           ("retainly-cdc-dry-run-" + std::to_string(::getpid()));
+  }
+  return config.state_dir;
+}
 
 std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& config) {
   if (config.source.type == config::SourceType::kPostgres) {
@@ -42,6 +54,9 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
     options.status_interval = pg.status_interval;
     options.heartbeat_interval = pg.heartbeat_interval;
     options.buffer_items = config.source_buffer;
+    options.memory_budget_bytes = config.memory_budget_mb << 20;
+    options.spill_dir = scratch_dir(config, read_only) / "spill";
+    if (read_only) options.remove_at_exit = scratch_dir(config, read_only);
     options.read_only = read_only;
     return std::make_unique<pg::PgSource>(std::move(options));
   }
@@ -58,6 +73,10 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
   options.position_file = mysql_position_path(config);
   options.heartbeat_interval = config.source.mysql.heartbeat_interval;
   options.buffer_items = config.source_buffer;
+  options.memory_budget_bytes = config.memory_budget_mb << 20;
+  options.spill_dir = scratch_dir(config, read_only) / "spill";
+  options.xa_dir = scratch_dir(config, read_only) / "mysql-xa";
+  if (read_only) options.remove_at_exit = scratch_dir(config, read_only);
   options.read_only = read_only;
   return std::make_unique<mysql::MysqlSource>(std::move(options));
 }

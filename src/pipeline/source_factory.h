@@ -1,6 +1,7 @@
 // Builds the reader a connector config asks for.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <vector>
 
@@ -20,7 +21,8 @@ std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& 
 // (dry runs) writes nothing durable, neither to the source nor to state_dir: PostgreSQL
 // requires the publication to publish `tables` already and streams from a temporary slot
 // of its own; MySQL/MariaDB registers as another replica (the server id with its top bit
-// flipped) and never stores its position.
+// flipped) and never stores its position; big transactions spill to a temporary
+// directory instead of state_dir.
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
                                           const std::vector<TableId>& tables,
                                           bool read_only = false);
@@ -33,6 +35,11 @@ std::unique_ptr<WatermarkWriter> make_watermark_writer(const config::ConnectorCo
 // or a MySQL/MariaDB position is stored in state_dir. Throws SourceError when PostgreSQL
 // cannot be asked.
 bool stream_start_exists(const config::ConnectorConfig& config);
+
+// Where a source keeps transactions beyond memory_budget_mb (spill/) and prepared MySQL
+// XA transactions (mysql-xa/): state_dir, or for a dry run a directory of its own under
+// the system's temporary directory, removed when the source goes.
+std::filesystem::path scratch_dir(const config::ConnectorConfig& config, bool dry_run);
 
 // How Connector/C is to connect for source.* of a mysql config (TLS as source.tls says).
 mysql::MysqlConnectOptions mysql_connect_options(const config::MysqlSourceConfig& my);

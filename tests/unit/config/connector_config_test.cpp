@@ -86,6 +86,18 @@ TEST_CASE("connector config: values out of range and bad choices are refused") {
   CHECK(error_of(bad_url) == "connector.yaml:5:8: sink.url: must start with http:// or https://");
 }
 
+TEST_CASE("connector config: memory_budget_mb defaults to 32 and must be a positive size") {
+  CHECK(parse_connector_config(kMinimal, "connector.yaml", "/etc/cdc", kEnv).memory_budget_mb ==
+        32);
+  CHECK(parse_connector_config(std::string(kMinimal) + "memory_budget_mb: 8\n", "connector.yaml",
+                               "/etc/cdc", kEnv)
+            .memory_budget_mb == 8);
+  CHECK(error_of(std::string(kMinimal) + "memory_budget_mb: 0\n") ==
+        "connector.yaml:8:19: memory_budget_mb: must be between 1 and 1048576, got 0");
+  CHECK(error_of(std::string(kMinimal) + "memory_budget_mb: lots\n")
+            .find("connector.yaml:8:19: memory_budget_mb:") == 0);
+}
+
 TEST_CASE("connector config: a missing section is required") {
   CHECK(error_of("source:\n  type: postgres\n  dsn: dbname=x\n") ==
         "connector.yaml: sink: is required");

@@ -53,6 +53,21 @@ ByteWriter query(const char* text) {
 
 ByteWriter xid(uint64_t id) { return ByteWriter().u64(id); }
 
+// XA_PREPARE_LOG_EVENT: one_phase(1) format_id(4) gtrid_length(4) bqual_length(4) data.
+ByteWriter xa_prepare(std::string_view gtrid, bool one_phase = false) {
+  ByteWriter w;
+  w.u8(one_phase ? 1 : 0).u32(1).u32(gtrid.size()).u32(0).str(gtrid);
+  return w;
+}
+
+// A MySQL GTID event (33): flags(1) sid(16) gno(8), then the logical clock fields.
+ByteWriter mysql_gtid(uint64_t gno) {
+  ByteWriter w;
+  w.u8(1).hex("3e11fa47 71ca 11e1 9e33 c80aa9429562").u64(gno);
+  w.u8(2).u64(0).u64(0);  // lt_type, last_committed, sequence_number
+  return w;
+}
+
 // Events fed one after the other, each placed right after the previous one in the file
 // (log_pos = end), or with log_pos 0 when `positions` is off.
 struct Stream {
@@ -78,7 +93,11 @@ struct Stream {
     storage.push_back(
         make_event(type, body.view(), {.log_pos = positions ? static_cast<uint32_t>(offset) : 0u}));
     const BinlogEvent event = decoder.decode(storage.back());
-    return assembler.feed(event, decoder, items);
+    auto commit = assembler.feed(event, decoder, items);
+    // Held rows a commit hands out come after the event's own items, as the source
+    // queues them.
+    while (auto held = assembler.next_held()) items.emplace_back(std::move(*held));
+    return commit;
   }
 
   std::vector<RowChange> changes() const {
@@ -402,6 +421,155 @@ TEST_CASE("json.binlog: MySQL 8's partial JSON updates under a MINIMAL image sto
   size_t changes = 0;
   for (const auto& item : items) changes += std::holds_alternative<RowChange>(item) ? 1 : 0;
   CHECK(changes == 12);
+}
+
+TEST_CASE("XA: prepared rows wait for XA COMMIT, which hands them out at its own position") {
+  Stream s(items_only());
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(10));
+  s.feed(EventType::kQuery, query("XA START X'6f6b',X'',1"));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{1, "a"}, {2, "b"}}));
+  s.feed(EventType::kQuery, query("XA END X'6f6b',X'',1"));
+  const auto prepared = s.feed(EventType::kXaPrepare, xa_prepare("ok"));
+  REQUIRE(prepared);
+  CHECK(prepared->prepared_xa == "X'6f6b',X'',1");
+  CHECK_FALSE(prepared->has_changes);
+  CHECK(prepared->resume.gtid_state == "0-1-10");  // the prepare's GTID is not lost
+  CHECK(s.items.empty());
+  uint32_t count = 0;
+  CHECK(s.assembler.prepared_rows("X'6f6b',X'',1", &count) != nullptr);
+  CHECK(count == 2);
+
+  const uint64_t commit_start = s.offset;
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(11));
+  const auto committed = s.feed(EventType::kQuery, query("XA COMMIT X'6f6b',X'',1"));
+  REQUIRE(committed);
+  CHECK(committed->resolved_xa == "X'6f6b',X'',1");
+  CHECK(committed->resolved_xa_known);
+  CHECK(committed->has_changes);
+  const auto changes = s.changes();
+  REQUIRE(changes.size() == 2);
+  CHECK(changes[1].after == Row{int64_t{2}, "b"});
+  CHECK(position_of(changes[0]) == BinlogPosition{"binlog.000003", commit_start, "0-1-11", 1});
+  CHECK(position_of(changes[1]).index == 2);
+  CHECK(std::get<BinlogPosition>(committed->end.position).index == 3);
+  CHECK(committed->resume.gtid_state == "0-1-11");
+  CHECK(s.assembler.prepared_rows("X'6f6b',X'',1") == nullptr);
+}
+
+TEST_CASE("XA: XA ROLLBACK of a prepared transaction gives nothing") {
+  Stream s(items_only());
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(12));
+  s.feed(EventType::kQuery, query("XA START X'6e6f',X'',1"));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{2, "rolled back"}}));
+  s.feed(EventType::kQuery, query("XA END X'6e6f',X'',1"));
+  REQUIRE(s.feed(EventType::kXaPrepare, xa_prepare("no")));
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(13));
+  const auto rolled_back = s.feed(EventType::kQuery, query("XA ROLLBACK X'6e6f',X'',1"));
+  REQUIRE(rolled_back);
+  CHECK(rolled_back->resolved_xa == "X'6e6f',X'',1");
+  CHECK_FALSE(rolled_back->has_changes);
+  CHECK(s.items.empty());
+  CHECK(rolled_back->resume.gtid_state == "0-1-13");
+}
+
+TEST_CASE("XA: a transaction prepared before the stream started, restored, commits") {
+  Stream s(items_only());
+  auto rows = std::make_unique<TransactionBuffer>(nullptr, SpillStoreFactory{});
+  RowChange kept;
+  kept.op = Operation::kInsert;
+  kept.table = std::make_shared<const TableSchema>(
+      TableSchema{TableId{"app", "items"}, {{"id", "int", true}, {"name", "varchar", false}}, 1});
+  kept.after = {int64_t{5}, "kept"};
+  rows->append(kept);
+  s.assembler.restore_prepared("X'6b',X'',1", std::move(rows), 1);
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(20));
+  const auto committed = s.feed(EventType::kQuery, query("XA COMMIT X'6B',X'',1"));
+  REQUIRE(committed);
+  CHECK(committed->resolved_xa_known);
+  const auto changes = s.changes();
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].after == Row{int64_t{5}, "kept"});
+
+  // One the stream never saw prepared: resolved, but nothing to hand out.
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(21));
+  const auto unknown = s.feed(EventType::kQuery, query("XA COMMIT 'gone'"));
+  REQUIRE(unknown);
+  CHECK(unknown->resolved_xa == "X'676f6e65',X'',1");
+  CHECK_FALSE(unknown->resolved_xa_known);
+  CHECK(s.changes().size() == 1);
+}
+
+TEST_CASE("XA: MySQL's flavour, two-phase and one-phase (XA_PREPARE with one_phase)") {
+  Stream s(items_only(), /*mariadb=*/false);
+  s.feed(EventType::kGtid, mysql_gtid(5));
+  s.feed(EventType::kQuery, query("XA START X'74',X'',1"));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRows,
+         ByteWriter().u48(42).u16(1).u16(2).packed(2).hex("03").hex("00").u32(1).u8(1).str("a"));
+  s.feed(EventType::kQuery, query("XA END X'74',X'',1"));
+  const auto prepared = s.feed(EventType::kXaPrepare, xa_prepare("t"));
+  REQUIRE(prepared);
+  CHECK(prepared->prepared_xa == "X'74',X'',1");
+  CHECK(prepared->resume.gtid_state == "3e11fa47-71ca-11e1-9e33-c80aa9429562:5");
+  CHECK(s.items.empty());
+  s.feed(EventType::kGtid, mysql_gtid(6));
+  const auto committed = s.feed(EventType::kQuery, query("XA COMMIT X'74',X'',1"));
+  REQUIRE(committed);
+  CHECK(s.changes().size() == 1);
+  CHECK(committed->resume.gtid_state == "3e11fa47-71ca-11e1-9e33-c80aa9429562:5-6");
+
+  s.feed(EventType::kGtid, mysql_gtid(7));
+  s.feed(EventType::kQuery, query("XA START X'6f6e65',X'',1"));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRows,
+         ByteWriter().u48(42).u16(1).u16(2).packed(2).hex("03").hex("00").u32(2).u8(1).str("b"));
+  s.feed(EventType::kQuery, query("XA END X'6f6e65',X'',1"));
+  const auto one_phase = s.feed(EventType::kXaPrepare, xa_prepare("one", /*one_phase=*/true));
+  REQUIRE(one_phase);
+  CHECK_FALSE(one_phase->prepared_xa);
+  CHECK(one_phase->has_changes);
+  REQUIRE(s.changes().size() == 2);
+  CHECK(s.changes()[1].after == Row{int64_t{2}, "b"});
+}
+
+TEST_CASE("savepoints: ROLLBACK TO drops the rows since the savepoint and is not a commit") {
+  Stream s(items_only());
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(30));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{4, "kept"}}));
+  CHECK_FALSE(s.feed(EventType::kQuery, query("SAVEPOINT `sp`")));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{5, "undone"}}));
+  CHECK_FALSE(s.feed(EventType::kQuery, query("SAVEPOINT inner_sp")));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{7, "undone too"}}));
+  CHECK_FALSE(s.feed(EventType::kQuery, query("ROLLBACK TO `sp`")));
+  CHECK(s.assembler.in_transaction());
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{6, "after"}}));
+  CHECK_FALSE(s.feed(EventType::kQuery, query("ROLLBACK TO SAVEPOINT sp")));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{8, "after the second rollback"}}));
+  const auto commit = s.feed(EventType::kXid, xid(31));
+  REQUIRE(commit);
+  const auto changes = s.changes();
+  REQUIRE(changes.size() == 2);
+  CHECK(changes[0].after == Row{int64_t{4}, "kept"});
+  CHECK(changes[1].after == Row{int64_t{8}, "after the second rollback"});
+  CHECK(position_of(changes[0]).index == 1);
+  CHECK(position_of(changes[1]).index == 2);
+  CHECK(std::get<BinlogPosition>(commit->end.position).index == 3);
+}
+
+TEST_CASE("savepoints: RELEASE keeps the rows; a ROLLBACK TO an unknown savepoint throws") {
+  Stream s(items_only());
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(40));
+  s.feed(EventType::kQuery, query("SAVEPOINT a"));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{1, "x"}}));
+  s.feed(EventType::kQuery, query("RELEASE SAVEPOINT a"));
+  REQUIRE(s.feed(EventType::kXid, xid(41)));
+  CHECK(s.changes().size() == 1);
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(42));
+  CHECK_THROWS_AS(s.feed(EventType::kQuery, query("ROLLBACK TO b")), ProtocolError);
 }
 
 }  // namespace cdc::mysql::testing

@@ -63,6 +63,27 @@ TEST_CASE("xid, stop, incident") {
   CHECK(e.message == "LOST_EVTS");
 }
 
+TEST_CASE("xa prepare (38): one_phase, format id, gtrid and bqual; the xid as servers log it") {
+  // MySQL's XA COMMIT 'tx','br',7 ONE PHASE, as XA_prepare_event lays it out.
+  ByteWriter body;
+  body.u8(1).u32(7).u32(2).u32(2).str("tx").str("br");
+  const auto e = decode_as<XaPrepareEvent>(EventType::kXaPrepare, body, {.crc32 = false});
+  CHECK(e.one_phase);
+  CHECK(e.format_id == 7);
+  CHECK(e.gtrid == "tx");
+  CHECK(e.bqual == "br");
+  CHECK(e.xid() == "X'7478',X'6272',7");
+
+  ByteWriter too_long;
+  too_long.u8(0).u32(1).u32(65).u32(0).str(std::string(65, 'x'));
+  EventDecoder decoder = mysql8_decoder();
+  CHECK_THROWS_AS(decoder.decode(make_event(EventType::kXaPrepare, too_long.view())),
+                  ProtocolError);
+  ByteWriter cut;
+  cut.u8(0).u32(1).u32(9).u32(0).str("short");
+  CHECK_THROWS_AS(decoder.decode(make_event(EventType::kXaPrepare, cut.view())), ProtocolError);
+}
+
 TEST_CASE("heartbeat v1: file name in the body, position in the header") {
   ByteWriter body;
   body.str("binlog.000003");
