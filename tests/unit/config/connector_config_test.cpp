@@ -53,7 +53,6 @@ TEST_CASE("connector config: the minimal file gets every documented default") {
   CHECK(c.state_dir == "/etc/cdc/state");
   CHECK(c.sink.dead_letter_path == "/etc/cdc/state/dead-letters.jsonl");
   CHECK(c.metrics_address.empty());
-  CHECK(c.secrets == std::vector<std::string>{"k1", "s1"});
 }
 
 TEST_CASE("connector config: an unknown key is named with its line and column") {
@@ -157,4 +156,40 @@ TEST_CASE("connector config: literal secrets are listed, ${ENV} and *_file ones 
   plain_dsn.replace(plain_dsn.find(" password=${PG_PASSWORD}"), 24, "");
   CHECK(parse_connector_config(plain_dsn, "connector.yaml", "/etc/cdc", kEnv)
             .literal_secret_keys.empty());
+}
+
+TEST_CASE("connector config: the DSN's password is a secret however the DSN spells it") {
+  auto c = parse_connector_config(kMinimal, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.secrets == std::vector<std::string>{"pgpw", "k1", "s1"});
+  CHECK(c.sink.redacted == c.secrets);  // dead letters redact the same values
+  const std::string key_value = "host=127.0.0.1 dbname=app user=cdc password=${PG_PASSWORD}";
+  std::string uri = kMinimal;
+  uri.replace(uri.find(key_value), key_value.size(), "postgresql://cdc:uri-pw@127.0.0.1/app");
+  auto from_uri = parse_connector_config(uri, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(from_uri.secrets == std::vector<std::string>{"uri-pw", "k1", "s1"});
+  CHECK(from_uri.literal_secret_keys == std::vector<std::string>{"source.dsn"});
+}
+
+TEST_CASE("connector config: a DSN that only mentions \"password\" holds no secret") {
+  const std::string with_password = "dbname=app user=cdc password=${PG_PASSWORD}";
+  std::string yaml = kMinimal;
+  yaml.replace(yaml.find(with_password), with_password.size(), "dbname=password_vault user=cdc");
+  auto c = parse_connector_config(yaml, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.literal_secret_keys.empty());
+  CHECK(c.secrets == std::vector<std::string>{"k1", "s1"});
+}
+
+TEST_CASE("connector config: mapping_defaults and geometry load as enums") {
+  auto defaults = parse_connector_config(kMinimal, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(defaults.mapping.string_policy == cdc::mapping::StringPolicy::kTruncate);
+  CHECK(defaults.source.mysql.geometry == cdc::config::GeometryFormat::kWkb);
+  auto c = parse_connector_config(
+      std::string(kMinimal) + "mapping_defaults:\n  string_policy: dead_letter\n", "connector.yaml",
+      "/etc/cdc", kEnv);
+  CHECK(c.mapping.string_policy == cdc::mapping::StringPolicy::kDeadLetter);
+  const std::string mysql =
+      "source:\n  type: mysql\n  user: cdc\n  server_id: 7\n  geometry: wkb_hex\n"
+      "sink:\n  key: ${RETAINLY_KEY}\n  secret: ${RETAINLY_SECRET}\n";
+  CHECK(parse_connector_config(mysql, "connector.yaml", "/etc/cdc", kEnv).source.mysql.geometry ==
+        cdc::config::GeometryFormat::kWkbHex);
 }
