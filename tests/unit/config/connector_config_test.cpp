@@ -2,13 +2,13 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 
 #include "config/connector_config.h"
 #include "core/errors.h"
 #include "fake_env.h"
+#include "support/temp_dir.h"
 
 using cdc::ConfigError;
 using cdc::config::parse_connector_config;
@@ -91,15 +91,12 @@ TEST_CASE("connector config: a missing section is required") {
 }
 
 TEST_CASE("connector config: *_file reads a secret from a file") {
-  auto dir = std::filesystem::temp_directory_path() / "cdc_config_test";
-  std::filesystem::create_directories(dir);
-  { std::ofstream(dir / "secret.txt") << "from-file\n"; }
+  const cdc::test::TempDir dir("config");
+  const auto secret = dir.write_file("secret.txt", "from-file\n");
   std::string yaml = kMinimal;
-  yaml.replace(yaml.find("secret: ${RETAINLY_SECRET}"), 26,
-               "secret_file: " + (dir / "secret.txt").string());
+  yaml.replace(yaml.find("secret: ${RETAINLY_SECRET}"), 26, "secret_file: " + secret.string());
   auto c = parse_connector_config(yaml, "connector.yaml", "/etc/cdc", kEnv);
   CHECK(c.sink.secret == "from-file");
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("connector config: mysql sources need a server id") {
