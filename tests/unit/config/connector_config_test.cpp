@@ -190,3 +190,13 @@ TEST_CASE("connector config: mapping_defaults and geometry load as enums") {
   CHECK(parse_connector_config(mysql, "connector.yaml", "/etc/cdc", kEnv).source.mysql.geometry ==
         cdc::config::GeometryFormat::kWkbHex);
 }
+
+// Fuzz findings: yaml-cpp threw its own exceptions (no file, no line) for these.
+TEST_CASE("connector config: a section that is not a mapping, or a key that is a list") {
+  CHECK(error_of("source: postgres\nsink: {}\n") ==
+        "connector.yaml:1:9: source: expected a mapping of keys to values");
+  CHECK(error_of("source:\n  type: postgres\n  tls: [verify-full]\n  dsn: dbname=x\nsink: {}\n") ==
+        "connector.yaml:3:8: source.tls: expected a mapping of keys to values");
+  CHECK(error_of("? [a, b]\n: 1\n") ==
+        "connector.yaml:1:3: (top level): keys must be plain names, not lists or mappings");
+}
