@@ -153,7 +153,8 @@ Value read_column_value(ByteReader& r, const ColumnInfo& c) {
       return local_timestamp(read_datetime_v1(r));
     case ColumnType::kDateTime2:
       check_fsp(r, c);
-      return local_timestamp(unpack_datetime(read_datetime2_packed(r, c.decimals)));
+      return local_timestamp(unpack_datetime(
+          read_datetime2_packed(r, c.decimals, c.name.empty() ? "(unnamed)" : c.name)));
     case ColumnType::kTimestamp: {
       const uint32_t seconds = r.u32("timestamp");
       if (seconds == 0) return Value(Null{});

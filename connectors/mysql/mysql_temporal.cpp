@@ -12,6 +12,7 @@ constexpr int64_t kDatetimeIntOffset = 0x8000000000LL;  // DATETIMEF_INT_OFS
 constexpr int64_t kTimeIntOffset = 0x800000LL;          // TIMEF_INT_OFS
 constexpr int64_t kTimeOffset = 0x800000000000LL;       // TIMEF_OFS
 
+// REQUIRES: |intpart| < 2^39 and |fraction| < 2^24, so the result fits (callers check).
 int64_t make_packed(int64_t intpart, int64_t fraction) { return intpart * (1LL << 24) + fraction; }
 
 int64_t sign_extend(uint64_t v, int bits) {
@@ -115,8 +116,11 @@ CivilTime read_datetime_v1(ByteReader& r) {
   return t;
 }
 
-int64_t read_datetime2_packed(ByteReader& r, int fsp) {
+int64_t read_datetime2_packed(ByteReader& r, int fsp, std::string_view column) {
   const int64_t intpart = static_cast<int64_t>(r.be(5, "datetime2")) - kDatetimeIntOffset;
+  // A clear sign bit would be a date before year 0, which MySQL never writes; taken as it
+  // is, -2^39 shifted left 24 bits and a negative fraction overflow int64.
+  if (intpart < 0) r.fail(fmt::format("column {}: DATETIME2 value out of range", column));
   int64_t fraction = 0;
   switch (fsp) {
     case 1:

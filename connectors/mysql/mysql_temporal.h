@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "connectors/mysql/byte_reader.h"
 
@@ -43,7 +44,8 @@ CivilTime unpack_time(int64_t packed);      // TIME_from_longlong_time_packed
 CivilTime read_date(ByteReader& r);
 CivilTime read_time_v1(ByteReader& r);
 CivilTime read_datetime_v1(ByteReader& r);
-int64_t read_datetime2_packed(ByteReader& r, int fsp);
+// Throws ProtocolError naming `column` for a value before year 0 (the sign bit clear).
+int64_t read_datetime2_packed(ByteReader& r, int fsp, std::string_view column);
 int64_t read_time2_packed(ByteReader& r, int fsp);
 // TIMESTAMP2 as {seconds, microseconds}.
 struct EpochTime {

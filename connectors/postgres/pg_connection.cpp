@@ -119,21 +119,6 @@ std::string PgConnection::quote_literal(std::string_view text) const {
   return out;
 }
 
-std::optional<std::string> dsn_password(const std::string& dsn) {
-  char* error = nullptr;
-  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &error);
-  if (error != nullptr) PQfreemem(error);
-  if (options == nullptr) return std::nullopt;
-  std::optional<std::string> password;
-  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
-    if (std::string_view(o->keyword) == "password" && o->val != nullptr && *o->val != '\0') {
-      password = o->val;
-    }
-  }
-  PQconninfoFree(options);
-  return password;
-}
-
 std::string quote_table(const PgConnection& conn, std::string_view schema, std::string_view table) {
   return conn.quote_identifier(schema) + "." + conn.quote_identifier(table);
 }

@@ -55,10 +55,6 @@ class PgConnection {
   std::unique_ptr<PGconn, PgConnDeleter> conn_;
 };
 
-// The password inside a libpq connection string (key/value or URI), if any, so callers
-// can register it for redaction.
-std::optional<std::string> dsn_password(const std::string& dsn);
-
 // "schema.table" with each part quoted.
 std::string quote_table(const PgConnection& conn, std::string_view schema, std::string_view table);
 

@@ -1,6 +1,5 @@
 #include "cli/command_support.h"
 
-#include "connectors/postgres/pg_connection.h"
 #include "core/errors.h"
 #include "ops/log.h"
 
@@ -32,26 +31,11 @@ config::ConnectorConfig load_config(const std::string& path) {
   log::init(format, log::parse_level(config.log.level));
   for (const auto& secret : config.secrets) log::add_secret(secret);
   warn_if_readable(config);
-  if (config.source.type == config::SourceType::kPostgres) {
-    if (auto password = pg::dsn_password(config.source.postgres.dsn)) {
-      config.secrets.push_back(*password);
-      log::add_secret(*password);
-    }
-  }
-  // Dead letters hold row data, which may hold any of them.
-  config.sink.redacted = config.secrets;
   return config;
 }
 
 mapping::Mapper load_mapper(const config::ConnectorConfig& config) {
-  mapping::MappingOptions options;
-  options.timezone = config.mapping.timezone;
-  options.string_policy = config.mapping.string_policy == "dead_letter"
-                              ? mapping::StringPolicy::kDeadLetter
-                              : mapping::StringPolicy::kTruncate;
-  options.decimal_as_string = config.mapping.decimal_as_string;
-  options.event_key_field = config.mapping.event_key_field;
-  auto mappings = mapping::load_mapping_dir(config.mappings_dir, options);
+  auto mappings = mapping::load_mapping_dir(config.mappings_dir, config.mapping);
   if (mappings.empty()) {
     throw ConfigError(config.file.string() + ": mappings: no mapping files (*.yaml) in " +
                       config.mappings_dir.string());

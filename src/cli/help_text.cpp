@@ -121,4 +121,48 @@ EXAMPLES
 )" + common_footer();
 }
 
+std::string backfill() {
+  return "Send the current rows of the mapped tables (all, or --table) through the same "
+         "mappings and delivery as streaming, honouring each mapping's `where`; rows count as "
+         "snapshot reads, so no insert events fire. Tables are read in parallel "
+         "(backfill.connections), each in one consistent snapshot, in key order, page by page "
+         "(backfill.page_rows); a progress line per table shows rows, the estimated total, the "
+         "rate and the ETA. Each table's last acknowledged key is checkpointed in the state "
+         "folder: --resume continues an interrupted backfill. Exit 0 when every call was "
+         "acknowledged or dead-lettered; 3 when Retainly refuses the credentials. "
+         "MySQL/MariaDB tables need a primary key.";
+}
+
+std::string resnapshot() {
+  return "Ask the running daemon (same config and state folder) to send one table's current "
+         "rows again, e.g. after a mapping change, without stopping the stream. It reads the "
+         "table in chunks of backfill.page_rows between a low and a high watermark written "
+         "into the source log (PostgreSQL: a logical message; MySQL: a row of "
+         "source.watermark_table), and drops chunk rows that changed in between, so no stale "
+         "row overwrites a newer change. The request survives restarts and continues where it "
+         "was.";
+}
+
+std::string replay_dead_letters() {
+  return "Resend the calls Retainly refused (the dead-letter file in the state folder), after "
+         "the cause is fixed, e.g. a field's type in Retainly. Lines that are delivered leave "
+         "the file; lines that fail again stay, with Retainly's new answer; mapping rejections "
+         "(values the mapping refused, no call to resend) stay as they are. Stop the daemon "
+         "and any backfill on this state folder first: beside them it refuses (exit 1), "
+         "since its records would race their newer calls. Exit 0 when everything resent was "
+         "delivered, 1 when some failed again or the file is in use, 3 when Retainly "
+         "refuses the credentials.";
+}
+
+std::string status() {
+  return "Print where the connector stands, read from the source and the state folder: the "
+         "committed position, the lag in bytes and seconds, the slot's state (PostgreSQL "
+         "wal_status, active, WAL it retains) and the dead-letter count. Exit 0 when healthy; "
+         "1 when no daemon streams from the slot or the slot may soon lose WAL; 4 when the "
+         "source is unreachable, the slot is missing, or it lost WAL and a resync is needed. "
+         "MySQL: the stored binlog position, the binlog written since, and whether a replica "
+         "with source.server_id is connected; 4 when no position is stored or its file was "
+         "purged. Suits scripts and probes.";
+}
+
 }  // namespace cdc::cli::help

@@ -1,5 +1,6 @@
-// The long help of retainly-cdc and its commands: what `--help` prints beyond the
-// options, written as a man page would (description, exit codes, files, examples).
+// Every help text of retainly-cdc and its commands (src/cli/main.cpp only adds the
+// options): what `--help` prints beyond the options, written as a man page would
+// (description, exit codes, files, examples).
 // Texts are pre-wrapped at 80 columns, since CLI11 prints them as they are.
 #pragma once
 
@@ -20,5 +21,10 @@ std::string check();
 std::string check_footer();
 std::string preview();
 std::string preview_footer();
+// These commands describe themselves above the options, in one paragraph.
+std::string backfill();
+std::string resnapshot();
+std::string replay_dead_letters();
+std::string status();
 
 }  // namespace cdc::cli::help

@@ -44,8 +44,10 @@ TlsSettings read_tls(const YamlReader& r, const YAML::Node& source,
 }
 
 // The DSN checked by libpq's parser, with source.tls applied (config/postgres_dsn.h).
-void apply_tls(const YamlReader& r, const YAML::Node& source, const TlsSettings& given,
-               PostgresSourceConfig& pg, const EnvLookup& env) {
+// Returns the password the DSN holds (libpq's own reading of key=value and URI forms),
+// empty when it holds none.
+std::string apply_tls(const YamlReader& r, const YAML::Node& source, const TlsSettings& given,
+                      PostgresSourceConfig& pg, const EnvLookup& env) {
   const YAML::Node dsn_node = source["dsn"] ? source["dsn"] : source["dsn_file"];
   ParsedDsn parsed;
   try {
@@ -64,20 +66,15 @@ void apply_tls(const YamlReader& r, const YAML::Node& source, const TlsSettings&
   auto applied = apply_postgres_tls(pg.dsn, parsed, given, env);
   pg.dsn = std::move(applied.dsn);
   pg.tls = applied.tls;
+  const std::string* password = parsed.find("password");
+  return password != nullptr ? *password : std::string();
 }
 
-// A libpq connection string with a password: "password=..." or "scheme://user:pw@host".
-bool dsn_holds_password(const std::string& dsn) {
-  if (dsn.find("password") != std::string::npos) return true;
-  const auto scheme = dsn.find("://");
-  const auto at = dsn.find('@');
-  return scheme != std::string::npos && at != std::string::npos && dsn.find(':', scheme + 3) < at;
-}
-
-void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceConfig& pg,
-                   const std::filesystem::path& base, const EnvLookup& env) {
+// Returns the password inside the DSN, empty when there is none.
+std::string read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceConfig& pg,
+                          const std::filesystem::path& base, const EnvLookup& env) {
   pg.dsn = r.secret(node, "dsn", "source.dsn", /*required=*/true);
-  apply_tls(r, node, read_tls(r, node, base), pg, env);
+  std::string password = apply_tls(r, node, read_tls(r, node, base), pg, env);
   pg.slot = r.string(node, "slot", "source.slot", pg.slot);
   pg.publication = r.string(node, "publication", "source.publication", pg.publication);
   pg.create_slot = r.boolean(node, "create_slot", "source.create_slot", pg.create_slot);
@@ -98,6 +95,7 @@ void read_postgres(const YamlReader& r, const YAML::Node& node, PostgresSourceCo
       }
     }
   }
+  return password;
 }
 
 void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& my,
@@ -122,12 +120,18 @@ void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& 
   }
   my.watermark_table = TableId{watermark.substr(0, dot), watermark.substr(dot + 1)};
   my.snapshot_lock = r.boolean(node, "snapshot_lock", "source.snapshot_lock", false);
-  my.geometry = r.choice(node, "geometry", "source.geometry", "wkb", {"wkb", "wkb_hex", "skip"});
+  const std::string geometry =
+      r.choice(node, "geometry", "source.geometry", "wkb", {"wkb", "wkb_hex", "skip"});
+  my.geometry = geometry == "wkb_hex" ? GeometryFormat::kWkbHex
+                : geometry == "skip"  ? GeometryFormat::kSkip
+                                      : GeometryFormat::kWkb;
   my.tls = resolve_source_tls(read_tls(r, node, base), is_local_host(my.host));
 }
 
-void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c,
-                 const std::filesystem::path& base, const EnvLookup& env) {
+// Returns the password inside a PostgreSQL DSN, empty when there is none.
+std::string read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c,
+                        const std::filesystem::path& base, const EnvLookup& env) {
+  std::string dsn_password;
   if (!node) throw ConfigError(r.file() + ": source: is required");
   const std::string type = r.choice(node, "type", "source.type", "", {"postgres", "mysql"});
   if (type.empty()) r.fail(node, "source.type", "is required (postgres or mysql)");
@@ -137,7 +141,8 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
         {"type", "dsn", "dsn_file", "slot", "publication", "create_slot", "create_publication",
          "status_interval_ms", "heartbeat_interval_ms", "snapshot", "tls"});
     c.source.type = SourceType::kPostgres;
-    read_postgres(r, node, c.source.postgres, base, env);
+    dsn_password = read_postgres(r, node, c.source.postgres, base, env);
+    if (!dsn_password.empty()) c.secrets.push_back(dsn_password);
   } else {
     r.require_keys(node, "source",
                    {"type", "host", "port", "user", "password", "password_file", "database",
@@ -152,6 +157,7 @@ void read_source(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c
   c.source.snapshot = snapshot == "initial" ? SnapshotMode::kInitial
                       : snapshot == "never" ? SnapshotMode::kNever
                                             : SnapshotMode::kAlways;
+  return dsn_password;
 }
 
 void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c,
@@ -222,13 +228,16 @@ void read_sink(const YamlReader& r, const YAML::Node& node, ConnectorConfig& c,
   s.ca_path = ca_file(r, node, "sink.ca_path", base);
 }
 
-void read_mapping_defaults(const YamlReader& r, const YAML::Node& node, MappingDefaults& m) {
+void read_mapping_defaults(const YamlReader& r, const YAML::Node& node,
+                           mapping::MappingOptions& m) {
   if (!node) return;
   r.require_keys(node, "mapping_defaults",
                  {"timezone", "string_policy", "decimal_as_string", "event_key_field"});
   m.timezone = r.string(node, "timezone", "mapping_defaults.timezone", m.timezone);
-  m.string_policy = r.choice(node, "string_policy", "mapping_defaults.string_policy",
-                             m.string_policy, {"truncate", "dead_letter"});
+  const std::string policy = r.choice(node, "string_policy", "mapping_defaults.string_policy",
+                                      "truncate", {"truncate", "dead_letter"});
+  m.string_policy = policy == "dead_letter" ? mapping::StringPolicy::kDeadLetter
+                                            : mapping::StringPolicy::kTruncate;
   m.decimal_as_string = r.boolean(node, "decimal_as_string", "mapping_defaults.decimal_as_string",
                                   m.decimal_as_string);
   m.event_key_field =
@@ -269,7 +278,7 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
                   "memory_budget_mb"});
   ConnectorConfig c;
   c.file = file_name;
-  read_source(r, root["source"], c, base_dir, env);
+  const std::string dsn_password = read_source(r, root["source"], c, base_dir, env);
   read_sink(r, root["sink"], c, base_dir);
   c.mappings_dir = resolve(base_dir, r.string(root, "mappings", "mappings", "./mappings"));
   c.state_dir = resolve(base_dir, r.string(root, "state_dir", "state_dir", "./state"));
@@ -326,10 +335,10 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
       static_cast<size_t>(r.integer(root, "memory_budget_mb", "memory_budget_mb",
                                     static_cast<int64_t>(c.memory_budget_mb), 1, 1024 * 1024));
   c.sink.dead_letter_path = (c.state_dir / "dead-letters.jsonl").string();
+  c.sink.redacted = c.secrets;
+  // A literal DSN is a secret only when it holds a password.
   for (const std::string& key : r.literal_secret_keys()) {
-    if (key != "source.dsn" || dsn_holds_password(c.source.postgres.dsn)) {
-      c.literal_secret_keys.push_back(key);
-    }
+    if (key != "source.dsn" || !dsn_password.empty()) c.literal_secret_keys.push_back(key);
   }
   return c;
 }

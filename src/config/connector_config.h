@@ -11,6 +11,7 @@
 #include "config/env_expand.h"
 #include "config/source_tls.h"
 #include "core/table_schema.h"
+#include "mapping/mapping_options.h"
 #include "sink/sink_options.h"
 
 namespace cdc::config {
@@ -18,6 +19,9 @@ namespace cdc::config {
 enum class SourceType { kPostgres, kMysql };
 enum class SnapshotMode { kInitial, kNever, kAlways };
 enum class LogFormat { kAuto, kText, kJson };
+// How GEOMETRY columns reach the mapping: WKB bytes (base64 in Retainly), WKB as hex
+// text, or left out of the row.
+enum class GeometryFormat { kWkb, kWkbHex, kSkip };
 
 struct PostgresSourceConfig {
   // libpq connection string with `tls` applied (sslmode, sslrootcert), so every connection
@@ -57,8 +61,8 @@ struct MysqlSourceConfig {
   // Accepted for old configs and ignored: snapshots no longer take FLUSH TABLES WITH
   // READ LOCK (they read in watermark chunks beside the stream).
   bool snapshot_lock = false;
-  // GEOMETRY columns: "wkb" (bytes, base64 in Retainly), "wkb_hex" or "skip".
-  std::string geometry = "wkb";
+  // source.geometry: "wkb", "wkb_hex" or "skip".
+  GeometryFormat geometry = GeometryFormat::kWkb;
   // source.tls as resolved (verify-full against the system CAs unless `host` is this
   // machine or source.tls says otherwise). MariaDB Connector/C expresses it as:
   //   disable      no TLS option set
@@ -75,15 +79,6 @@ struct SourceConfig {
   PostgresSourceConfig postgres;
   MysqlSourceConfig mysql;
   SnapshotMode snapshot = SnapshotMode::kInitial;
-};
-
-// Defaults the mapping engine applies to every mapping file.
-struct MappingDefaults {
-  // IANA zone in which naive timestamps (timestamp without time zone, DATETIME) are read.
-  std::string timezone = "UTC";
-  std::string string_policy = "truncate";  // truncate | dead_letter
-  bool decimal_as_string = false;
-  std::string event_key_field = "event_key";
 };
 
 struct LogConfig {
@@ -103,7 +98,8 @@ struct ConnectorConfig {
   std::filesystem::path mappings_dir;  // absolute, resolved against the config's folder
   std::filesystem::path state_dir;     // absolute, resolved against the config's folder
   std::string metrics_address;         // host:port, empty = no metrics endpoint
-  MappingDefaults mapping;
+  // mapping_defaults: what the mapping engine applies to every mapping file.
+  mapping::MappingOptions mapping;
   LogConfig log;
   BackfillConfig backfill;
   // How long SIGTERM waits for in-flight calls before exiting without them.
@@ -119,15 +115,17 @@ struct ConnectorConfig {
   // together) or their XA COMMIT (MySQL prepared XA transactions, which always go to
   // disk); what exceeds it spills to files under state_dir/spill.
   size_t memory_budget_mb = 32;
-  // Secret values found in the file (sink key and secret, passwords), to be redacted
-  // from every log line and error.
+  // Secret values found in the file (the database password, also one inside the DSN, the
+  // sink key and secret), to be redacted from every log line and error. sink.redacted
+  // holds the same values, since dead letters carry row data that may hold any of them.
   std::vector<std::string> secrets;
   // Secret keys written as literals in the file (not ${ENV}, not *_file): the file itself
   // must then be private. source.dsn is listed only when it holds a password.
   std::vector<std::string> literal_secret_keys;
 };
 
-// Reads and validates `file`. Throws cdc::ConfigError naming file, line, column and key.
+// Reads and validates `file` into complete data: nothing is added or re-parsed after it.
+// Throws cdc::ConfigError naming file, line, column and key.
 ConnectorConfig load_connector_config(const std::filesystem::path& file,
                                       const EnvLookup& env = process_env());
 

@@ -24,7 +24,11 @@ void YamlReader::require_keys(const YAML::Node& map, std::string_view context,
                               std::initializer_list<std::string_view> allowed) const {
   if (!map.IsMap()) fail(map, context, "expected a mapping of keys to values");
   for (const auto& entry : map) {
-    const std::string name = entry.first.as<std::string>();
+    if (!entry.first.IsScalar()) {
+      fail(entry.first, context.empty() ? "(top level)" : context,
+           "keys must be plain names, not lists or mappings");
+    }
+    const std::string name = entry.first.Scalar();
     bool known = false;
     for (auto a : allowed) known = known || a == name;
     if (known) continue;
@@ -38,6 +42,16 @@ void YamlReader::require_keys(const YAML::Node& map, std::string_view context,
   }
 }
 
+YAML::Node YamlReader::child(const YAML::Node& map, std::string_view name,
+                             std::string_view key) const {
+  if (!map.IsMap()) {
+    const auto dot = key.rfind('.');
+    fail(map, dot == std::string_view::npos ? key : key.substr(0, dot),
+         "expected a mapping of keys to values");
+  }
+  return map[std::string(name)];
+}
+
 std::string YamlReader::scalar(const YAML::Node& node, std::string_view key) const {
   if (!node.IsScalar()) fail(node, key, "expected a single value");
   try {
@@ -49,14 +63,14 @@ std::string YamlReader::scalar(const YAML::Node& node, std::string_view key) con
 
 std::string YamlReader::string(const YAML::Node& map, std::string_view name, std::string_view key,
                                const std::string& fallback) const {
-  YAML::Node node = map[std::string(name)];
+  YAML::Node node = child(map, name, key);
   if (!node || node.IsNull()) return fallback;
   return scalar(node, key);
 }
 
 std::string YamlReader::required_string(const YAML::Node& map, std::string_view name,
                                         std::string_view key) const {
-  YAML::Node node = map[std::string(name)];
+  YAML::Node node = child(map, name, key);
   if (!node || node.IsNull()) fail(map, key, "is required");
   std::string value = scalar(node, key);
   if (value.empty()) fail(node, key, "must not be empty");
@@ -66,8 +80,8 @@ std::string YamlReader::required_string(const YAML::Node& map, std::string_view 
 std::string YamlReader::secret(const YAML::Node& map, std::string_view name, std::string_view key,
                                bool required) const {
   const std::string file_name = std::string(name) + "_file";
-  YAML::Node direct = map[std::string(name)];
-  YAML::Node from_file = map[file_name];
+  YAML::Node direct = child(map, name, key);
+  YAML::Node from_file = child(map, file_name, key);
   if (direct && !direct.IsNull() && from_file && !from_file.IsNull()) {
     fail(from_file, std::string(key) + "_file",
          "give either " + std::string(name) + " or " + file_name + ", not both");
@@ -98,7 +112,7 @@ std::string YamlReader::secret(const YAML::Node& map, std::string_view name, std
 
 int64_t YamlReader::integer(const YAML::Node& map, std::string_view name, std::string_view key,
                             int64_t fallback, int64_t min, int64_t max) const {
-  YAML::Node node = map[std::string(name)];
+  YAML::Node node = child(map, name, key);
   if (!node || node.IsNull()) return fallback;
   const std::string text = scalar(node, key);
   int64_t value = 0;
@@ -116,7 +130,7 @@ int64_t YamlReader::integer(const YAML::Node& map, std::string_view name, std::s
 
 double YamlReader::number(const YAML::Node& map, std::string_view name, std::string_view key,
                           double fallback, double min, double max) const {
-  YAML::Node node = map[std::string(name)];
+  YAML::Node node = child(map, name, key);
   if (!node || node.IsNull()) return fallback;
   const std::string text = scalar(node, key);
   double value = 0;
@@ -132,7 +146,7 @@ double YamlReader::number(const YAML::Node& map, std::string_view name, std::str
 
 bool YamlReader::boolean(const YAML::Node& map, std::string_view name, std::string_view key,
                          bool fallback) const {
-  YAML::Node node = map[std::string(name)];
+  YAML::Node node = child(map, name, key);
   if (!node || node.IsNull()) return fallback;
   const std::string text = scalar(node, key);
   if (text == "true" || text == "yes" || text == "on") return true;
@@ -143,7 +157,7 @@ bool YamlReader::boolean(const YAML::Node& map, std::string_view name, std::stri
 std::string YamlReader::choice(const YAML::Node& map, std::string_view name, std::string_view key,
                                const std::string& fallback,
                                std::initializer_list<std::string_view> choices) const {
-  YAML::Node node = map[std::string(name)];
+  YAML::Node node = child(map, name, key);
   if (!node || node.IsNull()) return fallback;
   const std::string text = scalar(node, key);
   std::string list;

@@ -34,7 +34,8 @@ class YamlReader {
   void require_keys(const YAML::Node& map, std::string_view context,
                     std::initializer_list<std::string_view> allowed) const;
 
-  // Scalar children; `key` is the full dotted key for messages ("sink.url").
+  // Scalar children; `key` is the full dotted key for messages ("sink.url"). `map` must
+  // be a mapping (else the error names the key's parent, "sink").
   std::string string(const YAML::Node& map, std::string_view name, std::string_view key,
                      const std::string& fallback) const;
   std::string required_string(const YAML::Node& map, std::string_view name,
@@ -61,6 +62,9 @@ class YamlReader {
 
  private:
   std::string scalar(const YAML::Node& node, std::string_view key) const;
+  // map[name], after checking that `map` is a mapping: yaml-cpp throws its own
+  // exceptions when a scalar or sequence is indexed by a name.
+  YAML::Node child(const YAML::Node& map, std::string_view name, std::string_view key) const;
 
   std::string file_;
   EnvLookup env_;

@@ -1,5 +1,8 @@
 // Process-wide structured logging: text lines on a terminal, JSON lines otherwise.
 // Every line passes through redaction, so registered secrets never reach the output.
+// Written here rather than on spdlog: redaction of every finished line and the JSON-line
+// format would each need a custom spdlog formatter and sink, which leaves spdlog little
+// to do but add a dependency (and a runtime library to the Debian package).
 #pragma once
 
 #include <fmt/format.h>

@@ -67,9 +67,11 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
   options.server_id = config.source.mysql.server_id ^ (read_only ? 0x80000000u : 0u);
   options.tables = tables;
   options.watermark_table = config.source.mysql.watermark_table;
-  options.geometry = config.source.mysql.geometry == "wkb_hex" ? mysql::GeometryFormat::kWkbHex
-                     : config.source.mysql.geometry == "skip"  ? mysql::GeometryFormat::kSkip
-                                                               : mysql::GeometryFormat::kWkb;
+  using config::GeometryFormat;
+  options.geometry =
+      config.source.mysql.geometry == GeometryFormat::kWkbHex ? mysql::GeometryFormat::kWkbHex
+      : config.source.mysql.geometry == GeometryFormat::kSkip ? mysql::GeometryFormat::kSkip
+                                                              : mysql::GeometryFormat::kWkb;
   options.position_file = mysql_position_path(config);
   options.heartbeat_interval = config.source.mysql.heartbeat_interval;
   options.buffer_items = config.source_buffer;

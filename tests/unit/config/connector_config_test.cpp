@@ -3,13 +3,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 
 #include "config/connector_config.h"
 #include "core/errors.h"
 #include "fake_env.h"
+#include "support/temp_dir.h"
 
 using cdc::ConfigError;
 using cdc::config::parse_connector_config;
@@ -54,7 +54,6 @@ TEST_CASE("connector config: the minimal file gets every documented default") {
   CHECK(c.state_dir == "/etc/cdc/state");
   CHECK(c.sink.dead_letter_path == "/etc/cdc/state/dead-letters.jsonl");
   CHECK(c.metrics_address.empty());
-  CHECK(c.secrets == std::vector<std::string>{"k1", "s1"});
 }
 
 TEST_CASE("connector config: an unknown key is named with its line and column") {
@@ -105,15 +104,12 @@ TEST_CASE("connector config: a missing section is required") {
 }
 
 TEST_CASE("connector config: *_file reads a secret from a file") {
-  auto dir = std::filesystem::temp_directory_path() / "cdc_config_test";
-  std::filesystem::create_directories(dir);
-  { std::ofstream(dir / "secret.txt") << "from-file\n"; }
+  const cdc::test::TempDir dir("config");
+  const auto secret = dir.write_file("secret.txt", "from-file\n");
   std::string yaml = kMinimal;
-  yaml.replace(yaml.find("secret: ${RETAINLY_SECRET}"), 26,
-               "secret_file: " + (dir / "secret.txt").string());
+  yaml.replace(yaml.find("secret: ${RETAINLY_SECRET}"), 26, "secret_file: " + secret.string());
   auto c = parse_connector_config(yaml, "connector.yaml", "/etc/cdc", kEnv);
   CHECK(c.sink.secret == "from-file");
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("connector config: mysql sources need a server id") {
@@ -194,4 +190,50 @@ TEST_CASE("connector config: high_availability defaults, values, and a lease tha
             .find("high_availability.lease_ms") != std::string::npos);
   CHECK(error_of(std::string(kMinimal) + "high_availability: {lease: 3}\n").find("lease") !=
         std::string::npos);
+}
+
+TEST_CASE("connector config: the DSN's password is a secret however the DSN spells it") {
+  auto c = parse_connector_config(kMinimal, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.secrets == std::vector<std::string>{"pgpw", "k1", "s1"});
+  CHECK(c.sink.redacted == c.secrets);  // dead letters redact the same values
+  const std::string key_value = "host=127.0.0.1 dbname=app user=cdc password=${PG_PASSWORD}";
+  std::string uri = kMinimal;
+  uri.replace(uri.find(key_value), key_value.size(), "postgresql://cdc:uri-pw@127.0.0.1/app");
+  auto from_uri = parse_connector_config(uri, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(from_uri.secrets == std::vector<std::string>{"uri-pw", "k1", "s1"});
+  CHECK(from_uri.literal_secret_keys == std::vector<std::string>{"source.dsn"});
+}
+
+TEST_CASE("connector config: a DSN that only mentions \"password\" holds no secret") {
+  const std::string with_password = "dbname=app user=cdc password=${PG_PASSWORD}";
+  std::string yaml = kMinimal;
+  yaml.replace(yaml.find(with_password), with_password.size(), "dbname=password_vault user=cdc");
+  auto c = parse_connector_config(yaml, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(c.literal_secret_keys.empty());
+  CHECK(c.secrets == std::vector<std::string>{"k1", "s1"});
+}
+
+TEST_CASE("connector config: mapping_defaults and geometry load as enums") {
+  auto defaults = parse_connector_config(kMinimal, "connector.yaml", "/etc/cdc", kEnv);
+  CHECK(defaults.mapping.string_policy == cdc::mapping::StringPolicy::kTruncate);
+  CHECK(defaults.source.mysql.geometry == cdc::config::GeometryFormat::kWkb);
+  auto c = parse_connector_config(
+      std::string(kMinimal) + "mapping_defaults:\n  string_policy: dead_letter\n", "connector.yaml",
+      "/etc/cdc", kEnv);
+  CHECK(c.mapping.string_policy == cdc::mapping::StringPolicy::kDeadLetter);
+  const std::string mysql =
+      "source:\n  type: mysql\n  user: cdc\n  server_id: 7\n  geometry: wkb_hex\n"
+      "sink:\n  key: ${RETAINLY_KEY}\n  secret: ${RETAINLY_SECRET}\n";
+  CHECK(parse_connector_config(mysql, "connector.yaml", "/etc/cdc", kEnv).source.mysql.geometry ==
+        cdc::config::GeometryFormat::kWkbHex);
+}
+
+// Fuzz findings: yaml-cpp threw its own exceptions (no file, no line) for these.
+TEST_CASE("connector config: a section that is not a mapping, or a key that is a list") {
+  CHECK(error_of("source: postgres\nsink: {}\n") ==
+        "connector.yaml:1:9: source: expected a mapping of keys to values");
+  CHECK(error_of("source:\n  type: postgres\n  tls: [verify-full]\n  dsn: dbname=x\nsink: {}\n") ==
+        "connector.yaml:3:8: source.tls: expected a mapping of keys to values");
+  CHECK(error_of("? [a, b]\n: 1\n") ==
+        "connector.yaml:1:3: (top level): keys must be plain names, not lists or mappings");
 }

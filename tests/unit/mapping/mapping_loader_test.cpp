@@ -3,11 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
-#include <fstream>
 
 #include "core/errors.h"
 #include "mapping/compiled_mapping.h"
 #include "mapping_fixture.h"
+#include "support/temp_dir.h"
 
 using cdc::ConfigError;
 using namespace cdc::mapping;
@@ -31,25 +31,6 @@ std::string many_fields(size_t n, std::string_view spec, std::string_view indent
   }
   return out;
 }
-
-class TempDir {
- public:
-  TempDir() {
-    path_ = std::filesystem::temp_directory_path() /
-            ("mapping_test_" + std::to_string(reinterpret_cast<uintptr_t>(this)) + "_" +
-             std::to_string(::getpid()));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name) << text;
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 }  // namespace
 
@@ -223,16 +204,16 @@ TEST_CASE("loader: time zones are checked at load, per file or by option") {
 }
 
 TEST_CASE("loader: a folder loads in file name order; one file per table") {
-  TempDir dir;
-  dir.write("b.yaml", "table: public.b\ncustomer: { id: id }\n");
-  dir.write("a.yml", "table: public.a\ncustomer: { id: id }\n");
-  dir.write("notes.txt", "not a mapping");
+  const cdc::test::TempDir dir("mapping");
+  dir.write_file("b.yaml", "table: public.b\ncustomer: { id: id }\n");
+  dir.write_file("a.yml", "table: public.a\ncustomer: { id: id }\n");
+  dir.write_file("notes.txt", "not a mapping");
   auto mappings = load_mapping_dir(dir.path(), {});
   REQUIRE(mappings.size() == 2);
   CHECK(mappings[0].table().qualified() == "public.a");
   CHECK(mappings[1].table().qualified() == "public.b");
 
-  dir.write("c.yaml", "table: public.a\narray: { customer_id: u, field: f, item_id: id }\n");
+  dir.write_file("c.yaml", "table: public.a\narray: { customer_id: u, field: f, item_id: id }\n");
   try {
     load_mapping_dir(dir.path(), {});
     FAIL("expected a ConfigError");
@@ -245,11 +226,12 @@ TEST_CASE("loader: a folder loads in file name order; one file per table") {
 }
 
 TEST_CASE("loader: array fields across files count toward Retainly's 15") {
-  TempDir dir;
+  const cdc::test::TempDir dir("mapping");
   for (int i = 0; i < 16; ++i) {
-    dir.write("t" + std::to_string(i + 10) + ".yaml", "table: public.t" + std::to_string(i) +
-                                                          "\narray: { customer_id: u, field: list" +
-                                                          std::to_string(i) + ", item_id: id }\n");
+    dir.write_file("t" + std::to_string(i + 10) + ".yaml",
+                   "table: public.t" + std::to_string(i) +
+                       "\narray: { customer_id: u, field: list" + std::to_string(i) +
+                       ", item_id: id }\n");
   }
   try {
     load_mapping_dir(dir.path(), {});

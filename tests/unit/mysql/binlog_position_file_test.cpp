@@ -6,27 +6,15 @@
 #include <fstream>
 #include <string>
 
-#include <unistd.h>
-
 #include "connectors/mysql/binlog_position_file.h"
 #include "core/errors.h"
+#include "support/temp_dir.h"
 
 namespace cdc::mysql {
-namespace {
-
-// A directory of its own for one test case, removed with everything in it afterwards.
-struct ScratchDir {
-  std::filesystem::path path =
-      std::filesystem::temp_directory_path() / ("cdc-position-test-" + std::to_string(::getpid()));
-  ScratchDir() { std::filesystem::create_directories(path); }
-  ~ScratchDir() { std::filesystem::remove_all(path); }
-};
-
-}  // namespace
 
 TEST_CASE("position file: store then load gives the same position; none before") {
-  const ScratchDir dir;
-  const BinlogPositionFile file(dir.path / "round_trip.json");
+  const cdc::test::TempDir dir("position");
+  const BinlogPositionFile file(dir.path() / "round_trip.json");
   CHECK_FALSE(file.load().has_value());
   file.store({"binlog.000042", 1234, "0-1-9876,1-2-5"});
   const auto loaded = file.load();
@@ -39,8 +27,8 @@ TEST_CASE("position file: store then load gives the same position; none before")
 }
 
 TEST_CASE("position file: damaged content is an error naming the file and what to do") {
-  const ScratchDir dir;
-  const auto path = dir.path / "damaged.json";
+  const cdc::test::TempDir dir("position");
+  const auto path = dir.path() / "damaged.json";
   std::ofstream(path) << "{\"file\": \"binlog.0000";
   const BinlogPositionFile file(path);
   CHECK_THROWS_WITH_AS(file.load(), doctest::Contains(path.string().c_str()), SourceError);

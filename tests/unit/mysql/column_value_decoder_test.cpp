@@ -147,6 +147,19 @@ TEST_CASE("DATETIME and DATETIME2: local wall-clock microseconds; zero dates are
                   ProtocolError);
 }
 
+// Fuzz finding: a DATETIME2 with the sign bit clear (all-zero bytes) and a negative
+// fraction overflowed int64 in make_packed ("-9223372036854775808 + -1156800"), undefined
+// behaviour. MySQL never writes a negative DATETIME; such bytes are a decode error.
+TEST_CASE("DATETIME2 below year 0 is a decode error naming the column, never an overflow") {
+  const auto created_at =
+      with(fsp(ColumnType::kDateTime2, 2), [](ColumnInfo& c) { c.name = "created_at"; });
+  CHECK_THROWS_WITH_AS(decode(created_at, ByteWriter().be(0, 5).be(0x8c, 1)),
+                       doctest::Contains("column created_at: DATETIME2 value out of range"),
+                       ProtocolError);
+  CHECK_THROWS_AS(decode(fsp(ColumnType::kDateTime2, 0), ByteWriter().be(0x7fffffffffULL, 5)),
+                  ProtocolError);
+}
+
 TEST_CASE("TIMESTAMP and TIMESTAMP2: UTC instants; the zero timestamp is NULL") {
   CHECK(decode(column(ColumnType::kTimestamp), ByteWriter().u32(1525426053)) ==
         Value(Timestamp{1525426053000000LL}));

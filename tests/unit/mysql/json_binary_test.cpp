@@ -93,7 +93,7 @@ TEST_CASE("json binary: malformed documents are protocol errors") {
 
 TEST_CASE("json binary: depth is limited, so self-references and deep nesting end") {
   CHECK(text_of(nested_arrays(3)) == "[[[]]]");
-  CHECK_NOTHROW(text_of(nested_arrays(100)));
+  CHECK(text_of(nested_arrays(100)) == std::string(100, '[') + std::string(100, ']'));
   CHECK_THROWS_AS(text_of(nested_arrays(200)), ProtocolError);
   CHECK_THROWS_AS(text_of_hex("02 0100 0700 02 0000"), ProtocolError);  // points at itself
 }

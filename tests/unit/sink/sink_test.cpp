@@ -9,6 +9,8 @@
 
 #include "call_builders.h"
 #include "fake_transport.h"
+#include "support/thread_state.h"
+#include "support/wait_until.h"
 #include "temp_dir.h"
 
 using namespace cdc::sink;
@@ -72,12 +74,28 @@ TEST_CASE("sink thread: submit blocks while max_pending_calls calls are unsettle
   ThreadedHarness h(/*max_pending=*/2);
   REQUIRE(h.submit(event("1", "a")));
   REQUIRE(h.submit(event("2", "b")));
-  auto third = std::async(std::launch::async, [&] { return h.submit(event("3", "c")); });
+  std::atomic<pid_t> submitter{0};
+  std::atomic<bool> settled_one{false};
+  // Returns whether the submit succeeded and whether a call had been settled by then.
+  auto third = std::async(std::launch::async, [&] {
+    submitter = cdc::test::current_thread_id();
+    const bool ok = h.submit(event("3", "c"));
+    return std::pair{ok, settled_one.load()};
+  });
   REQUIRE(h.transport->wait_started(2));
+  // Blocked means asleep in the kernel with the call not taken; were blocking broken, the
+  // submit would return and the future be ready instead.
+  const auto returned = [&] { return third.wait_for(0s) == std::future_status::ready; };
+  cdc::test::wait_until([&] { return returned() || cdc::test::thread_is_sleeping(submitter); }, 10s,
+                        "the third submit to block or return");
+  CHECK_FALSE(returned());
   CHECK(h.sink->last_submitted() == 2);  // the third is held back
   auto sent = h.transport->take_started();
+  settled_one = true;
   h.transport->answer(http_answer(sent[0].id, 200));
-  CHECK(third.get());
+  const auto [ok, after_settling] = third.get();
+  CHECK(ok);
+  CHECK(after_settling);  // it returned only once one of the two calls was settled
   CHECK(h.sink->last_submitted() == 3);
   REQUIRE(h.transport->wait_started(3));
 }
