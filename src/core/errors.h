@@ -40,6 +40,14 @@ class AuthError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The sink stopped for good for a reason other than the credentials: a request failed
+// its retry ceiling, too many dead letters, a dead letter that could not be written.
+// Nothing was acknowledged past the calls it did not settle.
+class SinkError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // The work was stopped on request (SIGTERM, SIGINT) before it finished, e.g. while it
 // waited for room in the sink. Nothing was recorded past what was acknowledged, so
 // running it again (`backfill --resume` for a backfill) continues where it stood.

@@ -16,12 +16,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Throws what a failed sink means for the command: a refused key, or anything else.
 void throw_if_failed(const sink::Sink& sink) {
-  auto failure = sink.failure();
-  if (!failure) return;
-  if (failure->kind == sink::FailureKind::kAuth) throw AuthError(failure->message);
-  throw std::runtime_error(failure->message);
+  if (auto failure = sink.failure()) sink::throw_failure(*failure);
 }
 
 }  // namespace

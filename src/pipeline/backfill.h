@@ -59,7 +59,7 @@ class Backfill {
 
   // Backfills `tables` and waits until every call is settled. `report` is called about
   // once a second from the calling thread with the tables' progress. Throws
-  // cdc::AuthError when Retainly refuses the credentials, std::runtime_error when the
+  // cdc::AuthError when Retainly refuses the credentials, cdc::SinkError when the
   // sink fails otherwise, cdc::Interrupted when `stop` interrupts it (also while it
   // waits for room in a sink that Retainly does not empty), and what a reader throws.
   BackfillSummary run(

@@ -227,12 +227,7 @@ void StreamPipeline::acknowledge_done() {
 void StreamPipeline::throw_if_sink_failed() const {
   auto failure = sink_.failure();
   if (!failure) return;
-  if (failure->kind == sink::FailureKind::kAuth) throw AuthError(failure->message);
-  if (failure->kind == sink::FailureKind::kFenced) {
-    throw SourceError("lost the " + (lock_ != nullptr ? lock_->describe() : "instance lock") +
-                      " and " + failure->message);
-  }
-  throw std::runtime_error(failure->message);
+  sink::throw_failure(*failure, lock_ != nullptr ? lock_->describe() : "");
 }
 
 }  // namespace cdc::pipeline

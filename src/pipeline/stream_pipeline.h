@@ -54,7 +54,7 @@ class StreamPipeline {
   // connection is lost (cdc::SourceDisconnected) it delivers what was read, then
   // reconnects with backoff until it succeeds or `stop`. Throws cdc::AuthError when
   // Retainly refuses the credentials, cdc::SourceError / ProtocolError from the source,
-  // std::runtime_error when the sink fails otherwise. No position is acknowledged past a
+  // cdc::SinkError when the sink fails otherwise. No position is acknowledged past a
   // call that was not delivered or dead-lettered. `stop` also ends a wait for room in a
   // full sink; the drain then gives in-flight calls shutdown_timeout.
   void run(const std::atomic<bool>& stop);

@@ -202,8 +202,8 @@ const char* to_string(ResponseClass response_class) {
       return "too_large";
     case ResponseClass::kAuth:
       return "auth";
-    case ResponseClass::kFatal:
-      return "fatal";
+    case ResponseClass::kUnexpected:
+      return "unexpected";
   }
   return "unknown";
 }
@@ -247,7 +247,7 @@ Verdict classify(const HttpResponse& response, system_clock::time_point now, Cal
   } else if (status == 401 || status == 403) {
     verdict.kind = ResponseClass::kAuth;
   } else {
-    verdict.kind = ResponseClass::kFatal;
+    verdict.kind = ResponseClass::kUnexpected;
   }
   return verdict;
 }

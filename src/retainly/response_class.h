@@ -21,7 +21,10 @@ enum class ResponseClass {
   kInvalid,     // 422, 400: some records are refused; split to find them
   kTooLarge,    // 413: the body is too big; split
   kAuth,        // 401, 403, a 422 from /events about authentication: credentials refused; stop
-  kFatal,       // any other answer: not attributable to a record
+  // Any other answer (3xx, 404, 409, ...): not attributable to a record and not a
+  // verdict on the credentials; retried with backoff like kRetry, since a proxy or a
+  // deployment in progress gives such answers for a while.
+  kUnexpected,
 };
 
 const char* to_string(ResponseClass response_class);
@@ -35,7 +38,7 @@ struct InvalidRecord {
 };
 
 struct Verdict {
-  ResponseClass kind = ResponseClass::kFatal;
+  ResponseClass kind = ResponseClass::kUnexpected;
   std::chrono::milliseconds retry_after{0};  // kRetryAfter only
   // kInvalid only: the records the answer names, in its order, possibly none (400, the
   // events endpoint, a whole-request error). Indexes are as the server sent them and

@@ -308,7 +308,7 @@ void Dispatcher::on_response(HttpResponse response) {
       return;
     }
     case ResponseClass::kRetry:
-    case ResponseClass::kFatal:
+    case ResponseClass::kUnexpected:
       on_retryable(std::move(request), response);
       return;
     case ResponseClass::kInvalid:

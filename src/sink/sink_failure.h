@@ -21,4 +21,8 @@ struct SinkFailure {
   std::string message;  // for operators; never holds the key or secret
 };
 
+// The exception a failure ends the work with: AuthError for kAuth, SourceError for
+// kFenced (the instance lost its lock: `lock` names it), SinkError for the rest.
+[[noreturn]] void throw_failure(const SinkFailure& failure, const std::string& lock = "");
+
 }  // namespace cdc::sink

@@ -38,9 +38,9 @@ TEST_CASE("classify: each status lands in its class") {
   CHECK(class_of(413) == ResponseClass::kTooLarge);
   CHECK(class_of(403) == ResponseClass::kAuth);
   CHECK(class_of(401) == ResponseClass::kAuth);
-  CHECK(class_of(404) == ResponseClass::kFatal);
-  CHECK(class_of(409) == ResponseClass::kFatal);
-  CHECK(class_of(301) == ResponseClass::kFatal);
+  CHECK(class_of(404) == ResponseClass::kUnexpected);
+  CHECK(class_of(409) == ResponseClass::kUnexpected);
+  CHECK(class_of(301) == ResponseClass::kUnexpected);
 }
 
 TEST_CASE("classify: timeouts and connection errors are retried") {
