@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "connectors/mysql/binlog_change_assembler.h"
 #include "connectors/mysql/mysql_connection.h"
+#include "connectors/mysql/resume_point.h"
 #include "connectors/mysql/table_shape.h"
 #include "core/table_schema.h"
 

@@ -46,6 +46,7 @@
 
 #include "connectors/mysql/event_decoder.h"
 #include "connectors/mysql/gtid_set.h"
+#include "connectors/mysql/resume_point.h"
 #include "connectors/mysql/row_image_decoder.h"
 #include "connectors/mysql/table_shape.h"
 #include "core/row_change.h"
@@ -56,15 +57,6 @@ namespace cdc::mysql {
 // How GEOMETRY values are handed on: the WKB as bytes (Retainly gets base64), the WKB as
 // a hex string, or not at all (the column is left alone, as if unchanged).
 enum class GeometryFormat { kWkb, kWkbHex, kSkip };
-
-// Where to start reading after a transaction.
-struct ResumePoint {
-  std::string file;
-  uint64_t offset = 4;  // 4: the first event after the file's magic number
-  // MariaDB: the GTID state ("0-1-42,1-2-7"); MySQL: the executed GTID set; empty when
-  // the server has no GTIDs.
-  std::string gtid_state;
-};
 
 struct AssembledCommit {
   TransactionEnd end;

@@ -8,13 +8,17 @@
 #include <filesystem>
 #include <optional>
 
-#include "connectors/mysql/binlog_change_assembler.h"
+#include "connectors/mysql/resume_point.h"
 
 namespace cdc::mysql {
 
 class BinlogPositionFile {
  public:
   explicit BinlogPositionFile(std::filesystem::path path) : path_(std::move(path)) {}
+  // The one place the file's name is written: state_dir/mysql_position.json.
+  static BinlogPositionFile in(const std::filesystem::path& state_dir) {
+    return BinlogPositionFile(state_dir / "mysql_position.json");
+  }
 
   // The stored position, or nullopt when there is none yet. Throws SourceError naming
   // the file when it cannot be read or parsed (a damaged file is not guessed around).

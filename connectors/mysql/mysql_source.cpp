@@ -185,9 +185,8 @@ void MysqlSource::throw_resync(const MysqlServerError& error, const ResumePoint&
       "purged (binlog_expire_logs_seconds / expire_logs_days) or the GTID state is unknown "
       "to this server. Resync required: delete {} and run `retainly-cdc backfill`, then "
       "`retainly-cdc run` starts from the current end of the binlog",
-      from.gtid_state.empty() ? fmt::format("{}:{}", from.file, from.offset)
-                              : "GTID " + from.gtid_state,
-      error.what(), position_file_.path().string()));
+      from.gtid_state.empty() ? to_string(from) : "GTID " + from.gtid_state, error.what(),
+      position_file_.path().string()));
 }
 
 void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb,

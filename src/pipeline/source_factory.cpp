@@ -16,7 +16,7 @@ namespace cdc::pipeline {
 namespace {
 
 std::filesystem::path mysql_position_path(const config::ConnectorConfig& config) {
-  return config.state_dir / "mysql_position.json";
+  return mysql::BinlogPositionFile::in(config.state_dir).path();
 }
 
 }  // namespace

@@ -84,7 +84,7 @@ nlohmann::json postgres_status(const config::ConnectorConfig& config, SourceHeal
 nlohmann::json mysql_status(const config::ConnectorConfig& config, SourceHealth& health) {
   const auto& my = config.source.mysql;
   nlohmann::json out = {{"source", "mysql"}, {"server_id", my.server_id}};
-  const mysql::BinlogPositionFile file(config.state_dir / "mysql_position.json");
+  const auto file = mysql::BinlogPositionFile::in(config.state_dir);
   const auto committed = file.load();
   auto conn = mysql::MysqlConnection::connect(mysql_connect_options(my));
   mysql::BinlogAdmin admin(conn);
@@ -98,7 +98,7 @@ nlohmann::json mysql_status(const config::ConnectorConfig& config, SourceHealth&
                                          " yet (`run` stores one when it starts)"};
     return out;
   }
-  out["committed_position"] = "mysql:" + committed->file + ":" + std::to_string(committed->offset);
+  out["committed_position"] = mysql::to_string(*committed);
   if (!committed->gtid_state.empty()) out["gtid_state"] = committed->gtid_state;
   // Bytes of binlog after the committed position: the rest of its file and every later one.
   uint64_t lag = 0;

@@ -38,3 +38,18 @@ TEST_CASE("position file: damaged content is an error naming the file and what t
 }
 
 }  // namespace cdc::mysql
+
+TEST_CASE("resume point: prints as mysql:FILE:OFFSET and parses back") {
+  const cdc::mysql::ResumePoint at{"binlog.000007", 1234, "0-1-42"};
+  CHECK(cdc::mysql::to_string(at) == "mysql:binlog.000007:1234");
+  const auto parsed = cdc::mysql::parse_resume_point("mysql:binlog.000007:1234");
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->file == "binlog.000007");
+  CHECK(parsed->offset == 1234);
+  CHECK(parsed->gtid_state.empty());
+  for (const char* bad : {"binlog.000007:1234", "mysql:binlog.000007", "mysql::12",
+                          "mysql:binlog.000007:", "mysql:binlog.000007:12x", "pg:0/16:1"}) {
+    INFO(bad);
+    CHECK_FALSE(cdc::mysql::parse_resume_point(bad).has_value());
+  }
+}
