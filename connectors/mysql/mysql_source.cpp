@@ -19,7 +19,7 @@ using Clock = std::chrono::steady_clock;
 MysqlSource::MysqlSource(MysqlSourceOptions options)
     : options_(std::move(options)),
       position_file_(options_.position_file),
-      queue_(options_.buffer_items),
+      reader_(options_.buffer_items),
       budget_(options_.memory_budget_bytes) {}
 
 MysqlSource::~MysqlSource() {
@@ -41,14 +41,8 @@ MysqlSource::~MysqlSource() {
 }
 
 void MysqlSource::start() {
-  if (thread_.joinable()) thread_.join();
-  queue_.reopen();
-  {
-    std::lock_guard lock(error_mutex_);
-    error_ = nullptr;
-  }
+  reader_.prepare();
   stream_.reset();
-  stopping_.store(false);
 
   auto admin_conn = MysqlConnection::connect(options_.connect);
   BinlogAdmin admin(admin_conn);
@@ -110,17 +104,13 @@ void MysqlSource::start() {
     std::lock_guard lock(positions_mutex_);
     reading_ = *from;
   }
-  thread_ = std::thread([this, from = *from, mariadb, checksum = start.checksum] {
+  reader_.launch([this, from = *from, mariadb, checksum = start.checksum] {
     read_loop(*stream_, from, mariadb, checksum);
   });
 }
 
 std::optional<SourceItem> MysqlSource::next(std::chrono::milliseconds timeout) {
-  auto item = queue_.pop(timeout);
-  if (!item) {
-    std::lock_guard lock(error_mutex_);
-    if (error_) std::rethrow_exception(error_);
-  }
+  auto item = reader_.next(timeout);
   if (!item) flush_position(false);
   return item;
 }
@@ -162,7 +152,7 @@ SourceStatus MysqlSource::status() const {
   SourceStatus status;
   std::lock_guard lock(positions_mutex_);
   if (acknowledged_) {
-    status.acknowledged = fmt::format("mysql:{}:{}", acknowledged_->file, acknowledged_->offset);
+    status.acknowledged = to_string(*acknowledged_);
     if (acknowledged_->file == reading_.file && reading_.offset >= acknowledged_->offset) {
       status.lag_bytes = reading_.offset - acknowledged_->offset;
     }
@@ -171,10 +161,12 @@ SourceStatus MysqlSource::status() const {
 }
 
 void MysqlSource::stop() {
-  if (stopping_.exchange(true)) return;
-  queue_.close();
-  if (stream_) stream_->interrupt();
-  if (thread_.joinable()) thread_.join();
+  // The loop blocks on the binlog connection: shut it down to wake the read.
+  if (!reader_.stop([this] {
+        if (stream_) stream_->interrupt();
+      })) {
+    return;
+  }
   stream_.reset();
   flush_position(true);
 }
@@ -191,126 +183,110 @@ void MysqlSource::throw_resync(const MysqlServerError& error, const ResumePoint&
 
 void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb,
                             std::string checksum) {
-  try {
-    std::optional<MysqlConnection> catalog_conn;
-    auto catalog = [&](const TableId& table) {
-      if (!catalog_conn) catalog_conn.emplace(MysqlConnection::connect(options_.connect));
-      BinlogAdmin admin(*catalog_conn);
-      return admin.catalog(table);
-    };
-    auto shape_changed = [](const TableSchema& schema) {
-      std::string columns;
-      for (const auto& c : schema.columns) columns += (columns.empty() ? "" : ", ") + c.name;
-      log::info("table {} has a new shape, used from here on: {}", schema.id.qualified(), columns);
-    };
-    BinlogChangeAssembler assembler(options_.tables, catalog, shape_changed);
-    if (options_.watermark_table) assembler.set_watermark_table(*options_.watermark_table);
-    assembler.set_geometry_format(options_.geometry);
-    assembler.on_ddl([](const std::string& schema, const std::string& query) {
-      log::info("DDL on a mapped table (database {}): {}", schema, query.substr(0, 300));
-    });
-    assembler.set_buffers(
-        [this] { return std::make_unique<TransactionBuffer>(&budget_, spill_); },
-        [this] {
-          // Everything to disk (and durable at the prepare) when there is a store.
-          return xa_store_ ? std::make_unique<TransactionBuffer>(nullptr, xa_store_->factory())
-                           : std::make_unique<TransactionBuffer>(nullptr, SpillStoreFactory{});
-        });
-    assembler.start_at(from, mariadb);
-    if (xa_store_) {
-      for (auto& kept : xa_store_->load()) {
-        assembler.restore_prepared(kept.xid, std::move(kept.rows), kept.count);
+  std::optional<MysqlConnection> catalog_conn;
+  auto catalog = [&](const TableId& table) {
+    if (!catalog_conn) catalog_conn.emplace(MysqlConnection::connect(options_.connect));
+    BinlogAdmin admin(*catalog_conn);
+    return admin.catalog(table);
+  };
+  auto shape_changed = [](const TableSchema& schema) {
+    std::string columns;
+    for (const auto& c : schema.columns) columns += (columns.empty() ? "" : ", ") + c.name;
+    log::info("table {} has a new shape, used from here on: {}", schema.id.qualified(), columns);
+  };
+  BinlogChangeAssembler assembler(options_.tables, catalog, shape_changed);
+  if (options_.watermark_table) assembler.set_watermark_table(*options_.watermark_table);
+  assembler.set_geometry_format(options_.geometry);
+  assembler.on_ddl([](const std::string& schema, const std::string& query) {
+    log::info("DDL on a mapped table (database {}): {}", schema, query.substr(0, 300));
+  });
+  assembler.set_buffers(
+      [this] { return std::make_unique<TransactionBuffer>(&budget_, spill_); },
+      [this] {
+        // Everything to disk (and durable at the prepare) when there is a store.
+        return xa_store_ ? std::make_unique<TransactionBuffer>(nullptr, xa_store_->factory())
+                         : std::make_unique<TransactionBuffer>(nullptr, SpillStoreFactory{});
+      });
+  assembler.start_at(from, mariadb);
+  if (xa_store_) {
+    for (auto& kept : xa_store_->load()) {
+      assembler.restore_prepared(kept.xid, std::move(kept.rows), kept.count);
+    }
+  }
+  // The artificial ROTATE that opens the stream comes before any FORMAT_DESCRIPTION;
+  // it has a checksum trailer when the server checksums its binlog.
+  EventDecoder decoder(checksum == "CRC32" ? ChecksumAlgorithm::kCrc32 : ChecksumAlgorithm::kOff);
+  std::vector<SourceItem> items;
+  std::set<uint8_t> skipped_types;
+  auto last_idle_commit = Clock::now();
+  while (!reader_.stopping()) {
+    std::span<const std::byte> bytes;
+    try {
+      bytes = stream.next_event();
+    } catch (const MysqlServerError& e) {
+      if (e.code() != kErrorReadingBinlog) throw;
+      // 1236 also ends the stream of a replica whose server id another one took.
+      if (std::string_view(e.what()).find("same server") != std::string_view::npos) {
+        throw SourceError(fmt::format(
+            "{}: another replica connected with source.server_id {}; every replica (and "
+            "every connector) needs a server id of its own",
+            e.what(), options_.server_id));
+      }
+      throw_resync(e, from);
+    }
+    const BinlogEvent event = decoder.decode(bytes);
+    if (const auto* skipped = std::get_if<SkippedEvent>(&event.body);
+        skipped != nullptr && skipped_types.insert(skipped->type_code).second) {
+      log::info(
+          "skipping binlog events of type {} (nothing in them for a row reader); "
+          "logged once",
+          skipped->type_code);
+    }
+    items.clear();
+    auto commit = assembler.feed(event, decoder, items);
+    for (auto& item : items) {
+      if (!reader_.push(std::move(item), std::chrono::milliseconds(200))) return;
+    }
+    if (!commit) continue;
+    std::vector<std::filesystem::path> remove_after;
+    if (commit->prepared_xa && xa_store_) {
+      // Durable before anything after the prepare is handed out: the stored position
+      // may move past the prepare only with its rows safe.
+      uint32_t count = 0;
+      TransactionBuffer* rows = assembler.prepared_rows(*commit->prepared_xa, &count);
+      xa_store_->persist(*commit->prepared_xa, *rows, count);
+    }
+    if (commit->resolved_xa) {
+      if (xa_store_) remove_after = xa_store_->files_of(*commit->resolved_xa);
+      if (!commit->resolved_xa_known) {
+        log::warn(
+            "XA {} at {}:{} resolves a transaction prepared before the position this "
+            "stream started from; its rows were not read (run `retainly-cdc backfill` for "
+            "the tables it wrote, if any are mapped)",
+            *commit->resolved_xa, commit->resume.file, commit->resume.offset);
       }
     }
-    // The artificial ROTATE that opens the stream comes before any FORMAT_DESCRIPTION;
-    // it has a checksum trailer when the server checksums its binlog.
-    EventDecoder decoder(checksum == "CRC32" ? ChecksumAlgorithm::kCrc32 : ChecksumAlgorithm::kOff);
-    std::vector<SourceItem> items;
-    std::set<uint8_t> skipped_types;
-    auto last_idle_commit = Clock::now();
-    while (!stopping_.load()) {
-      std::span<const std::byte> bytes;
-      try {
-        bytes = stream.next_event();
-      } catch (const MysqlServerError& e) {
-        if (e.code() != kErrorReadingBinlog) throw;
-        // 1236 also ends the stream of a replica whose server id another one took.
-        if (std::string_view(e.what()).find("same server") != std::string_view::npos) {
-          throw SourceError(fmt::format(
-              "{}: another replica connected with source.server_id {}; every replica (and "
-              "every connector) needs a server id of its own",
-              e.what(), options_.server_id));
-        }
-        throw_resync(e, from);
-      }
-      const BinlogEvent event = decoder.decode(bytes);
-      if (const auto* skipped = std::get_if<SkippedEvent>(&event.body);
-          skipped != nullptr && skipped_types.insert(skipped->type_code).second) {
-        log::info(
-            "skipping binlog events of type {} (nothing in them for a row reader); "
-            "logged once",
-            skipped->type_code);
-      }
-      items.clear();
-      auto commit = assembler.feed(event, decoder, items);
-      for (auto& item : items) {
-        while (!queue_.push(std::move(item), std::chrono::milliseconds(200))) {
-          if (stopping_.load()) return;
-        }
-      }
-      if (!commit) continue;
-      std::vector<std::filesystem::path> remove_after;
-      if (commit->prepared_xa && xa_store_) {
-        // Durable before anything after the prepare is handed out: the stored position
-        // may move past the prepare only with its rows safe.
-        uint32_t count = 0;
-        TransactionBuffer* rows = assembler.prepared_rows(*commit->prepared_xa, &count);
-        xa_store_->persist(*commit->prepared_xa, *rows, count);
-      }
-      if (commit->resolved_xa) {
-        if (xa_store_) remove_after = xa_store_->files_of(*commit->resolved_xa);
-        if (!commit->resolved_xa_known) {
-          log::warn(
-              "XA {} at {}:{} resolves a transaction prepared before the position this "
-              "stream started from; its rows were not read (run `retainly-cdc backfill` for "
-              "the tables it wrote, if any are mapped)",
-              *commit->resolved_xa, commit->resume.file, commit->resume.offset);
-        }
-      }
-      // Rows held until the commit (after a savepoint, or an XA COMMIT's prepared rows),
-      // one at a time from memory or their spill file.
-      while (auto row = assembler.next_held()) {
-        SourceItem item = std::move(*row);
-        while (!queue_.push(std::move(item), std::chrono::milliseconds(200))) {
-          if (stopping_.load()) return;
-        }
-      }
-      {
-        std::lock_guard lock(positions_mutex_);
-        reading_ = commit->resume;
-      }
-      const auto now = Clock::now();
-      if (!commit->has_changes && remove_after.empty() &&
-          (now - last_idle_commit < options_.idle_commit_interval || queue_.size() != 0)) {
-        continue;
-      }
-      last_idle_commit = now;
-      {
-        std::lock_guard lock(positions_mutex_);
-        pending_.push_back({std::get<BinlogPosition>(commit->end.position),
-                            std::move(commit->resume), std::move(remove_after)});
-      }
-      SourceItem end = std::move(commit->end);
-      while (!queue_.push(std::move(end), std::chrono::milliseconds(200))) {
-        if (stopping_.load()) return;
-      }
+    // Rows held until the commit (after a savepoint, or an XA COMMIT's prepared rows),
+    // one at a time from memory or their spill file.
+    while (auto row = assembler.next_held()) {
+      if (!reader_.push(std::move(*row), std::chrono::milliseconds(200))) return;
     }
-  } catch (...) {
-    if (!stopping_.load()) {
-      std::lock_guard lock(error_mutex_);
-      error_ = std::current_exception();
+    {
+      std::lock_guard lock(positions_mutex_);
+      reading_ = commit->resume;
     }
-    queue_.close();
+    const auto now = Clock::now();
+    if (!commit->has_changes && remove_after.empty() &&
+        (now - last_idle_commit < options_.idle_commit_interval || reader_.queued() != 0)) {
+      continue;
+    }
+    last_idle_commit = now;
+    {
+      std::lock_guard lock(positions_mutex_);
+      pending_.push_back({std::get<BinlogPosition>(commit->end.position), std::move(commit->resume),
+                          std::move(remove_after)});
+    }
+    if (!reader_.push(std::move(commit->end), std::chrono::milliseconds(200))) return;
   }
 }
 

@@ -18,9 +18,9 @@
 #include "connectors/mysql/binlog_stream.h"
 #include "connectors/mysql/mysql_connection.h"
 #include "connectors/mysql/xa_prepared_store.h"
-#include "core/bounded_queue.h"
 #include "core/change_source.h"
 #include "core/memory_budget.h"
+#include "core/reader_thread.h"
 #include "core/table_schema.h"
 
 namespace cdc::mysql {
@@ -89,12 +89,10 @@ class MysqlSource final : public ChangeSource {
 
   MysqlSourceOptions options_;
   BinlogPositionFile position_file_;
-  BoundedQueue<SourceItem> queue_;
+  ReaderThread reader_;
   MemoryBudget budget_;
   SpillStoreFactory spill_;                    // set by start() when options_.spill_dir is
   std::unique_ptr<XaPreparedStore> xa_store_;  // set by start() when options_.xa_dir is
-  std::thread thread_;
-  std::atomic<bool> stopping_{false};
   std::unique_ptr<BinlogStream> stream_;
 
   // Handed-out transaction ends not yet acknowledged, oldest first, with where to
@@ -113,9 +111,6 @@ class MysqlSource final : public ChangeSource {
   std::vector<std::filesystem::path> removable_;  // once acknowledged_ is stored
   std::chrono::steady_clock::time_point last_flush_{};
   ResumePoint reading_;  // where the reader is, for lag
-
-  std::mutex error_mutex_;
-  std::exception_ptr error_;
 };
 
 }  // namespace cdc::mysql

@@ -72,7 +72,7 @@ struct PgSource::Connection {
 
 PgSource::PgSource(PgSourceOptions options)
     : options_(std::move(options)),
-      queue_(options_.buffer_items),
+      reader_(options_.buffer_items),
       budget_(options_.memory_budget_bytes) {}
 
 PgSource::~PgSource() {
@@ -92,15 +92,9 @@ void PgSource::start() {
   // Again after stop(): the pipeline reconnects after a lost connection. Start with an
   // empty buffer and no error, and resume after what was acknowledged in this process
   // even if the old connection died before telling the server.
-  if (thread_.joinable()) thread_.join();
+  reader_.prepare();
   const uint64_t acknowledged_before = acknowledged_.load();
-  queue_.reopen();
-  {
-    std::lock_guard lock(error_mutex_);
-    error_ = nullptr;
-  }
   connection_.reset();
-  stopping_.store(false);
   if (!options_.spill_dir.empty()) {
     // Files left by an earlier run (or connection) belong to transactions never handed
     // out; the server sends them again.
@@ -153,16 +147,11 @@ void PgSource::start() {
               start.protocol_version);
   }
   connection_ = std::make_unique<Connection>(std::move(stream));
-  thread_ = std::thread([this] { read_loop(); });
+  reader_.launch([this] { read_loop(); });
 }
 
 std::optional<SourceItem> PgSource::next(std::chrono::milliseconds timeout) {
-  auto item = queue_.pop(timeout);
-  if (!item) {
-    std::lock_guard lock(error_mutex_);
-    if (error_) std::rethrow_exception(error_);
-  }
-  return item;
+  return reader_.next(timeout);
 }
 
 void PgSource::acknowledge(const Position& position) {
@@ -184,9 +173,8 @@ SourceStatus PgSource::status() const {
 }
 
 void PgSource::stop() {
-  if (stopping_.exchange(true)) return;
-  queue_.close();
-  if (thread_.joinable()) thread_.join();
+  // The loop reads with a short timeout, so it sees the request without an interrupt.
+  reader_.stop();
 }
 
 void PgSource::read_loop() {
@@ -222,7 +210,7 @@ void PgSource::read_loop() {
     uint64_t flush = acknowledged_.load();
     // Idle: every transaction handed out is acknowledged and none is open, so nothing
     // before the server's last reported WAL end is still owed to us.
-    if (!assembler.in_transaction() && flush >= last_handed_out.value && queue_.size() == 0 &&
+    if (!assembler.in_transaction() && flush >= last_handed_out.value && reader_.queued() == 0 &&
         server_wal_end.value > flush) {
       flush = server_wal_end.value;
       acknowledged_.store(std::max(acknowledged_.load(), flush));
@@ -244,44 +232,37 @@ void PgSource::read_loop() {
     last_status = now;
   };
 
-  try {
-    while (!stopping_.load()) {
-      auto message = stream.read(100ms);
-      if (message) {
-        auto decoded = decode_copy_message(*message);
-        if (auto* data = std::get_if<XLogData>(&decoded)) {
-          received = std::max(received, data->data_start);
-          assembler.feed(data->payload);
-          // A committed transaction comes out one item at a time (from memory, then from
-          // its spill file), so the queue's bound is all it takes in memory here.
-          while (auto item = assembler.next_item()) {
-            if (auto* end = std::get_if<TransactionEnd>(&*item)) {
-              last_handed_out = std::get<PgPosition>(end->position).commit_end;
-            }
-            while (!queue_.push(std::move(*item), options_.status_interval / 2)) {
-              if (stopping_.load()) return;
-              send_status(/*force=*/true);
-            }
+  while (!reader_.stopping()) {
+    auto message = stream.read(100ms);
+    if (message) {
+      auto decoded = decode_copy_message(*message);
+      if (auto* data = std::get_if<XLogData>(&decoded)) {
+        received = std::max(received, data->data_start);
+        assembler.feed(data->payload);
+        // A committed transaction comes out one item at a time (from memory, then from
+        // its spill file), so the queue's bound is all it takes in memory here.
+        while (auto item = assembler.next_item()) {
+          if (auto* end = std::get_if<TransactionEnd>(&*item)) {
+            last_handed_out = std::get<PgPosition>(end->position).commit_end;
           }
-        } else {
-          const auto& keepalive = std::get<PrimaryKeepalive>(decoded);
-          server_wal_end = std::max(server_wal_end, keepalive.wal_end);
-          server_wal_end_.store(server_wal_end.value);
-          send_status(keepalive.reply_requested);
+          // A full queue: keep answering the server meanwhile.
+          if (!reader_.push(std::move(*item), options_.status_interval / 2,
+                            [&] { send_status(/*force=*/true); })) {
+            return;
+          }
         }
+      } else {
+        const auto& keepalive = std::get<PrimaryKeepalive>(decoded);
+        server_wal_end = std::max(server_wal_end, keepalive.wal_end);
+        server_wal_end_.store(server_wal_end.value);
+        send_status(keepalive.reply_requested);
       }
-      send_status(/*force=*/false);
-      heartbeat_if_due();
     }
-    // Last word to the server: everything acknowledged so far is durable.
-    send_status(/*force=*/true);
-  } catch (...) {
-    {
-      std::lock_guard lock(error_mutex_);
-      error_ = std::current_exception();
-    }
-    queue_.close();
+    send_status(/*force=*/false);
+    heartbeat_if_due();
   }
+  // Last word to the server: everything acknowledged so far is durable.
+  send_status(/*force=*/true);
 }
 
 }  // namespace cdc::pg

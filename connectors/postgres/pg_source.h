@@ -12,9 +12,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/bounded_queue.h"
 #include "core/change_source.h"
 #include "core/memory_budget.h"
+#include "core/reader_thread.h"
 #include "core/spill_store.h"
 #include "core/table_schema.h"
 
@@ -84,21 +84,16 @@ class PgSource final : public ChangeSource {
 
  private:
   void read_loop();
-  void push(SourceItem item);
 
   PgSourceOptions options_;
   int protocol_version_ = 2;  // pgoutput version negotiated in start()
-  BoundedQueue<SourceItem> queue_;
+  ReaderThread reader_;
   MemoryBudget budget_;
   SpillStoreFactory spill_;  // set by start() when options_.spill_dir is
-  std::thread thread_;
-  std::atomic<bool> stopping_{false};
   // Highest commit end LSN the pipeline acknowledged.
   std::atomic<uint64_t> acknowledged_{0};
   // The newest WAL end the server reported in a keepalive.
   std::atomic<uint64_t> server_wal_end_{0};
-  std::mutex error_mutex_;
-  std::exception_ptr error_;
   struct Connection;
   std::unique_ptr<Connection> connection_;
 };

@@ -42,9 +42,12 @@ struct ConnectorSetup {
   // Absolute state directory; empty: a "state" folder of its own. Two instances of an
   // HA pair on MySQL share one.
   std::filesystem::path state_dir;
-  // The high_availability section: short, so that a start does not wait the default
-  // takeover delay (5 s) before it streams.
-  std::string high_availability = "{check_interval_ms: 100, lease_ms: 400, takeover_delay_ms: 600}";
+  // The high_availability section: shorter than the defaults, so that a start does not
+  // wait the default takeover delay (5 s) before it streams, yet with a lease long enough
+  // that a lock check slowed by a loaded machine (a million-row transaction on two cores)
+  // does not lapse it: a lease of 400 ms did, and the daemon stopped mid-test.
+  std::string high_availability =
+      "{check_interval_ms: 100, lease_ms: 1500, takeover_delay_ms: 1600}";
 };
 
 class ConnectorRun {

@@ -83,9 +83,11 @@ void update_in_one_transaction(long long rows, const std::string& schema) {
   const bool equal = poll_until(
       [&] {
         actual = customers_by_id(mock);
-        return actual == expected;
+        // A daemon that exited will deliver nothing more: fail now, not at the timeout.
+        return actual == expected || !connector.running();
       },
       600s);
+  REQUIRE_MESSAGE(connector.running(), "the daemon exited before delivering the update");
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const long long peak_mb = peak_rss_kb(connector.process().pid()) / 1024;

@@ -1,0 +1,63 @@
+// The thread every ChangeSource reads its database on: the source's read loop runs on it
+// and hands items to the pipeline through a bounded queue, so a slow consumer holds the
+// reader back and memory stays flat; an error that ends the loop reaches the pipeline
+// through next().
+//
+// Threading: prepare(), launch(), next() and stop() from the pipeline's thread; push()
+// and stopping() from the read loop; queued() from either.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/bounded_queue.h"
+#include "core/row_change.h"
+
+namespace cdc {
+
+class ReaderThread {
+ public:
+  explicit ReaderThread(size_t capacity) : queue_(capacity) {}
+  // Stops the loop (without an interrupt: a source whose loop blocks on a read must call
+  // stop() itself first).
+  ~ReaderThread() { stop(); }
+  ReaderThread(const ReaderThread&) = delete;
+  ReaderThread& operator=(const ReaderThread&) = delete;
+
+  // Before a (re)start: joins a loop that ended, empties the queue and forgets its error.
+  void prepare();
+  // Runs `loop` on a new thread. What it throws ends it: kept for next() unless stop()
+  // was asked for first (then it is the stop's own doing, a read cut short).
+  // REQUIRES: prepare() since the last loop.
+  void launch(std::function<void()> loop);
+
+  // From the loop: hands `item` over, waiting while the queue is full and calling
+  // `while_full` every `wait` meanwhile (PostgreSQL answers its server then). False when
+  // stop() was asked for: the loop should return.
+  bool push(SourceItem item, std::chrono::milliseconds wait,
+            const std::function<void()>& while_full = {});
+  bool stopping() const { return stopping_.load(); }
+  size_t queued() const { return queue_.size(); }
+
+  // The next item, or nullopt when none came within `timeout`. Once the queue is empty,
+  // rethrows what ended the loop.
+  std::optional<SourceItem> next(std::chrono::milliseconds timeout);
+
+  // Asks the loop to end: closes the queue, calls `interrupt` (to wake a read the loop
+  // blocks on) and joins. False when it was stopped already. Idempotent.
+  bool stop(const std::function<void()>& interrupt = {});
+
+ private:
+  BoundedQueue<SourceItem> queue_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::mutex error_mutex_;
+  std::exception_ptr error_;
+};
+
+}  // namespace cdc
