@@ -13,6 +13,7 @@
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/pg_replication_stream.h"
 #include "connectors/postgres/replication_message.h"
+#include "connectors/postgres/standby_feedback.h"
 #include "core/errors.h"
 #include "ops/log.h"
 #include "state/spill_file.h"
@@ -180,11 +181,7 @@ void PgSource::stop() {
 void PgSource::read_loop() {
   ChangeAssembler assembler(
       protocol_version_, [this] { return std::make_unique<TransactionBuffer>(&budget_, spill_); });
-  PgLsn received;         // highest WAL position seen in XLogData
-  PgLsn last_handed_out;  // end LSN of the last transaction put into the queue
-  PgLsn server_wal_end;   // from the latest keepalive
-  uint64_t last_sent_flush = 0;
-  auto last_status = Clock::now();
+  StandbyFeedback feedback(options_.status_interval, Clock::now());
   auto last_heartbeat = Clock::now();
   std::optional<PgConnection> heartbeat_conn;
   // A heartbeat that fails is logged, not fatal: the stream itself still works.
@@ -193,7 +190,8 @@ void PgSource::read_loop() {
     const auto now = Clock::now();
     if (now - last_heartbeat < options_.heartbeat_interval) return;
     last_heartbeat = now;
-    if (assembler.in_transaction() || acknowledged_.load() < last_handed_out.value) return;
+    if (assembler.in_transaction() || acknowledged_.load() < feedback.last_handed_out().value)
+      return;
     try {
       if (!heartbeat_conn) {
         heartbeat_conn.emplace(PgConnection::connect(options_.dsn, PgConnection::Mode::kNormal));
@@ -207,29 +205,15 @@ void PgSource::read_loop() {
   auto& stream = connection_->stream;
 
   auto send_status = [&](bool force) {
-    uint64_t flush = acknowledged_.load();
-    // Idle: every transaction handed out is acknowledged and none is open, so nothing
-    // before the server's last reported WAL end is still owed to us.
-    if (!assembler.in_transaction() && flush >= last_handed_out.value && reader_.queued() == 0 &&
-        server_wal_end.value > flush) {
-      flush = server_wal_end.value;
-      acknowledged_.store(std::max(acknowledged_.load(), flush));
-    }
-    auto now = Clock::now();
-    if (!force && flush == last_sent_flush && now - last_status < options_.status_interval) {
-      return;
-    }
-    StandbyStatus status;
-    status.write = PgLsn{std::max(received.value, flush)};
-    status.flush = PgLsn{flush};
-    status.apply = PgLsn{flush};
-    status.clock_unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count();
-    auto bytes = encode_standby_status(status);
-    stream.send(bytes);
-    last_sent_flush = flush;
-    last_status = now;
+    const bool idle = !assembler.in_transaction() && reader_.queued() == 0;
+    auto status = feedback.due(acknowledged_.load(), idle, force, Clock::now());
+    if (!status) return;
+    // Idle, the server's WAL end may have been confirmed: nothing before it is owed to us.
+    acknowledged_.store(std::max(acknowledged_.load(), status->flush.value));
+    status->clock_unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+    stream.send(encode_standby_status(*status));
   };
 
   while (!reader_.stopping()) {
@@ -237,13 +221,13 @@ void PgSource::read_loop() {
     if (message) {
       auto decoded = decode_copy_message(*message);
       if (auto* data = std::get_if<XLogData>(&decoded)) {
-        received = std::max(received, data->data_start);
+        feedback.received(data->data_start);
         assembler.feed(data->payload);
         // A committed transaction comes out one item at a time (from memory, then from
         // its spill file), so the queue's bound is all it takes in memory here.
         while (auto item = assembler.next_item()) {
           if (auto* end = std::get_if<TransactionEnd>(&*item)) {
-            last_handed_out = std::get<PgPosition>(end->position).commit_end;
+            feedback.handed_out(std::get<PgPosition>(end->position).commit_end);
           }
           // A full queue: keep answering the server meanwhile.
           if (!reader_.push(std::move(*item), options_.status_interval / 2,
@@ -253,8 +237,8 @@ void PgSource::read_loop() {
         }
       } else {
         const auto& keepalive = std::get<PrimaryKeepalive>(decoded);
-        server_wal_end = std::max(server_wal_end, keepalive.wal_end);
-        server_wal_end_.store(server_wal_end.value);
+        feedback.server_wal_end(keepalive.wal_end);
+        server_wal_end_.store(feedback.server_wal_end().value);
         send_status(keepalive.reply_requested);
       }
     }
