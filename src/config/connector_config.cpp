@@ -272,10 +272,10 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     throw ConfigError(file_name + ": expected a mapping with source, sink and mappings keys");
   }
   YamlReader r(file_name, env, base_dir);
-  r.require_keys(root, "",
-                 {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults", "log",
-                  "backfill", "shutdown_timeout_ms", "source_buffer", "high_availability",
-                  "memory_budget_mb"});
+  r.require_keys(
+      root, "",
+      {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults", "log", "backfill",
+       "shutdown_timeout_ms", "source_buffer", "high_availability", "memory_budget_mb"});
   ConnectorConfig c;
   c.file = file_name;
   const std::string dsn_password = read_source(r, root["source"], c, base_dir, env);

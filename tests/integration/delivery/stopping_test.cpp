@@ -4,6 +4,8 @@
 // delivered; after Retainly recovers, a restart delivers everything.
 #include <doctest/doctest.h>
 
+#include <pqxx/pqxx>
+
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -79,9 +81,19 @@ TEST_CASE(
   const std::string confirmed =
       "(SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = "
       "'cdc_it_stop_full')";
-  const uint64_t before = lsn_value(db, "pg_current_wal_insert_lsn()");
+  // Where the first transaction's commit can start at the earliest: read inside it, after
+  // its insert. An idle daemon may confirm WAL other tests wrote before it (the server's
+  // WAL end), but never a commit of ours.
+  uint64_t before = 0;
+  {
+    pqxx::work first(db.connection());
+    first.exec("INSERT INTO pgit_stop_full.items VALUES (1, 'item')");
+    before =
+        first.exec("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")[0][0].as<uint64_t>();
+    first.commit();
+  }
   // 50 transactions, 100 calls: the pipeline blocks in submit at the fifth.
-  for (int id = 1; id <= 50; ++id) {
+  for (int id = 2; id <= 50; ++id) {
     db.exec("INSERT INTO pgit_stop_full.items VALUES (" + std::to_string(id) + ", 'item')");
   }
   // Long enough for the pipeline to be stuck in submit: many rounds of failed retries.

@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <sstream>
 #include <string>
 
 #include "mysql_expect.h"
@@ -79,6 +81,29 @@ std::string stored_gtid_state(const ConnectorRun& connector) {
   return text.empty() ? "" : nlohmann::json::parse(text).at("gtid_state").get<std::string>();
 }
 
+// Whether the MariaDB GTID state `stored` ("0-1-42,1-2-7") is at or past `target` in
+// every domain `target` names. Other tests write to the same server meanwhile, so the
+// stored state moves on past a state read earlier instead of stopping at it.
+bool at_or_past(const std::string& stored, const std::string& target) {
+  auto seqs = [](const std::string& state) {
+    std::map<std::string, unsigned long long> by_domain;
+    std::stringstream in(state);
+    for (std::string gtid; std::getline(in, gtid, ',');) {
+      const auto first = gtid.find('-');
+      const auto last = gtid.rfind('-');
+      if (first == std::string::npos || last == first) continue;
+      by_domain[gtid.substr(0, first)] = std::stoull(gtid.substr(last + 1));
+    }
+    return by_domain;
+  };
+  const auto have = seqs(stored);
+  for (const auto& [domain, seq] : seqs(target)) {
+    const auto it = have.find(domain);
+    if (it == have.end() || it->second < seq) return false;
+  }
+  return true;
+}
+
 size_t files_in(const std::filesystem::path& dir) {
   if (!std::filesystem::exists(dir)) return 0;
   return static_cast<size_t>(std::distance(std::filesystem::directory_iterator(dir), {}));
@@ -128,7 +153,7 @@ TEST_CASE("mysql: a restart between XA PREPARE and XA COMMIT loses nothing and s
   // The stored position moves past both prepares before the daemon dies: only the rows
   // kept under state_dir can still give XA COMMIT its rows.
   const std::string marker_state = db.query_value("SELECT @@gtid_binlog_pos").value();
-  wait_until([&] { return stored_gtid_state(connector) == marker_state; }, 30s,
+  wait_until([&] { return at_or_past(stored_gtid_state(connector), marker_state); }, 30s,
              "the position after the marker to be stored");
   CHECK(files_in(connector.state_dir() / "mysql-xa") == 4);  // rows and mark, twice
   connector.kill();
@@ -144,7 +169,7 @@ TEST_CASE("mysql: a restart between XA PREPARE and XA COMMIT loses nothing and s
   CHECK(connector.terminate() == 0);
   // Every group's GTID, the prepares' and the resolutions' included, is in the stored
   // state, and the kept rows are gone once their resolution is stored.
-  CHECK(stored_gtid_state(connector) == final_state);
+  CHECK(at_or_past(stored_gtid_state(connector), final_state));
   CHECK(files_in(connector.state_dir() / "mysql-xa") == 0);
 }
 
