@@ -17,12 +17,6 @@
 namespace cdc::pipeline {
 namespace {
 
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
 // Declared mapping type -> MySQL DATA_TYPEs whose values convert to it. Any type converts
 // to string.
 bool converts(const std::string& declared, const std::string& data_type) {

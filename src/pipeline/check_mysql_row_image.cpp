@@ -7,18 +7,6 @@
 namespace cdc::pipeline {
 namespace {
 
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // The types MySQL stores apart from the row (Field_blob and its JSON and GEOMETRY
 // kinds), which binlog_row_image=NOBLOB leaves out unless an update changes them.
 bool is_blob_like(const std::string& data_type) {

@@ -1,6 +1,21 @@
 #include "pipeline/check_problem.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace cdc::pipeline {
+
+std::string upper(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return s;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
 
 void check_mapped_columns(
     const mapping::TableRequirements& req, const std::map<std::string, std::string>& types,

@@ -25,6 +25,11 @@ struct Problem {
 // The columns of `req`'s table that its mapping names but the table lacks, and declared
 // field types its columns' types do not convert to (`converts(declared, type)`), given the
 // table's column types by name. Appends one configuration problem each.
+// ASCII case folding for server variables and type names, which the server may spell
+// either way.
+std::string upper(std::string text);
+std::string lower(std::string text);
+
 void check_mapped_columns(
     const mapping::TableRequirements& req, const std::map<std::string, std::string>& types,
     const std::function<bool(const std::string&, const std::string&)>& converts,

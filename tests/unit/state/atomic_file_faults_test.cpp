@@ -8,6 +8,7 @@
 
 #include "state/atomic_file.h"
 #include "support/failing_file_io.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using cdc::state::read_file;
@@ -16,12 +17,6 @@ using cdc::test::FailingFileIo;
 
 namespace {
 
-fs::path fresh_dir(const char* name) {
-  auto dir = fs::temp_directory_path() / name;
-  fs::remove_all(dir);
-  return dir;
-}
-
 size_t files_in(const fs::path& dir) {
   return static_cast<size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
@@ -29,7 +24,8 @@ size_t files_in(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("atomic file: a disk that fills up mid-write keeps the old content, no temp file") {
-  auto dir = fresh_dir("cdc_atomic_file_full_disk");
+  const cdc::test::TempDir scratch("cdc_atomic_file_full_disk");
+  const auto dir = scratch.path() / "dir";  // not there yet
   auto path = dir / "offsets.json";
   write_file_atomically(path, "old");
   FailingFileIo io(10);
@@ -37,11 +33,11 @@ TEST_CASE("atomic file: a disk that fills up mid-write keeps the old content, no
   CHECK(io.written() == 10);
   CHECK(read_file(path) == "old");
   CHECK(files_in(dir) == 1);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("atomic file: a failed sync keeps the old content, no temp file") {
-  auto dir = fresh_dir("cdc_atomic_file_failed_sync");
+  const cdc::test::TempDir scratch("cdc_atomic_file_failed_sync");
+  const auto dir = scratch.path() / "dir";  // not there yet
   auto path = dir / "offsets.json";
   write_file_atomically(path, "old");
   FailingFileIo io;
@@ -49,5 +45,4 @@ TEST_CASE("atomic file: a failed sync keeps the old content, no temp file") {
   CHECK_THROWS_AS(write_file_atomically(path, "new", io), std::system_error);
   CHECK(read_file(path) == "old");
   CHECK(files_in(dir) == 1);
-  fs::remove_all(dir);
 }

@@ -5,21 +5,15 @@
 #include <system_error>
 
 #include "state/spill_file.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using cdc::state::SpillDirectory;
 using cdc::state::SpillFile;
 
-namespace {
-fs::path fresh_dir(const char* name) {
-  auto dir = fs::temp_directory_path() / name;
-  fs::remove_all(dir);
-  return dir;
-}
-}  // namespace
-
 TEST_CASE("spill file: records come back in order, and the file goes with the object") {
-  auto dir = fresh_dir("cdc_spill_file_test");
+  const cdc::test::TempDir scratch("cdc_spill_file_test");
+  const auto dir = scratch.path() / "dir";  // not there yet
   fs::create_directories(dir);
   fs::path path;
   {
@@ -40,11 +34,11 @@ TEST_CASE("spill file: records come back in order, and the file goes with the ob
     CHECK(fs::exists(path));
   }
   CHECK_FALSE(fs::exists(path));
-  fs::remove_all(dir);
 }
 
 TEST_CASE("spill file: a kept file stays and opens again; a torn one throws") {
-  auto dir = fresh_dir("cdc_spill_file_kept");
+  const cdc::test::TempDir scratch("cdc_spill_file_kept");
+  const auto dir = scratch.path() / "dir";  // not there yet
   fs::create_directories(dir);
   {
     auto file = SpillFile::create(dir / "x.rows");
@@ -65,11 +59,11 @@ TEST_CASE("spill file: a kept file stays and opens again; a torn one throws") {
   torn->rewind();
   std::string record;
   CHECK_THROWS_AS(torn->next(record), std::system_error);
-  fs::remove_all(dir);
 }
 
 TEST_CASE("spill directory: leftovers of an earlier process are removed; names are unique") {
-  auto dir = fresh_dir("cdc_spill_dir_test");
+  const cdc::test::TempDir scratch("cdc_spill_dir_test");
+  const auto dir = scratch.path() / "dir";  // not there yet
   fs::create_directories(dir);
   std::ofstream(dir / "txn-1-1.spill") << "left by a crash";
   SpillDirectory directory(dir);
@@ -83,5 +77,4 @@ TEST_CASE("spill directory: leftovers of an earlier process are removed; names a
   a.reset();
   b.reset();
   CHECK(fs::is_empty(dir));
-  fs::remove_all(dir);
 }
