@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "support/connector_run.h"
+#include "support/pg_items.h"
 #include "support/pg_test_db.h"
 #include "support/wait_until.h"
 
@@ -34,23 +35,6 @@ events:
     on: insert
     data: { name: name }
 )";
-}
-
-void create_items(PgTestDb& db, const std::string& schema, int rows) {
-  db.fresh_schema(schema);
-  db.exec("CREATE TABLE " + schema +
-          ".items (id bigint PRIMARY KEY, name text NOT NULL, n int NOT NULL)");
-  db.exec("INSERT INTO " + schema +
-          ".items SELECT g, 'item ' || g, g % 97 FROM generate_series(1, " + std::to_string(rows) +
-          ") g");
-  db.exec("ANALYZE " + schema + ".items");
-  // The `where` reads old rows of updates and deletes.
-  db.exec("ALTER TABLE " + schema + ".items REPLICA IDENTITY FULL");
-}
-
-// The rows the mapping's `where` keeps, as the mock should hold them.
-std::map<std::string, json> expected_customers(PgTestDb& db, const std::string& schema) {
-  return db.rows_by_id("SELECT id, name, n FROM " + schema + ".items WHERE n < 90");
 }
 
 ConnectorSetup setup(const std::string& schema) {
@@ -111,7 +95,7 @@ class ItemsWriter {
 
 TEST_CASE("backfill: a million rows end equal to the table, without insert events") {
   PgTestDb db;
-  create_items(db, "pgit_backfill", 1'000'000);
+  create_pg_items(db, "pgit_backfill", 1'000'000);
   MockServer mock;
   ConnectorRun connector(mock, setup("pgit_backfill"));
   auto backfill = connector.command({"backfill"});
@@ -119,14 +103,14 @@ TEST_CASE("backfill: a million rows end equal to the table, without insert event
   const std::string summary = backfill->stdout_text();
   MESSAGE(summary);
   CHECK(summary.find("1000000 rows read") != std::string::npos);
-  CHECK(customers_by_id(mock) == expected_customers(db, "pgit_backfill"));
+  CHECK(customers_by_id(mock) == pg_items_expected(db, "pgit_backfill"));
   CHECK(mock.state().at("events").empty());  // rows that existed were not just created
   CHECK(checkpoint(connector, "pgit_backfill.items").at("done") == true);
 }
 
 TEST_CASE("backfill: killed midway, --resume ends equal and re-reads at most one page") {
   PgTestDb db;
-  create_items(db, "pgit_resume", 200'000);
+  create_pg_items(db, "pgit_resume", 200'000);
   MockServer mock({.extra_args = {"--latency-ms", "20"}});
   ConnectorRun connector(mock, setup("pgit_resume"));
   auto first = connector.command({"backfill"});
@@ -145,7 +129,7 @@ TEST_CASE("backfill: killed midway, --resume ends equal and re-reads at most one
 
   auto resumed = connector.command({"backfill", "--resume"});
   REQUIRE(resumed->wait_exit(300s) == 0);
-  CHECK(customers_by_id(mock) == expected_customers(db, "pgit_resume"));
+  CHECK(customers_by_id(mock) == pg_items_expected(db, "pgit_resume"));
   // Rows the mapping kept that were delivered before the kill but after the checkpoint
   // are the ones sent twice; rows it filters out count toward the page but not here.
   const long long kept_since_checkpoint =
@@ -166,7 +150,7 @@ TEST_CASE("backfill: killed midway, --resume ends equal and re-reads at most one
 TEST_CASE("run: the initial snapshot under concurrent writes hands over to the stream") {
   PgTestDb db;
   db.drop_replication_objects("cdc_it_snap");
-  create_items(db, "pgit_snap", 200'000);
+  create_pg_items(db, "pgit_snap", 200'000);
   MockServer mock;
   ConnectorSetup snapshot_setup = setup("pgit_snap");
   snapshot_setup.slot = "cdc_it_snap";
@@ -182,7 +166,7 @@ TEST_CASE("run: the initial snapshot under concurrent writes hands over to the s
   writer.stop();
   MESSAGE(during << " writes until the snapshot was done, " << writer.transactions() << " in all");
 
-  const auto expected = expected_customers(db, "pgit_snap");
+  const auto expected = pg_items_expected(db, "pgit_snap");
   std::map<std::string, json> actual;
   if (!poll_until(
           [&] {
@@ -214,7 +198,7 @@ TEST_CASE("run: the initial snapshot under concurrent writes hands over to the s
 TEST_CASE("resnapshot: one table sent again while streaming ends equal as writes continue") {
   PgTestDb db;
   db.drop_replication_objects("cdc_it_resnap");
-  create_items(db, "pgit_resnap", 50'000);
+  create_pg_items(db, "pgit_resnap", 50'000);
   MockServer mock;
   ConnectorSetup resnapshot_setup = setup("pgit_resnap");
   resnapshot_setup.slot = "cdc_it_resnap";  // snapshot: never, so only the stream runs
@@ -233,7 +217,7 @@ TEST_CASE("resnapshot: one table sent again while streaming ends equal as writes
 
   // Rows the stream never touched arrived through the re-snapshot; rows it touched hold
   // their latest version, never a stale chunk copy.
-  const auto expected = expected_customers(db, "pgit_resnap");
+  const auto expected = pg_items_expected(db, "pgit_resnap");
   wait_until([&] { return customers_by_id(mock) == expected; }, 120s,
              "the mock to equal the table");
   CHECK_FALSE(

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "support/connector_run.h"
+#include "support/pg_items.h"
 #include "support/pg_test_db.h"
 #include "support/wait_until.h"
 
@@ -28,28 +29,10 @@ customer:
 )";
 }
 
-// `rows` rows written before any slot exists: only a snapshot can bring them.
-void create_items(PgTestDb& db, const std::string& schema, int rows) {
-  db.fresh_schema(schema);
-  db.exec("CREATE TABLE " + schema +
-          ".items (id bigint PRIMARY KEY, name text NOT NULL, n int NOT NULL)");
-  db.exec("INSERT INTO " + schema +
-          ".items SELECT g, 'item ' || g, g % 97 FROM generate_series(1, " + std::to_string(rows) +
-          ") g");
-  db.exec("ANALYZE " + schema + ".items");
-  // The `where` reads old rows of updates and deletes.
-  db.exec("ALTER TABLE " + schema + ".items REPLICA IDENTITY FULL");
-}
-
-// What the mock must hold: the rows the mapping's `where` keeps, computed by SQL.
-std::map<std::string, json> expected_customers(PgTestDb& db, const std::string& schema) {
-  return db.rows_by_id("SELECT id, name, n FROM " + schema + ".items WHERE n < 90");
-}
-
 // Polls until the mock equals the table; fails naming how they differ.
 void wait_for_mock_to_equal_table(PgTestDb& db, const MockServer& mock, const std::string& schema,
                                   std::chrono::milliseconds timeout) {
-  const auto expected = expected_customers(db, schema);
+  const auto expected = pg_items_expected(db, schema);
   std::map<std::string, json> actual;
   if (poll_until(
           [&] {
@@ -90,7 +73,7 @@ TEST_CASE("resnapshot: SIGKILLs while Retainly is slow still deliver every row")
   const std::string table = schema + ".items";
   PgTestDb db;
   db.drop_replication_objects("cdc_it_chunkkill");
-  create_items(db, schema, 30'000);
+  create_pg_items(db, schema, 30'000);
   MockServer mock({.extra_args = {"--latency-ms", "150"}});
   ConnectorRun connector(mock, {.slot = "cdc_it_chunkkill",
                                 .mappings = {{"items.yaml", items_mapping(schema)}},
@@ -121,7 +104,7 @@ TEST_CASE("run: an initial snapshot killed midway, then deletes and updates, end
   const std::string schema = "pgit_initkill";
   PgTestDb db;
   db.drop_replication_objects("cdc_it_initkill");
-  create_items(db, schema, 100'000);
+  create_pg_items(db, schema, 100'000);
   MockServer mock({.extra_args = {"--latency-ms", "20"}});
   ConnectorRun connector(mock, {.slot = "cdc_it_initkill",
                                 .mappings = {{"items.yaml", items_mapping(schema)}},
