@@ -68,6 +68,40 @@ mock_records() {
     sed -n "s|.*\"records_applied\":{[^}]*\"$1\":\([0-9]*\).*|\1|p" | grep . || echo 0
 }
 
+# STREAM_END tells how a stream benchmark saw its end: "sink", every row counted by the
+# mock, or "position", the connector's stored position past the workload (which moves
+# only every few hundred milliseconds, so it ends later). The sink's count is the end
+# when nothing merged; the sink merges back-to-back upserts of one customer while they
+# are pending, so a count short of the rows ends on the position instead.
+STREAM_END=
+
+# stream_done ROWS POSITION_COMMAND...: the mock counted ROWS records for POST /customers,
+# or POSITION_COMMAND succeeds; sets STREAM_END.
+stream_done() {
+  local rows=$1
+  shift
+  if (($(mock_records "POST /customers") >= rows)); then
+    STREAM_END=sink
+  elif "$@"; then
+    STREAM_END=position
+  else
+    return 1
+  fi
+}
+
+# streaming_since LOG: the time (seconds since the epoch, as EPOCHREALTIME) of the line
+# in the connector's JSON log LOG that says it started reading its source, for timing a
+# stream from there: `run` first waits takeover_delay_ms (5 s by default) after taking
+# the instance lock, so that a previous holder has surely stopped, which is no streaming
+# work. Fails while there is no such line.
+streaming_since() {
+  local stamp
+  stamp=$(grep -m 1 -E '"msg":"streaming (from|the binlog)' "$1" 2>/dev/null |
+    sed -n 's/.*"time":"\([^"]*\)".*/\1/p') || return 1
+  [[ -n $stamp ]] || return 1
+  date -u -d "$stamp" +%s.%N
+}
+
 # cpu_seconds PID: the user and system CPU time PID has used so far (/proc/PID/stat
 # fields 14 and 15, counted after the parenthesised command name, which may hold spaces).
 cpu_seconds() {

@@ -17,9 +17,11 @@
 #   - cdc_binlog_decode_bench over the same copies: every event decoded, every row of
 #     every rows event read into values, as the live reader does,
 #   - retainly-cdc run streaming the changes from the server into retainly-mock, from a
-#     stored position at the start of the workload until its stored position (moved only
-#     after the mock acknowledged every call, and written at most every 500 ms) reaches
-#     the end of the workload,
+#     stored position at the start of the workload until the mock has counted every row
+#     (or, if the sink merged some, until its stored position, moved only after the mock
+#     acknowledged every call and written at most every 500 ms, reaches the end of the
+#     workload; bench_lib.sh stream_done), timed from its log line saying it started
+#     streaming (after the takeover delay of its instance lock: streaming_since),
 # and prints times, rows/s, each time's ratio to mariadb-binlog, peak resident memory
 # and the CPU time of the connector and the mock (read from /proc just before the
 # connector is stopped), and a RESULT line (tests/bench/README.md). Goals (issue 17): at
@@ -168,14 +170,19 @@ YAML
   pid=$!
   add_cleanup "stop_pid $pid retainly-cdc"
   perf_attach "$pid" "mysql_stream_${KIND}_$ROWS"
-  while ! position_reached; do
+  while ! stream_done "$ROWS" position_reached; do
     pid_alive "$pid" || {
       cat "$WORK/connector.log" >&2
       die "retainly-cdc exited"
     }
     sleep 0.05  # polling pace
   done
-  CDC_SECONDS=$(elapsed "$start" "$(now)")
+  local end
+  end=$(now)
+  TOTAL_SECONDS=$(elapsed "$start" "$end")
+  STREAM_START=$(streaming_since "$WORK/connector.log") ||
+    die "retainly-cdc never logged that it started streaming"
+  CDC_SECONDS=$(elapsed "$STREAM_START" "$end")
   perf_detach
   measure_daemon "$pid"
   CDC_PEAK="$DAEMON_PEAK_KIB KiB"
@@ -226,7 +233,9 @@ run_workload() {
   printf '  mock stats: %s\n' "$APPLIED"
   result "mysql_stream_${KIND}_$ROWS" "$ROWS" "$CDC_SECONDS" mariadb-binlog_verbose \
     "$MARIADB_SECONDS" "$CDC_CPU" "$DAEMON_PEAK_KIB" goal_max_ratio=1.5 \
-    goal_max_cpu_us_per_row=2 decode_seconds="$DECODE_SECONDS" mock_cpu_seconds="$MOCK_CPU"
+    goal_max_cpu_us_per_row=2 end="$STREAM_END" total_seconds="$TOTAL_SECONDS" \
+    decode_seconds="$DECODE_SECONDS" \
+    mock_cpu_seconds="$MOCK_CPU"
 }
 
 main() {
