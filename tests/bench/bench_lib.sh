@@ -243,10 +243,12 @@ slot_reached() {
             WHERE slot_name = '$1'") == t ]]
 }
 
-# perf_attach PID NAME: with BENCH_PERF_DIR set, samples PID's call stacks
-# (`perf record -g`, 999 Hz) into BENCH_PERF_DIR/NAME.perf.data until perf_detach, and
-# perf_detach writes the flat profile (`perf report --no-children`) beside it as
-# NAME.perf.txt. Without BENCH_PERF_DIR, or without perf, both do nothing.
+# perf_attach PID NAME: with BENCH_PERF_DIR set, samples PID's call stacks (perf record,
+# 999 Hz, --call-graph BENCH_PERF_CALL_GRAPH: fp by default, which the Release build's
+# omitted frame pointers cut short; dwarf gives whole stacks at a larger file and a slow
+# report) into BENCH_PERF_DIR/NAME.perf.data until perf_detach, which writes the flat
+# profile (`perf report --no-children -g none`: where the CPU time itself goes) beside
+# it as NAME.perf.txt. Without BENCH_PERF_DIR, or without perf, both do nothing.
 PERF_PID=
 PERF_NAME=
 perf_attach() {
@@ -257,7 +259,8 @@ perf_attach() {
   }
   mkdir -p "$BENCH_PERF_DIR"
   PERF_NAME=$BENCH_PERF_DIR/$2
-  perf record -g -F 999 -p "$1" -o "$PERF_NAME.perf.data" >"$PERF_NAME.perf.log" 2>&1 &
+  perf record --call-graph "${BENCH_PERF_CALL_GRAPH:-fp}" -F 999 -p "$1" \
+    -o "$PERF_NAME.perf.data" >"$PERF_NAME.perf.log" 2>&1 &
   PERF_PID=$!
   add_cleanup perf_detach
 }
@@ -267,7 +270,8 @@ perf_detach() {
   kill -INT "$PERF_PID" 2>/dev/null || true
   wait "$PERF_PID" 2>/dev/null || true
   PERF_PID=
-  perf report -i "$PERF_NAME.perf.data" --stdio --no-children 2>/dev/null \
-    >"$PERF_NAME.perf.txt" || log "perf report failed; see $PERF_NAME.perf.log"
+  perf report -i "$PERF_NAME.perf.data" --stdio --no-children -g none --percent-limit 0.2 \
+    2>/dev/null | grep -v -e '^#' -e '^$' >"$PERF_NAME.perf.txt" ||
+    log "perf report failed; see $PERF_NAME.perf.log"
   log "profile in $PERF_NAME.perf.txt"
 }
