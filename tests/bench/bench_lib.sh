@@ -53,6 +53,8 @@ start_mock() {
   shift
   local mode=()
   [[ $BENCH_SINK == count-only ]] && mode=(--count-only)
+  # Created here, so the poll below never looks before the mock's redirection has.
+  : >"$dir/mock.log"
   "$BUILD/src/mock/retainly-mock" --listen 127.0.0.1:0 --key bench --secret bench \
     "${mode[@]}" "$@" >"$dir/mock.log" 2>&1 &
   MOCK_PID=$!
