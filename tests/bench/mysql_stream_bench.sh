@@ -27,8 +27,9 @@
 # connector is stopped), and a RESULT line (tests/bench/README.md). Goals (issue 17): at
 # most 1.5x mariadb-binlog's time, at most 2 us of connector CPU per row, peak memory at
 # most 150 MB. The sink is BENCH_SINK (bench_lib.sh); BENCH_PERF_DIR=DIR records a
-# `perf record -g` profile of the connector while it streams (bench_lib.sh perf_attach). The mock counts records as applied
-# after the sink merged back-to-back upserts of one customer, so fewer than ROWS is normal.
+# `perf record -g` profile of the connector while it streams (bench_lib.sh perf_attach).
+# The mock counts records after the sink merged back-to-back upserts of one customer
+# still pending together, so fewer than ROWS can arrive (then end=position).
 # Builds Release binaries in build-release/ and starts its own MariaDB
 # (scripts/lib/servers.sh) unless CDC_TEST_MYSQL_HOST is set. The binlog files are copied
 # from the server's directory when it is readable, else fetched with mariadb-binlog
