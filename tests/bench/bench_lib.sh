@@ -1,3 +1,5 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # sets variables (MEASURED_*, DAEMON_*, ...) for its callers
 # Shared by the benchmarks in tests/bench/: Release binaries, psql, timing, a
 # retainly-mock to deliver into. Source after scripts/lib/common.sh and servers.sh.
 
@@ -51,12 +53,12 @@ esac
 start_mock() {
   local dir=$1
   shift
-  local mode=()
-  [[ $BENCH_SINK == count-only ]] && mode=(--count-only)
+  local sink_flags=()
+  [[ $BENCH_SINK == count-only ]] && sink_flags=(--count-only)
   # Created here, so the poll below never looks before the mock's redirection has.
   : >"$dir/mock.log"
   "$BUILD/src/mock/retainly-mock" --listen 127.0.0.1:0 --key bench --secret bench \
-    "${mode[@]}" "$@" >"$dir/mock.log" 2>&1 &
+    "${sink_flags[@]}" "$@" >"$dir/mock.log" 2>&1 &
   MOCK_PID=$!
   add_cleanup "stop_pid $MOCK_PID retainly-mock"
   poll_until 30 "retainly-mock to listen" grep -q 'listening on' "$dir/mock.log"
