@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "mock/record_count.h"
 #include "mock/refused_values.h"
 #include "mock/request_validation.h"
 
@@ -114,6 +115,30 @@ Answer handle_api_request(ApiEndpoint endpoint, std::string_view body, Store& st
       break;
   }
   return json_answer(422, detail_body(errors));
+}
+
+Answer count_only_answer(ApiEndpoint endpoint, std::string_view body) {
+  const char* key = nullptr;
+  switch (endpoint) {
+    case ApiEndpoint::kUpsertCustomers:
+      key = "customers";
+      break;
+    case ApiEndpoint::kDeleteCustomers:
+      key = "customers_ids";
+      break;
+    case ApiEndpoint::kUpsertArrays:
+    case ApiEndpoint::kDeleteArrays:
+      key = "records";
+      break;
+    case ApiEndpoint::kCreateEvent:
+      return ok(1, "");
+  }
+  if (auto count = count_array_elements(body, key)) return ok(*count);
+  return json_answer(
+      422,
+      detail_body({DetailError{json::array({"body", key}),
+                               std::string("count-only mode: no \"") + key + "\" array in the body",
+                               "value_error.count_only"}}));
 }
 
 Answer unauthorized_answer(ApiEndpoint endpoint) {

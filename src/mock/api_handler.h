@@ -44,6 +44,13 @@ struct Answer {
 Answer handle_api_request(ApiEndpoint endpoint, std::string_view body, Store& store,
                           std::string_view refuse_value = {});
 
+// Serves an authorized request in count-only mode: the success answer the validating mode
+// gives, with `applied` the number of records in the body, counted without parsing or
+// validating it (mock/record_count.h) and without touching any store. A body whose
+// record list cannot be found answers 422 (400 for events), so a broken request still
+// shows. Events count 1 each and are not looked at.
+Answer count_only_answer(ApiEndpoint endpoint, std::string_view body);
+
 // The answer to a request whose credentials are missing or wrong: 403
 // {"message":"forbidden"}, except POST /events, which answers 422 with
 // {"errors":{"authentication":["Incorrect authentication parameters"]}} (the API text

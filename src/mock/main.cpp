@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
   app.add_option("--threads", options.threads, "worker threads (one per open connection)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_flag("--count-only", options.count_only,
+               "benchmarks: answer every authorized request as the API does on success and "
+               "count its records (GET /_stats), without validating or storing anything");
   CLI11_PARSE(app, argc, argv);
 
   if (!parse_listen(listen, options.host, options.port)) {

@@ -137,9 +137,13 @@ void MockServer::Http::serve_api(ApiEndpoint endpoint, const httplib::Request& r
       break;
     case FaultKind::kNone: {
       const FaultSettings settings = owner.faults_.settings();
-      answer = authorized(request) && !settings.revoke_credentials
-                   ? handle_api_request(endpoint, request.body, owner.store_, settings.refuse_value)
-                   : unauthorized_answer(endpoint);
+      if (!authorized(request) || settings.revoke_credentials) {
+        answer = unauthorized_answer(endpoint);
+      } else if (owner.options_.count_only) {
+        answer = count_only_answer(endpoint, request.body);
+      } else {
+        answer = handle_api_request(endpoint, request.body, owner.store_, settings.refuse_value);
+      }
       break;
     }
   }

@@ -9,7 +9,8 @@
 //
 // For each API request, in order: the fault decision (FaultPolicy) and the latency wait,
 // then auth (headers options.key_header/secret_header must equal key/secret, else 403),
-// then validation and the store (api_handler). Bodies over max_body_bytes answer 413.
+// then validation and the store (api_handler), or with options.count_only only a count
+// of the records. Bodies over max_body_bytes answer 413.
 //
 // Threading: requests run on a pool of options.threads threads; cpp-httplib keeps a
 // thread per open connection, so clients should hold fewer keep-alive connections than
@@ -45,6 +46,10 @@ struct MockOptions {
   size_t max_body_bytes = 16 * 1024 * 1024;
   std::optional<uint64_t> seed;  // for fault decisions; random when absent
   size_t threads = 64;
+  // Accept and count, for benchmarks: authorized requests that no fault intercepted are
+  // answered from count_only_answer (api_handler.h) instead of being validated and
+  // stored, so /_stats still counts records while /_state stays empty.
+  bool count_only = false;
 };
 
 class MockServer {

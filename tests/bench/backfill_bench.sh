@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Backfill speed next to COPY, and its memory as the table grows, from one run.
 #
-#   tests/bench/backfill_bench.sh [ROWS...]     (default 100000 1000000)
+#   tests/bench/backfill_bench.sh [ROWS...]   (default 1000000 10000000; BENCH_QUICK=1: 20000)
 #
 # For each size: a fresh table of ROWS rows, then
 #   - `COPY bench.items TO STDOUT` through psql into /dev/null (what reading costs),
 #   - `retainly-cdc backfill` of the same table into retainly-mock (read, map, deliver,
-#     acknowledge), with its peak resident memory (VmHWM, sampled until it exits),
-# and the ratio of the two times. Flat memory across sizes means bounded memory.
+#     acknowledge), with its CPU time and peak resident memory (GNU time, or /proc),
+# and the ratio of the two times, and a RESULT line per size (tests/bench/README.md).
+# Flat memory across sizes means bounded memory. Goals (issue 17): at most 3x COPY's
+# time, and peak memory at most 150 MB even at 10M rows. The sink is BENCH_SINK.
 # Builds Release binaries in build-release/ and starts its own PostgreSQL unless
 # CDC_TEST_PG_DSN is set.
 set -euo pipefail
@@ -22,19 +24,22 @@ source "$ROOT/scripts/lib/servers.sh"
 source "$ROOT/tests/bench/bench_lib.sh"
 
 RESULTS=()
+RESULT_LINES=()
+WORK=
 
 bench_size() {
-  local rows=$1 dir start copy_seconds cdc_seconds pid peak=0 hwm
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
-  add_cleanup "rm -rf '$dir'"
+  local rows=$1 dir copy_seconds read_rows
+  dir=$WORK/$rows
+  mkdir -p "$dir"
   log "loading $rows rows"
   sql "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench;
        CREATE TABLE bench.items (id bigint PRIMARY KEY, n int NOT NULL, note text NOT NULL);
        INSERT INTO bench.items SELECT g, g % 1000, 'item ' || g FROM generate_series(1, $rows) g;"
   sql "VACUUM ANALYZE bench.items"
-  start=$(now)
-  "$CDC_TEST_PG_BIN/psql" -X -q -d "$CDC_TEST_PG_DSN" -c "COPY bench.items TO STDOUT" >/dev/null
-  copy_seconds=$(elapsed "$start" "$(now)")
+  log "reading them with COPY ... TO STDOUT"
+  run_measured "copy-$rows" /dev/null \
+    "$CDC_TEST_PG_BIN/psql" -X -q -d "$CDC_TEST_PG_DSN" -c "COPY bench.items TO STDOUT"
+  copy_seconds=$MEASURED_SECONDS
 
   mkdir -p "$dir/mappings"
   cat >"$dir/mappings/items.yaml" <<'YAML'
@@ -43,38 +48,47 @@ customer:
   id: id
   fields: { n: n, note: note }
 YAML
+  log "backfilling them into retainly-mock ($BENCH_SINK)"
   start_mock "$dir"
   write_connector_config "$dir" bench_backfill
-  start=$(now)
-  "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml" >"$dir/backfill.log" 2>&1 &
-  pid=$!
-  while pid_alive "$pid"; do
-    hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-    [[ -n $hwm ]] && ((hwm > peak)) && peak=$hwm
-    sleep 0.05  # sampling pace
-  done
-  wait "$pid" || { cat "$dir/backfill.log" >&2; die "backfill failed"; }
-  cdc_seconds=$(elapsed "$start" "$(now)")
+  run_measured "backfill-$rows" "$dir/backfill.out" \
+    "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
   stop_pid "$MOCK_PID" retainly-mock
-  RESULTS+=("$(printf '%9s rows: COPY %6ss, backfill %6ss, ratio %s, %s rows/s, peak memory %s KiB' \
-    "$rows" "$copy_seconds" "$cdc_seconds" \
-    "$(awk -v a="$cdc_seconds" -v b="$copy_seconds" 'BEGIN { printf "%.2f", a / b }')" \
-    "$(awk -v n="$rows" -v s="$cdc_seconds" 'BEGIN { printf "%.0f", n / s }')" "$peak")")
+  read_rows=$(sed -n 's/^backfill done: \([0-9]*\) rows read.*/\1/p' "$dir/backfill.out")
+  [[ $read_rows == "$rows" ]] || {
+    cat "$dir/backfill.out" "$WORK/backfill-$rows.err" >&2
+    die "backfill read ${read_rows:-no} rows, not $rows"
+  }
+  RESULTS+=("$(printf '%9s rows: COPY %7ss, backfill %7ss, ratio %6s, %8s rows/s, CPU %s us/row, peak memory %s KiB' \
+    "$rows" "$copy_seconds" "$MEASURED_SECONDS" "$(ratio "$MEASURED_SECONDS" "$copy_seconds")" \
+    "$(rate "$rows" "$MEASURED_SECONDS")" "$(per_row_us "$MEASURED_CPU" "$rows")" \
+    "$MEASURED_PEAK")")
+  RESULT_LINES+=("$(result "pg_backfill_$rows" "$rows" "$MEASURED_SECONDS" copy_to_stdout \
+    "$copy_seconds" "$MEASURED_CPU" "$MEASURED_PEAK" goal_max_ratio=3)")
 }
 
 main() {
+  local sizes=("$@")
+  if ((${#sizes[@]} == 0)); then
+    if [[ ${BENCH_QUICK:-0} == 1 ]]; then sizes=(20000); else sizes=(1000000 10000000); fi
+  fi
+  local size
+  for size in "${sizes[@]}"; do
+    [[ $size =~ ^[1-9][0-9]*$ ]] || die "ROWS must be positive numbers, got '$size'"
+  done
   install_cleanup_traps
   build
   if [[ -z ${CDC_TEST_PG_DSN:-} ]]; then
     start_postgres
   fi
-  local rows
-  for rows in "${@:-100000 1000000}"; do
-    # shellcheck disable=SC2086
-    for size in $rows; do bench_size "$size"; done
-  done
-  printf '\nbackfill into retainly-mock next to COPY ... TO STDOUT, one run each:\n'
+  WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
+  add_cleanup "rm -rf '$WORK'"
+  add_cleanup "sql 'SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench CASCADE' || true"
+  for size in "${sizes[@]}"; do bench_size "$size"; done
+  printf '\nbackfill into retainly-mock (%s) next to COPY ... TO STDOUT, one run each:\n' \
+    "$BENCH_SINK"
   printf '  %s\n' "${RESULTS[@]}"
+  printf '%s\n' "${RESULT_LINES[@]}"
 }
 
 main "$@"

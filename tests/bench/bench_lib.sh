@@ -1,10 +1,12 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2034 # sets variables (MEASURED_*, DAEMON_*, ...) for its callers
 # Shared by the benchmarks in tests/bench/: Release binaries, psql, timing, a
 # retainly-mock to deliver into. Source after scripts/lib/common.sh and servers.sh.
 
 BUILD=$ROOT/${CDC_RELEASE_DIR:-build-release}
 
 now() { printf '%s\n' "$EPOCHREALTIME"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 sql() { "$CDC_TEST_PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$CDC_TEST_PG_DSN" -c "$1"; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -21,25 +23,197 @@ drop_database() {
   my_sql -e "DROP DATABASE IF EXISTS $DB" || true
 }
 
+# build: the Release binaries the benchmarks run, through ccache when it is installed (a
+# rebuild after a change, or in another work tree, then costs little). BENCH_SKIP_BUILD=1
+# skips it: scripts/bench builds once before running every benchmark.
 build() {
+  [[ ${BENCH_SKIP_BUILD:-0} == 1 ]] && return 0
   log "building Release binaries in $BUILD"
+  local launcher=-DCMAKE_CXX_COMPILER_LAUNCHER=
+  command -v ccache >/dev/null && launcher=-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCDC_BUILD_TESTS=OFF \
-    >/dev/null
-  cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock cdc_binlog_decode_bench \
-    >/dev/null
+    "$launcher" >/dev/null
+  nice cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock cdc_binlog_decode_bench \
+    cdc_mock_load_bench >/dev/null
 }
 
-# start_mock DIR ARGS...: a retainly-mock (key and secret "bench") logging to DIR/mock.log;
-# sets MOCK_ADDRESS (host:port) and MOCK_PID, and stops it on exit.
+# The sink the benchmarks deliver into, named in every RESULT line:
+#   count-only  retainly-mock --count-only (default): answers as the API does and counts
+#               records without parsing, validating or storing them, so the mock's own
+#               CPU does not weigh on the connector it is measuring;
+#   validating  retainly-mock as the tests use it: every body parsed, checked, stored.
+BENCH_SINK=${BENCH_SINK:-count-only}
+case $BENCH_SINK in
+  count-only | validating) ;;
+  *) die "BENCH_SINK must be count-only or validating, got '$BENCH_SINK'" ;;
+esac
+
+# start_mock DIR ARGS...: a retainly-mock (key and secret "bench") logging to DIR/mock.log,
+# in the BENCH_SINK mode; sets MOCK_ADDRESS (host:port) and MOCK_PID, and stops it on exit.
 start_mock() {
   local dir=$1
   shift
-  "$BUILD/src/mock/retainly-mock" --listen 127.0.0.1:0 --key bench --secret bench "$@" \
-    >"$dir/mock.log" 2>&1 &
+  local sink_flags=()
+  [[ $BENCH_SINK == count-only ]] && sink_flags=(--count-only)
+  # Created here, so the poll below never looks before the mock's redirection has.
+  : >"$dir/mock.log"
+  "$BUILD/src/mock/retainly-mock" --listen 127.0.0.1:0 --key bench --secret bench \
+    "${sink_flags[@]}" "$@" >"$dir/mock.log" 2>&1 &
   MOCK_PID=$!
   add_cleanup "stop_pid $MOCK_PID retainly-mock"
   poll_until 30 "retainly-mock to listen" grep -q 'listening on' "$dir/mock.log"
   MOCK_ADDRESS=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$dir/mock.log" | head -1)
+}
+
+# mock_records ENDPOINT: prints the records the mock at MOCK_ADDRESS has counted (or
+# applied) for ENDPOINT ("POST /customers"), 0 before the first.
+mock_records() {
+  count_mock_records "$1"
+  printf '%s\n' "$MOCK_RECORDS"
+}
+
+# count_mock_records ENDPOINT: the same into MOCK_RECORDS, with bash alone (/dev/tcp, no
+# curl, no subshell): benchmarks poll it every 50 ms on a machine whose CPUs the
+# connector needs.
+count_mock_records() {
+  local fd response=
+  MOCK_RECORDS=0
+  exec {fd}<>"/dev/tcp/${MOCK_ADDRESS%:*}/${MOCK_ADDRESS##*:}" 2>/dev/null || return 0
+  printf 'GET /_stats HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&"$fd"
+  read -r -d '' response <&"$fd" || true  # until the mock closes the connection
+  exec {fd}>&-
+  local pattern
+  pattern='"records_applied":\{[^}]*"'$1'":([0-9]+)'
+  [[ $response =~ $pattern ]] && MOCK_RECORDS=${BASH_REMATCH[1]}
+  return 0
+}
+
+# STREAM_END tells how a stream benchmark saw its end: "sink", every row counted by the
+# mock, or "position", the connector's stored position past the workload (which moves
+# only every few hundred milliseconds, so it ends later). The sink's count is the end
+# when nothing merged; the sink merges back-to-back upserts of one customer while they
+# are pending, so a count short of the rows ends on the position instead.
+STREAM_END=
+
+# stream_done ROWS POSITION_COMMAND...: the mock counted ROWS records for POST /customers,
+# or POSITION_COMMAND succeeds (tried every 20th call only: it runs psql or reads a
+# file, which costs CPU the connector is using); sets STREAM_END.
+STREAM_POLLS=0
+stream_done() {
+  local rows=$1
+  shift
+  count_mock_records "POST /customers"
+  if ((MOCK_RECORDS >= rows)); then
+    STREAM_END=sink
+    return 0
+  fi
+  ((++STREAM_POLLS % 20 == 0)) || return 1
+  "$@" || return 1
+  STREAM_END=position
+}
+
+# streaming_since LOG: the time (seconds since the epoch, as EPOCHREALTIME) of the line
+# in the connector's JSON log LOG that says it started reading its source, for timing a
+# stream from there: `run` first waits takeover_delay_ms (5 s by default) after taking
+# the instance lock, so that a previous holder has surely stopped, which is no streaming
+# work. Fails while there is no such line.
+streaming_since() {
+  local stamp
+  stamp=$(grep -m 1 -E '"msg":"streaming (from|the binlog)' "$1" 2>/dev/null |
+    sed -n 's/.*"time":"\([^"]*\)".*/\1/p') || return 1
+  [[ -n $stamp ]] || return 1
+  date -u -d "$stamp" +%s.%N
+}
+
+# cpu_seconds PID: the user and system CPU time PID has used so far (/proc/PID/stat
+# fields 14 and 15, counted after the parenthesised command name, which may hold spaces).
+cpu_seconds() {
+  local stat
+  read -r stat <"/proc/$1/stat"
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }' <<<"${stat##*) }"
+}
+
+# peak_rss_kib PID: the kernel's high-water mark of PID's resident memory (VmHWM), for
+# its whole life so far.
+peak_rss_kib() {
+  awk '$1 == "VmHWM:" { print $2 }' "/proc/$1/status"
+}
+
+# measure_daemon PID: for a process the benchmark stops itself, read just before it is
+# stopped: sets DAEMON_CPU (seconds) and DAEMON_PEAK_KIB.
+measure_daemon() {
+  DAEMON_CPU=$(cpu_seconds "$1")
+  DAEMON_PEAK_KIB=$(peak_rss_kib "$1")
+}
+
+# run_measured NAME OUTPUT COMMAND...: runs COMMAND, which ends by itself, with its output
+# to OUTPUT and its errors to $WORK/NAME.err; dies if it fails. Sets MEASURED_SECONDS,
+# MEASURED_CPU (user + system seconds) and MEASURED_PEAK (peak resident KiB). GNU time
+# (/usr/bin/time) reads CPU and peak from the kernel when COMMAND ends; without it, both
+# are sampled from /proc every 20 ms until COMMAND exits, which misses at most the last
+# 20 ms.
+run_measured() {
+  local name=$1 output=$2 start pid sample user system
+  shift 2
+  MEASURED_PEAK=0
+  MEASURED_CPU=0
+  start=$(now)
+  if [[ -x /usr/bin/time ]]; then
+    /usr/bin/time -f '%U %S %M' -o "$WORK/$name.time" "$@" >"$output" 2>"$WORK/$name.err" || {
+      cat "$WORK/$name.err" >&2
+      die "$name failed"
+    }
+    MEASURED_SECONDS=$(seconds_since "$start")
+    # On failure GNU time writes a status line first; the figures are the last line.
+    read -r user system MEASURED_PEAK < <(tail -n 1 "$WORK/$name.time")
+    MEASURED_CPU=$(awk -v u="$user" -v s="$system" 'BEGIN { printf "%.2f", u + s }')
+  else
+    "$@" >"$output" 2>"$WORK/$name.err" &
+    pid=$!
+    while pid_alive "$pid"; do
+      sample=$(peak_rss_kib "$pid" 2>/dev/null || true)
+      [[ -n $sample ]] && ((sample > MEASURED_PEAK)) && MEASURED_PEAK=$sample
+      sample=$(cpu_seconds "$pid" 2>/dev/null || true)
+      [[ -n $sample ]] && MEASURED_CPU=$sample
+      sleep 0.02  # sampling pace
+    done
+    wait "$pid" || {
+      cat "$WORK/$name.err" >&2
+      die "$name failed"
+    }
+    MEASURED_SECONDS=$(seconds_since "$start")
+  fi
+}
+
+# Three decimals: a reference tool reads 100,000 rows in a fraction of a second, and a
+# ratio is only as good as that time.
+seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
+
+# per_row_us SECONDS ROWS: microseconds per row.
+per_row_us() { awk -v s="$1" -v n="$2" 'BEGIN { printf "%.2f", (n > 0 ? s * 1e6 / n : 0) }'; }
+kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# The goals of issue 17 that hold for every benchmark. 150 MB (the issue's bound on peak
+# resident memory) is 143 MiB.
+GOAL_MAX_PEAK_RSS_MIB=143
+
+# result NAME ROWS SECONDS REF REF_SECONDS CPU_SECONDS PEAK_KIB [KEY=VALUE...]: prints the
+# benchmark's RESULT line (the format scripts/bench reads, tests/bench/README.md):
+#   RESULT name=NAME rows=ROWS seconds=S rows_per_s=R ref=REF ref_seconds=RS ratio=S/RS
+#          cpu_us_per_row=U peak_rss_mib=M sink=BENCH_SINK goal_max_peak_rss_mib=143 KEY=VALUE...
+# REF is the reference tool's name without spaces ("-" and ref_seconds "-" when there is
+# none); the extra KEY=VALUEs carry more figures and the benchmark's own goals.
+result() {
+  local name=$1 rows=$2 seconds=$3 ref=$4 ref_seconds=$5 cpu=$6 peak=$7 ratio=-
+  shift 7
+  [[ $ref_seconds != - ]] && ratio=$(ratio "$seconds" "$ref_seconds")
+  printf 'RESULT name=%s rows=%s seconds=%s rows_per_s=%s ref=%s ref_seconds=%s ratio=%s' \
+    "$name" "$rows" "$seconds" "$(rate "$rows" "$seconds")" "$ref" "$ref_seconds" "$ratio"
+  printf ' cpu_us_per_row=%s peak_rss_mib=%s sink=%s goal_max_peak_rss_mib=%s' \
+    "$(per_row_us "$cpu" "$rows")" "$(kib_to_mib "$peak")" "$BENCH_SINK" \
+    "$GOAL_MAX_PEAK_RSS_MIB"
+  (($# > 0)) && printf ' %s' "$@"
+  printf '\n'
 }
 
 # write_connector_config DIR SLOT [SINK_LINES]: DIR/connector.yaml streaming SLOT into the
@@ -90,4 +264,37 @@ YAML
 slot_reached() {
   [[ $(sql "SELECT confirmed_flush_lsn >= '$2' FROM pg_replication_slots
             WHERE slot_name = '$1'") == t ]]
+}
+
+# perf_attach PID NAME: with BENCH_PERF_DIR set, samples PID's call stacks (perf record,
+# 999 Hz, --call-graph BENCH_PERF_CALL_GRAPH: fp by default, which the Release build's
+# omitted frame pointers cut short; dwarf gives whole stacks at a larger file and a slow
+# report) into BENCH_PERF_DIR/NAME.perf.data until perf_detach, which writes the flat
+# profile (`perf report --no-children -g none`: where the CPU time itself goes) beside
+# it as NAME.perf.txt. Without BENCH_PERF_DIR, or without perf, both do nothing.
+PERF_PID=
+PERF_NAME=
+perf_attach() {
+  [[ -n ${BENCH_PERF_DIR:-} ]] || return 0
+  command -v perf >/dev/null || {
+    log "BENCH_PERF_DIR is set but perf is not installed (Debian: linux-perf)"
+    return 0
+  }
+  mkdir -p "$BENCH_PERF_DIR"
+  PERF_NAME=$BENCH_PERF_DIR/$2
+  perf record --call-graph "${BENCH_PERF_CALL_GRAPH:-fp}" -F 999 -p "$1" \
+    -o "$PERF_NAME.perf.data" >"$PERF_NAME.perf.log" 2>&1 &
+  PERF_PID=$!
+  add_cleanup perf_detach
+}
+
+perf_detach() {
+  [[ -n $PERF_PID ]] || return 0
+  kill -INT "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  PERF_PID=
+  perf report -i "$PERF_NAME.perf.data" --stdio --no-children -g none --percent-limit 0.2 \
+    2>/dev/null | grep -v -e '^#' -e '^$' >"$PERF_NAME.perf.txt" ||
+    log "perf report failed; see $PERF_NAME.perf.log"
+  log "profile in $PERF_NAME.perf.txt"
 }

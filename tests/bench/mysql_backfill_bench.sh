@@ -2,7 +2,7 @@
 # MySQL backfill speed next to the mariadb client, and its memory as the table grows, from
 # one run.
 #
-#   tests/bench/mysql_backfill_bench.sh [ROWS...]     (default 100000 1000000)
+#   tests/bench/mysql_backfill_bench.sh [ROWS...]   (default 1000000; BENCH_QUICK=1: 20000)
 #
 # For each size: a fresh table of ROWS rows (BIGINT key, VARCHAR, INT, DECIMAL, DATETIME(6)),
 # loaded without writing the binlog, then
@@ -10,7 +10,10 @@
 #     client reading the whole table, row by row as it arrives (what reading costs),
 #   - `retainly-cdc backfill` of the same table into retainly-mock (read, map, deliver,
 #     acknowledge), until it exits 0, which it does once every call was acknowledged,
-# each with its time, rows/s and peak resident memory, and the ratio of the two times.
+# each with its time, rows/s and peak resident memory, the ratio of the two times, the
+# connector's CPU time per row, and a RESULT line per size (tests/bench/README.md). Goal
+# (issue 17): at most 3x the client's time, peak memory at most 150 MB. The sink is
+# BENCH_SINK (bench_lib.sh).
 # Flat memory across sizes means bounded memory. The client reads first, so both find
 # the freshly loaded table in the buffer pool.
 # Builds Release binaries in build-release/ and starts its own MariaDB
@@ -29,6 +32,7 @@ source "$ROOT/tests/bench/bench_lib.sh"
 DB=cdc_backfill_bench
 WORK=
 RESULTS=()
+RESULT_LINES=()
 
 
 
@@ -52,43 +56,6 @@ load() {
       FROM seq_1_to_$1;"
 }
 
-# run_measured NAME OUTPUT COMMAND...: runs COMMAND with its output to OUTPUT; sets
-# MEASURED_SECONDS and MEASURED_PEAK (peak resident memory in KiB). GNU time reads the
-# peak from the kernel when COMMAND ends; without it, VmHWM (the kernel's high-water mark)
-# is sampled until COMMAND exits, which can miss only growth in its last 50 ms.
-run_measured() {
-  local name=$1 output=$2 start pid hwm
-  shift 2
-  MEASURED_PEAK=0
-  start=$(now)
-  if [[ -x /usr/bin/time ]]; then
-    /usr/bin/time -f %M -o "$WORK/$name.rss" "$@" >"$output" 2>"$WORK/$name.err" || {
-      cat "$WORK/$name.err" >&2
-      die "$name failed"
-    }
-    MEASURED_SECONDS=$(seconds_since "$start")
-    # On failure GNU time writes a status line first; the figure is the last line.
-    MEASURED_PEAK=$(tail -n 1 "$WORK/$name.rss")
-  else
-    "$@" >"$output" 2>"$WORK/$name.err" &
-    pid=$!
-    while pid_alive "$pid"; do
-      hwm=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
-      [[ -n $hwm ]] && ((hwm > MEASURED_PEAK)) && MEASURED_PEAK=$hwm
-      sleep 0.05  # sampling pace
-    done
-    wait "$pid" || {
-      cat "$WORK/$name.err" >&2
-      die "$name failed"
-    }
-    MEASURED_SECONDS=$(seconds_since "$start")
-  fi
-}
-
-# Three decimals, not elapsed's two: the client reads 100,000 rows in a fraction of a
-# second, and the ratio is only as good as that time.
-seconds_since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
-
 write_config() {
   local dir=$1
   mkdir -p "$dir/mappings"
@@ -102,7 +69,7 @@ YAML
 }
 
 bench_size() {
-  local rows=$1 dir client_seconds client_peak cdc_seconds cdc_peak read_rows
+  local rows=$1 dir client_seconds client_peak cdc_seconds cdc_peak cdc_cpu read_rows
   dir=$WORK/$rows
   mkdir -p "$dir"
   log "loading $rows rows"
@@ -115,13 +82,14 @@ bench_size() {
   client_seconds=$MEASURED_SECONDS
   client_peak=$MEASURED_PEAK
 
-  log "backfilling them into retainly-mock"
+  log "backfilling them into retainly-mock ($BENCH_SINK)"
   start_mock "$dir"
   write_config "$dir"
   run_measured "backfill-$rows" "$dir/backfill.out" \
     "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
   cdc_seconds=$MEASURED_SECONDS
   cdc_peak=$MEASURED_PEAK
+  cdc_cpu=$MEASURED_CPU
   stop_pid "$MOCK_PID" retainly-mock
   read_rows=$(sed -n 's/^backfill done: \([0-9]*\) rows read.*/\1/p' "$dir/backfill.out")
   [[ $read_rows == "$rows" ]] || {
@@ -133,19 +101,22 @@ bench_size() {
     die "backfill wrote dead letters"
   }
 
-  RESULTS+=("$(printf '%9s %9ss %9s %9s KiB  %9ss %9s %6s %9s KiB' \
+  RESULTS+=("$(printf '%9s %9ss %9s %9s KiB  %9ss %9s %6s %9s KiB %8s' \
     "$rows" "$client_seconds" "$(rate "$rows" "$client_seconds")" "$client_peak" \
     "$cdc_seconds" "$(rate "$rows" "$cdc_seconds")" \
-    "$(ratio "$cdc_seconds" "$client_seconds")" "$cdc_peak")")
+    "$(ratio "$cdc_seconds" "$client_seconds")" "$cdc_peak" "$(per_row_us "$cdc_cpu" "$rows")")")
+  RESULT_LINES+=("$(result "mysql_backfill_$rows" "$rows" "$cdc_seconds" mariadb_batch_quick \
+    "$client_seconds" "$cdc_cpu" "$cdc_peak" goal_max_ratio=3)")
 }
 
 main() {
-  local rows
-  for rows in "${@:-100000 1000000}"; do
-    # shellcheck disable=SC2086
-    for size in $rows; do
-      [[ $size =~ ^[1-9][0-9]*$ ]] || die "ROWS must be positive numbers, got '$size'"
-    done
+  local sizes=("$@")
+  if ((${#sizes[@]} == 0)); then
+    if [[ ${BENCH_QUICK:-0} == 1 ]]; then sizes=(20000); else sizes=(1000000); fi
+  fi
+  local size
+  for size in "${sizes[@]}"; do
+    [[ $size =~ ^[1-9][0-9]*$ ]] || die "ROWS must be positive numbers, got '$size'"
   done
   install_cleanup_traps
   build
@@ -155,16 +126,15 @@ main() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
   add_cleanup "rm -rf '$WORK'"
   add_cleanup drop_database
-  for rows in "${@:-100000 1000000}"; do
-    # shellcheck disable=SC2086
-    for size in $rows; do bench_size "$size"; done
-  done
-  printf '\nbackfill into retainly-mock next to SELECT through the mariadb client, one run each:\n'
-  printf '  %9s %10s %9s %13s  %10s %9s %6s %13s\n' rows "mariadb" "rows/s" "peak memory" \
-    backfill "rows/s" ratio "peak memory"
+  for size in "${sizes[@]}"; do bench_size "$size"; done
+  printf '\nbackfill into retainly-mock (%s) next to SELECT through the mariadb client, one run each:\n' \
+    "$BENCH_SINK"
+  printf '  %9s %10s %9s %13s  %10s %9s %6s %13s %8s\n' rows "mariadb" "rows/s" "peak memory" \
+    backfill "rows/s" ratio "peak memory" "CPU us/row"
   printf '  %s\n' "${RESULTS[@]}"
   printf '  (mariadb: --batch --quick to /dev/null; ratio: backfill time / mariadb time;\n'
   printf '   backfill: connections 2, page_rows 5000, one table so one connection reads)\n'
+  printf '%s\n' "${RESULT_LINES[@]}"
 }
 
 main "$@"

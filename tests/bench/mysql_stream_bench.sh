@@ -2,22 +2,34 @@
 # Binlog decoding and end-to-end streaming speed against MariaDB's own decoder, from one
 # run on one machine.
 #
-#   tests/bench/mysql_stream_bench.sh [ROWS]        (default 2000000)
+#   tests/bench/mysql_stream_bench.sh [WORKLOAD...]
 #
-# Writes ROWS row changes to a fresh table, in binlog files of their own (FLUSH BINARY
-# LOGS before and after): the first half inserts, the second half updates of those rows,
-# in transactions of 10,000 rows. It copies those files and then times
+# A WORKLOAD is inserts:ROWS (ROWS inserts) or mixed:ROWS (a bare ROWS means mixed):
+# ROWS row changes, the first half inserts and the second half updates of those rows.
+# Default: inserts:500000 mixed:2000000 (issue 17's two MariaDB streams); with
+# BENCH_QUICK=1: inserts:20000 mixed:40000.
+#
+# Each workload writes its row changes to a fresh table, in binlog files of their own
+# (FLUSH BINARY LOGS before and after), in transactions of 10,000 rows. It copies those
+# files and then times
 #   - mariadb-binlog --verbose --base64-output=decode-rows over the copies, to /dev/null
 #     (as invoked, it does not verify event checksums; ours do),
 #   - cdc_binlog_decode_bench over the same copies: every event decoded, every row of
 #     every rows event read into values, as the live reader does,
 #   - retainly-cdc run streaming the changes from the server into retainly-mock, from a
-#     stored position at the start of the workload until its stored position (moved only
-#     after the mock acknowledged every call, and written at most every 500 ms) reaches
-#     the end of the workload,
+#     stored position at the start of the workload until the mock has counted every row
+#     (or, if the sink merged some, until its stored position, moved only after the mock
+#     acknowledged every call and written at most every 500 ms, reaches the end of the
+#     workload; bench_lib.sh stream_done), timed from its log line saying it started
+#     streaming (after the takeover delay of its instance lock: streaming_since),
 # and prints times, rows/s, each time's ratio to mariadb-binlog, peak resident memory
-# and the CPU time of the connector and the mock. The mock counts records as applied
-# after the sink merged back-to-back upserts of one customer, so fewer than ROWS is normal.
+# and the CPU time of the connector and the mock (read from /proc just before the
+# connector is stopped), and a RESULT line (tests/bench/README.md). Goals (issue 17): at
+# most 1.5x mariadb-binlog's time, at most 2 us of connector CPU per row, peak memory at
+# most 150 MB. The sink is BENCH_SINK (bench_lib.sh); BENCH_PERF_DIR=DIR records a
+# `perf record -g` profile of the connector while it streams (bench_lib.sh perf_attach).
+# The mock counts records after the sink merged back-to-back upserts of one customer
+# still pending together, so fewer than ROWS can arrive (then end=position).
 # Builds Release binaries in build-release/ and starts its own MariaDB
 # (scripts/lib/servers.sh) unless CDC_TEST_MYSQL_HOST is set. The binlog files are copied
 # from the server's directory when it is readable, else fetched with mariadb-binlog
@@ -33,7 +45,6 @@ source "$ROOT/scripts/lib/servers.sh"
 # shellcheck source=tests/bench/bench_lib.sh
 source "$ROOT/tests/bench/bench_lib.sh"
 
-ROWS=${1:-2000000}
 BATCH=10000
 DB=cdc_bench
 WORK=
@@ -111,36 +122,18 @@ copy_binlogs() {
   BINLOG_MIB=$(du -cm "${BINLOG_PATHS[@]}" | awk 'END { print $1 }')
 }
 
-# run_timed NAME OUTPUT COMMAND...: runs COMMAND with its output to OUTPUT; sets
-# TIMED_SECONDS and TIMED_PEAK (its peak resident memory, as GNU time reports it).
-run_timed() {
-  local name=$1 output=$2 start
-  shift 2
-  local timer=()
-  [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -f %M -o "$WORK/$name.rss")
-  start=$(now)
-  "${timer[@]}" "$@" >"$output" 2>"$WORK/$name.err" || {
-    cat "$WORK/$name.err" >&2
-    die "$name failed"
-  }
-  TIMED_SECONDS=$(elapsed "$start" "$(now)")
-  TIMED_PEAK=n/a
-  [[ -s $WORK/$name.rss ]] && TIMED_PEAK="$(tail -n 1 "$WORK/$name.rss") KiB"
-  return 0
-}
-
 time_mariadb_binlog() {
-  run_timed mariadb-binlog /dev/null \
+  run_measured mariadb-binlog /dev/null \
     mariadb-binlog --no-defaults --verbose --base64-output=decode-rows "${BINLOG_PATHS[@]}"
-  MARIADB_SECONDS=$TIMED_SECONDS
-  MARIADB_PEAK=$TIMED_PEAK
+  MARIADB_SECONDS=$MEASURED_SECONDS
+  MARIADB_PEAK="$MEASURED_PEAK KiB"
 }
 
 time_decode_bench() {
-  run_timed decode "$WORK/decode.out" \
+  run_measured decode "$WORK/decode.out" \
     "$BUILD/tests/bench/cdc_binlog_decode_bench" "${BINLOG_PATHS[@]}"
-  DECODE_SECONDS=$TIMED_SECONDS
-  DECODE_PEAK=$TIMED_PEAK
+  DECODE_SECONDS=$MEASURED_SECONDS
+  DECODE_PEAK="$MEASURED_PEAK KiB"
   DECODED_ROWS=$(awk '$1 == "row" && $2 == "changes" { print $3 }' "$WORK/decode.out")
   DECODE_ONLY=$(sed -n 's/^decode *//p' "$WORK/decode.out")
   # Other clients of a shared server may have written to the same files.
@@ -177,43 +170,45 @@ YAML
   "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
   pid=$!
   add_cleanup "stop_pid $pid retainly-cdc"
-  while ! position_reached; do
+  perf_attach "$pid" "mysql_stream_${KIND}_$ROWS"
+  while ! stream_done "$ROWS" position_reached; do
     pid_alive "$pid" || {
       cat "$WORK/connector.log" >&2
       die "retainly-cdc exited"
     }
     sleep 0.05  # polling pace
   done
-  CDC_SECONDS=$(elapsed "$start" "$(now)")
-  # VmHWM is the kernel's high-water mark for the process's whole life.
-  CDC_PEAK="$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status") KiB"
+  local end
+  end=$(now)
+  TOTAL_SECONDS=$(elapsed "$start" "$end")
+  STREAM_START=$(streaming_since "$WORK/connector.log") ||
+    die "retainly-cdc never logged that it started streaming"
+  CDC_SECONDS=$(elapsed "$STREAM_START" "$end")
+  perf_detach
+  measure_daemon "$pid"
+  CDC_PEAK="$DAEMON_PEAK_KIB KiB"
   # On a small machine the connector and the mock share the CPUs: their CPU times say
   # which of them the wall time went to.
-  CDC_CPU=$(cpu_seconds "$pid")
+  CDC_CPU=$DAEMON_CPU
   MOCK_CPU=$(cpu_seconds "$MOCK_PID")
   stop_pid "$pid" retainly-cdc
   APPLIED=$(curl -s "http://$MOCK_ADDRESS/_stats")
+  stop_pid "$MOCK_PID" retainly-mock
 }
 
-# cpu_seconds PID: the user and system CPU time PID has used so far (/proc/PID/stat
-# fields 14 and 15, counted after the parenthesised command name, which may hold spaces).
-cpu_seconds() {
-  local stat
-  read -r stat <"/proc/$1/stat"
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($12 + $13) / hz }' <<<"${stat##*) }"
-}
-
-
-main() {
+# run_workload KIND ROWS: one workload, start to RESULT line.
+run_workload() {
+  KIND=$1
+  ROWS=$2
   if ! [[ $ROWS =~ ^[0-9]+$ ]] || ((ROWS < 2)); then
     die "ROWS must be a number >= 2, got '$ROWS'"
   fi
-  INSERTS=$(((ROWS + 1) / 2))
-  UPDATES=$((ROWS / 2))
-  install_cleanup_traps
-  build
-  if [[ -z ${CDC_TEST_MYSQL_HOST:-} ]]; then
-    start_mariadb
+  if [[ $KIND == inserts ]]; then
+    INSERTS=$ROWS
+    UPDATES=0
+  else
+    INSERTS=$(((ROWS + 1) / 2))
+    UPDATES=$((ROWS / 2))
   fi
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
   add_cleanup "rm -rf '$WORK'"
@@ -230,13 +225,42 @@ main() {
     "$(rate "$DECODED_ROWS" "$MARIADB_SECONDS")" 1.00 "$MARIADB_PEAK" \
     "cdc_binlog_decode_bench" "$DECODE_SECONDS" "$(rate "$DECODED_ROWS" "$DECODE_SECONDS")" \
     "$(ratio "$DECODE_SECONDS" "$MARIADB_SECONDS")" "$DECODE_PEAK" \
-    "retainly-cdc to retainly-mock" "$CDC_SECONDS" "$(rate "$ROWS" "$CDC_SECONDS")" \
+    "retainly-cdc to retainly-mock ($BENCH_SINK)" "$CDC_SECONDS" "$(rate "$ROWS" "$CDC_SECONDS")" \
     "$(ratio "$CDC_SECONDS" "$MARIADB_SECONDS")" "$CDC_PEAK"
   printf '  (ratio: time / mariadb-binlog time; decoding alone, files in memory: %s)\n' \
     "$DECODE_ONLY"
-  printf '  CPU time while streaming: retainly-cdc %ss, retainly-mock %ss (%s CPUs)\n' \
-    "$CDC_CPU" "$MOCK_CPU" "$(nproc)"
+  printf '  CPU time while streaming: retainly-cdc %ss (%s us/row), retainly-mock %ss (%s CPUs)\n' \
+    "$CDC_CPU" "$(per_row_us "$CDC_CPU" "$ROWS")" "$MOCK_CPU" "$(nproc)"
   printf '  mock stats: %s\n' "$APPLIED"
+  result "mysql_stream_${KIND}_$ROWS" "$ROWS" "$CDC_SECONDS" mariadb-binlog_verbose \
+    "$MARIADB_SECONDS" "$CDC_CPU" "$DAEMON_PEAK_KIB" goal_max_ratio=1.5 \
+    goal_max_cpu_us_per_row=2 end="$STREAM_END" total_seconds="$TOTAL_SECONDS" \
+    decode_seconds="$DECODE_SECONDS" \
+    mock_cpu_seconds="$MOCK_CPU"
+}
+
+main() {
+  local workloads=("$@") workload
+  if ((${#workloads[@]} == 0)); then
+    if [[ ${BENCH_QUICK:-0} == 1 ]]; then
+      workloads=(inserts:20000 mixed:40000)
+    else
+      workloads=(inserts:500000 mixed:2000000)
+    fi
+  fi
+  for workload in "${workloads[@]}"; do
+    [[ $workload =~ ^((inserts|mixed):)?[0-9]+$ ]] ||
+      die "a WORKLOAD is inserts:ROWS, mixed:ROWS or ROWS, got '$workload'"
+  done
+  install_cleanup_traps
+  build
+  if [[ -z ${CDC_TEST_MYSQL_HOST:-} ]]; then
+    start_mariadb
+  fi
+  for workload in "${workloads[@]}"; do
+    [[ $workload == *:* ]] || workload=mixed:$workload
+    run_workload "${workload%%:*}" "${workload#*:}"
+  done
 }
 
 main "$@"

@@ -1,16 +1,23 @@
 #!/usr/bin/env bash
 # End-to-end streaming speed against PostgreSQL's own reader, from one run on one machine.
 #
-#   tests/bench/pg_stream_bench.sh [ROWS]        (default 1000000)
+#   tests/bench/pg_stream_bench.sh [ROWS]        (default 1000000; BENCH_QUICK=1: 20000)
 #
 # Loads ROWS rows into a fresh table, creates two pgoutput slots at the same position,
 # then updates every row (transactions of 10,000 rows). It then times
 #   - pg_recvlogical reading those changes from its slot up to the end LSN (to /dev/null),
-#   - retainly-cdc run streaming them from its slot into retainly-mock, until the slot's
-#     confirmed position (moved only after the mock acknowledged every call) reaches the
-#     end LSN,
-# and prints both times and their ratio. BENCH_CONNECTOR_FIRST=1 swaps the order. Builds Release binaries in build-release/ and
-# starts its own PostgreSQL (scripts/lib/servers.sh) unless CDC_TEST_PG_DSN is set.
+#   - retainly-cdc run streaming them from its slot into retainly-mock, until the mock
+#     has counted every row (or, if the sink merged some, until the slot's confirmed
+#     position, moved only after the mock acknowledged every call and reported every
+#     status_interval_ms, reaches the end LSN; bench_lib.sh stream_done), timed from
+#     its log line saying it started streaming (after the takeover delay of its instance
+#     lock: bench_lib.sh streaming_since),
+# and prints both times, their ratio, the connector's CPU time per row and peak resident
+# memory (both read from /proc just before it is stopped), and a RESULT line
+# (tests/bench/README.md). The goal (issue 17): at least 0.9x pg_recvlogical's rate, so a
+# time ratio of at most 1.11. BENCH_CONNECTOR_FIRST=1 swaps the order. The sink is
+# BENCH_SINK (bench_lib.sh). Builds Release binaries in build-release/ and starts its own
+# PostgreSQL (scripts/lib/servers.sh) unless CDC_TEST_PG_DSN is set.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -22,7 +29,7 @@ source "$ROOT/scripts/lib/servers.sh"
 # shellcheck source=tests/bench/bench_lib.sh
 source "$ROOT/tests/bench/bench_lib.sh"
 
-ROWS=${1:-1000000}
+if [[ ${BENCH_QUICK:-0} == 1 ]]; then ROWS=${1:-20000}; else ROWS=${1:-1000000}; fi
 BATCH=10000
 SLOT=bench_cdc
 RECV_SLOT=bench_recv
@@ -80,11 +87,17 @@ YAML
   "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
   local connector_pid=$!
   add_cleanup "stop_pid $connector_pid retainly-cdc"
-  while ! slot_reached "$SLOT" "$END_LSN"; do
+  while ! stream_done "$ROWS" slot_reached "$SLOT" "$END_LSN"; do
     pid_alive "$connector_pid" || { cat "$WORK/connector.log" >&2; die "retainly-cdc exited"; }
-    sleep 0.1
+    sleep 0.05  # polling pace
   done
-  CDC_SECONDS=$(elapsed "$start" "$(now)")
+  local end
+  end=$(now)
+  TOTAL_SECONDS=$(elapsed "$start" "$end")
+  STREAM_START=$(streaming_since "$WORK/connector.log") ||
+    die "retainly-cdc never logged that it started streaming"
+  CDC_SECONDS=$(elapsed "$STREAM_START" "$end")
+  measure_daemon "$connector_pid"
   stop_pid "$connector_pid" retainly-cdc
   APPLIED=$(curl -s "http://$MOCK_ADDRESS/_stats")
 }
@@ -107,10 +120,14 @@ main() {
   fi
   printf '\n%s row updates (%s transactions), one run:\n' "$ROWS" $((ROWS / BATCH))
   printf '  pg_recvlogical to /dev/null      %8ss\n' "$RECV_SECONDS"
-  printf '  retainly-cdc to retainly-mock    %8ss\n' "$CDC_SECONDS"
-  printf '  ratio (retainly-cdc / pg_recvlogical)  %s\n' \
-    "$(awk -v a="$CDC_SECONDS" -v b="$RECV_SECONDS" 'BEGIN { printf "%.2f", a / b }')"
+  printf '  retainly-cdc to retainly-mock    %8ss  (sink %s; %ss from its start)\n' \
+    "$CDC_SECONDS" "$BENCH_SINK" "$TOTAL_SECONDS"
+  printf '  ratio (retainly-cdc / pg_recvlogical)  %s\n' "$(ratio "$CDC_SECONDS" "$RECV_SECONDS")"
+  printf '  retainly-cdc CPU %ss (%s us/row), peak memory %s KiB\n' "$DAEMON_CPU" \
+    "$(per_row_us "$DAEMON_CPU" "$ROWS")" "$DAEMON_PEAK_KIB"
   printf '  mock stats: %s\n' "$APPLIED"
+  result "pg_stream_$ROWS" "$ROWS" "$CDC_SECONDS" pg_recvlogical "$RECV_SECONDS" "$DAEMON_CPU" \
+    "$DAEMON_PEAK_KIB" goal_max_ratio=1.11 end="$STREAM_END" total_seconds="$TOTAL_SECONDS"
 }
 
 main "$@"

@@ -96,6 +96,25 @@ TEST_CASE("retainly-mock binary: prints the port it listens on, serves, exits 0 
   CHECK(mock.wait_exit() == 0);
 }
 
+TEST_CASE("retainly-mock binary: --count-only counts records it neither validates nor stores") {
+  MockProcess mock({"--listen", "127.0.0.1:0", "--key", "K", "--secret", "S", "--count-only",
+                    "--latency-ms", "1", "--rate-limit", "1000"});
+  httplib::Client client("127.0.0.1", port_from(mock.read_line()));
+  auto result = client.Post("/customers", {{"key", "K"}, {"secret", "S"}},
+                            R"({"customers": [{"id": 1}, {"no": "id"}]})", "application/json");
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  auto stats = client.Get("/_stats");
+  REQUIRE(stats);
+  CHECK(stats->body.find(R"("records_applied":{"POST /customers":2})") != std::string::npos);
+  auto state = client.Get("/_state");
+  REQUIRE(state);
+  CHECK(state->body.find(R"("customers":{})") != std::string::npos);
+
+  mock.signal(SIGTERM);
+  CHECK(mock.wait_exit() == 0);
+}
+
 TEST_CASE("retainly-mock binary: SIGINT with an idle keep-alive connection also exits 0") {
   MockProcess mock({"--listen", "127.0.0.1:0", "--key", "K", "--secret", "S"});
   int port = port_from(mock.read_line());

@@ -283,6 +283,48 @@ TEST_CASE("mock server: /_stats counts requests by status and records applied; /
   CHECK(mock.get_json("/_state")["customers"].empty());
 }
 
+TEST_CASE("mock server: count-only answers as the API does, counts records, stores nothing") {
+  MockOptions options = test_options();
+  options.count_only = true;
+  Running mock(options);
+  // Values the validating mode refuses (no id) are not looked at.
+  auto upsert = mock.post("/customers", R"({"customers": [{"id": 1}, {"name": "no id"}]})");
+  REQUIRE(upsert);
+  CHECK(upsert->status == 200);
+  CHECK(upsert->body == R"("OK")");
+  CHECK(mock.post("/arrays", R"({"records": [{"customer_id": 1}]})")->status == 200);
+  CHECK(mock.del("/customers", R"({"customers_ids": [1, 2, 3]})")->status == 200);
+  auto event = mock.post("/events", R"({"customer_id": 1, "event": "e"})");
+  REQUIRE(event);
+  CHECK(event->status == 200);
+  CHECK(event->body.empty());
+
+  json stats = mock.get_json("/_stats");
+  CHECK(stats["records_applied"] == json::parse(R"({"POST /customers": 2, "POST /arrays": 1,
+                                                    "DELETE /customers": 3, "POST /events": 1})"));
+  CHECK(mock.get_json("/_state")["customers"].empty());
+  CHECK(mock.get_json("/_state")["events"].empty());
+}
+
+TEST_CASE("mock server: count-only still checks credentials, faults and the body's shape") {
+  MockOptions options = test_options();
+  options.count_only = true;
+  Running mock(options);
+  CHECK(mock.post("/customers", R"({"customers": [{"id": 1}]})", {})->status == 403);
+  CHECK(mock.post("/customers", R"({"records": [{"id": 1}]})")->status == 422);
+  mock.set_faults({{"rate_limit", 1}});
+  bool limited = false;
+  for (int i = 0; i < 20 && !limited; ++i) {
+    auto result = mock.post("/customers", R"({"customers": [{"id": 1}]})");
+    REQUIRE(result);
+    limited = result->status == 429;
+  }
+  CHECK(limited);
+  json stats = mock.get_json("/_stats");
+  CHECK(stats["requests"]["POST /customers"]["403"] == 1);
+  CHECK(stats["requests"]["POST /customers"]["422"] == 1);
+}
+
 TEST_CASE("mock server: stop closes the port and may be called twice") {
   Running mock;
   CHECK(mock.post("/customers", kOneCustomer)->status == 200);
