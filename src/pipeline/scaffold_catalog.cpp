@@ -49,6 +49,28 @@ ScaffoldTable describe_postgres(const config::PostgresSourceConfig& pg, const Ta
   return table;
 }
 
+// MariaDB's JSON is LONGTEXT with a json_valid() check, and information_schema names it
+// longtext: its check constraints tell JSON columns apart. MySQL has a JSON type of its
+// own and no TABLE_NAME in CHECK_CONSTRAINTS, so there the query fails and changes nothing.
+void mark_mariadb_json(mysql::MysqlConnection& conn, const TableId& id, ScaffoldTable& table) {
+  mysql::MysqlResult checks;
+  try {
+    checks = conn.query(
+        "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE "
+        "CONSTRAINT_SCHEMA = " +
+        conn.quote(id.schema) + " AND TABLE_NAME = " + conn.quote(id.name));
+  } catch (const mysql::MysqlServerError&) {
+    return;  // MySQL: no such column
+  }
+  for (auto& column : table.columns) {
+    if (column.type != "longtext") continue;
+    const std::string clause = "json_valid(`" + column.name + "`)";
+    for (const auto& row : checks.rows) {
+      if (row[0] && row[0]->find(clause) != std::string::npos) column.type = "json";
+    }
+  }
+}
+
 ScaffoldTable describe_mysql(const config::MysqlSourceConfig& my, const TableId& id) {
   auto conn = mysql::MysqlConnection::connect(mysql_connect_options(my));
   const std::string where =
@@ -67,6 +89,7 @@ ScaffoldTable describe_mysql(const config::MysqlSourceConfig& my, const TableId&
     table.columns.push_back(
         {row[0].value_or(""), row[1].value_or(""), row[2].value_or(""), number_or_null(row[3])});
   }
+  mark_mariadb_json(conn, id, table);
   const auto keys = conn.query(
       "SELECT CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME IS NOT NULL FROM "
       "information_schema.KEY_COLUMN_USAGE" +
