@@ -167,6 +167,19 @@ std::optional<SlotState> PgAdmin::slot(const std::string& name) const {
   return state;
 }
 
+std::optional<SlotWal> PgAdmin::slot_wal(const std::string& name) const {
+  auto result = conn_.query(
+      "SELECT greatest(pg_current_wal_lsn() - restart_lsn, 0)::bigint, safe_wal_size "
+      "FROM pg_replication_slots WHERE slot_name = $1",
+      {name});
+  if (result.rows.empty()) return std::nullopt;
+  const auto& row = result.rows[0];
+  SlotWal wal;
+  if (row[0]) wal.retained_bytes = std::stoull(*row[0]);
+  if (row[1]) wal.safe_bytes = std::stoll(*row[1]);
+  return wal;
+}
+
 bool PgAdmin::ensure_slot(const std::string& name, bool create) const {
   auto state = slot(name);
   if (!state) {

@@ -21,6 +21,15 @@ struct SlotState {
   std::string wal_status;  // reserved | extended | unreserved | lost
 };
 
+// How much WAL a slot holds the server to keep, in bytes.
+struct SlotWal {
+  // From the slot's restart_lsn to the server's current WAL position.
+  uint64_t retained_bytes = 0;
+  // PostgreSQL's safe_wal_size: what can still be written before the slot is in danger
+  // of losing WAL to max_slot_wal_keep_size; nullopt when that setting is -1 (no limit).
+  std::optional<int64_t> safe_bytes;
+};
+
 // What a table offers logical replication.
 struct TableInfo {
   bool exists = false;
@@ -63,6 +72,8 @@ class PgAdmin {
   std::string sql_name(const TableId& table) const;
 
   std::optional<SlotState> slot(const std::string& name) const;
+  // nullopt when the slot does not exist.
+  std::optional<SlotWal> slot_wal(const std::string& name) const;
 
   // Creates the pgoutput slot when missing (if `create`), else throws SourceError.
   // Returns true if it created it. A slot with another plugin, in another database, or

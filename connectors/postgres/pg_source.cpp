@@ -170,6 +170,11 @@ SourceStatus PgSource::status() const {
     status.acknowledged = to_string(Position{PgPosition{PgLsn{acknowledged}, 0}});
   const uint64_t wal_end = server_wal_end_.load();
   if (wal_end != 0) status.lag_bytes = wal_end > acknowledged ? wal_end - acknowledged : 0;
+  std::lock_guard lock(slot_wal_mutex_);
+  if (slot_wal_) {
+    status.retained_bytes = slot_wal_->retained_bytes;
+    status.safe_bytes = slot_wal_->safe_bytes;
+  }
   return status;
 }
 
@@ -183,7 +188,15 @@ void PgSource::read_loop() {
       protocol_version_, [this] { return std::make_unique<TransactionBuffer>(&budget_, spill_); });
   StandbyFeedback feedback(options_.status_interval, Clock::now());
   auto last_heartbeat = Clock::now();
-  std::optional<PgConnection> heartbeat_conn;
+  auto last_slot_check = Clock::now() - options_.status_interval;
+  // An ordinary connection beside the stream, for heartbeats and the slot's WAL figures;
+  // made when first needed and again after a failure.
+  std::optional<PgConnection> side_conn;
+  auto side = [&]() -> PgConnection& {
+    if (!side_conn)
+      side_conn.emplace(PgConnection::connect(options_.dsn, PgConnection::Mode::kNormal));
+    return *side_conn;
+  };
   // A heartbeat that fails is logged, not fatal: the stream itself still works.
   auto heartbeat_if_due = [&] {
     if (options_.read_only || options_.heartbeat_interval.count() == 0) return;
@@ -193,13 +206,27 @@ void PgSource::read_loop() {
     if (assembler.in_transaction() || acknowledged_.load() < feedback.last_handed_out().value)
       return;
     try {
-      if (!heartbeat_conn) {
-        heartbeat_conn.emplace(PgConnection::connect(options_.dsn, PgConnection::Mode::kNormal));
-      }
-      heartbeat_conn->query("SELECT pg_logical_emit_message(true, 'retainly_cdc_heartbeat', '')");
+      side().query("SELECT pg_logical_emit_message(true, 'retainly_cdc_heartbeat', '')");
     } catch (const SourceError& error) {
-      heartbeat_conn.reset();
+      side_conn.reset();
       log::warn("heartbeat (pg_logical_emit_message) failed: {}", error.what());
+    }
+  };
+  // The WAL the slot holds back, for metrics: read as often as standby updates go out.
+  // A dry run's temporary slot holds nothing worth watching.
+  auto check_slot_if_due = [&] {
+    if (options_.read_only) return;
+    const auto now = Clock::now();
+    if (now - last_slot_check < options_.status_interval) return;
+    last_slot_check = now;
+    try {
+      if (auto wal = PgAdmin(side()).slot_wal(options_.slot)) {
+        std::lock_guard lock(slot_wal_mutex_);
+        slot_wal_ = *wal;
+      }
+    } catch (const SourceError& error) {
+      side_conn.reset();
+      log::debug("reading the slot's WAL figures failed: {}", error.what());
     }
   };
   auto& stream = connection_->stream;
@@ -244,6 +271,7 @@ void PgSource::read_loop() {
     }
     send_status(/*force=*/false);
     heartbeat_if_due();
+    check_slot_if_due();
   }
   // Last word to the server: everything acknowledged so far is durable.
   send_status(/*force=*/true);

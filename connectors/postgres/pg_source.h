@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/postgres/pg_admin.h"
 #include "core/change_source.h"
 #include "core/memory_budget.h"
 #include "core/reader_thread.h"
@@ -94,6 +95,9 @@ class PgSource final : public ChangeSource {
   std::atomic<uint64_t> acknowledged_{0};
   // The newest WAL end the server reported in a keepalive.
   std::atomic<uint64_t> server_wal_end_{0};
+  // The slot's WAL figures as last read by the reader thread.
+  mutable std::mutex slot_wal_mutex_;
+  std::optional<SlotWal> slot_wal_;
   struct Connection;
   std::unique_ptr<Connection> connection_;
 };

@@ -52,4 +52,13 @@ struct StatusArgs {
 };
 int status_command(const StatusArgs& args);
 
+struct ScaffoldArgs {
+  std::string config;
+  std::string table;              // schema.table
+  std::string kind = "customer";  // customer | array | events
+  std::string customer_id;        // arrays and events: the customer id column; empty: guessed
+  std::string out;                // empty: stdout
+};
+int scaffold_command(const ScaffoldArgs& args);
+
 }  // namespace cdc::cli

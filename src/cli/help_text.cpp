@@ -165,4 +165,14 @@ std::string status() {
          "purged. Suits scripts and probes.";
 }
 
+std::string scaffold() {
+  return "Write a starter mapping file for one table, read from the source's catalog: the "
+         "primary key as the id, every column as a field with the type the connector would "
+         "send, columns Retainly cannot take (binary, geometry, text longer than 1,000 "
+         "characters) commented out with the reason, and what old row images the mapping "
+         "needs (replica identity, binlog_row_image). `check` passes on it as written, unless "
+         "its first comment says a table setting is needed. Writes to stdout, or to --out "
+         "(never over an existing file).";
+}
+
 }  // namespace cdc::cli::help

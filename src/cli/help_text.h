@@ -26,5 +26,6 @@ std::string backfill();
 std::string resnapshot();
 std::string replay_dead_letters();
 std::string status();
+std::string scaffold();
 
 }  // namespace cdc::cli::help

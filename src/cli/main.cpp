@@ -85,6 +85,20 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   status_cmd->add_flag("--json", status.json, "one JSON object instead of key: value lines");
 
+  cdc::cli::ScaffoldArgs scaffold;
+  auto* scaffold_cmd = app.add_subcommand("scaffold", cdc::cli::help::scaffold());
+  scaffold_cmd->add_option("-c,--config", scaffold.config, "connector configuration file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  scaffold_cmd->add_option("--table", scaffold.table, "the table, as schema.table")->required();
+  scaffold_cmd->add_option("--as", scaffold.kind, "what each row becomes")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"customer", "array", "events"}));
+  scaffold_cmd->add_option("--customer-id", scaffold.customer_id,
+                           "array and events: the column holding the customer id (default: a "
+                           "foreign key, or a column named customer_id or user_id)");
+  scaffold_cmd->add_option("--out", scaffold.out, "write the mapping to this new file");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -98,5 +112,6 @@ int main(int argc, char** argv) {
   if (replay_cmd->parsed()) return cdc::cli::replay_command(replay);
   if (backfill_cmd->parsed()) return cdc::cli::backfill_command(backfill);
   if (resnapshot_cmd->parsed()) return cdc::cli::resnapshot_command(resnapshot);
+  if (scaffold_cmd->parsed()) return cdc::cli::scaffold_command(scaffold);
   return cdc::cli::kExitFailure;
 }

@@ -30,7 +30,7 @@ std::unique_ptr<ops::HealthServer> start_health_server(const config::ConnectorCo
   handlers.metrics = [&stream, &sink, &snapshot] {
     const auto now = std::chrono::system_clock::now().time_since_epoch();
     return pipeline::metrics_text(
-        stream.status(), sink.stats(),
+        stream.status(), sink.stats(), sink.failure(),
         std::chrono::duration_cast<std::chrono::microseconds>(now).count(), snapshot.progress());
   };
   handlers.readiness = [&stream, &sink] {

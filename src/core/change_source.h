@@ -19,6 +19,12 @@ struct SourceStatus {
   // Bytes of source log between the acknowledged position and the server's newest one
   // (PostgreSQL: the walsender's WAL end); nullopt when the source cannot tell.
   std::optional<uint64_t> lag_bytes;
+  // Bytes of source log the server keeps for us (PostgreSQL: from the slot's
+  // restart_lsn to the current WAL position); nullopt when the source cannot tell.
+  std::optional<uint64_t> retained_bytes;
+  // How much more the server may write before it drops log we still need (PostgreSQL:
+  // the slot's safe_wal_size under max_slot_wal_keep_size); nullopt when unlimited.
+  std::optional<int64_t> safe_bytes;
 };
 
 // A stream of changes from one source database.

@@ -41,7 +41,11 @@ void write_pipeline(ops::PrometheusText& out, const PipelineStatus& pipeline, in
   }
   counter(out, "retainly_cdc_transactions_total", "Source transactions read.",
           pipeline.transactions);
-  counter(out, "retainly_cdc_calls_total", "Retainly calls the mappings produced.", pipeline.calls);
+  out.family("retainly_cdc_calls_total", "counter",
+             "Retainly calls the mappings produced, per table of the change that made them.");
+  for (const auto& [table, calls] : pipeline.calls_per_table) {
+    out.sample("retainly_cdc_calls_total", {{"table", table}}, static_cast<double>(calls));
+  }
   counter(out, "retainly_cdc_mapping_rejections_total",
           "Changes the mapping sent to the dead-letter file (values Retainly would refuse).",
           pipeline.rejections);
@@ -53,6 +57,18 @@ void write_pipeline(ops::PrometheusText& out, const PipelineStatus& pipeline, in
     gauge(out, "retainly_cdc_source_lag_bytes",
           "Source log bytes between the acknowledged position and the server's newest.",
           static_cast<double>(*pipeline.source.lag_bytes));
+  }
+  if (pipeline.source.retained_bytes) {
+    gauge(out, "retainly_cdc_source_retained_bytes",
+          "Source log the server keeps for this connector (PostgreSQL: WAL from the slot's "
+          "restart_lsn on).",
+          static_cast<double>(*pipeline.source.retained_bytes));
+  }
+  if (pipeline.source.safe_bytes) {
+    gauge(out, "retainly_cdc_source_safe_bytes",
+          "Source log the server may still write before it drops log this connector needs "
+          "(PostgreSQL: the slot's safe_wal_size under max_slot_wal_keep_size).",
+          static_cast<double>(*pipeline.source.safe_bytes));
   }
   const int64_t oldest = pipeline.oldest_unacknowledged_commit_micros;
   gauge(out, "retainly_cdc_source_lag_seconds",
@@ -126,8 +142,11 @@ void write_snapshot(ops::PrometheusText& out, const std::vector<SnapshotTablePro
 }  // namespace
 
 std::string metrics_text(const PipelineStatus& pipeline, const sink::SinkStats& sink,
-                         int64_t now_micros, const std::vector<SnapshotTableProgress>& snapshot) {
+                         const std::optional<sink::SinkFailure>& failure, int64_t now_micros,
+                         const std::vector<SnapshotTableProgress>& snapshot) {
   ops::PrometheusText out;
+  gauge(out, "retainly_cdc_ready", "1 while /readyz answers 200: streaming, and Retainly answers.",
+        readiness(pipeline, sink, failure).ready ? 1 : 0);
   write_pipeline(out, pipeline, now_micros);
   write_snapshot(out, snapshot);
   write_sink(out, sink);

@@ -13,10 +13,11 @@
 
 namespace cdc::pipeline {
 
-// The Prometheus text of every retainly_cdc_* metric. `now_micros`: the wall clock,
-// Unix microseconds, for the lag in seconds.
+// The Prometheus text of every retainly_cdc_* metric. `failure`: the sink's, for
+// retainly_cdc_ready. `now_micros`: the wall clock, Unix microseconds, for the lag in
+// seconds.
 std::string metrics_text(const PipelineStatus& pipeline, const sink::SinkStats& sink,
-                         int64_t now_micros,
+                         const std::optional<sink::SinkFailure>& failure, int64_t now_micros,
                          const std::vector<SnapshotTableProgress>& snapshot = {});
 
 // Ready when the pipeline streams, the sink has not failed, and Retainly's latest answer

@@ -26,7 +26,9 @@ struct PipelineStatus {
   // Changes read per table ("public.users") and cdc::Operation.
   std::map<std::string, std::array<uint64_t, kOperationCount>> changes;
   uint64_t transactions = 0;
-  uint64_t calls = 0;       // calls handed to the sink
+  uint64_t calls = 0;  // calls handed to the sink
+  // The same per table ("public.users") of the change that made them.
+  std::map<std::string, uint64_t> calls_per_table;
   uint64_t rejections = 0;  // changes the mapping dead-lettered
   // Upserts of `on_delete: set` dropped because their transaction deleted the customer.
   uint64_t dropped_after_delete = 0;

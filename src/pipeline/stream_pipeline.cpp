@@ -162,6 +162,16 @@ void StreamPipeline::count_change(const RowChange& change) {
   ++(*counted_)[static_cast<size_t>(change.op)];
 }
 
+void StreamPipeline::count_calls(const RowChange& change, uint64_t calls) {
+  status_.calls += calls;
+  if (!change.table || calls == 0) return;
+  if (change.table != calls_counted_schema_) {
+    calls_counted_schema_ = change.table;
+    calls_counted_ = &status_.calls_per_table[change.table->id.qualified()];
+  }
+  *calls_counted_ += calls;
+}
+
 void StreamPipeline::handle(SourceItem& item) {
   if (auto* change = std::get_if<RowChange>(&item)) {
     handle_change(*change);
@@ -198,6 +208,7 @@ void StreamPipeline::map_and_submit(const RowChange& change) {
               rejection.origin.key, rejection.origin.position, rejection.reason);
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
+  uint64_t submitted = 0;
   for (auto& call : output_.calls) {
     if (!transaction_deletes_.keep(call)) {
       ++status_.dropped_after_delete;
@@ -209,10 +220,12 @@ void StreamPipeline::map_and_submit(const RowChange& change) {
     if (!sink_.submit(std::move(call), stop_)) {
       --last_sequence_;  // not taken
       throw_if_sink_failed();
+      count_calls(change, submitted);
       throw Interrupted("stopped while waiting for room in the sink");
     }
-    ++status_.calls;
+    ++submitted;
   }
+  count_calls(change, submitted);
 }
 
 void StreamPipeline::acknowledge_done() {

@@ -91,6 +91,7 @@ class StreamPipeline {
   void acknowledge_done();
   void throw_if_sink_failed() const;
   void count_change(const RowChange& change);
+  void count_calls(const RowChange& change, uint64_t calls);
   void publish(bool force);
 
   ChangeSource& source_;
@@ -112,6 +113,10 @@ class StreamPipeline {
   // The table counted last; held so that its address is not reused by another table.
   std::shared_ptr<const TableSchema> counted_schema_;
   std::array<uint64_t, kOperationCount>* counted_ = nullptr;
+  // The same for calls per table: a change and the calls it made may come from a
+  // re-snapshot chunk, which is not counted as a change read.
+  std::shared_ptr<const TableSchema> calls_counted_schema_;
+  uint64_t* calls_counted_ = nullptr;
   std::chrono::steady_clock::time_point last_publish_{};
   mutable std::mutex published_mutex_;
   PipelineStatus published_;

@@ -2,13 +2,13 @@
 // PostgreSQL is down and 200 again once the daemon has reconnected by itself, and
 // nothing is lost across the outage.
 #include <doctest/doctest.h>
-#include <httplib.h>
 
 #include <chrono>
 #include <regex>
 
 #include "support/child_process.h"
 #include "support/connector_run.h"
+#include "support/health_probe.h"
 #include "support/pg_test_db.h"
 #include "support/test_env.h"
 #include "support/wait_until.h"
@@ -26,28 +26,6 @@ customer:
   fields: { name: name, version: version }
   on_delete: delete
 )yaml";
-
-struct HttpAnswer {
-  int status = 0;  // 0: no answer
-  std::string body;
-};
-
-HttpAnswer http_get(int port, const std::string& path) {
-  httplib::Client client("127.0.0.1", port);
-  client.set_connection_timeout(2);
-  client.set_read_timeout(5);
-  auto result = client.Get(path.c_str());
-  if (!result) return {};
-  return {result->status, result->body};
-}
-
-// The value of the sample `line_start` ("name{labels}") in the metrics text, or -1.
-double metric(int port, const std::string& sample) {
-  const auto answer = http_get(port, "/metrics");
-  const auto at = answer.body.find("\n" + sample + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(answer.body.substr(at + sample.size() + 2));
-}
 
 std::map<std::string, nlohmann::json> table_as_customers(PgTestDb& db) {
   return db.rows_by_id("SELECT id, name, version FROM pgit_ops.accounts");

@@ -21,9 +21,13 @@ TEST_CASE("metrics: changes per table and operation, lag, position and sink coun
   PipelineStatus pipeline;
   pipeline.changes["public.users"] = {3, 2, 1, 0, 0};
   pipeline.transactions = 4;
+  pipeline.calls = 9;
+  pipeline.calls_per_table = {{"public.users", 6}, {"public.orders", 3}};
   pipeline.streaming = true;
   pipeline.source.acknowledged = "pg:0/16B3748";
   pipeline.source.lag_bytes = 4096;
+  pipeline.source.retained_bytes = 65536;
+  pipeline.source.safe_bytes = 1024;
   pipeline.oldest_unacknowledged_commit_micros = 1'000'000;
   SinkStats sink;
   sink.endpoints[0].requests = 7;
@@ -31,14 +35,19 @@ TEST_CASE("metrics: changes per table and operation, lag, position and sink coun
   sink.endpoints[0].responses[0] = 1;
   sink.retries = 1;
 
-  const std::string text = metrics_text(pipeline, sink, 3'500'000);
+  const std::string text = metrics_text(pipeline, sink, std::nullopt, 3'500'000);
   CHECK(has_line(text, "retainly_cdc_changes_read_total{table=\"public.users\",op=\"insert\"} 3"));
   CHECK(has_line(text, "retainly_cdc_changes_read_total{table=\"public.users\",op=\"update\"} 2"));
   CHECK(has_line(text, "retainly_cdc_changes_read_total{table=\"public.users\",op=\"delete\"} 1"));
   CHECK(text.find("op=\"truncate\"") == std::string::npos);  // zero counts are left out
   CHECK(has_line(text, "retainly_cdc_transactions_total 4"));
+  CHECK(has_line(text, "retainly_cdc_calls_total{table=\"public.users\"} 6"));
+  CHECK(has_line(text, "retainly_cdc_calls_total{table=\"public.orders\"} 3"));
   CHECK(has_line(text, "retainly_cdc_streaming 1"));
+  CHECK(has_line(text, "retainly_cdc_ready 1"));
   CHECK(has_line(text, "retainly_cdc_source_lag_bytes 4096"));
+  CHECK(has_line(text, "retainly_cdc_source_retained_bytes 65536"));
+  CHECK(has_line(text, "retainly_cdc_source_safe_bytes 1024"));
   CHECK(has_line(text, "retainly_cdc_source_lag_seconds 2.5"));
   CHECK(has_line(text, "retainly_cdc_committed_position_info{position=\"pg:0/16B3748\"} 1"));
   CHECK(has_line(text, "retainly_cdc_requests_total{endpoint=\"POST /customers\"} 7"));
@@ -51,9 +60,20 @@ TEST_CASE("metrics: changes per table and operation, lag, position and sink coun
 
 TEST_CASE("metrics: no lag in seconds when everything read is acknowledged") {
   PipelineStatus pipeline;
-  const std::string text = metrics_text(pipeline, SinkStats{}, 3'500'000);
+  const std::string text = metrics_text(pipeline, SinkStats{}, std::nullopt, 3'500'000);
   CHECK(has_line(text, "retainly_cdc_source_lag_seconds 0"));
-  CHECK(text.find("retainly_cdc_source_lag_bytes") == std::string::npos);  // unknown
+  CHECK(text.find("retainly_cdc_source_lag_bytes") == std::string::npos);   // unknown
+  CHECK(text.find("retainly_cdc_source_safe_bytes") == std::string::npos);  // no limit
+  CHECK(has_line(text, "retainly_cdc_ready 0"));                            // not streaming
+}
+
+TEST_CASE("metrics: not ready once the sink failed, though it still streams") {
+  PipelineStatus pipeline;
+  pipeline.streaming = true;
+  CHECK(has_line(metrics_text(pipeline, SinkStats{}, std::nullopt, 0), "retainly_cdc_ready 1"));
+  const std::string text =
+      metrics_text(pipeline, SinkStats{}, SinkFailure{FailureKind::kAuth, "refused"}, 0);
+  CHECK(has_line(text, "retainly_cdc_ready 0"));
 }
 
 TEST_CASE("readiness: streaming, and Retainly answering with our credentials") {
@@ -78,10 +98,10 @@ TEST_CASE("readiness: streaming, and Retainly answering with our credentials") {
 }
 
 TEST_CASE("metrics: initial snapshot progress per table, only while there is one") {
-  const std::string none = metrics_text(PipelineStatus{}, SinkStats{}, 0);
+  const std::string none = metrics_text(PipelineStatus{}, SinkStats{}, std::nullopt, 0);
   CHECK(none.find("retainly_cdc_snapshot_rows") == std::string::npos);
   const std::string text =
-      metrics_text(PipelineStatus{}, SinkStats{}, 0,
+      metrics_text(PipelineStatus{}, SinkStats{}, std::nullopt, 0,
                    {{"public.users", 1200, 5000, false}, {"public.orders", 300, 0, true}});
   CHECK(has_line(text, "retainly_cdc_snapshot_rows{table=\"public.users\"} 1200"));
   CHECK(has_line(text, "retainly_cdc_snapshot_rows_estimated{table=\"public.users\"} 5000"));
