@@ -1,5 +1,7 @@
 #include "pipeline/backfill.h"
 
+#include <algorithm>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -9,6 +11,7 @@
 #include "core/errors.h"
 #include "ops/log.h"
 #include "pipeline/backfill_checkpoint.h"
+#include "pipeline/backfill_read_ahead.h"
 
 namespace cdc::pipeline {
 
@@ -118,24 +121,39 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
     log::info("backfill of {}: resuming after {} rows", table.qualified(), checkpoint->rows);
   }
 
-  // The page in flight: its last call and what to checkpoint once that call settles.
-  std::optional<std::pair<uint64_t, BackfillCheckpoint>> in_flight;
-  std::vector<RowChange> page;
-  while (true) {
-    page.clear();
-    const size_t rows = reader->next_batch(options_.page_rows, page);  // while one flies
-    if (in_flight) {
-      wait_settled(in_flight->first, halt);
-      done_so_far = in_flight->second;
-      save_checkpoint(path, table, done_so_far);
-      progress.rows = done_so_far.rows;
-      in_flight.reset();
+  // Pages are read ahead on a thread of their own, and sent without waiting for the ones
+  // before them: `unsettled` holds, oldest first, each sent page's last call and the
+  // checkpoint it allows once that call settles. The sink's max_pending_calls bounds the
+  // calls in flight, pages_in_flight the pages (what a resumed run may read again).
+  std::deque<std::pair<uint64_t, BackfillCheckpoint>> unsettled;
+  auto checkpoint_settled = [&](uint64_t watermark) {
+    if (unsettled.empty() || unsettled.front().first > watermark) return;
+    while (!unsettled.empty() && unsettled.front().first <= watermark) {
+      done_so_far = std::move(unsettled.front().second);
+      unsettled.pop_front();
     }
-    if (rows == 0) break;
-    if (halt.load()) return;
-    rows_read_ += rows;
-    const uint64_t last = submit(page, progress, halt);
-    in_flight.emplace(last, BackfillCheckpoint{reader->last_key(), done_so_far.rows + rows, false});
+    save_checkpoint(path, table, done_so_far);
+    progress.rows = done_so_far.rows;
+  };
+  uint64_t rows_sent = done_so_far.rows;
+  {
+    BackfillReadAhead pages(*reader, std::max<size_t>(options_.page_rows, 1),
+                            std::max<size_t>(options_.pages_read_ahead, 1));
+    while (auto page = pages.next()) {
+      if (halt.load()) return;
+      rows_read_ += page->rows.size();
+      rows_sent += page->rows.size();
+      const uint64_t last = submit(page->rows, progress, halt);
+      unsettled.emplace_back(last, BackfillCheckpoint{std::move(page->last_key), rows_sent, false});
+      if (unsettled.size() >= std::max<size_t>(options_.pages_in_flight, 1)) {
+        wait_settled(unsettled.front().first, halt);
+      }
+      checkpoint_settled(sink_.watermark());
+    }
+  }
+  if (!unsettled.empty()) {
+    wait_settled(unsettled.back().first, halt);
+    checkpoint_settled(unsettled.back().first);
   }
   done_so_far.done = true;
   save_checkpoint(path, table, done_so_far);
@@ -162,7 +180,7 @@ uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& 
       throw Interrupted("backfill halted");
     }
   }
-  // A page leaves now rather than after the flush interval: the next one waits for it.
+  // A page leaves now rather than after the flush interval: it is whole.
   sink_.flush();
   return last_sequence_;
 }

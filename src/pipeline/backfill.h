@@ -1,9 +1,11 @@
 // Backfill: the current rows of mapped tables through the same mapping and sink as
 // streaming, so a row produces the same calls either way (as snapshot reads: no insert
-// events). Tables run in parallel, one reader each; within a table one page of rows is
-// in flight while the next is read, and a page's last key is checkpointed as soon as
-// every call it made is acknowledged or dead-lettered. So memory is bounded by a page
-// per table, and a resumed backfill re-reads at most the page that was in flight.
+// events). Tables run in parallel, one reader each. Within a table a thread reads pages
+// ahead while the table's worker maps and sends them, up to pages_in_flight pages
+// unacknowledged, and a page's last key is checkpointed once every call it made (and
+// every call before) is acknowledged or dead-lettered. So memory is bounded by a few
+// pages per table and the sink's pending calls, and a resumed backfill re-reads at most
+// the pages that were in flight.
 #pragma once
 
 #include <atomic>
@@ -24,6 +26,11 @@ namespace cdc::pipeline {
 
 struct BackfillOptions {
   size_t page_rows = 5000;
+  // Pages of one table sent and not all acknowledged, at most; a resumed backfill reads
+  // at most these again.
+  size_t pages_in_flight = 4;
+  // Pages of one table read and waiting to be mapped and sent.
+  size_t pages_read_ahead = 2;
   // Tables read at once, each on a connection of its own.
   size_t connections = 2;
   // Continue each table after its checkpoint instead of starting over.
