@@ -121,10 +121,10 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
     log::info("backfill of {}: resuming after {} rows", table.qualified(), checkpoint->rows);
   }
 
-  // Pages are read ahead on a thread of their own, and sent without waiting for the ones
-  // before them: `unsettled` holds, oldest first, each sent page's last call and the
-  // checkpoint it allows once that call settles. The sink's max_pending_calls bounds the
-  // calls in flight, pages_in_flight the pages (what a resumed run may read again).
+  // Pages are read ahead on a thread of their own, and each is mapped while the ones
+  // before it are delivered: `unsettled` holds, oldest first, each sent page's last call
+  // and the checkpoint it allows once that call settles; pages_in_flight bounds it (what
+  // a resumed run may read again).
   std::deque<std::pair<uint64_t, BackfillCheckpoint>> unsettled;
   auto checkpoint_settled = [&](uint64_t watermark) {
     if (unsettled.empty() || unsettled.front().first > watermark) return;
@@ -143,11 +143,15 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
       if (halt.load()) return;
       rows_read_ += page->rows.size();
       rows_sent += page->rows.size();
-      const uint64_t last = submit(page->rows, progress, halt);
-      unsettled.emplace_back(last, BackfillCheckpoint{std::move(page->last_key), rows_sent, false});
-      if (unsettled.size() >= std::max<size_t>(options_.pages_in_flight, 1)) {
+      // Mapped while the pages before are delivered; handed to the sink once the window
+      // has room.
+      mapping::MappingOutput output = map_page(page->rows, progress);
+      while (unsettled.size() >= std::max<size_t>(options_.pages_in_flight, 1)) {
         wait_settled(unsettled.front().first, halt);
+        checkpoint_settled(sink_.watermark());
       }
+      const uint64_t last = submit(output, halt);
+      unsettled.emplace_back(last, BackfillCheckpoint{std::move(page->last_key), rows_sent, false});
       checkpoint_settled(sink_.watermark());
     }
   }
@@ -160,8 +164,8 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
   progress.finished = true;
 }
 
-uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& progress,
-                          const std::atomic<bool>& halt) {
+mapping::MappingOutput Backfill::map_page(const std::vector<RowChange>& rows,
+                                          BackfillProgress& progress) {
   mapping::MappingOutput output;
   for (const RowChange& row : rows) mapper_.map(row, output);
   for (const auto& rejection : output.rejections) {
@@ -171,6 +175,10 @@ uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& 
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
   progress.calls += output.calls.size();
+  return output;
+}
+
+uint64_t Backfill::submit(mapping::MappingOutput& output, const std::atomic<bool>& halt) {
   std::lock_guard lock(submit_mutex_);
   for (auto& call : output.calls) {
     call.sequence = ++last_sequence_;

@@ -25,6 +25,7 @@ void BackfillReadAhead::read_all(TableReader& reader, size_t page_rows) {
   try {
     for (;;) {
       BackfillPage page;
+      page.rows.reserve(page_rows);
       if (reader.next_batch(page_rows, page.rows) == 0) break;
       page.last_key = *reader.last_key();
       // push() gives up only when the queue is closed (the consumer is gone) or the wait
