@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <mutex>
+#include <utility>
 
 namespace cdc::mysql {
 namespace {
@@ -132,6 +133,42 @@ MysqlResult MysqlConnection::query(std::string_view sql) {
     std::unique_ptr<MYSQL_RES, FreeResult> extra(mysql_store_result(m));
   }
   return out;
+}
+
+MysqlRowStream MysqlConnection::stream(std::string_view sql) {
+  MYSQL* m = mysql_.get();
+  if (mysql_real_query(m, sql.data(), sql.size()) != 0) {
+    fail(fmt::format("query failed: {}", sql.substr(0, 200)));
+  }
+  MYSQL_RES* result = mysql_use_result(m);
+  if (result == nullptr) fail(fmt::format("reading the result of {}", sql.substr(0, 200)));
+  return MysqlRowStream(*this, result);
+}
+
+MysqlRowStream::MysqlRowStream(MysqlConnection& conn, st_mysql_res* result)
+    : conn_(&conn), result_(result), columns_(mysql_num_fields(result)) {}
+
+MysqlRowStream::MysqlRowStream(MysqlRowStream&& other) noexcept
+    : conn_(other.conn_),
+      result_(std::exchange(other.result_, nullptr)),
+      columns_(other.columns_),
+      row_(other.row_),
+      lengths_(other.lengths_) {}
+
+MysqlRowStream::~MysqlRowStream() {
+  // For a result of mysql_use_result, this reads the remaining rows off the connection.
+  if (result_ != nullptr) mysql_free_result(result_);
+}
+
+bool MysqlRowStream::next() {
+  row_ = mysql_fetch_row(result_);
+  if (row_ == nullptr) {
+    // The end of the rows, or an error that cut them short.
+    if (mysql_errno(conn_->mysql_.get()) != 0) conn_->fail("reading rows");
+    return false;
+  }
+  lengths_ = mysql_fetch_lengths(result_);
+  return true;
 }
 
 std::optional<std::string> MysqlConnection::query_value(std::string_view sql) {

@@ -22,6 +22,7 @@
 #include "core/errors.h"
 
 struct st_mysql;
+struct st_mysql_res;
 
 namespace cdc::mysql {
 
@@ -51,6 +52,41 @@ struct MysqlResult {
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
+class MysqlConnection;
+
+// The rows of one statement, read from the connection as they arrive (mysql_use_result)
+// rather than stored whole: memory holds the current row only, and the server sends
+// while the client works. The connection runs nothing else until the stream is
+// destroyed. Move-only.
+class MysqlRowStream {
+ public:
+  MysqlRowStream(MysqlRowStream&& other) noexcept;
+  MysqlRowStream& operator=(MysqlRowStream&&) = delete;
+  MysqlRowStream(const MysqlRowStream&) = delete;
+  // Reads and drops the rows not read yet.
+  ~MysqlRowStream();
+
+  // Moves to the next row; false after the last. Throws like MysqlConnection::query when
+  // the statement fails midway or the connection is lost.
+  bool next();
+  size_t columns() const { return columns_; }
+  // Column `i` of the current row; nullopt for NULL. Valid until the next next().
+  std::optional<std::string_view> value(size_t i) const {
+    if (row_[i] == nullptr) return std::nullopt;
+    return std::string_view(row_[i], lengths_[i]);
+  }
+
+ private:
+  friend class MysqlConnection;
+  MysqlRowStream(MysqlConnection& conn, st_mysql_res* result);
+
+  MysqlConnection* conn_;
+  st_mysql_res* result_;
+  size_t columns_ = 0;
+  char** row_ = nullptr;
+  unsigned long* lengths_ = nullptr;
+};
+
 // Move-only. Not thread-safe, except interrupt().
 //
 // Errors: a lost or refused connection throws cdc::SourceDisconnected; an error the
@@ -68,6 +104,8 @@ class MysqlConnection {
   // without a result).
   MysqlResult query(std::string_view sql);
   void exec(std::string_view sql) { query(sql); }
+  // Starts `sql`, a statement that returns rows, and hands them out one at a time.
+  MysqlRowStream stream(std::string_view sql);
   // The first column of the first row; nullopt when there is no row or it is NULL.
   std::optional<std::string> query_value(std::string_view sql);
   // `text` as a quoted SQL string literal.
@@ -92,6 +130,7 @@ class MysqlConnection {
   void interrupt();
 
  private:
+  friend class MysqlRowStream;
   explicit MysqlConnection(st_mysql* mysql);
   [[noreturn]] void fail(std::string_view what);
 

@@ -14,6 +14,10 @@ namespace cdc::mysql {
 MysqlTableReader::MysqlTableReader(const MysqlConnectOptions& options, TableId table)
     : conn_(std::make_shared<MysqlConnection>(MysqlConnection::connect(options))) {
   conn_->exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+  // Rows stream while the backfill waits for the sink, which may take as long as Retainly
+  // is away: the server must not give up on a client that stops reading for a while
+  // (net_write_timeout, 60 s by default; this is its maximum, a year).
+  conn_->exec("SET SESSION net_write_timeout = 31536000");
   conn_->exec("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
   load(std::move(table));
 }
@@ -74,6 +78,7 @@ void MysqlTableReader::load(TableId table) {
   select_from_ = "SELECT " + select_list + " FROM " + quote_identifier(table.schema) + "." +
                  quote_identifier(table.name);
   order_by_ = " ORDER BY " + order;
+  row_key_.resize(key_.size());
 
   const auto estimate =
       conn_->query_value("SELECT TABLE_ROWS FROM information_schema.TABLES c" + where);
@@ -88,37 +93,69 @@ std::string MysqlTableReader::page_sql(size_t limit) const {
   return sql;
 }
 
-size_t MysqlTableReader::next_batch(size_t max_rows, std::vector<RowChange>& out) {
-  const MysqlResult result = conn_->query(page_sql(std::max<size_t>(max_rows, 1)));
-  const size_t ncols = columns_.size();
-  if (result.columns.size() != ncols + key_.size()) {
+void MysqlTableReader::start_stream(size_t max_rows) {
+  // As PgTableReader: the first statement reads one batch, later ones four times more,
+  // up to kMaxStreamBatches batches.
+  stream_limit_ =
+      stream_limit_ == 0 ? max_rows : std::min(stream_limit_ * 4, max_rows * kMaxStreamBatches);
+  stream_rows_ = 0;
+  stream_.reset();  // a finished statement's result is freed before the next starts
+  stream_.emplace(conn_->stream(page_sql(stream_limit_)));
+  if (stream_->columns() != columns_.size() + key_.size()) {
     throw SourceError(fmt::format(
         "reading {}: expected {} result columns, got {} (did the table change while it was "
         "read?)",
-        schema_->id.qualified(), ncols + key_.size(), result.columns.size()));
+        schema_->id.qualified(), columns_.size() + key_.size(), stream_->columns()));
   }
-  for (const auto& row : result.rows) {
+  stream_ended_ = false;
+}
+
+size_t MysqlTableReader::next_batch(size_t max_rows, std::vector<RowChange>& out) {
+  max_rows = std::max<size_t>(max_rows, 1);
+  const size_t ncols = columns_.size();
+  size_t taken = 0;
+  while (taken < max_rows) {
+    if (!stream_ || stream_ended_) {
+      // A statement that ended short of its limit has read the table to its end.
+      if (stream_ && stream_rows_ < stream_limit_) break;
+      // The next statement starts after the last row read, which may be in this batch.
+      if (taken > 0) remember_last_key();
+      start_stream(max_rows);
+    }
+    if (!stream_->next()) {
+      stream_ended_ = true;
+      continue;
+    }
+    ++stream_rows_;
     RowChange& change = out.emplace_back();
     change.op = Operation::kSnapshotRead;
     change.table = schema_;
     change.after.reserve(ncols);
     for (size_t c = 0; c < ncols; ++c) {
-      const std::optional<std::string>& text = row[c];
+      const std::optional<std::string_view> text = stream_->value(c);
       change.after.push_back(text ? mysql_text_value(columns_[c], *text) : Value(Null{}));
     }
     change.position = BinlogPosition{"", 0, "", rows_read_++};
+    // The key's text is copied now: the row's buffer is gone once the stream ends.
+    for (size_t k = 0; k < key_.size(); ++k) {
+      row_key_[k].assign(stream_->value(ncols + k).value_or(""));
+    }
+    ++taken;
   }
-  if (!result.rows.empty()) {
-    const auto& last = result.rows.back();
-    std::vector<std::string> key;
-    key.reserve(key_.size());
-    for (size_t k = 0; k < key_.size(); ++k) key.push_back(last[ncols + k].value_or(""));
-    resume_after(std::move(key));
-  }
-  return result.rows.size();
+  if (taken > 0) remember_last_key();
+  return taken;
 }
 
+void MysqlTableReader::remember_last_key() { set_last_key(row_key_); }
+
 void MysqlTableReader::resume_after(std::vector<std::string> key) {
+  // A statement under way reads past the old key: drop it, and start after the new one.
+  stream_.reset();
+  stream_limit_ = 0;
+  set_last_key(std::move(key));
+}
+
+void MysqlTableReader::set_last_key(std::vector<std::string> key) {
   if (key.size() != key_.size()) {
     throw SourceError(fmt::format(
         "resuming {}: the saved key has {} part(s) but the primary key has {} column(s); "

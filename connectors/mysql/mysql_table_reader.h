@@ -16,13 +16,17 @@
 
 namespace cdc::mysql {
 
-// Reads a table in keyset pages (mysql_page_key.h):
+// Reads a table in key order (mysql_page_key.h) through statements
 //
 //   SELECT <columns>, <key> FROM t [WHERE <after last key>] ORDER BY <key> LIMIT n
 //
-// A page is one statement whose result is held in memory until converted, so memory is
-// bounded by the page size; no cursor stays open between pages, so a backfill can
-// checkpoint last_key() and resume_after() it in a later process.
+// whose rows stream in (MysqlRowStream: one row in memory, not the result) and are
+// handed out in batches. The first statement's n is the first batch's size, so a reader
+// used for one batch reads no further; each later one is four times the last, up to
+// kMaxStreamBatches batches, and starts after the last key read. Every statement starts
+// from a key, so a backfill can checkpoint last_key() and resume_after() it in a later
+// process. A statement may be under way between batches: the connection is the reader's
+// until it is destroyed.
 //
 // Rows, schema and values match the binlog reader's for the same row: the TableSchema is
 // the one TableShapeCache makes from the table map a binlog with binlog_row_metadata=FULL
@@ -46,7 +50,7 @@ class MysqlTableReader final : public TableReader {
   // Reads through `conn`, which the caller has already put inside a consistent-snapshot
   // transaction (several tables read one after the other in one snapshot). The reader
   // neither starts nor ends a transaction on it; it must not be used by anything else
-  // while a next_batch() runs.
+  // until the reader is destroyed (a statement may be under way between batches).
   MysqlTableReader(std::shared_ptr<MysqlConnection> conn, TableId table);
 
   const std::shared_ptr<const TableSchema>& schema() const override { return schema_; }
@@ -61,8 +65,16 @@ class MysqlTableReader final : public TableReader {
   uint64_t estimated_rows() const override { return estimated_rows_; }
 
  private:
+  // A statement reads at most this many batches.
+  static constexpr size_t kMaxStreamBatches = 64;
+
   void load(TableId table);
   std::string page_sql(size_t limit) const;
+  void start_stream(size_t max_rows);
+  // last_key_ := the key of the last row read.
+  void remember_last_key();
+  // Sets last_key_ and its literals; throws SourceError when `key` does not fit the key.
+  void set_last_key(std::vector<std::string> key);
 
   std::shared_ptr<MysqlConnection> conn_;
   std::shared_ptr<const TableSchema> schema_;
@@ -74,6 +86,11 @@ class MysqlTableReader final : public TableReader {
   std::string order_by_;
   std::optional<std::vector<std::string>> last_key_;
   std::vector<std::string> last_key_literals_;
+  std::optional<MysqlRowStream> stream_;  // the statement being read, if any
+  bool stream_ended_ = false;             // its rows are all read
+  size_t stream_limit_ = 0;               // its LIMIT; 0 before the first
+  size_t stream_rows_ = 0;                // rows read from it
+  std::vector<std::string> row_key_;      // the key text of the last row read
   uint32_t rows_read_ = 0;
   uint64_t estimated_rows_ = 0;
 };

@@ -103,66 +103,98 @@ void PgTableReader::load_schema(TableId table) {
     if (!columns.empty()) columns += ", ";
     columns += conn_.quote_identifier(column.name);
   }
+  // A key column that is one of the table's is read from it; ctid is selected after them.
+  size_t fields = schema->columns.size();
   std::string keys;
-  std::string params;
-  for (size_t i = 0; i < page_key_.size(); ++i) {
-    if (i > 0) {
-      keys += ", ";
-      params += ", ";
-    }
+  for (const std::string& key : page_key_) {
+    if (!keys.empty()) keys += ", ";
     // Quoting "ctid" still names the system column: no user column may take its name.
-    keys += conn_.quote_identifier(page_key_[i]);
-    params += "$" + std::to_string(i + 1);
+    keys += conn_.quote_identifier(key);
+    const int index = key == "ctid" ? -1 : schema->column_index(key);
+    if (index >= 0) {
+      key_fields_.push_back(static_cast<size_t>(index));
+    } else {
+      columns += ", " + conn_.quote_identifier(key);
+      key_fields_.push_back(fields++);
+    }
   }
-  select_from_ = "SELECT " + columns + ", " + keys + " FROM " +
-                 quote_table(conn_, schema->id.schema, schema->id.name);
+  fields_ = fields;
+  row_key_.resize(key_fields_.size());
+  select_from_ =
+      "SELECT " + columns + " FROM " + quote_table(conn_, schema->id.schema, schema->id.name);
   order_by_ = " ORDER BY " + keys;
   key_tuple_ = "(" + keys + ")";
-  param_tuple_ = "(" + params + ")";
   schema_ = std::move(schema);
 }
 
-std::string PgTableReader::page_sql(size_t limit, bool after_key) const {
-  std::string sql = select_from_;
+std::string PgTableReader::copy_sql(size_t limit) const {
+  std::string sql = "COPY (" + select_from_;
   // A row comparison follows the same btree order as ORDER BY on the same columns, so
-  // "after the last key" is exactly "the rest of the ordered table".
-  if (after_key) sql += " WHERE " + key_tuple_ + " > " + param_tuple_;
-  sql += order_by_;
-  sql += " LIMIT " + std::to_string(limit);
+  // "after the last key" is exactly "the rest of the ordered table". COPY takes no
+  // parameters: the key's text goes in as literals, which take the columns' types.
+  if (last_key_) {
+    sql += " WHERE " + key_tuple_ + " > (";
+    for (size_t k = 0; k < last_key_->size(); ++k) {
+      if (k > 0) sql += ", ";
+      sql += conn_.quote_literal((*last_key_)[k]);
+    }
+    sql += ")";
+  }
+  // The LIMIT also makes the planner walk the key's index rather than sort the table.
+  sql += order_by_ + " LIMIT " + std::to_string(limit) + ") TO STDOUT";
   return sql;
 }
 
+void PgTableReader::start_stream(size_t max_rows) {
+  // The first statement reads exactly one batch, so a reader opened for one batch (a
+  // re-snapshot chunk) leaves no copy half read; later ones grow, so a whole-table read
+  // takes few statements, each bounded (a sort, if the planner chose one, stays small).
+  stream_limit_ =
+      stream_limit_ == 0 ? max_rows : std::min(stream_limit_ * 4, max_rows * kMaxStreamBatches);
+  stream_rows_ = 0;
+  stream_.emplace(conn_, copy_sql(stream_limit_));
+}
+
 size_t PgTableReader::next_batch(size_t max_rows, std::vector<RowChange>& out) {
-  const size_t limit = std::max<size_t>(max_rows, 1);
-  const auto result = last_key_ ? conn_.query(page_sql(limit, true), *last_key_)
-                                : conn_.query(page_sql(limit, false));
+  max_rows = std::max<size_t>(max_rows, 1);
   const size_t ncols = schema_->columns.size();
-  if (result.columns.size() != ncols + page_key_.size()) {
-    throw SourceError("reading " + schema_->id.qualified() + ": expected " +
-                      std::to_string(ncols + page_key_.size()) + " result columns, got " +
-                      std::to_string(result.columns.size()) +
-                      " (did the table change while it was read?)");
-  }
-  for (const auto& row : result.rows) {
+  size_t taken = 0;
+  std::optional<std::string_view> line;
+  while (taken < max_rows) {
+    if (!stream_ || stream_->ended()) {
+      // A statement that ended short of its limit has read the table to its end.
+      if (stream_ && stream_rows_ < stream_limit_) break;
+      // The next statement starts after the last row read, which may be in this batch.
+      if (taken > 0) remember_last_key();
+      start_stream(max_rows);
+    }
+    if (!(line = stream_->next_row())) continue;
+    ++stream_rows_;
+    if (!row_.split(*line, fields_)) {
+      throw SourceError("reading " + schema_->id.qualified() + ": a COPY row without " +
+                        std::to_string(fields_) + " well-formed fields (did the table change " +
+                        "while it was read?)");
+    }
     RowChange& change = out.emplace_back();
     change.op = options_.op;
     change.table = schema_;
     change.after.reserve(ncols);
     for (size_t c = 0; c < ncols; ++c) {
-      const std::optional<std::string>& text = row[c];
+      const std::optional<std::string_view>& text = row_.field(c);
       change.after.push_back(text ? parse_pg_value(parse_oids_[c], *text) : Value(Null{}));
     }
     change.position = PgPosition{PgLsn{0}, rows_read_++};
+    // The key's text is copied now: the row's buffer is gone once the stream ends.
+    for (size_t k = 0; k < key_fields_.size(); ++k) {
+      row_key_[k].assign(row_.field(key_fields_[k]).value_or(""));
+    }
+    ++taken;
   }
-  if (!result.rows.empty()) {
-    const auto& last = result.rows.back();
-    std::vector<std::string> key;
-    key.reserve(page_key_.size());
-    for (size_t k = 0; k < page_key_.size(); ++k) key.push_back(last[ncols + k].value_or(""));
-    last_key_ = std::move(key);
-  }
-  return result.rows.size();
+  if (taken > 0) remember_last_key();
+  return taken;
 }
+
+void PgTableReader::remember_last_key() { last_key_ = row_key_; }
 
 void PgTableReader::resume_after(std::vector<std::string> key) {
   if (key.size() != page_key_.size()) {
@@ -170,6 +202,10 @@ void PgTableReader::resume_after(std::vector<std::string> key) {
                       std::to_string(key.size()) + " part(s) but the page key (" +
                       std::to_string(page_key_.size()) + " column(s)) has changed");
   }
+  // A copy under way reads past the old key: finish it, and start after the new one.
+  if (stream_ && !stream_->ended()) stream_->finish();
+  stream_.reset();
+  stream_limit_ = 0;
   last_key_ = std::move(key);
 }
 

@@ -10,20 +10,25 @@
 #include <vector>
 
 #include "connectors/postgres/pg_connection.h"
+#include "connectors/postgres/pg_copy_row.h"
+#include "connectors/postgres/pg_copy_stream.h"
 #include "core/row_change.h"
 #include "core/table_schema.h"
 
 namespace cdc::pg {
 
-// Reads a table page by page in the order of its page key:
+// Reads a table in the order of its page key through COPY statements:
 //
-//   SELECT <columns>, <page key> FROM t [WHERE (<page key>) > (<last key>)]
-//   ORDER BY <page key> LIMIT n
+//   COPY (SELECT <columns>[, ctid] FROM t [WHERE (<page key>) > (<last key>)]
+//         ORDER BY <page key> LIMIT n) TO STDOUT
 //
-// The page key is the primary key, else the replica identity index, else the row's ctid.
-// Keyset paging needs no open transaction or cursor between pages, so a backfill can
-// checkpoint last_key() and resume_after() it in a later process. ctid paging is only
-// good within one run: VACUUM FULL and updates move rows.
+// and hands the rows out in batches as they stream in. The first statement's n is the
+// first batch's size, so a reader used for one batch reads no further; each later one
+// is four times the last, up to kMaxStreamBatches batches, and starts after the last
+// key read. The page key is the primary key, else the replica identity index, else the
+// row's ctid. Every statement starts from a key, so a backfill can checkpoint last_key()
+// and resume_after() it in a later process. ctid paging is only good within one run:
+// VACUUM FULL and updates move rows.
 //
 // Rows, schema and values match what the replication stream would give for the same row:
 // the columns pgoutput sends (no dropped or generated ones) in attnum order, type names as
@@ -37,12 +42,14 @@ namespace cdc::pg {
 // handed out from 0 (wrapping past 2^32). That position is not a WAL location: it orders
 // the rows of this read and nothing else, and must never be acknowledged to a slot.
 //
-// Pages are separate statements: unless the caller holds a REPEATABLE READ transaction
-// open on the connection, rows changed while reading may be seen in either state.
+// Statements are separate: unless the caller holds a REPEATABLE READ transaction open on
+// the connection, rows changed while reading may be seen in either state.
 //
-// `conn` must outlive the reader. Not thread-safe. Every failure (missing table, query
-// error, lost connection) throws cdc::SourceError; a value the parser cannot read throws
-// cdc::ProtocolError.
+// `conn` must outlive the reader, and runs nothing else while the reader is used: a
+// statement may be under way between batches. Destroying the reader mid-statement
+// leaves the connection in the copy; close the connection then. Not thread-safe. Every failure
+// (missing table, query error, lost connection) throws cdc::SourceError; a value the parser cannot
+// read throws cdc::ProtocolError.
 class PgTableReader {
  public:
   struct Options {
@@ -71,8 +78,14 @@ class PgTableReader {
   void resume_after(std::vector<std::string> key);
 
  private:
+  // A statement reads at most this many batches.
+  static constexpr size_t kMaxStreamBatches = 64;
+
   void load_schema(TableId table);
-  std::string page_sql(size_t limit, bool after_key) const;
+  std::string copy_sql(size_t limit) const;
+  void start_stream(size_t max_rows);
+  // last_key_ := the page key of the last row read.
+  void remember_last_key();
 
   const PgConnection& conn_;
   Options options_;
@@ -80,12 +93,18 @@ class PgTableReader {
   // The type each column's text is read as.
   std::vector<uint32_t> parse_oids_;
   std::vector<std::string> page_key_;
-  // "SELECT <columns>, <page key> FROM <table>" and "ORDER BY <page key>", built once.
+  size_t fields_ = 0;               // per row: the columns, then ctid if it is the key
+  std::vector<size_t> key_fields_;  // the page key's fields in a row
+  // "SELECT <columns> FROM <table>", " ORDER BY <page key>" and "(k1, k2)", built once.
   std::string select_from_;
   std::string order_by_;
-  std::string key_tuple_;    // "(k1, k2)"
-  std::string param_tuple_;  // "($1, $2)"
+  std::string key_tuple_;
   std::optional<std::vector<std::string>> last_key_;
+  std::optional<PgCopyStream> stream_;  // the statement being read, if any
+  size_t stream_limit_ = 0;             // its LIMIT; 0 before the first
+  size_t stream_rows_ = 0;              // rows read from it
+  PgCopyRow row_;                       // the last row read
+  std::vector<std::string> row_key_;    // its page key's text
   uint32_t rows_read_ = 0;
 };
 

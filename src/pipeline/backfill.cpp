@@ -1,5 +1,7 @@
 #include "pipeline/backfill.h"
 
+#include <algorithm>
+#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -9,6 +11,7 @@
 #include "core/errors.h"
 #include "ops/log.h"
 #include "pipeline/backfill_checkpoint.h"
+#include "pipeline/backfill_read_ahead.h"
 
 namespace cdc::pipeline {
 
@@ -118,32 +121,51 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
     log::info("backfill of {}: resuming after {} rows", table.qualified(), checkpoint->rows);
   }
 
-  // The page in flight: its last call and what to checkpoint once that call settles.
-  std::optional<std::pair<uint64_t, BackfillCheckpoint>> in_flight;
-  std::vector<RowChange> page;
-  while (true) {
-    page.clear();
-    const size_t rows = reader->next_batch(options_.page_rows, page);  // while one flies
-    if (in_flight) {
-      wait_settled(in_flight->first, halt);
-      done_so_far = in_flight->second;
-      save_checkpoint(path, table, done_so_far);
-      progress.rows = done_so_far.rows;
-      in_flight.reset();
+  // Pages are read ahead on a thread of their own, and each is mapped while the ones
+  // before it are delivered: `unsettled` holds, oldest first, each sent page's last call
+  // and the checkpoint it allows once that call settles; pages_in_flight bounds it (what
+  // a resumed run may read again).
+  std::deque<std::pair<uint64_t, BackfillCheckpoint>> unsettled;
+  auto checkpoint_settled = [&](uint64_t watermark) {
+    if (unsettled.empty() || unsettled.front().first > watermark) return;
+    while (!unsettled.empty() && unsettled.front().first <= watermark) {
+      done_so_far = std::move(unsettled.front().second);
+      unsettled.pop_front();
     }
-    if (rows == 0) break;
-    if (halt.load()) return;
-    rows_read_ += rows;
-    const uint64_t last = submit(page, progress, halt);
-    in_flight.emplace(last, BackfillCheckpoint{reader->last_key(), done_so_far.rows + rows, false});
+    save_checkpoint(path, table, done_so_far);
+    progress.rows = done_so_far.rows;
+  };
+  uint64_t rows_sent = done_so_far.rows;
+  {
+    BackfillReadAhead pages(*reader, std::max<size_t>(options_.page_rows, 1),
+                            std::max<size_t>(options_.pages_read_ahead, 1));
+    while (auto page = pages.next()) {
+      if (halt.load()) return;
+      rows_read_ += page->rows.size();
+      rows_sent += page->rows.size();
+      // Mapped while the pages before are delivered; handed to the sink once the window
+      // has room.
+      mapping::MappingOutput output = map_page(page->rows, progress);
+      while (unsettled.size() >= std::max<size_t>(options_.pages_in_flight, 1)) {
+        wait_settled(unsettled.front().first, halt);
+        checkpoint_settled(sink_.watermark());
+      }
+      const uint64_t last = submit(output, halt);
+      unsettled.emplace_back(last, BackfillCheckpoint{std::move(page->last_key), rows_sent, false});
+      checkpoint_settled(sink_.watermark());
+    }
+  }
+  if (!unsettled.empty()) {
+    wait_settled(unsettled.back().first, halt);
+    checkpoint_settled(unsettled.back().first);
   }
   done_so_far.done = true;
   save_checkpoint(path, table, done_so_far);
   progress.finished = true;
 }
 
-uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& progress,
-                          const std::atomic<bool>& halt) {
+mapping::MappingOutput Backfill::map_page(const std::vector<RowChange>& rows,
+                                          BackfillProgress& progress) {
   mapping::MappingOutput output;
   for (const RowChange& row : rows) mapper_.map(row, output);
   for (const auto& rejection : output.rejections) {
@@ -153,6 +175,10 @@ uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& 
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
   progress.calls += output.calls.size();
+  return output;
+}
+
+uint64_t Backfill::submit(mapping::MappingOutput& output, const std::atomic<bool>& halt) {
   std::lock_guard lock(submit_mutex_);
   for (auto& call : output.calls) {
     call.sequence = ++last_sequence_;
@@ -162,7 +188,7 @@ uint64_t Backfill::submit(const std::vector<RowChange>& rows, BackfillProgress& 
       throw Interrupted("backfill halted");
     }
   }
-  // A page leaves now rather than after the flush interval: the next one waits for it.
+  // A page leaves now rather than after the flush interval: it is whole.
   sink_.flush();
   return last_sequence_;
 }

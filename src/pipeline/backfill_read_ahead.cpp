@@ -1,0 +1,58 @@
+#include "pipeline/backfill_read_ahead.h"
+
+#include <chrono>
+
+namespace cdc::pipeline {
+
+namespace {
+// BoundedQueue waits take a timeout; the read thread and the consumer wait without one
+// (close() ends either wait), so this only bounds one wait's slice.
+constexpr std::chrono::milliseconds kWaitSlice{1000};
+}  // namespace
+
+BackfillReadAhead::BackfillReadAhead(TableReader& reader, size_t page_rows, size_t ahead)
+    : queue_(ahead) {
+  thread_ = std::thread([this, &reader, page_rows] { read_all(reader, page_rows); });
+}
+
+BackfillReadAhead::~BackfillReadAhead() {
+  consumer_gone_.store(true);
+  queue_.close();
+  thread_.join();
+}
+
+void BackfillReadAhead::read_all(TableReader& reader, size_t page_rows) {
+  try {
+    for (;;) {
+      BackfillPage page;
+      page.rows.reserve(page_rows);
+      if (reader.next_batch(page_rows, page.rows) == 0) break;
+      page.last_key = *reader.last_key();
+      // push() gives up only when the queue is closed (the consumer is gone) or the wait
+      // slice passed with the queue full: then try again.
+      for (;;) {
+        if (queue_.push(std::move(page), kWaitSlice)) break;
+        if (consumer_gone_.load()) return;
+      }
+    }
+  } catch (...) {
+    std::lock_guard lock(error_mutex_);
+    error_ = std::current_exception();
+  }
+  reader_done_.store(true);
+  queue_.close();  // the consumer drains what is queued, then sees the end (or the error)
+}
+
+std::optional<BackfillPage> BackfillReadAhead::next() {
+  for (;;) {
+    if (auto page = queue_.pop(kWaitSlice)) return page;
+    // The reader sets reader_done_ before it closes the queue, and a closed queue that
+    // pops nothing is drained.
+    if (reader_done_.load() && queue_.size() == 0) break;
+  }
+  std::lock_guard lock(error_mutex_);
+  if (error_) std::rethrow_exception(error_);
+  return std::nullopt;
+}
+
+}  // namespace cdc::pipeline
