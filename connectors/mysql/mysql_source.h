@@ -80,6 +80,7 @@ class MysqlSource final : public ChangeSource {
   std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
   void acknowledge(const Position& position) override;
   void stop() override;
+  void set_tables(std::vector<TableId> tables) override { options_.tables = std::move(tables); }
   SourceStatus status() const override;
 
  private:

@@ -81,6 +81,7 @@ class PgSource final : public ChangeSource {
   std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
   void acknowledge(const Position& position) override;
   void stop() override;
+  void set_tables(std::vector<TableId> tables) override { options_.tables = std::move(tables); }
   SourceStatus status() const override;
 
  private:

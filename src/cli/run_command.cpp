@@ -46,8 +46,10 @@ std::unique_ptr<ops::HealthServer> start_health_server(const config::ConnectorCo
 }  // namespace
 
 int run_command(const RunArgs& args) {
-  const auto& stop = install_stop_signals();
+  const auto& stop = install_stop_signals(args.dry_run ? Reload::kNo : Reload::kOnSighup);
   try {
+    // The text as started: a reload compares the file with it to name what needs a restart.
+    const std::string config_text = pipeline::read_config_text(args.config);
     auto config = load_config(args.config);
     auto mapper = load_mapper(config);
     auto tables = mapper.tables();
@@ -72,6 +74,8 @@ int run_command(const RunArgs& args) {
     // Snapshots and re-snapshots, served beside the stream.
     auto resnapshot = pipeline::make_resnapshot(config);
     stream.set_resnapshot(resnapshot.get());
+    pipeline::MappingReload reload(args.config, config_text, config, mapper);
+    stream.set_reload(&reload_requests(), [&reload] { return reload.load(); });
     // Up before the source connects: /healthz answers and /readyz says why not yet.
     auto health = start_health_server(config, stream, sink, *resnapshot);
     // Requested by the holder of the instance lock only, before the stream first starts.

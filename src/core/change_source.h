@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/position.h"
 #include "core/row_change.h"
@@ -55,6 +56,10 @@ class ChangeSource {
 
   // Stops reading and releases the connection. Idempotent.
   virtual void stop() = 0;
+
+  // The tables to read from the next start() on (a mapping reload added or removed some);
+  // called only while stopped. PostgreSQL makes its publication publish them at start().
+  virtual void set_tables(std::vector<TableId> tables) = 0;
 
   // Where the reader stands; called from the pipeline's thread.
   virtual SourceStatus status() const { return {}; }

@@ -46,8 +46,8 @@ HealthServer::HealthServer(const std::string& address, HealthHandlers handlers)
                                                          httplib::Response& response) {
     const Readiness state = readiness();
     response.status = state.ready ? 200 : 503;
-    response.set_content(state.ready ? "ready\n" : "not ready: " + state.reason + "\n",
-                         "text/plain");
+    const std::string ready = state.detail.empty() ? "ready\n" : "ready; " + state.detail + "\n";
+    response.set_content(state.ready ? ready : "not ready: " + state.reason + "\n", "text/plain");
   });
   impl_->port =
       port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);

@@ -12,6 +12,7 @@ namespace cdc::ops {
 struct Readiness {
   bool ready = false;
   std::string reason;  // why not, for the 503 body and logs
+  std::string detail;  // when ready: what an operator should still know, for the 200 body
 };
 
 struct HealthHandlers {

@@ -49,6 +49,15 @@ void write_pipeline(ops::PrometheusText& out, const PipelineStatus& pipeline, in
   counter(out, "retainly_cdc_mapping_rejections_total",
           "Changes the mapping sent to the dead-letter file (values Retainly would refuse).",
           pipeline.rejections);
+  out.family("retainly_cdc_mapping_reloads_total", "counter",
+             "Mapping reloads (SIGHUP) applied, and failed (the running mappings stayed).");
+  out.sample("retainly_cdc_mapping_reloads_total", {{"result", "applied"}},
+             static_cast<double>(pipeline.reloads_applied));
+  out.sample("retainly_cdc_mapping_reloads_total", {{"result", "failed"}},
+             static_cast<double>(pipeline.reloads_failed));
+  gauge(out, "retainly_cdc_mapping_reload_failed",
+        "1 while the latest mapping reload failed and the previous mappings still run.",
+        pipeline.reload_error.empty() ? 0 : 1);
   gauge(out, "retainly_cdc_streaming", "1 while the source is connected and read.",
         pipeline.streaming ? 1 : 0);
   gauge(out, "retainly_cdc_standby", "1 while another instance holds the lock and streams.",
@@ -164,6 +173,12 @@ ops::Readiness readiness(const PipelineStatus& pipeline, const sink::SinkStats& 
     return {false, "Retainly answered the latest request with " + std::to_string(status)};
   }
   if (status == 401 || status == 403) return {false, "Retainly refused the credentials"};
+  // Still streaming with the previous mappings: ready, with the reason in the detail.
+  if (!pipeline.reload_error.empty()) {
+    return {true, "",
+            "the latest mapping reload failed; the previous mappings still run: " +
+                pipeline.reload_error};
+  }
   return {true, ""};
 }
 

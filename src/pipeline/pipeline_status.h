@@ -40,6 +40,11 @@ struct PipelineStatus {
   bool streaming = false;
   // Waiting as a standby while another instance holds the instance lock.
   bool standby = false;
+  // Mapping reloads (SIGHUP) applied and failed since the start, and why the latest
+  // failed (empty once a later one applies, or when none failed).
+  uint64_t reloads_applied = 0;
+  uint64_t reloads_failed = 0;
+  std::string reload_error;
 };
 
 }  // namespace cdc::pipeline

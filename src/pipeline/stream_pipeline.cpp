@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 
 StreamPipeline::StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper,
                                sink::Sink& sink, PipelineOptions options, InstanceLock* lock)
-    : source_(source), lock_(lock), mapper_(mapper), sink_(sink), options_(options) {
+    : source_(source), lock_(lock), mapper_(&mapper), sink_(sink), options_(options) {
   if (lock_ != nullptr) {
     auto window = std::make_shared<sink::SendWindow>();
     lease_ = std::make_unique<LockLease>(*lock_, window, options_.lease);
@@ -25,6 +25,7 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
   // Sequences continue after calls handed over before (an initial snapshot's).
   last_sequence_ = sink_.last_submitted();
   stop_ = &stop;
+  if (reload_requests_ != nullptr) reloads_seen_ = reload_requests_->load();
   if (!start_streaming(stop)) return;
   while (!stop.load()) {
     try {
@@ -35,6 +36,9 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
       break;  // `stop` came while the sink was full: drain below, within the timeout
     }
     if (!still_holds_lock()) restart(stop, "lost the instance lock");
+    if (reload_requests_ != nullptr && reload_requests_->load() != reloads_seen_) {
+      reload_mappings(stop);
+    }
     if (resnapshot_ != nullptr && status_.streaming) poll_resnapshot();
     acknowledge_done();
     publish(/*force=*/false);
@@ -81,6 +85,34 @@ void StreamPipeline::restart(const std::atomic<bool>& stop, const std::string& w
   source_.stop();
   transaction_deletes_.transaction_ended();
   if (start_streaming(stop)) log::info("streaming again");
+}
+
+void StreamPipeline::reload_mappings(const std::atomic<bool>& stop) {
+  reloads_seen_ = reload_requests_->load();
+  log::info("reload requested: reading the mappings again");
+  ReloadOutcome outcome = reload_();
+  if (auto* error = std::get_if<std::string>(&outcome)) {
+    ++status_.reloads_failed;
+    status_.reload_error = *error;
+    log::error("reload failed; the running mappings stay: {}", *error);
+    publish(/*force=*/true);
+    return;
+  }
+  auto& next = std::get<MappingSwitch>(outcome);
+  ++status_.reloads_applied;
+  status_.reload_error.clear();
+  status_.streaming = false;
+  publish(/*force=*/true);
+  // What was read so far was mapped by the old set: delivered and acknowledged first, so
+  // the source resumes at a transaction boundary and every later one meets the new set.
+  drain(stop);
+  acknowledge_done();
+  source_.stop();
+  source_.set_tables(next.tables);
+  reloaded_mapper_ = std::move(next.mapper);
+  mapper_ = reloaded_mapper_.get();
+  transaction_deletes_.transaction_ended();
+  if (start_streaming(stop)) log::info("reload applied; streaming with the new mappings");
 }
 
 bool StreamPipeline::start_streaming(const std::atomic<bool>& stop) {
@@ -201,7 +233,7 @@ void StreamPipeline::handle_change(const RowChange& change) {
 void StreamPipeline::map_and_submit(const RowChange& change) {
   output_.calls.clear();
   output_.rejections.clear();
-  mapper_.map(change, output_);
+  mapper_->map(change, output_);
   for (const auto& rejection : output_.rejections) {
     ++status_.rejections;
     log::warn("dead-lettered a change of {} ({}) at {}: {}", rejection.origin.table,

@@ -17,6 +17,7 @@
 #include "mapping/mapper.h"
 #include "pipeline/commit_tracker.h"
 #include "pipeline/lock_lease.h"
+#include "pipeline/mapping_reload.h"
 #include "pipeline/pipeline_status.h"
 #include "pipeline/resnapshot.h"
 #include "pipeline/transaction_deletes.h"
@@ -73,10 +74,22 @@ class StreamPipeline {
   // with the acknowledgements; set before run(). Not owned.
   void set_resnapshot(Resnapshot* resnapshot) { resnapshot_ = resnapshot; }
 
+  // SIGHUP: whenever `requests` differs from the value last seen, `reload` is asked for a
+  // new set of mappings (mapping_reload.h). A switch delivers and acknowledges what was
+  // read, stops the source, gives it the new tables and starts it again, so the new set
+  // applies from the next transaction on; a failure leaves everything as it is and shows
+  // in status() (and so in /metrics and /readyz). Set before run(); not owned.
+  void set_reload(const std::atomic<uint64_t>* requests, std::function<ReloadOutcome()> reload) {
+    reload_requests_ = requests;
+    reload_ = std::move(reload);
+  }
+
  private:
   void handle(SourceItem& item);
   // Stops streaming (delivering and acknowledging what was read), then starts again.
   void restart(const std::atomic<bool>& stop, const std::string& why);
+  // Asks reload_ for a new set of mappings and switches to it (see set_reload).
+  void reload_mappings(const std::atomic<bool>& stop);
   // Takes the lock (as a standby until it is free) and starts the source, retrying with
   // backoff while the source cannot be reached. False if `stop` came first.
   bool start_streaming(const std::atomic<bool>& stop);
@@ -101,7 +114,11 @@ class StreamPipeline {
   std::function<void()> before_first_start_;
   std::unique_ptr<LockLease> lease_;  // when there is a lock
   bool ever_streamed_ = false;
-  const mapping::Mapper& mapper_;
+  const mapping::Mapper* mapper_;
+  std::shared_ptr<const mapping::Mapper> reloaded_mapper_;  // after a reload: owns mapper_
+  const std::atomic<uint64_t>* reload_requests_ = nullptr;
+  uint64_t reloads_seen_ = 0;
+  std::function<ReloadOutcome()> reload_;
   sink::Sink& sink_;
   PipelineOptions options_;
   CommitTracker commits_;

@@ -63,6 +63,7 @@ class SimSource final : public ChangeSource {
   std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
   void acknowledge(const Position& position) override;
   void stop() override {}
+  void set_tables(std::vector<TableId>) override {}
 
  private:
   bool finished() const;
