@@ -156,7 +156,7 @@ std::string row_image_note(const ScaffoldTable& table, const std::string& mappin
     if (missing.empty() && table.row_image != "n") {
       return "the replica identity (" + identity + ") logs what this mapping reads from old rows" +
              (needed.empty() ? "" : " (" + join(needed) + ")") +
-             ". Conditions on old values (before.x, changed()) or on_delete set need\n# "
+             ". Conditions on old values (before.x, changed()) or on_delete set need "
              "ALTER TABLE " +
              name + " REPLICA IDENTITY FULL.";
     }
@@ -174,6 +174,22 @@ std::string row_image_note(const ScaffoldTable& table, const std::string& mappin
   }
   return "binlog_row_image is " + table.row_image +
          ": old rows carry the primary key, which is all this mapping reads from them.";
+}
+
+// `text` as comment lines of at most 88 characters, broken between words.
+std::string comment(const std::string& text) {
+  constexpr size_t kWidth = 88;
+  std::string out;
+  std::string line = "#";
+  std::istringstream words(text);
+  for (std::string word; words >> word;) {
+    if (line.size() > 1 && line.size() + 1 + word.size() > kWidth) {
+      out += line + "\n";
+      line = "#";
+    }
+    line += " " + word;
+  }
+  return out + line + "\n";
 }
 
 }  // namespace
@@ -228,8 +244,8 @@ std::string scaffold_mapping(const ScaffoldTable& table, const ScaffoldRequest& 
       << "# A starter mapping for " << name << ", written by `retainly-cdc scaffold` from the\n"
       << "# table as " << source << " describes it. Rename fields to what Retainly should "
       << "call them,\n# then `retainly-cdc check` and `retainly-cdc preview --table " << name
-      << "`.\n# Old rows: " << row_image_note(table, body.str()) << "\n"
-      << body.str();
+      << "`.\n"
+      << comment("Old rows: " + row_image_note(table, body.str())) << body.str();
   return out.str();
 }
 
