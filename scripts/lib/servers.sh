@@ -238,9 +238,11 @@ start() {
   fi
   # The server gets a session of its own and no terminal or pipe of the caller's.
   # innodb-flush-log-at-trx-commit=2: a throw-away server needs no fsync per commit.
+  # binlog-expire-logs-seconds: a retention (10 days) for check's warning to measure.
   $runner setsid mariadbd --no-defaults --datadir="\$data" --socket="\$socket" --port=$port \\
     --bind-address=127.0.0.1 --log-bin="\$data/binlog" --server-id=1 --binlog-format=ROW \\
     --binlog-row-image=FULL --binlog-row-metadata=FULL --pid-file="\$pid_file" \\
+    --binlog-expire-logs-seconds=864000 \\
     --log-error="\$tmp/mariadbd.err" --skip-name-resolve \\
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \\
     --default-time-zone=+00:00 --innodb-flush-log-at-trx-commit=2 \\

@@ -120,6 +120,9 @@ void read_mysql(const YamlReader& r, const YAML::Node& node, MysqlSourceConfig& 
   }
   my.watermark_table = TableId{watermark.substr(0, dot), watermark.substr(dot + 1)};
   my.snapshot_lock = r.boolean(node, "snapshot_lock", "source.snapshot_lock", false);
+  my.min_binlog_retention_hours =
+      r.integer(node, "min_binlog_retention_hours", "source.min_binlog_retention_hours",
+                my.min_binlog_retention_hours, 0, 100000);
   const std::string geometry =
       r.choice(node, "geometry", "source.geometry", "wkb", {"wkb", "wkb_hex", "skip"});
   my.geometry = geometry == "wkb_hex" ? GeometryFormat::kWkbHex
@@ -147,7 +150,7 @@ std::string read_source(const YamlReader& r, const YAML::Node& node, ConnectorCo
     r.require_keys(node, "source",
                    {"type", "host", "port", "user", "password", "password_file", "database",
                     "server_id", "heartbeat_interval_ms", "watermark_table", "snapshot_lock",
-                    "geometry", "snapshot", "tls"});
+                    "geometry", "snapshot", "tls", "min_binlog_retention_hours"});
     c.source.type = SourceType::kMysql;
     read_mysql(r, node, c.source.mysql, base);
     if (!c.source.mysql.password.empty()) c.secrets.push_back(c.source.mysql.password);

@@ -61,6 +61,8 @@ struct MysqlSourceConfig {
   // Accepted for old configs and ignored: snapshots no longer take FLUSH TABLES WITH
   // READ LOCK (they read in watermark chunks beside the stream).
   bool snapshot_lock = false;
+  // `check` warns when the server keeps binlogs for less than this (0: never warns).
+  int64_t min_binlog_retention_hours = 24;
   // source.geometry: "wkb", "wkb_hex" or "skip".
   GeometryFormat geometry = GeometryFormat::kWkb;
   // source.tls as resolved (verify-full against the system CAs unless `host` is this

@@ -11,6 +11,7 @@
 
 #include "connectors/mysql/binlog_admin.h"
 #include "connectors/mysql/mysql_connection.h"
+#include "pipeline/binlog_retention.h"
 #include "pipeline/check_mysql_row_image.h"
 #include "pipeline/source_factory.h"
 
@@ -100,6 +101,29 @@ void check_server(mysql::MysqlConnection& conn, const config::MysqlSourceConfig&
                                "STATUS): GRANT " +
                                (admin.is_mariadb() ? "BINLOG MONITOR" : "REPLICATION CLIENT") +
                                " ON *.* TO '" + my.user + "'@'...'"});
+  }
+}
+
+// Binlogs purged before a stopped connector reads them are lost to it: warn when the
+// server keeps them for less than the configured threshold.
+void check_retention(mysql::MysqlConnection& conn, const config::MysqlSourceConfig& my,
+                     std::ostream& out) {
+  mysql::BinlogAdmin admin(conn);
+  std::optional<std::string> rds_hours;
+  try {
+    // Amazon RDS and Aurora: a procedure of their own says what they keep.
+    for (const auto& row : conn.query("CALL mysql.rds_show_configuration").rows) {
+      if (row.size() >= 2 && row[0].value_or("") == "binlog retention hours") {
+        rds_hours = row[1].value_or("");
+      }
+    }
+  } catch (const mysql::MysqlServerError&) {
+    // Not RDS: no such procedure, or no right to call it.
+  }
+  const auto retention = binlog_retention(admin.global_variable("binlog_expire_logs_seconds"),
+                                          admin.global_variable("expire_logs_days"), rds_hours);
+  if (auto warning = retention_warning(retention, my.min_binlog_retention_hours)) {
+    out << "warning: " << *warning << "\n";
   }
 }
 
@@ -199,6 +223,7 @@ void check_mysql(const config::ConnectorConfig& config, const mapping::Mapper& m
                  std::vector<Problem>& problems, std::ostream& out) {
   auto conn = mysql::MysqlConnection::connect(mysql_connect_options(config.source.mysql));
   check_server(conn, config.source.mysql, problems, out);
+  check_retention(conn, config.source.mysql, out);
   check_watermark_grants(conn, config, problems, out);
   const auto tables = check_tables(conn, mapper, problems);
   mysql::BinlogAdmin admin(conn);

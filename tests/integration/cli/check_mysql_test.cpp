@@ -55,6 +55,28 @@ TEST_CASE("check mysql: a sound setup passes") {
   CHECK_FALSE(std::filesystem::exists(connector.state_dir()));
 }
 
+TEST_CASE("check mysql: a binlog retention under source.min_binlog_retention_hours warns") {
+  MysqlTestDb db;
+  create_tables(db);
+  MockServer mock;
+  // The test server keeps binlogs for 10 days (scripts/lib/servers.sh).
+  ConnectorRun enough(mock, {.mappings = {{"users.yaml", kUsers}}, .mysql_server_id = 6103});
+  const auto fine = run_check(enough);
+  INFO(fine.output);
+  CHECK(fine.exit_code == 0);
+  CHECK(fine.output.find("warning: the server keeps binlogs") == std::string::npos);
+
+  ConnectorRun strict(mock, {.mappings = {{"users.yaml", kUsers}},
+                             .source_config = "  min_binlog_retention_hours: 1000\n",
+                             .mysql_server_id = 6104});
+  const auto warned = run_check(strict);
+  INFO(warned.output);
+  CHECK(warned.exit_code == 0);  // a warning, not a problem
+  CHECK(warned.output.find("warning: the server keeps binlogs for 10 days "
+                           "(binlog_expire_logs_seconds 864000), less than 1000 hours") !=
+        std::string::npos);
+}
+
 TEST_CASE("check mysql: missing tables, columns and types that do not convert, exit 2") {
   MysqlTestDb db;
   create_tables(db);
