@@ -46,6 +46,17 @@ bool LockLease::try_take() {
 
 bool LockLease::held() const { return !lost_.load() && ticks(Clock::now()) < valid_until_.load(); }
 
+bool LockLease::lost() {
+  if (lost_.load()) return true;
+  if (ticks(Clock::now()) <
+      valid_until_.load() + ticks(Clock::time_point{} + options_.lapse_limit)) {
+    return false;
+  }
+  lost_.store(true);
+  window_->close();
+  return true;
+}
+
 bool LockLease::active() const { return held() && ticks(Clock::now()) >= active_from_.load(); }
 
 void LockLease::stop_keeper() {

@@ -33,6 +33,10 @@ struct LeaseOptions {
   std::chrono::milliseconds check_interval{1000};
   std::chrono::milliseconds lease{3000};
   std::chrono::milliseconds takeover_delay{5000};
+  // A lease that lapsed because a confirmation is late (an overloaded database) only
+  // pauses sending: a later confirmation, which proves the same session still holds the
+  // lock, resumes it. Lapsed for longer than this, it counts as lost.
+  std::chrono::milliseconds lapse_limit{30000};
 };
 
 class LockLease {
@@ -53,6 +57,11 @@ class LockLease {
 
   // True from a try_take() that succeeded until the lease lapses or a check fails.
   bool held() const;
+  // True when a check failed, or the lease has been lapsed for longer than lapse_limit;
+  // the send window is then closed for good (the sink fences itself). A lease that is
+  // only lapsed is neither held() nor lost(): sending pauses until a check confirms it.
+  // Call from the thread that calls try_take().
+  bool lost();
   // True once held and the takeover delay has passed: sending is allowed.
   bool active() const;
 

@@ -72,7 +72,24 @@ void StreamPipeline::drain(const std::atomic<bool>& stop) {
   while (!stop.load() && !sink_.wait_for(last_sequence_, 200ms)) throw_if_sink_failed();
 }
 
-bool StreamPipeline::still_holds_lock() const { return lease_ == nullptr || lease_->held(); }
+bool StreamPipeline::still_holds_lock() {
+  if (lease_ == nullptr) return true;
+  if (lease_->lost()) return false;
+  // Lapsed but not lost: a confirmation is late, so the sink pauses until it comes.
+  const bool lapsed = !lease_->held();
+  if (lapsed != lease_lapsed_) {
+    lease_lapsed_ = lapsed;
+    if (lapsed) {
+      log::warn(
+          "the {} was not confirmed within its lease (a slow database?): sending paused "
+          "until a confirmation comes, at most {} ms",
+          lock_->describe(), options_.lease.lapse_limit.count());
+    } else {
+      log::info("the {} is confirmed again: sending resumed", lock_->describe());
+    }
+  }
+  return true;
+}
 
 void StreamPipeline::restart(const std::atomic<bool>& stop, const std::string& why) {
   status_.streaming = false;

@@ -93,8 +93,9 @@ class StreamPipeline {
   // Takes the lock (as a standby until it is free) and starts the source, retrying with
   // backoff while the source cannot be reached. False if `stop` came first.
   bool start_streaming(const std::atomic<bool>& stop);
-  // False when the instance lock's lease lapsed.
-  bool still_holds_lock() const;
+  // False when the instance lock is lost (lock_lease.h); a lease that only lapsed pauses
+  // sending and counts as held.
+  bool still_holds_lock();
   // Waits until every submitted call is settled, the sink fails, or `stop`.
   void drain(const std::atomic<bool>& stop);
   void handle_change(const RowChange& change);
@@ -114,6 +115,7 @@ class StreamPipeline {
   std::function<void()> before_first_start_;
   std::unique_ptr<LockLease> lease_;  // when there is a lock
   bool ever_streamed_ = false;
+  bool lease_lapsed_ = false;  // logged once per lapse
   const mapping::Mapper* mapper_;
   std::shared_ptr<const mapping::Mapper> reloaded_mapper_;  // after a reload: owns mapper_
   const std::atomic<uint64_t>* reload_requests_ = nullptr;

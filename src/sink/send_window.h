@@ -31,6 +31,9 @@ class SendWindow {
     }
   }
   void close() { until_.store(kClosed, std::memory_order_release); }
+  // Closed by close(), as when the lock is lost: another instance may send now. A window
+  // that merely ran out (a confirmation is late) is not closed: it may be extended again.
+  bool closed() const { return until_.load(std::memory_order_acquire) == kClosed; }
 
   bool open(Clock::time_point now = Clock::now()) const {
     const int64_t t = ticks(now);

@@ -160,7 +160,9 @@ void Sink::run() {
     if (flush) dispatcher.flush();
     if (window == nullptr || window->open()) {
       dispatcher.pump();
-    } else if (dispatcher.unsettled() > 0) {
+    } else if (dispatcher.unsettled() > 0 && window->closed()) {
+      // A window that only ran out (the lease's confirmation is late) pauses sending;
+      // one closed because the lock was lost fences the sink.
       fenced = SinkFailure{FailureKind::kFenced,
                            "stopped sending with " + std::to_string(dispatcher.unsettled()) +
                                " calls unsettled: the instance lock's lease lapsed, so another "

@@ -115,4 +115,34 @@ TEST_CASE(
   wait_until([&] { return h.lease.try_take(); }, 10s, "the lock to be taken again");
 }
 
+TEST_CASE("lock lease: a confirmation later than the lease pauses sending; the next resumes it") {
+  // An overloaded database answers a check late, but the same session still holds the
+  // lock: nobody else can have taken it, so sending resumes with the next confirmation.
+  Harness h({5ms, 80ms, 100ms, /*lapse_limit=*/1h});
+  REQUIRE(h.lease.try_take());
+  wait_until([&] { return h.window->open(); }, 10s, "the window to open");
+  h.lock.set_hang(true);
+  wait_until([&] { return !h.lease.held(); }, 10s, "the lease to lapse");
+  CHECK_FALSE(h.window->open());
+  CHECK_FALSE(h.window->closed());  // paused, not fenced
+  CHECK_FALSE(h.lease.lost());
+  h.lock.set_hang(false);  // the late answer: still held
+  wait_until([&] { return h.lease.held() && h.window->open(); }, 10s, "sending to resume");
+  CHECK_FALSE(h.lease.lost());
+  CHECK(h.lock.acquisitions.load() == 1);  // never given up and taken again
+}
+
+TEST_CASE("lock lease: lapsed past lapse_limit, the lease counts as lost and the window closes") {
+  Harness h({5ms, 40ms, 60ms, /*lapse_limit=*/100ms});
+  REQUIRE(h.lease.try_take());
+  wait_until([&] { return h.window->open(); }, 10s, "the window to open");
+  h.lock.set_hang(true);
+  wait_until([&] { return !h.lease.held(); }, 10s, "the lease to lapse");
+  wait_until([&] { return h.lease.lost(); }, 10s, "the lapse to outlast its limit");
+  CHECK(h.window->closed());  // the sink fences itself
+  h.lock.set_hang(false);
+  // A confirmation after that does not reopen it.
+  CHECK_FALSE(h.window->open());
+}
+
 }  // namespace cdc::pipeline

@@ -189,6 +189,31 @@ TEST_CASE(
   CHECK_FALSE(h.sink->failure().has_value());
 }
 
+TEST_CASE("sink thread: a send window that only runs out pauses sending; extended, it resumes") {
+  // The lease's confirmation is late: nothing is sent meanwhile, and nothing fails, though
+  // calls are unsettled (a window closed by a lost lock would fence the sink instead).
+  ThreadedHarness h(/*max_pending=*/10);
+  auto window = std::make_shared<SendWindow>();
+  const auto now = SendWindow::Clock::now();
+  window->set(now, now + 1h);
+  h.sink->set_send_window(window);
+  REQUIRE(h.submit(upsert("1")));
+  h.sink->flush();
+  REQUIRE(h.transport->wait_started(1));
+  window->set(now, SendWindow::Clock::now());  // ran out, not closed
+  REQUIRE(h.submit(upsert("2")));
+  h.sink->flush();
+  CHECK_FALSE(h.transport->wait_started(2, 300ms));
+  CHECK_FALSE(h.sink->failure().has_value());
+  window->extend_until(SendWindow::Clock::now() + 1h);
+  REQUIRE(h.transport->wait_started(2));
+  for (const auto& request : h.transport->take_started()) {
+    h.transport->answer(http_answer(request.id, 200));
+  }
+  CHECK(h.sink->wait_for(2, 10s));
+  CHECK_FALSE(h.sink->failure().has_value());
+}
+
 TEST_CASE(
     "sink thread: a send window that closes with calls unsettled fences the sink: "
     "nothing more is sent, retried or accepted") {
