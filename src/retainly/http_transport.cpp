@@ -93,6 +93,9 @@ HttpTransport::HttpTransport(HttpTransportOptions options)
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, connections);
   curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, connections);
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, connections);
+  // HTTP/2 streams share a connection; an HTTP/1.1 server is unaffected.
+  curl_multi_setopt(multi, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
+  multiplex_ = options_.http2_prior_knowledge || options_.base_url.rfind("https://", 0) == 0;
 }
 
 HttpTransport::~HttpTransport() {
@@ -142,7 +145,13 @@ uint64_t HttpTransport::start(const HttpRequest& request) {
   transfer->headers.reset(headers);
 
   curl_easy_setopt(easy, CURLOPT_URL, transfer->url.c_str());
-  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+  curl_easy_setopt(
+      easy, CURLOPT_HTTP_VERSION,
+      static_cast<long>(options_.http2_prior_knowledge ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+                                                       : CURL_HTTP_VERSION_2TLS));
+  // Where HTTP/2 may be spoken, a new request waits for a stream on a connection being
+  // opened instead of opening one more.
+  if (multiplex_) curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.request_timeout.count()));

@@ -24,8 +24,10 @@ drop_database() {
 build() {
   log "building Release binaries in $BUILD"
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCDC_BUILD_TESTS=OFF \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache \
     >/dev/null
-  cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock cdc_binlog_decode_bench \
+  cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock cdc_binlog_decode_bench cdc_dispatcher_bench \
+    cdc_transport_bench \
     >/dev/null
 }
 
