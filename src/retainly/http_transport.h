@@ -26,12 +26,12 @@ struct HttpTransportOptions {
   // are queued inside libcurl until a connection frees up), so the sink sizes it to its
   // concurrency ceiling.
   size_t max_connections = 8;
-  // HTTP/2 without TLS, assumed without asking (h2c "prior knowledge"). For measuring
-  // against a local HTTP/2 server only: Retainly is reached over https, where HTTP/2 is
-  // negotiated.
-  bool http2_prior_knowledge = false;
   bool tls_verify = true;
   std::string ca_path;  // a CA bundle file; empty: the system's
+  // Over https, offer HTTP/2 (ALPN); false: HTTP/1.1 only. Plain http is always
+  // HTTP/1.1: h2c with prior knowledge fails on every reused connection in Debian 12's
+  // libcurl 7.88.1 (curl issue #10634, fixed after that release).
+  bool allow_http2 = true;
 };
 
 // Move-less and copy-less: it owns the curl handles and the transfers they point into.
@@ -60,7 +60,7 @@ class HttpTransport final : public Transport {
 
   HttpTransportOptions options_;
   std::unique_ptr<Handles> handles_;
-  bool multiplex_ = false;  // HTTP/2 is possible: https, or prior knowledge
+  bool multiplex_ = false;  // HTTP/2 is possible: https and allow_http2
   uint64_t next_id_ = 1;
   // Keyed by the transfer's easy handle, which is what libcurl reports back.
   std::unordered_map<void*, std::unique_ptr<Transfer>> transfers_;

@@ -109,6 +109,7 @@ class Dispatcher {
     Clock::TimePoint paused_until{};         // after a 429
     size_t partial_in_flight = 0;            // requests in flight cut before they were full
     RatePacer pacer;                         // spaces requests after a 429
+    size_t taken_since_recount = 0;          // ready entries taken since recount()
   };
 
   struct Request {
@@ -131,6 +132,8 @@ class Dispatcher {
   void requeue(Lane& lane);
   void drop_entry(EndpointQueue& queue);
   void recount(EndpointQueue& queue);
+  // Drops stale entries at the front and takes the front lane's head as the oldest.
+  void settle_front(EndpointQueue& queue);
   void erase_if_idle(Lane& lane);
   bool cut(retainly::CallKind kind);
   void send(RequestPtr request);

@@ -78,13 +78,13 @@ int main(int argc, char** argv) {
       dispatcher.add(std::move(call));
     }
     dispatcher.flush();
-    // Answers free slots; each round starts what they let through, until all is sent.
+    // Answers free slots; each round starts what they let through, until all is settled.
     do {
       dispatcher.pump();
       transport.poll(std::chrono::milliseconds{0}, answers);
       for (HttpResponse& answer : answers) dispatcher.on_response(std::move(answer));
       answers.clear();
-    } while (dispatcher.in_flight() > 0);
+    } while (dispatcher.unsettled() > 0);
   }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

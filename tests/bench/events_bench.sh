@@ -13,9 +13,11 @@
 #      second: throughput should settle just under RATE_LIMIT with few 429s.
 # Prints one line per case, `RESULT name=... key=value ...`, for scripts/bench:
 # rows (events), seconds, rows_per_s, cpu_us_per_row (retainly-cdc's user+system CPU from
-# /proc/PID/stat), peak_rss_mib (VmHWM), sink, and http_429 for the rate-limited case.
-# MOCK_ARGS (environment) adds arguments to every retainly-mock, e.g. a count-only mode;
-# BENCH_SINK names that sink in the results (default retainly-mock).
+# /proc/PID/stat), peak_rss_mib (VmHWM), sink, sink_cpu_us_per_row (the mock's CPU: on a
+# small machine it competes with the connector), and http_429 for the rate-limited case.
+# CASES=10ms runs only the first case. MOCK_ARGS (environment) adds arguments to every retainly-mock, e.g. a count-only mode;
+# BENCH_SINK names that sink in the results (default retainly-mock); PERF_DATA=PREFIX
+# records a `perf record -g` profile of retainly-cdc per case into PREFIX.NAME.
 # Builds Release binaries in build-release/ and starts its own PostgreSQL unless
 # CDC_TEST_PG_DSN is set.
 set -euo pipefail
@@ -86,26 +88,40 @@ run_case() {
   write_connector_config "$dir" "$SLOT"
   local start pid
   start=$(now)
-  "$BUILD/src/cli/retainly-cdc" run -c "$dir/connector.yaml" >"$dir/connector.log" 2>&1 &
-  pid=$!
+  local perf_pid=
+  if [[ -n ${PERF_DATA:-} ]]; then
+    # perf starts the daemon, so that every thread is recorded from the first event.
+    perf record -q -g -o "$PERF_DATA.$name" -- \
+      "$BUILD/src/cli/retainly-cdc" run -c "$dir/connector.yaml" >"$dir/connector.log" 2>&1 &
+    perf_pid=$!
+    poll_until 30 "retainly-cdc to start under perf" pgrep -P "$perf_pid" -x retainly-cdc
+    pid=$(pgrep -P "$perf_pid" -x retainly-cdc)
+  else
+    "$BUILD/src/cli/retainly-cdc" run -c "$dir/connector.yaml" >"$dir/connector.log" 2>&1 &
+    pid=$!
+  fi
   add_cleanup "stop_pid $pid retainly-cdc"
   while ! slot_reached "$SLOT" "$end_lsn"; do
     pid_alive "$pid" || { cat "$dir/connector.log" >&2; die "retainly-cdc exited"; }
     sleep 0.1 # polling the slot's position, not a synchronisation
   done
-  local seconds cpu peak_kib stats http_429
+  local seconds cpu mock_cpu peak_kib stats http_429
   seconds=$(elapsed "$start" "$(now)")
   cpu=$(proc_cpu_seconds "$pid")
+  mock_cpu=$(proc_cpu_seconds "$MOCK_PID")
   peak_kib=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status")
   stats=$(curl -s "http://$MOCK_ADDRESS/_stats")
+
   http_429=$(jq -r '[.requests[]?["429"] // 0] | add // 0' <<<"$stats")
   stop_pid "$pid" retainly-cdc
+  [[ -z $perf_pid ]] || wait "$perf_pid" || true
   stop_pid "$MOCK_PID" retainly-mock
-  grep -E 'lowering the requests in flight|rate limited' "$dir/connector.log" | head -5 >&2 || true
+  grep -E 'lowering the requests in flight|rate limited|pacing' "$dir/connector.log" | head -6 >&2 || true
   awk -v name="$name" -v n="$EVENTS" -v s="$seconds" -v cpu="$cpu" -v kib="$peak_kib" \
+    -v mock_cpu="$mock_cpu" \
     -v sink="$SINK_NAME" -v extra="$([[ $name == *rate_limit* ]] && echo " rate_limit=$RATE_LIMIT http_429=$http_429")" \
-    'BEGIN { printf "RESULT name=%s rows=%d seconds=%s rows_per_s=%.0f cpu_us_per_row=%.1f peak_rss_mib=%.1f sink=%s%s\n",
-             name, n, s, n / s, cpu * 1e6 / n, kib / 1024, sink, extra }'
+    'BEGIN { printf "RESULT name=%s rows=%d seconds=%s rows_per_s=%.0f cpu_us_per_row=%.1f peak_rss_mib=%.1f sink=%s sink_cpu_us_per_row=%.1f%s\n",
+             name, n, s, n / s, cpu * 1e6 / n, kib / 1024, sink, mock_cpu * 1e6 / n, extra }'
 }
 
 main() {
@@ -117,6 +133,7 @@ main() {
   add_cleanup drop_slot
   log "events into a mock with 10 ms latency, default config"
   run_case events_latency_10ms --latency-ms 10
+  [[ ${CASES:-all} == 10ms ]] && return
   log "events into a mock with 100 ms latency, default config"
   run_case events_latency_100ms --latency-ms 100
   log "events into a mock with 10 ms latency and a rate limit of $RATE_LIMIT requests/s"

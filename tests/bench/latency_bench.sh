@@ -85,7 +85,7 @@ SQL
   local cpu_before start
   cpu_before=$(proc_cpu_seconds "$pid")
   start=$(now)
-  "$CDC_TEST_PG_BIN/pgbench" -n -q -f "$dir/insert.sql" -R "$RATE" -T "$DURATION" -c 4 -j 2 \
+  "$CDC_TEST_PG_BIN/pgbench" -n -f "$dir/insert.sql" -R "$RATE" -T "$DURATION" -c 4 -j 2 \
     "$CDC_TEST_PG_DSN" >"$dir/pgbench.log" 2>&1 || { cat "$dir/pgbench.log" >&2; die "pgbench failed"; }
   local end_lsn rows
   end_lsn=$(sql "SELECT pg_current_wal_lsn()")
