@@ -40,10 +40,12 @@ uint64_t RatePacer::accepted_last_second(Clock::TimePoint now) const {
 bool RatePacer::on_rate_limited(Clock::TimePoint started, Clock::TimePoint now) {
   if (last_set_ && started < *last_set_) return false;
   last_set_ = now;
-  const double accepted = static_cast<double>(accepted_last_second(now));
-  // Nothing accepted lately (the limit was hit at once): start from one per second and
-  // let the probe find the rest.
-  learnt_ = std::max(1.0, accepted * kBackoff);
+  const uint64_t accepted = accepted_last_second(now);
+  // Few accepted requests say little about the limit (a burst, or a quota shared with
+  // someone else): the Retry-After pause and the concurrency limit's cut handle those,
+  // and a pace this low would throttle the recovery for minutes.
+  if (accepted < kMinAccepted) return false;
+  learnt_ = static_cast<double>(accepted) * kBackoff;
   rate_ = learnt_;
   tokens_ = 0;
   updated_ = now;

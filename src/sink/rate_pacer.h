@@ -26,11 +26,15 @@ class RatePacer {
   static constexpr double kProbe = 0.005;  // +0.5 % per second
   static constexpr double kRelease = 2.0;
   static constexpr std::chrono::milliseconds kBurst{20};  // tokens held at most
+  // A 429 sets a pace only if at least this many requests were accepted in the second
+  // before it.
+  static constexpr uint64_t kMinAccepted = 50;
 
   // A request was accepted (2xx) at `now`.
   void on_accepted(Clock::TimePoint now);
   // A request started at `started` was answered 429 at `now`. Sets the pace once per
-  // episode (requests started before the last one set it say nothing new); true if it did.
+  // episode (requests started before the last one set it say nothing new), and only after
+  // at least kMinAccepted accepted in the last second; true if it set one.
   bool on_rate_limited(Clock::TimePoint started, Clock::TimePoint now);
 
   // Whether a request may start at `now`; if so it takes a token.

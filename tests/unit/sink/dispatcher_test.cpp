@@ -454,6 +454,37 @@ TEST_CASE("sink: 429 pauses the endpoint for Retry-After without using the retry
   CHECK(h.dispatcher.stats().retries == 0);
 }
 
+TEST_CASE("sink: after a 429 at a sustained rate the endpoint is paced just under it") {
+  SinkOptions options = test_options();
+  options.concurrency = 16;
+  Harness h(options);
+  for (int i = 0; i < 3000; ++i) h.add(event(std::to_string(i), "e"));
+  // A second of answers 10 ms after each request: 16 in flight, about 1,600 accepted.
+  size_t accepted = 0;
+  for (int step = 0; step < 100; ++step) {
+    auto round = h.sent();
+    h.clock.advance(10ms);
+    for (const auto& request : round) h.answer(request, 200);
+    accepted += round.size();
+  }
+  REQUIRE(accepted > 1000);
+  // Then Retainly says enough, for every request of a round.
+  auto refused = h.sent();
+  h.clock.advance(10ms);
+  for (const auto& request : refused) h.answer(request, 429, {}, "1");
+  h.clock.advance(1s);
+  // The next second carries at most 95 % of the second before, plus a little burst.
+  size_t started = 0;
+  for (int step = 0; step < 1000; ++step) {
+    auto round = h.sent();
+    started += round.size();
+    h.clock.advance(1ms);
+    for (const auto& request : round) h.answer(request, 200);
+  }
+  CHECK(started <= accepted * 96 / 100 + 40);
+  CHECK(started >= accepted * 80 / 100);  // the last second is counted in 100 ms steps
+}
+
 TEST_CASE("sink: a 429 pauses only its endpoint") {
   Harness h;
   h.add(upsert("1"));

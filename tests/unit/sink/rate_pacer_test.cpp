@@ -60,13 +60,22 @@ TEST_CASE("rate pacer: next_token says when the next request may go") {
   ManualClock clock;
   RatePacer pacer;
   for (int i = 0; i < 100; ++i) pacer.on_accepted(clock.now());
-  pacer.on_rate_limited(clock.now(), clock.now());  // 95 per second
+  REQUIRE(pacer.on_rate_limited(clock.now(), clock.now()));  // 95 per second
   CHECK_FALSE(pacer.try_take(clock.now()));
   const auto next = pacer.next_token(clock.now());
   REQUIRE(next.has_value());
   CHECK(*next > clock.now());
   CHECK(*next - clock.now() <= 11ms);
   clock.advance(*next - clock.now());
+  CHECK(pacer.try_take(clock.now()));
+}
+
+TEST_CASE("rate pacer: a 429 after few accepted requests sets no pace") {
+  ManualClock clock;
+  RatePacer pacer;
+  for (int i = 0; i < 10; ++i) pacer.on_accepted(clock.now());
+  CHECK_FALSE(pacer.on_rate_limited(clock.now(), clock.now()));
+  CHECK_FALSE(pacer.rate().has_value());
   CHECK(pacer.try_take(clock.now()));
 }
 
