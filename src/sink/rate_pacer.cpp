@@ -73,11 +73,13 @@ bool RatePacer::try_take(Clock::TimePoint now) {
 
 std::optional<Clock::TimePoint> RatePacer::next_token(Clock::TimePoint now) const {
   if (!rate_) return std::nullopt;
-  const double elapsed = now > updated_ ? seconds(updated_, now) : 0;
-  const double missing = 1 - (tokens_ + elapsed * *rate_);
-  if (missing <= 0) return now;
+  // Tokens are known as of updated_; a time before it (a resend due earlier) counts from
+  // there, or the answer would lie in the past while try_take(now) still finds none.
+  const Clock::TimePoint from = std::max(now, updated_);
+  const double missing = 1 - (tokens_ + seconds(updated_, from) * *rate_);
+  if (missing <= 0) return from;
   // Rounded up, so that try_take at that time finds the whole token.
-  return now +
+  return from +
          std::chrono::ceil<Clock::TimePoint::duration>(
              std::chrono::duration<double>(missing / *rate_)) +
          std::chrono::microseconds{1};

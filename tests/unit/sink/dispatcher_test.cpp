@@ -445,11 +445,15 @@ TEST_CASE("sink: 429 pauses the endpoint for Retry-After without using the retry
     CHECK(h.sent().empty());
     h.clock.advance(1ms);
     sent = h.sent();
-    sent.resize(std::min<size_t>(sent.size(), 1));  // the resend goes first
+    // The resend goes first; the new work is answered, so that only the resend is out
+    // (each 429 also halves the requests allowed in flight, down to one).
+    for (size_t k = 1; k < sent.size(); ++k) h.answer(sent[k], 200);
+    sent.resize(std::min<size_t>(sent.size(), 1));
   }
   CHECK(h.dispatcher.failure() == std::nullopt);
+  CHECK(h.dispatcher.watermark() == 0);  // call 1 is still out
   h.answer(sent[0], 200);
-  CHECK(h.dispatcher.watermark() == 1);
+  CHECK(h.dispatcher.watermark() >= 1);
   CHECK(h.dispatcher.stats().rate_limited == 5);
   CHECK(h.dispatcher.stats().retries == 0);
 }

@@ -70,6 +70,22 @@ TEST_CASE("rate pacer: next_token says when the next request may go") {
   CHECK(pacer.try_take(clock.now()));
 }
 
+TEST_CASE("rate pacer: asked about an earlier time, the next token is never before it is there") {
+  ManualClock clock;
+  RatePacer pacer;
+  for (int i = 0; i < 100; ++i) pacer.on_accepted(clock.now());
+  const Clock::TimePoint earlier = clock.now();
+  REQUIRE(pacer.on_rate_limited(earlier, earlier));
+  clock.advance(5ms);
+  CHECK_FALSE(pacer.try_take(clock.now()));  // half a token so far
+  // A resend that was due at `earlier`: its token comes after now, not before.
+  const auto next = pacer.next_token(earlier);
+  REQUIRE(next.has_value());
+  CHECK(*next > clock.now());
+  clock.advance(*next - clock.now());
+  CHECK(pacer.try_take(clock.now()));
+}
+
 TEST_CASE("rate pacer: a 429 after few accepted requests sets no pace") {
   ManualClock clock;
   RatePacer pacer;
