@@ -118,6 +118,10 @@ void write_sink(ops::PrometheusText& out, const sink::SinkStats& sink) {
           "Requests resent after a 5xx, a timeout or a connection error.", sink.retries);
   counter(out, "retainly_cdc_rate_limited_total", "429 answers.", sink.rate_limited);
   counter(out, "retainly_cdc_splits_total", "Requests split after a 422 or 413.", sink.splits);
+  gauge(out, "retainly_cdc_concurrency_limit",
+        "Requests to Retainly allowed in flight now: grows while answers are fast, halves on "
+        "429, 5xx and timeouts; sink.concurrency is its ceiling.",
+        static_cast<double>(sink.concurrency_limit));
   out.family("retainly_cdc_batch_records", "histogram", "Records per request to Retainly.");
   out.histogram("retainly_cdc_batch_records", {}, sink::kRecordsPerRequestBounds,
                 sink.records_per_request.counts, sink.records_per_request.sum,

@@ -1,5 +1,7 @@
-// The libcurl transport: many requests at once over kept-alive HTTP/1.1 connections to
-// one base URL, driven by curl's multi interface from the sink's worker thread.
+// The libcurl transport: many requests at once to one base URL, driven by curl's multi
+// interface from the sink's worker thread. Over https it offers HTTP/2 (ALPN) and
+// multiplexes requests on few connections when the server takes it; otherwise it keeps
+// a pool of HTTP/1.1 connections, one request on each at a time.
 #pragma once
 
 #include <chrono>
@@ -20,11 +22,16 @@ struct HttpTransportOptions {
   std::string base_url;
   // Whole request, connecting included; past it the response is a kTimeout error.
   std::chrono::milliseconds request_timeout{30000};
-  // Connections kept open to the host, which also bounds transfers at once: more are
-  // queued inside libcurl until a connection frees up.
+  // Connections kept open to the host. Over HTTP/1.1 this bounds transfers at once (more
+  // are queued inside libcurl until a connection frees up), so the sink sizes it to its
+  // concurrency ceiling.
   size_t max_connections = 8;
   bool tls_verify = true;
   std::string ca_path;  // a CA bundle file; empty: the system's
+  // Over https, offer HTTP/2 (ALPN); false: HTTP/1.1 only. Plain http is always
+  // HTTP/1.1: h2c with prior knowledge fails on every reused connection in Debian 12's
+  // libcurl 7.88.1 (curl issue #10634, fixed after that release).
+  bool allow_http2 = true;
 };
 
 // Move-less and copy-less: it owns the curl handles and the transfers they point into.
@@ -53,6 +60,7 @@ class HttpTransport final : public Transport {
 
   HttpTransportOptions options_;
   std::unique_ptr<Handles> handles_;
+  bool multiplex_ = false;  // HTTP/2 is possible: https and allow_http2
   uint64_t next_id_ = 1;
   // Keyed by the transfer's easy handle, which is what libcurl reports back.
   std::unordered_map<void*, std::unique_ptr<Transfer>> transfers_;

@@ -24,6 +24,12 @@ constexpr size_t kBodyOverhead = 32;
 
 size_t index_of(CallKind kind) { return static_cast<size_t>(kind); }
 
+// retainly::lane_key without the copy: the id with JSON string quotes removed.
+std::string_view lane_of(std::string_view id) {
+  if (id.size() >= 2 && id.front() == '"' && id.back() == '"') return id.substr(1, id.size() - 2);
+  return id;
+}
+
 std::vector<retainly::HttpHeader> request_headers(const SinkOptions& options) {
   return {{options.key_header, options.key},
           {options.secret_header, options.secret},
@@ -60,16 +66,22 @@ Dispatcher::Dispatcher(const SinkOptions& options, retainly::Transport& transpor
       clock_(clock),
       backoff_(options.retry_initial_backoff, options.retry_max_backoff, std::move(random)),
       dead_letters_(dead_letters),
-      headers_(request_headers(options)) {
+      headers_(request_headers(options)),
+      limit_(options.concurrency) {
   for (CallKind kind : kKinds) endpoints_[index_of(kind)].kind = kind;
+  stats_.concurrency_limit = limit_.limit();
 }
 
 void Dispatcher::add(Call call, std::optional<Clock::TimePoint> arrived) {
   watermark_.add(call.sequence);
   ++stats_.calls_submitted;
-  auto [found, inserted] = lanes_.try_emplace(retainly::lane_key(call.customer_id));
-  Lane& lane = found->second;
-  if (inserted) lane.key = &found->first;
+  const auto entry = lanes_.find_or_add(lane_of(call.customer_id));
+  Lane& lane = *entry.value;
+  if (entry.inserted) {
+    // Possibly a pooled lane: erased only when idle, so just its name is new.
+    lane.slot = entry.slot;
+    lane.queued_in.reset();
+  }
 
   const size_t run_before = lane.queue.head_run();
   const size_t bytes_before = lane.queue.head_run_bytes();
@@ -87,11 +99,12 @@ void Dispatcher::flush() { flushed_at_ = clock_.now(); }
 void Dispatcher::pump() {
   if (failure_) return;
   const Clock::TimePoint now = clock_.now();
-  const size_t slots = std::max<size_t>(1, options_.concurrency);
+  const size_t slots = limit_.limit();
   // Resends first: the lanes they hold are what later calls of those customers wait for.
   for (auto it = waiting_.begin();
        it != waiting_.end() && it->first <= now && in_flight_.size() < slots;) {
-    if (paused(it->second->kind, now)) {
+    if (paused(it->second->kind, now) ||
+        !endpoints_[index_of(it->second->kind)].pacer.try_take(now)) {
       ++it;
       continue;
     }
@@ -111,12 +124,13 @@ void Dispatcher::pump() {
       }
     }
     if (!pick) break;
+    endpoints_[index_of(*pick)].pacer.try_take(now);
     cut(*pick);
   }
 }
 
 std::optional<Clock::TimePoint> Dispatcher::next_wakeup() const {
-  if (failure_ || in_flight_.size() >= std::max<size_t>(1, options_.concurrency)) {
+  if (failure_ || in_flight_.size() >= limit_.limit()) {
     return std::nullopt;
   }
   const Clock::TimePoint now = clock_.now();
@@ -125,12 +139,16 @@ std::optional<Clock::TimePoint> Dispatcher::next_wakeup() const {
     if (!next || when < *next) next = when;
   };
   for (const auto& [when, request] : waiting_) {
-    consider(std::max(when, endpoints_[index_of(request->kind)].paused_until));
+    const EndpointQueue& queue = endpoints_[index_of(request->kind)];
+    const Clock::TimePoint at = std::max(when, queue.paused_until);
+    consider(std::max(at, queue.pacer.next_token(at).value_or(at)));
   }
   for (const EndpointQueue& queue : endpoints_) {
     if (queue.ready.empty()) continue;
     if (paused(queue.kind, now)) {
       consider(queue.paused_until);
+    } else if (paced(queue.kind, now)) {
+      consider(*queue.pacer.next_token(now));
     } else if (due(queue.kind, now)) {
       consider(now);
     } else if (queue.oldest) {
@@ -144,14 +162,20 @@ bool Dispatcher::paused(CallKind kind, Clock::TimePoint now) const {
   return endpoints_[index_of(kind)].paused_until > now;
 }
 
+bool Dispatcher::paced(CallKind kind, Clock::TimePoint now) const {
+  const auto token = endpoints_[index_of(kind)].pacer.next_token(now);
+  return token && *token > now;
+}
+
 bool Dispatcher::due(CallKind kind, Clock::TimePoint now) const {
   const EndpointQueue& queue = endpoints_[index_of(kind)];
-  if (queue.ready.empty() || paused(kind, now)) return false;
+  if (queue.ready.empty() || paused(kind, now) || paced(kind, now)) return false;
   // Events are not batched (one per request), so there is nothing to wait for.
   if (kind == CallKind::kEvent || !queue.oldest) return true;
   if (queue.units >= options_.batch_max_records || queue.bytes >= options_.batch_max_bytes) {
     return true;
   }
+  if (queue.partial_in_flight == 0) return true;
   return *queue.oldest + options_.flush_interval <= now ||
          (flushed_at_ && *queue.oldest <= *flushed_at_);
 }
@@ -180,11 +204,23 @@ void Dispatcher::drop_entry(EndpointQueue& queue) {
 
 void Dispatcher::erase_if_idle(Lane& lane) {
   if (lane.outstanding > 0 || !lane.queue.empty() || lane.queue_entries > 0) return;
-  const std::string key = *lane.key;  // a copy: erasing must not read the erased node
-  lanes_.erase(key);
+  lanes_.erase(lane.slot);
+}
+
+void Dispatcher::settle_front(EndpointQueue& queue) {
+  while (!queue.ready.empty() && queue.ready.front()->queued_in != queue.kind) drop_entry(queue);
+  // The front lane became ready first. A lane that became ready later can hold an older
+  // unit (it waited behind its own request), so this may be later than the true oldest:
+  // such a unit then waits a little past flush_interval, never less.
+  if (queue.ready.empty()) {
+    queue.oldest.reset();
+  } else {
+    queue.oldest = queue.ready.front()->queue.head_arrived();
+  }
 }
 
 void Dispatcher::recount(EndpointQueue& queue) {
+  queue.taken_since_recount = 0;
   queue.units = 0;
   queue.bytes = 0;
   queue.oldest.reset();
@@ -200,11 +236,14 @@ void Dispatcher::recount(EndpointQueue& queue) {
 
 bool Dispatcher::cut(CallKind kind) {
   EndpointQueue& queue = endpoints_[index_of(kind)];
-  auto request = std::make_unique<Request>();
-  request->kind = kind;
+  RequestPtr request = new_request(kind);
   const size_t max_records =
       kind == CallKind::kEvent ? 1 : std::max<size_t>(1, options_.batch_max_records);
   size_t bytes = kBodyOverhead;
+  // What the taken lanes counted in the queue's counters: their whole head runs, as the
+  // entries leave even when only part of a run fits.
+  size_t taken_units = 0;
+  size_t taken_bytes = 0;
   bool full = false;
   while (!queue.ready.empty() && !full) {
     Lane* lane = queue.ready.front();
@@ -224,12 +263,15 @@ bool Dispatcher::cut(CallKind kind) {
       bytes += unit.size;
     }
     if (take == 0) break;
+    taken_units += lane->queue.head_run();
+    taken_bytes += lane->queue.head_run_bytes();
     const size_t begin = request->units.size();
     lane->queue.take_front(take, request->units);
     request->lanes.insert(request->lanes.end(), take, lane);
     lane->outstanding += take;
     lane->queued_in.reset();
     drop_entry(queue);
+    ++queue.taken_since_recount;
     if (kind == CallKind::kArrayUpsert || kind == CallKind::kArrayDelete) {
       // One record per customer and field: write_request_body groups adjacent items.
       std::stable_sort(request->units.begin() + static_cast<std::ptrdiff_t>(begin),
@@ -237,24 +279,31 @@ bool Dispatcher::cut(CallKind kind) {
                        [](const Unit& a, const Unit& b) { return a.call.field < b.call.field; });
     }
   }
-  recount(queue);
+  // The counters follow what was taken. A full recount walks every ready lane, so doing it
+  // after each cut made a backlog of events (one per request) quadratic; it is done once
+  // as many entries were taken as remain, which keeps it O(1) per cut on average.
+  if (queue.taken_since_recount >= queue.ready.size()) {
+    recount(queue);
+  } else {
+    queue.units = replaced(queue.units, taken_units, 0);
+    queue.bytes = replaced(queue.bytes, taken_bytes, 0);
+    settle_front(queue);
+  }
   if (request->units.empty()) return false;
+  request->partial = !full;
   send(std::move(request));
   return true;
 }
 
 void Dispatcher::send(RequestPtr request) {
   if (request->body.empty()) {
-    if (!spare_bodies_.empty()) {
-      request->body = std::move(spare_bodies_.back());
-      spare_bodies_.pop_back();
-    }
     body_calls_.clear();
     for (const Unit& unit : request->units) body_calls_.push_back(&unit.call);
     retainly::write_request_body(body_calls_, request->body, &request->record_starts);
   }
   const retainly::Endpoint endpoint = retainly::endpoint_of(request->kind);
-  request->started = clock_.now();
+  const Clock::TimePoint now = clock_.now();
+  request->started = now;
   ++stats_.endpoints[index_of(request->kind)].requests;
   stats_.records_per_request.observe(static_cast<double>(request->units.size()),
                                      kRecordsPerRequestBounds);
@@ -263,8 +312,10 @@ void Dispatcher::send(RequestPtr request) {
   http.path = endpoint.path;
   http.body = request->body;
   http.headers = headers_;
-  const uint64_t id = transport_.start(http);
-  in_flight_.emplace(id, std::move(request));
+  request->id = transport_.start(http);
+  if (request->partial) ++endpoints_[index_of(request->kind)].partial_in_flight;
+  in_flight_.push_back(std::move(request));
+  limit_.on_send(now, in_flight_.size());
 }
 
 void Dispatcher::wait_then_send(RequestPtr request, Clock::TimePoint when) {
@@ -272,10 +323,13 @@ void Dispatcher::wait_then_send(RequestPtr request, Clock::TimePoint when) {
 }
 
 void Dispatcher::on_response(HttpResponse response) {
-  auto found = in_flight_.find(response.id);
+  auto found = std::find_if(in_flight_.begin(), in_flight_.end(),
+                            [&](const RequestPtr& r) { return r->id == response.id; });
   if (found == in_flight_.end()) return;
-  RequestPtr request = std::move(found->second);
-  in_flight_.erase(found);
+  RequestPtr request = std::move(*found);
+  *found = std::move(in_flight_.back());
+  in_flight_.pop_back();
+  if (request->partial) --endpoints_[index_of(request->kind)].partial_in_flight;
 
   const Clock::TimePoint now = clock_.now();
   EndpointStats& endpoint = stats_.endpoints[index_of(request->kind)];
@@ -291,7 +345,29 @@ void Dispatcher::on_response(HttpResponse response) {
 
   const retainly::Verdict verdict = retainly::classify(response, clock_.wall_now(), request->kind);
   switch (verdict.kind) {
+    case ResponseClass::kRetryAfter:
+    case ResponseClass::kRetry:
+      overloaded(*request, response);
+      break;
     case ResponseClass::kOk:
+    case ResponseClass::kInvalid:
+    case ResponseClass::kTooLarge:
+      limit_.on_answer(request->started, now);
+      if (limit_.limit() != stats_.concurrency_limit) {
+        const size_t limit = limit_.limit();
+        if ((limit & (limit - 1)) == 0 || limit == limit_.ceiling()) {
+          log::debug("requests in flight may now reach {}", limit);
+        }
+        stats_.concurrency_limit = limit;
+      }
+      break;
+    case ResponseClass::kUnexpected:  // likely a proxy or the URL: says nothing of load
+    case ResponseClass::kAuth:
+      break;
+  }
+  switch (verdict.kind) {
+    case ResponseClass::kOk:
+      endpoints_[index_of(request->kind)].pacer.on_accepted(now);
       acknowledge(*request);
       recycle(std::move(request));
       return;
@@ -303,6 +379,12 @@ void Dispatcher::on_response(HttpResponse response) {
                   verdict.retry_after.count());
       }
       queue.paused_until = std::max(queue.paused_until, now + verdict.retry_after);
+      if (queue.pacer.on_rate_limited(request->started, now)) {
+        log::info(
+            "{}: pacing it at {:.0f} requests/s, just under what Retainly accepted in "
+            "the last second",
+            where(request->kind), *queue.pacer.rate());
+      }
       const Clock::TimePoint resume = queue.paused_until;
       wait_then_send(std::move(request), resume);
       return;
@@ -326,6 +408,14 @@ void Dispatcher::on_response(HttpResponse response) {
       recycle(std::move(request));
       return;
   }
+}
+
+void Dispatcher::overloaded(const Request& request, const HttpResponse& response) {
+  const size_t before = limit_.limit();
+  if (!limit_.on_overload(request.started, clock_.now()) || limit_.limit() == before) return;
+  stats_.concurrency_limit = limit_.limit();
+  log::info("{} answered {}: lowering the requests in flight from {} to {}", where(request.kind),
+            describe(response), before, limit_.limit());
 }
 
 void Dispatcher::on_retryable(RequestPtr request, const HttpResponse& response) {
@@ -404,8 +494,7 @@ void Dispatcher::bisect(RequestPtr request) {
 }
 
 void Dispatcher::resend_part(Request& request, const std::vector<size_t>& indexes) {
-  auto part = std::make_unique<Request>();
-  part->kind = request.kind;
+  RequestPtr part = new_request(request.kind);
   for (size_t i : indexes) {
     part->units.push_back(std::move(request.units[i]));
     part->lanes.push_back(request.lanes[i]);
@@ -477,9 +566,27 @@ void Dispatcher::fail(FailureKind kind, std::string message) {
 }
 
 void Dispatcher::recycle(RequestPtr request) {
-  if (request->body.capacity() == 0 || spare_bodies_.size() >= options_.concurrency) return;
+  if (spare_requests_.size() >= limit_.limit()) return;
+  request->units.clear();
+  request->lanes.clear();
   request->body.clear();
-  spare_bodies_.push_back(std::move(request->body));
+  request->record_starts.clear();
+  spare_requests_.push_back(std::move(request));
+}
+
+Dispatcher::RequestPtr Dispatcher::new_request(CallKind kind) {
+  RequestPtr request;
+  if (spare_requests_.empty()) {
+    request = std::make_unique<Request>();
+  } else {
+    request = std::move(spare_requests_.back());
+    spare_requests_.pop_back();
+  }
+  request->kind = kind;
+  request->failed_attempts = 0;
+  request->partial = false;
+  request->id = 0;
+  return request;
 }
 
 }  // namespace cdc::sink

@@ -12,7 +12,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "retainly/call.h"
@@ -22,8 +21,11 @@
 #include "sink/ack_watermark.h"
 #include "sink/backoff.h"
 #include "sink/clock.h"
+#include "sink/concurrency_limit.h"
 #include "sink/dead_letter_file.h"
 #include "sink/lane_queue.h"
+#include "sink/lane_table.h"
+#include "sink/rate_pacer.h"
 #include "sink/sink_failure.h"
 #include "sink/sink_options.h"
 #include "sink/sink_stats.h"
@@ -39,7 +41,8 @@ namespace cdc::sink {
 // Answers (classified once, by retainly::classify):
 //   2xx      the request's calls are acknowledged;
 //   429      the endpoint pauses for Retry-After, then the same request is resent; this
-//            is not a failed attempt;
+//            is not a failed attempt. The endpoint is paced from then on (RatePacer), and
+//            the concurrency limit halves;
 //   5xx, timeout, connection error, unexpected 4xx
 //            resent after exponential backoff with full jitter; after
 //            retry_max_attempts failed attempts (0: never) the sink fails;
@@ -59,7 +62,12 @@ class Dispatcher {
   // Everything added so far is due now rather than at the end of its flush interval.
   void flush();
   // Starts every request that may start now: due resends first, then batches that are
-  // full or due, within `concurrency` requests in flight.
+  // due, within the adaptive concurrency limit (ConcurrencyLimit, `concurrency` its
+  // ceiling). A batch is due when it is full, when no partial batch of its endpoint is
+  // in flight (so a lone change to an idle sink leaves at once), when it is flush_interval
+  // old, or after flush(). Like Nagle's algorithm: while a partial batch is out, the next
+  // one fills up behind it, so batches grow exactly when Retainly is what holds them
+  // back, and no timer is needed in the common case.
   void pump();
   // One finished request. Answers for unknown ids are ignored.
   void on_response(retainly::HttpResponse response);
@@ -72,12 +80,13 @@ class Dispatcher {
   uint64_t last_added() const { return watermark_.last_added(); }
   size_t unsettled() const { return watermark_.unsettled(); }
   size_t in_flight() const { return in_flight_.size(); }
+  size_t concurrency_limit() const { return limit_.limit(); }
   const std::optional<SinkFailure>& failure() const { return failure_; }
   const SinkStats& stats() const { return stats_; }
 
  private:
   struct Lane {
-    const std::string* key = nullptr;  // the lanes_ key, to erase it
+    uint32_t slot = 0;  // names it in lanes_, to erase it
     LaneQueue queue;
     // Units of this lane in a request not yet settled (in flight or waiting to resend).
     size_t outstanding = 0;
@@ -98,6 +107,9 @@ class Dispatcher {
     size_t bytes = 0;
     std::optional<Clock::TimePoint> oldest;  // earliest arrival among ready heads
     Clock::TimePoint paused_until{};         // after a 429
+    size_t partial_in_flight = 0;            // requests in flight cut before they were full
+    RatePacer pacer;                         // spaces requests after a 429
+    size_t taken_since_recount = 0;          // ready entries taken since recount()
   };
 
   struct Request {
@@ -108,14 +120,20 @@ class Dispatcher {
     std::vector<size_t> record_starts;
     uint32_t failed_attempts = 0;
     Clock::TimePoint started{};
+    bool partial = false;  // cut below batch_max_records and batch_max_bytes
+    uint64_t id = 0;       // the transport's, while in flight
   };
   using RequestPtr = std::unique_ptr<Request>;
 
   bool due(retainly::CallKind kind, Clock::TimePoint now) const;
   bool paused(retainly::CallKind kind, Clock::TimePoint now) const;
+  // After a 429 the endpoint's pacer spaces requests; true while it has no token.
+  bool paced(retainly::CallKind kind, Clock::TimePoint now) const;
   void requeue(Lane& lane);
   void drop_entry(EndpointQueue& queue);
   void recount(EndpointQueue& queue);
+  // Drops stale entries at the front and takes the front lane's head as the oldest.
+  void settle_front(EndpointQueue& queue);
   void erase_if_idle(Lane& lane);
   bool cut(retainly::CallKind kind);
   void send(RequestPtr request);
@@ -135,7 +153,9 @@ class Dispatcher {
   bool dead_letter(Unit& unit, Lane& lane, int status, std::string_view response,
                    std::string reason);
   void fail(FailureKind kind, std::string message);
+  void overloaded(const Request& request, const retainly::HttpResponse& response);
   void recycle(RequestPtr request);
+  RequestPtr new_request(retainly::CallKind kind);
 
   const SinkOptions options_;
   retainly::Transport& transport_;
@@ -144,18 +164,22 @@ class Dispatcher {
   DeadLetterFile& dead_letters_;
   const std::vector<retainly::HttpHeader> headers_;
 
+  ConcurrencyLimit limit_;
   AckWatermark watermark_;
-  std::unordered_map<std::string, Lane> lanes_;
+  LaneTable<Lane> lanes_;
   std::array<EndpointQueue, retainly::kCallKindCount> endpoints_;
-  std::unordered_map<uint64_t, RequestPtr> in_flight_;
+  // Unordered; at most the concurrency limit long, so a scan finds an answer's request
+  // faster than a hash map node is allocated.
+  std::vector<RequestPtr> in_flight_;
   std::multimap<Clock::TimePoint, RequestPtr> waiting_;
   std::optional<Clock::TimePoint> flushed_at_;
   std::deque<Clock::TimePoint> recent_dead_letters_;
   std::optional<SinkFailure> failure_;
   SinkStats stats_;
 
-  // Reused buffers: request bodies, and the call list a body is written from.
-  std::vector<std::string> spare_bodies_;
+  // Reused: finished requests (their vectors and body keep their capacity), and the
+  // call list a body is written from.
+  std::vector<RequestPtr> spare_requests_;
   std::vector<const retainly::Call*> body_calls_;
 };
 

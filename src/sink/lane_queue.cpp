@@ -1,6 +1,7 @@
 #include "sink/lane_queue.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "retainly/request_body.h"
 
@@ -89,10 +90,9 @@ void LaneQueue::add(Call call, Clock::TimePoint now) {
 
 void LaneQueue::take_front(size_t count, std::vector<Unit>& out) {
   count = std::min(count, units_.size());
-  for (size_t i = 0; i < count; ++i) {
-    out.push_back(std::move(units_.front()));
-    units_.pop_front();
-  }
+  const auto end = units_.begin() + static_cast<std::ptrdiff_t>(count);
+  out.insert(out.end(), std::make_move_iterator(units_.begin()), std::make_move_iterator(end));
+  units_.erase(units_.begin(), end);
   recount();
 }
 

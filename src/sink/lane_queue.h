@@ -4,7 +4,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
@@ -67,7 +66,9 @@ class LaneQueue {
   // Re-estimates the size of the unit at `index` after it changed.
   void resize(size_t index);
 
-  std::deque<Unit> units_;
+  // A vector, not a deque: lanes are short (a few units), a deque of units this size
+  // allocates a block per unit, and a lane reused from the pool keeps its capacity.
+  std::vector<Unit> units_;
   size_t head_run_ = 0;
   size_t head_run_bytes_ = 0;
 };

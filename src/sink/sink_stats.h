@@ -49,6 +49,8 @@ struct SinkStats {
   uint64_t retries = 0;
   uint64_t rate_limited = 0;  // 429 answers
   uint64_t splits = 0;        // requests split after a 422 or 413
+  // Requests allowed in flight now (ConcurrencyLimit), at most sink.concurrency.
+  size_t concurrency_limit = 0;
   // The HTTP status of the latest answer, 0 when the latest request got none (timeout,
   // connection error), -1 before the first.
   int last_status = -1;

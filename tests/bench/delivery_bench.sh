@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
-# Delivery speed and memory, from one run on one machine.
+# Memory while Retainly is down, from one run on one machine.
 #
-#   tests/bench/delivery_bench.sh [EVENTS] [SECONDS]    (defaults 20000 and 60)
+#   tests/bench/delivery_bench.sh [SECONDS]    (default 60)
 #
-# 1. Events per second into retainly-mock answering every request after 10 ms: EVENTS rows
-#    inserted before the daemon starts, one event each (events go one per request), timed
-#    until the slot's confirmed position passes them, at sink.concurrency 8 (the default)
-#    and 64.
-# 2. Memory while Retainly is down: the mock answers every request 503 for SECONDS while
-#    a steady load writes 2,000 rows a second; the daemon's peak resident memory (VmHWM)
-#    is read at the end, next to its resident memory after 10 s, with
-#    sink.max_pending_calls 10000. Bounded memory means the reader is held back.
+# The mock answers every request 503 for SECONDS while a steady load writes 2,000 rows a
+# second; the daemon's peak resident memory (VmHWM) is read at the end, next to its
+# resident memory after 10 s, with sink.max_pending_calls 10000. Bounded memory means the
+# reader is held back. Prints `RESULT name=memory_retainly_down ...` for scripts/bench.
+# Events per second are measured by events_bench.sh, latency by latency_bench.sh.
 # Builds Release binaries in build-release/ and starts its own PostgreSQL unless
 # CDC_TEST_PG_DSN is set.
 set -euo pipefail
@@ -24,8 +21,7 @@ source "$ROOT/scripts/lib/servers.sh"
 # shellcheck source=tests/bench/bench_lib.sh
 source "$ROOT/tests/bench/bench_lib.sh"
 
-EVENTS=${1:-20000}
-SECONDS_DOWN=${2:-60}
+SECONDS_DOWN=${1:-60}
 SLOT=bench_delivery
 
 drop_slot() {
@@ -51,34 +47,6 @@ events:
     customer_id: id
     data: { email: email }
 YAML
-}
-
-# events_per_second CONCURRENCY: prints the rate.
-events_per_second() {
-  local dir
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
-  add_cleanup "rm -rf '$dir'"
-  fresh_run "$dir"
-  sql "INSERT INTO bench.signups SELECT g, 'user' || g || '@example.com'
-       FROM generate_series(1, $EVENTS) g"
-  local end_lsn
-  end_lsn=$(sql "SELECT pg_current_wal_lsn()")
-  start_mock "$dir" --latency-ms 10 --threads 128
-  write_connector_config "$dir" "$SLOT" "  concurrency: $1"
-  local start pid
-  start=$(now)
-  "$BUILD/src/cli/retainly-cdc" run -c "$dir/connector.yaml" >"$dir/connector.log" 2>&1 &
-  pid=$!
-  add_cleanup "stop_pid $pid retainly-cdc"
-  while ! slot_reached "$SLOT" "$end_lsn"; do
-    pid_alive "$pid" || { cat "$dir/connector.log" >&2; die "retainly-cdc exited"; }
-    sleep 0.1
-  done
-  local seconds
-  seconds=$(elapsed "$start" "$(now)")
-  stop_pid "$pid" retainly-cdc
-  stop_pid "$MOCK_PID" retainly-mock
-  awk -v n="$EVENTS" -v s="$seconds" 'BEGIN { printf "%.0f events/s (%s s)", n / s, s }'
 }
 
 # kib PID FIELD: a /proc/PID/status memory field in KiB.
@@ -120,20 +88,16 @@ main() {
     start_postgres
   fi
   add_cleanup drop_slot
-  log "events into a mock with 10 ms latency"
-  local rate8 rate64
-  rate8=$(events_per_second 8)
-  rate64=$(events_per_second 64)
   log "memory while the mock answers 503 for ${SECONDS_DOWN}s"
   memory_while_down
-  printf '\n%s events, one per request, mock latency 10 ms:\n' "$EVENTS"
-  printf '  sink.concurrency 8     %s\n' "$rate8"
-  printf '  sink.concurrency 64    %s\n' "$rate64"
   printf '\nRetainly down (every request 503) for %s s, %s rows written, max_pending_calls 10000:\n' \
     "$SECONDS_DOWN" "$WRITTEN"
   printf '  resident memory after 10 s   %s KiB\n' "$RSS_10S_KIB"
   printf '  peak resident memory (VmHWM) %s KiB\n' "$PEAK_KIB"
   printf '  WAL held by the slot at the end: %s\n' "$PENDING"
+  awk -v n="$WRITTEN" -v s="$SECONDS_DOWN" -v kib="$PEAK_KIB" \
+    'BEGIN { printf "RESULT name=memory_retainly_down rows=%d seconds=%s peak_rss_mib=%.1f sink=retainly-mock-503\n",
+             n, s, kib / 1024 }'
 }
 
 main "$@"

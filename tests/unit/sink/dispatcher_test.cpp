@@ -108,19 +108,105 @@ std::vector<json> customer_ids(const StartedRequest& request) {
 
 }  // namespace
 
-TEST_CASE("sink: a single change leaves within the flush interval, not before") {
+TEST_CASE("sink: a single change to an idle sink leaves at once") {
   Harness h;
   h.add(upsert("1", {{"email", "\"a@x.io\""}}));
-  CHECK(h.sent().empty());
-  h.clock.advance(199ms);
-  CHECK(h.sent().empty());
-  h.clock.advance(1ms);
   auto sent = h.sent();
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].method == "POST");
   CHECK(sent[0].path == "/customers");
   CHECK(sent[0].body == R"({"customers":[{"id":1,"email":"a@x.io"}]})");
   CHECK(h.dispatcher.next_wakeup() == std::nullopt);  // nothing to do until an answer
+}
+
+TEST_CASE("sink: while a partial batch is in flight the next one fills up behind it") {
+  Harness h;
+  h.add(upsert("1"));
+  auto first = h.sent();
+  REQUIRE(first.size() == 1);
+  // Changes that come while it is out wait: no second small request.
+  h.add(upsert("2"));
+  h.add(upsert("3"));
+  CHECK(h.sent().empty());
+  h.clock.advance(50ms);
+  h.add(upsert("4"));
+  CHECK(h.sent().empty());
+  // The answer lets them go, together.
+  h.answer(first[0], 200);
+  auto second = h.sent();
+  REQUIRE(second.size() == 1);
+  CHECK(customer_ids(second[0]) == std::vector<json>{2, 3, 4});
+}
+
+TEST_CASE("sink: flush_interval bounds the wait behind a slow partial batch") {
+  Harness h;
+  h.add(upsert("1"));
+  REQUIRE(h.sent().size() == 1);
+  h.add(upsert("2"));
+  CHECK(h.sent().empty());
+  CHECK(h.dispatcher.next_wakeup() == h.clock.now() + 200ms);
+  h.clock.advance(199ms);
+  CHECK(h.sent().empty());
+  h.clock.advance(1ms);
+  auto sent = h.sent();
+  REQUIRE(sent.size() == 1);
+  CHECK(customer_ids(sent[0]) == std::vector<json>{2});
+}
+
+TEST_CASE("sink: full batches go at once even while a partial one is in flight") {
+  SinkOptions options = test_options();
+  options.batch_max_records = 2;
+  Harness h(options);
+  h.add(upsert("1"));
+  REQUIRE(h.sent().size() == 1);  // partial, in flight
+  h.add(upsert("2"));
+  CHECK(h.sent().empty());
+  h.add(upsert("3"));
+  auto sent = h.sent();
+  REQUIRE(sent.size() == 1);
+  CHECK(customer_ids(sent[0]) == std::vector<json>{2, 3});
+}
+
+TEST_CASE("sink: requests in flight grow while answers are fast and halve on a 503") {
+  SinkOptions options = test_options();
+  options.concurrency = 64;
+  Harness h(options);
+  for (int i = 0; i < 200; ++i) h.add(event(std::to_string(i), "e"));
+  auto round = h.sent();
+  CHECK(round.size() == 8);  // ConcurrencyLimit::kInitial
+  CHECK(h.dispatcher.stats().concurrency_limit == 8);
+  h.clock.advance(10ms);
+  for (const auto& request : round) h.answer(request, 200);
+  round = h.sent();
+  CHECK(round.size() == 16);
+  h.clock.advance(10ms);
+  for (const auto& request : round) h.answer(request, 200);
+  round = h.sent();
+  CHECK(round.size() == 32);
+  h.clock.advance(10ms);
+  h.answer(round[0], 503);
+  CHECK(h.dispatcher.concurrency_limit() == 16);
+  // The rest of that round were sent at the old limit: one cut per episode.
+  h.answer(round[1], 503);
+  CHECK(h.dispatcher.concurrency_limit() == 16);
+  CHECK(h.dispatcher.stats().concurrency_limit == 16);
+  CHECK(h.dispatcher.in_flight() == 30);
+  CHECK(h.sent().empty());
+}
+
+TEST_CASE("sink: at most sink.concurrency requests are in flight, however fast the answers") {
+  SinkOptions options = test_options();
+  options.concurrency = 20;
+  Harness h(options);
+  for (int i = 0; i < 500; ++i) h.add(event(std::to_string(i), "e"));
+  size_t most = 0;
+  for (int round = 0; round < 10; ++round) {
+    auto started = h.sent();
+    most = std::max(most, h.dispatcher.in_flight());
+    h.clock.advance(10ms);
+    for (const auto& request : started) h.answer(request, 200);
+  }
+  CHECK(most == 20);
 }
 
 TEST_CASE("sink: requests carry the credentials in the configured headers") {
@@ -359,13 +445,48 @@ TEST_CASE("sink: 429 pauses the endpoint for Retry-After without using the retry
     CHECK(h.sent().empty());
     h.clock.advance(1ms);
     sent = h.sent();
-    sent.resize(std::min<size_t>(sent.size(), 1));  // the resend goes first
+    // The resend goes first; the new work is answered, so that only the resend is out
+    // (each 429 also halves the requests allowed in flight, down to one).
+    for (size_t k = 1; k < sent.size(); ++k) h.answer(sent[k], 200);
+    sent.resize(std::min<size_t>(sent.size(), 1));
   }
   CHECK(h.dispatcher.failure() == std::nullopt);
+  CHECK(h.dispatcher.watermark() == 0);  // call 1 is still out
   h.answer(sent[0], 200);
-  CHECK(h.dispatcher.watermark() == 1);
+  CHECK(h.dispatcher.watermark() >= 1);
   CHECK(h.dispatcher.stats().rate_limited == 5);
   CHECK(h.dispatcher.stats().retries == 0);
+}
+
+TEST_CASE("sink: after a 429 at a sustained rate the endpoint is paced just under it") {
+  SinkOptions options = test_options();
+  options.concurrency = 16;
+  Harness h(options);
+  for (int i = 0; i < 3000; ++i) h.add(event(std::to_string(i), "e"));
+  // A second of answers 10 ms after each request: 16 in flight, about 1,600 accepted.
+  size_t accepted = 0;
+  for (int step = 0; step < 100; ++step) {
+    auto round = h.sent();
+    h.clock.advance(10ms);
+    for (const auto& request : round) h.answer(request, 200);
+    accepted += round.size();
+  }
+  REQUIRE(accepted > 1000);
+  // Then Retainly says enough, for every request of a round.
+  auto refused = h.sent();
+  h.clock.advance(10ms);
+  for (const auto& request : refused) h.answer(request, 429, {}, "1");
+  h.clock.advance(1s);
+  // The next second carries at most 95 % of the second before, plus a little burst.
+  size_t started = 0;
+  for (int step = 0; step < 1000; ++step) {
+    auto round = h.sent();
+    started += round.size();
+    h.clock.advance(1ms);
+    for (const auto& request : round) h.answer(request, 200);
+  }
+  CHECK(started <= accepted * 96 / 100 + 40);
+  CHECK(started >= accepted * 80 / 100);  // the last second is counted in 100 ms steps
 }
 
 TEST_CASE("sink: a 429 pauses only its endpoint") {
@@ -533,11 +654,15 @@ TEST_CASE("sink: batches are cut at batch_max_records and batch_max_bytes") {
   options.batch_max_records = 3;
   Harness h(options);
   for (int id = 1; id <= 7; ++id) h.add(upsert(std::to_string(id)));
-  // A full batch leaves at once, without waiting for the interval.
+  // Full batches, and the partial rest (nothing partial is in flight yet), leave at once.
   auto sent = h.sent();
-  REQUIRE(sent.size() == 2);
+  REQUIRE(sent.size() == 3);
   CHECK(customer_ids(sent[0]).size() == 3);
   CHECK(customer_ids(sent[1]).size() == 3);
+  CHECK(customer_ids(sent[2]).size() == 1);
+  // Another partial one waits behind it, at most the flush interval.
+  h.add(upsert("8"));
+  CHECK(h.sent().empty());
   h.clock.advance(200ms);
   sent = h.sent();
   REQUIRE(sent.size() == 1);
