@@ -244,9 +244,7 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
     }
     items.clear();
     auto commit = assembler.feed(event, decoder, items);
-    for (auto& item : items) {
-      if (!reader_.push(std::move(item), std::chrono::milliseconds(200))) return;
-    }
+    if (!reader_.push_all(items, std::chrono::milliseconds(200))) return;
     if (!commit) continue;
     std::vector<std::filesystem::path> remove_after;
     if (commit->prepared_xa && xa_store_) {

@@ -6,12 +6,17 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 
 namespace cdc {
 
 // Multi-producer, multi-consumer. push() blocks while the queue is full (that is the
 // backpressure that keeps memory flat); close() wakes everyone and makes push() fail and
 // pop() drain what is left, then return nullopt.
+//
+// Waiters are woken only when the queue leaves the state they wait on (empty, full), and
+// push_some() / pop_all() move many items under one lock: a reader and a pipeline that
+// run at the same pace then hand over items without a system call per item.
 template <typename T>
 class BoundedQueue {
  public:
@@ -21,26 +26,54 @@ class BoundedQueue {
   // from only on success, so the caller may retry with it.
   bool push(T&& item, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    if (!not_full_.wait_for(lock, timeout, [&] { return closed_ || items_.size() < capacity_; })) {
-      return false;
-    }
-    if (closed_) return false;
+    if (!wait_for_room(lock, timeout)) return false;
+    const bool was_empty = items_.empty();
     items_.push_back(std::move(item));
-    not_empty_.notify_one();
+    if (was_empty) not_empty_.notify_all();
     return true;
+  }
+
+  // Moves the leading items of `items` in, as many as there is room for, waiting up to
+  // `timeout` for room for the first. Returns how many it took (moved from, in order):
+  // 0 when closed or when `timeout` passed while full.
+  size_t push_some(std::span<T> items, std::chrono::milliseconds timeout) {
+    if (items.empty()) return 0;
+    std::unique_lock lock(mutex_);
+    if (!wait_for_room(lock, timeout)) return 0;
+    const bool was_empty = items_.empty();
+    size_t taken = 0;
+    while (taken < items.size() && items_.size() < capacity_) {
+      items_.push_back(std::move(items[taken++]));
+    }
+    if (was_empty) not_empty_.notify_all();
+    return taken;
   }
 
   // The oldest item, or nullopt after `timeout` or once closed and drained.
   std::optional<T> pop(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
-    if (!not_empty_.wait_for(lock, timeout, [&] { return closed_ || !items_.empty(); })) {
-      return std::nullopt;
-    }
-    if (items_.empty()) return std::nullopt;
+    if (!wait_for_items(lock, timeout)) return std::nullopt;
+    const bool was_full = items_.size() >= capacity_;
     T item = std::move(items_.front());
     items_.pop_front();
-    not_full_.notify_one();
+    if (was_full) not_full_.notify_all();
     return item;
+  }
+
+  // Moves every queued item to the back of `out`, waiting up to `timeout` for the first.
+  // False (nothing moved) after `timeout` or once closed and drained.
+  bool pop_all(std::deque<T>& out, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    if (!wait_for_items(lock, timeout)) return false;
+    const bool was_full = items_.size() >= capacity_;
+    if (out.empty()) {
+      out.swap(items_);  // keeps both deques' blocks in use, no per-item move
+    } else {
+      for (T& item : items_) out.push_back(std::move(item));
+      items_.clear();
+    }
+    if (was_full) not_full_.notify_all();
+    return true;
   }
 
   void close() {
@@ -63,6 +96,19 @@ class BoundedQueue {
   }
 
  private:
+  // The predicate is tested before waiting: wait_for reads the clock even when it need
+  // not wait, and these are called once per hand-over.
+  bool wait_for_room(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {
+    auto room = [&] { return closed_ || items_.size() < capacity_; };
+    if (!room() && !not_full_.wait_for(lock, timeout, room)) return false;
+    return !closed_;
+  }
+  bool wait_for_items(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {
+    auto ready = [&] { return closed_ || !items_.empty(); };
+    if (!ready() && !not_empty_.wait_for(lock, timeout, ready)) return false;
+    return !items_.empty();
+  }
+
   const size_t capacity_;
   mutable std::mutex mutex_;
   std::condition_variable not_full_;

@@ -5,6 +5,8 @@ namespace cdc {
 void ReaderThread::prepare() {
   if (thread_.joinable()) thread_.join();
   queue_.reopen();
+  taken_.clear();
+  taken_count_.store(0);
   {
     std::lock_guard lock(error_mutex_);
     error_ = nullptr;
@@ -36,12 +38,27 @@ bool ReaderThread::push(SourceItem item, std::chrono::milliseconds wait,
   return true;
 }
 
+bool ReaderThread::push_all(std::span<SourceItem> items, std::chrono::milliseconds wait,
+                            const std::function<void()>& while_full) {
+  while (!items.empty()) {
+    const size_t taken = queue_.push_some(items, wait);
+    items = items.subspan(taken);
+    if (taken != 0) continue;
+    if (stopping_.load()) return false;
+    if (while_full) while_full();
+  }
+  return true;
+}
+
 std::optional<SourceItem> ReaderThread::next(std::chrono::milliseconds timeout) {
-  auto item = queue_.pop(timeout);
-  if (!item) {
+  if (taken_.empty() && !queue_.pop_all(taken_, timeout)) {
     std::lock_guard lock(error_mutex_);
     if (error_) std::rethrow_exception(error_);
+    return std::nullopt;
   }
+  std::optional<SourceItem> item(std::move(taken_.front()));
+  taken_.pop_front();
+  taken_count_.store(taken_.size(), std::memory_order_relaxed);
   return item;
 }
 

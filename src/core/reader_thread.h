@@ -9,10 +9,12 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include "core/bounded_queue.h"
@@ -22,7 +24,9 @@ namespace cdc {
 
 class ReaderThread {
  public:
-  explicit ReaderThread(size_t capacity) : queue_(capacity) {}
+  // At most `capacity` items wait between the loop and the pipeline: half in the queue,
+  // half in the batch next() took from it.
+  explicit ReaderThread(size_t capacity) : queue_((capacity + 1) / 2) {}
   // Stops the loop (without an interrupt: a source whose loop blocks on a read must call
   // stop() itself first).
   ~ReaderThread() { stop(); }
@@ -41,11 +45,18 @@ class ReaderThread {
   // stop() was asked for: the loop should return.
   bool push(SourceItem item, std::chrono::milliseconds wait,
             const std::function<void()>& while_full = {});
+  // The same for every item of `items`, in order, handed over as many at a time as fit:
+  // one lock and at most one wake-up per batch instead of per item. The items are moved
+  // from; false when stop() was asked for.
+  bool push_all(std::span<SourceItem> items, std::chrono::milliseconds wait,
+                const std::function<void()>& while_full = {});
   bool stopping() const { return stopping_.load(); }
-  size_t queued() const { return queue_.size(); }
+  // Items handed over and not yet returned by next().
+  size_t queued() const { return queue_.size() + taken_count_.load(std::memory_order_relaxed); }
 
   // The next item, or nullopt when none came within `timeout`. Once the queue is empty,
-  // rethrows what ended the loop.
+  // rethrows what ended the loop. Takes whatever the queue holds at once and hands it
+  // out from a pipeline-side batch, so most calls take no lock.
   std::optional<SourceItem> next(std::chrono::milliseconds timeout);
 
   // Asks the loop to end: closes the queue, calls `interrupt` (to wake a read the loop
@@ -54,6 +65,10 @@ class ReaderThread {
 
  private:
   BoundedQueue<SourceItem> queue_;
+  // Taken from queue_ by next() and not yet returned; the pipeline's thread only.
+  std::deque<SourceItem> taken_;
+  std::atomic<size_t> taken_count_{0};  // taken_.size(), for queued() from the loop
+
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::mutex error_mutex_;
