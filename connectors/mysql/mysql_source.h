@@ -78,6 +78,7 @@ class MysqlSource final : public ChangeSource {
   // May be called again after stop().
   void start() override;
   std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
+  void recycle(SourceItem&& item) override;
   void acknowledge(const Position& position) override;
   void stop() override;
   SourceStatus status() const override;

@@ -62,6 +62,62 @@ std::optional<SourceItem> ReaderThread::next(std::chrono::milliseconds timeout) 
   return item;
 }
 
+namespace {
+
+// Heap bytes a value holds beyond its slot, roughly.
+size_t held_bytes(const Value& value) {
+  return std::visit(
+      [](const auto& v) -> size_t {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return v.capacity();
+        } else if constexpr (std::is_same_v<T, Decimal> || std::is_same_v<T, Json>) {
+          return v.text.capacity();
+        } else if constexpr (std::is_same_v<T, Bytes>) {
+          return v.data.capacity();
+        } else if constexpr (std::is_same_v<T, ValueArray>) {
+          return v.capacity() * sizeof(Value);  // members hold little (SET, VECTOR)
+        } else {
+          return 0;
+        }
+      },
+      value.storage());
+}
+
+}  // namespace
+
+void ReaderThread::recycle(SourceItem&& item) {
+  auto* change = std::get_if<RowChange>(&item);
+  if (change == nullptr) return;
+  for (Row* row : {&change->before, &change->after}) {
+    if (row->capacity() == 0) continue;
+    for (Value& value : *row) {
+      if (held_bytes(value) > kMaxKeptValueBytes) value = Unchanged{};
+    }
+    returning_.push_back(std::move(*row));
+  }
+  if (returning_.size() < kSpareBatch) return;
+  {
+    std::lock_guard lock(spare_mutex_);
+    for (Row& row : returning_) {
+      if (spare_.size() >= kMaxSpareRows) break;
+      spare_.push_back(std::move(row));
+    }
+  }
+  // Rows beyond the bound are freed here, as they would have been without recycling.
+  returning_.clear();
+}
+
+void ReaderThread::take_spare_row(Row& row) {
+  if (spare_local_.empty()) {
+    std::lock_guard lock(spare_mutex_);
+    spare_local_.swap(spare_);
+  }
+  if (spare_local_.empty()) return;
+  row = std::move(spare_local_.back());
+  spare_local_.pop_back();
+}
+
 bool ReaderThread::stop(const std::function<void()>& interrupt) {
   if (stopping_.exchange(true)) return false;
   queue_.close();

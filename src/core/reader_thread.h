@@ -16,6 +16,7 @@
 #include <optional>
 #include <span>
 #include <thread>
+#include <vector>
 
 #include "core/bounded_queue.h"
 #include "core/row_change.h"
@@ -59,6 +60,14 @@ class ReaderThread {
   // out from a pipeline-side batch, so most calls take no lock.
   std::optional<SourceItem> next(std::chrono::milliseconds timeout);
 
+  // From the pipeline: `item`'s rows, for the loop to reuse through take_spare_row(). At
+  // most kMaxSpareRows wait; values holding more than kMaxKeptValueBytes are dropped
+  // from them first, so a recycled row never pins a large document.
+  void recycle(SourceItem&& item);
+  // From the loop: moves a recycled row (values still in it, to be overwritten) into
+  // `row`, or leaves `row` alone when none is waiting.
+  void take_spare_row(Row& row);
+
   // Asks the loop to end: closes the queue, calls `interrupt` (to wake a read the loop
   // blocks on) and joins. False when it was stopped already. Idempotent.
   bool stop(const std::function<void()>& interrupt = {});
@@ -69,6 +78,13 @@ class ReaderThread {
   std::deque<SourceItem> taken_;
   std::atomic<size_t> taken_count_{0};  // taken_.size(), for queued() from the loop
 
+  static constexpr size_t kMaxSpareRows = 256;
+  static constexpr size_t kSpareBatch = 64;
+  static constexpr size_t kMaxKeptValueBytes = 256;
+  std::vector<Row> returning_;  // the pipeline's thread: rows not yet handed back
+  std::mutex spare_mutex_;
+  std::vector<Row> spare_;        // handed back, waiting for the loop
+  std::vector<Row> spare_local_;  // the loop's thread: taken from spare_
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::mutex error_mutex_;

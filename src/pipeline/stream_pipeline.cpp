@@ -43,6 +43,7 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
       if (item) {
         const bool is_change = std::holds_alternative<RowChange>(*item);
         handle(*item);
+        source_.recycle(std::move(*item));
         // The upkeep below reads clocks and takes the sink's lock: a stream of changes
         // pays for it once per transaction or per kChangesPerUpkeep changes, not per
         // change. The sink itself fences sending when the lease lapses, and refuses

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <thread>
@@ -91,6 +92,37 @@ TEST_CASE("reader thread: stop wakes a push_all blocked on a full queue") {
   while (reader.queued() < 2) std::this_thread::yield();  // full: the rest waits
   CHECK(reader.stop());
   CHECK(returned_false.load());
+}
+
+TEST_CASE("reader thread: recycled rows come back to the loop in batches, large values dropped") {
+  ReaderThread reader(4);
+  Row spare;
+  reader.take_spare_row(spare);
+  CHECK(spare.capacity() == 0);  // nothing recycled yet
+  std::vector<const Value*> storage;
+  for (int i = 0; i < 64; ++i) {
+    RowChange change;
+    change.after = Row{Value(int64_t{i}), Value(std::string(1000, 'x')), Value("short")};
+    storage.push_back(change.after.data());
+    reader.recycle(SourceItem(std::move(change)));
+    if (i < 63) {
+      reader.take_spare_row(spare);
+      CHECK(spare.capacity() == 0);  // handed back a batch at a time
+    }
+  }
+  reader.recycle(SourceItem(TransactionEnd{}));  // nothing to reuse in it
+  size_t taken = 0;
+  for (;;) {
+    Row row;
+    reader.take_spare_row(row);
+    if (row.capacity() == 0) break;
+    ++taken;
+    CHECK(std::find(storage.begin(), storage.end(), row.data()) != storage.end());
+    REQUIRE(row.size() == 3);
+    CHECK(row[1].is_unchanged());  // 1000 bytes: not kept
+    CHECK(row[2] == Value("short"));
+  }
+  CHECK(taken == 64);
 }
 
 TEST_CASE("reader thread: stop wakes a push blocked on a full queue, and its error is dropped") {
