@@ -3,10 +3,10 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <span>
+#include <vector>
 
 namespace cdc {
 
@@ -16,7 +16,9 @@ namespace cdc {
 //
 // Waiters are woken only when the queue leaves the state they wait on (empty, full), and
 // push_some() / pop_all() move many items under one lock: a reader and a pipeline that
-// run at the same pace then hand over items without a system call per item.
+// run at the same pace then hand over items without a system call per item. Items live
+// in a vector that pop_all() swaps with the consumer's, so in a steady stream the two
+// threads pass the same two buffers back and forth instead of allocating.
 template <typename T>
 class BoundedQueue {
  public:
@@ -27,7 +29,7 @@ class BoundedQueue {
   bool push(T&& item, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     if (!wait_for_room(lock, timeout)) return false;
-    const bool was_empty = items_.empty();
+    const bool was_empty = size_locked() == 0;
     items_.push_back(std::move(item));
     if (was_empty) not_empty_.notify_all();
     return true;
@@ -40,9 +42,9 @@ class BoundedQueue {
     if (items.empty()) return 0;
     std::unique_lock lock(mutex_);
     if (!wait_for_room(lock, timeout)) return 0;
-    const bool was_empty = items_.empty();
+    const bool was_empty = size_locked() == 0;
     size_t taken = 0;
-    while (taken < items.size() && items_.size() < capacity_) {
+    while (taken < items.size() && size_locked() < capacity_) {
       items_.push_back(std::move(items[taken++]));
     }
     if (was_empty) not_empty_.notify_all();
@@ -53,25 +55,35 @@ class BoundedQueue {
   std::optional<T> pop(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     if (!wait_for_items(lock, timeout)) return std::nullopt;
-    const bool was_full = items_.size() >= capacity_;
-    T item = std::move(items_.front());
-    items_.pop_front();
+    const bool was_full = size_locked() >= capacity_;
+    T item = std::move(items_[head_++]);
+    if (head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+    } else if (head_ >= capacity_) {
+      // Taken items are dropped from the front now and then, so the vector stays
+      // within about twice the capacity.
+      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
     if (was_full) not_full_.notify_all();
     return item;
   }
 
   // Moves every queued item to the back of `out`, waiting up to `timeout` for the first.
-  // False (nothing moved) after `timeout` or once closed and drained.
-  bool pop_all(std::deque<T>& out, std::chrono::milliseconds timeout) {
+  // False (nothing moved) after `timeout` or once closed and drained. An empty `out`
+  // is swapped with the queue's own vector: its capacity becomes the queue's.
+  bool pop_all(std::vector<T>& out, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     if (!wait_for_items(lock, timeout)) return false;
-    const bool was_full = items_.size() >= capacity_;
-    if (out.empty()) {
-      out.swap(items_);  // keeps both deques' blocks in use, no per-item move
+    const bool was_full = size_locked() >= capacity_;
+    if (out.empty() && head_ == 0) {
+      out.swap(items_);
     } else {
-      for (T& item : items_) out.push_back(std::move(item));
+      for (size_t i = head_; i < items_.size(); ++i) out.push_back(std::move(items_[i]));
       items_.clear();
     }
+    head_ = 0;
     if (was_full) not_full_.notify_all();
     return true;
   }
@@ -87,33 +99,36 @@ class BoundedQueue {
   void reopen() {
     std::lock_guard lock(mutex_);
     items_.clear();
+    head_ = 0;
     closed_ = false;
   }
 
   size_t size() const {
     std::lock_guard lock(mutex_);
-    return items_.size();
+    return size_locked();
   }
 
  private:
+  size_t size_locked() const { return items_.size() - head_; }
   // The predicate is tested before waiting: wait_for reads the clock even when it need
   // not wait, and these are called once per hand-over.
   bool wait_for_room(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {
-    auto room = [&] { return closed_ || items_.size() < capacity_; };
+    auto room = [&] { return closed_ || size_locked() < capacity_; };
     if (!room() && !not_full_.wait_for(lock, timeout, room)) return false;
     return !closed_;
   }
   bool wait_for_items(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {
-    auto ready = [&] { return closed_ || !items_.empty(); };
+    auto ready = [&] { return closed_ || size_locked() != 0; };
     if (!ready() && !not_empty_.wait_for(lock, timeout, ready)) return false;
-    return !items_.empty();
+    return size_locked() != 0;
   }
 
   const size_t capacity_;
   mutable std::mutex mutex_;
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
-  std::deque<T> items_;
+  std::vector<T> items_;  // queued: items_[head_..]
+  size_t head_ = 0;
   bool closed_ = false;
 };
 

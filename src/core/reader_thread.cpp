@@ -6,6 +6,7 @@ void ReaderThread::prepare() {
   if (thread_.joinable()) thread_.join();
   queue_.reopen();
   taken_.clear();
+  taken_next_ = 0;
   taken_count_.store(0);
   {
     std::lock_guard lock(error_mutex_);
@@ -51,14 +52,18 @@ bool ReaderThread::push_all(std::span<SourceItem> items, std::chrono::millisecon
 }
 
 std::optional<SourceItem> ReaderThread::next(std::chrono::milliseconds timeout) {
-  if (taken_.empty() && !queue_.pop_all(taken_, timeout)) {
-    std::lock_guard lock(error_mutex_);
-    if (error_) std::rethrow_exception(error_);
-    return std::nullopt;
+  if (taken_next_ == taken_.size()) {
+    // Cleared, not freed: the vector goes back to the queue at the next swap.
+    taken_.clear();
+    taken_next_ = 0;
+    if (!queue_.pop_all(taken_, timeout)) {
+      std::lock_guard lock(error_mutex_);
+      if (error_) std::rethrow_exception(error_);
+      return std::nullopt;
+    }
   }
-  std::optional<SourceItem> item(std::move(taken_.front()));
-  taken_.pop_front();
-  taken_count_.store(taken_.size(), std::memory_order_relaxed);
+  std::optional<SourceItem> item(std::move(taken_[taken_next_++]));
+  taken_count_.store(taken_.size() - taken_next_, std::memory_order_relaxed);
   return item;
 }
 

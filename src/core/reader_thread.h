@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -74,8 +73,10 @@ class ReaderThread {
 
  private:
   BoundedQueue<SourceItem> queue_;
-  // Taken from queue_ by next() and not yet returned; the pipeline's thread only.
-  std::deque<SourceItem> taken_;
+  // Taken from queue_ by next(), returned from taken_[taken_next_] on; the pipeline's
+  // thread only.
+  std::vector<SourceItem> taken_;
+  size_t taken_next_ = 0;
   std::atomic<size_t> taken_count_{0};  // taken_.size(), for queued() from the loop
 
   static constexpr size_t kMaxSpareRows = 256;
