@@ -1,8 +1,10 @@
 // A blocking FIFO with a capacity: the seam between a reader thread and the pipeline.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <span>
@@ -57,33 +59,28 @@ class BoundedQueue {
     if (!wait_for_items(lock, timeout)) return std::nullopt;
     const bool was_full = size_locked() >= capacity_;
     T item = std::move(items_[head_++]);
-    if (head_ == items_.size()) {
-      items_.clear();
-      head_ = 0;
-    } else if (head_ >= capacity_) {
-      // Taken items are dropped from the front now and then, so the vector stays
-      // within about twice the capacity.
-      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
+    drop_taken();
     if (was_full) not_full_.notify_all();
     return item;
   }
 
-  // Moves every queued item to the back of `out`, waiting up to `timeout` for the first.
-  // False (nothing moved) after `timeout` or once closed and drained. An empty `out`
-  // is swapped with the queue's own vector: its capacity becomes the queue's.
-  bool pop_all(std::vector<T>& out, std::chrono::milliseconds timeout) {
+  // Moves the oldest queued items, at most `max`, to the back of `out`, waiting up to
+  // `timeout` for the first. False (nothing moved) after `timeout` or once closed and
+  // drained. When it takes everything into an empty `out`, the vectors are swapped:
+  // `out`'s capacity becomes the queue's.
+  bool pop_all(std::vector<T>& out, std::chrono::milliseconds timeout,
+               size_t max = std::numeric_limits<size_t>::max()) {
     std::unique_lock lock(mutex_);
     if (!wait_for_items(lock, timeout)) return false;
     const bool was_full = size_locked() >= capacity_;
-    if (out.empty() && head_ == 0) {
+    if (out.empty() && head_ == 0 && items_.size() <= max) {
       out.swap(items_);
     } else {
-      for (size_t i = head_; i < items_.size(); ++i) out.push_back(std::move(items_[i]));
-      items_.clear();
+      const size_t end = head_ + std::min(max, size_locked());
+      for (size_t i = head_; i < end; ++i) out.push_back(std::move(items_[i]));
+      head_ = end;
+      drop_taken();
     }
-    head_ = 0;
     if (was_full) not_full_.notify_all();
     return true;
   }
@@ -110,6 +107,17 @@ class BoundedQueue {
 
  private:
   size_t size_locked() const { return items_.size() - head_; }
+  // Taken items are dropped from the front when none is left and now and then besides,
+  // so the vector stays within about twice the capacity.
+  void drop_taken() {
+    if (head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+    } else if (head_ >= capacity_) {
+      items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
   // The predicate is tested before waiting: wait_for reads the clock even when it need
   // not wait, and these are called once per hand-over.
   bool wait_for_room(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {

@@ -56,7 +56,7 @@ std::optional<SourceItem> ReaderThread::next(std::chrono::milliseconds timeout) 
     // Cleared, not freed: the vector goes back to the queue at the next swap.
     taken_.clear();
     taken_next_ = 0;
-    if (!queue_.pop_all(taken_, timeout)) {
+    if (!queue_.pop_all(taken_, timeout, kBatch)) {
       std::lock_guard lock(error_mutex_);
       if (error_) std::rethrow_exception(error_);
       return std::nullopt;
@@ -96,17 +96,24 @@ void ReaderThread::recycle(SourceItem&& item) {
   if (change == nullptr) return;
   for (Row* row : {&change->before, &change->after}) {
     if (row->capacity() == 0) continue;
+    size_t bytes = row->capacity() * sizeof(Value);
     for (Value& value : *row) {
-      if (held_bytes(value) > kMaxKeptValueBytes) value = Unchanged{};
+      const size_t held = held_bytes(value);
+      if (held > kMaxKeptValueBytes) {
+        value = Unchanged{};
+      } else {
+        bytes += held;
+      }
     }
-    returning_.push_back(std::move(*row));
+    returning_.push_back(Spare{std::move(*row), bytes});
   }
   if (returning_.size() < kSpareBatch) return;
   {
     std::lock_guard lock(spare_mutex_);
-    for (Row& row : returning_) {
-      if (spare_.size() >= kMaxSpareRows) break;
-      spare_.push_back(std::move(row));
+    for (Spare& spare : returning_) {
+      if (spare_bytes_ + spare.bytes > kMaxSpareBytes) break;
+      spare_bytes_ += spare.bytes;
+      spare_.push_back(std::move(spare));
     }
   }
   // Rows beyond the bound are freed here, as they would have been without recycling.
@@ -117,9 +124,10 @@ void ReaderThread::take_spare_row(Row& row) {
   if (spare_local_.empty()) {
     std::lock_guard lock(spare_mutex_);
     spare_local_.swap(spare_);
+    spare_bytes_ = 0;  // what the loop took is used up before it takes more
   }
   if (spare_local_.empty()) return;
-  row = std::move(spare_local_.back());
+  row = std::move(spare_local_.back().row);
   spare_local_.pop_back();
 }
 

@@ -25,7 +25,7 @@ namespace cdc {
 class ReaderThread {
  public:
   // At most `capacity` items wait between the loop and the pipeline: half in the queue,
-  // half in the batch next() took from it.
+  // the rest in the batch next() took from it.
   explicit ReaderThread(size_t capacity) : queue_((capacity + 1) / 2) {}
   // Stops the loop (without an interrupt: a source whose loop blocks on a read must call
   // stop() itself first).
@@ -55,13 +55,17 @@ class ReaderThread {
   size_t queued() const { return queue_.size() + taken_count_.load(std::memory_order_relaxed); }
 
   // The next item, or nullopt when none came within `timeout`. Once the queue is empty,
-  // rethrows what ended the loop. Takes whatever the queue holds at once and hands it
-  // out from a pipeline-side batch, so most calls take no lock.
+  // rethrows what ended the loop. Takes up to kBatch queued items at once and hands them
+  // out from a pipeline-side batch, so most calls take no lock; small batches keep the
+  // two threads close, so the rows are still in the shared cache when the pipeline reads
+  // them and recycled rows come back while the loop still decodes.
   std::optional<SourceItem> next(std::chrono::milliseconds timeout);
 
-  // From the pipeline: `item`'s rows, for the loop to reuse through take_spare_row(). At
-  // most kMaxSpareRows wait; values holding more than kMaxKeptValueBytes are dropped
-  // from them first, so a recycled row never pins a large document.
+  // From the pipeline: `item`'s rows, for the loop to reuse through take_spare_row().
+  // Rows holding about kMaxSpareBytes wait at most (twice that while the loop works
+  // through what it took); values holding more than
+  // kMaxKeptValueBytes are dropped from them first, so a recycled row never pins a large
+  // document.
   void recycle(SourceItem&& item);
   // From the loop: moves a recycled row (values still in it, to be overwritten) into
   // `row`, or leaves `row` alone when none is waiting.
@@ -75,17 +79,24 @@ class ReaderThread {
   BoundedQueue<SourceItem> queue_;
   // Taken from queue_ by next(), returned from taken_[taken_next_] on; the pipeline's
   // thread only.
+  static constexpr size_t kBatch = 256;
   std::vector<SourceItem> taken_;
   size_t taken_next_ = 0;
   std::atomic<size_t> taken_count_{0};  // taken_.size(), for queued() from the loop
 
-  static constexpr size_t kMaxSpareRows = 256;
+  // Enough for the rows of a few batches of narrow changes.
+  static constexpr size_t kMaxSpareBytes = 4u << 20;
   static constexpr size_t kSpareBatch = 64;
   static constexpr size_t kMaxKeptValueBytes = 256;
-  std::vector<Row> returning_;  // the pipeline's thread: rows not yet handed back
+  struct Spare {
+    Row row;
+    size_t bytes = 0;  // the row's storage and what its values hold
+  };
+  std::vector<Spare> returning_;  // the pipeline's thread: rows not yet handed back
   std::mutex spare_mutex_;
-  std::vector<Row> spare_;        // handed back, waiting for the loop
-  std::vector<Row> spare_local_;  // the loop's thread: taken from spare_
+  std::vector<Spare> spare_;        // handed back, waiting for the loop
+  size_t spare_bytes_ = 0;          // of spare_
+  std::vector<Spare> spare_local_;  // the loop's thread: taken from spare_
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::mutex error_mutex_;

@@ -49,5 +49,20 @@ TEST_CASE("bounded queue: push_some takes what fits, pop_all swaps into an empty
   CHECK_FALSE(queue.pop(0ms).has_value());
 }
 
+TEST_CASE("bounded queue: pop_all takes at most `max`, oldest first") {
+  BoundedQueue<int> queue(8);
+  for (int i = 1; i <= 7; ++i) REQUIRE(queue.push(int(i), 0ms));
+  std::vector<int> out;
+  REQUIRE(queue.pop_all(out, 0ms, 3));
+  CHECK(out == std::vector<int>{1, 2, 3});
+  REQUIRE(queue.push(8, 0ms));
+  REQUIRE(queue.pop_all(out, 0ms, 3));
+  CHECK(out == std::vector<int>{1, 2, 3, 4, 5, 6});
+  out.clear();
+  REQUIRE(queue.pop_all(out, 0ms, 10));
+  CHECK(out == std::vector<int>{7, 8});
+  CHECK(queue.size() == 0);
+}
+
 }  // namespace
 }  // namespace cdc
