@@ -540,15 +540,21 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
   txn_has_changes_ = true;
   try {
     RowImageReader reader(rows, map);
-    while (reader.next(images_)) {
+    for (;;) {
+      // An image moved into the last change leaves no storage behind: decode into a
+      // row the pipeline is done with, if one came back.
+      if (spare_rows_ && images_.before.capacity() == 0) spare_rows_(images_.before);
+      if (spare_rows_ && images_.after.capacity() == 0) spare_rows_(images_.after);
+      if (!reader.next(images_)) break;
       if (!images_.partial_json.empty()) {
         refuse_partial_json(*table.schema, images_.partial_json.front().column, start);
       }
       RowChange change;
       change.op = operation_of(rows.kind);
       change.table = table.schema;
-      change.before = std::move(images_.before);
-      change.after = std::move(images_.after);
+      // An image the event does not have stays here, with its storage, for the next row.
+      if (!images_.before.empty()) change.before = std::move(images_.before);
+      if (!images_.after.empty()) change.after = std::move(images_.after);
       if (geometry_ != GeometryFormat::kWkb) {
         convert_geometry(map, change.before);
         convert_geometry(map, change.after);

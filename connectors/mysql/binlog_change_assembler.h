@@ -82,6 +82,8 @@ class BinlogChangeAssembler {
   using ShapeChanged = std::function<void(const TableSchema&)>;
   // Makes the holder of rows that may still be undone.
   using BufferFactory = std::function<std::unique_ptr<TransactionBuffer>()>;
+  // Moves a row whose storage may be reused into its argument, or leaves it alone.
+  using SpareRows = std::function<void(Row&)>;
 
   BinlogChangeAssembler(std::vector<TableId> tables, CatalogLookup catalog,
                         ShapeChanged shape_changed = nullptr);
@@ -92,6 +94,10 @@ class BinlogChangeAssembler {
   void set_watermark_table(TableId table) { watermark_table_ = std::move(table); }
 
   void set_geometry_format(GeometryFormat format) { geometry_ = format; }
+
+  // Where rows are decoded into when the previous change took the buffer's storage: rows
+  // of changes the pipeline is done with (ReaderThread::take_spare_row). Unset: new ones.
+  void set_spare_rows(SpareRows spare_rows) { spare_rows_ = std::move(spare_rows); }
 
   // Holders for rows after a SAVEPOINT (`savepoints`) and for XA transactions (`xa`:
   // their rows may wait across restarts, so the source makes them durable). By default
@@ -223,6 +229,7 @@ class BinlogChangeAssembler {
   int64_t ready_commit_time_ = 0;
 
   RowImages images_;  // the reader's buffer; its rows move into each RowChange
+  SpareRows spare_rows_;
 };
 
 }  // namespace cdc::mysql

@@ -115,6 +115,8 @@ std::optional<SourceItem> MysqlSource::next(std::chrono::milliseconds timeout) {
   return item;
 }
 
+void MysqlSource::recycle(SourceItem&& item) { reader_.recycle(std::move(item)); }
+
 void MysqlSource::acknowledge(const Position& position) {
   const auto& end = std::get<BinlogPosition>(position);
   {
@@ -197,6 +199,7 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
   BinlogChangeAssembler assembler(options_.tables, catalog, shape_changed);
   if (options_.watermark_table) assembler.set_watermark_table(*options_.watermark_table);
   assembler.set_geometry_format(options_.geometry);
+  assembler.set_spare_rows([this](Row& row) { reader_.take_spare_row(row); });
   assembler.on_ddl([](const std::string& schema, const std::string& query) {
     log::info("DDL on a mapped table (database {}): {}", schema, query.substr(0, 300));
   });
@@ -244,9 +247,7 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
     }
     items.clear();
     auto commit = assembler.feed(event, decoder, items);
-    for (auto& item : items) {
-      if (!reader_.push(std::move(item), std::chrono::milliseconds(200))) return;
-    }
+    if (!reader_.push_all(items, std::chrono::milliseconds(200))) return;
     if (!commit) continue;
     std::vector<std::filesystem::path> remove_after;
     if (commit->prepared_xa && xa_store_) {

@@ -78,6 +78,7 @@ class MysqlSource final : public ChangeSource {
   // May be called again after stop().
   void start() override;
   std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
+  void recycle(SourceItem&& item) override;
   void acknowledge(const Position& position) override;
   void stop() override;
   void set_tables(std::vector<TableId> tables) override { options_.tables = std::move(tables); }

@@ -54,6 +54,12 @@ class ChangeSource {
   // was not handed out, and never with a smaller one than before.
   virtual void acknowledge(const Position& position) = 0;
 
+  // Hands back an item next() returned, once the pipeline is done with it, so that the
+  // reader may reuse its rows' memory on its own thread instead of allocating anew (and
+  // the pipeline's thread does not free what another thread allocated). Optional: the
+  // default drops the item.
+  virtual void recycle(SourceItem&& item) { (void)item; }
+
   // Stops reading and releases the connection. Idempotent.
   virtual void stop() = 0;
 

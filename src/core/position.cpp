@@ -1,7 +1,6 @@
 #include "core/position.h"
 
 #include <charconv>
-#include <cstdio>
 
 namespace cdc {
 
@@ -22,11 +21,33 @@ std::optional<PgLsn> PgLsn::parse(std::string_view text) {
   return PgLsn{(uint64_t{hi} << 32) | lo};
 }
 
+namespace {
+
+// Hexadecimal digits in upper case, as PostgreSQL prints LSNs.
+void append_hex(std::string& out, uint32_t value) {
+  char buf[8];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, 16);
+  for (char* c = buf; c != end; ++c) out += *c >= 'a' ? static_cast<char>(*c - 'a' + 'A') : *c;
+}
+
+void append_decimal(std::string& out, uint64_t value) {
+  char buf[20];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, end);
+}
+
+void append_lsn(std::string& out, PgLsn lsn) {
+  append_hex(out, static_cast<uint32_t>(lsn.value >> 32));
+  out += '/';
+  append_hex(out, static_cast<uint32_t>(lsn.value & 0xffffffffu));
+}
+
+}  // namespace
+
 std::string PgLsn::to_string() const {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%X/%X", static_cast<unsigned>(value >> 32),
-                static_cast<unsigned>(value & 0xffffffffu));
-  return buf;
+  std::string out;
+  append_lsn(out, *this);
+  return out;
 }
 
 namespace {
@@ -50,12 +71,26 @@ std::strong_ordering operator<=>(const BinlogPosition& a, const BinlogPosition& 
   return a.index <=> b.index;
 }
 
+// Built in one string of the right size: every call made from a change carries it.
 std::string to_string(const Position& position) {
+  std::string out;
   if (const auto* pg = std::get_if<PgPosition>(&position)) {
-    return "pg:" + pg->commit_end.to_string() + ":" + std::to_string(pg->index);
+    out.reserve(3 + 17 + 1 + 10);
+    out += "pg:";
+    append_lsn(out, pg->commit_end);
+    out += ':';
+    append_decimal(out, pg->index);
+    return out;
   }
   const auto& bin = std::get<BinlogPosition>(position);
-  return "mysql:" + bin.file + ":" + std::to_string(bin.offset) + ":" + std::to_string(bin.index);
+  out.reserve(6 + bin.file.size() + 1 + 20 + 1 + 10);
+  out += "mysql:";
+  out += bin.file;
+  out += ':';
+  append_decimal(out, bin.offset);
+  out += ':';
+  append_decimal(out, bin.index);
+  return out;
 }
 
 }  // namespace cdc

@@ -5,6 +5,9 @@ namespace cdc {
 void ReaderThread::prepare() {
   if (thread_.joinable()) thread_.join();
   queue_.reopen();
+  taken_.clear();
+  taken_next_ = 0;
+  taken_count_.store(0);
   {
     std::lock_guard lock(error_mutex_);
     error_ = nullptr;
@@ -36,13 +39,96 @@ bool ReaderThread::push(SourceItem item, std::chrono::milliseconds wait,
   return true;
 }
 
-std::optional<SourceItem> ReaderThread::next(std::chrono::milliseconds timeout) {
-  auto item = queue_.pop(timeout);
-  if (!item) {
-    std::lock_guard lock(error_mutex_);
-    if (error_) std::rethrow_exception(error_);
+bool ReaderThread::push_all(std::span<SourceItem> items, std::chrono::milliseconds wait,
+                            const std::function<void()>& while_full) {
+  while (!items.empty()) {
+    const size_t taken = queue_.push_some(items, wait);
+    items = items.subspan(taken);
+    if (taken != 0) continue;
+    if (stopping_.load()) return false;
+    if (while_full) while_full();
   }
+  return true;
+}
+
+std::optional<SourceItem> ReaderThread::next(std::chrono::milliseconds timeout) {
+  if (taken_next_ == taken_.size()) {
+    // Cleared, not freed: the vector goes back to the queue at the next swap.
+    taken_.clear();
+    taken_next_ = 0;
+    if (!queue_.pop_all(taken_, timeout, kBatch)) {
+      std::lock_guard lock(error_mutex_);
+      if (error_) std::rethrow_exception(error_);
+      return std::nullopt;
+    }
+  }
+  std::optional<SourceItem> item(std::move(taken_[taken_next_++]));
+  taken_count_.store(taken_.size() - taken_next_, std::memory_order_relaxed);
   return item;
+}
+
+namespace {
+
+// Heap bytes a value holds beyond its slot, roughly.
+size_t held_bytes(const Value& value) {
+  return std::visit(
+      [](const auto& v) -> size_t {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return v.capacity();
+        } else if constexpr (std::is_same_v<T, Decimal> || std::is_same_v<T, Json>) {
+          return v.text.capacity();
+        } else if constexpr (std::is_same_v<T, Bytes>) {
+          return v.data.capacity();
+        } else if constexpr (std::is_same_v<T, ValueArray>) {
+          return v.capacity() * sizeof(Value);  // members hold little (SET, VECTOR)
+        } else {
+          return 0;
+        }
+      },
+      value.storage());
+}
+
+}  // namespace
+
+void ReaderThread::recycle(SourceItem&& item) {
+  auto* change = std::get_if<RowChange>(&item);
+  if (change == nullptr) return;
+  for (Row* row : {&change->before, &change->after}) {
+    if (row->capacity() == 0) continue;
+    size_t bytes = row->capacity() * sizeof(Value);
+    for (Value& value : *row) {
+      const size_t held = held_bytes(value);
+      if (held > kMaxKeptValueBytes) {
+        value = Unchanged{};
+      } else {
+        bytes += held;
+      }
+    }
+    returning_.push_back(Spare{std::move(*row), bytes});
+  }
+  if (returning_.size() < kSpareBatch) return;
+  {
+    std::lock_guard lock(spare_mutex_);
+    for (Spare& spare : returning_) {
+      if (spare_bytes_ + spare.bytes > kMaxSpareBytes) break;
+      spare_bytes_ += spare.bytes;
+      spare_.push_back(std::move(spare));
+    }
+  }
+  // Rows beyond the bound are freed here, as they would have been without recycling.
+  returning_.clear();
+}
+
+void ReaderThread::take_spare_row(Row& row) {
+  if (spare_local_.empty()) {
+    std::lock_guard lock(spare_mutex_);
+    spare_local_.swap(spare_);
+    spare_bytes_ = 0;  // what the loop took is used up before it takes more
+  }
+  if (spare_local_.empty()) return;
+  row = std::move(spare_local_.back().row);
+  spare_local_.pop_back();
 }
 
 bool ReaderThread::stop(const std::function<void()>& interrupt) {

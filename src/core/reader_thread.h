@@ -13,7 +13,9 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "core/bounded_queue.h"
 #include "core/row_change.h"
@@ -22,7 +24,9 @@ namespace cdc {
 
 class ReaderThread {
  public:
-  explicit ReaderThread(size_t capacity) : queue_(capacity) {}
+  // At most `capacity` items wait between the loop and the pipeline: half in the queue,
+  // the rest in the batch next() took from it.
+  explicit ReaderThread(size_t capacity) : queue_((capacity + 1) / 2) {}
   // Stops the loop (without an interrupt: a source whose loop blocks on a read must call
   // stop() itself first).
   ~ReaderThread() { stop(); }
@@ -41,12 +45,31 @@ class ReaderThread {
   // stop() was asked for: the loop should return.
   bool push(SourceItem item, std::chrono::milliseconds wait,
             const std::function<void()>& while_full = {});
+  // The same for every item of `items`, in order, handed over as many at a time as fit:
+  // one lock and at most one wake-up per batch instead of per item. The items are moved
+  // from; false when stop() was asked for.
+  bool push_all(std::span<SourceItem> items, std::chrono::milliseconds wait,
+                const std::function<void()>& while_full = {});
   bool stopping() const { return stopping_.load(); }
-  size_t queued() const { return queue_.size(); }
+  // Items handed over and not yet returned by next().
+  size_t queued() const { return queue_.size() + taken_count_.load(std::memory_order_relaxed); }
 
   // The next item, or nullopt when none came within `timeout`. Once the queue is empty,
-  // rethrows what ended the loop.
+  // rethrows what ended the loop. Takes up to kBatch queued items at once and hands them
+  // out from a pipeline-side batch, so most calls take no lock; small batches keep the
+  // two threads close, so the rows are still in the shared cache when the pipeline reads
+  // them and recycled rows come back while the loop still decodes.
   std::optional<SourceItem> next(std::chrono::milliseconds timeout);
+
+  // From the pipeline: `item`'s rows, for the loop to reuse through take_spare_row().
+  // Rows holding about kMaxSpareBytes wait at most (twice that while the loop works
+  // through what it took); values holding more than
+  // kMaxKeptValueBytes are dropped from them first, so a recycled row never pins a large
+  // document.
+  void recycle(SourceItem&& item);
+  // From the loop: moves a recycled row (values still in it, to be overwritten) into
+  // `row`, or leaves `row` alone when none is waiting.
+  void take_spare_row(Row& row);
 
   // Asks the loop to end: closes the queue, calls `interrupt` (to wake a read the loop
   // blocks on) and joins. False when it was stopped already. Idempotent.
@@ -54,6 +77,26 @@ class ReaderThread {
 
  private:
   BoundedQueue<SourceItem> queue_;
+  // Taken from queue_ by next(), returned from taken_[taken_next_] on; the pipeline's
+  // thread only.
+  static constexpr size_t kBatch = 256;
+  std::vector<SourceItem> taken_;
+  size_t taken_next_ = 0;
+  std::atomic<size_t> taken_count_{0};  // taken_.size(), for queued() from the loop
+
+  // Enough for the rows of a few batches of narrow changes.
+  static constexpr size_t kMaxSpareBytes = 4u << 20;
+  static constexpr size_t kSpareBatch = 64;
+  static constexpr size_t kMaxKeptValueBytes = 256;
+  struct Spare {
+    Row row;
+    size_t bytes = 0;  // the row's storage and what its values hold
+  };
+  std::vector<Spare> returning_;  // the pipeline's thread: rows not yet handed back
+  std::mutex spare_mutex_;
+  std::vector<Spare> spare_;        // handed back, waiting for the loop
+  size_t spare_bytes_ = 0;          // of spare_
+  std::vector<Spare> spare_local_;  // the loop's thread: taken from spare_
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::mutex error_mutex_;

@@ -360,16 +360,19 @@ class Session {
   void fill_provenance() {
     if (first_call_ == out_.calls.size() && first_rejection_ == out_.rejections.size()) return;
     retainly::Provenance origin;
-    origin.table = table_.table.qualified();
+    origin.table = table_.qualified_table;
     origin.key = provenance_key(change_, *table_.zone);
     if (origin.key.empty() && first_call_ < out_.calls.size()) {
       origin.key = retainly::lane_key(out_.calls[first_call_].customer_id);
     }
     origin.position = to_string(change_.position);
-    for (size_t i = first_call_; i < out_.calls.size(); ++i) out_.calls[i].origin = origin;
+    // Copies for all but the last holder, which takes the original: most changes make
+    // one call and no rejection.
     for (size_t i = first_rejection_; i < out_.rejections.size(); ++i) {
       out_.rejections[i].origin = origin;
     }
+    for (size_t i = first_call_; i + 1 < out_.calls.size(); ++i) out_.calls[i].origin = origin;
+    if (first_call_ < out_.calls.size()) out_.calls.back().origin = std::move(origin);
   }
 
   const CompiledTable& table_;

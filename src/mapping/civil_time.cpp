@@ -12,6 +12,24 @@ void append_digits(std::string& out, int64_t value, int width) {
   out.append(buf, end);
 }
 
+// Writes `value` as exactly `width` digits, zero-padded. REQUIRES: value < 10^width.
+char* put_digits(char* at, uint32_t value, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    at[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  return at + width;
+}
+
+// "YYYY-MM-DD" (10 characters). REQUIRES: 0 <= year <= 9999.
+char* put_date(char* at, const CivilDate& date) {
+  at = put_digits(at, static_cast<uint32_t>(date.year), 4);
+  *at++ = '-';
+  at = put_digits(at, date.month, 2);
+  *at++ = '-';
+  return put_digits(at, date.day, 2);
+}
+
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Reads exactly `width` digits at text[pos].
@@ -116,35 +134,35 @@ unsigned weekday_from_days(int64_t days) {
   return static_cast<unsigned>(days - floor_div(days + 4, 7) * 7 + 4);
 }
 
+// Dates and instants are written into a fixed buffer and appended at once: every
+// DATETIME and TIMESTAMP value the mapping sends goes through here.
 bool append_date(std::string& out, int64_t days) {
   const CivilDate date = civil_from_days(days);
   if (date.year < 0 || date.year > 9999) return false;
-  append_digits(out, date.year, 4);
-  out += '-';
-  append_digits(out, date.month, 2);
-  out += '-';
-  append_digits(out, date.day, 2);
+  char text[10];
+  put_date(text, date);
+  out.append(text, sizeof text);
   return true;
 }
 
 bool append_utc_millis(std::string& out, int64_t micros) {
   const int64_t millis = floor_div(micros, 1000);
   const int64_t days = floor_div(millis, 86'400'000);
-  const int64_t in_day = millis - days * 86'400'000;
-  const size_t mark = out.size();
-  if (!append_date(out, days)) {
-    out.resize(mark);
-    return false;
-  }
-  out += 'T';
-  append_digits(out, in_day / 3'600'000, 2);
-  out += ':';
-  append_digits(out, in_day / 60'000 % 60, 2);
-  out += ':';
-  append_digits(out, in_day / 1000 % 60, 2);
-  out += '.';
-  append_digits(out, in_day % 1000, 3);
-  out += 'Z';
+  const auto in_day = static_cast<uint32_t>(millis - days * 86'400'000);
+  const CivilDate date = civil_from_days(days);
+  if (date.year < 0 || date.year > 9999) return false;
+  char text[24];  // YYYY-MM-DDTHH:MM:SS.mmmZ
+  char* at = put_date(text, date);
+  *at++ = 'T';
+  at = put_digits(at, in_day / 3'600'000, 2);
+  *at++ = ':';
+  at = put_digits(at, in_day / 60'000 % 60, 2);
+  *at++ = ':';
+  at = put_digits(at, in_day / 1000 % 60, 2);
+  *at++ = '.';
+  at = put_digits(at, in_day % 1000, 3);
+  *at = 'Z';
+  out.append(text, sizeof text);
   return true;
 }
 

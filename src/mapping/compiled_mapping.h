@@ -82,6 +82,7 @@ struct EventTarget {
 
 struct CompiledTable {
   TableId table;
+  std::string qualified_table;  // table.qualified(), for provenance
   std::string file;
   std::vector<std::string> columns;  // slot -> column name
   std::optional<Expression> where;

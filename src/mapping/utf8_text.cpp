@@ -1,5 +1,8 @@
 #include "mapping/utf8_text.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace cdc::mapping {
 namespace {
 
@@ -44,6 +47,14 @@ size_t sequence_length(std::string_view text, size_t i, size_t& subpart) {
 bool is_valid_utf8(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
+    // Most text is ASCII: eight bytes without a high bit are skipped at once.
+    if (uint64_t word = 0; text.size() - i >= sizeof word) {
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if ((word & 0x8080808080808080u) == 0) {
+        i += sizeof word;
+        continue;
+      }
+    }
     if (static_cast<unsigned char>(text[i]) < 0x80) {
       ++i;
       continue;

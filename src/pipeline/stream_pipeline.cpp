@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <variant>
 
 #include "core/errors.h"
 #include "ops/log.h"
@@ -10,6 +11,15 @@
 namespace cdc::pipeline {
 
 using namespace std::chrono_literals;
+
+namespace {
+
+// Changes handled between two rounds of upkeep (acknowledging, publishing the status,
+// looking at the lease and the sink) while no transaction ends; at source speed a few
+// hundred microseconds.
+constexpr uint32_t kChangesPerUpkeep = 256;
+
+}  // namespace
 
 StreamPipeline::StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper,
                                sink::Sink& sink, PipelineOptions options, InstanceLock* lock)
@@ -27,14 +37,26 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
   stop_ = &stop;
   if (reload_requests_ != nullptr) reloads_seen_ = reload_requests_->load();
   if (!start_streaming(stop)) return;
+  uint32_t changes_since_upkeep = 0;
   while (!stop.load()) {
     try {
-      if (auto item = source_.next(50ms)) handle(*item);
+      auto item = source_.next(50ms);
+      if (item) {
+        const bool is_change = std::holds_alternative<RowChange>(*item);
+        handle(*item);
+        source_.recycle(std::move(*item));
+        // The upkeep below reads clocks and takes the sink's lock: a stream of changes
+        // pays for it once per transaction or per kChangesPerUpkeep changes, not per
+        // change. The sink itself fences sending when the lease lapses, and refuses
+        // calls once it failed, so neither waits for this.
+        if (is_change && ++changes_since_upkeep < kChangesPerUpkeep) continue;
+      }
     } catch (const SourceDisconnected& lost) {
       restart(stop, std::string("lost the source connection: ") + lost.what());
     } catch (const Interrupted&) {
       break;  // `stop` came while the sink was full: drain below, within the timeout
     }
+    changes_since_upkeep = 0;
     if (!still_holds_lock()) restart(stop, "lost the instance lock");
     if (reload_requests_ != nullptr && reload_requests_->load() != reloads_seen_) {
       reload_mappings(stop);

@@ -42,3 +42,17 @@ TEST_CASE("BinlogPosition orders files by their number, not their spelling") {
   CHECK(c == BinlogPosition{"mysql-bin.000002", 120, "other", 0});
   CHECK(cdc::to_string(cdc::Position{d}) == "mysql:mysql-bin.000002:120:1");
 }
+
+TEST_CASE("positions print their largest values in full") {
+  CHECK(PgLsn{~uint64_t{0}}.to_string() == "FFFFFFFF/FFFFFFFF");
+  CHECK(PgLsn{0xA00000000Bull}.to_string() == "A0/B");
+  PgPosition pg{PgLsn{0xFFFFFFFF00000001ull}, 4294967295u};
+  CHECK(cdc::to_string(cdc::Position{pg}) == "pg:FFFFFFFF/1:4294967295");
+  BinlogPosition bin;
+  bin.file = "a-very-long-binlog-base-name-from-the-hostname.000123";
+  bin.offset = 18446744073709551615ull;
+  bin.index = 4294967295u;
+  CHECK(cdc::to_string(cdc::Position{bin}) ==
+        "mysql:a-very-long-binlog-base-name-from-the-hostname.000123:18446744073709551615:"
+        "4294967295");
+}

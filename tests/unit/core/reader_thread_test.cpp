@@ -2,9 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "core/errors.h"
 
@@ -38,6 +40,89 @@ TEST_CASE("reader thread: items in order, then the loop's error once the queue i
   std::optional<SourceItem> item;
   CHECK_THROWS_WITH_AS(item = reader.next(5s), "connection reset", SourceError);
   reader.stop();
+}
+
+TEST_CASE("reader thread: push_all hands over more items than the queue holds, in order") {
+  ReaderThread reader(3);
+  reader.prepare();
+  std::atomic<bool> pushed{false};
+  reader.launch([&] {
+    std::vector<SourceItem> items;
+    for (uint32_t i = 1; i <= 10; ++i) items.push_back(end_of(i));
+    pushed = reader.push_all(items, 10ms);
+    reader.push(end_of(11), 10ms);
+  });
+  for (uint32_t i = 1; i <= 11; ++i) {
+    std::optional<SourceItem> item;
+    while (!item) item = reader.next(5s);
+    CHECK(index_of(*item) == i);
+    // What next() took from the queue at once and has not returned yet still counts.
+    if (i == 11) CHECK(reader.queued() == 0);
+  }
+  CHECK(pushed.load());
+  reader.stop();
+}
+
+TEST_CASE("reader thread: queued() counts items taken in a batch but not yet returned") {
+  ReaderThread reader(8);
+  reader.prepare();
+  std::atomic<bool> pushed{false};
+  reader.launch([&] {
+    std::vector<SourceItem> items;
+    for (uint32_t i = 1; i <= 4; ++i) items.push_back(end_of(i));
+    pushed = reader.push_all(items, 10ms);
+  });
+  while (!pushed.load()) std::this_thread::yield();
+  auto first = reader.next(5s);
+  REQUIRE(first.has_value());
+  CHECK(index_of(*first) == 1);
+  CHECK(reader.queued() == 3);
+  reader.stop();
+}
+
+TEST_CASE("reader thread: stop wakes a push_all blocked on a full queue") {
+  ReaderThread reader(4);
+  reader.prepare();
+  std::atomic<bool> returned_false{false};
+  reader.launch([&] {
+    std::vector<SourceItem> items;
+    for (uint32_t i = 1; i <= 5; ++i) items.push_back(end_of(i));
+    returned_false = !reader.push_all(items, 10ms);
+  });
+  while (reader.queued() < 2) std::this_thread::yield();  // full: the rest waits
+  CHECK(reader.stop());
+  CHECK(returned_false.load());
+}
+
+TEST_CASE("reader thread: recycled rows come back to the loop in batches, large values dropped") {
+  ReaderThread reader(4);
+  Row spare;
+  reader.take_spare_row(spare);
+  CHECK(spare.capacity() == 0);  // nothing recycled yet
+  std::vector<const Value*> storage;
+  for (int i = 0; i < 64; ++i) {
+    RowChange change;
+    change.after = Row{Value(int64_t{i}), Value(std::string(1000, 'x')), Value("short")};
+    storage.push_back(change.after.data());
+    reader.recycle(SourceItem(std::move(change)));
+    if (i < 63) {
+      reader.take_spare_row(spare);
+      CHECK(spare.capacity() == 0);  // handed back a batch at a time
+    }
+  }
+  reader.recycle(SourceItem(TransactionEnd{}));  // nothing to reuse in it
+  size_t taken = 0;
+  for (;;) {
+    Row row;
+    reader.take_spare_row(row);
+    if (row.capacity() == 0) break;
+    ++taken;
+    CHECK(std::find(storage.begin(), storage.end(), row.data()) != storage.end());
+    REQUIRE(row.size() == 3);
+    CHECK(row[1].is_unchanged());  // 1000 bytes: not kept
+    CHECK(row[2] == Value("short"));
+  }
+  CHECK(taken == 64);
 }
 
 TEST_CASE("reader thread: stop wakes a push blocked on a full queue, and its error is dropped") {

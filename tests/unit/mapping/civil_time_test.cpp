@@ -21,6 +21,15 @@ TEST_CASE("civil time: text forms") {
   CHECK(append_utc_millis(out, -1));
   CHECK(out == "1969-12-31T23:59:59.999Z");
   out.clear();
+  CHECK(append_utc_millis(
+      out, ((days_from_civil(9999, 12, 31) * 86400 + 86399) * 1000 + 999) * 1000 + 999));
+  CHECK(append_utc_millis(out, days_from_civil(0, 1, 1) * 86400 * 1'000'000));
+  CHECK(append_date(out, days_from_civil(2024, 2, 29)));
+  CHECK(out == "9999-12-31T23:59:59.999Z0000-01-01T00:00:00.000Z2024-02-29");
+  CHECK_FALSE(append_utc_millis(out, days_from_civil(10000, 1, 1) * 86400 * 1'000'000));
+  CHECK_FALSE(append_utc_millis(out, -1 + days_from_civil(0, 1, 1) * 86400 * 1'000'000));
+  CHECK(out == "9999-12-31T23:59:59.999Z0000-01-01T00:00:00.000Z2024-02-29");
+  out.clear();
   CHECK_FALSE(append_date(out, days_from_civil(-1, 12, 31)));
   CHECK(out.empty());
   append_time_of_day(out, -1);
