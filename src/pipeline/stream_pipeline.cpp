@@ -47,8 +47,8 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
         source_.recycle(std::move(*item));
         // The upkeep below reads clocks and takes the sink's lock: a stream of changes
         // pays for it once per transaction or per kChangesPerUpkeep changes, not per
-        // change. The sink itself fences sending when the lease lapses, and refuses
-        // calls once it failed, so neither waits for this.
+        // change. The sink itself stops sending when the lease lapses, and refuses calls
+        // once it failed, so neither waits for this.
         if (is_change && ++changes_since_upkeep < kChangesPerUpkeep) continue;
       }
     } catch (const SourceDisconnected& lost) {
