@@ -45,7 +45,10 @@ struct MockOptions {
   FaultSettings faults;
   size_t max_body_bytes = 16 * 1024 * 1024;
   std::optional<uint64_t> seed;  // for fault decisions; random when absent
-  size_t threads = 64;
+  // More than the connector's default sink.concurrency (256): each of its keep-alive
+  // connections holds a thread, and a connection beyond the pool waits unserved until
+  // its request times out (seen: 30 s event timeouts in the snapshot tests).
+  size_t threads = 320;
   // Accept and count, for benchmarks: authorized requests that no fault intercepted are
   // answered from count_only_answer (api_handler.h) instead of being validated and
   // stored, so /_stats still counts records while /_state stays empty.
