@@ -130,7 +130,33 @@ streaming_since() {
 cpu_seconds() {
   local stat
   read -r stat <"/proc/$1/stat"
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($12 + $13) / hz }' <<<"${stat##*) }"
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($12 + $13) / hz }' <<<"${stat##*) }"
+}
+
+# drop_slot: the benchmark's slot $SLOT and its publication, when no one streams from it.
+drop_slot() {
+  sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+       WHERE slot_name = '$SLOT' AND NOT active" >/dev/null || true
+  sql "SET client_min_messages = warning; DROP PUBLICATION IF EXISTS $SLOT" || true
+}
+
+# fresh_signups DIR: an empty bench.signups table published as $SLOT, a new slot $SLOT at
+# the current position, and DIR/mappings/signups.yaml sending one event per insert.
+fresh_signups() {
+  drop_slot
+  sql "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench;
+       CREATE TABLE bench.signups (id bigint PRIMARY KEY, email text NOT NULL);
+       CREATE PUBLICATION $SLOT FOR TABLE bench.signups;"
+  sql "SELECT pg_create_logical_replication_slot('$SLOT', 'pgoutput')" >/dev/null
+  mkdir -p "$1/mappings"
+  cat >"$1/mappings/signups.yaml" <<'YAML'
+table: bench.signups
+events:
+  - name: signed_up
+    on: insert
+    customer_id: id
+    data: { email: email }
+YAML
 }
 
 # peak_rss_kib PID: the kernel's high-water mark of PID's resident memory (VmHWM), for

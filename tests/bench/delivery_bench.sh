@@ -24,31 +24,6 @@ source "$ROOT/tests/bench/bench_lib.sh"
 SECONDS_DOWN=${1:-60}
 SLOT=bench_delivery
 
-drop_slot() {
-  sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-       WHERE slot_name = '$SLOT' AND NOT active" >/dev/null || true
-  sql "SET client_min_messages = warning; DROP PUBLICATION IF EXISTS $SLOT" || true
-}
-
-# fresh_run DIR: an empty bench.signups table, a slot at the current position, the
-# event-only mapping.
-fresh_run() {
-  drop_slot
-  sql "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench;
-       CREATE TABLE bench.signups (id bigint PRIMARY KEY, email text NOT NULL);
-       CREATE PUBLICATION $SLOT FOR TABLE bench.signups;"
-  sql "SELECT pg_create_logical_replication_slot('$SLOT', 'pgoutput')" >/dev/null
-  mkdir -p "$1/mappings"
-  cat >"$1/mappings/signups.yaml" <<'YAML'
-table: bench.signups
-events:
-  - name: signed_up
-    on: insert
-    customer_id: id
-    data: { email: email }
-YAML
-}
-
 # kib PID FIELD: a /proc/PID/status memory field in KiB.
 kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
@@ -56,7 +31,7 @@ memory_while_down() {
   local dir
   dir=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
   add_cleanup "rm -rf '$dir'"
-  fresh_run "$dir"
+  fresh_signups "$dir"
   start_mock "$dir" --fail-rate 1
   write_connector_config "$dir" "$SLOT" "  max_pending_calls: 10000"
   "$BUILD/src/cli/retainly-cdc" run -c "$dir/connector.yaml" >"$dir/connector.log" 2>&1 &

@@ -38,39 +38,12 @@ SINK_NAME=${BENCH_SINK:-retainly-mock}
 # One mock thread per open connection: room for the whole ceiling of 256.
 MOCK_THREADS=320
 
-drop_slot() {
-  sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-       WHERE slot_name = '$SLOT' AND NOT active" >/dev/null || true
-  sql "SET client_min_messages = warning; DROP PUBLICATION IF EXISTS $SLOT" || true
-}
-
 # fresh_run DIR: EVENTS rows in a fresh bench.signups table after a new slot's start, and
 # the event-only mapping.
 fresh_run() {
-  drop_slot
-  sql "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench;
-       CREATE TABLE bench.signups (id bigint PRIMARY KEY, email text NOT NULL);
-       CREATE PUBLICATION $SLOT FOR TABLE bench.signups;"
-  sql "SELECT pg_create_logical_replication_slot('$SLOT', 'pgoutput')" >/dev/null
+  fresh_signups "$1"
   sql "INSERT INTO bench.signups SELECT g, 'user' || g || '@example.com'
        FROM generate_series(1, $EVENTS) g"
-  mkdir -p "$1/mappings"
-  cat >"$1/mappings/signups.yaml" <<'YAML'
-table: bench.signups
-events:
-  - name: signed_up
-    on: insert
-    customer_id: id
-    data: { email: email }
-YAML
-}
-
-# proc_cpu_seconds PID: user + system CPU time so far (/proc/PID/stat fields 14 and 15,
-# counted after the parenthesised command name, which may hold spaces).
-proc_cpu_seconds() {
-  local stat
-  read -r stat <"/proc/$1/stat"
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($12 + $13) / hz }' <<<"${stat##*) }"
 }
 
 # run_case NAME MOCK_ARGS...: one timed run; prints its RESULT line.
@@ -107,8 +80,8 @@ run_case() {
   done
   local seconds cpu mock_cpu peak_kib stats http_429
   seconds=$(elapsed "$start" "$(now)")
-  cpu=$(proc_cpu_seconds "$pid")
-  mock_cpu=$(proc_cpu_seconds "$MOCK_PID")
+  cpu=$(cpu_seconds "$pid")
+  mock_cpu=$(cpu_seconds "$MOCK_PID")
   peak_kib=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status")
   stats=$(curl -s "http://$MOCK_ADDRESS/_stats")
 

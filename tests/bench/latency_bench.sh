@@ -28,20 +28,6 @@ RATE=${1:-1000}
 DURATION=${2:-20}
 SLOT=bench_latency
 
-drop_slot() {
-  sql "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-       WHERE slot_name = '$SLOT' AND NOT active" >/dev/null || true
-  sql "SET client_min_messages = warning; DROP PUBLICATION IF EXISTS $SLOT" || true
-}
-
-# proc_cpu_seconds PID: user + system CPU time so far (/proc/PID/stat fields 14 and 15,
-# counted after the parenthesised command name, which may hold spaces).
-proc_cpu_seconds() {
-  local stat
-  read -r stat <"/proc/$1/stat"
-  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($12 + $13) / hz }' <<<"${stat##*) }"
-}
-
 main() {
   install_cleanup_traps
   build
@@ -83,7 +69,7 @@ SQL
 
   log "$RATE single-row transactions per second for ${DURATION}s"
   local cpu_before start
-  cpu_before=$(proc_cpu_seconds "$pid")
+  cpu_before=$(cpu_seconds "$pid")
   start=$(now)
   "$CDC_TEST_PG_BIN/pgbench" -n -f "$dir/insert.sql" -R "$RATE" -T "$DURATION" -c 4 -j 2 \
     "$CDC_TEST_PG_DSN" >"$dir/pgbench.log" 2>&1 || { cat "$dir/pgbench.log" >&2; die "pgbench failed"; }
@@ -96,7 +82,7 @@ SQL
   done
   local seconds cpu peak_kib report
   seconds=$(elapsed "$start" "$(now)")
-  cpu=$(awk -v a="$cpu_before" -v b="$(proc_cpu_seconds "$pid")" 'BEGIN { print b - a }')
+  cpu=$(awk -v a="$cpu_before" -v b="$(cpu_seconds "$pid")" 'BEGIN { print b - a }')
   peak_kib=$(awk '$1 == "VmHWM:" { print $2 }' "/proc/$pid/status")
   report=$(curl -s "http://$MOCK_ADDRESS/_latency")
   stop_pid "$pid" retainly-cdc

@@ -7,7 +7,6 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,9 +14,12 @@
 #include "config/connector_config.h"
 #include "core/errors.h"
 #include "fake_env.h"
+#include "support/schema_keys.h"
 
 using cdc::ConfigError;
+using cdc::test::allowed_keys;
 using cdc::test::fake_env;
+using cdc::test::schema_keys;
 using nlohmann::json;
 
 namespace {
@@ -47,12 +49,6 @@ json load_schema() {
   return json::parse(in);
 }
 
-std::set<std::string> keys_of(const json& object_schema) {
-  std::set<std::string> keys;
-  for (const auto& [key, value] : object_schema.at("properties").items()) keys.insert(key);
-  return keys;
-}
-
 // The keys the loader allows in the section at `path` (dotted, "" for the top level):
 // from the error a key it does not know draws.
 std::set<std::string> loader_keys(const char* base, const std::string& path) {
@@ -75,19 +71,8 @@ std::set<std::string> loader_keys(const char* base, const std::string& path) {
   } catch (const ConfigError& e) {
     error = e.what();
   }
-  std::smatch match;
-  REQUIRE_MESSAGE(
-      std::regex_search(error, match, std::regex("unknown key; expected one of:? (.*)$")),
-      "section " << path << ": " << error);
-  std::set<std::string> keys;
-  const std::string list = match[1];
-  for (size_t at = 0; at <= list.size();) {
-    const auto comma = list.find(", ", at);
-    keys.insert(list.substr(at, comma - at));
-    if (comma == std::string::npos) break;
-    at = comma + 2;
-  }
-  return keys;
+  INFO("section " << path);
+  return allowed_keys(error);
 }
 
 // The dotted paths of every object section the schema describes with properties.
@@ -130,7 +115,7 @@ TEST_CASE("connector schema: each section's keys are the loader's, both ways") {
   std::set<std::string> paths;
   for (const Section& section : checked) {
     CAPTURE(section.path);
-    CHECK(loader_keys(section.base, section.path) == keys_of(section.object));
+    CHECK(loader_keys(section.base, section.path) == schema_keys(section.object));
     paths.insert(section.path);
   }
   // No section of the schema is left unchecked.

@@ -5,13 +5,15 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <set>
 #include <string>
 
 #include "core/errors.h"
 #include "mapping/mapping_loader.h"
+#include "support/schema_keys.h"
 
+using cdc::test::allowed_keys;
+using cdc::test::schema_keys;
 using nlohmann::json;
 
 namespace {
@@ -20,12 +22,6 @@ json load_schema() {
   std::ifstream in(std::string(CDC_SOURCE_DIR) + "/schema/mapping.schema.json");
   REQUIRE(in.good());
   return json::parse(in);
-}
-
-std::set<std::string> keys_of(const json& object_schema) {
-  std::set<std::string> keys;
-  for (const auto& [key, value] : object_schema.at("properties").items()) keys.insert(key);
-  return keys;
 }
 
 // The keys the loader allows where `yaml` puts `not_a_key_anywhere`.
@@ -37,18 +33,7 @@ std::set<std::string> loader_keys(const std::string& yaml) {
     error = e.what();
   }
   REQUIRE_MESSAGE(error.find("not_a_key_anywhere") != std::string::npos, yaml << ": " << error);
-  std::smatch match;
-  REQUIRE_MESSAGE(std::regex_search(error, match, std::regex("unknown key; expected one of (.*)$")),
-                  error);
-  std::set<std::string> keys;
-  const std::string list = match[1];
-  for (size_t at = 0; at <= list.size();) {
-    const auto comma = list.find(", ", at);
-    keys.insert(list.substr(at, comma - at));
-    if (comma == std::string::npos) break;
-    at = comma + 2;
-  }
-  return keys;
+  return allowed_keys(error);
 }
 
 }  // namespace
@@ -57,16 +42,16 @@ TEST_CASE("mapping schema: each object's keys are the loader's") {
   const json schema = load_schema();
   const json& top = schema.at("properties");
   const std::string customer = "table: public.t\ncustomer:\n  id: id\n";
-  CHECK(loader_keys(customer + "not_a_key_anywhere: 1\n") == keys_of(schema));
-  CHECK(loader_keys(customer + "  not_a_key_anywhere: 1\n") == keys_of(top.at("customer")));
+  CHECK(loader_keys(customer + "not_a_key_anywhere: 1\n") == schema_keys(schema));
+  CHECK(loader_keys(customer + "  not_a_key_anywhere: 1\n") == schema_keys(top.at("customer")));
   CHECK(loader_keys(customer + "  on_delete: { set: { a: 1 }, not_a_key_anywhere: 1 }\n") ==
-        keys_of(top.at("customer").at("properties").at("on_delete").at("anyOf").at(1)));
+        schema_keys(top.at("customer").at("properties").at("on_delete").at("anyOf").at(1)));
   CHECK(loader_keys(customer + "  fields: { x: { column: x, not_a_key_anywhere: 1 } }\n") ==
-        keys_of(schema.at("$defs").at("field_object")));
+        schema_keys(schema.at("$defs").at("field_object")));
   CHECK(loader_keys("table: public.t\narray: { customer_id: u, field: f, item_id: id, "
-                    "not_a_key_anywhere: 1 }\n") == keys_of(top.at("array")));
+                    "not_a_key_anywhere: 1 }\n") == schema_keys(top.at("array")));
   CHECK(loader_keys("table: public.t\nevents:\n  - { name: e, on: insert, customer_id: u, "
-                    "not_a_key_anywhere: 1 }\n") == keys_of(top.at("events").at("items")));
+                    "not_a_key_anywhere: 1 }\n") == schema_keys(top.at("events").at("items")));
 }
 
 TEST_CASE("mapping schema: field types and transforms are the loader's") {
