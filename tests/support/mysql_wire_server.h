@@ -1,0 +1,128 @@
+// A test double of a MySQL server's wire, for the MySQL-only paths no local server can
+// run (Debian ships MariaDB only): it listens on 127.0.0.1:<free port>, greets as the
+// MySQL version the test chooses, authenticates one user with mysql_native_password or
+// caching_sha2_password (fast path), answers COM_QUERY from a per-test script, and serves
+// COM_BINLOG_DUMP / COM_BINLOG_DUMP_GTID from a recorded binlog file. It is not a database:
+// an unscripted query answers an error and is recorded, so a test can fail on it and show
+// what the client sent.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "support/mysql_wire.h"
+
+namespace cdc::test {
+
+struct WireError {
+  uint16_t code = 0;
+  std::string sqlstate = "HY000";
+  std::string message;
+};
+
+// What a scripted query answers: a result set, an error, or a plain OK (std::monostate).
+using WireAnswer = std::variant<std::monostate, wire::ResultSet, WireError>;
+
+struct MysqlWireOptions {
+  std::string server_version = "8.0.36";
+  std::string user = "cdc";
+  std::string password = "cdc-secret";
+  // "mysql_native_password" or "caching_sha2_password": the one the handshake announces
+  // and the account uses (a client answering with another gets an auth switch).
+  std::string auth_plugin = "mysql_native_password";
+  uint32_t server_id = 1;
+
+  // The binlog a dump streams, and the name the fake ROTATE gives it.
+  std::filesystem::path binlog;
+  std::string binlog_name = "binlog.000001";
+  // Whether the events carry CRC32 trailers (the file's, and those this server makes).
+  bool checksum = true;
+  // After the file: heartbeats every `heartbeat` until the client goes (true), or an EOF
+  // packet that ends the stream (false).
+  bool keep_open = true;
+  std::chrono::milliseconds heartbeat{200};
+
+  // Faults. Close the dump connection after this many of the file's events.
+  std::optional<size_t> drop_after_events;
+  // Answer COM_BINLOG_DUMP(_GTID) with this error instead of the stream.
+  std::optional<WireError> dump_error;
+};
+
+// The errors real servers answer, for dump_error.
+WireError purged_binlog_error();
+WireError server_id_clash_error();
+
+struct DumpRequest {
+  uint8_t command = 0;  // 0x12 COM_BINLOG_DUMP, 0x1e COM_BINLOG_DUMP_GTID
+  std::string payload;
+};
+
+class MysqlWireServer {
+ public:
+  explicit MysqlWireServer(MysqlWireOptions options);
+  ~MysqlWireServer();
+  MysqlWireServer(const MysqlWireServer&) = delete;
+  MysqlWireServer& operator=(const MysqlWireServer&) = delete;
+
+  int port() const { return port_; }
+  const MysqlWireOptions& options() const { return options_; }
+
+  // Scripts the answer to a query: the exact text, or an ECMAScript regex matching all of
+  // it. Later entries win over earlier ones, so a test can override a preset answer.
+  void answer(const std::string& sql, WireAnswer answer);
+  void answer_regex(const std::string& pattern, WireAnswer answer);
+
+  // Every query received, in order; those nothing in the script matched; the dump
+  // requests; how many of the file's events went out (over all dumps).
+  std::vector<std::string> queries() const;
+  std::vector<std::string> unscripted() const;
+  std::vector<DumpRequest> dumps() const;
+  size_t events_sent() const;
+  // Clients that logged in, and those refused.
+  int logins() const;
+  int refused_logins() const;
+
+ private:
+  struct Rule {
+    std::string exact;
+    std::optional<std::regex> pattern;
+    WireAnswer answer;
+  };
+  class Session;
+
+  void accept_loop();
+  void serve(int fd);
+  std::optional<WireAnswer> scripted(const std::string& sql) const;
+
+  MysqlWireOptions options_;
+  std::vector<wire::FileEvent> events_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread acceptor_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable stop_cv_;
+  std::vector<Rule> rules_;
+  std::vector<std::string> queries_;
+  std::vector<std::string> unscripted_;
+  std::vector<DumpRequest> dumps_;
+  size_t events_sent_ = 0;
+  int logins_ = 0;
+  int refused_logins_ = 0;
+  std::vector<int> client_fds_;
+  std::vector<std::thread> clients_;
+  uint32_t next_connection_id_ = 1;
+};
+
+}  // namespace cdc::test
