@@ -254,6 +254,9 @@ class MysqlWireServer::Session {
 
 MysqlWireServer::MysqlWireServer(MysqlWireOptions options) : options_(std::move(options)) {
   if (!options_.binlog.empty()) events_ = wire::read_binlog_file(options_.binlog);
+  if (options_.binlog_end != 0) {
+    std::erase_if(events_, [&](const auto& e) { return e.offset >= options_.binlog_end; });
+  }
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
   sockaddr_in addr{};

@@ -45,6 +45,9 @@ struct MysqlWireOptions {
   // The binlog a dump streams, and the name the fake ROTATE gives it.
   std::filesystem::path binlog;
   std::string binlog_name = "binlog.000001";
+  // Non-zero: only the events that start before this offset of the file are served (the
+  // file cut at a transaction boundary).
+  uint64_t binlog_end = 0;
   // Whether the events carry CRC32 trailers (the file's, and those this server makes).
   bool checksum = true;
   // After the file: heartbeats every `heartbeat` until the client goes (true), or an EOF
