@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <random>
 #include <stdexcept>
@@ -40,6 +41,16 @@ std::string random_scramble() {
   std::string s(20, '\0');
   for (auto& c : s) c = static_cast<char>(byte(rng));
   return s;
+}
+
+// `event` with log_pos (header bytes 13-16) zeroed and its checksum redone.
+Bytes without_log_pos(Bytes event, bool checksum) {
+  for (size_t i = 13; i < 17; ++i) event[i] = '\0';
+  if (checksum) {
+    event.resize(event.size() - 4);
+    wire::put_int(event, wire::crc32(event), 4);
+  }
+  return event;
 }
 
 bool starts_with_set(const std::string& sql) {
@@ -168,10 +179,14 @@ class MysqlWireServer::Session {
 
   void dump(uint8_t command, std::string request) {
     const auto& o = server_.options_;
+    bool first_dump = false;
     {
       std::lock_guard lock(server_.mutex_);
       server_.dumps_.push_back({command, request});
+      first_dump = server_.dumps_.size() == 1;
     }
+    // SIZE_MAX: no drop.
+    const size_t drop_after = first_dump ? o.drop_after_events.value_or(SIZE_MAX) : SIZE_MAX;
     if (o.dump_error) {
       send(wire::err_packet(o.dump_error->code, o.dump_error->sqlstate, o.dump_error->message));
       return;
@@ -188,13 +203,19 @@ class MysqlWireServer::Session {
       // The format description always goes out; the rest from the requested position.
       const bool format_description = event.bytes.size() > 4 && event.bytes[4] == 15;
       if (!format_description && event.offset < position) continue;
-      if (o.drop_after_events && sent == *o.drop_after_events) return;
-      send_event(event.bytes);
+      if (sent == drop_after) return;
+      if (format_description && position > 4) {
+        // As a real server does: log_pos 0 tells the replica the event is not at its
+        // place in the file (the dump resumes further on).
+        send_event(without_log_pos(event.bytes, o.checksum));
+      } else {
+        send_event(event.bytes);
+      }
       ++sent;
       std::lock_guard lock(server_.mutex_);
       ++server_.events_sent_;
     }
-    if (o.drop_after_events && sent == *o.drop_after_events) return;
+    if (sent == drop_after) return;
     if (!o.keep_open) {
       send(wire::eof_packet());
       return;

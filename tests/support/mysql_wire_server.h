@@ -55,7 +55,8 @@ struct MysqlWireOptions {
   bool keep_open = true;
   std::chrono::milliseconds heartbeat{200};
 
-  // Faults. Close the dump connection after this many of the file's events.
+  // Faults. Close the first dump's connection after this many of the file's events (the
+  // dumps after it, the client's reconnections, are served whole).
   std::optional<size_t> drop_after_events;
   // Answer COM_BINLOG_DUMP(_GTID) with this error instead of the stream.
   std::optional<WireError> dump_error;
