@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 
+#include "connectors/mysql/gtid_set.h"
 #include "support/connector_run.h"
 #include "support/mysql_wire_scripts.h"
 #include "support/mysql_wire_server.h"
@@ -225,7 +226,11 @@ TEST_CASE("mysql wire: a connection dropped mid-stream is resumed and nothing is
   ConnectorRun connector(mock, wire_setup(server, 6107));
   connector.start();
   check_json_customers(mock, connector);
-  CHECK(server.dumps().size() >= 2);
+  const auto dumps = server.dumps();
+  REQUIRE(dumps.size() >= 2);
+  // The reconnection asks from the last position the mock acknowledged (4 when none was
+  // by the time of the drop: the upserts are sent again, to the same end state).
+  MESSAGE("the reconnection resumed at " << cdc::test::wire::Reader(dumps[1].payload).int_le(4));
   CHECK(connector.terminate() == 0);
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
 }
@@ -292,4 +297,62 @@ TEST_CASE("mysql wire: check names the REPLICATION CLIENT grant MySQL 8 needs") 
   CHECK(code != 0);
   check->wait_for_line("GRANT REPLICATION CLIENT ON \\*\\.\\* TO 'cdc'", 1s);
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
+}
+
+TEST_CASE("mysql wire: 9.x tagged GTIDs; a restart asks COM_BINLOG_DUMP_GTID for the stored set") {
+  // binlog_transaction_with_GTID_TAG.000001 (MySQL 9.6, minimal metadata): after the
+  // Previous_gtids ...:1-13:mytag:1-2, one transaction ...:mytag:3 inserting (3, 100,
+  // 250.00) into test.orders.
+  const std::string uuid = "55778904-0299-11f1-b1b8-4ef0c4956feb";
+  MysqlWireServer server({.server_version = "9.6.0",
+                          .auth_plugin = "caching_sha2_password",
+                          .binlog = fixture("binlog_transaction_with_GTID_TAG.000001"),
+                          .binlog_name = "binlog.000005"});
+  script_mysql_source(server, {.gtid_mode = true, .gtid_executed = uuid + ":1-13:mytag:1-2"});
+  server.answer(
+      "SELECT COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME, COLUMN_KEY FROM "
+      "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'test' AND TABLE_NAME = 'orders' "
+      "ORDER BY ORDINAL_POSITION",
+      cdc::test::wire::ResultSet{{"COLUMN_NAME", "COLUMN_TYPE", "CHARACTER_SET_NAME", "COLUMN_KEY"},
+                                 {{"id", "int", std::nullopt, "PRI"},
+                                  {"customer_id", "int", std::nullopt, ""},
+                                  {"amount", "decimal(10,2)", std::nullopt, ""}}});
+  MockServer mock;
+  auto setup = wire_setup(server, 6110);
+  setup.mappings = {{"orders.yaml", R"yaml(table: test.orders
+customer:
+  id: id
+  fields:
+    amount: amount
+)yaml"}};
+  ConnectorRun connector(mock, setup);
+  connector.start();
+  wait_until([&] { return customers_by_id(mock).contains("3"); }, 60s,
+             "order 3 of the tagged GTID transaction");
+  CHECK(customers_by_id(mock).at("3").at("amount").dump().find("250") != std::string::npos);
+  CHECK(connector.terminate() == 0);
+
+  connector.start();
+  wait_until([&] { return server.dumps().size() == 2; }, 60s, "the second dump request");
+  CHECK(connector.terminate() == 0);
+  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
+  const auto dumps = server.dumps();
+  auto dumped_set = [](const DumpRequest& dump) {
+    // flags(2) server_id(4) name length(4) name(0) position(8) set length(4) set
+    cdc::test::wire::Reader r(dump.payload);
+    r.bytes(6);
+    r.bytes(r.int_le(4));
+    r.int_le(8);
+    return r.bytes(r.int_le(4));
+  };
+  auto encoded = [](const std::string& text) {
+    const auto set = cdc::mysql::MysqlGtidSet::parse(text);
+    REQUIRE(set);
+    return set->encode();
+  };
+  CHECK(dumps[0].command == 0x1e);
+  CHECK(dumps[1].command == 0x1e);
+  CHECK(dumped_set(dumps[0]) == encoded(uuid + ":1-13:mytag:1-2"));
+  // The restart resumes after the transaction the first run delivered.
+  CHECK(dumped_set(dumps[1]) == encoded(uuid + ":1-13:mytag:1-3"));
 }
