@@ -356,3 +356,28 @@ customer:
   // The restart resumes after the transaction the first run delivered.
   CHECK(dumped_set(dumps[1]) == encoded(uuid + ":1-13:mytag:1-3"));
 }
+
+TEST_CASE("mysql wire: a zstd-compressed transaction payload reaches the mock") {
+  // transaction_compression.000001 (MySQL 8.0.32, binlog_transaction_compression=ON): one
+  // TRANSACTION_PAYLOAD_EVENT holding the INSERT of (1) into test.tb1.
+  MysqlWireServer server({.server_version = "8.0.36",
+                          .binlog = fixture("transaction_compression.000001"),
+                          .binlog_name = "binlog.000043"});
+  script_mysql_source(server);
+  server.answer(
+      "SELECT COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME, COLUMN_KEY FROM "
+      "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'test' AND TABLE_NAME = 'tb1' "
+      "ORDER BY ORDINAL_POSITION",
+      cdc::test::wire::ResultSet{{"COLUMN_NAME", "COLUMN_TYPE", "CHARACTER_SET_NAME", "COLUMN_KEY"},
+                                 {{"id", "int", std::nullopt, "PRI"}}});
+  MockServer mock;
+  auto setup = wire_setup(server, 6111);
+  setup.mappings = {{"tb1.yaml", "table: test.tb1\ncustomer:\n  id: id\n"}};
+  ConnectorRun connector(mock, setup);
+  connector.start();
+  wait_until([&] { return customers_by_id(mock).contains("1"); }, 60s,
+             "the row of the compressed transaction");
+  CHECK(customers_by_id(mock).size() == 1);
+  CHECK(connector.terminate() == 0);
+  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
+}
