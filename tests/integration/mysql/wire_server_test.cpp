@@ -381,3 +381,49 @@ TEST_CASE("mysql wire: a zstd-compressed transaction payload reaches the mock") 
   CHECK(connector.terminate() == 0);
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
 }
+
+TEST_CASE("mysql wire: invisible columns are read like the others") {
+  // binlog-invisible-columns.000001 (MySQL 8.0.26): mysql.t1 (f1 INT UNSIGNED INVISIBLE,
+  // f2 INT UNSIGNED INVISIBLE, f3 INT, f4 TEXT, f5 BLOB, f6 BIGINT UNSIGNED INVISIBLE);
+  // rows (1, 2, -3, '4', x'05', 6000000000) and (NULL, NULL, -33, '44', 'U', NULL), the
+  // second updated to (111, 222, -333, '444', 'U', NULL). The binlog names no columns
+  // (minimal metadata); information_schema lists invisible columns in their place.
+  MysqlWireServer server(
+      {.server_version = "8.0.36", .binlog = fixture("binlog-invisible-columns.000001")});
+  script_mysql_source(server);
+  server.answer(
+      "SELECT COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME, COLUMN_KEY FROM "
+      "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 't1' "
+      "ORDER BY ORDINAL_POSITION",
+      cdc::test::wire::ResultSet{{"COLUMN_NAME", "COLUMN_TYPE", "CHARACTER_SET_NAME", "COLUMN_KEY"},
+                                 {{"f1", "int unsigned", std::nullopt, ""},
+                                  {"f2", "int unsigned", std::nullopt, ""},
+                                  {"f3", "int", std::nullopt, ""},
+                                  {"f4", "text", "utf8mb4", ""},
+                                  {"f5", "blob", std::nullopt, ""},
+                                  {"f6", "bigint unsigned", std::nullopt, ""}}});
+  MockServer mock;
+  auto setup = wire_setup(server, 6112);
+  setup.mappings = {{"t1.yaml", R"yaml(table: mysql.t1
+customer:
+  id: f4
+  fields:
+    f1: f1
+    f3: f3
+    f6: f6
+)yaml"}};
+  ConnectorRun connector(mock, setup);
+  connector.start();
+  wait_until([&] { return customers_by_id(mock).contains("444"); }, 60s,
+             "the updated row of binlog-invisible-columns");
+  const auto customers = customers_by_id(mock);
+  INFO(mock.state().dump());
+  REQUIRE(customers.contains("4"));
+  CHECK(customers.at("4").at("f1") == 1);
+  CHECK(customers.at("4").at("f3") == -3);
+  CHECK(customers.at("4").at("f6") == 6000000000LL);
+  CHECK(customers.at("444").at("f1") == 111);
+  CHECK(customers.at("444").at("f3") == -333);
+  CHECK(connector.terminate() == 0);
+  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
+}
