@@ -1,5 +1,9 @@
 #include "support/mysql_wire.h"
 
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/sha.h>
 
 #include <array>
@@ -235,6 +239,65 @@ Bytes caching_sha2_scramble(std::string_view password, std::string_view scramble
   if (password.empty()) return {};
   const Bytes stage1 = sha256(password);
   return xor_bytes(stage1, sha256(sha256(stage1) + Bytes(scramble)));
+}
+
+RsaKeyPair::RsaKeyPair() : key_(EVP_RSA_gen(2048)) {
+  if (key_ == nullptr) throw std::runtime_error("cannot generate an RSA key");
+}
+
+RsaKeyPair::~RsaKeyPair() { EVP_PKEY_free(static_cast<EVP_PKEY*>(key_)); }
+
+std::string RsaKeyPair::public_pem() const {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PUBKEY(bio, static_cast<EVP_PKEY*>(key_));
+  char* data = nullptr;
+  const long size = BIO_get_mem_data(bio, &data);
+  std::string pem(data, static_cast<size_t>(size));
+  BIO_free(bio);
+  return pem;
+}
+
+namespace {
+
+// One EVP_PKEY operation with OAEP padding (SHA-1, as MySQL and its clients use).
+std::optional<std::string> rsa_oaep(void* key, std::string_view in, bool encrypt) {
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new(static_cast<EVP_PKEY*>(key), nullptr);
+  std::optional<std::string> result;
+  size_t size = 0;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(in.data());
+  auto run = [&](unsigned char* out) {
+    return encrypt ? EVP_PKEY_encrypt(ctx, out, &size, bytes, in.size())
+                   : EVP_PKEY_decrypt(ctx, out, &size, bytes, in.size());
+  };
+  if (ctx != nullptr && (encrypt ? EVP_PKEY_encrypt_init(ctx) : EVP_PKEY_decrypt_init(ctx)) > 0 &&
+      EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) > 0 && run(nullptr) > 0) {
+    std::string out(size, '\0');
+    if (run(reinterpret_cast<unsigned char*>(out.data())) > 0) {
+      out.resize(size);
+      result = std::move(out);
+    }
+  }
+  EVP_PKEY_CTX_free(ctx);
+  return result;
+}
+
+}  // namespace
+
+std::optional<std::string> RsaKeyPair::decrypt_oaep(std::string_view ciphertext) const {
+  return rsa_oaep(key_, ciphertext, false);
+}
+
+std::string RsaKeyPair::encrypt_password(std::string_view password,
+                                         std::string_view scramble) const {
+  const std::string plain = xor_bytes(std::string(password) + '\0', scramble);
+  return rsa_oaep(key_, plain, true).value_or("");
+}
+
+std::string unscramble_password(std::string_view decrypted, std::string_view scramble) {
+  std::string plain = xor_bytes(decrypted, scramble);
+  const auto nul = plain.find('\0');
+  if (nul != std::string::npos) plain.resize(nul);
+  return plain;
 }
 
 uint32_t crc32(std::string_view data) {

@@ -100,6 +100,28 @@ Bytes native_password_scramble(std::string_view password, std::string_view scram
 // SHA256(password) XOR SHA256(SHA256(SHA256(password)) + scramble); empty for empty.
 Bytes caching_sha2_scramble(std::string_view password, std::string_view scramble);
 
+// caching_sha2_password's full authentication without TLS: the server's RSA key pair,
+// whose public half (PEM) a client asks for with 0x02, and which decrypts the client's
+// RSA-OAEP(password + NUL XOR scramble).
+class RsaKeyPair {
+ public:
+  RsaKeyPair();  // a fresh 2048-bit key
+  ~RsaKeyPair();
+  RsaKeyPair(const RsaKeyPair&) = delete;
+  RsaKeyPair& operator=(const RsaKeyPair&) = delete;
+  std::string public_pem() const;
+  // The plaintext, or nullopt when the bytes do not decrypt.
+  std::optional<std::string> decrypt_oaep(std::string_view ciphertext) const;
+  // What a client sends: the password with its NUL, XORed with the scramble, encrypted.
+  std::string encrypt_password(std::string_view password, std::string_view scramble) const;
+
+ private:
+  void* key_;  // EVP_PKEY
+};
+// The password a full authentication carries, from the decrypted bytes: XOR with the
+// scramble (repeated), then up to the NUL.
+std::string unscramble_password(std::string_view decrypted, std::string_view scramble);
+
 // The binlog's CRC32 (ISO-HDLC, as zlib's crc32()).
 uint32_t crc32(std::string_view data);
 

@@ -133,9 +133,16 @@ class MysqlWireServer::Session {
       sequence_ = next_sequence_;
     }
     const bool sha2 = o.auth_plugin == "caching_sha2_password";
-    const Bytes expected = sha2 ? wire::caching_sha2_scramble(o.password, h.scramble)
-                                : wire::native_password_scramble(o.password, h.scramble);
-    if (response.user != o.user || auth != expected) {
+    bool accepted = response.user == o.user;
+    if (sha2 && !o.sha2_cached) {
+      accepted = accepted && full_authentication(h.scramble);
+    } else {
+      const Bytes expected = sha2 ? wire::caching_sha2_scramble(o.password, h.scramble)
+                                  : wire::native_password_scramble(o.password, h.scramble);
+      accepted = accepted && auth == expected;
+      if (accepted && sha2) send(std::string("\x01\x03", 2));  // fast_auth_success
+    }
+    if (!accepted) {
       {
         std::lock_guard lock(server_.mutex_);
         ++server_.refused_logins_;
@@ -144,10 +151,29 @@ class MysqlWireServer::Session {
                             "Access denied for user '" + response.user + "'@'localhost'"));
       return false;
     }
-    if (sha2) send(std::string("\x01\x03", 2));  // fast_auth_success: the cache knew it
     send(wire::ok_packet());
     std::lock_guard lock(server_.mutex_);
     ++server_.logins_;
+    return true;
+  }
+
+  // perform_full_authentication over a plain connection: the client asks for the public
+  // key (0x02) unless it has it, then sends the password encrypted with it. A cleartext
+  // password is refused, as MySQL refuses it without TLS.
+  bool full_authentication(const std::string& scramble) {
+    send(std::string("\x01\x04", 2));
+    std::string packet = read_packet();
+    sequence_ = next_sequence_;
+    if (packet == std::string(1, '\x02')) {
+      send("\x01" + server_.rsa_->public_pem());
+      packet = read_packet();
+      sequence_ = next_sequence_;
+    }
+    const auto decrypted = server_.rsa_->decrypt_oaep(packet);
+    if (!decrypted) return false;
+    if (wire::unscramble_password(*decrypted, scramble) != server_.options_.password) return false;
+    std::lock_guard lock(server_.mutex_);
+    ++server_.rsa_logins_;
     return true;
   }
 
@@ -275,6 +301,9 @@ class MysqlWireServer::Session {
 
 MysqlWireServer::MysqlWireServer(MysqlWireOptions options) : options_(std::move(options)) {
   if (!options_.binlog.empty()) events_ = wire::read_binlog_file(options_.binlog);
+  if (options_.auth_plugin == "caching_sha2_password" && !options_.sha2_cached) {
+    rsa_ = std::make_unique<wire::RsaKeyPair>();
+  }
   if (options_.binlog_end != 0) {
     std::erase_if(events_, [&](const auto& e) { return e.offset >= options_.binlog_end; });
   }
@@ -379,6 +408,11 @@ size_t MysqlWireServer::events_sent() const {
 int MysqlWireServer::logins() const {
   std::lock_guard lock(mutex_);
   return logins_;
+}
+
+int MysqlWireServer::rsa_logins() const {
+  std::lock_guard lock(mutex_);
+  return rsa_logins_;
 }
 
 int MysqlWireServer::refused_logins() const {

@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <regex>
@@ -40,6 +41,10 @@ struct MysqlWireOptions {
   // "mysql_native_password" or "caching_sha2_password": the one the handshake announces
   // and the account uses (a client answering with another gets an auth switch).
   std::string auth_plugin = "mysql_native_password";
+  // caching_sha2_password: whether the server's cache knows the account (the fast path,
+  // 0x01 0x03), or asks for full authentication (0x01 0x04), which without TLS sends the
+  // password RSA-encrypted with the server's public key (asked for with 0x02).
+  bool sha2_cached = true;
   uint32_t server_id = 1;
 
   // The binlog a dump streams, and the name the fake ROTATE gives it.
@@ -95,6 +100,8 @@ class MysqlWireServer {
   // Clients that logged in, and those refused.
   int logins() const;
   int refused_logins() const;
+  // Clients that sent the password RSA-encrypted (caching_sha2 full authentication).
+  int rsa_logins() const;
 
  private:
   struct Rule {
@@ -110,6 +117,7 @@ class MysqlWireServer {
 
   MysqlWireOptions options_;
   std::vector<wire::FileEvent> events_;
+  std::unique_ptr<wire::RsaKeyPair> rsa_;  // for full authentication, when asked for
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -124,6 +132,7 @@ class MysqlWireServer {
   size_t events_sent_ = 0;
   int logins_ = 0;
   int refused_logins_ = 0;
+  int rsa_logins_ = 0;
   std::vector<int> client_fds_;
   std::vector<std::thread> clients_;
   uint32_t next_connection_id_ = 1;

@@ -427,3 +427,23 @@ customer:
   CHECK(connector.terminate() == 0);
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
 }
+
+TEST_CASE("mysql wire: caching_sha2_password full authentication without TLS (RSA key)") {
+  // What a default MySQL 8 does for an account whose password the server has not cached
+  // yet (after a restart, before any TLS login): 0x01 0x04, then the password must come
+  // RSA-encrypted with the server's public key.
+  MysqlWireServer server({.server_version = "8.0.36",
+                          .auth_plugin = "caching_sha2_password",
+                          .sha2_cached = false,
+                          .binlog = fixture("json.binlog.000001"),
+                          .binlog_end = kJsonBeforePartialUpdates});
+  script_mysql_source(server);
+  script_json_catalog(server);
+  MockServer mock;
+  ConnectorRun connector(mock, wire_setup(server, 6113));
+  connector.start();
+  check_json_customers(mock, connector);
+  CHECK(server.rsa_logins() >= 1);
+  CHECK(server.refused_logins() == 0);
+  CHECK(connector.terminate() == 0);
+}

@@ -159,3 +159,17 @@ TEST_CASE("a recorded binlog file splits into its events") {
 }
 
 }  // namespace cdc::test::wire
+
+namespace cdc::test::wire {
+
+TEST_CASE("full authentication: the RSA-encrypted, scrambled password decrypts back") {
+  const RsaKeyPair key;
+  CHECK(key.public_pem().rfind("-----BEGIN PUBLIC KEY-----", 0) == 0);
+  const std::string nonce = "0123456789abcdefghij";
+  const auto decrypted = key.decrypt_oaep(key.encrypt_password("cdc-secret", nonce));
+  REQUIRE(decrypted);
+  CHECK(unscramble_password(*decrypted, nonce) == "cdc-secret");
+  CHECK_FALSE(key.decrypt_oaep("not a ciphertext"));
+}
+
+}  // namespace cdc::test::wire
