@@ -239,7 +239,10 @@ namespace {
 
 // What `check` asks a MySQL 8.0 beyond what `run` does, answered as by a server set up
 // as docs/mysql.md says, with binlog_row_metadata left at MySQL's default (MINIMAL).
+// 8.4 removed expire_logs_days: SHOW GLOBAL VARIABLES finds nothing.
 void script_check_answers(MysqlWireServer& server, const std::string& grants) {
+  const bool has_expire_logs_days =
+      mysql_version(server.options().server_version) < std::pair{8, 4};
   auto variable = [&](const std::string& name, const std::string& value) {
     server.answer("SHOW GLOBAL VARIABLES LIKE '" + name + "'", variable_row(name, value));
   };
@@ -248,7 +251,12 @@ void script_check_answers(MysqlWireServer& server, const std::string& grants) {
   variable("binlog_row_value_options", "");
   variable("server_id", "1");
   variable("binlog_expire_logs_seconds", "2592000");
-  variable("expire_logs_days", "0");
+  if (has_expire_logs_days) {
+    variable("expire_logs_days", "0");
+  } else {
+    server.answer("SHOW GLOBAL VARIABLES LIKE 'expire_logs_days'",
+                  cdc::test::wire::ResultSet{{"Variable_name", "Value"}, {}});
+  }
   server.answer(
       "SHOW REPLICA HOSTS",
       cdc::test::wire::ResultSet{{"Server_Id", "Host", "Port", "Source_Id", "Replica_UUID"}, {}});
@@ -445,5 +453,37 @@ TEST_CASE("mysql wire: caching_sha2_password full authentication without TLS (RS
   check_json_customers(mock, connector);
   CHECK(server.rsa_logins() >= 1);
   CHECK(server.refused_logins() == 0);
+  CHECK(connector.terminate() == 0);
+}
+
+TEST_CASE("mysql wire: check on MySQL 8.4 warns about a binlog kept for less than a day") {
+  MysqlWireServer server({.server_version = "8.4.2"});
+  script_mysql_source(server);
+  script_check_answers(server, "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`");
+  server.answer("SHOW GLOBAL VARIABLES LIKE 'binlog_expire_logs_seconds'",
+                variable_row("binlog_expire_logs_seconds", "3600"));
+  MockServer mock;
+  ConnectorRun connector(mock, wire_setup(server, 6114));
+  auto check = connector.command({"check"});
+  const int code = check->wait_exit(60s);
+  INFO(check->describe());
+  CHECK(code == 0);
+  check->wait_for_line("warning: .*binlog_expire_logs_seconds 3600.*less than 24 hours", 1s);
+  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
+}
+
+TEST_CASE("mysql wire: a dump the server ends with EOF is reconnected") {
+  MysqlWireServer server({.server_version = "8.0.36",
+                          .binlog = fixture("json.binlog.000001"),
+                          .binlog_end = kJsonBeforePartialUpdates,
+                          .keep_open = false});
+  script_mysql_source(server);
+  script_json_catalog(server);
+  MockServer mock;
+  ConnectorRun connector(mock, wire_setup(server, 6115));
+  connector.start();
+  check_json_customers(mock, connector);
+  wait_until([&] { return server.dumps().size() >= 2; }, 60s, "a new dump after the EOF");
+  connector.process().wait_for_line("ended the binlog stream", 1s);
   CHECK(connector.terminate() == 0);
 }
