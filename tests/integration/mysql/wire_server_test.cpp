@@ -487,3 +487,21 @@ TEST_CASE("mysql wire: a dump the server ends with EOF is reconnected") {
   connector.process().wait_for_line("ended the binlog stream", 1s);
   CHECK(connector.terminate() == 0);
 }
+
+TEST_CASE("mysql wire: check finds another replica registered with source.server_id") {
+  MysqlWireServer server({.server_version = "8.0.36"});
+  script_mysql_source(server);
+  script_check_answers(server, "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`");
+  server.answer(
+      "SHOW REPLICA HOSTS",
+      cdc::test::wire::ResultSet{
+          {"Server_Id", "Host", "Port", "Source_Id", "Replica_UUID"},
+          {{"6116", "replica-7.example", "3306", "1", "4ad8ef06-71ca-11e1-9e33-c80aa9429562"}}});
+  MockServer mock;
+  ConnectorRun connector(mock, wire_setup(server, 6116));
+  auto check = connector.command({"check"});
+  const int code = check->wait_exit(60s);
+  INFO(check->describe());
+  CHECK(code != 0);
+  check->wait_for_line("source.server_id 6116 is already used by a replica on host replica-7", 1s);
+}
