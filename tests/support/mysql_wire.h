@@ -20,6 +20,7 @@ using Bytes = std::string;  // payload bytes; std::string keeps them easy to com
 inline constexpr uint32_t kClientLongPassword = 0x1;
 inline constexpr uint32_t kClientConnectWithDb = 0x8;
 inline constexpr uint32_t kClientProtocol41 = 0x200;
+inline constexpr uint32_t kClientSsl = 0x800;
 inline constexpr uint32_t kClientTransactions = 0x2000;
 inline constexpr uint32_t kClientSecureConnection = 0x8000;
 inline constexpr uint32_t kClientMultiStatements = 0x10000;

@@ -74,6 +74,11 @@ WireError server_id_clash_error() {
 class MysqlWireServer::Session {
  public:
   Session(MysqlWireServer& server, int fd) : server_(server), fd_(fd) {}
+  ~Session() {
+    if (ssl_ != nullptr) wire::TlsServer::close(ssl_);
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
   void run() {
     if (!authenticate()) return;
@@ -117,11 +122,21 @@ class MysqlWireServer::Session {
       h.connection_id = server_.next_connection_id_++;
     }
     h.scramble = random_scramble();
-    h.capabilities = kServerCapabilities;
+    h.capabilities = kServerCapabilities | (o.tls ? wire::kClientSsl : 0);
     h.auth_plugin = o.auth_plugin;
     sequence_ = 0;
     send(wire::handshake_packet(h));
-    const auto response = wire::parse_handshake_response(read_packet());
+    Bytes first = read_packet();
+    // SSLRequest: the first 32 bytes of a response with CLIENT_SSL, then the TLS
+    // handshake, then the whole response over TLS.
+    constexpr size_t kSslRequestSize = 32;
+    if (first.size() == kSslRequestSize && server_.tls_ &&
+        (wire::Reader(first).int_le(4) & wire::kClientSsl)) {
+      ssl_ = server_.tls_->accept(fd_);
+      if (ssl_ == nullptr) return false;
+      first = read_packet();
+    }
+    const auto response = wire::parse_handshake_response(first);
     client_capabilities_ = response.capabilities;
     sequence_ = next_sequence_;
     std::string auth = response.auth_response;
@@ -154,6 +169,7 @@ class MysqlWireServer::Session {
     send(wire::ok_packet());
     std::lock_guard lock(server_.mutex_);
     ++server_.logins_;
+    if (ssl_ != nullptr) ++server_.tls_logins_;
     return true;
   }
 
@@ -164,6 +180,10 @@ class MysqlWireServer::Session {
     send(std::string("\x01\x04", 2));
     std::string packet = read_packet();
     sequence_ = next_sequence_;
+    if (ssl_ != nullptr) {
+      // Over TLS the password comes as it is, with a NUL.
+      return packet == server_.options_.password + std::string(1, '\0');
+    }
     if (packet == std::string(1, '\x02')) {
       send("\x01" + server_.rsa_->public_pem());
       packet = read_packet();
@@ -262,7 +282,9 @@ class MysqlWireServer::Session {
     const Bytes bytes = wire::frame(payload, sequence_);
     size_t done = 0;
     while (done < bytes.size()) {
-      const ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      const ssize_t n = ssl_ != nullptr
+                            ? wire::TlsServer::write(ssl_, bytes.data() + done, bytes.size() - done)
+                            : ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
       if (n <= 0) throw Closed{};
       done += static_cast<size_t>(n);
     }
@@ -271,7 +293,8 @@ class MysqlWireServer::Session {
   void read_exact(char* out, size_t size) {
     size_t done = 0;
     while (done < size) {
-      const ssize_t n = ::recv(fd_, out + done, size - done, 0);
+      const ssize_t n = ssl_ != nullptr ? wire::TlsServer::read(ssl_, out + done, size - done)
+                                        : ::recv(fd_, out + done, size - done, 0);
       if (n <= 0) throw Closed{};
       done += static_cast<size_t>(n);
     }
@@ -297,6 +320,7 @@ class MysqlWireServer::Session {
   uint8_t sequence_ = 0;
   uint8_t next_sequence_ = 0;
   uint32_t client_capabilities_ = 0;
+  void* ssl_ = nullptr;  // SSL* once the client asked for TLS
 };
 
 MysqlWireServer::MysqlWireServer(MysqlWireOptions options) : options_(std::move(options)) {
@@ -304,6 +328,7 @@ MysqlWireServer::MysqlWireServer(MysqlWireOptions options) : options_(std::move(
   if (options_.auth_plugin == "caching_sha2_password" && !options_.sha2_cached) {
     rsa_ = std::make_unique<wire::RsaKeyPair>();
   }
+  if (options_.tls) tls_ = std::make_unique<wire::TlsServer>();
   if (options_.binlog_end != 0) {
     std::erase_if(events_, [&](const auto& e) { return e.offset >= options_.binlog_end; });
   }
@@ -413,6 +438,15 @@ int MysqlWireServer::logins() const {
 int MysqlWireServer::rsa_logins() const {
   std::lock_guard lock(mutex_);
   return rsa_logins_;
+}
+
+int MysqlWireServer::tls_logins() const {
+  std::lock_guard lock(mutex_);
+  return tls_logins_;
+}
+
+std::string MysqlWireServer::certificate_pem() const {
+  return tls_ ? tls_->certificate_pem() : std::string();
 }
 
 int MysqlWireServer::refused_logins() const {

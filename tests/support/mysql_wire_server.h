@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "support/mysql_wire.h"
+#include "support/mysql_wire_tls.h"
 
 namespace cdc::test {
 
@@ -45,6 +46,9 @@ struct MysqlWireOptions {
   // 0x01 0x03), or asks for full authentication (0x01 0x04), which without TLS sends the
   // password RSA-encrypted with the server's public key (asked for with 0x02).
   bool sha2_cached = true;
+  // Offer TLS (CLIENT_SSL) with a self-signed certificate for 127.0.0.1; a full
+  // authentication over it takes the password in clear, as MySQL does.
+  bool tls = false;
   uint32_t server_id = 1;
 
   // The binlog a dump streams, and the name the fake ROTATE gives it.
@@ -102,6 +106,10 @@ class MysqlWireServer {
   int refused_logins() const;
   // Clients that sent the password RSA-encrypted (caching_sha2 full authentication).
   int rsa_logins() const;
+  // Clients that logged in over TLS.
+  int tls_logins() const;
+  // The self-signed certificate (PEM) when options().tls, for source.tls.ca_path.
+  std::string certificate_pem() const;
 
  private:
   struct Rule {
@@ -118,6 +126,7 @@ class MysqlWireServer {
   MysqlWireOptions options_;
   std::vector<wire::FileEvent> events_;
   std::unique_ptr<wire::RsaKeyPair> rsa_;  // for full authentication, when asked for
+  std::unique_ptr<wire::TlsServer> tls_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
@@ -133,6 +142,7 @@ class MysqlWireServer {
   int logins_ = 0;
   int refused_logins_ = 0;
   int rsa_logins_ = 0;
+  int tls_logins_ = 0;
   std::vector<int> client_fds_;
   std::vector<std::thread> clients_;
   uint32_t next_connection_id_ = 1;

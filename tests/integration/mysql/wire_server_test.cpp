@@ -14,6 +14,7 @@
 #include "support/connector_run.h"
 #include "support/mysql_wire_scripts.h"
 #include "support/mysql_wire_server.h"
+#include "support/temp_dir.h"
 #include "support/wait_until.h"
 
 using namespace std::chrono_literals;
@@ -504,4 +505,30 @@ TEST_CASE("mysql wire: check finds another replica registered with source.server
   INFO(check->describe());
   CHECK(code != 0);
   check->wait_for_line("source.server_id 6116 is already used by a replica on host replica-7", 1s);
+}
+
+TEST_CASE("mysql wire: TLS verified against the server's CA; full authentication over it") {
+  // source.tls verify-full with the test server's self-signed certificate as the CA; the
+  // account not cached, so caching_sha2_password sends the password in clear over TLS.
+  MysqlWireServer server({.server_version = "8.4.2",
+                          .auth_plugin = "caching_sha2_password",
+                          .sha2_cached = false,
+                          .tls = true,
+                          .binlog = fixture("json.binlog.000001"),
+                          .binlog_end = kJsonBeforePartialUpdates});
+  script_mysql_source(server);
+  script_json_catalog(server);
+  TempDir dir("wire-tls");
+  const auto ca = dir.write_file("ca.pem", server.certificate_pem());
+  MockServer mock;
+  auto setup = wire_setup(server, 6117);
+  setup.source_config = "  tls: {mode: verify-full, ca_path: " + ca.string() + "}\n";
+  ConnectorRun connector(mock, setup);
+  connector.start();
+  check_json_customers(mock, connector);
+  CHECK(server.tls_logins() >= 2);  // the admin connection and the binlog stream
+  CHECK(server.tls_logins() == server.logins());
+  CHECK(server.rsa_logins() == 0);
+  CHECK(server.refused_logins() == 0);
+  CHECK(connector.terminate() == 0);
 }
