@@ -532,3 +532,19 @@ TEST_CASE("mysql wire: TLS verified against the server's CA; full authentication
   CHECK(server.refused_logins() == 0);
   CHECK(connector.terminate() == 0);
 }
+
+TEST_CASE("mysql wire: verify-full refuses a server whose certificate another CA signed") {
+  MysqlWireServer server({.server_version = "8.4.2", .tls = true});
+  script_mysql_source(server);
+  const cdc::test::wire::TlsServer other;
+  TempDir dir("wire-tls");
+  const auto ca = dir.write_file("ca.pem", other.certificate_pem());
+  MockServer mock;
+  auto setup = wire_setup(server, 6118);
+  setup.source_config = "  tls: {mode: verify-full, ca_path: " + ca.string() + "}\n";
+  ConnectorRun connector(mock, setup);
+  connector.start_waiting_for("cannot connect to MySQL/MariaDB at 127.0.0.1:" +
+                              std::to_string(server.port()));
+  CHECK(server.logins() == 0);
+  CHECK(connector.process().wait_exit(30s) != 0);
+}
