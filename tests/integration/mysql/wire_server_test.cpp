@@ -548,3 +548,76 @@ TEST_CASE("mysql wire: verify-full refuses a server whose certificate another CA
   CHECK(server.logins() == 0);
   CHECK(connector.process().wait_exit(30s) != 0);
 }
+
+TEST_CASE("mysql wire: ENUM and SET columns named by full metadata, as events") {
+  // mysql-enum-string-set.000001 (MySQL 8.0.28, binlog_row_metadata=FULL: the table map
+  // names the columns and lists the ENUM and SET members; the table has no primary key,
+  // so the connector still asks information_schema for the key):
+  // mysql.t (f1 CHAR(128), f2 VARCHAR(300), f3 ENUM('var1', 'variant2', 'foo'),
+  // f4 SET('one', 'two', 'three', 'four'), f5 TEXT), one row inserted with f3 'var1' and
+  // f4 'one,three', updated to 'variant2' and 'two,four', then deleted.
+  MysqlWireServer server(
+      {.server_version = "8.0.36", .binlog = fixture("mysql-enum-string-set.000001")});
+  script_mysql_source(server);
+  server.answer(
+      "SELECT COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME, COLUMN_KEY FROM "
+      "information_schema.COLUMNS WHERE TABLE_SCHEMA = 'mysql' AND TABLE_NAME = 't' "
+      "ORDER BY ORDINAL_POSITION",
+      cdc::test::wire::ResultSet{{"COLUMN_NAME", "COLUMN_TYPE", "CHARACTER_SET_NAME", "COLUMN_KEY"},
+                                 {{"f1", "char(128)", "utf8mb4", ""},
+                                  {"f2", "varchar(300)", "utf8mb4", ""},
+                                  {"f3", "enum('var1','variant2','foo')", "utf8mb4", ""},
+                                  {"f4", "set('one','two','three','four')", "utf8mb4", ""},
+                                  {"f5", "text", "utf8mb4", ""}}});
+  MockServer mock;
+  auto setup = wire_setup(server, 6119);
+  setup.mappings = {{"t.yaml", R"yaml(table: mysql.t
+events:
+  - name: row_inserted
+    on: insert
+    customer_id: f1
+    data: { f3: f3, f4: f4 }
+  - name: row_updated
+    on: update
+    customer_id: f1
+    data: { old_f3: before.f3, old_f4: before.f4, f3: f3, f4: f4, f2: f2 }
+  - name: row_deleted
+    on: delete
+    customer_id: f1
+    data: { f3: f3, f4: f4 }
+)yaml"}};
+  ConnectorRun connector(mock, setup);
+  connector.start();
+  wait_until([&] { return mock.state().at("events").size() == 3; }, 60s, "three events");
+  const auto events = mock.state().at("events");
+  INFO(events.dump(2));
+  // As mariadb-binlog decodes the file: ENUM index 1 then 2, SET bits 0101 then 1010.
+  using nlohmann::json;
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].at("event") == "row_inserted");
+  CHECK(events[0].at("customer_id") ==
+        "0123456789"
+        "0123456789"
+        "0123456789"
+        "0123456789"
+        "0123456789"
+        "0123456789"
+        "0123456789"
+        "0123456789"
+        "0123456789"
+        "0123456789");
+  CHECK(events[0].at("data").at("f3") == "var1");
+  CHECK(events[0].at("data").at("f4") == json::array({"one", "three"}));
+  CHECK(events[1].at("event") == "row_updated");
+  CHECK(events[1].at("customer_id") == "field1");
+  CHECK(events[1].at("data").at("old_f3") == "var1");
+  CHECK(events[1].at("data").at("old_f4") == json::array({"one", "three"}));
+  CHECK(events[1].at("data").at("f2") == "field_2");
+  CHECK(events[1].at("data").at("f3") == "variant2");
+  CHECK(events[1].at("data").at("f4") == json::array({"two", "four"}));
+  CHECK(events[2].at("event") == "row_deleted");
+  CHECK(events[2].at("customer_id") == "field1");
+  CHECK(events[2].at("data").at("f3") == "variant2");
+  CHECK(connector.terminate() == 0);
+  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
+}
