@@ -629,3 +629,50 @@ events:
   CHECK(connector.terminate() == 0);
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
 }
+
+TEST_CASE("mysql wire: status reads the lag from SHOW BINARY LOGS and sees a purged binlog") {
+  MysqlWireServer server({.server_version = "8.4.2",
+                          .binlog = fixture("json.binlog.000001"),
+                          .binlog_end = kJsonBeforePartialUpdates});
+  script_mysql_source(server);
+  script_json_catalog(server);
+  server.answer(
+      "SHOW REPLICA HOSTS",
+      cdc::test::wire::ResultSet{{"Server_Id", "Host", "Port", "Source_Id", "Replica_UUID"}, {}});
+  MockServer mock;
+  ConnectorRun connector(mock, wire_setup(server, 6120));
+  connector.start();
+  check_json_customers(mock, connector);
+  CHECK(connector.terminate() == 0);
+
+  auto status_of = [&] {
+    auto status = connector.command({"status", "--json"});
+    const int code = status->wait_exit(30s);
+    INFO(status->describe());
+    return std::pair{code, nlohmann::json::parse(status->stdout_text())};
+  };
+  // The last transaction served ends at 3527; 4011 - 3527 bytes of its file and all 500
+  // of the next are behind.
+  server.answer("SHOW BINARY LOGS",
+                cdc::test::wire::ResultSet{
+                    {"Log_name", "File_size", "Encrypted"},
+                    {{"binlog.000001", "4011", "No"}, {"binlog.000002", "500", "No"}}});
+  {
+    const auto [code, status] = status_of();
+    INFO(status.dump());
+    CHECK(code == 1);  // nothing streams as replica 6120
+    CHECK(status.at("committed_position") == "mysql:binlog.000001:3527");
+    CHECK(status.at("lag_bytes") == 4011 - 3527 + 500);
+    CHECK(status.at("active") == false);
+  }
+  server.answer("SHOW BINARY LOGS",
+                cdc::test::wire::ResultSet{{"Log_name", "File_size", "Encrypted"},
+                                           {{"binlog.000002", "500", "No"}}});
+  {
+    const auto [code, status] = status_of();
+    INFO(status.dump());
+    CHECK(code != 0);
+    CHECK(status.at("health").get<std::string>().find("purged") != std::string::npos);
+  }
+  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
+}
