@@ -22,8 +22,13 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
   config += "source:\n";
   if (setup_.mysql_server_id != 0) {
     config += "  type: mysql\n";
-    config += "  host: " + quoted(test_env("CDC_TEST_MYSQL_HOST")) + "\n";
-    config += "  port: " + test_env("CDC_TEST_MYSQL_PORT") + "\n";
+    const bool own_server = !setup_.mysql_host.empty();
+    config +=
+        "  host: " + quoted(own_server ? setup_.mysql_host : test_env("CDC_TEST_MYSQL_HOST")) +
+        "\n";
+    config += "  port: " +
+              (own_server ? std::to_string(setup_.mysql_port) : test_env("CDC_TEST_MYSQL_PORT")) +
+              "\n";
     const bool own_user = !setup_.mysql_user.empty();
     config +=
         "  user: " + quoted(own_user ? setup_.mysql_user : test_env("CDC_TEST_MYSQL_USER")) + "\n";

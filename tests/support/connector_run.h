@@ -39,6 +39,10 @@ struct ConnectorSetup {
   // The MariaDB user and password; empty: CDC_TEST_MYSQL_USER / _PASSWORD.
   std::string mysql_user;
   std::string mysql_password;
+  // Another MySQL server (e.g. tests/support/mysql_wire_server); empty / 0: the test
+  // MariaDB's CDC_TEST_MYSQL_HOST / _PORT.
+  std::string mysql_host;
+  int mysql_port = 0;
   // Absolute state directory; empty: a "state" folder of its own. Two instances of an
   // HA pair on MySQL share one.
   std::filesystem::path state_dir;
