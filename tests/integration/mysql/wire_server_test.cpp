@@ -101,6 +101,14 @@ void check_json_customers(const MockServer& mock, ConnectorRun& connector) {
   }
 }
 
+// Every query the connector sent was scripted (what it sent is shown if not), and no
+// login was refused.
+void check_conversation(const MysqlWireServer& server) {
+  INFO("queries the connector sent:\n", joined(server.queries()));
+  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
+  CHECK(server.refused_logins() == 0);
+}
+
 }  // namespace
 
 TEST_CASE("mysql wire: 8.0 with mysql_native_password streams a MySQL 8 binlog to the mock") {
@@ -116,9 +124,7 @@ TEST_CASE("mysql wire: 8.0 with mysql_native_password streams a MySQL 8 binlog t
   check_json_customers(mock, connector);
   CHECK(connector.terminate() == 0);
 
-  INFO("queries the connector sent:\n", joined(server.queries()));
-  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
-  CHECK(server.refused_logins() == 0);
+  check_conversation(server);
   CHECK(sent(server, "SHOW MASTER STATUS"));
   CHECK(!sent(server, "SHOW BINARY LOG STATUS"));
   CHECK(sent(server, "SET @master_binlog_checksum = 'CRC32'"));
@@ -149,9 +155,7 @@ TEST_CASE("mysql wire: 8.4 with caching_sha2_password, SHOW BINARY LOG STATUS an
   check_json_customers(mock, connector);
   CHECK(connector.terminate() == 0);
 
-  INFO("queries the connector sent:\n", joined(server.queries()));
-  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
-  CHECK(server.refused_logins() == 0);
+  check_conversation(server);
   // 8.4 refused the old statement; the connector asked again with the new one.
   CHECK(sent(server, "SHOW MASTER STATUS"));
   CHECK(sent(server, "SHOW BINARY LOG STATUS"));
