@@ -91,7 +91,7 @@ SQL
   awk -v n="$rows" -v s="$seconds" -v cpu="$cpu" -v kib="$peak_kib" \
     -v p50="$(jq -r .p50_ms <<<"$report")" -v p99="$(jq -r .p99_ms <<<"$report")" \
     -v max="$(jq -r .max_ms <<<"$report")" \
-    'BEGIN { printf "RESULT name=latency rows=%d seconds=%s rows_per_s=%.0f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f cpu_us_per_row=%.1f peak_rss_mib=%.1f sink=latency_sink.py\n",
+    'BEGIN { printf "RESULT name=latency rows=%d seconds=%s rows_per_s=%.0f p50_ms=%.1f p99_ms=%.1f max_ms=%.1f cpu_us_per_row=%.1f peak_rss_mib=%.1f sink=latency_sink.py goal_max_p99_ms=50\n",
              n, s, n / s, p50, p99, max, cpu * 1e6 / n, kib / 1024 }'
 }
 
