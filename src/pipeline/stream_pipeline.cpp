@@ -114,16 +114,20 @@ bool StreamPipeline::still_holds_lock() {
 }
 
 void StreamPipeline::restart(const std::atomic<bool>& stop, const std::string& why) {
+  log::warn("{}; delivering what was read, then starting again", why);
+  stop_streaming(stop);
+  if (start_streaming(stop)) log::info("streaming again");
+}
+
+void StreamPipeline::stop_streaming(const std::atomic<bool>& stop) {
   status_.streaming = false;
   publish(/*force=*/true);
-  log::warn("{}; delivering what was read, then starting again", why);
   // Everything read is delivered and acknowledged first, so the next start resumes right
   // after it: only a transaction cut off mid-way is read again.
   drain(stop);
   acknowledge_done();
   source_.stop();
   transaction_deletes_.transaction_ended();
-  if (start_streaming(stop)) log::info("streaming again");
 }
 
 void StreamPipeline::reload_mappings(const std::atomic<bool>& stop) {
@@ -140,17 +144,13 @@ void StreamPipeline::reload_mappings(const std::atomic<bool>& stop) {
   auto& next = std::get<MappingSwitch>(outcome);
   ++status_.reloads_applied;
   status_.reload_error.clear();
-  status_.streaming = false;
-  publish(/*force=*/true);
-  // What was read so far was mapped by the old set: delivered and acknowledged first, so
-  // the source resumes at a transaction boundary and every later one meets the new set.
-  drain(stop);
-  acknowledge_done();
-  source_.stop();
+  // What was read so far was mapped by the old set: stopping delivers and acknowledges
+  // it, so the source resumes at a transaction boundary and every later one meets the
+  // new set.
+  stop_streaming(stop);
   source_.set_tables(next.tables);
   reloaded_mapper_ = std::move(next.mapper);
   mapper_ = reloaded_mapper_.get();
-  transaction_deletes_.transaction_ended();
   if (start_streaming(stop)) log::info("reload applied; streaming with the new mappings");
 }
 

@@ -88,6 +88,8 @@ class StreamPipeline {
   void handle(SourceItem& item);
   // Stops streaming (delivering and acknowledging what was read), then starts again.
   void restart(const std::atomic<bool>& stop, const std::string& why);
+  // Delivers and acknowledges what was read, then stops the source.
+  void stop_streaming(const std::atomic<bool>& stop);
   // Asks reload_ for a new set of mappings and switches to it (see set_reload).
   void reload_mappings(const std::atomic<bool>& stop);
   // Takes the lock (as a standby until it is free) and starts the source, retrying with
