@@ -1,0 +1,253 @@
+#include "state/kv_store.h"
+
+#include <lmdb.h>
+
+#include <stdexcept>
+
+namespace cdc::state {
+namespace {
+
+// Address space, not disk: the file grows only as pages are used. Enough for hundreds of
+// millions of customers; a full map fails the commit with a message naming the store.
+constexpr size_t kMapBytes = size_t{256} << 30;
+
+MDB_val val(std::string_view bytes) {
+  return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
+}
+
+std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+bool starts_with(std::string_view key, std::string_view prefix) {
+  return key.substr(0, prefix.size()) == prefix;
+}
+
+// Closes a cursor on every path out of a loop.
+class Cursor {
+ public:
+  Cursor(MDB_txn* txn, unsigned dbi, const std::function<void(std::string_view, int)>& fail) {
+    if (int rc = mdb_cursor_open(txn, dbi, &cursor_)) fail("opening a cursor", rc);
+  }
+  ~Cursor() { mdb_cursor_close(cursor_); }
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  MDB_cursor* get() const { return cursor_; }
+
+ private:
+  MDB_cursor* cursor_ = nullptr;
+};
+
+}  // namespace
+
+KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> databases,
+                 bool read_only)
+    : directory_(std::move(directory)) {
+  if (!read_only) std::filesystem::create_directories(directory_);
+  if (int rc = mdb_env_create(&env_)) fail("creating the environment", rc);
+  try {
+    if (int rc = mdb_env_set_maxdbs(env_, static_cast<MDB_dbi>(databases.size()))) {
+      fail("setting the database count", rc);
+    }
+    if (int rc = mdb_env_set_mapsize(env_, kMapBytes)) fail("setting the map size", rc);
+    // NOTLS: the reader snapshot belongs to this object, not to a thread. NORDAHEAD: the
+    // store is read at random, so readahead only evicts useful pages. NOMETASYNC: one
+    // fsync per commit instead of two; a system crash may undo the last commit, which for
+    // the last-sent store only means some fields are sent again.
+    unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | MDB_NOMETASYNC;
+    if (read_only) flags |= MDB_RDONLY;
+    if (int rc = mdb_env_open(env_, directory_.c_str(), flags, 0640)) fail("opening", rc);
+    MDB_txn* txn = nullptr;
+    if (int rc = mdb_txn_begin(env_, nullptr, read_only ? MDB_RDONLY : 0, &txn)) {
+      fail("starting a transaction", rc);
+    }
+    for (const auto& name : databases) {
+      MDB_dbi dbi = 0;
+      if (int rc = mdb_dbi_open(txn, name.c_str(), read_only ? 0 : MDB_CREATE, &dbi)) {
+        mdb_txn_abort(txn);
+        if (read_only && rc == MDB_NOTFOUND) {
+          throw std::runtime_error("the store in " + directory_.string() + " has no database " +
+                                   name + " (written by an older version?)");
+        }
+        fail("opening database " + name, rc);
+      }
+      dbis_.push_back(dbi);
+    }
+    if (int rc = mdb_txn_commit(txn)) fail("committing the database list", rc);
+  } catch (...) {
+    mdb_env_close(env_);
+    throw;
+  }
+}
+
+KvStore::~KvStore() {
+  if (reader_ != nullptr) mdb_txn_abort(reader_);
+  mdb_env_close(env_);
+}
+
+void KvStore::fail(std::string_view what, int rc) const {
+  throw std::runtime_error("the store in " + directory_.string() + ": " + std::string(what) +
+                           " failed: " + mdb_strerror(rc));
+}
+
+KvStore::Write KvStore::write() {
+  MDB_txn* txn = nullptr;
+  if (int rc = mdb_txn_begin(env_, nullptr, 0, &txn)) fail("starting a write", rc);
+  return Write(*this, txn);
+}
+
+KvStore::Write::Write(Write&& other) noexcept : store_(other.store_), txn_(other.txn_) {
+  other.txn_ = nullptr;
+}
+
+KvStore::Write::~Write() {
+  if (txn_ != nullptr) mdb_txn_abort(txn_);
+}
+
+std::optional<std::string_view> KvStore::Write::get(Db db, std::string_view key) {
+  MDB_val k = val(key);
+  MDB_val v;
+  const int rc = mdb_get(txn_, store_->dbis_.at(db), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  if (rc != 0) store_->fail("reading", rc);
+  return view(v);
+}
+
+void KvStore::Write::put(Db db, std::string_view key, std::string_view value) {
+  MDB_val k = val(key);
+  MDB_val v = val(value);
+  if (int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, 0)) store_->fail("writing", rc);
+}
+
+bool KvStore::Write::erase(Db db, std::string_view key) {
+  MDB_val k = val(key);
+  const int rc = mdb_del(txn_, store_->dbis_.at(db), &k, nullptr);
+  if (rc == MDB_NOTFOUND) return false;
+  if (rc != 0) store_->fail("deleting", rc);
+  return true;
+}
+
+uint64_t KvStore::Write::erase_prefix(Db db, std::string_view prefix) {
+  return erase_if(
+      db, [](std::string_view, std::string_view) { return true; }, prefix);
+}
+
+uint64_t KvStore::Write::erase_if(
+    Db db, const std::function<bool(std::string_view, std::string_view)>& drop,
+    std::string_view prefix) {
+  Cursor cursor(txn_, store_->dbis_.at(db),
+                [&](std::string_view what, int rc) { store_->fail(what, rc); });
+  MDB_val k = val(prefix);
+  MDB_val v;
+  uint64_t erased = 0;
+  int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  while (rc == 0 && starts_with(view(k), prefix)) {
+    if (drop(view(k), view(v))) {
+      if (int del = mdb_cursor_del(cursor.get(), 0)) store_->fail("deleting", del);
+      ++erased;
+    }
+    // After a delete the cursor already stands on the next key, and MDB_NEXT knows it.
+    rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
+  }
+  if (rc != 0 && rc != MDB_NOTFOUND) store_->fail("scanning", rc);
+  return erased;
+}
+
+uint64_t KvStore::Write::rewrite(
+    Db db, const std::function<void(std::string_view, std::string_view, std::string&)>& edit) {
+  Cursor cursor(txn_, store_->dbis_.at(db),
+                [&](std::string_view what, int rc) { store_->fail(what, rc); });
+  MDB_val k;
+  MDB_val v;
+  uint64_t changed = 0;
+  std::string out;
+  int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_FIRST);
+  while (rc == 0) {
+    out.clear();
+    edit(view(k), view(v), out);
+    if (out.empty()) {
+      if (int del = mdb_cursor_del(cursor.get(), 0)) store_->fail("deleting", del);
+      ++changed;
+    } else if (out != view(v)) {
+      MDB_val replacement = val(out);
+      if (int put = mdb_cursor_put(cursor.get(), &k, &replacement, MDB_CURRENT)) {
+        store_->fail("writing", put);
+      }
+      ++changed;
+    }
+    rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
+  }
+  if (rc != MDB_NOTFOUND) store_->fail("scanning", rc);
+  return changed;
+}
+
+void KvStore::Write::commit() {
+  MDB_txn* txn = txn_;
+  txn_ = nullptr;
+  if (int rc = mdb_txn_commit(txn)) store_->fail("committing", rc);
+  store_->refresh();
+}
+
+MDB_txn* KvStore::reader() {
+  if (reader_ == nullptr) {
+    if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &reader_)) fail("starting a read", rc);
+    reader_live_ = true;
+  } else if (!reader_live_) {
+    if (int rc = mdb_txn_renew(reader_)) fail("renewing a read", rc);
+    reader_live_ = true;
+  }
+  return reader_;
+}
+
+void KvStore::refresh() {
+  // Reset keeps the handle for a cheap renew; an old snapshot would also keep LMDB from
+  // reusing the pages later commits freed.
+  if (reader_ != nullptr && reader_live_) {
+    mdb_txn_reset(reader_);
+    reader_live_ = false;
+  }
+}
+
+std::optional<std::string_view> KvStore::get(Db db, std::string_view key) {
+  MDB_val k = val(key);
+  MDB_val v;
+  const int rc = mdb_get(reader(), dbis_.at(db), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  if (rc != 0) fail("reading", rc);
+  return view(v);
+}
+
+void KvStore::scan(Db db, std::string_view prefix,
+                   const std::function<bool(std::string_view, std::string_view)>& visit) {
+  refresh();
+  MDB_txn* txn = reader();
+  Cursor cursor(txn, dbis_.at(db), [&](std::string_view what, int rc) { fail(what, rc); });
+  MDB_val k = val(prefix);
+  MDB_val v;
+  int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  while (rc == 0 && starts_with(view(k), prefix)) {
+    if (!visit(view(k), view(v))) return;
+    rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
+  }
+  if (rc != MDB_NOTFOUND && rc != 0) fail("scanning", rc);
+}
+
+KvStore::Stats KvStore::stats() {
+  Stats stats;
+  refresh();
+  MDB_txn* txn = reader();
+  MDB_envinfo info;
+  MDB_stat env_stat;
+  mdb_env_info(env_, &info);
+  mdb_env_stat(env_, &env_stat);
+  stats.used_bytes = static_cast<uint64_t>(info.me_last_pgno + 1) * env_stat.ms_psize;
+  std::error_code ignored;
+  const auto size = std::filesystem::file_size(directory_ / "data.mdb", ignored);
+  stats.file_bytes = ignored ? 0 : size;
+  for (MDB_dbi dbi : dbis_) {
+    MDB_stat db_stat;
+    if (int rc = mdb_stat(txn, dbi, &db_stat)) fail("reading statistics", rc);
+    stats.entries.push_back(db_stat.ms_entries);
+  }
+  return stats;
+}
+
+}  // namespace cdc::state

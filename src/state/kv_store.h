@@ -1,0 +1,101 @@
+// An embedded ordered key-value store in one directory: LMDB (a copy-on-write B+tree in a
+// memory-mapped file). Chosen for the last-sent store because reads are plain memory
+// reads from a consistent snapshot, a commit is durable when it returns, and no crash
+// leaves the file inconsistent; the figures behind the choice are in
+// docs/last-sent-store.md.
+//
+// Knows bytes only; what keys and values mean is the caller's business.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// LMDB's handles, kept out of this header.
+struct MDB_env;
+struct MDB_txn;
+
+namespace cdc::state {
+
+class KvStore {
+ public:
+  // A named database inside the store, by its index in the names given to the constructor.
+  using Db = unsigned;
+
+  // Opens the store in `directory` (created if missing, unless `read_only`), with the
+  // named databases `databases`. Throws std::runtime_error naming the directory.
+  KvStore(std::filesystem::path directory, std::vector<std::string> databases,
+          bool read_only = false);
+  ~KvStore();
+  KvStore(const KvStore&) = delete;
+  KvStore& operator=(const KvStore&) = delete;
+
+  // One write transaction: invisible to readers until commit(); abandoned (rolled back)
+  // if destroyed before. Only one exists at a time per store, across processes too.
+  class Write {
+   public:
+    ~Write();
+    Write(Write&&) noexcept;
+    Write& operator=(Write&&) = delete;
+
+    // The value, valid until the next change through this transaction.
+    std::optional<std::string_view> get(Db db, std::string_view key);
+    void put(Db db, std::string_view key, std::string_view value);
+    // True if the key was there.
+    bool erase(Db db, std::string_view key);
+    // Removes every key starting with `prefix`; returns how many.
+    uint64_t erase_prefix(Db db, std::string_view prefix);
+    // Removes every key of `db` starting with `prefix` for which `drop(key, value)` is
+    // true; returns how many.
+    uint64_t erase_if(Db db, const std::function<bool(std::string_view, std::string_view)>& drop,
+                      std::string_view prefix = {});
+    // Rewrites every value of `db` through `edit` (key, value, out); an empty `out`
+    // removes the key, `out` equal to the value leaves it. Returns how many changed.
+    uint64_t rewrite(
+        Db db, const std::function<void(std::string_view, std::string_view, std::string&)>& edit);
+    void commit();
+
+   private:
+    friend class KvStore;
+    Write(KvStore& store, MDB_txn* txn) : store_(&store), txn_(txn) {}
+    KvStore* store_;
+    MDB_txn* txn_;
+  };
+  Write write();
+
+  // Reads from a snapshot that stays open between calls, so a read costs a tree lookup and
+  // nothing else; refresh() moves it to the latest commit (call it after committing).
+  // The value stays valid until the next refresh() or commit through this object.
+  std::optional<std::string_view> get(Db db, std::string_view key);
+  void refresh();
+  // Calls `visit(key, value)` for each key starting with `prefix`, in key order, from a
+  // fresh snapshot, until it returns false.
+  void scan(Db db, std::string_view prefix,
+            const std::function<bool(std::string_view, std::string_view)>& visit);
+
+  struct Stats {
+    uint64_t file_bytes = 0;        // the data file's size on disk
+    uint64_t used_bytes = 0;        // pages in use × page size
+    std::vector<uint64_t> entries;  // per database, in the constructor's order
+  };
+  Stats stats();
+
+  const std::filesystem::path& directory() const { return directory_; }
+
+ private:
+  MDB_txn* reader();
+  [[noreturn]] void fail(std::string_view what, int rc) const;
+  void drop_reader();
+
+  std::filesystem::path directory_;
+  MDB_env* env_ = nullptr;
+  std::vector<unsigned> dbis_;
+  MDB_txn* reader_ = nullptr;
+  bool reader_live_ = false;
+};
+
+}  // namespace cdc::state

@@ -1,0 +1,284 @@
+#include "state/last_sent_store.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace cdc::state {
+namespace {
+
+enum Database : KvStore::Db { kCustomers, kItems, kTables };
+
+// Stamps and tags are stored little-endian, packed: a customer's value is its stamps one
+// after the other, sorted by (name, table), 14 bytes each.
+template <typename T>
+void put_le(std::string& out, T value) {
+  for (size_t i = 0; i < sizeof(T); ++i) out += static_cast<char>((value >> (8 * i)) & 0xff);
+}
+
+template <typename T>
+T get_le(const char* in) {
+  T value = 0;
+  for (size_t i = 0; i < sizeof(T); ++i) {
+    value |= static_cast<T>(static_cast<unsigned char>(in[i])) << (8 * i);
+  }
+  return value;
+}
+
+void encode(const std::vector<FieldStamp>& stamps, std::string& out) {
+  out.clear();
+  out.reserve(stamps.size() * kStampBytes);
+  for (const auto& stamp : stamps) {
+    put_le(out, stamp.name);
+    put_le(out, stamp.table);
+    put_le(out, stamp.value);
+  }
+}
+
+void decode(std::string_view bytes, std::vector<FieldStamp>& out) {
+  out.clear();
+  out.reserve(bytes.size() / kStampBytes);
+  for (size_t at = 0; at + kStampBytes <= bytes.size(); at += kStampBytes) {
+    const char* p = bytes.data() + at;
+    out.push_back({get_le<uint32_t>(p), get_le<uint16_t>(p + 4), get_le<uint64_t>(p + 6)});
+  }
+}
+
+std::string encode_item(ItemStamp stamp) {
+  std::string out;
+  put_le(out, stamp.table);
+  put_le(out, stamp.value);
+  return out;
+}
+
+std::optional<ItemStamp> decode_item(std::string_view bytes) {
+  if (bytes.size() != 10) return std::nullopt;
+  return ItemStamp{get_le<uint16_t>(bytes.data()), get_le<uint64_t>(bytes.data() + 2)};
+}
+
+// Field stamps are one per name; presence stamps one per table.
+bool same_slot(const FieldStamp& a, const FieldStamp& b) {
+  return a.name == b.name && (a.name != kPresenceName || a.table == b.table);
+}
+
+bool slot_less(const FieldStamp& a, const FieldStamp& b) {
+  if (a.name != b.name) return a.name < b.name;
+  return a.name == kPresenceName && a.table < b.table;
+}
+
+// `current` with `changes` laid over it, sorted.
+void merge(std::vector<FieldStamp>& current, const std::vector<FieldStamp>& changes) {
+  for (const auto& change : changes) {
+    auto at = std::lower_bound(current.begin(), current.end(), change, slot_less);
+    if (at != current.end() && same_slot(*at, change)) {
+      *at = change;
+    } else {
+      current.insert(at, change);
+    }
+  }
+}
+
+}  // namespace
+
+uint32_t field_name_hash(std::string_view name) {
+  const auto hash = static_cast<uint32_t>(XXH3_64bits(name.data(), name.size()));
+  return hash == kPresenceName ? 1 : hash;
+}
+
+uint64_t field_value_hash(std::string_view name, std::string_view json) {
+  // The name's hash seeds the value's: one pass over each, no buffer, and "ab"+"c" is
+  // not "a"+"bc".
+  return XXH3_64bits_withSeed(json.data(), json.size(), XXH3_64bits(name.data(), name.size()));
+}
+
+std::string item_key(std::string_view customer, std::string_view field, std::string_view item) {
+  std::string key;
+  key.reserve(customer.size() + field.size() + item.size() + 2);
+  key.append(customer).append(1, '\0').append(field).append(1, '\0').append(item);
+  return key;
+}
+
+void LastSentBatch::upsert_customer(std::string_view customer, std::vector<FieldStamp> stamps) {
+  ops_.push_back({Kind::kUpsertCustomer, std::string(customer), std::move(stamps), {}});
+}
+
+void LastSentBatch::delete_customer(std::string_view customer) {
+  ops_.push_back({Kind::kDeleteCustomer, std::string(customer), {}, {}});
+}
+
+void LastSentBatch::upsert_item(std::string_view customer, std::string_view field,
+                                std::string_view item, ItemStamp stamp) {
+  ops_.push_back({Kind::kUpsertItem, item_key(customer, field, item), {}, stamp});
+}
+
+void LastSentBatch::delete_item(std::string_view customer, std::string_view field,
+                                std::string_view item) {
+  ops_.push_back({Kind::kDeleteItem, item_key(customer, field, item), {}, {}});
+}
+
+LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only)
+    : store_(std::move(directory), {"customers", "items", "tables"}, read_only) {}
+
+void LastSentStore::customer(std::string_view customer, std::vector<FieldStamp>& out) {
+  const auto bytes = store_.get(kCustomers, customer);
+  if (!bytes) {
+    out.clear();
+    return;
+  }
+  decode(*bytes, out);
+}
+
+std::optional<ItemStamp> LastSentStore::item(std::string_view customer, std::string_view field,
+                                             std::string_view item) {
+  scratch_ = item_key(customer, field, item);
+  const auto bytes = store_.get(kItems, scratch_);
+  return bytes ? decode_item(*bytes) : std::nullopt;
+}
+
+uint16_t LastSentStore::table_tag(std::string_view table) {
+  if (auto known = store_.get(kTables, table); known && known->size() == 2) {
+    return get_le<uint16_t>(known->data());
+  }
+  auto write = store_.write();
+  uint16_t highest = 0;
+  write.rewrite(kTables, [&](std::string_view, std::string_view value, std::string& out) {
+    if (value.size() == 2) highest = std::max(highest, get_le<uint16_t>(value.data()));
+    out = value;
+  });
+  if (highest == UINT16_MAX) {
+    throw std::runtime_error("the last-sent store in " + directory().string() +
+                             " has no table tag left for " + std::string(table));
+  }
+  std::string value;
+  put_le(value, static_cast<uint16_t>(highest + 1));
+  write.put(kTables, table, value);
+  write.commit();
+  return static_cast<uint16_t>(highest + 1);
+}
+
+std::string LastSentStore::table_name(uint16_t tag) {
+  std::string name;
+  store_.scan(kTables, {}, [&](std::string_view key, std::string_view value) {
+    if (value.size() == 2 && get_le<uint16_t>(value.data()) == tag) {
+      name = key;
+      return false;
+    }
+    return true;
+  });
+  return name;
+}
+
+void LastSentStore::apply(const LastSentBatch& batch) {
+  if (batch.empty()) return;
+  auto write = store_.write();
+  std::vector<FieldStamp> stamps;
+  std::string bytes;
+  for (const auto& op : batch.ops_) {
+    switch (op.kind) {
+      case LastSentBatch::Kind::kUpsertCustomer: {
+        if (auto current = write.get(kCustomers, op.key)) {
+          decode(*current, stamps);
+        } else {
+          stamps.clear();
+        }
+        merge(stamps, op.stamps);
+        encode(stamps, bytes);
+        write.put(kCustomers, op.key, bytes);
+        break;
+      }
+      case LastSentBatch::Kind::kDeleteCustomer: {
+        write.erase(kCustomers, op.key);
+        // Retainly deletes a customer's arrays with it.
+        std::string prefix = op.key;
+        prefix += '\0';
+        write.erase_prefix(kItems, prefix);
+        break;
+      }
+      case LastSentBatch::Kind::kUpsertItem:
+        write.put(kItems, op.key, encode_item(op.item));
+        break;
+      case LastSentBatch::Kind::kDeleteItem:
+        write.erase(kItems, op.key);
+        break;
+    }
+  }
+  write.commit();
+}
+
+uint64_t LastSentStore::forget(std::string_view table) {
+  auto write = store_.write();
+  uint64_t removed = 0;
+  if (table.empty()) {
+    for (auto db : {kCustomers, kItems}) {
+      write.rewrite(db, [&](std::string_view, std::string_view value, std::string& out) {
+        removed += db == kCustomers ? value.size() / kStampBytes : 1;
+        out.clear();
+      });
+    }
+    write.commit();
+    return removed;
+  }
+  const auto tag_bytes = write.get(kTables, table);
+  if (!tag_bytes || tag_bytes->size() != 2) return 0;
+  const uint16_t tag = get_le<uint16_t>(tag_bytes->data());
+  std::vector<FieldStamp> stamps;
+  write.rewrite(kCustomers, [&](std::string_view, std::string_view value, std::string& out) {
+    decode(value, stamps);
+    const auto kept = std::remove_if(stamps.begin(), stamps.end(),
+                                     [&](const FieldStamp& s) { return s.table == tag; });
+    removed += static_cast<uint64_t>(stamps.end() - kept);
+    stamps.erase(kept, stamps.end());
+    if (stamps.empty()) return;  // out stays empty: the customer goes
+    encode(stamps, out);
+  });
+  removed += write.erase_if(kItems, [&](std::string_view, std::string_view value) {
+    const auto item = decode_item(value);
+    return item && item->table == tag;
+  });
+  write.commit();
+  return removed;
+}
+
+void LastSentStore::customers_of(uint16_t tag, const std::function<void(std::string_view)>& visit) {
+  std::vector<FieldStamp> stamps;
+  store_.scan(kCustomers, {}, [&](std::string_view key, std::string_view value) {
+    decode(value, stamps);
+    // Presence stamps sort first (name 0), by table.
+    for (const auto& stamp : stamps) {
+      if (stamp.name != kPresenceName) break;
+      if (stamp.table == tag) {
+        visit(key);
+        break;
+      }
+    }
+    return true;
+  });
+}
+
+void LastSentStore::items_of(
+    uint16_t tag,
+    const std::function<void(std::string_view, std::string_view, std::string_view)>& visit) {
+  store_.scan(kItems, {}, [&](std::string_view key, std::string_view value) {
+    const auto item = decode_item(value);
+    if (!item || item->table != tag) return true;
+    const size_t first = key.find('\0');
+    const size_t second = key.find('\0', first + 1);
+    if (first == std::string_view::npos || second == std::string_view::npos) return true;
+    visit(key.substr(0, first), key.substr(first + 1, second - first - 1), key.substr(second + 1));
+    return true;
+  });
+}
+
+LastSentStore::Stats LastSentStore::stats() {
+  const auto raw = store_.stats();
+  Stats stats;
+  stats.file_bytes = raw.file_bytes;
+  stats.used_bytes = raw.used_bytes;
+  stats.customers = raw.entries.at(kCustomers);
+  stats.items = raw.entries.at(kItems);
+  return stats;
+}
+
+}  // namespace cdc::state

@@ -1,0 +1,119 @@
+// The last-sent store: what Retainly holds from us, as compact hashes. Per customer, one
+// stamp per field (the hash of the field's last acknowledged value) and one presence stamp
+// per source table that upserted the customer; per array item, the hash of the whole item
+// (Retainly replaces items whole). Kept in a KvStore under state_dir/last-sent/.
+//
+// Knows customer ids, field names and hashes; nothing of calls, databases or HTTP. Who
+// decides what to write, and when, is pipeline/changed_filter.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "state/kv_store.h"
+
+namespace cdc::state {
+
+// One customer field as Retainly holds it from us. `value` hashes the field's name and its
+// JSON together, so two fields whose name hashes collide still never compare equal.
+struct FieldStamp {
+  uint32_t name = 0;   // hash of the field name; kPresenceName for a presence stamp
+  uint16_t table = 0;  // the tag of the source table that sent it
+  uint64_t value = 0;
+  friend bool operator==(const FieldStamp&, const FieldStamp&) = default;
+};
+
+// A presence stamp: "table `table` upserted this customer", whether or not it sent fields.
+// `backfill --mirror` deletes customers by it.
+inline constexpr uint32_t kPresenceName = 0;
+
+uint32_t field_name_hash(std::string_view name);  // never kPresenceName
+uint64_t field_value_hash(std::string_view name, std::string_view json);
+
+// Bytes one stamp takes in a customer's value.
+inline constexpr size_t kStampBytes = 14;
+
+struct ItemStamp {
+  uint16_t table = 0;
+  uint64_t value = 0;
+  friend bool operator==(const ItemStamp&, const ItemStamp&) = default;
+};
+
+// Changes to apply together, in order.
+class LastSentBatch {
+ public:
+  void upsert_customer(std::string_view customer, std::vector<FieldStamp> stamps);
+  void delete_customer(std::string_view customer);
+  void upsert_item(std::string_view customer, std::string_view field, std::string_view item,
+                   ItemStamp stamp);
+  void delete_item(std::string_view customer, std::string_view field, std::string_view item);
+  bool empty() const { return ops_.empty(); }
+  size_t size() const { return ops_.size(); }
+  void clear() { ops_.clear(); }
+
+ private:
+  friend class LastSentStore;
+  enum class Kind : uint8_t { kUpsertCustomer, kDeleteCustomer, kUpsertItem, kDeleteItem };
+  struct Op {
+    Kind kind;
+    std::string key;  // customer id, or the item key
+    std::vector<FieldStamp> stamps;
+    ItemStamp item;
+  };
+  std::vector<Op> ops_;
+};
+
+class LastSentStore {
+ public:
+  // Opens (or creates) the store in `directory`.
+  explicit LastSentStore(std::filesystem::path directory, bool read_only = false);
+
+  // The customer's stamps, sorted by name then table; empty if the store has none.
+  void customer(std::string_view customer, std::vector<FieldStamp>& out);
+  std::optional<ItemStamp> item(std::string_view customer, std::string_view field,
+                                std::string_view item);
+
+  // The tag of a source table ("public.users"), assigned on first use and kept.
+  uint16_t table_tag(std::string_view table);
+  // The table of a tag, empty if unknown.
+  std::string table_name(uint16_t tag);
+
+  // Applies the batch in order and commits it durably (fsync) before returning.
+  void apply(const LastSentBatch& batch);
+
+  // Drops everything (`table` empty) or what one table sent: its field and presence stamps
+  // and its items. Returns the entries (stamps and items) removed.
+  uint64_t forget(std::string_view table = {});
+
+  // For `backfill --mirror`: every customer with a presence stamp of `tag`, and every item
+  // `tag` sent, in key order.
+  void customers_of(uint16_t tag, const std::function<void(std::string_view)>& visit);
+  void items_of(uint16_t tag,
+                const std::function<void(std::string_view customer, std::string_view field,
+                                         std::string_view item)>& visit);
+
+  struct Stats {
+    uint64_t file_bytes = 0;
+    uint64_t used_bytes = 0;
+    uint64_t customers = 0;
+    uint64_t items = 0;
+  };
+  Stats stats();
+
+  const std::filesystem::path& directory() const { return store_.directory(); }
+
+ private:
+  KvStore store_;
+  std::string scratch_;
+};
+
+// "<customer>\0<field>\0<item>": an item's key; the customer comes first so a customer's
+// items are one key range.
+std::string item_key(std::string_view customer, std::string_view field, std::string_view item);
+
+}  // namespace cdc::state

@@ -1,0 +1,138 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "state/kv_store.h"
+#include "state/last_sent_store.h"
+#include "support/temp_dir.h"
+
+using cdc::state::FieldStamp;
+using cdc::state::ItemStamp;
+using cdc::state::KvStore;
+using cdc::state::LastSentBatch;
+using cdc::state::LastSentStore;
+
+namespace {
+
+FieldStamp field(std::string_view name, std::string_view json, uint16_t table = 1) {
+  return {cdc::state::field_name_hash(name), table, cdc::state::field_value_hash(name, json)};
+}
+
+FieldStamp presence(uint16_t table) { return {cdc::state::kPresenceName, table, 0}; }
+
+std::vector<FieldStamp> customer(LastSentStore& store, std::string_view id) {
+  std::vector<FieldStamp> out;
+  store.customer(id, out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("kv store: erase_prefix and erase_if remove exactly the matching keys") {
+  const cdc::test::TempDir scratch("cdc_kv_store_erase");
+  KvStore store(scratch.path() / "kv", {"a"});
+  {
+    auto write = store.write();
+    for (std::string key : {"1", "10", "2"}) write.put(0, key, "v" + key);
+    // Keys with a NUL inside, as item keys have: three bytes each.
+    write.put(0, std::string("1\0x", 3), "a");
+    write.put(0, std::string("1\0y", 3), "b");
+    write.put(0, std::string("2\0x", 3), "c");
+    write.commit();
+  }
+  {
+    auto write = store.write();
+    CHECK(write.erase_prefix(0, std::string("1\0", 2)) == 2);
+    CHECK(write.erase_if(0, [](std::string_view, std::string_view v) { return v == "c"; }) == 1);
+    write.commit();
+  }
+  std::vector<std::string> left;
+  store.scan(0, {}, [&](std::string_view key, std::string_view) {
+    left.emplace_back(key);
+    return true;
+  });
+  CHECK(left == std::vector<std::string>{"1", "10", "2"});
+  CHECK(store.stats().entries.at(0) == 3);
+}
+
+TEST_CASE("kv store: a write not committed is not kept; the reader sees commits after refresh") {
+  const cdc::test::TempDir scratch("cdc_kv_store_txn");
+  KvStore store(scratch.path() / "kv", {"a"});
+  {
+    auto write = store.write();
+    write.put(0, "k", "1");
+  }  // abandoned
+  CHECK_FALSE(store.get(0, "k"));
+  auto write = store.write();
+  write.put(0, "k", "2");
+  write.commit();
+  REQUIRE(store.get(0, "k"));
+  CHECK(*store.get(0, "k") == "2");
+}
+
+TEST_CASE("last-sent store: upserts merge per field, survive a reopen, and deletes remove items") {
+  const cdc::test::TempDir scratch("cdc_last_sent_store");
+  const auto dir = scratch.path() / "last-sent";
+  {
+    LastSentStore store(dir);
+    const uint16_t users = store.table_tag("public.users");
+    const uint16_t orders = store.table_tag("public.orders");
+    CHECK(users != orders);
+    CHECK(store.table_tag("public.users") == users);
+
+    LastSentBatch batch;
+    batch.upsert_customer("42", {presence(users), field("email", "\"a@x\""), field("age", "3")});
+    batch.upsert_customer("42", {field("age", "4")});
+    batch.upsert_item("42", "orders", "7", {orders, 99});
+    batch.upsert_item("43", "orders", "8", {orders, 98});
+    store.apply(batch);
+  }
+  LastSentStore store(dir);
+  CHECK(store.table_tag("public.users") == 1);
+  CHECK(store.table_name(2) == "public.orders");
+  auto stamps = customer(store, "42");
+  REQUIRE(stamps.size() == 3);
+  CHECK(stamps.front() == presence(1));  // presence stamps sort first
+  CHECK(std::count(stamps.begin(), stamps.end(), field("age", "4")) == 1);
+  CHECK(std::count(stamps.begin(), stamps.end(), field("age", "3")) == 0);
+  CHECK(store.item("42", "orders", "7") == ItemStamp{2, 99});
+
+  LastSentBatch remove;
+  remove.delete_customer("42");
+  store.apply(remove);
+  CHECK(customer(store, "42").empty());
+  CHECK_FALSE(store.item("42", "orders", "7"));
+  CHECK(store.item("43", "orders", "8"));  // another customer's item stays
+}
+
+TEST_CASE("last-sent store: forget one table keeps the other tables' stamps") {
+  const cdc::test::TempDir scratch("cdc_last_sent_forget");
+  LastSentStore store(scratch.path() / "ls");
+  const uint16_t users = store.table_tag("public.users");
+  const uint16_t subs = store.table_tag("public.subscriptions");
+  LastSentBatch batch;
+  batch.upsert_customer("1", {presence(users), field("email", "\"a\"", users)});
+  batch.upsert_customer("1", {presence(subs), field("plan", "\"pro\"", subs)});
+  batch.upsert_customer("2", {presence(subs), field("plan", "\"free\"", subs)});
+  batch.upsert_item("1", "subs", "9", {subs, 5});
+  store.apply(batch);
+
+  std::vector<std::string> seen;
+  store.customers_of(subs, [&](std::string_view id) { seen.emplace_back(id); });
+  CHECK(seen == std::vector<std::string>{"1", "2"});
+
+  CHECK(store.forget("public.subscriptions") == 5);  // 4 stamps and 1 item
+  CHECK(customer(store, "1").size() == 2);
+  CHECK(customer(store, "2").empty());
+  CHECK_FALSE(store.item("1", "subs", "9"));
+  CHECK(store.stats().customers == 1);
+  CHECK(store.forget() == 2);
+  CHECK(store.stats().customers == 0);
+}
+
+TEST_CASE("last-sent store: value hashes tell names apart, not just values") {
+  CHECK(cdc::state::field_value_hash("a", "1") != cdc::state::field_value_hash("b", "1"));
+  CHECK(cdc::state::field_value_hash("ab", "c") != cdc::state::field_value_hash("a", "bc"));
+  CHECK(cdc::state::field_name_hash("x") != cdc::state::kPresenceName);
+}
