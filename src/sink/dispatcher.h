@@ -83,6 +83,12 @@ class Dispatcher {
   size_t concurrency_limit() const { return limit_.limit(); }
   const std::optional<SinkFailure>& failure() const { return failure_; }
   const SinkStats& stats() const { return stats_; }
+  // Moves the sequences of the calls dead-lettered since the last take into `out`
+  // (appended): settled, but Retainly does not hold what they carried.
+  void take_dead_lettered(std::vector<uint64_t>& out) {
+    out.insert(out.end(), dead_lettered_.begin(), dead_lettered_.end());
+    dead_lettered_.clear();
+  }
 
  private:
   struct Lane {
@@ -176,6 +182,7 @@ class Dispatcher {
   std::deque<Clock::TimePoint> recent_dead_letters_;
   std::optional<SinkFailure> failure_;
   SinkStats stats_;
+  std::vector<uint64_t> dead_lettered_;
 
   // Reused: finished requests (their vectors and body keep their capacity), and the
   // call list a body is written from.

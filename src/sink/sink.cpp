@@ -85,6 +85,13 @@ uint64_t Sink::watermark() const {
   return watermark_;
 }
 
+uint64_t Sink::settled(std::vector<uint64_t>& dead_lettered) {
+  std::lock_guard lock(mutex_);
+  dead_lettered.insert(dead_lettered.end(), dead_lettered_.begin(), dead_lettered_.end());
+  dead_lettered_.clear();
+  return watermark_;
+}
+
 uint64_t Sink::last_submitted() const {
   std::lock_guard lock(mutex_);
   return last_submitted_;
@@ -122,10 +129,11 @@ SinkStats Sink::stats() const {
   return stats_;
 }
 
-void Sink::publish(const Dispatcher& dispatcher, const std::optional<SinkFailure>& fenced) {
+void Sink::publish(Dispatcher& dispatcher, const std::optional<SinkFailure>& fenced) {
   {
     std::lock_guard lock(mutex_);
     watermark_ = dispatcher.watermark();
+    dispatcher.take_dead_lettered(dead_lettered_);
     settled_count_ = dispatcher.last_added() - dispatcher.unsettled();
     failure_ = dispatcher.failure() ? dispatcher.failure() : fenced;
     stats_ = dispatcher.stats();

@@ -54,6 +54,10 @@ class Sink {
   // Highest S such that every call with sequence <= S is acknowledged (2xx) or
   // dead-lettered; 0 before anything. Never moves after a failure.
   uint64_t watermark() const;
+  // watermark(), and, appended to `dead_lettered`, the sequences of the calls
+  // dead-lettered since the last call of this (each reported once, in no set order, some
+  // perhaps above the watermark returned): what settled without Retainly holding it.
+  uint64_t settled(std::vector<uint64_t>& dead_lettered);
   // The sequence of the last call submitted; 0 before anything.
   uint64_t last_submitted() const;
 
@@ -75,7 +79,7 @@ class Sink {
 
  private:
   void run();
-  void publish(const Dispatcher& dispatcher, const std::optional<SinkFailure>& fenced);
+  void publish(Dispatcher& dispatcher, const std::optional<SinkFailure>& fenced);
 
   const SinkOptions options_;
   std::unique_ptr<retainly::Transport> transport_;
@@ -88,8 +92,9 @@ class Sink {
   // Calls submitted and not yet taken by the worker, with the time they were handed over.
   std::vector<std::pair<retainly::Call, Clock::TimePoint>> inbox_;
   uint64_t last_submitted_ = 0;
-  uint64_t settled_count_ = 0;  // published by the worker
-  uint64_t watermark_ = 0;      // published by the worker
+  uint64_t settled_count_ = 0;           // published by the worker
+  uint64_t watermark_ = 0;               // published by the worker
+  std::vector<uint64_t> dead_lettered_;  // published by the worker, taken by settled()
   std::optional<SinkFailure> failure_;
   SinkStats stats_;
   bool flush_requested_ = false;

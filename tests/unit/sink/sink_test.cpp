@@ -239,3 +239,27 @@ TEST_CASE(
   CHECK(h.transport->all_started().size() == 1);
   CHECK(h.sink->watermark() == 0);
 }
+
+TEST_CASE("sink thread: settled() names the dead-lettered calls once, beside the watermark") {
+  ThreadedHarness h;
+  CHECK(h.submit(upsert("1", {{"a", "1"}})));
+  h.sink->flush();
+  REQUIRE(h.transport->wait_started(1));
+  auto first = h.transport->take_started();
+  // A 422 without record names: the lone record is refused and dead-lettered.
+  h.transport->answer(http_answer(first[0].id, 422, R"({"errors":["bad"]})"));
+  REQUIRE(h.sink->wait_for(1, 10s));
+  CHECK(h.submit(upsert("2", {{"a", "2"}})));
+  h.sink->flush();
+  REQUIRE(h.transport->wait_started(2));  // counts every request started so far
+  auto second = h.transport->take_started();
+  REQUIRE(second.size() == 1);
+  h.transport->answer(http_answer(second[0].id, 200));
+  REQUIRE(h.sink->wait_for(2, 10s));
+  std::vector<uint64_t> dead;
+  CHECK(h.sink->settled(dead) == 2);
+  CHECK(dead == std::vector<uint64_t>{1});
+  dead.clear();
+  CHECK(h.sink->settled(dead) == 2);
+  CHECK(dead.empty());
+}

@@ -1,0 +1,293 @@
+#include "pipeline/changed_filter.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+
+namespace cdc::pipeline {
+namespace {
+
+using retainly::Call;
+using retainly::CallKind;
+using state::FieldStamp;
+
+uint64_t hash_of(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+bool same_slot(const FieldStamp& a, uint32_t name, uint16_t table) {
+  return a.name == name && (name != state::kPresenceName || a.table == table);
+}
+
+// A stamp among the store's (sorted by name, then table), or nullptr.
+const FieldStamp* find_stored(const std::vector<FieldStamp>& stored, uint32_t name,
+                              uint16_t table) {
+  auto at = std::lower_bound(stored.begin(), stored.end(), name,
+                             [](const FieldStamp& s, uint32_t n) { return s.name < n; });
+  for (; at != stored.end() && at->name == name; ++at) {
+    if (same_slot(*at, name, table)) return &*at;
+  }
+  return nullptr;
+}
+
+// The whole item's hash: Retainly replaces items whole, so one stamp covers them.
+uint64_t item_hash(const Call& call) {
+  uint64_t hash = 0;
+  for (const auto& attribute : call.attributes) {
+    const uint64_t field = state::field_value_hash(attribute.name, attribute.json);
+    hash = XXH3_64bits_withSeed(&field, sizeof field, hash);
+  }
+  return hash;
+}
+
+}  // namespace
+
+ChangedFilter::ChangedFilter(state::LastSentStore& store, ChangedFilterOptions options)
+    : store_(store), options_(options) {}
+
+ChangedFilter::Table ChangedFilter::table(std::string_view qualified_name, bool send_changed) {
+  auto it = tables_.find(std::string(qualified_name));
+  if (it == tables_.end()) {
+    it =
+        tables_.emplace(std::string(qualified_name), Table{store_.table_tag(qualified_name)}).first;
+  }
+  it->second.send_changed = send_changed;
+  return it->second;
+}
+
+bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
+                            std::vector<std::string>* names) {
+  skipped = {};
+  staged_.reset();
+  switch (call.kind) {
+    case CallKind::kCustomerUpsert:
+      return prepare_customer(call, table, skipped, names);
+    case CallKind::kArrayUpsert:
+      return prepare_item(call, table, skipped);
+    case CallKind::kCustomerDelete: {
+      Op& op = staged_.emplace();
+      op.kind = call.kind;
+      op.customer = retainly::lane_key(call.customer_id);
+      op.customer_hash = hash_of(op.customer);
+      return true;
+    }
+    case CallKind::kArrayDelete: {
+      Op& op = staged_.emplace();
+      op.kind = call.kind;
+      op.customer = retainly::lane_key(call.customer_id);
+      op.customer_hash = hash_of(op.customer);
+      op.field = call.field;
+      op.item = call.item_id;
+      op.item_hash = hash_of(state::item_key(op.customer, op.field, op.item));
+      op.item_stamp.table = table.tag;
+      return true;
+    }
+    case CallKind::kEvent:
+      return true;  // never skipped, and Retainly keeps no state of them we could compare
+  }
+  return true;
+}
+
+bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& skipped,
+                                     std::vector<std::string>* names) {
+  Op& op = staged_.emplace();
+  op.kind = call.kind;
+  op.customer = retainly::lane_key(call.customer_id);
+  op.customer_hash = hash_of(op.customer);
+  op.stamps.reserve(call.attributes.size() + 1);
+
+  const auto pending = customers_.find(op.customer_hash);
+  const PendingCustomer* customer = pending == customers_.end() ? nullptr : &pending->second;
+  // Behind a pending delete, the store's stamps are about to be gone.
+  const bool store_counts = customer == nullptr || customer->deleted_at == 0;
+  bool loaded = false;
+  // What Retainly holds (or will, once the pending calls land) for one slot, if known.
+  auto known = [&](uint32_t name, uint16_t tag) -> std::optional<uint64_t> {
+    if (customer != nullptr) {
+      for (const auto& field : customer->fields) {
+        if (field.name == name && (name != state::kPresenceName || field.table == tag)) {
+          return field.value;
+        }
+      }
+    }
+    if (!store_counts) return std::nullopt;
+    if (!loaded) {
+      store_.customer(op.customer, stored_);
+      loaded = true;
+    }
+    const FieldStamp* stamp = find_stored(stored_, name, tag);
+    return stamp ? std::optional<uint64_t>(stamp->value) : std::nullopt;
+  };
+
+  size_t kept = 0;
+  for (size_t i = 0; i < call.attributes.size(); ++i) {
+    auto& attribute = call.attributes[i];
+    const uint32_t name = state::field_name_hash(attribute.name);
+    const uint64_t value = state::field_value_hash(attribute.name, attribute.json);
+    if (table.send_changed && known(name, table.tag) == value) {
+      ++skipped.fields;
+      if (names != nullptr) names->push_back(std::move(attribute.name));
+      continue;
+    }
+    op.stamps.push_back({name, table.tag, value});
+    if (kept != i) call.attributes[kept] = std::move(attribute);
+    ++kept;
+  }
+  call.attributes.resize(kept);
+  const bool present = known(state::kPresenceName, table.tag).has_value();
+  if (table.send_changed && kept == 0 && present) {
+    // Nothing Retainly lacks: no call, and nothing for the store to learn.
+    skipped.whole_call = true;
+    staged_.reset();
+    return false;
+  }
+  op.stamps.push_back({state::kPresenceName, table.tag, 0});
+  return true;
+}
+
+bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& skipped) {
+  Op& op = staged_.emplace();
+  op.kind = call.kind;
+  op.customer = retainly::lane_key(call.customer_id);
+  op.customer_hash = hash_of(op.customer);
+  op.field = call.field;
+  op.item = call.item_id;
+  op.item_hash = hash_of(state::item_key(op.customer, op.field, op.item));
+  op.item_stamp = {table.tag, item_hash(call)};
+  if (!table.send_changed) return true;
+
+  std::optional<uint64_t> known;
+  const auto customer = customers_.find(op.customer_hash);
+  const uint64_t deleted_at = customer == customers_.end() ? 0 : customer->second.deleted_at;
+  const auto pending = items_.find(op.item_hash);
+  if (pending != items_.end() && pending->second.sequence > deleted_at) {
+    if (!pending->second.deleted) known = pending->second.value;
+  } else if (deleted_at == 0) {
+    if (auto stored = store_.item(op.customer, op.field, op.item)) known = stored->value;
+  }
+  if (known != op.item_stamp.value) return true;
+  skipped.fields = call.attributes.size();
+  skipped.whole_call = true;
+  staged_.reset();
+  return false;
+}
+
+void ChangedFilter::submitted(uint64_t sequence) {
+  if (!staged_) return;
+  Op& op = *staged_;
+  op.sequence = sequence;
+  switch (op.kind) {
+    case CallKind::kCustomerUpsert: {
+      auto& customer = customers_[op.customer_hash];
+      for (const auto& stamp : op.stamps) {
+        auto it = std::find_if(
+            customer.fields.begin(), customer.fields.end(), [&](const PendingField& f) {
+              return f.name == stamp.name &&
+                     (stamp.name != state::kPresenceName || f.table == stamp.table);
+            });
+        if (it == customer.fields.end()) {
+          customer.fields.push_back({stamp.name, stamp.table, stamp.value, sequence});
+        } else {
+          *it = {stamp.name, stamp.table, stamp.value, sequence};
+        }
+      }
+      break;
+    }
+    case CallKind::kCustomerDelete: {
+      auto& customer = customers_[op.customer_hash];
+      customer.deleted_at = sequence;
+      customer.fields.clear();  // older than the delete: Retainly will not hold them
+      break;
+    }
+    case CallKind::kArrayUpsert:
+      items_[op.item_hash] = {op.item_stamp.value, op.item_stamp.table, false, sequence};
+      break;
+    case CallKind::kArrayDelete:
+      items_[op.item_hash] = {0, op.item_stamp.table, true, sequence};
+      break;
+    case CallKind::kEvent:
+      break;
+  }
+  pending_.push_back(std::move(op));
+  staged_.reset();
+}
+
+void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_lettered) {
+  dead_.insert(dead_lettered.begin(), dead_lettered.end());
+  watermark_ = std::max(watermark_, watermark);
+  while (!pending_.empty() && pending_.front().sequence <= watermark_) {
+    Op op = std::move(pending_.front());
+    pending_.pop_front();
+    if (!dead_.empty() && dead_.erase(op.sequence) > 0) {
+      // Retainly does not hold what it carried: the values before it count again. Those
+      // of settled calls must be in the store before its pending marks go.
+      if (!settled_.empty()) commit();
+      forget_pending(op);
+      continue;
+    }
+    switch (op.kind) {
+      case CallKind::kCustomerUpsert:
+        batch_.upsert_customer(op.customer, op.stamps);
+        break;
+      case CallKind::kCustomerDelete:
+        batch_.delete_customer(op.customer);
+        break;
+      case CallKind::kArrayUpsert:
+        batch_.upsert_item(op.customer, op.field, op.item, op.item_stamp);
+        break;
+      case CallKind::kArrayDelete:
+        batch_.delete_item(op.customer, op.field, op.item);
+        break;
+      case CallKind::kEvent:
+        break;
+    }
+    if (settled_.empty()) batch_started_ = std::chrono::steady_clock::now();
+    settled_.push_back(std::move(op));
+  }
+  // Dead letters of calls that change nothing here (events) are done with.
+  if (!dead_.empty()) std::erase_if(dead_, [&](uint64_t s) { return s <= watermark_; });
+  commit_if_due();
+}
+
+void ChangedFilter::commit_if_due(bool force) {
+  if (!settled_.empty() &&
+      (force || settled_.size() >= options_.max_batch ||
+       std::chrono::steady_clock::now() - batch_started_ >= options_.commit_interval)) {
+    commit();
+  }
+  // Every settled call before the first uncommitted one is in the store, or changes
+  // nothing in it.
+  durable_through_ = settled_.empty() ? watermark_ : settled_.front().sequence - 1;
+}
+
+void ChangedFilter::commit() {
+  store_.apply(batch_);
+  batch_.clear();
+  // Only now may the pending marks go: until the commit, reads of the store miss them.
+  for (const Op& op : settled_) forget_pending(op);
+  settled_.clear();
+}
+
+void ChangedFilter::forget_pending(const Op& op) {
+  switch (op.kind) {
+    case CallKind::kCustomerUpsert:
+    case CallKind::kCustomerDelete: {
+      auto it = customers_.find(op.customer_hash);
+      if (it == customers_.end()) return;
+      auto& customer = it->second;
+      if (customer.deleted_at == op.sequence) customer.deleted_at = 0;
+      std::erase_if(customer.fields,
+                    [&](const PendingField& f) { return f.sequence == op.sequence; });
+      if (customer.deleted_at == 0 && customer.fields.empty()) customers_.erase(it);
+      return;
+    }
+    case CallKind::kArrayUpsert:
+    case CallKind::kArrayDelete: {
+      auto it = items_.find(op.item_hash);
+      if (it != items_.end() && it->second.sequence == op.sequence) items_.erase(it);
+      return;
+    }
+    case CallKind::kEvent:
+      return;
+  }
+}
+
+}  // namespace cdc::pipeline

@@ -1,0 +1,135 @@
+// Send only what changed, by memory: between the mapping and the sink, drops the customer
+// fields and array items that Retainly already holds from us, and writes the last-sent
+// store as the sink's watermark passes the calls that changed it.
+//
+// What "Retainly holds" means here: the value of the newest call handed to the sink for
+// that field, if one is still pending (the sink keeps per-customer order, so it is what
+// Retainly will hold), else the store's stamp, which only acknowledged calls write. So a
+// field is skipped only when the last value that reached, or will reach, Retainly equals
+// it. A dead-lettered call's values fall back to the store.
+//
+// The store moves with the watermark and is committed (fsync) before the pipeline may
+// acknowledge source offsets past the calls it records: after any crash, the store never
+// claims a value whose change would not be read again.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "retainly/call.h"
+#include "state/last_sent_store.h"
+
+namespace cdc::pipeline {
+
+struct ChangedFilterOptions {
+  // A commit of the store costs an fsync: settled calls are gathered this long, or up to
+  // max_batch of them, before one. Offsets wait for the commit.
+  std::chrono::milliseconds commit_interval{100};
+  size_t max_batch = 20000;
+};
+
+// Not thread-safe: the pipeline thread owns it.
+class ChangedFilter {
+ public:
+  // `store` must outlive the filter.
+  explicit ChangedFilter(state::LastSentStore& store, ChangedFilterOptions options = {});
+
+  // How one source table's calls are filtered.
+  struct Table {
+    uint16_t tag = 0;          // in the store
+    bool send_changed = true;  // false: `send: all`, the store is written but not consulted
+  };
+  Table table(std::string_view qualified_name, bool send_changed);
+
+  // What prepare() left out of one call.
+  struct Skipped {
+    size_t fields = 0;        // attributes dropped
+    bool whole_call = false;  // nothing was left to send
+  };
+
+  // Before the call is handed to the sink: drops its attributes (customer upserts) or the
+  // whole call (array upserts, customer upserts with nothing left) that Retainly holds from
+  // us. Returns false when the call should not be sent. Events and deletes always pass.
+  // When `names` is given, the dropped attribute names are appended to it.
+  bool prepare(retainly::Call& call, const Table& table, Skipped& skipped,
+               std::vector<std::string>* names = nullptr);
+  // The call prepare() last passed was taken by the sink under `sequence`.
+  void submitted(uint64_t sequence);
+
+  // The sink's watermark moved to `watermark`; `dead_lettered` names calls that settled
+  // without reaching Retainly (any order, any of them perhaps above the watermark).
+  void settled(uint64_t watermark, std::span<const uint64_t> dead_lettered);
+  // Commits the settled calls if the interval or the batch size says so, or `force`.
+  void commit_if_due(bool force = false);
+  // Every call up to this sequence that changes the store is committed in it; offsets may
+  // be acknowledged up to here.
+  uint64_t durable_through() const { return durable_through_; }
+
+  size_t pending() const { return pending_.size(); }
+
+ private:
+  struct PendingField {
+    uint32_t name;
+    uint16_t table;
+    uint64_t value;
+    uint64_t sequence;
+  };
+  // What the calls handed to the sink and not yet in the store will make Retainly hold,
+  // per customer (by the hash of its lane key).
+  struct PendingCustomer {
+    uint64_t deleted_at = 0;  // a pending delete's sequence; 0: none
+    std::vector<PendingField> fields;
+  };
+  struct PendingItem {
+    uint64_t value = 0;
+    uint16_t table = 0;
+    bool deleted = false;
+    uint64_t sequence = 0;
+  };
+  // One call that changes the store, from prepare() until its commit.
+  struct Op {
+    retainly::CallKind kind;
+    uint64_t sequence = 0;
+    uint64_t customer_hash = 0;
+    uint64_t item_hash = 0;
+    std::string customer;  // the lane key
+    std::string field;
+    std::string item;
+    std::vector<state::FieldStamp> stamps;
+    state::ItemStamp item_stamp;
+  };
+
+  bool prepare_customer(retainly::Call& call, const Table& table, Skipped& skipped,
+                        std::vector<std::string>* names);
+  bool prepare_item(const retainly::Call& call, const Table& table, Skipped& skipped);
+  // Removes what `op` put into the pending maps, unless a later call replaced it.
+  void forget_pending(const Op& op);
+  void commit();
+
+  state::LastSentStore& store_;
+  const ChangedFilterOptions options_;
+  std::unordered_map<std::string, Table> tables_;
+
+  std::unordered_map<uint64_t, PendingCustomer> customers_;
+  std::unordered_map<uint64_t, PendingItem> items_;
+  std::optional<Op> staged_;  // from prepare() to submitted()
+  std::deque<Op> pending_;    // handed to the sink, not yet settled, in sequence order
+  std::vector<Op> settled_;   // settled, acknowledged, not yet committed
+  state::LastSentBatch batch_;
+  std::unordered_set<uint64_t> dead_;
+  uint64_t watermark_ = 0;
+  uint64_t durable_through_ = 0;
+  std::chrono::steady_clock::time_point batch_started_;
+
+  std::vector<state::FieldStamp> stored_;  // scratch: the store's stamps of one customer
+};
+
+}  // namespace cdc::pipeline

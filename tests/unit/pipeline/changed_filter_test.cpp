@@ -1,0 +1,173 @@
+#include "pipeline/changed_filter.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "support/temp_dir.h"
+
+using cdc::pipeline::ChangedFilter;
+using cdc::retainly::Attribute;
+using cdc::retainly::Call;
+using cdc::retainly::CallKind;
+using cdc::state::LastSentStore;
+
+namespace {
+
+Call upsert(std::string id, std::vector<Attribute> attributes) {
+  Call call;
+  call.kind = CallKind::kCustomerUpsert;
+  call.customer_id = std::move(id);
+  call.attributes = std::move(attributes);
+  return call;
+}
+
+Call item(std::string id, std::string item_id, std::vector<Attribute> attributes) {
+  Call call = upsert(std::move(id), std::move(attributes));
+  call.kind = CallKind::kArrayUpsert;
+  call.field = "orders";
+  call.item_id = std::move(item_id);
+  return call;
+}
+
+Call delete_of(std::string id) {
+  Call call;
+  call.kind = CallKind::kCustomerDelete;
+  call.customer_id = std::move(id);
+  return call;
+}
+
+std::vector<std::string> names(const Call& call) {
+  std::vector<std::string> out;
+  for (const auto& a : call.attributes) out.push_back(a.name);
+  return out;
+}
+
+// The pipeline's side of the filter: prepare, then hand over under the next sequence.
+struct Harness {
+  explicit Harness(const cdc::test::TempDir& dir) : store(dir.path() / "ls"), filter(store) {
+    users = filter.table("public.users", true);
+  }
+
+  // The call as it would be sent, or nullopt when skipped.
+  std::optional<Call> send(Call call, bool send_changed = true) {
+    ChangedFilter::Skipped skipped;
+    auto table = filter.table("public.users", send_changed);
+    if (!filter.prepare(call, table, skipped)) return std::nullopt;
+    call.sequence = ++sequence;
+    filter.submitted(call.sequence);
+    return call;
+  }
+  void acknowledge_all(std::vector<uint64_t> dead = {}) {
+    filter.settled(sequence, dead);
+    filter.commit_if_due(/*force=*/true);
+  }
+
+  LastSentStore store;
+  ChangedFilter filter;
+  ChangedFilter::Table users;
+  uint64_t sequence = 0;
+};
+
+}  // namespace
+
+TEST_CASE("changed filter: acknowledged fields are not sent again; changed ones are") {
+  const cdc::test::TempDir dir("cdc_changed_filter_basic");
+  Harness h(dir);
+  REQUIRE(h.send(upsert("1", {{"email", "\"a\""}, {"plan", "\"free\""}})));
+  h.acknowledge_all();
+  CHECK_FALSE(h.send(upsert("1", {{"email", "\"a\""}, {"plan", "\"free\""}})));
+  auto changed = h.send(upsert("1", {{"email", "\"a\""}, {"plan", "\"pro\""}}));
+  REQUIRE(changed);
+  CHECK(names(*changed) == std::vector<std::string>{"plan"});
+  // 1 and "1" are the same Retainly customer.
+  CHECK_FALSE(h.send(upsert("\"1\"", {{"email", "\"a\""}})));
+  // send: all still sends everything.
+  auto all = h.send(upsert("1", {{"email", "\"a\""}, {"plan", "\"pro\""}}), false);
+  REQUIRE(all);
+  CHECK(all->attributes.size() == 2);
+}
+
+TEST_CASE("changed filter: a pending value counts, and a new customer is always sent once") {
+  const cdc::test::TempDir dir("cdc_changed_filter_pending");
+  Harness h(dir);
+  // An upsert with no fields still creates the customer: the first one is sent.
+  REQUIRE(h.send(upsert("7", {})));
+  CHECK_FALSE(h.send(upsert("7", {})));  // the pending one will do it
+  REQUIRE(h.send(upsert("8", {{"a", "1"}})));
+  REQUIRE(h.send(upsert("8", {{"a", "2"}})));
+  // Back to 1 while 2 is still in flight: Retainly will end with 2, so 1 must go.
+  auto back = h.send(upsert("8", {{"a", "1"}}));
+  REQUIRE(back);
+  CHECK(names(*back) == std::vector<std::string>{"a"});
+  CHECK_FALSE(h.send(upsert("8", {{"a", "1"}})));
+}
+
+TEST_CASE("changed filter: a dead-lettered call's values are not believed") {
+  const cdc::test::TempDir dir("cdc_changed_filter_dead");
+  Harness h(dir);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}})));
+  h.acknowledge_all();
+  REQUIRE(h.send(upsert("1", {{"a", "2"}})));  // sequence 2, refused by Retainly
+  h.acknowledge_all({2});
+  // Retainly still holds 1 from us.
+  CHECK_FALSE(h.send(upsert("1", {{"a", "1"}})));
+  CHECK(h.send(upsert("1", {{"a", "2"}})));
+}
+
+TEST_CASE("changed filter: the store only learns what is acknowledged and committed") {
+  const cdc::test::TempDir dir("cdc_changed_filter_ack");
+  Harness h(dir);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}})));
+  REQUIRE(h.send(upsert("2", {{"a", "1"}})));
+  h.filter.settled(1, {});  // only the first is acknowledged
+  h.filter.commit_if_due(true);
+  CHECK(h.filter.durable_through() == 1);
+  std::vector<cdc::state::FieldStamp> stamps;
+  h.store.customer("1", stamps);
+  CHECK(stamps.size() == 2);  // the field and the presence stamp
+  h.store.customer("2", stamps);
+  CHECK(stamps.empty());
+  // Settled but not yet committed: offsets must wait.
+  cdc::pipeline::ChangedFilterOptions slow;
+  slow.commit_interval = std::chrono::hours(1);
+  ChangedFilter lazy(h.store, slow);
+  Call call = upsert("3", {{"a", "1"}});
+  ChangedFilter::Skipped skipped;
+  REQUIRE(lazy.prepare(call, lazy.table("public.users", true), skipped));
+  lazy.submitted(1);
+  lazy.settled(1, {});
+  CHECK(lazy.durable_through() == 0);
+  lazy.commit_if_due(true);
+  CHECK(lazy.durable_through() == 1);
+}
+
+TEST_CASE("changed filter: a delete makes the next upsert send everything") {
+  const cdc::test::TempDir dir("cdc_changed_filter_delete");
+  Harness h(dir);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}, {"b", "2"}})));
+  REQUIRE(h.send(item("1", "9", {{"total", "5"}})));
+  h.acknowledge_all();
+  REQUIRE(h.send(delete_of("1")));
+  // Pending delete: the customer and its items will be gone.
+  auto again = h.send(upsert("1", {{"a", "1"}, {"b", "2"}}));
+  REQUIRE(again);
+  CHECK(again->attributes.size() == 2);
+  CHECK(h.send(item("1", "9", {{"total", "5"}})));
+  h.acknowledge_all();
+  CHECK_FALSE(h.send(upsert("1", {{"a", "1"}, {"b", "2"}})));
+  CHECK_FALSE(h.send(item("1", "9", {{"total", "5"}})));
+}
+
+TEST_CASE("changed filter: array items are skipped whole or sent whole") {
+  const cdc::test::TempDir dir("cdc_changed_filter_items");
+  Harness h(dir);
+  REQUIRE(h.send(item("1", "9", {{"total", "5"}, {"status", "\"new\""}})));
+  h.acknowledge_all();
+  CHECK_FALSE(h.send(item("1", "9", {{"total", "5"}, {"status", "\"new\""}})));
+  auto changed = h.send(item("1", "9", {{"total", "5"}, {"status", "\"paid\""}}));
+  REQUIRE(changed);
+  CHECK(changed->attributes.size() == 2);  // Retainly replaces items: never a part
+  CHECK(h.send(item("1", "10", {{"total", "5"}, {"status", "\"new\""}})));  // another item
+}
