@@ -11,6 +11,7 @@
 #include "ops/log.h"
 #include "pipeline/dry_run.h"
 #include "pipeline/initial_snapshot.h"
+#include "pipeline/last_sent.h"
 #include "pipeline/metrics_report.h"
 #include "pipeline/resnapshot_factory.h"
 #include "pipeline/source_factory.h"
@@ -71,6 +72,10 @@ int run_command(const RunArgs& args) {
     options.shutdown_timeout = config.shutdown_timeout;
     options.lease = {config.lock_check_interval, config.lock_lease, config.takeover_delay};
     pipeline::StreamPipeline stream(*source, mapper, sink, options, lock.get());
+    // Send only what changed: what Retainly holds from us, remembered across restarts.
+    auto last_sent = pipeline::open_last_sent_store(config);
+    pipeline::ChangedFilter changed(*last_sent);
+    stream.set_changed_filter(&changed);
     // Snapshots and re-snapshots, served beside the stream.
     auto resnapshot = pipeline::make_resnapshot(config);
     stream.set_resnapshot(resnapshot.get());

@@ -61,6 +61,8 @@ const TableMapping* find_mapping(const std::vector<TableMapping>& sorted, const 
 
 bool Mapper::maps(const TableId& table) const { return find_mapping(mappings_, table) != nullptr; }
 
+bool Mapper::sends_changed(std::string_view) const { return true; }
+
 std::vector<TableId> Mapper::tables() const {
   std::vector<TableId> out;
   out.reserve(mappings_.size());

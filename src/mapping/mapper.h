@@ -26,6 +26,8 @@ class Mapper {
   Mapper& operator=(Mapper&&) noexcept;
 
   bool maps(const TableId& table) const;
+  // `send: changed` (the default) rather than `send: all` for the table ("public.users").
+  bool sends_changed(std::string_view qualified_table) const;
   // Sorted.
   std::vector<TableId> tables() const;
   const std::vector<TableMapping>& mappings() const { return mappings_; }

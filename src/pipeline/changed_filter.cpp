@@ -3,6 +3,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <utility>
 
 namespace cdc::pipeline {
 namespace {
@@ -132,6 +133,8 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     ++kept;
   }
   call.attributes.resize(kept);
+  fields_skipped_ += skipped.fields;
+  fields_sent_ += kept;
   const bool present = known(state::kPresenceName, table.tag).has_value();
   if (table.send_changed && kept == 0 && present) {
     // Nothing Retainly lacks: no call, and nothing for the store to learn.
@@ -152,7 +155,10 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
   op.item = call.item_id;
   op.item_hash = hash_of(state::item_key(op.customer, op.field, op.item));
   op.item_stamp = {table.tag, item_hash(call)};
-  if (!table.send_changed) return true;
+  if (!table.send_changed) {
+    fields_sent_ += call.attributes.size();
+    return true;
+  }
 
   std::optional<uint64_t> known;
   const auto customer = customers_.find(op.customer_hash);
@@ -163,8 +169,12 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
   } else if (deleted_at == 0) {
     if (auto stored = store_.item(op.customer, op.field, op.item)) known = stored->value;
   }
-  if (known != op.item_stamp.value) return true;
+  if (known != op.item_stamp.value) {
+    fields_sent_ += call.attributes.size();
+    return true;
+  }
   skipped.fields = call.attributes.size();
+  fields_skipped_ += skipped.fields;
   skipped.whole_call = true;
   staged_.reset();
   return false;
@@ -239,7 +249,6 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
       case CallKind::kEvent:
         break;
     }
-    if (settled_.empty()) batch_started_ = std::chrono::steady_clock::now();
     settled_.push_back(std::move(op));
   }
   // Dead letters of calls that change nothing here (events) are done with.
@@ -248,10 +257,14 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
 }
 
 void ChangedFilter::commit_if_due(bool force) {
-  if (!settled_.empty() &&
-      (force || settled_.size() >= options_.max_batch ||
-       std::chrono::steady_clock::now() - batch_started_ >= options_.commit_interval)) {
-    commit();
+  const bool work = !settled_.empty() || fields_sent_ != 0 || fields_skipped_ != 0;
+  if (work) {
+    const auto now = std::chrono::steady_clock::now();
+    if (force || settled_.size() >= options_.max_batch ||
+        now - last_commit_ >= options_.commit_interval) {
+      commit();
+      last_commit_ = now;
+    }
   }
   // Every settled call before the first uncommitted one is in the store, or changes
   // nothing in it.
@@ -259,6 +272,7 @@ void ChangedFilter::commit_if_due(bool force) {
 }
 
 void ChangedFilter::commit() {
+  batch_.count(std::exchange(fields_sent_, 0), std::exchange(fields_skipped_, 0));
   store_.apply(batch_);
   batch_.clear();
   // Only now may the pending marks go: until the commit, reads of the store miss them.

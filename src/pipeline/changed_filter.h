@@ -30,8 +30,8 @@
 namespace cdc::pipeline {
 
 struct ChangedFilterOptions {
-  // A commit of the store costs an fsync: settled calls are gathered this long, or up to
-  // max_batch of them, before one. Offsets wait for the commit.
+  // A commit of the store costs an fsync: at most one per interval unless max_batch settled
+  // calls wait. Offsets wait for the commit.
   std::chrono::milliseconds commit_interval{100};
   size_t max_batch = 20000;
 };
@@ -63,6 +63,11 @@ class ChangedFilter {
                std::vector<std::string>* names = nullptr);
   // The call prepare() last passed was taken by the sink under `sequence`.
   void submitted(uint64_t sequence);
+  // Fields left out before the filter saw the call (the mapping's old-image rule), for the
+  // store's totals.
+  void count_skipped_elsewhere(uint64_t fields) { fields_skipped_ += fields; }
+
+  state::LastSentStore::Stats store_stats() { return store_.stats(); }
 
   // The sink's watermark moved to `watermark`; `dead_lettered` names calls that settled
   // without reaching Retainly (any order, any of them perhaps above the watermark).
@@ -127,7 +132,10 @@ class ChangedFilter {
   std::unordered_set<uint64_t> dead_;
   uint64_t watermark_ = 0;
   uint64_t durable_through_ = 0;
-  std::chrono::steady_clock::time_point batch_started_;
+  uint64_t fields_sent_ = 0;  // since the last commit
+  uint64_t fields_skipped_ = 0;
+  // An idle filter commits the first settled call at once, then at most once an interval.
+  std::chrono::steady_clock::time_point last_commit_;
 
   std::vector<state::FieldStamp> stored_;  // scratch: the store's stamps of one customer
 };

@@ -46,6 +46,34 @@ void write_pipeline(ops::PrometheusText& out, const PipelineStatus& pipeline, in
   for (const auto& [table, calls] : pipeline.calls_per_table) {
     out.sample("retainly_cdc_calls_total", {{"table", table}}, static_cast<double>(calls));
   }
+  out.family("retainly_cdc_fields_skipped_total", "counter",
+             "Fields not sent because Retainly already holds their value, per table and why: "
+             "old_image (unchanged in the change itself) or last_sent (equal to the last "
+             "acknowledged send).");
+  for (const auto& [table, skipped] : pipeline.skipped_per_table) {
+    out.sample("retainly_cdc_fields_skipped_total", {{"table", table}, {"reason", "old_image"}},
+               static_cast<double>(skipped.fields_old_image));
+    out.sample("retainly_cdc_fields_skipped_total", {{"table", table}, {"reason", "last_sent"}},
+               static_cast<double>(skipped.fields_last_sent));
+  }
+  out.family("retainly_cdc_calls_skipped_total", "counter",
+             "Calls not sent at all because Retainly already holds everything they carry, per "
+             "table and why (old_image, last_sent).");
+  for (const auto& [table, skipped] : pipeline.skipped_per_table) {
+    out.sample("retainly_cdc_calls_skipped_total", {{"table", table}, {"reason", "old_image"}},
+               static_cast<double>(skipped.calls_old_image));
+    out.sample("retainly_cdc_calls_skipped_total", {{"table", table}, {"reason", "last_sent"}},
+               static_cast<double>(skipped.calls_last_sent));
+  }
+  if (pipeline.last_sent) {
+    gauge(out, "retainly_cdc_last_sent_store_bytes",
+          "Size on disk of the last-sent store (what Retainly holds from us, as hashes).",
+          static_cast<double>(pipeline.last_sent->bytes));
+    gauge(out, "retainly_cdc_last_sent_customers", "Customers the last-sent store knows.",
+          static_cast<double>(pipeline.last_sent->customers));
+    gauge(out, "retainly_cdc_last_sent_items", "Array items the last-sent store knows.",
+          static_cast<double>(pipeline.last_sent->items));
+  }
   counter(out, "retainly_cdc_mapping_rejections_total",
           "Changes the mapping sent to the dead-letter file (values Retainly would refuse).",
           pipeline.rejections);

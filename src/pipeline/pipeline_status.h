@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "core/change_source.h"
@@ -22,6 +23,21 @@ struct SnapshotTableProgress {
   bool done = false;
 };
 
+// What "send only what changed" left out, for one table.
+struct SkipCounts {
+  uint64_t fields_old_image = 0;  // unchanged in the change's own old image
+  uint64_t calls_old_image = 0;
+  uint64_t fields_last_sent = 0;  // equal to what Retainly holds from us (the store)
+  uint64_t calls_last_sent = 0;
+};
+
+// The last-sent store's size.
+struct LastSentSize {
+  uint64_t bytes = 0;  // on disk
+  uint64_t customers = 0;
+  uint64_t items = 0;
+};
+
 struct PipelineStatus {
   // Changes read per table ("public.users") and cdc::Operation.
   std::map<std::string, std::array<uint64_t, kOperationCount>> changes;
@@ -29,7 +45,10 @@ struct PipelineStatus {
   uint64_t calls = 0;  // calls handed to the sink
   // The same per table ("public.users") of the change that made them.
   std::map<std::string, uint64_t> calls_per_table;
-  uint64_t rejections = 0;  // changes the mapping dead-lettered
+  // Fields and calls left out because Retainly already holds them, per table.
+  std::map<std::string, SkipCounts> skipped_per_table;
+  std::optional<LastSentSize> last_sent;  // without a store: none
+  uint64_t rejections = 0;                // changes the mapping dead-lettered
   // Upserts of `on_delete: set` dropped because their transaction deleted the customer.
   uint64_t dropped_after_delete = 0;
   SourceStatus source;

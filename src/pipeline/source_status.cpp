@@ -8,6 +8,7 @@
 #include "connectors/mysql/mysql_connection.h"
 #include "connectors/postgres/pg_admin.h"
 #include "connectors/postgres/pg_connection.h"
+#include "pipeline/last_sent.h"
 #include "pipeline/source_factory.h"
 
 namespace cdc::pipeline {
@@ -133,6 +134,7 @@ SourceStatusReport read_source_status(const config::ConnectorConfig& config) {
                       ? postgres_status(config, report.health)
                       : mysql_status(config, report.health);
   report.fields["dead_letters"] = count_dead_letters(config.sink.dead_letter_path);
+  report.fields.update(last_sent_status(config));
   report.fields["health"] = report.health.verdict;
   return report;
 }

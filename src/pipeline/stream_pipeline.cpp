@@ -74,7 +74,7 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
         "shutdown timeout reached with calls still in flight; their transactions will be "
         "read again on the next start");
   }
-  acknowledge_done();
+  acknowledge_done(/*final=*/true);
   source_.stop();
   status_.streaming = false;
   publish(/*force=*/true);
@@ -125,7 +125,7 @@ void StreamPipeline::stop_streaming(const std::atomic<bool>& stop) {
   // Everything read is delivered and acknowledged first, so the next start resumes right
   // after it: only a transaction cut off mid-way is read again.
   drain(stop);
-  acknowledge_done();
+  acknowledge_done(/*final=*/true);
   source_.stop();
   transaction_deletes_.transaction_ended();
 }
@@ -151,6 +151,7 @@ void StreamPipeline::reload_mappings(const std::atomic<bool>& stop) {
   source_.set_tables(next.tables);
   reloaded_mapper_ = std::move(next.mapper);
   mapper_ = reloaded_mapper_.get();
+  filtered_schema_.reset();  // `send:` may have changed
   if (start_streaming(stop)) log::info("reload applied; streaming with the new mappings");
 }
 
@@ -220,6 +221,10 @@ void StreamPipeline::publish(bool force) {
   last_publish_ = now;
   status_.source = source_.status();
   status_.oldest_unacknowledged_commit_micros = commits_.oldest_pending_commit_micros();
+  if (filter_ != nullptr) {
+    const auto store = filter_->store_stats();
+    status_.last_sent = LastSentSize{store.file_bytes, store.customers, store.items};
+  }
   std::lock_guard lock(published_mutex_);
   published_ = status_;
 }
@@ -287,6 +292,12 @@ void StreamPipeline::map_and_submit(const RowChange& change) {
                  call.origin.table, call.origin.key, call.origin.position, call.customer_id);
       continue;
     }
+    if (filter_ != nullptr) {
+      ChangedFilter::Skipped skipped;
+      const bool send = filter_->prepare(call, filter_table(change), skipped);
+      count_skipped(change, skipped);
+      if (!send) continue;
+    }
     call.sequence = ++last_sequence_;
     if (!sink_.submit(std::move(call), stop_)) {
       --last_sequence_;  // not taken
@@ -294,13 +305,40 @@ void StreamPipeline::map_and_submit(const RowChange& change) {
       count_calls(change, submitted);
       throw Interrupted("stopped while waiting for room in the sink");
     }
+    if (filter_ != nullptr) filter_->submitted(last_sequence_);
     ++submitted;
   }
   count_calls(change, submitted);
 }
 
-void StreamPipeline::acknowledge_done() {
-  const uint64_t settled = sink_.watermark();
+const ChangedFilter::Table& StreamPipeline::filter_table(const RowChange& change) {
+  if (change.table != filtered_schema_) {
+    filtered_schema_ = change.table;
+    const std::string name = change.table ? change.table->id.qualified() : std::string();
+    filter_table_ = filter_->table(name, mapper_->sends_changed(name));
+  }
+  return filter_table_;
+}
+
+void StreamPipeline::count_skipped(const RowChange& change, const ChangedFilter::Skipped& skipped) {
+  if (skipped.fields == 0 && !skipped.whole_call) return;
+  auto& counts = status_.skipped_per_table[change.table ? change.table->id.qualified() : ""];
+  counts.fields_last_sent += skipped.fields;
+  if (skipped.whole_call) ++counts.calls_last_sent;
+}
+
+void StreamPipeline::acknowledge_done(bool final) {
+  uint64_t settled = 0;
+  if (filter_ != nullptr) {
+    // The store first: an offset acknowledged past a call whose values the store then
+    // lost could skip a field Retainly lacks.
+    dead_lettered_.clear();
+    filter_->settled(sink_.settled(dead_lettered_), dead_lettered_);
+    filter_->commit_if_due(final);
+    settled = filter_->durable_through();
+  } else {
+    settled = sink_.watermark();
+  }
   if (auto position = commits_.advance(settled)) {
     source_.acknowledge(*position);
   }

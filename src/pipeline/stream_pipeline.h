@@ -15,6 +15,7 @@
 #include "core/errors.h"
 #include "core/instance_lock.h"
 #include "mapping/mapper.h"
+#include "pipeline/changed_filter.h"
 #include "pipeline/commit_tracker.h"
 #include "pipeline/lock_lease.h"
 #include "pipeline/mapping_reload.h"
@@ -84,6 +85,11 @@ class StreamPipeline {
     reload_ = std::move(reload);
   }
 
+  // Send only what changed (changed_filter.h): calls pass through `filter` on their way
+  // to the sink, and offsets move only as far as the store it writes is committed. Set
+  // before run(); not owned. Without one, every mapped field is sent.
+  void set_changed_filter(ChangedFilter* filter) { filter_ = filter; }
+
  private:
   void handle(SourceItem& item);
   // Stops streaming (delivering and acknowledging what was read), then starts again.
@@ -104,7 +110,12 @@ class StreamPipeline {
   // Maps `change` and hands its calls to the sink.
   void map_and_submit(const RowChange& change);
   void poll_resnapshot();
-  void acknowledge_done();
+  // Acknowledges what the sink settled (and, with a filter, the store holds); `final`
+  // commits the store at once instead of when its interval says.
+  void acknowledge_done(bool final = false);
+  // The filter's view of the change's table, looked up once per table.
+  const ChangedFilter::Table& filter_table(const RowChange& change);
+  void count_skipped(const RowChange& change, const ChangedFilter::Skipped& skipped);
   void throw_if_sink_failed() const;
   void count_change(const RowChange& change);
   void count_calls(const RowChange& change, uint64_t calls);
@@ -138,6 +149,10 @@ class StreamPipeline {
   // re-snapshot chunk, which is not counted as a change read.
   std::shared_ptr<const TableSchema> calls_counted_schema_;
   uint64_t* calls_counted_ = nullptr;
+  ChangedFilter* filter_ = nullptr;
+  std::shared_ptr<const TableSchema> filtered_schema_;  // the table filter_table_ is for
+  ChangedFilter::Table filter_table_;
+  std::vector<uint64_t> dead_lettered_;  // reused by acknowledge_done
   std::chrono::steady_clock::time_point last_publish_{};
   mutable std::mutex published_mutex_;
   PipelineStatus published_;

@@ -11,6 +11,10 @@ namespace {
 
 enum Database : KvStore::Db { kCustomers, kItems, kTables };
 
+// In kTables beside the table names, which never start with a NUL: the totals of fields
+// sent and skipped, two u64.
+constexpr std::string_view kCountsKey{"\0counts", 7};
+
 // Stamps and tags are stored little-endian, packed: a customer's value is its stamps one
 // after the other, sorted by (name, table), 14 bytes each.
 template <typename T>
@@ -82,6 +86,30 @@ void merge(std::vector<FieldStamp>& current, const std::vector<FieldStamp>& chan
 
 }  // namespace
 
+// A customer's key in the store. Ids that are plain unsigned integers (most are) take
+// nine bytes, a NUL then the number big-endian, so keys sort by number and pack densely
+// (measured: 171 instead of 282 bytes per customer at 10M); other ids are their text,
+// which never starts with a NUL (it is the inside of a JSON string).
+std::string customer_key(std::string_view customer) {
+  uint64_t number = 0;
+  const bool numeric =
+      !customer.empty() && customer.size() <= 19 &&
+      (customer.size() == 1 || customer.front() != '0') &&
+      std::all_of(customer.begin(), customer.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (!numeric) return std::string(customer);
+  for (char c : customer) number = number * 10 + static_cast<uint64_t>(c - '0');
+  std::string key(9, '\0');
+  for (int i = 0; i < 8; ++i) key[8 - i] = static_cast<char>((number >> (8 * i)) & 0xff);
+  return key;
+}
+
+std::string customer_of_key(std::string_view key) {
+  if (key.size() != 9 || key.front() != '\0') return std::string(key);
+  uint64_t number = 0;
+  for (size_t i = 1; i < 9; ++i) number = (number << 8) | static_cast<unsigned char>(key[i]);
+  return std::to_string(number);
+}
+
 uint32_t field_name_hash(std::string_view name) {
   const auto hash = static_cast<uint32_t>(XXH3_64bits(name.data(), name.size()));
   return hash == kPresenceName ? 1 : hash;
@@ -94,18 +122,28 @@ uint64_t field_value_hash(std::string_view name, std::string_view json) {
 }
 
 std::string item_key(std::string_view customer, std::string_view field, std::string_view item) {
-  std::string key;
-  key.reserve(customer.size() + field.size() + item.size() + 2);
-  key.append(customer).append(1, '\0').append(field).append(1, '\0').append(item);
+  std::string key = customer_key(customer);
+  key.reserve(key.size() + field.size() + item.size() + 2);
+  key.append(1, '\0').append(field).append(1, '\0').append(item);
   return key;
 }
 
+namespace {
+
+// The customer's part of an item key: nine bytes for a numeric id, else up to the NUL.
+size_t customer_part(std::string_view item_key) {
+  if (!item_key.empty() && item_key.front() == '\0') return std::min<size_t>(9, item_key.size());
+  return std::min(item_key.find('\0'), item_key.size());
+}
+
+}  // namespace
+
 void LastSentBatch::upsert_customer(std::string_view customer, std::vector<FieldStamp> stamps) {
-  ops_.push_back({Kind::kUpsertCustomer, std::string(customer), std::move(stamps), {}});
+  ops_.push_back({Kind::kUpsertCustomer, customer_key(customer), std::move(stamps), {}});
 }
 
 void LastSentBatch::delete_customer(std::string_view customer) {
-  ops_.push_back({Kind::kDeleteCustomer, std::string(customer), {}, {}});
+  ops_.push_back({Kind::kDeleteCustomer, customer_key(customer), {}, {}});
 }
 
 void LastSentBatch::upsert_item(std::string_view customer, std::string_view field,
@@ -122,7 +160,8 @@ LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only)
     : store_(std::move(directory), {"customers", "items", "tables"}, read_only) {}
 
 void LastSentStore::customer(std::string_view customer, std::vector<FieldStamp>& out) {
-  const auto bytes = store_.get(kCustomers, customer);
+  scratch_ = customer_key(customer);
+  const auto bytes = store_.get(kCustomers, scratch_);
   if (!bytes) {
     out.clear();
     return;
@@ -143,8 +182,9 @@ uint16_t LastSentStore::table_tag(std::string_view table) {
   }
   auto write = store_.write();
   uint16_t highest = 0;
-  write.rewrite(kTables, [&](std::string_view, std::string_view value, std::string& out) {
-    if (value.size() == 2) highest = std::max(highest, get_le<uint16_t>(value.data()));
+  write.rewrite(kTables, [&](std::string_view key, std::string_view value, std::string& out) {
+    if (key != kCountsKey && value.size() == 2)
+      highest = std::max(highest, get_le<uint16_t>(value.data()));
     out = value;
   });
   if (highest == UINT16_MAX) {
@@ -161,7 +201,7 @@ uint16_t LastSentStore::table_tag(std::string_view table) {
 std::string LastSentStore::table_name(uint16_t tag) {
   std::string name;
   store_.scan(kTables, {}, [&](std::string_view key, std::string_view value) {
-    if (value.size() == 2 && get_le<uint16_t>(value.data()) == tag) {
+    if (key != kCountsKey && value.size() == 2 && get_le<uint16_t>(value.data()) == tag) {
       name = key;
       return false;
     }
@@ -173,6 +213,18 @@ std::string LastSentStore::table_name(uint16_t tag) {
 void LastSentStore::apply(const LastSentBatch& batch) {
   if (batch.empty()) return;
   auto write = store_.write();
+  if (batch.fields_sent_ != 0 || batch.fields_skipped_ != 0) {
+    uint64_t sent = batch.fields_sent_;
+    uint64_t skipped = batch.fields_skipped_;
+    if (auto counts = write.get(kTables, kCountsKey); counts && counts->size() == 16) {
+      sent += get_le<uint64_t>(counts->data());
+      skipped += get_le<uint64_t>(counts->data() + 8);
+    }
+    std::string bytes;
+    put_le(bytes, sent);
+    put_le(bytes, skipped);
+    write.put(kTables, kCountsKey, bytes);
+  }
   std::vector<FieldStamp> stamps;
   std::string bytes;
   for (const auto& op : batch.ops_) {
@@ -249,7 +301,7 @@ void LastSentStore::customers_of(uint16_t tag, const std::function<void(std::str
     for (const auto& stamp : stamps) {
       if (stamp.name != kPresenceName) break;
       if (stamp.table == tag) {
-        visit(key);
+        visit(customer_of_key(key));
         break;
       }
     }
@@ -263,10 +315,11 @@ void LastSentStore::items_of(
   store_.scan(kItems, {}, [&](std::string_view key, std::string_view value) {
     const auto item = decode_item(value);
     if (!item || item->table != tag) return true;
-    const size_t first = key.find('\0');
+    const size_t first = customer_part(key);
     const size_t second = key.find('\0', first + 1);
-    if (first == std::string_view::npos || second == std::string_view::npos) return true;
-    visit(key.substr(0, first), key.substr(first + 1, second - first - 1), key.substr(second + 1));
+    if (first >= key.size() || second == std::string_view::npos) return true;
+    visit(customer_of_key(key.substr(0, first)), key.substr(first + 1, second - first - 1),
+          key.substr(second + 1));
     return true;
   });
 }
@@ -278,6 +331,10 @@ LastSentStore::Stats LastSentStore::stats() {
   stats.used_bytes = raw.used_bytes;
   stats.customers = raw.entries.at(kCustomers);
   stats.items = raw.entries.at(kItems);
+  if (auto counts = store_.get(kTables, kCountsKey); counts && counts->size() == 16) {
+    stats.fields_sent = get_le<uint64_t>(counts->data());
+    stats.fields_skipped = get_le<uint64_t>(counts->data() + 8);
+  }
   return stats;
 }
 

@@ -52,9 +52,18 @@ class LastSentBatch {
   void upsert_item(std::string_view customer, std::string_view field, std::string_view item,
                    ItemStamp stamp);
   void delete_item(std::string_view customer, std::string_view field, std::string_view item);
-  bool empty() const { return ops_.empty(); }
+  // Fields sent and fields skipped since the last batch, added to the store's totals (for
+  // `status`: the share of fields skipped).
+  void count(uint64_t fields_sent, uint64_t fields_skipped) {
+    fields_sent_ += fields_sent;
+    fields_skipped_ += fields_skipped;
+  }
+  bool empty() const { return ops_.empty() && fields_sent_ == 0 && fields_skipped_ == 0; }
   size_t size() const { return ops_.size(); }
-  void clear() { ops_.clear(); }
+  void clear() {
+    ops_.clear();
+    fields_sent_ = fields_skipped_ = 0;
+  }
 
  private:
   friend class LastSentStore;
@@ -66,6 +75,8 @@ class LastSentBatch {
     ItemStamp item;
   };
   std::vector<Op> ops_;
+  uint64_t fields_sent_ = 0;
+  uint64_t fields_skipped_ = 0;
 };
 
 class LastSentStore {
@@ -102,6 +113,9 @@ class LastSentStore {
     uint64_t used_bytes = 0;
     uint64_t customers = 0;
     uint64_t items = 0;
+    // Totals since the store was created (LastSentBatch::count).
+    uint64_t fields_sent = 0;
+    uint64_t fields_skipped = 0;
   };
   Stats stats();
 
@@ -112,8 +126,12 @@ class LastSentStore {
   std::string scratch_;
 };
 
-// "<customer>\0<field>\0<item>": an item's key; the customer comes first so a customer's
-// items are one key range.
+// A customer's key: its id, numbers packed in nine bytes; customer_of_key() undoes it.
+std::string customer_key(std::string_view customer);
+std::string customer_of_key(std::string_view key);
+
+// "<customer key>\0<field>\0<item>": an item's key; the customer comes first so a
+// customer's items are one key range.
 std::string item_key(std::string_view customer, std::string_view field, std::string_view item);
 
 }  // namespace cdc::state

@@ -133,14 +133,19 @@ TEST_CASE("changed filter: the store only learns what is acknowledged and commit
   cdc::pipeline::ChangedFilterOptions slow;
   slow.commit_interval = std::chrono::hours(1);
   ChangedFilter lazy(h.store, slow);
-  Call call = upsert("3", {{"a", "1"}});
   ChangedFilter::Skipped skipped;
-  REQUIRE(lazy.prepare(call, lazy.table("public.users", true), skipped));
-  lazy.submitted(1);
-  lazy.settled(1, {});
-  CHECK(lazy.durable_through() == 0);
-  lazy.commit_if_due(true);
+  for (uint64_t sequence : {1, 2}) {
+    Call call = upsert(std::to_string(sequence + 2), {{"a", "1"}});
+    REQUIRE(lazy.prepare(call, lazy.table("public.users", true), skipped));
+    lazy.submitted(sequence);
+    lazy.settled(sequence, {});
+  }
+  // The first commit after idling is at once; the next waits for the interval.
   CHECK(lazy.durable_through() == 1);
+  lazy.commit_if_due(true);
+  CHECK(lazy.durable_through() == 2);
+  h.store.customer("4", stamps);
+  CHECK(stamps.size() == 2);
 }
 
 TEST_CASE("changed filter: a delete makes the next upsert send everything") {

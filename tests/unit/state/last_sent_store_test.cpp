@@ -136,3 +136,32 @@ TEST_CASE("last-sent store: value hashes tell names apart, not just values") {
   CHECK(cdc::state::field_value_hash("ab", "c") != cdc::state::field_value_hash("a", "bc"));
   CHECK(cdc::state::field_name_hash("x") != cdc::state::kPresenceName);
 }
+
+TEST_CASE("last-sent store: numeric ids pack into nine bytes and come back as written") {
+  for (std::string id :
+       {"0", "42", "9999999999999999999", "007", "abc", "12a", "-1", "18446744073709551616"}) {
+    CAPTURE(id);
+    CHECK(cdc::state::customer_of_key(cdc::state::customer_key(id)) == id);
+  }
+  CHECK(cdc::state::customer_key("42").size() == 9);
+  CHECK(cdc::state::customer_key("007") == "007");  // leading zeros: not the number 7
+
+  const cdc::test::TempDir scratch("cdc_last_sent_keys");
+  LastSentStore store(scratch.path() / "ls");
+  LastSentBatch batch;
+  batch.upsert_item("256", "orders", "1", {1, 5});
+  batch.upsert_item("abc", "orders", "2", {1, 6});
+  batch.upsert_item("2", "orders", "3", {1, 7});
+  store.apply(batch);
+  std::vector<std::string> seen;
+  store.items_of(1, [&](std::string_view customer, std::string_view field, std::string_view item) {
+    seen.push_back(std::string(customer) + "/" + std::string(field) + "/" + std::string(item));
+  });
+  // Numbers in numeric order, before text ids.
+  CHECK(seen == std::vector<std::string>{"2/orders/3", "256/orders/1", "abc/orders/2"});
+  LastSentBatch remove;
+  remove.delete_customer("2");
+  store.apply(remove);
+  CHECK(store.item("256", "orders", "1"));  // a key that shares bytes with 2's is kept
+  CHECK_FALSE(store.item("2", "orders", "3"));
+}

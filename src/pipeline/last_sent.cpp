@@ -1,0 +1,41 @@
+#include "pipeline/last_sent.h"
+
+#include <cmath>
+
+namespace cdc::pipeline {
+
+std::filesystem::path last_sent_directory(const config::ConnectorConfig& config) {
+  return config.state_dir / "last-sent";
+}
+
+std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::ConnectorConfig& config) {
+  return std::make_unique<state::LastSentStore>(last_sent_directory(config));
+}
+
+nlohmann::json last_sent_status(const config::ConnectorConfig& config) {
+  const auto directory = last_sent_directory(config);
+  if (!std::filesystem::exists(directory / "data.mdb")) return nlohmann::json::object();
+  state::LastSentStore store(directory, /*read_only=*/true);
+  const auto stats = store.stats();
+  nlohmann::json out;
+  out["last_sent_bytes"] = stats.file_bytes;
+  out["last_sent_customers"] = stats.customers;
+  out["last_sent_items"] = stats.items;
+  const uint64_t fields = stats.fields_sent + stats.fields_skipped;
+  // A share with three decimals, as operators read it ("0.9" is 90% skipped).
+  out["fields_skipped_share"] =
+      fields == 0 ? 0.0
+                  : std::round(1000.0 * static_cast<double>(stats.fields_skipped) /
+                               static_cast<double>(fields)) /
+                        1000.0;
+  return out;
+}
+
+uint64_t forget_last_sent(const config::ConnectorConfig& config, const std::string& table) {
+  const auto directory = last_sent_directory(config);
+  if (!std::filesystem::exists(directory / "data.mdb")) return 0;
+  state::LastSentStore store(directory);
+  return store.forget(table);
+}
+
+}  // namespace cdc::pipeline

@@ -1,0 +1,28 @@
+// Where the last-sent store lives and what the commands do with it: open it for the
+// daemon and backfill, report it for `status`, empty it for `forget`.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "config/connector_config.h"
+#include "state/last_sent_store.h"
+
+namespace cdc::pipeline {
+
+// state_dir/last-sent
+std::filesystem::path last_sent_directory(const config::ConnectorConfig& config);
+
+std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::ConnectorConfig& config);
+
+// For `status`: its size on disk, customers and items it knows, and the share of fields
+// skipped since it was created; {} when there is no store yet. Writes nothing.
+nlohmann::json last_sent_status(const config::ConnectorConfig& config);
+
+// `forget`: drops what the store holds (for one table, "schema.table" or a name the
+// mappings know, when `table` is not empty). Returns the entries removed.
+uint64_t forget_last_sent(const config::ConnectorConfig& config, const std::string& table);
+
+}  // namespace cdc::pipeline
