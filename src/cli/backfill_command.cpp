@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -16,10 +18,41 @@
 #include "cli/signals.h"
 #include "ops/log.h"
 #include "pipeline/backfill.h"
+#include "pipeline/last_sent.h"
 #include "pipeline/table_reader_factory.h"
 #include "sink/sink.h"
 
 namespace cdc::cli {
+namespace {
+
+void print_mirror(const pipeline::MirrorPlan& plan, bool dry_run, bool& refused) {
+  if (!plan.customers_mirrored && !plan.items_mirrored) {
+    std::cout << fmt::format(
+        "mirror {}: nothing to mirror (its mapping neither deletes customers nor has array "
+        "items)\n",
+        plan.table);
+    return;
+  }
+  const char* verb = !plan.refused.empty() ? "would have deleted"
+                     : dry_run             ? "would delete"
+                                           : "deleted";
+  std::cout << fmt::format("mirror {}: {} {} of {} customers and {} of {} items\n", plan.table,
+                           verb, plan.customer_deletes, plan.customers_held, plan.item_deletes,
+                           plan.items_held);
+  for (const auto& call : plan.deletes) {
+    std::cout << fmt::format("  {} {}{}\n", retainly::to_string(call.kind), call.customer_id,
+                             call.item_id.empty() ? "" : " " + call.field + "/" + call.item_id);
+  }
+  if (plan.deletes.size() < plan.customer_deletes + plan.item_deletes) {
+    std::cout << "  ...\n";
+  }
+  if (!plan.refused.empty()) {
+    std::cout << fmt::format("mirror {}: refused: {}\n", plan.table, plan.refused);
+    refused = true;
+  }
+}
+
+}  // namespace
 
 int backfill_command(const BackfillArgs& args) {
   const auto& stop = install_stop_signals();
@@ -32,25 +65,51 @@ int backfill_command(const BackfillArgs& args) {
     } else {
       tables.push_back(mapped_table(mapper, args.table));
     }
-    std::filesystem::create_directories(config.state_dir);
+    // A dry run writes nothing durable: the store is read as it is, if there is one.
+    std::unique_ptr<state::LastSentStore> last_sent;
+    if (!args.dry_run) {
+      std::filesystem::create_directories(config.state_dir);
+      last_sent = pipeline::open_last_sent_store(config);
+    } else if (std::filesystem::exists(pipeline::last_sent_directory(config) / "data.mdb")) {
+      last_sent = std::make_unique<state::LastSentStore>(pipeline::last_sent_directory(config),
+                                                         /*read_only=*/true);
+    }
+    if (args.mirror && last_sent == nullptr) {
+      std::cerr << "backfill --mirror: there is no last-sent store in " << config.state_dir.string()
+                << " yet, so nothing is known to be sent\n";
+      return kExitConfig;
+    }
+    std::optional<pipeline::ChangedFilter> changed;
+    if (last_sent != nullptr) changed.emplace(*last_sent);
     sink::Sink sink(config.sink, nullptr);
-    pipeline::Backfill backfill(mapper, sink, pipeline::table_reader_factory(config),
-                                {.page_rows = config.backfill.page_rows,
-                                 .connections = config.backfill.connections,
-                                 .resume = args.resume,
-                                 .state_dir = config.state_dir});
-    log::info("backfill of {} table(s), {} at once{}", tables.size(), config.backfill.connections,
-              args.resume ? ", resuming" : "");
+    pipeline::Backfill backfill(
+        mapper, sink, pipeline::table_reader_factory(config),
+        {.page_rows = config.backfill.page_rows,
+         .connections = config.backfill.connections,
+         .resume = args.resume,
+         .state_dir = config.state_dir,
+         .filter = changed ? &*changed : nullptr,
+         .full = args.full,
+         .mirror = args.mirror,
+         .mirror_limits = {config.backfill.mirror_max_delete_share, args.force},
+         .dry_run = args.dry_run});
+    log::info("backfill of {} table(s), {} at once{}{}{}", tables.size(),
+              config.backfill.connections, args.resume ? ", resuming" : "",
+              args.full ? ", sending every field" : "", args.dry_run ? ", dry run" : "");
     ProgressReport report(::isatty(STDERR_FILENO) == 1);
     const auto summary = backfill.run(tables, stop, std::ref(report));
     const double seconds = static_cast<double>(summary.elapsed.count()) / 1000;
     std::cout << fmt::format(
-        "backfill done: {} rows read, {} calls sent, {} dead letters ({} refused by Retainly, {} "
-        "by the mapping), {} ({:.0f} rows/s)\n",
-        summary.rows, summary.calls, summary.dead_letters + summary.rejections,
-        summary.dead_letters, summary.rejections, duration_text(seconds),
-        seconds > 0 ? static_cast<double>(summary.rows) / seconds : 0.0);
-    return kExitOk;
+        "backfill {}: {} rows read, {} calls {}, {} skipped and {} fields left out (Retainly "
+        "holds them from us), {} dead letters ({} refused by Retainly, {} by the mapping), {} "
+        "({:.0f} rows/s)\n",
+        args.dry_run ? "dry run done" : "done", summary.rows, summary.calls,
+        args.dry_run ? "would be sent" : "sent", summary.calls_skipped, summary.fields_skipped,
+        summary.dead_letters + summary.rejections, summary.dead_letters, summary.rejections,
+        duration_text(seconds), seconds > 0 ? static_cast<double>(summary.rows) / seconds : 0.0);
+    bool refused = false;
+    for (const auto& mirror : summary.mirrors) print_mirror(mirror, args.dry_run, refused);
+    return refused ? kExitFailure : kExitOk;
   } catch (...) {
     return report_current_exception("backfill");
   }

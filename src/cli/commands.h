@@ -30,8 +30,18 @@ struct BackfillArgs {
   std::string config;
   std::string table;  // empty: every mapped table
   bool resume = false;
+  bool full = false;     // send every field, whatever the last-sent store holds
+  bool mirror = false;   // then delete what no row backs any more
+  bool dry_run = false;  // count, send nothing
+  bool force = false;    // --mirror past backfill.mirror_max_delete_share
 };
 int backfill_command(const BackfillArgs& args);
+
+struct ForgetArgs {
+  std::string config;
+  std::string table;  // empty: everything
+};
+int forget_command(const ForgetArgs& args);
 
 struct ResnapshotArgs {
   std::string config;

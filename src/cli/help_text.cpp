@@ -130,7 +130,20 @@ std::string backfill() {
          "rate and the ETA. Each table's last acknowledged key is checkpointed in the state "
          "folder: --resume continues an interrupted backfill. Exit 0 when every call was "
          "acknowledged or dead-lettered; 3 when Retainly refuses the credentials. "
-         "MySQL/MariaDB tables need a primary key.";
+         "MySQL/MariaDB tables need a primary key. With `send: changed` (the default) only "
+         "fields that differ from what Retainly holds from us (the last-sent store) are sent, "
+         "so a second backfill of an unchanged table sends nothing; --full sends everything "
+         "and refreshes the store. --mirror then deletes the customers (on_delete: delete) and "
+         "array items we sent that no row backs any more; it refuses to delete more than "
+         "backfill.mirror_max_delete_share (10%) of a table's entries without --force; "
+         "--dry-run prints the counts and a sample first.";
+}
+
+std::string forget() {
+  return "Drop what the last-sent store remembers (everything, or what one --table sent), so "
+         "the next changes and backfills send every field again. For when Retainly was "
+         "changed outside the connector; `backfill --full` does the same and resends at once. "
+         "Stop the daemon first.";
 }
 
 std::string resnapshot() {

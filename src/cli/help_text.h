@@ -23,6 +23,7 @@ std::string preview();
 std::string preview_footer();
 // These commands describe themselves above the options, in one paragraph.
 std::string backfill();
+std::string forget();
 std::string resnapshot();
 std::string replay_dead_letters();
 std::string status();

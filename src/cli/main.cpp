@@ -58,6 +58,30 @@ int main(int argc, char** argv) {
   backfill_cmd->add_option("--table", backfill.table, "only this mapped table, as schema.table");
   backfill_cmd->add_flag("--resume", backfill.resume,
                          "continue each table after its checkpoint instead of starting over");
+  backfill_cmd->add_flag("--full", backfill.full,
+                         "send every field of every row, even what Retainly holds from us "
+                         "already (after Retainly was changed outside the connector)");
+  auto* mirror_flag = backfill_cmd->add_flag(
+      "--mirror", backfill.mirror,
+      "then delete the customers (on_delete: delete) and array items we sent that no row "
+      "backs any more");
+  backfill_cmd->add_flag("--dry-run", backfill.dry_run,
+                         "read and map, print what would be sent, skipped and mirrored; send "
+                         "and write nothing");
+  backfill_cmd
+      ->add_flag("--force", backfill.force,
+                 "--mirror: delete even more than backfill.mirror_max_delete_share of "
+                 "a table's entries, or past rows the mapping refused")
+      ->needs(mirror_flag);
+  mirror_flag->excludes(backfill_cmd->get_option("--resume"));
+
+  cdc::cli::ForgetArgs forget;
+  auto* forget_cmd = app.add_subcommand("forget", cdc::cli::help::forget());
+  forget_cmd->add_option("-c,--config", forget.config, "connector configuration file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  forget_cmd->add_option("--table", forget.table,
+                         "only what this table sent, as schema.table (default: everything)");
 
   cdc::cli::ResnapshotArgs resnapshot;
   auto* resnapshot_cmd = app.add_subcommand("resnapshot", cdc::cli::help::resnapshot());
@@ -113,5 +137,6 @@ int main(int argc, char** argv) {
   if (backfill_cmd->parsed()) return cdc::cli::backfill_command(backfill);
   if (resnapshot_cmd->parsed()) return cdc::cli::resnapshot_command(resnapshot);
   if (scaffold_cmd->parsed()) return cdc::cli::scaffold_command(scaffold);
+  if (forget_cmd->parsed()) return cdc::cli::forget_command(forget);
   return cdc::cli::kExitFailure;
 }

@@ -298,7 +298,10 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   read_mapping_defaults(r, root["mapping_defaults"], c.mapping);
   read_log(r, root["log"], c.log);
   if (const auto backfill = root["backfill"]) {
-    r.require_keys(backfill, "backfill", {"connections", "page_rows"});
+    r.require_keys(backfill, "backfill", {"connections", "page_rows", "mirror_max_delete_share"});
+    c.backfill.mirror_max_delete_share =
+        r.number(backfill, "mirror_max_delete_share", "backfill.mirror_max_delete_share",
+                 c.backfill.mirror_max_delete_share, 0.0, 1.0);
     c.backfill.connections =
         static_cast<size_t>(r.integer(backfill, "connections", "backfill.connections",
                                       static_cast<int64_t>(c.backfill.connections), 1, 64));

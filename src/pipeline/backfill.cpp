@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/errors.h"
+#include "mapping/compiled_mapping.h"
 #include "ops/log.h"
 #include "pipeline/backfill_checkpoint.h"
 #include "pipeline/backfill_read_ahead.h"
@@ -86,6 +87,9 @@ BackfillSummary Backfill::run(
 
   BackfillSummary summary;
   for (const auto& table : progress) summary.calls += table->calls.load();
+  summary.calls_skipped = calls_skipped_.load();
+  summary.fields_skipped = fields_skipped_.load();
+  summary.mirrors = std::move(mirrors_);
   summary.rows = rows_read_.load();
   summary.rejections = rejections_.load();
   summary.dead_letters = sink_.stats().calls_dead_lettered - dead_before;
@@ -132,9 +136,12 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
       done_so_far = std::move(unsettled.front().second);
       unsettled.pop_front();
     }
-    save_checkpoint(path, table, done_so_far);
+    if (!options_.dry_run) save_checkpoint(path, table, done_so_far);
     progress.rows = done_so_far.rows;
   };
+  // --mirror: what the rows map to, and how many the mapping refused (their ids unknown).
+  MirrorSeen seen;
+  uint64_t refused_rows = 0;
   uint64_t rows_sent = done_so_far.rows;
   {
     BackfillReadAhead pages(*reader, std::max<size_t>(options_.page_rows, 1),
@@ -145,27 +152,66 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
       rows_sent += page->rows.size();
       // Mapped while the pages before are delivered; handed to the sink once the window
       // has room.
-      mapping::MappingOutput output = map_page(page->rows, progress);
+      mapping::MappingOutput output = map_page(page->rows);
+      if (options_.mirror) {
+        for (const auto& call : output.calls) seen.saw(call);
+        refused_rows += output.rejections.size();
+      }
       while (unsettled.size() >= std::max<size_t>(options_.pages_in_flight, 1)) {
         wait_settled(unsettled.front().first, halt);
-        checkpoint_settled(sink_.watermark());
+        checkpoint_settled(settled_through());
       }
-      const uint64_t last = submit(output, halt);
+      const uint64_t last = submit(output.calls, progress, halt);
       unsettled.emplace_back(last, BackfillCheckpoint{std::move(page->last_key), rows_sent, false});
-      checkpoint_settled(sink_.watermark());
+      checkpoint_settled(settled_through());
     }
   }
   if (!unsettled.empty()) {
     wait_settled(unsettled.back().first, halt);
-    checkpoint_settled(unsettled.back().first);
+    checkpoint_settled(settled_through(/*final=*/true));
+  }
+  if (options_.mirror) {
+    seen.seal();
+    mirror_table(table, seen, refused_rows, progress, halt);
   }
   done_so_far.done = true;
-  save_checkpoint(path, table, done_so_far);
+  if (!options_.dry_run) save_checkpoint(path, table, done_so_far);
   progress.finished = true;
 }
 
-mapping::MappingOutput Backfill::map_page(const std::vector<RowChange>& rows,
-                                          BackfillProgress& progress) {
+void Backfill::mirror_table(const TableId& table, const MirrorSeen& seen, uint64_t rejections,
+                            BackfillProgress& progress, const std::atomic<bool>& halt) {
+  const std::string name = table.qualified();
+  bool customers = false;
+  bool items = false;
+  for (const auto& mapping : mapper_.mappings()) {
+    const auto& compiled = mapping.compiled();
+    if (compiled.qualified_table != name) continue;
+    customers = compiled.customer && compiled.customer->on_delete == mapping::DeleteAction::kDelete;
+    items = compiled.array.has_value();
+  }
+  MirrorPlan plan;
+  {
+    std::lock_guard lock(submit_mutex_);
+    plan = plan_mirror(options_.filter->store(), name, options_.filter->table(name, true).tag,
+                       customers, items, seen, rejections, options_.mirror_limits);
+  }
+  if (!plan.refused.empty()) {
+    log::warn("mirror of {}: nothing deleted: {}", name, plan.refused);
+  } else if (!plan.deletes.empty()) {
+    log::info("mirror of {}: {} {} customer(s) and {} item(s) no row backs any more", name,
+              options_.dry_run ? "would delete" : "deleting", plan.customer_deletes,
+              plan.item_deletes);
+    if (!options_.dry_run) wait_settled(submit(plan.deletes, progress, halt), halt);
+    settled_through(/*final=*/true);
+  }
+  // The summary keeps a sample of the deletes, for --dry-run to show.
+  if (plan.deletes.size() > 10) plan.deletes.resize(10);
+  std::lock_guard lock(mirrors_mutex_);
+  mirrors_.push_back(std::move(plan));
+}
+
+mapping::MappingOutput Backfill::map_page(const std::vector<RowChange>& rows) {
   mapping::MappingOutput output;
   for (const RowChange& row : rows) mapper_.map(row, output);
   for (const auto& rejection : output.rejections) {
@@ -174,23 +220,51 @@ mapping::MappingOutput Backfill::map_page(const std::vector<RowChange>& rows,
               rejection.reason);
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
-  progress.calls += output.calls.size();
   return output;
 }
 
-uint64_t Backfill::submit(mapping::MappingOutput& output, const std::atomic<bool>& halt) {
+uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& progress,
+                          const std::atomic<bool>& halt) {
   std::lock_guard lock(submit_mutex_);
-  for (auto& call : output.calls) {
+  ChangedFilter* filter = options_.filter;
+  const std::string* table_name = nullptr;
+  ChangedFilter::Table table;
+  for (auto& call : calls) {
+    if (filter != nullptr) {
+      if (table_name == nullptr || *table_name != call.origin.table) {
+        table_name = &call.origin.table;
+        table = filter->table(*table_name, !options_.full && mapper_.sends_changed(*table_name));
+      }
+      ChangedFilter::Skipped skipped;
+      const bool send = filter->prepare(call, table, skipped);
+      fields_skipped_ += skipped.fields;
+      if (!send) {
+        ++calls_skipped_;
+        continue;
+      }
+    }
+    ++progress.calls;
+    if (options_.dry_run) continue;
     call.sequence = ++last_sequence_;
     if (!sink_.submit(std::move(call), &halt)) {
       --last_sequence_;  // not taken
       throw_if_failed(sink_);
       throw Interrupted("backfill halted");
     }
+    if (filter != nullptr) filter->submitted(last_sequence_);
   }
   // A page leaves now rather than after the flush interval: it is whole.
   sink_.flush();
   return last_sequence_;
+}
+
+uint64_t Backfill::settled_through(bool final) {
+  if (options_.filter == nullptr) return sink_.watermark();
+  std::lock_guard lock(submit_mutex_);
+  dead_lettered_.clear();
+  options_.filter->settled(sink_.settled(dead_lettered_), dead_lettered_);
+  options_.filter->commit_if_due(final);
+  return options_.filter->durable_through();
 }
 
 void Backfill::wait_settled(uint64_t sequence, const std::atomic<bool>& halt) {

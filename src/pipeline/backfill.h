@@ -20,6 +20,8 @@
 
 #include "core/table_reader.h"
 #include "mapping/mapper.h"
+#include "pipeline/backfill_mirror.h"
+#include "pipeline/changed_filter.h"
 #include "sink/sink.h"
 
 namespace cdc::pipeline {
@@ -38,21 +40,36 @@ struct BackfillOptions {
   // Continue each table after its checkpoint instead of starting over.
   bool resume = false;
   std::filesystem::path state_dir;
+  // Send only what changed (changed_filter.h); nullptr sends every field. Not owned.
+  ChangedFilter* filter = nullptr;
+  // --full: every field of every row is sent, whatever the store holds, and the store is
+  // refreshed from what Retainly acknowledges (after Retainly was edited by hand).
+  bool full = false;
+  // --mirror (needs `filter`): once a table is read whole, delete what the store holds
+  // from it that no row maps to any more (backfill_mirror.h).
+  bool mirror = false;
+  MirrorLimits mirror_limits;
+  // Read and map, count what would be sent, skipped and mirrored; send and write nothing.
+  bool dry_run = false;
 };
 
 // Counts of one table, updated while it runs.
 struct BackfillProgress {
   std::string table;
-  uint64_t estimated_rows = 0;    // from statistics; 0 unknown
-  std::atomic<uint64_t> rows{0};  // rows done, checkpointed rows included on resume
-  std::atomic<uint64_t> calls{0};
+  uint64_t estimated_rows = 0;     // from statistics; 0 unknown
+  std::atomic<uint64_t> rows{0};   // rows done, checkpointed rows included on resume
+  std::atomic<uint64_t> calls{0};  // sent (with --dry-run: that would be)
   std::atomic<bool> finished{false};
   std::atomic<bool> skipped{false};  // already done by an earlier run (--resume)
 };
 
 struct BackfillSummary {
-  uint64_t rows = 0;   // read in this run
-  uint64_t calls = 0;  // sent in this run
+  uint64_t rows = 0;            // read in this run
+  uint64_t calls = 0;           // sent in this run (with --dry-run: that would be sent)
+  uint64_t calls_skipped = 0;   // Retainly already holds all they carry
+  uint64_t fields_skipped = 0;  // left out of calls that were sent, or skipped whole
+  // --mirror: one per table, without the calls (counts and why nothing was deleted).
+  std::vector<MirrorPlan> mirrors;
   uint64_t rejections = 0;
   uint64_t dead_letters = 0;  // refused by Retainly during this run
   std::chrono::milliseconds elapsed{0};
@@ -80,18 +97,32 @@ class Backfill {
   void backfill_table(const TableId& table, BackfillProgress& progress,
                       const std::atomic<bool>& halt);
   // Maps `rows`; rows the mapping refuses are dead-lettered now.
-  mapping::MappingOutput map_page(const std::vector<RowChange>& rows, BackfillProgress& progress);
-  // Hands the calls of `output` to the sink and flushes; returns the last sequence used.
-  // Throws cdc::Interrupted when `halt` ends a wait for room in the sink.
-  uint64_t submit(mapping::MappingOutput& output, const std::atomic<bool>& halt);
+  mapping::MappingOutput map_page(const std::vector<RowChange>& rows);
+  // Hands the calls to the sink (through the filter) and flushes; returns the last
+  // sequence used. Throws cdc::Interrupted when `halt` ends a wait for room in the sink.
+  uint64_t submit(std::vector<retainly::Call>& calls, BackfillProgress& progress,
+                  const std::atomic<bool>& halt);
   void wait_settled(uint64_t sequence, const std::atomic<bool>& halt);
+  // How far calls are settled and, with a filter, committed to its store: what
+  // checkpoints may follow. `final` commits the store at once.
+  uint64_t settled_through(bool final = false);
+  // --mirror, after `table` was read whole.
+  void mirror_table(const TableId& table, const MirrorSeen& seen, uint64_t rejections,
+                    BackfillProgress& progress, const std::atomic<bool>& halt);
 
   const mapping::Mapper& mapper_;
   sink::Sink& sink_;
   TableReaderFactory open_;
   BackfillOptions options_;
-  std::mutex submit_mutex_;  // the sink takes calls from one producer at a time
+  // The sink takes calls from one producer at a time; the filter and its store are used
+  // under it too.
+  std::mutex submit_mutex_;
   uint64_t last_sequence_ = 0;
+  std::vector<uint64_t> dead_lettered_;  // reused by settled_through
+  std::atomic<uint64_t> calls_skipped_{0};
+  std::atomic<uint64_t> fields_skipped_{0};
+  std::mutex mirrors_mutex_;
+  std::vector<MirrorPlan> mirrors_;
   std::atomic<uint64_t> rows_read_{0};
   std::atomic<uint64_t> rejections_{0};
 };

@@ -68,6 +68,7 @@ class ChangedFilter {
   void count_skipped_elsewhere(uint64_t fields) { fields_skipped_ += fields; }
 
   state::LastSentStore::Stats store_stats() { return store_.stats(); }
+  state::LastSentStore& store() { return store_; }
 
   // The sink's watermark moved to `watermark`; `dead_lettered` names calls that settled
   // without reaching Retainly (any order, any of them perhaps above the watermark).

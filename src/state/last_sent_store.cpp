@@ -157,7 +157,8 @@ void LastSentBatch::delete_item(std::string_view customer, std::string_view fiel
 }
 
 LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only)
-    : store_(std::move(directory), {"customers", "items", "tables"}, read_only) {}
+    : store_(std::move(directory), {"customers", "items", "tables"}, read_only),
+      read_only_(read_only) {}
 
 void LastSentStore::customer(std::string_view customer, std::vector<FieldStamp>& out) {
   scratch_ = customer_key(customer);
@@ -180,6 +181,7 @@ uint16_t LastSentStore::table_tag(std::string_view table) {
   if (auto known = store_.get(kTables, table); known && known->size() == 2) {
     return get_le<uint16_t>(known->data());
   }
+  if (read_only_) return 0;
   auto write = store_.write();
   uint16_t highest = 0;
   write.rewrite(kTables, [&](std::string_view key, std::string_view value, std::string& out) {
@@ -211,7 +213,7 @@ std::string LastSentStore::table_name(uint16_t tag) {
 }
 
 void LastSentStore::apply(const LastSentBatch& batch) {
-  if (batch.empty()) return;
+  if (batch.empty() || read_only_) return;
   auto write = store_.write();
   if (batch.fields_sent_ != 0 || batch.fields_skipped_ != 0) {
     uint64_t sent = batch.fields_sent_;
@@ -260,6 +262,7 @@ void LastSentStore::apply(const LastSentBatch& batch) {
 }
 
 uint64_t LastSentStore::forget(std::string_view table) {
+  if (read_only_) return 0;
   auto write = store_.write();
   uint64_t removed = 0;
   if (table.empty()) {

@@ -81,7 +81,9 @@ class LastSentBatch {
 
 class LastSentStore {
  public:
-  // Opens (or creates) the store in `directory`.
+  // Opens (or creates) the store in `directory`. A read-only store (dry runs, `status`)
+  // answers from what is there and learns nothing: apply() does nothing and unknown tables
+  // get tag 0, which no entry has.
   explicit LastSentStore(std::filesystem::path directory, bool read_only = false);
 
   // The customer's stamps, sorted by name then table; empty if the store has none.
@@ -123,6 +125,7 @@ class LastSentStore {
 
  private:
   KvStore store_;
+  bool read_only_;
   std::string scratch_;
 };
 
