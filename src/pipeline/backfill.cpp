@@ -166,10 +166,9 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
       checkpoint_settled(settled_through());
     }
   }
-  if (!unsettled.empty()) {
-    wait_settled(unsettled.back().first, halt);
-    checkpoint_settled(settled_through(/*final=*/true));
-  }
+  if (!unsettled.empty()) wait_settled(unsettled.back().first, halt);
+  // Even when every page settled already: the store's last commit (and its totals).
+  checkpoint_settled(settled_through(/*final=*/true));
   if (options_.mirror) {
     seen.seal();
     mirror_table(table, seen, refused_rows, progress, halt);
@@ -202,11 +201,13 @@ void Backfill::mirror_table(const TableId& table, const MirrorSeen& seen, uint64
     log::info("mirror of {}: {} {} customer(s) and {} item(s) no row backs any more", name,
               options_.dry_run ? "would delete" : "deleting", plan.customer_deletes,
               plan.item_deletes);
+    // The summary keeps a sample of the deletes to show; the sink takes the rest.
+    std::vector<retainly::Call> sample(
+        plan.deletes.begin(), plan.deletes.begin() + std::min<size_t>(10, plan.deletes.size()));
     if (!options_.dry_run) wait_settled(submit(plan.deletes, progress, halt), halt);
     settled_through(/*final=*/true);
+    plan.deletes = std::move(sample);
   }
-  // The summary keeps a sample of the deletes, for --dry-run to show.
-  if (plan.deletes.size() > 10) plan.deletes.resize(10);
   std::lock_guard lock(mirrors_mutex_);
   mirrors_.push_back(std::move(plan));
 }

@@ -65,6 +65,20 @@ nlohmann::json MockServer::stats() const { return request("GET", "/_stats", "");
 
 void MockServer::reset() const { request("POST", "/_reset", "{}"); }
 
+void MockServer::upsert_customers(const nlohmann::json& customers) const {
+  httplib::Client client("127.0.0.1", port_);
+  client.set_connection_timeout(std::chrono::seconds(5));
+  client.set_read_timeout(std::chrono::seconds(30));
+  const httplib::Headers headers = {{"key", options_.key}, {"secret", options_.secret}};
+  const nlohmann::json body = {{"customers", customers}};
+  auto result = client.Post("/customers", headers, body.dump(), "application/json");
+  if (!result || result->status != 200) {
+    throw std::runtime_error("retainly-mock POST /customers failed: " +
+                             (result ? std::to_string(result->status) + " " + result->body
+                                     : httplib::to_string(result.error())));
+  }
+}
+
 nlohmann::json MockServer::set_faults(const nlohmann::json& faults) const {
   return request("POST", "/_faults", faults.dump());
 }

@@ -44,6 +44,10 @@ class MockServer {
   // POST /_faults with e.g. {"fail_rate": 0.5, "latency_ms": 20}; returns the new settings.
   nlohmann::json set_faults(const nlohmann::json& faults) const;
 
+  // POST /customers with the credentials, as another integration or Retainly's UI would
+  // change customers outside the connector.
+  void upsert_customers(const nlohmann::json& customers) const;
+
   ChildProcess& process() { return process_; }
 
  private:

@@ -176,3 +176,15 @@ TEST_CASE("changed filter: array items are skipped whole or sent whole") {
   CHECK(changed->attributes.size() == 2);  // Retainly replaces items: never a part
   CHECK(h.send(item("1", "10", {{"total", "5"}, {"status", "\"new\""}})));  // another item
 }
+
+TEST_CASE("changed filter: the store keeps the totals of fields sent and skipped") {
+  const cdc::test::TempDir dir("cdc_changed_filter_totals");
+  Harness h(dir);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}, {"b", "1"}})));
+  h.acknowledge_all();
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(h.send(upsert("1", {{"a", "1"}, {"b", "1"}})));
+  h.acknowledge_all();
+  const auto stats = h.store.stats();
+  CHECK(stats.fields_sent == 2);
+  CHECK(stats.fields_skipped == 6);
+}
