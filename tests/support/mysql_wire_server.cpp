@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <random>
@@ -249,7 +250,10 @@ class MysqlWireServer::Session {
       // The format description always goes out; the rest from the requested position.
       const bool format_description = event.bytes.size() > 4 && event.bytes[4] == 15;
       if (!format_description && event.offset < position) continue;
-      if (sent == drop_after) return;
+      if (sent == drop_after) {
+        if (o.drop_mid_event_bytes) send_cut_event(event.bytes, *o.drop_mid_event_bytes);
+        return;
+      }
       if (format_description && position > 4) {
         // As a real server does: log_pos 0 tells the replica the event is not at its
         // place in the file (the dump resumes further on).
@@ -278,8 +282,15 @@ class MysqlWireServer::Session {
 
   void send_event(const Bytes& event) { send(std::string(1, '\0') + event); }
 
-  void send(const Bytes& payload) {
-    const Bytes bytes = wire::frame(payload, sequence_);
+  // The first `size` bytes of the event's packet, as a connection lost mid-event leaves.
+  void send_cut_event(const Bytes& event, size_t size) {
+    const Bytes packet = wire::frame(std::string(1, '\0') + event, sequence_);
+    write_all(packet.substr(0, std::min(size, packet.size() - 1)));
+  }
+
+  void send(const Bytes& payload) { write_all(wire::frame(payload, sequence_)); }
+
+  void write_all(const Bytes& bytes) {
     size_t done = 0;
     while (done < bytes.size()) {
       const ssize_t n = ssl_ != nullptr

@@ -67,6 +67,10 @@ struct MysqlWireOptions {
   // Faults. Close the first dump's connection after this many of the file's events (the
   // dumps after it, the client's reconnections, are served whole).
   std::optional<size_t> drop_after_events;
+  // With drop_after_events: the next event is cut after this many bytes of its packet
+  // (the packet header and the stream's 0x00 byte counted), then the connection closed:
+  // a connection lost in the middle of an event.
+  std::optional<size_t> drop_mid_event_bytes;
   // Answer COM_BINLOG_DUMP(_GTID) with this error instead of the stream.
   std::optional<WireError> dump_error;
 };
