@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,7 +52,9 @@ struct MysqlWireOptions {
   bool tls = false;
   uint32_t server_id = 1;
 
-  // The binlog a dump streams, and the name the fake ROTATE gives it.
+  // The binlog a dump streams, and the name the fake ROTATE gives it. Without a file, the
+  // binlog starts with a FORMAT_DESCRIPTION of server_version and holds what the test
+  // appends (append_events).
   std::filesystem::path binlog;
   std::string binlog_name = "binlog.000001";
   // Non-zero: only the events that start before this offset of the file are served (the
@@ -99,6 +102,16 @@ class MysqlWireServer {
   void answer(const std::string& sql, WireAnswer answer);
   void answer_regex(const std::string& pattern, WireAnswer answer);
 
+  // Appends whole events (tests/support/binlog_builder.h) to the binlog after the file:
+  // the server sets their log_pos (and checksum) to their place, and every dump, the
+  // live ones too, streams them in order.
+  void append_events(const std::vector<wire::Bytes>& events);
+  // After answering a query the ECMAScript regex `pattern` matches in full, appends the
+  // events `write` makes of the match: a statement that changes rows shows in the binlog,
+  // as the snapshot's watermark INSERT must.
+  using BinlogWrite = std::function<std::vector<wire::Bytes>(const std::smatch& match)>;
+  void on_query_append(const std::string& pattern, BinlogWrite write);
+
   // Every query received, in order; those nothing in the script matched; the dump
   // requests; how many of the file's events went out (over all dumps).
   std::vector<std::string> queries() const;
@@ -126,6 +139,7 @@ class MysqlWireServer {
   void accept_loop();
   void serve(int fd);
   std::optional<WireAnswer> scripted(const std::string& sql) const;
+  void run_writes(const std::string& sql);
 
   MysqlWireOptions options_;
   std::vector<wire::FileEvent> events_;
@@ -139,6 +153,9 @@ class MysqlWireServer {
   mutable std::mutex mutex_;
   std::condition_variable stop_cv_;
   std::vector<Rule> rules_;
+  std::vector<std::pair<std::regex, BinlogWrite>> writes_;
+  std::vector<wire::FileEvent> appended_;  // after events_, their offsets continuing
+  uint64_t binlog_size_ = 4;               // the end of the last event, file or appended
   std::vector<std::string> queries_;
   std::vector<std::string> unscripted_;
   std::vector<DumpRequest> dumps_;
