@@ -10,6 +10,7 @@ constexpr uint8_t kFormatDescriptionEvent = 15;
 constexpr uint8_t kXidEvent = 16;
 constexpr uint8_t kTableMapEvent = 19;
 constexpr uint8_t kWriteRowsEvent = 30;
+constexpr uint8_t kUpdateRowsEvent = 31;
 constexpr uint8_t kGtidEvent = 33;
 
 constexpr uint16_t kStmtEndFlag = 1;
@@ -103,29 +104,35 @@ Bytes table_map_body(const BuiltTable& t) {
   return body;
 }
 
-Bytes write_rows_body(const BuiltTable& t, const std::vector<BuiltRow>& rows) {
+// A full row image: the NULL bitmap, then each non-NULL value.
+void put_row(Bytes& body, const BuiltTable& t, const BuiltRow& row) {
+  if (row.size() != t.columns.size()) throw std::invalid_argument("binlog builder: row size");
+  std::vector<bool> nulls;
+  for (const auto& value : row) nulls.push_back(!value);
+  body += lsb_bitmap(nulls);
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (!row[i]) continue;
+    const BuiltColumn& c = t.columns[i];
+    if (c.type == kTypeVarchar) {
+      put_int(body, row[i]->size(), c.max_bytes > 255 ? 2 : 1);
+      body += *row[i];
+    } else {
+      put_int(body, static_cast<uint64_t>(std::stoll(*row[i])), integer_bytes(c.type));
+    }
+  }
+}
+
+// The post-header and column bitmaps of a v2 rows event (every column in every image,
+// as binlog_row_image=FULL logs them); an update has one bitmap per image.
+Bytes rows_header(const BuiltTable& t, bool update) {
   Bytes body;
   put_int(body, t.id, 6);
   put_int(body, kStmtEndFlag, 2);
   put_int(body, 2, 2);  // extra data: its own length only
   put_lenenc_int(body, t.columns.size());
-  body += lsb_bitmap(std::vector<bool>(t.columns.size(), true));
-  for (const auto& row : rows) {
-    if (row.size() != t.columns.size()) throw std::invalid_argument("binlog builder: row size");
-    std::vector<bool> nulls;
-    for (const auto& value : row) nulls.push_back(!value);
-    body += lsb_bitmap(nulls);
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (!row[i]) continue;
-      const BuiltColumn& c = t.columns[i];
-      if (c.type == kTypeVarchar) {
-        put_int(body, row[i]->size(), c.max_bytes > 255 ? 2 : 1);
-        body += *row[i];
-      } else {
-        put_int(body, static_cast<uint64_t>(std::stoll(*row[i])), integer_bytes(c.type));
-      }
-    }
-  }
+  const Bytes all = lsb_bitmap(std::vector<bool>(t.columns.size(), true));
+  body += all;
+  if (update) body += all;
   return body;
 }
 
@@ -181,7 +188,7 @@ Bytes format_description_event(const std::string& server_version, uint32_t serve
   set(kFormatDescriptionEvent, 98);
   set(kTableMapEvent, 8);
   set(kWriteRowsEvent, 10);
-  set(31, 10);  // UPDATE_ROWS
+  set(kUpdateRowsEvent, 10);
   set(32, 10);  // DELETE_ROWS
   set(kGtidEvent, 42);
   set(34, 42);  // ANONYMOUS_GTID
@@ -200,20 +207,42 @@ Bytes format_description_event(const std::string& server_version, uint32_t serve
   return binlog_event(kFormatDescriptionEvent, server_id, 1700000000, 0, 0, body, checksum);
 }
 
-std::vector<Bytes> insert_transaction(const BuiltTable& table, const std::vector<BuiltRow>& rows,
-                                      const BuiltTransaction& tx) {
-  auto event = [&](uint8_t type, const Bytes& body, uint16_t flags = 0) {
-    return binlog_event(type, tx.server_id, tx.timestamp, 0, flags, body, tx.checksum);
+namespace {
+
+std::vector<Bytes> transaction(const BuiltTable& table, uint8_t rows_type, const Bytes& rows,
+                               const BuiltTransaction& tx) {
+  auto event = [&](uint8_t type, const Bytes& body) {
+    return binlog_event(type, tx.server_id, tx.timestamp, 0, 0, body, tx.checksum);
   };
   std::vector<Bytes> events;
   if (!tx.gtid.empty()) events.push_back(event(kGtidEvent, gtid_body(tx.gtid)));
   events.push_back(event(kQueryEvent, query_body(table.schema, "BEGIN")));
   events.push_back(event(kTableMapEvent, table_map_body(table)));
-  events.push_back(event(kWriteRowsEvent, write_rows_body(table, rows)));
+  events.push_back(event(rows_type, rows));
   Bytes xid;
   put_int(xid, tx.xid, 8);
   events.push_back(event(kXidEvent, xid));
   return events;
+}
+
+}  // namespace
+
+std::vector<Bytes> insert_transaction(const BuiltTable& table, const std::vector<BuiltRow>& rows,
+                                      const BuiltTransaction& tx) {
+  Bytes body = rows_header(table, false);
+  for (const auto& row : rows) put_row(body, table, row);
+  return transaction(table, kWriteRowsEvent, body, tx);
+}
+
+std::vector<Bytes> update_transaction(const BuiltTable& table,
+                                      const std::vector<std::pair<BuiltRow, BuiltRow>>& rows,
+                                      const BuiltTransaction& tx) {
+  Bytes body = rows_header(table, true);
+  for (const auto& [before, after] : rows) {
+    put_row(body, table, before);
+    put_row(body, table, after);
+  }
+  return transaction(table, kUpdateRowsEvent, body, tx);
 }
 
 }  // namespace cdc::test::wire

@@ -2,8 +2,8 @@
 // recorded file has what the test needs (the snapshot's watermark rows, a table with a
 // generated invisible primary key): a FORMAT_DESCRIPTION, and whole transactions of
 // MySQL 8's shape with binlog_row_metadata=FULL: [GTID,] QUERY "BEGIN", TABLE_MAP with its
-// optional metadata, WRITE_ROWS v2, XID. Only the column types listed in BuiltColumn.
-// Layouts:
+// optional metadata, WRITE_ROWS or UPDATE_ROWS v2, XID. Only the column types listed in
+// BuiltColumn. Layouts:
 // https://dev.mysql.com/doc/dev/mysql-server/latest/page_protocol_replication_binlog_event.html
 // Test code only. Events come with log_pos 0; MysqlWireServer::append_events places them.
 #pragma once
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/mysql_wire.h"
@@ -64,6 +65,11 @@ Bytes format_description_event(const std::string& server_version, uint32_t serve
 
 // The events of a transaction inserting `rows` into `table`.
 std::vector<Bytes> insert_transaction(const BuiltTable& table, const std::vector<BuiltRow>& rows,
+                                      const BuiltTransaction& transaction);
+// The events of a transaction updating rows of `table` (UPDATE_ROWS v2, before and after
+// images whole, as binlog_row_image=FULL writes them).
+std::vector<Bytes> update_transaction(const BuiltTable& table,
+                                      const std::vector<std::pair<BuiltRow, BuiltRow>>& rows,
                                       const BuiltTransaction& transaction);
 
 }  // namespace cdc::test::wire
