@@ -9,6 +9,9 @@
 
 #include <chrono>
 
+#include "connectors/mysql/gtid_set.h"
+
+#include "support/binlog_builder.h"
 #include "support/mysql_wire_scripts.h"
 #include "support/wait_until.h"
 #include "wire_harness.h"
@@ -254,4 +257,82 @@ events:
                       {{"year", 1968}, {"old_genres", "Western"}, {"genres", "Western|Action"}})});
   CHECK(connector.terminate() == 0);
   check_conversation(server);
+}
+
+TEST_CASE(
+    "mysql wire file: a minimal row image with only some columns (8.0.40 minimal_row_metadata)") {
+  // noria.t1 (five columns: INT, BLOB, CHAR(2), INT, INT UNSIGNED; signedness and charsets
+  // in the table map, names from the catalog), binlog_row_image=MINIMAL: the insert logs
+  // c1 = 1, c3 = 'a' and c5 = 3230202323 only. The columns it leaves out are not sent.
+  MysqlWireServer server(
+      {.server_version = "8.0.40", .binlog = wire_fixture("minimal_row_metadata.000001")});
+  script_mysql_source(server);
+  script_catalog(server, "noria", "t1",
+                 {{"c1", "int", "", "PRI"},
+                  {"c2", "blob", "", ""},
+                  {"c3", "char(2)", "utf8mb4", ""},
+                  {"c4", "int", "", ""},
+                  {"c5", "int unsigned", "", ""}});
+  MockServer mock;
+  ConnectorRun connector(mock, wire_setup(server, 6208, {{"t1.yaml", R"yaml(table: noria.t1
+events:
+  - name: row_inserted
+    on: insert
+    customer_id: c1
+    data: { c2: c2, c3: c3, c4: c4, c5: c5 }
+)yaml"}}));
+  connector.start();
+  check_events(mock, connector, {event("row_inserted", 1, {{"c3", "a"}, {"c5", 3230202323LL}})});
+  CHECK(connector.terminate() == 0);
+  check_conversation(server);
+}
+
+TEST_CASE("mysql wire file: 5.6 GTID events without logical clocks; a restart asks for them") {
+  // binlog_transaction_with_GTID.000001 (MySQL 5.6 GTID events, no logical timestamps):
+  // transactions 006c2cf2-b1ea-11e4-9057-8c705a3d3e78:1-3 (CREATE TABLE, an INSERT logged
+  // as a statement, DROP TABLE), then a STOP event; no row changes. Their GTIDs must be
+  // stored with the next commit and asked for after a restart. The server's set at the
+  // start is another server's.
+  const auto file = wire_fixture("binlog_transaction_with_GTID.000001");
+  const std::string start = "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5";
+  MysqlWireServer server({.server_version = "8.0.36", .binlog = file});
+  script_mysql_source(server, {.gtid_mode = true, .gtid_executed = start});
+  MockServer mock;
+  ConnectorRun connector(mock, wire_setup(server, 6209, {{"t1.yaml", R"yaml(table: test.t1
+customer:
+  id: c1
+)yaml"}}));
+  // Transactions without row changes are stored at most once a second
+  // (idle_commit_interval): one with a row change, built as MySQL 8 writes it, follows.
+  server.append_events(wire::insert_transaction(
+      {.schema = "test",
+       .table = "t1",
+       .columns = {{.name = "c1", .type = wire::kTypeLong, .nullable = false}},
+       .primary_key = {0}},
+      {{"7"}}, {.gtid = "006c2cf2-b1ea-11e4-9057-8c705a3d3e78:4"}));
+  connector.start();
+  wait_until([&] { return customers_by_id(mock).contains("7"); }, 30s, "the row of :4");
+  CHECK(connector.terminate() == 0);
+  connector.start();
+  wait_until([&] { return server.dumps().size() == 2; }, 30s, "the second dump request");
+  CHECK(connector.terminate() == 0);
+  check_conversation(server);
+
+  const auto dumps = server.dumps();
+  auto dumped_set = [](const DumpRequest& dump) {
+    // flags(2) server_id(4) name length(4) name position(8) set length(4) set
+    wire::Reader r(dump.payload);
+    r.bytes(6);
+    r.bytes(r.int_le(4));
+    r.int_le(8);
+    return r.bytes(r.int_le(4));
+  };
+  auto encoded = [](const std::string& text) {
+    const auto set = cdc::mysql::MysqlGtidSet::parse(text);
+    REQUIRE(set);
+    return set->encode();
+  };
+  REQUIRE(dumps[1].command == 0x1e);
+  CHECK(dumped_set(dumps[0]) == encoded(start));
+  CHECK(dumped_set(dumps[1]) == encoded("006c2cf2-b1ea-11e4-9057-8c705a3d3e78:1-4," + start));
 }
