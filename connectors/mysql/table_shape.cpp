@@ -180,7 +180,8 @@ TableMap complete_table_map(const TableMap& map, const std::vector<CatalogColumn
         "the binlog carries the column names",
         map.schema, map.table, map.columns.size(), catalog.size(),
         hidden_gipk ? ", or (MySQL 8.0.30+) it has a generated invisible primary key that "
-                      "show_gipk_in_create_table_and_information_schema=OFF hides"
+                      "show_gipk_in_create_table_and_information_schema=OFF hides (SET PERSIST "
+                      "it ON: the events already written become readable)"
                     : ""));
   }
   TableMap out = map;

@@ -102,7 +102,8 @@ TEST_CASE("mysql wire: a generated invisible primary key with minimal metadata, 
 TEST_CASE("mysql wire: a generated invisible primary key hidden from the catalog is named") {
   // show_gipk_in_create_table_and_information_schema=OFF hides my_row_id from
   // information_schema: with minimal metadata the binlog has a column more than the
-  // catalog. The change cannot be read; the message must say why and what to set.
+  // catalog. The change cannot be read; the message must say why and what to set, and
+  // setting it must be enough.
   MysqlWireServer server({.server_version = "8.0.36"});
   script_mysql_source(server);
   script_catalog(
@@ -114,8 +115,20 @@ TEST_CASE("mysql wire: a generated invisible primary key hidden from the catalog
   connector.start();
   const auto line = connector.process().wait_for_line("3 columns in the binlog but 2", 60s);
   CHECK(line.line.find("show_gipk_in_create_table_and_information_schema") != std::string::npos);
+  CHECK(line.line.find("SET PERSIST it ON") != std::string::npos);
   CHECK(line.line.find("binlog_row_metadata=FULL") != std::string::npos);
+  CHECK(connector.process().wait_exit(30s) != 0);
   CHECK(mock.state().at("events").empty());
+
+  // SET PERSIST show_gipk_in_create_table_and_information_schema = ON: the catalog lists
+  // my_row_id, and a new start reads the events it stopped at.
+  script_catalog(server, "app", "accounts",
+                 {{"my_row_id", "bigint unsigned", "", "PRI"},
+                  {"email", "varchar(100)", "utf8mb4", ""},
+                  {"plan", "varchar(20)", "utf8mb4", ""}});
+  connector.start();
+  check_events(mock, connector, gipk_events());
+  CHECK(connector.terminate() == 0);
   check_conversation(server);
 }
 
