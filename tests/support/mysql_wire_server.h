@@ -2,7 +2,8 @@
 // run (Debian ships MariaDB only): it listens on 127.0.0.1:<free port>, greets as the
 // MySQL version the test chooses, authenticates one user with mysql_native_password or
 // caching_sha2_password (fast path), answers COM_QUERY from a per-test script, and serves
-// COM_BINLOG_DUMP / COM_BINLOG_DUMP_GTID from a recorded binlog file. It is not a database:
+// COM_BINLOG_DUMP / COM_BINLOG_DUMP_GTID from a recorded binlog file, followed by the
+// events a test appends (also when a scripted query arrives). It is not a database:
 // an unscripted query answers an error and is recorded, so a test can fail on it and show
 // what the client sent.
 #pragma once

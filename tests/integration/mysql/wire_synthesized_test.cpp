@@ -1,6 +1,8 @@
 // The connector against tests/support/mysql_wire_server streaming binlog events the test
 // makes (tests/support/binlog_builder.h) where no recorded file has them: a generated
-// invisible primary key (MySQL 8.0.30+, sql_generate_invisible_primary_key=ON).
+// invisible primary key (MySQL 8.0.30+, sql_generate_invisible_primary_key=ON), and the
+// snapshot's watermark rows, which the server writes into the live binlog when the
+// connector's INSERT arrives.
 #include <doctest/doctest.h>
 
 #include <chrono>
