@@ -170,11 +170,19 @@ bool needs_catalog(const TableMap& map) {
 
 TableMap complete_table_map(const TableMap& map, const std::vector<CatalogColumn>& catalog) {
   if (catalog.size() != map.columns.size()) {
+    // MySQL 8.0.30+ hides a generated invisible primary key (my_row_id, the first column)
+    // from information_schema when show_gipk_in_create_table_and_information_schema=OFF,
+    // while the binlog still carries it.
+    const bool hidden_gipk = catalog.size() + 1 == map.columns.size();
     throw SourceError(fmt::format(
         "table `{}`.`{}` has {} columns in the binlog but {} in information_schema: its shape "
-        "changed since the event was written. Set binlog_row_metadata=FULL on the server so "
+        "changed since the event was written{}. Set binlog_row_metadata=FULL on the server so "
         "the binlog carries the column names",
-        map.schema, map.table, map.columns.size(), catalog.size()));
+        map.schema, map.table, map.columns.size(), catalog.size(),
+        hidden_gipk ? ", or (MySQL 8.0.30+) it has a generated invisible primary key that "
+                      "show_gipk_in_create_table_and_information_schema=OFF hides (SET PERSIST "
+                      "it ON: the events already written become readable)"
+                    : ""));
   }
   TableMap out = map;
   for (size_t i = 0; i < catalog.size(); ++i) {

@@ -1,10 +1,13 @@
 #include "support/mysql_wire_server.h"
 
+#include "support/binlog_builder.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <random>
@@ -43,9 +46,11 @@ std::string random_scramble() {
   return s;
 }
 
-// `event` with log_pos (header bytes 13-16) zeroed and its checksum redone.
-Bytes without_log_pos(Bytes event, bool checksum) {
-  for (size_t i = 13; i < 17; ++i) event[i] = '\0';
+// `event` with log_pos (header bytes 13-16) set and its checksum redone.
+Bytes with_log_pos(Bytes event, uint32_t log_pos, bool checksum) {
+  Bytes pos;
+  wire::put_int(pos, log_pos, 4);
+  event.replace(13, 4, pos);
   if (checksum) {
     event.resize(event.size() - 4);
     wire::put_int(event, wire::crc32(event), 4);
@@ -221,6 +226,7 @@ class MysqlWireServer::Session {
     } else {
       send(wire::ok_packet());
     }
+    server_.run_writes(sql);
   }
 
   void dump(uint8_t command, std::string request) {
@@ -249,11 +255,14 @@ class MysqlWireServer::Session {
       // The format description always goes out; the rest from the requested position.
       const bool format_description = event.bytes.size() > 4 && event.bytes[4] == 15;
       if (!format_description && event.offset < position) continue;
-      if (sent == drop_after) return;
+      if (sent == drop_after) {
+        if (o.drop_mid_event_bytes) send_cut_event(event.bytes, *o.drop_mid_event_bytes);
+        return;
+      }
       if (format_description && position > 4) {
         // As a real server does: log_pos 0 tells the replica the event is not at its
         // place in the file (the dump resumes further on).
-        send_event(without_log_pos(event.bytes, o.checksum));
+        send_event(with_log_pos(event.bytes, 0, o.checksum));
       } else {
         send_event(event.bytes);
       }
@@ -262,24 +271,43 @@ class MysqlWireServer::Session {
       ++server_.events_sent_;
     }
     if (sent == drop_after) return;
-    if (!o.keep_open) {
-      send(wire::eof_packet());
-      return;
-    }
+    // Then what the test appended, now and while the dump lasts; heartbeats when idle.
     std::unique_lock lock(server_.mutex_);
+    size_t next = 0;
     while (!server_.stopping_) {
-      server_.stop_cv_.wait_for(lock, o.heartbeat);
-      if (server_.stopping_) break;
+      if (next < server_.appended_.size()) {
+        const wire::FileEvent event = server_.appended_[next++];
+        end_pos = static_cast<uint32_t>(event.offset + event.bytes.size());
+        if (event.offset < position) continue;
+        lock.unlock();
+        send_event(event.bytes);
+        lock.lock();
+        continue;
+      }
+      if (!o.keep_open) break;
+      if (server_.stop_cv_.wait_for(lock, o.heartbeat) == std::cv_status::no_timeout) continue;
+      if (server_.stopping_ || next < server_.appended_.size()) continue;
       lock.unlock();
       send_event(wire::heartbeat_event(o.server_id, o.binlog_name, end_pos, o.checksum));
       lock.lock();
+    }
+    if (!o.keep_open && !server_.stopping_) {
+      lock.unlock();
+      send(wire::eof_packet());
     }
   }
 
   void send_event(const Bytes& event) { send(std::string(1, '\0') + event); }
 
-  void send(const Bytes& payload) {
-    const Bytes bytes = wire::frame(payload, sequence_);
+  // The first `size` bytes of the event's packet, as a connection lost mid-event leaves.
+  void send_cut_event(const Bytes& event, size_t size) {
+    const Bytes packet = wire::frame(std::string(1, '\0') + event, sequence_);
+    write_all(packet.substr(0, std::min(size, packet.size() - 1)));
+  }
+
+  void send(const Bytes& payload) { write_all(wire::frame(payload, sequence_)); }
+
+  void write_all(const Bytes& bytes) {
     size_t done = 0;
     while (done < bytes.size()) {
       const ssize_t n = ssl_ != nullptr
@@ -324,7 +352,12 @@ class MysqlWireServer::Session {
 };
 
 MysqlWireServer::MysqlWireServer(MysqlWireOptions options) : options_(std::move(options)) {
-  if (!options_.binlog.empty()) events_ = wire::read_binlog_file(options_.binlog);
+  if (!options_.binlog.empty()) {
+    events_ = wire::read_binlog_file(options_.binlog);
+  } else {
+    events_.push_back({4, wire::format_description_event(options_.server_version,
+                                                         options_.server_id, options_.checksum)});
+  }
   if (options_.auth_plugin == "caching_sha2_password" && !options_.sha2_cached) {
     rsa_ = std::make_unique<wire::RsaKeyPair>();
   }
@@ -332,6 +365,7 @@ MysqlWireServer::MysqlWireServer(MysqlWireOptions options) : options_(std::move(
   if (options_.binlog_end != 0) {
     std::erase_if(events_, [&](const auto& e) { return e.offset >= options_.binlog_end; });
   }
+  if (!events_.empty()) binlog_size_ = events_.back().offset + events_.back().bytes.size();
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket");
   sockaddr_in addr{};
@@ -400,6 +434,38 @@ void MysqlWireServer::answer(const std::string& sql, WireAnswer answer) {
 void MysqlWireServer::answer_regex(const std::string& pattern, WireAnswer answer) {
   std::lock_guard lock(mutex_);
   rules_.push_back({"", std::regex(pattern), std::move(answer)});
+}
+
+void MysqlWireServer::append_events(const std::vector<wire::Bytes>& events) {
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& event : events) {
+      const uint64_t offset = binlog_size_;
+      binlog_size_ += event.size();
+      appended_.push_back(
+          {offset, with_log_pos(event, static_cast<uint32_t>(binlog_size_), options_.checksum)});
+    }
+  }
+  stop_cv_.notify_all();
+}
+
+void MysqlWireServer::on_query_append(const std::string& pattern, BinlogWrite write) {
+  std::lock_guard lock(mutex_);
+  writes_.emplace_back(std::regex(pattern), std::move(write));
+}
+
+void MysqlWireServer::run_writes(const std::string& sql) {
+  std::vector<wire::Bytes> events;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [pattern, write] : writes_) {
+      std::smatch match;
+      if (!std::regex_match(sql, match, pattern)) continue;
+      auto made = write(match);
+      events.insert(events.end(), made.begin(), made.end());
+    }
+  }
+  if (!events.empty()) append_events(events);
 }
 
 std::optional<WireAnswer> MysqlWireServer::scripted(const std::string& sql) const {

@@ -2,7 +2,8 @@
 // run (Debian ships MariaDB only): it listens on 127.0.0.1:<free port>, greets as the
 // MySQL version the test chooses, authenticates one user with mysql_native_password or
 // caching_sha2_password (fast path), answers COM_QUERY from a per-test script, and serves
-// COM_BINLOG_DUMP / COM_BINLOG_DUMP_GTID from a recorded binlog file. It is not a database:
+// COM_BINLOG_DUMP / COM_BINLOG_DUMP_GTID from a recorded binlog file, followed by the
+// events a test appends (also when a scripted query arrives). It is not a database:
 // an unscripted query answers an error and is recorded, so a test can fail on it and show
 // what the client sent.
 #pragma once
@@ -12,6 +13,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,7 +53,9 @@ struct MysqlWireOptions {
   bool tls = false;
   uint32_t server_id = 1;
 
-  // The binlog a dump streams, and the name the fake ROTATE gives it.
+  // The binlog a dump streams, and the name the fake ROTATE gives it. Without a file, the
+  // binlog starts with a FORMAT_DESCRIPTION of server_version and holds what the test
+  // appends (append_events).
   std::filesystem::path binlog;
   std::string binlog_name = "binlog.000001";
   // Non-zero: only the events that start before this offset of the file are served (the
@@ -67,6 +71,10 @@ struct MysqlWireOptions {
   // Faults. Close the first dump's connection after this many of the file's events (the
   // dumps after it, the client's reconnections, are served whole).
   std::optional<size_t> drop_after_events;
+  // With drop_after_events: the next event is cut after this many bytes of its packet
+  // (the packet header and the stream's 0x00 byte counted), then the connection closed:
+  // a connection lost in the middle of an event.
+  std::optional<size_t> drop_mid_event_bytes;
   // Answer COM_BINLOG_DUMP(_GTID) with this error instead of the stream.
   std::optional<WireError> dump_error;
 };
@@ -95,6 +103,16 @@ class MysqlWireServer {
   void answer(const std::string& sql, WireAnswer answer);
   void answer_regex(const std::string& pattern, WireAnswer answer);
 
+  // Appends whole events (tests/support/binlog_builder.h) to the binlog after the file:
+  // the server sets their log_pos (and checksum) to their place, and every dump, the
+  // live ones too, streams them in order.
+  void append_events(const std::vector<wire::Bytes>& events);
+  // After answering a query the ECMAScript regex `pattern` matches in full, appends the
+  // events `write` makes of the match: a statement that changes rows shows in the binlog,
+  // as the snapshot's watermark INSERT must.
+  using BinlogWrite = std::function<std::vector<wire::Bytes>(const std::smatch& match)>;
+  void on_query_append(const std::string& pattern, BinlogWrite write);
+
   // Every query received, in order; those nothing in the script matched; the dump
   // requests; how many of the file's events went out (over all dumps).
   std::vector<std::string> queries() const;
@@ -122,6 +140,7 @@ class MysqlWireServer {
   void accept_loop();
   void serve(int fd);
   std::optional<WireAnswer> scripted(const std::string& sql) const;
+  void run_writes(const std::string& sql);
 
   MysqlWireOptions options_;
   std::vector<wire::FileEvent> events_;
@@ -135,6 +154,9 @@ class MysqlWireServer {
   mutable std::mutex mutex_;
   std::condition_variable stop_cv_;
   std::vector<Rule> rules_;
+  std::vector<std::pair<std::regex, BinlogWrite>> writes_;
+  std::vector<wire::FileEvent> appended_;  // after events_, their offsets continuing
+  uint64_t binlog_size_ = 4;               // the end of the last event, file or appended
   std::vector<std::string> queries_;
   std::vector<std::string> unscripted_;
   std::vector<DumpRequest> dumps_;

@@ -5,10 +5,14 @@
 
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cstddef>
+#include <cstdio>
 #include <span>
 
 #include "connectors/mysql/event_decoder.h"
+#include "support/binlog_builder.h"
 
 namespace cdc::test::wire {
 namespace {
@@ -170,6 +174,115 @@ TEST_CASE("full authentication: the RSA-encrypted, scrambled password decrypts b
   REQUIRE(decrypted);
   CHECK(unscramble_password(*decrypted, nonce) == "cdc-secret");
   CHECK_FALSE(key.decrypt_oaep("not a ciphertext"));
+}
+
+}  // namespace cdc::test::wire
+
+namespace cdc::test::wire {
+namespace {
+
+// A MySQL 8 file of the builder's events, read by mariadb-binlog (an independent decoder)
+// and by the connector's decoder.
+const BuiltTable kGipkTable{.id = 77,
+                            .schema = "app",
+                            .table = "accounts",
+                            .columns = {{.name = "my_row_id",
+                                         .type = kTypeLongLong,
+                                         .is_unsigned = true,
+                                         .nullable = false,
+                                         .visible = false},
+                                        {.name = "email", .type = kTypeVarchar, .max_bytes = 400},
+                                        {.name = "tier", .type = kTypeTiny}},
+                            .primary_key = {0}};
+
+std::vector<Bytes> built_file_events() {
+  std::vector<Bytes> events{format_description_event("8.0.36", 1, true)};
+  for (auto&& e :
+       insert_transaction(kGipkTable, {{"1", "ann@example.com", "3"}, {"2", std::nullopt, "-1"}},
+                          {.gtid = "3e11fa47-71ca-11e1-9e33-c80aa9429562:5", .xid = 9})) {
+    events.push_back(std::move(e));
+  }
+  for (auto&& e : update_transaction(
+           kGipkTable, {{{"2", std::nullopt, "-1"}, {"2", "bob@example.com", "4"}}}, {.xid = 10})) {
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+std::string run(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
+  pclose(pipe);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("built binlog events: mariadb-binlog reads the rows the builder wrote") {
+  // mariadb-binlog knows no signedness metadata: it adds the unsigned reading of -1.
+  // Positions as the wire server sets them: each event's log_pos is its end in the file.
+  Bytes file(
+      "\xfe"
+      "bin",
+      4);
+  for (const Bytes& event : built_file_events()) {
+    Bytes placed = event;
+    Bytes pos;
+    put_int(pos, file.size() + event.size(), 4);
+    placed.replace(13, 4, pos);
+    placed.resize(placed.size() - 4);
+    put_int(placed, crc32(placed), 4);
+    file += placed;
+  }
+  char path[] = "/tmp/cdc-built-binlog.XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  REQUIRE(write(fd, file.data(), file.size()) == static_cast<ssize_t>(file.size()));
+  close(fd);
+  const std::string out = run(std::string("mariadb-binlog --base64-output=decode-rows --verbose ") +
+                              path + " 2>&1 | grep -E '^###|Xid|ERROR'");
+  std::remove(path);
+  INFO(out);
+  CHECK(out.find("### INSERT INTO `app`.`accounts`\n### SET\n###   @1=1\n###   "
+                 "@2='ann@example.com'\n###   @3=3\n") != std::string::npos);
+  CHECK(out.find("### INSERT INTO `app`.`accounts`\n### SET\n###   @1=2\n###   @2=NULL\n###   "
+                 "@3=-1 (255)\n") != std::string::npos);
+  CHECK(out.find("### UPDATE `app`.`accounts`\n### WHERE\n###   @1=2\n###   @2=NULL\n###   "
+                 "@3=-1 (255)\n### SET\n###   @1=2\n###   @2='bob@example.com'\n###   @3=4\n") !=
+        std::string::npos);
+  CHECK(out.find("Xid = 9") != std::string::npos);
+  CHECK(out.find("Xid = 10") != std::string::npos);
+  CHECK(out.find("ERROR") == std::string::npos);
+}
+
+TEST_CASE("built binlog events: the table map's full metadata, as the connector decodes it") {
+  mysql::EventDecoder decoder(mysql::ChecksumAlgorithm::kCrc32);
+  const auto events = built_file_events();
+  decode(decoder, events[0]);
+  const auto gtid_event = decode(decoder, events[1]);
+  const auto* gtid = std::get_if<mysql::GtidEvent>(&gtid_event.body);
+  REQUIRE(gtid != nullptr);
+  CHECK(gtid->to_string() == "3e11fa47-71ca-11e1-9e33-c80aa9429562:5");
+  decode(decoder, events[2]);  // BEGIN
+  const auto map_event = decode(decoder, events[3]);
+  const auto* map_body = std::get_if<mysql::TableMapEvent>(&map_event.body);
+  REQUIRE(map_body != nullptr);
+  const auto& map = map_body->table;
+  CHECK(map->schema == "app");
+  CHECK(map->table == "accounts");
+  REQUIRE(map->columns.size() == 3);
+  CHECK(map->has_column_names);
+  CHECK(map->columns[0].name == "my_row_id");
+  CHECK(map->columns[0].signedness == mysql::Signedness::kUnsigned);
+  CHECK(!map->columns[0].visible);
+  CHECK(map->columns[1].visible);
+  CHECK(map->columns[2].signedness == mysql::Signedness::kSigned);
+  REQUIRE(map->primary_key.size() == 1);
+  CHECK(map->primary_key[0].column == 0);
 }
 
 }  // namespace cdc::test::wire
