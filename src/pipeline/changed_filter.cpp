@@ -42,7 +42,11 @@ uint64_t item_hash(const Call& call) {
 }  // namespace
 
 ChangedFilter::ChangedFilter(state::LastSentStore& store, ChangedFilterOptions options)
-    : store_(store), options_(options) {}
+    : store_(store), options_(options) {
+  // About one entry per pending call (the sink holds up to max_pending_calls): sized once,
+  // so the maps do not rehash while they fill.
+  customers_.reserve(options_.max_batch * 2);
+}
 
 ChangedFilter::Table ChangedFilter::table(std::string_view qualified_name, bool send_changed) {
   auto it = tables_.find(std::string(qualified_name));
@@ -235,7 +239,7 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
     }
     switch (op.kind) {
       case CallKind::kCustomerUpsert:
-        batch_.upsert_customer(op.customer, op.stamps);
+        batch_.upsert_customer(op.customer, std::move(op.stamps));  // forget_pending needs none
         break;
       case CallKind::kCustomerDelete:
         batch_.delete_customer(op.customer);

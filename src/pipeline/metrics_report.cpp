@@ -126,6 +126,12 @@ void write_sink(ops::PrometheusText& out, const sink::SinkStats& sink) {
     out.sample("retainly_cdc_requests_total", {{"endpoint", endpoint_label(kind)}},
                static_cast<double>(sink.endpoints[kind].requests));
   }
+  out.family("retainly_cdc_request_bytes_total", "counter",
+             "Bytes of request bodies sent to Retainly per endpoint, resends included.");
+  for (size_t kind = 0; kind < sink.endpoints.size(); ++kind) {
+    out.sample("retainly_cdc_request_bytes_total", {{"endpoint", endpoint_label(kind)}},
+               static_cast<double>(sink.endpoints[kind].request_bytes));
+  }
   out.family("retainly_cdc_responses_total", "counter",
              "Retainly's answers per endpoint and HTTP status; status 0: none (timeout, "
              "connection error).");

@@ -305,6 +305,7 @@ void Dispatcher::send(RequestPtr request) {
   const Clock::TimePoint now = clock_.now();
   request->started = now;
   ++stats_.endpoints[index_of(request->kind)].requests;
+  stats_.endpoints[index_of(request->kind)].request_bytes += request->body.size();
   stats_.records_per_request.observe(static_cast<double>(request->units.size()),
                                      kRecordsPerRequestBounds);
   retainly::HttpRequest http;

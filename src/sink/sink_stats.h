@@ -34,6 +34,7 @@ inline constexpr std::array<double, 12> kRequestSecondsBounds = {
 
 struct EndpointStats {
   uint64_t requests = 0;  // started, resends included
+  uint64_t request_bytes = 0;  // their bodies
   // Answers by HTTP status; 0 counts requests that got none (timeout, connection error).
   std::map<int, uint64_t> responses;
 };
