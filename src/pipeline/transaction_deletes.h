@@ -14,7 +14,8 @@ namespace cdc::pipeline {
 class TransactionDeletes {
  public:
   // False for a call to drop: an upsert made by a row delete for a customer this
-  // transaction deleted. Every call passes through here in source order.
+  // transaction deleted (and no customer or array upsert re-created since). Every call
+  // passes through here in source order.
   bool keep(const retainly::Call& call);
   // Forgets the transaction's deletes; call at every transaction end.
   void transaction_ended() { deleted_.clear(); }

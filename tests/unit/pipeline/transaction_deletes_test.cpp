@@ -40,3 +40,12 @@ TEST_CASE("transaction deletes: the next transaction, or a re-insert, sets field
   CHECK(deletes.keep(call(CallKind::kCustomerUpsert, "7")));  // a row insert re-creates it
   CHECK(deletes.keep(call(CallKind::kCustomerUpsert, "7", true)));
 }
+
+TEST_CASE("transaction deletes: an array item upsert re-creates the customer too") {
+  // POST /arrays creates a missing customer (the API text), so after it the customer
+  // exists again and a later row delete's `set` applies to it.
+  TransactionDeletes deletes;
+  CHECK(deletes.keep(call(CallKind::kCustomerDelete, "7")));
+  CHECK(deletes.keep(call(CallKind::kArrayUpsert, "7")));
+  CHECK(deletes.keep(call(CallKind::kCustomerUpsert, "7", true)));
+}
