@@ -122,6 +122,24 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     return stamp ? std::optional<uint64_t>(stamp->value) : std::nullopt;
   };
 
+  if (call.follows_row_delete) {
+    // Deleted by us, and no upsert since: pending, or as the store's tombstone.
+    bool deleted = false;
+    if (customer != nullptr && customer->deleted_at != 0) {
+      deleted = customer->fields.empty();
+    } else if (customer == nullptr || customer->fields.empty()) {
+      store_.customer(op.customer, stored_);
+      loaded = true;
+      deleted = stored_.size() == 1 && stored_.front() == state::kTombstone;
+    }
+    if (deleted) {
+      skipped.customer_deleted = true;
+      skipped.whole_call = true;
+      staged_.reset();
+      return false;
+    }
+  }
+
   size_t kept = 0;
   for (size_t i = 0; i < call.attributes.size(); ++i) {
     auto& attribute = call.attributes[i];

@@ -53,11 +53,15 @@ class ChangedFilter {
   struct Skipped {
     size_t fields = 0;        // attributes dropped
     bool whole_call = false;  // nothing was left to send
+    // An `on_delete: set` for a customer we deleted (and nothing re-created since): an
+    // upsert would bring it back. The call is not sent.
+    bool customer_deleted = false;
   };
 
   // Before the call is handed to the sink: drops its attributes (customer upserts) or the
   // whole call (array upserts, customer upserts with nothing left) that Retainly holds from
-  // us. Returns false when the call should not be sent. Events and deletes always pass.
+  // us, and upserts made by a row delete (`on_delete: set`) for a customer we deleted.
+  // Returns false when the call should not be sent. Events and deletes always pass.
   // When `names` is given, the dropped attribute names are appended to it.
   bool prepare(retainly::Call& call, const Table& table, Skipped& skipped,
                std::vector<std::string>* names = nullptr);

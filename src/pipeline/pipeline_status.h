@@ -49,7 +49,8 @@ struct PipelineStatus {
   std::map<std::string, SkipCounts> skipped_per_table;
   std::optional<LastSentSize> last_sent;  // without a store: none
   uint64_t rejections = 0;                // changes the mapping dead-lettered
-  // Upserts of `on_delete: set` dropped because their transaction deleted the customer.
+  // Upserts of `on_delete: set` dropped because their transaction, or an earlier one
+  // (the last-sent store's tombstone), deleted the customer.
   uint64_t dropped_after_delete = 0;
   SourceStatus source;
   // Commit time of the oldest transaction read but not yet acknowledged (Unix micros),

@@ -321,6 +321,10 @@ const ChangedFilter::Table& StreamPipeline::filter_table(const RowChange& change
 }
 
 void StreamPipeline::count_skipped(const RowChange& change, const ChangedFilter::Skipped& skipped) {
+  if (skipped.customer_deleted) {
+    ++status_.dropped_after_delete;
+    return;
+  }
   if (skipped.fields == 0 && !skipped.whole_call) return;
   auto& counts = status_.skipped_per_table[change.table ? change.table->id.qualified() : ""];
   counts.fields_last_sent += skipped.fields;

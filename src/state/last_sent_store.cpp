@@ -237,13 +237,15 @@ void LastSentStore::apply(const LastSentBatch& batch) {
         } else {
           stamps.clear();
         }
+        if (stamps.size() == 1 && stamps.front() == kTombstone) stamps.clear();  // re-created
         merge(stamps, op.stamps);
         encode(stamps, bytes);
         write.put(kCustomers, op.key, bytes);
         break;
       }
       case LastSentBatch::Kind::kDeleteCustomer: {
-        write.erase(kCustomers, op.key);
+        encode({kTombstone}, bytes);
+        write.put(kCustomers, op.key, bytes);
         // Retainly deletes a customer's arrays with it.
         std::string prefix = op.key;
         prefix += '\0';

@@ -32,6 +32,11 @@ struct FieldStamp {
 // `backfill --mirror` deletes customers by it.
 inline constexpr uint32_t kPresenceName = 0;
 
+// A tombstone: the presence stamp of table 0 (tags start at 1), the only stamp of a
+// customer we deleted. It keeps an `on_delete: set` of a later transaction from
+// re-creating the customer; any other upsert replaces it.
+inline constexpr FieldStamp kTombstone{kPresenceName, 0, 0};
+
 uint32_t field_name_hash(std::string_view name);  // never kPresenceName
 uint64_t field_value_hash(std::string_view name, std::string_view json);
 
@@ -86,7 +91,8 @@ class LastSentStore {
   // get tag 0, which no entry has.
   explicit LastSentStore(std::filesystem::path directory, bool read_only = false);
 
-  // The customer's stamps, sorted by name then table; empty if the store has none.
+  // The customer's stamps, sorted by name then table; empty if the store has none, just
+  // kTombstone if we deleted it.
   void customer(std::string_view customer, std::vector<FieldStamp>& out);
   std::optional<ItemStamp> item(std::string_view customer, std::string_view field,
                                 std::string_view item);

@@ -188,3 +188,29 @@ TEST_CASE("changed filter: the store keeps the totals of fields sent and skipped
   CHECK(stats.fields_sent == 2);
   CHECK(stats.fields_skipped == 6);
 }
+
+TEST_CASE("changed filter: an on_delete set for a customer we deleted is dropped, later too") {
+  const cdc::test::TempDir dir("cdc_changed_filter_tombstone");
+  Harness h(dir);
+  auto set_after_delete = [](std::string id) {
+    Call call = upsert(std::move(id), {{"deleted", "true"}});
+    call.follows_row_delete = true;
+    return call;
+  };
+  REQUIRE(h.send(upsert("1", {{"a", "1"}})));
+  REQUIRE(h.send(upsert("2", {{"a", "1"}})));
+  h.acknowledge_all();
+  REQUIRE(h.send(delete_of("1")));
+  CHECK_FALSE(h.send(set_after_delete("1")));  // the delete is still pending
+  h.acknowledge_all();
+  CHECK_FALSE(h.send(set_after_delete("1")));  // a later transaction: the tombstone
+  CHECK(h.send(set_after_delete("2")));        // a customer that exists
+  CHECK(h.send(set_after_delete("3")));        // one the store never saw: not ours to judge
+  // Re-created by a row, the customer takes sets again.
+  REQUIRE(h.send(upsert("1", {{"a", "2"}})));
+  CHECK(h.send(set_after_delete("1")));
+  h.acknowledge_all();
+  std::vector<cdc::state::FieldStamp> stamps;
+  h.store.customer("1", stamps);
+  CHECK(stamps.size() == 3);  // a, deleted, presence: the tombstone is gone
+}
