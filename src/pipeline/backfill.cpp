@@ -181,19 +181,12 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
 void Backfill::mirror_table(const TableId& table, const MirrorSeen& seen, uint64_t rejections,
                             BackfillProgress& progress, const std::atomic<bool>& halt) {
   const std::string name = table.qualified();
-  bool customers = false;
-  bool items = false;
-  for (const auto& mapping : mapper_.mappings()) {
-    const auto& compiled = mapping.compiled();
-    if (compiled.qualified_table != name) continue;
-    customers = compiled.customer && compiled.customer->on_delete == mapping::DeleteAction::kDelete;
-    items = compiled.array.has_value();
-  }
+  const MirrorKinds kinds = mirror_kinds(mapper_, name);
   MirrorPlan plan;
   {
     std::lock_guard lock(submit_mutex_);
     plan = plan_mirror(options_.filter->store(), name, options_.filter->table(name, true).tag,
-                       customers, items, seen, rejections, options_.mirror_limits);
+                       kinds.customers, kinds.items, seen, rejections, options_.mirror_limits);
   }
   if (!plan.refused.empty()) {
     log::warn("mirror of {}: nothing deleted: {}", name, plan.refused);

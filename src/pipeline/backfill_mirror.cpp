@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "mapping/compiled_mapping.h"
+
 namespace cdc::pipeline {
 namespace {
 
@@ -14,9 +16,9 @@ uint64_t item_hash(std::string_view lane, std::string_view field, std::string_vi
   return hash_of(state::item_key(lane, field, item));
 }
 
-// A customer id as Retainly takes it back: numbers as numbers, the rest as the JSON string
-// whose inside the lane key is.
-std::string id_json(std::string_view lane) {
+}  // namespace
+
+std::string customer_id_json(std::string_view lane) {
   const bool number =
       !lane.empty() &&
       std::all_of(lane.begin(), lane.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
@@ -25,7 +27,17 @@ std::string id_json(std::string_view lane) {
   return "\"" + std::string(lane) + "\"";
 }
 
-}  // namespace
+MirrorKinds mirror_kinds(const mapping::Mapper& mapper, std::string_view table) {
+  MirrorKinds kinds;
+  for (const auto& mapping : mapper.mappings()) {
+    const auto& compiled = mapping.compiled();
+    if (compiled.qualified_table != table) continue;
+    kinds.customers =
+        compiled.customer && compiled.customer->on_delete == mapping::DeleteAction::kDelete;
+    kinds.items = compiled.array.has_value();
+  }
+  return kinds;
+}
 
 void MirrorSeen::saw(const retainly::Call& call) {
   const std::string lane = retainly::lane_key(call.customer_id);
@@ -65,7 +77,7 @@ MirrorPlan plan_mirror(state::LastSentStore& store, std::string table, uint16_t 
       if (seen.has_customer(lane)) return;
       retainly::Call& call = plan.deletes.emplace_back();
       call.kind = retainly::CallKind::kCustomerDelete;
-      call.customer_id = id_json(lane);
+      call.customer_id = customer_id_json(lane);
       call.origin = {plan.table, "mirror", "backfill --mirror"};
       ++plan.customer_deletes;
     });
@@ -76,7 +88,7 @@ MirrorPlan plan_mirror(state::LastSentStore& store, std::string table, uint16_t 
       if (seen.has_item(lane, field, item)) return;
       retainly::Call& call = plan.deletes.emplace_back();
       call.kind = retainly::CallKind::kArrayDelete;
-      call.customer_id = id_json(lane);
+      call.customer_id = customer_id_json(lane);
       call.field = std::string(field);
       call.item_id = std::string(item);
       call.origin = {plan.table, "mirror", "backfill --mirror"};

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mapping/mapper.h"
 #include "retainly/call.h"
 #include "state/last_sent_store.h"
 
@@ -49,6 +50,18 @@ struct MirrorPlan {
   // refused, whose ids are unknown).
   std::string refused;
 };
+
+// What deleting a row of `table` deletes in Retainly, by its mapping: the customer
+// (on_delete: delete), the array item. A `set` needs the row, and `ignore` deletes nothing.
+struct MirrorKinds {
+  bool customers = false;
+  bool items = false;
+};
+MirrorKinds mirror_kinds(const mapping::Mapper& mapper, std::string_view table);
+
+// A customer id as Retainly takes it back from a lane key: numbers as numbers, the rest
+// as the JSON string whose inside the lane key is.
+std::string customer_id_json(std::string_view lane);
 
 // `tag` is the table's tag in the store; `rejections` how many of its rows the mapping
 // refused in this run.

@@ -302,6 +302,22 @@ void ChangedFilter::commit() {
   settled_.clear();
 }
 
+void ChangedFilter::pending_of(
+    uint16_t tag, const std::function<void(std::string_view)>& customer,
+    const std::function<void(std::string_view, std::string_view, std::string_view)>& item) {
+  commit_if_due(/*force=*/true);
+  for (const Op& op : pending_) {
+    if (op.kind == CallKind::kCustomerUpsert &&
+        std::any_of(op.stamps.begin(), op.stamps.end(), [&](const FieldStamp& s) {
+          return s.name == state::kPresenceName && s.table == tag;
+        })) {
+      customer(op.customer);
+    } else if (op.kind == CallKind::kArrayUpsert && op.item_stamp.table == tag) {
+      item(op.customer, op.field, op.item);
+    }
+  }
+}
+
 void ChangedFilter::forget_pending(const Op& op) {
   switch (op.kind) {
     case CallKind::kCustomerUpsert:

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -70,6 +71,13 @@ class ChangedFilter {
   // Fields left out before the filter saw the call (the mapping's old-image rule), for the
   // store's totals.
   void count_skipped_elsewhere(uint64_t fields) { fields_skipped_ += fields; }
+
+  // The customers (by lane key) that calls still pending upserted with a presence stamp of
+  // `tag`, and the items pending upserts of `tag` hold; what the store cannot list yet.
+  // Commits the settled calls first, so that with the store's own lists nothing is missed.
+  void pending_of(
+      uint16_t tag, const std::function<void(std::string_view)>& customer,
+      const std::function<void(std::string_view, std::string_view, std::string_view)>& item);
 
   state::LastSentStore::Stats store_stats() { return store_.stats(); }
   state::LastSentStore& store() { return store_; }

@@ -6,6 +6,7 @@
 
 #include "core/errors.h"
 #include "ops/log.h"
+#include "pipeline/truncate_deletes.h"
 #include "sink/backoff.h"
 
 namespace cdc::pipeline {
@@ -271,7 +272,22 @@ void StreamPipeline::handle(SourceItem& item) {
 void StreamPipeline::handle_change(const RowChange& change) {
   count_change(change);
   if (resnapshot_ != nullptr) resnapshot_->observe(change);
+  if (change.op == Operation::kTruncate) {
+    mirror_truncate(change);
+    return;
+  }
   map_and_submit(change);
+}
+
+void StreamPipeline::mirror_truncate(const RowChange& change) {
+  if (filter_ == nullptr || !change.table) return;
+  const std::string table = change.table->id.qualified();
+  auto calls = truncate_deletes(*filter_, *mapper_, table, filter_table(change).tag,
+                                to_string(change.position));
+  if (calls.empty()) return;
+  log::info("truncate of {}: deleting the {} customer(s) and array item(s) it sent", table,
+            calls.size());
+  submit_calls(change, calls);
 }
 
 void StreamPipeline::map_and_submit(const RowChange& change) {
@@ -284,8 +300,12 @@ void StreamPipeline::map_and_submit(const RowChange& change) {
               rejection.origin.key, rejection.origin.position, rejection.reason);
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
+  submit_calls(change, output_.calls);
+}
+
+void StreamPipeline::submit_calls(const RowChange& change, std::vector<retainly::Call>& calls) {
   uint64_t submitted = 0;
-  for (auto& call : output_.calls) {
+  for (auto& call : calls) {
     if (!transaction_deletes_.keep(call)) {
       ++status_.dropped_after_delete;
       log::debug("{} ({}) at {}: not re-creating customer {} that this transaction deleted",

@@ -109,6 +109,10 @@ class StreamPipeline {
   void handle_change(const RowChange& change);
   // Maps `change` and hands its calls to the sink.
   void map_and_submit(const RowChange& change);
+  // Hands `calls`, made for `change`, to the sink through the filter.
+  void submit_calls(const RowChange& change, std::vector<retainly::Call>& calls);
+  // A TRUNCATE: deletes what the table sent (truncate_deletes.h).
+  void mirror_truncate(const RowChange& change);
   void poll_resnapshot();
   // Acknowledges what the sink settled (and, with a filter, the store holds); `final`
   // commits the store at once instead of when its interval says.

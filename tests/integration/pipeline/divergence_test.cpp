@@ -74,3 +74,69 @@ TEST_CASE(
   CHECK(connector.terminate() == 0);
   db.drop_replication_objects(kSlot);
 }
+
+TEST_CASE("divergence: TRUNCATE deletes what the table's rows would have deleted") {
+  constexpr const char* kSlot = "cdc_it_div_truncate";
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  db.fresh_schema("pgit_div_truncate");
+  db.exec("CREATE TABLE pgit_div_truncate.users (id bigint PRIMARY KEY, email text)");
+  db.exec(
+      "CREATE TABLE pgit_div_truncate.orders (user_id bigint, id bigint, total int, "
+      "PRIMARY KEY (user_id, id))");
+  db.exec("CREATE TABLE pgit_div_truncate.profiles (user_id bigint PRIMARY KEY, bio text)");
+  const std::string users = R"yaml(table: pgit_div_truncate.users
+customer:
+  id: id
+  fields: { email: email }
+  on_delete: delete
+)yaml";
+  const std::string orders = R"yaml(table: pgit_div_truncate.orders
+array:
+  customer_id: user_id
+  field: orders
+  item_id: id
+  fields: { total: total }
+)yaml";
+  // on_delete: ignore (the default): deleting a row keeps the customer, and so does a
+  // truncate.
+  const std::string profiles = R"yaml(table: pgit_div_truncate.profiles
+customer:
+  id: user_id
+  fields: { bio: bio }
+)yaml";
+  MockServer mock;
+  ConnectorRun connector(
+      mock,
+      {.slot = kSlot,
+       .mappings = {{"users.yaml", users}, {"orders.yaml", orders}, {"profiles.yaml", profiles}}});
+  connector.start();
+  db.exec("INSERT INTO pgit_div_truncate.users SELECT g, 'u' || g FROM generate_series(1, 50) g");
+  db.exec(
+      "INSERT INTO pgit_div_truncate.orders SELECT g % 5 + 100, g, g FROM "
+      "generate_series(1, 40) g");
+  db.exec("INSERT INTO pgit_div_truncate.profiles VALUES (200, 'kept')");
+  // Customers 100..104 exist through their orders only (POST /arrays creates them).
+  wait_until([&] { return customers_by_id(mock).size() == 56; }, 60s, "every customer");
+  REQUIRE(customers_by_id(mock).at("100").at("orders").size() == 8);
+
+  // In one transaction with a row inserted before it, which is pending when the truncate
+  // is read: it must go too.
+  db.exec(
+      "BEGIN; INSERT INTO pgit_div_truncate.users VALUES (51, 'late'); "
+      "TRUNCATE pgit_div_truncate.users, pgit_div_truncate.orders; COMMIT");
+  db.exec("INSERT INTO pgit_div_truncate.profiles VALUES (201, 'marker')");
+  wait_until([&] { return customers_by_id(mock).contains("201"); }, 60s, "the marker");
+  const auto left = customers_by_id(mock);
+  // What the rows imply: no user and no order; the profiles' customers stay. The order
+  // customers keep an empty array (Retainly deletes items, not the customers they made).
+  CHECK(left.contains("200"));
+  for (int id = 1; id <= 51; ++id) CHECK_FALSE(left.contains(std::to_string(id)));
+  for (int id = 100; id <= 104; ++id) {
+    CAPTURE(id);
+    const auto it = left.find(std::to_string(id));
+    if (it != left.end()) CHECK(it->second.value("orders", nlohmann::json::array()).empty());
+  }
+  CHECK(connector.terminate() == 0);
+  db.drop_replication_objects(kSlot);
+}
