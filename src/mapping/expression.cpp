@@ -1,5 +1,7 @@
 #include "mapping/expression.h"
 
+#include "mapping/decimal_text.h"
+
 namespace cdc::mapping {
 namespace {
 
@@ -138,6 +140,12 @@ Truth Expression::eval(uint32_t index, const RowView& row, const TimeZone& zone)
       if (const auto* b = v->get_if<bool>()) return truth(*b);
       if (const auto* i = v->get_if<int64_t>()) return truth(*i != 0);
       if (const auto* u = v->get_if<uint64_t>()) return truth(*u != 0);
+      // Non-zero numbers are true (NaN is not zero).
+      if (const auto* d = v->get_if<double>()) return truth(*d != 0.0);
+      if (const auto* d = v->get_if<Decimal>()) {
+        const auto parts = parse_decimal(d->text);
+        return truth(!parts || !parts->is_zero());
+      }
       return Truth::kFalse;
     }
   }

@@ -101,6 +101,11 @@ bool append_boolean(std::string& out, const Value& value, WriteContext& ctx) {
     out += parts->is_zero() ? "false" : "true";
     return true;
   }
+  if (const auto* d = value.get_if<double>()) {
+    if (std::isnan(*d)) return refuse(ctx, value, "boolean");
+    out += *d != 0.0 ? "true" : "false";
+    return true;
+  }
   std::optional<nlohmann::json> doc;
   if (const auto* j = value.get_if<Json>()) {
     doc = parse_json_text(j->text, ctx);

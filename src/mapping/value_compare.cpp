@@ -154,6 +154,15 @@ Literal Literal::make(Value value) {
 
 bool values_equal(const Value& a, const Value& b) {
   if (a.is_null() || b.is_null()) return a.is_null() && b.is_null();
+  if (is_numeric(a) && is_numeric(b)) {
+    // PostgreSQL's rule, not IEEE's: NaN equals NaN (and only NaN), so an update that
+    // leaves a NaN as it was does not count as a change.
+    char buf_a[32];
+    char buf_b[32];
+    const bool nan_a = number_of(a, buf_a).kind == NumberKind::kNaN;
+    const bool nan_b = number_of(b, buf_b).kind == NumberKind::kNaN;
+    if (nan_a || nan_b) return nan_a && nan_b;
+  }
   auto c = compare_values(a, b);
   return c && *c == 0;
 }

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "mapping/expression_parser.h"
 #include "mapping_fixture.h"
@@ -175,4 +176,29 @@ TEST_CASE("expressions: where reads one image, so before./after./changed() are r
   CHECK(old_image.error().message == "where reads one row image; before./after. are not allowed");
   CHECK_FALSE(Condition("changed(status)", false).parsed());
   CHECK(Condition("status == 'a'", false).parsed());
+}
+
+TEST_CASE("expressions: a bare number is true when non-zero, decimals and floats too") {
+  // mappings/README.md: "non-zero numbers are true".
+  CHECK(Condition("total").on(row("x", Decimal{"0.50"})) == Truth::kTrue);
+  CHECK(Condition("total").on(row("x", Decimal{"0.00"})) == Truth::kFalse);
+  CHECK(Condition("total").on(row("x", Decimal{"-3"})) == Truth::kTrue);
+  CHECK(Condition("total").on(row("x", 0.25)) == Truth::kTrue);
+  CHECK(Condition("total").on(row("x", 0.0)) == Truth::kFalse);
+  CHECK(Condition("total").on(row("x", -0.0)) == Truth::kFalse);
+  CHECK(Condition("total").on(row("x", Null{})) == Truth::kFalse);
+}
+
+TEST_CASE("expressions: NaN equals NaN, as PostgreSQL has it, so changed() stays quiet") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const auto same_nan = update_of(kSchema, Row{1, "a", nan, "free", Null{}, true},
+                                  Row{1, "b", nan, "free", Null{}, true});
+  CHECK(Condition("changed(total)").on(same_nan) == Truth::kFalse);
+  CHECK(Condition("before.total == after.total").on(same_nan) == Truth::kTrue);
+  const auto from_nan = update_of(kSchema, Row{1, "a", nan, "free", Null{}, true},
+                                  Row{1, "a", 1.0, "free", Null{}, true});
+  CHECK(Condition("changed(total)").on(from_nan) == Truth::kTrue);
+  const auto decimal_nan = update_of(kSchema, Row{1, "a", Decimal{"NaN"}, "free", Null{}, true},
+                                     Row{1, "b", Decimal{"NaN"}, "free", Null{}, true});
+  CHECK(Condition("changed(total)").on(decimal_nan) == Truth::kFalse);
 }

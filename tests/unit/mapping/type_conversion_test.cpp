@@ -293,6 +293,10 @@ TEST_CASE("types: type boolean reads integers and the usual words") {
   CHECK(field_json(" f ", "{ column: v, type: boolean }") == "false");
   CHECK(field_json("", "{ column: v, type: boolean }") == "null");
   CHECK(field_json("maybe", "{ column: v, type: boolean }").starts_with("REJECTED"));
+  // Numbers convert (mappings/README.md), floats too: zero is false.
+  CHECK(field_json(0.5, "{ column: v, type: boolean }") == "true");
+  CHECK(field_json(0.0, "{ column: v, type: boolean }") == "false");
+  CHECK(field_json(-2.0, "{ column: v, type: boolean }") == "true");
 }
 
 TEST_CASE("types: type date and date_time convert between dates, instants and text") {
