@@ -265,14 +265,13 @@ void StreamPipeline::handle(SourceItem& item) {
 
 void StreamPipeline::handle_change(const RowChange& change) {
   count_change(change);
-  if (resnapshot_ != nullptr) resnapshot_->observe(change);
-  map_and_submit(change);
+  const bool whole = resnapshot_ != nullptr && resnapshot_->observe(change);
+  map_and_submit(change, whole);
 }
 
-void StreamPipeline::map_and_submit(const RowChange& change) {
-  output_.calls.clear();
-  output_.rejections.clear();
-  mapper_->map(change, output_);
+void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
+  output_.clear();
+  mapper_->map(change, output_, whole);
   for (const auto& rejection : output_.rejections) {
     ++status_.rejections;
     log::warn("dead-lettered a change of {} ({}) at {}: {}", rejection.origin.table,

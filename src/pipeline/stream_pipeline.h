@@ -102,7 +102,8 @@ class StreamPipeline {
   void drain(const std::atomic<bool>& stop);
   void handle_change(const RowChange& change);
   // Maps `change` and hands its calls to the sink.
-  void map_and_submit(const RowChange& change);
+  // `whole`: Mapper::map's, for a change a re-snapshot chunk drops its row for.
+  void map_and_submit(const RowChange& change, bool whole = false);
   void poll_resnapshot();
   void acknowledge_done();
   void throw_if_sink_failed() const;
