@@ -310,7 +310,7 @@ class Session {
       size_t kept = 0;
       for (size_t k = 0; k < fields.size(); ++k) {
         if (unchanged_[k] != 0) {
-          skip.fields.push_back(std::move(fields[k].name));
+          skip.fields.push_back(std::move(fields[k]));
         } else {
           if (kept != k) fields[kept] = std::move(fields[k]);
           ++kept;
@@ -372,8 +372,7 @@ class Session {
       skip.field = target.field;
       skip.item_id = std::move(item);
       skip.whole_call = true;
-      skip.fields.reserve(fields.size());
-      for (auto& attribute : fields) skip.fields.push_back(std::move(attribute.name));
+      skip.fields = std::move(fields);
       return;
     }
     Call& call = add_call(CallKind::kArrayUpsert, std::move(customer));

@@ -43,8 +43,10 @@ struct Skip {
   std::string customer_id;  // JSON text, as in Call
   std::string field;        // array calls: the customer array field
   std::string item_id;      // array calls: the item id as JSON text
-  // The attribute names left out: every attribute of the call when `whole_call`.
-  std::vector<std::string> fields;
+  // The attributes left out, with the JSON they would have sent: every attribute of the
+  // call when `whole_call`. The JSON lets a later filter that knows Retainly lacks one
+  // (the last-sent store, after a dead letter) put it back.
+  std::vector<retainly::Attribute> fields;
   bool whole_call = false;
   retainly::Provenance origin;
 };

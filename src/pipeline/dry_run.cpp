@@ -48,7 +48,7 @@ std::string skip_to_json_line(const mapping::Skip& skip) {
   line += ",\"fields\":[";
   for (size_t i = 0; i < skip.fields.size(); ++i) {
     if (i > 0) line += ',';
-    append_json_string(line, skip.fields[i]);
+    append_json_string(line, skip.fields[i].name);
   }
   line += "],\"whole_call\":";
   line += skip.whole_call ? "true" : "false";

@@ -108,7 +108,9 @@ std::vector<std::string> describe_skips(const MappingOutput& out) {
     line += skip.customer_id;
     if (!skip.field.empty()) line += " " + skip.field + " " + skip.item_id;
     line += " [";
-    for (size_t i = 0; i < skip.fields.size(); ++i) line += (i > 0 ? "," : "") + skip.fields[i];
+    for (size_t i = 0; i < skip.fields.size(); ++i) {
+      line += (i > 0 ? "," : "") + skip.fields[i].name;
+    }
     line += "]";
     if (skip.reason != SkipReason::kOldImage)
       line += std::string(" (") + to_string(skip.reason) + ")";

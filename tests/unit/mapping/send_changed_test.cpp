@@ -86,6 +86,8 @@ TEST_CASE("send changed: an update changing one of five mapped fields sends that
   CHECK(describe_skips(out) == Lines{"skip upsert 42 [email,full_name,source,score]"});
   REQUIRE(out.calls.size() == 1);
   REQUIRE(out.skips.size() == 1);
+  // The left-out attributes keep their JSON, for a filter that must put one back.
+  CHECK(out.skips[0].fields[0] == cdc::retainly::Attribute{"email", "\"a@x\""});
   CHECK(out.calls[0].origin.key == "id=42");
   CHECK(out.skips[0].origin == out.calls[0].origin);
 }
