@@ -45,6 +45,15 @@ struct Effect {
 
 enum class IdResult { kOk, kUnknown, kInvalid };
 
+// The old-image comparison's working space, kept across changes so that a diffed update
+// allocates none of it once warm. One per thread: map() runs on several at once.
+struct DiffScratch {
+  std::vector<uint32_t> now_ends;
+  FieldAttributes old;
+  std::vector<char> unchanged;
+};
+thread_local DiffScratch diff_scratch;
+
 class Session {
  public:
   Session(const CompiledTable& table, std::span<const int> slot_index, const RowChange& change,
@@ -229,12 +238,14 @@ class Session {
   // to be in Retainly.
   bool may_diff(const Effect& effect) const { return diff_ && effect.old_row_mapped; }
 
-  // Maps the old image of `fields` and marks the attributes of now_ (written with their
-  // ranges) it proves unchanged in unchanged_; returns how many.
-  size_t compare_old_image(const std::vector<Field>& fields, Placement placement) {
+  // Maps the old image of `fields` and marks which of `now` (written with the ranges in
+  // diff_scratch.now_ends) it proves unchanged in diff_scratch.unchanged.
+  OldImageMatch compare_old_image(const std::vector<Field>& fields, Placement placement,
+                                  const std::vector<retainly::Attribute>& now) {
+    DiffScratch& scratch = diff_scratch;
     ctx_.placement = placement;
-    map_old_image(fields, before_view_, ctx_, old_);
-    return mark_unchanged(now_, old_, unchanged_);
+    map_old_image(fields, before_view_, after_view_, ctx_, scratch.old);
+    return mark_unchanged(now, scratch.now_ends, scratch.old, scratch.unchanged);
   }
 
   Skip& add_skip(CallKind kind, const std::string& customer_id) {
@@ -285,11 +296,11 @@ class Session {
       // A new customer id is a customer new to Retainly; an unknown one may be.
       diff = diff && old == IdResult::kOk && old_id == id;
     }
-    FieldAttributes& now = now_;
-    now.clear();
-    std::vector<retainly::Attribute>& fields = now.attributes;
+    std::vector<retainly::Attribute> fields;
+    std::vector<uint32_t>* ends = diff ? &diff_scratch.now_ends : nullptr;
+    if (ends != nullptr) ends->clear();
     if (!attributes(target.fields, Placement::kAttribute, after_view_, "customer", "id", fields,
-                    diff ? &now.ends : nullptr)) {
+                    ends)) {
       return;
     }
     if (fields.size() + 1 > kMaxCustomerFields) {
@@ -304,12 +315,13 @@ class Session {
       reject("customer: " + std::to_string(arrays) + " array fields; Retainly allows 15");
       return;
     }
-    if (diff && compare_old_image(target.fields, Placement::kAttribute) > 0) {
+    if (diff && compare_old_image(target.fields, Placement::kAttribute, fields).count > 0) {
+      const std::vector<char>& unchanged = diff_scratch.unchanged;
       Skip& skip = add_skip(CallKind::kCustomerUpsert, id);
-      // Keeps the changed attributes in order, moving the unchanged names to the skip.
+      // Keeps the changed attributes in order, moving the unchanged ones to the skip.
       size_t kept = 0;
       for (size_t k = 0; k < fields.size(); ++k) {
-        if (unchanged_[k] != 0) {
+        if (unchanged[k] != 0) {
           skip.fields.push_back(std::move(fields[k]));
         } else {
           if (kept != k) fields[kept] = std::move(fields[k]);
@@ -356,18 +368,19 @@ class Session {
       }
       diff = diff && same;
     }
-    FieldAttributes& now = now_;
-    now.clear();
-    std::vector<retainly::Attribute>& fields = now.attributes;
+    std::vector<retainly::Attribute> fields;
+    std::vector<uint32_t>* ends = diff ? &diff_scratch.now_ends : nullptr;
+    if (ends != nullptr) ends->clear();
     if (!attributes(target.fields, Placement::kArrayItem, after_view_, "array item", "id", fields,
-                    diff ? &now.ends : nullptr)) {
+                    ends)) {
       return;
     }
     // Retainly replaces an item whole (retainly-api-docs.txt, arrays), so an item is sent
     // whole or not at all: skipped only when the old image gives every attribute, and no
     // other, with the same value.
-    if (diff && compare_old_image(target.fields, Placement::kArrayItem) == fields.size() &&
-        old_.attributes.size() == fields.size()) {
+    OldImageMatch unchanged;
+    if (diff) unchanged = compare_old_image(target.fields, Placement::kArrayItem, fields);
+    if (diff && unchanged.count == fields.size() && !unchanged.others) {
       Skip& skip = add_skip(CallKind::kArrayUpsert, customer);
       skip.field = target.field;
       skip.item_id = std::move(item);
@@ -465,11 +478,6 @@ class Session {
   const size_t first_skip_;
   const bool diff_;
   WriteContext ctx_;
-  // The customer's or item's new attributes, and for updates that may diff the old
-  // image's (sessions map one customer and one item at most, one after the other).
-  FieldAttributes now_;
-  FieldAttributes old_;
-  std::vector<char> unchanged_;
   std::string id_error_;
   std::string payload_;
   std::string event_key_;

@@ -340,3 +340,12 @@ TEST_CASE("send changed: a reused output is emptied by clear(), skips included")
   CHECK(out.skips.empty());
   CHECK(out.calls.empty());
 }
+
+TEST_CASE("send changed: values identical to the bit are unchanged without a second mapping") {
+  const Mapper mapper = mapper_from("table: public.t\ncustomer: { id: id, fields: { f: v } }\n");
+  const auto schema = make_schema("public.t", {"id", "v"});
+  CHECK(describe(map_one(mapper, update_of(schema, {1, 0.5}, {1, 0.5}))).empty());
+  // -0.0 == 0.0 as doubles, but they are not the same value to send.
+  CHECK(describe(map_one(mapper, update_of(schema, {1, 0.0}, {1, -0.0}))) ==
+        Lines{"upsert 1 {\"f\":" + field_json(Value(-0.0)) + "}"});
+}
