@@ -38,6 +38,7 @@ int preview_command(const PreviewArgs& args) {
     size_t rows_shown = 0;
     size_t calls = 0;
     size_t rejections = 0;
+    size_t skips = 0;
     std::vector<RowChange> batch;
     mapping::MappingOutput output;
     while (rows_shown < args.limit) {
@@ -45,28 +46,31 @@ int preview_command(const PreviewArgs& args) {
       if (reader.next_batch(batch_rows, batch) == 0) break;
       for (const RowChange& change : batch) {
         ++rows_read;
-        output.calls.clear();
-        output.rejections.clear();
+        output.clear();
         mapper.map(change, output);
-        if (output.calls.empty() && output.rejections.empty()) continue;
+        if (output.calls.empty() && output.rejections.empty() && output.skips.empty()) continue;
         for (const auto& call : output.calls) {
           std::cout << pipeline::call_to_json_line(call) << '\n';
         }
         for (const auto& rejection : output.rejections) {
           std::cout << pipeline::rejection_to_json_line(rejection) << '\n';
         }
+        for (const auto& skip : output.skips) {
+          std::cout << pipeline::skip_to_json_line(skip) << '\n';
+        }
         calls += output.calls.size();
         rejections += output.rejections.size();
+        skips += output.skips.size();
         if (++rows_shown == args.limit) break;
       }
       std::cout.flush();
     }
     std::cout.flush();
     log::info(
-        "preview of {}: {} row(s) read in key order ({}), {} shown as {} call(s) and {} "
-        "rejection(s); nothing was sent",
+        "preview of {}: {} row(s) read in key order ({}), {} shown as {} call(s), {} "
+        "rejection(s) and {} skip(s); nothing was sent",
         table.qualified(), rows_read, fmt::join(reader.key_columns(), ", "), rows_shown, calls,
-        rejections);
+        rejections, skips);
     return kExitOk;
   } catch (...) {
     return report_current_exception("preview");

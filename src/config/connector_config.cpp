@@ -235,7 +235,7 @@ void read_mapping_defaults(const YamlReader& r, const YAML::Node& node,
                            mapping::MappingOptions& m) {
   if (!node) return;
   r.require_keys(node, "mapping_defaults",
-                 {"timezone", "string_policy", "decimal_as_string", "event_key_field"});
+                 {"timezone", "string_policy", "decimal_as_string", "event_key_field", "send"});
   m.timezone = r.string(node, "timezone", "mapping_defaults.timezone", m.timezone);
   const std::string policy = r.choice(node, "string_policy", "mapping_defaults.string_policy",
                                       "truncate", {"truncate", "dead_letter"});
@@ -245,6 +245,8 @@ void read_mapping_defaults(const YamlReader& r, const YAML::Node& node,
                                   m.decimal_as_string);
   m.event_key_field =
       r.string(node, "event_key_field", "mapping_defaults.event_key_field", m.event_key_field);
+  m.send_changed =
+      r.choice(node, "send", "mapping_defaults.send", "changed", {"changed", "all"}) == "changed";
 }
 
 void read_log(const YamlReader& r, const YAML::Node& node, LogConfig& log) {

@@ -6,6 +6,7 @@
 #include "mapping/change_payload.h"
 #include "mapping/decimal_text.h"
 #include "mapping/field_writer.h"
+#include "mapping/old_image_diff.h"
 #include "mapping/retainly_limits.h"
 #include "mapping/utf8_text.h"
 #include "mapping/value_text.h"
@@ -28,26 +29,44 @@ struct Effect {
   // The old image could not be tested against `where` (not sent): removals are sent
   // because they are idempotent, but delete events cannot be known to be due.
   bool filter_uncertain = false;
+  // An update whose old row is known to be one this mapping sends (no `where`, or the
+  // old image passes it): Retainly holds the old image's mapping, so the old image may
+  // prove attributes unchanged.
+  bool old_row_mapped = false;
 
   static Effect of(Operation op, bool filter_uncertain = false) {
-    return Effect{op, false, filter_uncertain};
+    return Effect{op, false, filter_uncertain, false};
   }
-  static Effect skipped() { return Effect{Operation::kInsert, true, false}; }
+  static Effect update(bool old_row_mapped) {
+    return Effect{Operation::kUpdate, false, false, old_row_mapped};
+  }
+  static Effect skipped() { return Effect{Operation::kInsert, true, false, false}; }
 };
 
 enum class IdResult { kOk, kUnknown, kInvalid };
 
+// The old-image comparison's working space, kept across changes so that a diffed update
+// allocates none of it once warm. One per thread: map() runs on several at once.
+struct DiffScratch {
+  std::vector<uint32_t> now_ends;
+  FieldAttributes old;
+  std::vector<char> unchanged;
+};
+thread_local DiffScratch diff_scratch;
+
 class Session {
  public:
   Session(const CompiledTable& table, std::span<const int> slot_index, const RowChange& change,
-          MappingOutput& out)
+          MappingOutput& out, bool whole)
       : table_(table),
         change_(change),
         out_(out),
         after_view_(change, slot_index, /*current_is_before=*/false),
         before_view_(change, slot_index, /*current_is_before=*/true),
         first_call_(out.calls.size()),
-        first_rejection_(out.rejections.size()) {
+        first_rejection_(out.rejections.size()),
+        first_skip_(out.skips.size()),
+        diff_(table.send_changed && !whole && !change.before.empty()) {
     ctx_.zone = table.zone.get();
     ctx_.string_policy = table.string_policy;
     ctx_.decimal_as_string = table.decimal_as_string;
@@ -68,7 +87,7 @@ class Session {
 
   Effect decide() {
     const Operation op = change_.op;
-    if (!table_.where) return Effect::of(op);
+    if (!table_.where) return op == Operation::kUpdate ? Effect::update(true) : Effect::of(op);
     if (op == Operation::kDelete) {
       const Truth before = test_where(before_view_);
       if (before == Truth::kFalse) return Effect::skipped();
@@ -85,7 +104,8 @@ class Session {
     const Truth before = test_where(before_view_);
     if (after == Truth::kTrue) {
       // Entering the filter makes the row new to Retainly.
-      return Effect::of(before == Truth::kFalse ? Operation::kInsert : Operation::kUpdate);
+      if (before == Truth::kFalse) return Effect::of(Operation::kInsert);
+      return Effect::update(before == Truth::kTrue);
     }
     if (before == Truth::kFalse) return Effect::skipped();
     return Effect::of(Operation::kDelete, before == Truth::kUnknown);
@@ -175,17 +195,20 @@ class Session {
   // Builds one target's attributes; false (after a rejection) when a value is refused.
   // `reserved` is the name the call itself sends beside the attributes ("id" of customers
   // and items, an event's key field), which flattened names must not produce either.
+  // With `ends`, records the range each field wrote (FieldAttributes).
   bool attributes(const std::vector<Field>& fields, Placement placement, const RowView& view,
                   std::string_view what, std::string_view reserved,
-                  std::vector<retainly::Attribute>& out) {
+                  std::vector<retainly::Attribute>& out, std::vector<uint32_t>* ends = nullptr) {
     ctx_.placement = placement;
     out.reserve(out.size() + fields.size());  // one each, but for flattened JSON
+    if (ends != nullptr) ends->reserve(fields.size());
     bool flattened = false;
     for (const Field& field : fields) {
       if (write_field(field, view, ctx_, out) == FieldOutcome::kRefused) {
         reject(std::string(what) + ": " + ctx_.error);
         return false;
       }
+      if (ends != nullptr) ends->push_back(static_cast<uint32_t>(out.size()));
       flattened = flattened || field.spec.flatten_prefix.has_value();
     }
     if (!flattened) return true;  // names were checked unique at load
@@ -208,6 +231,29 @@ class Session {
     call.kind = kind;
     call.customer_id = std::move(customer_id);
     return call;
+  }
+
+  // An update that may leave out what its old image proves unchanged, before the ids are
+  // compared: `send: changed`, not mapped whole, an old image sent, and the old row known
+  // to be in Retainly.
+  bool may_diff(const Effect& effect) const { return diff_ && effect.old_row_mapped; }
+
+  // Maps the old image of `fields` and marks which of `now` (written with the ranges in
+  // diff_scratch.now_ends) it proves unchanged in diff_scratch.unchanged.
+  OldImageMatch compare_old_image(const std::vector<Field>& fields, Placement placement,
+                                  const std::vector<retainly::Attribute>& now) {
+    DiffScratch& scratch = diff_scratch;
+    ctx_.placement = placement;
+    map_old_image(fields, before_view_, after_view_, ctx_, scratch.old);
+    return mark_unchanged(now, scratch.now_ends, scratch.old, scratch.unchanged);
+  }
+
+  Skip& add_skip(CallKind kind, const std::string& customer_id) {
+    Skip& skip = out_.skips.emplace_back();
+    skip.reason = SkipReason::kOldImage;
+    skip.kind = kind;
+    skip.customer_id = customer_id;
+    return skip;
   }
 
   void remove_customer(const CustomerTarget& target, const RowView& view) {
@@ -241,17 +287,22 @@ class Session {
       reject(id_error_);
       return;
     }
+    bool diff = may_diff(effect);
     if (effect.op == Operation::kUpdate) {
       std::string old_id;
       // An unknown old id cannot be compared; the row keeps its customer as far as we know.
-      if (id_json(target.id, before_view_, "customer id", old_id) == IdResult::kOk &&
-          old_id != id) {
-        remove_customer(target, before_view_);
-      }
+      const IdResult old = id_json(target.id, before_view_, "customer id", old_id);
+      if (old == IdResult::kOk && old_id != id) remove_customer(target, before_view_);
+      // A new customer id is a customer new to Retainly; an unknown one may be.
+      diff = diff && old == IdResult::kOk && old_id == id;
     }
     std::vector<retainly::Attribute> fields;
-    if (!attributes(target.fields, Placement::kAttribute, after_view_, "customer", "id", fields))
+    std::vector<uint32_t>* ends = diff ? &diff_scratch.now_ends : nullptr;
+    if (ends != nullptr) ends->clear();
+    if (!attributes(target.fields, Placement::kAttribute, after_view_, "customer", "id", fields,
+                    ends)) {
       return;
+    }
     if (fields.size() + 1 > kMaxCustomerFields) {
       reject("customer: " + std::to_string(fields.size() + 1) +
              " fields with the id; Retainly allows 500");
@@ -263,6 +314,23 @@ class Session {
     if (static_cast<size_t>(arrays) > kMaxArrayAttributes) {
       reject("customer: " + std::to_string(arrays) + " array fields; Retainly allows 15");
       return;
+    }
+    if (diff && compare_old_image(target.fields, Placement::kAttribute, fields).count > 0) {
+      const std::vector<char>& unchanged = diff_scratch.unchanged;
+      Skip& skip = add_skip(CallKind::kCustomerUpsert, id);
+      // Keeps the changed attributes in order, moving the unchanged ones to the skip.
+      size_t kept = 0;
+      for (size_t k = 0; k < fields.size(); ++k) {
+        if (unchanged[k] != 0) {
+          skip.fields.push_back(std::move(fields[k]));
+        } else {
+          if (kept != k) fields[kept] = std::move(fields[k]);
+          ++kept;
+        }
+      }
+      fields.resize(kept);
+      skip.whole_call = kept == 0;
+      if (skip.whole_call) return;
     }
     add_call(CallKind::kCustomerUpsert, std::move(id)).attributes = std::move(fields);
   }
@@ -287,19 +355,37 @@ class Session {
       return;
     }
     if (!item_ids(target, after_view_, customer, item, false)) return;
+    bool diff = may_diff(effect);
     if (effect.op == Operation::kUpdate) {
       std::string old_customer;
       std::string old_item;
-      if (item_ids(target, before_view_, old_customer, old_item, true) &&
-          (old_customer != customer || old_item != item)) {
+      const bool known = item_ids(target, before_view_, old_customer, old_item, true);
+      const bool same = known && old_customer == customer && old_item == item;
+      if (known && !same) {
         Call& call = add_call(CallKind::kArrayDelete, std::move(old_customer));
         call.field = target.field;
         call.item_id = std::move(old_item);
       }
+      diff = diff && same;
     }
     std::vector<retainly::Attribute> fields;
-    if (!attributes(target.fields, Placement::kArrayItem, after_view_, "array item", "id",
-                    fields)) {
+    std::vector<uint32_t>* ends = diff ? &diff_scratch.now_ends : nullptr;
+    if (ends != nullptr) ends->clear();
+    if (!attributes(target.fields, Placement::kArrayItem, after_view_, "array item", "id", fields,
+                    ends)) {
+      return;
+    }
+    // Retainly replaces an item whole (retainly-api-docs.txt, arrays), so an item is sent
+    // whole or not at all: skipped only when the old image gives every attribute, and no
+    // other, with the same value.
+    OldImageMatch unchanged;
+    if (diff) unchanged = compare_old_image(target.fields, Placement::kArrayItem, fields);
+    if (diff && unchanged.count == fields.size() && !unchanged.others) {
+      Skip& skip = add_skip(CallKind::kArrayUpsert, customer);
+      skip.field = target.field;
+      skip.item_id = std::move(item);
+      skip.whole_call = true;
+      skip.fields = std::move(fields);
       return;
     }
     Call& call = add_call(CallKind::kArrayUpsert, std::move(customer));
@@ -358,14 +444,21 @@ class Session {
   }
 
   void fill_provenance() {
-    if (first_call_ == out_.calls.size() && first_rejection_ == out_.rejections.size()) return;
+    if (first_call_ == out_.calls.size() && first_rejection_ == out_.rejections.size() &&
+        first_skip_ == out_.skips.size()) {
+      return;
+    }
     retainly::Provenance origin;
     origin.table = table_.qualified_table;
     origin.key = provenance_key(change_, *table_.zone);
     if (origin.key.empty() && first_call_ < out_.calls.size()) {
       origin.key = retainly::lane_key(out_.calls[first_call_].customer_id);
     }
+    if (origin.key.empty() && first_skip_ < out_.skips.size()) {
+      origin.key = retainly::lane_key(out_.skips[first_skip_].customer_id);
+    }
     origin.position = to_string(change_.position);
+    for (size_t i = first_skip_; i < out_.skips.size(); ++i) out_.skips[i].origin = origin;
     // Copies for all but the last holder, which takes the original: most changes make
     // one call and no rejection.
     for (size_t i = first_rejection_; i < out_.rejections.size(); ++i) {
@@ -382,6 +475,8 @@ class Session {
   RowView before_view_;
   const size_t first_call_;
   const size_t first_rejection_;
+  const size_t first_skip_;
+  const bool diff_;
   WriteContext ctx_;
   std::string id_error_;
   std::string payload_;
@@ -391,8 +486,8 @@ class Session {
 }  // namespace
 
 void map_change(const CompiledTable& table, std::span<const int> slot_index,
-                const RowChange& change, MappingOutput& out) {
-  Session(table, slot_index, change, out).run();
+                const RowChange& change, MappingOutput& out, bool whole) {
+  Session(table, slot_index, change, out, whole).run();
 }
 
 std::string provenance_key(const RowChange& change, const TimeZone& zone) {

@@ -12,10 +12,11 @@
 namespace cdc::mapping {
 
 // Appends the calls and rejections for `change` to `out`, provenance filled, sequence 0.
-// `slot_index` maps `table.columns` to the change's schema columns, all present.
+// `slot_index` maps `table.columns` to the change's schema columns, all present. With
+// `whole`, nothing is left out as unchanged (as under `send: all`).
 // REQUIRES: change.table is set and change.op is not kTruncate.
 void map_change(const CompiledTable& table, std::span<const int> slot_index,
-                const RowChange& change, MappingOutput& out);
+                const RowChange& change, MappingOutput& out, bool whole = false);
 
 // The provenance key of a change: "id=42" (or "a=1,b=x") from the schema's key columns
 // in the row's current image; empty when the schema marks no key.

@@ -93,6 +93,10 @@ struct CompiledTable {
   StringPolicy string_policy = StringPolicy::kTruncate;
   bool decimal_as_string = false;
   std::shared_ptr<const TimeZone> zone;
+  // `send: changed` (true) or `send: all`: whether an update's customer upsert and array
+  // item leave out what its old image proves unchanged, and whether the last-sent store
+  // may skip what Retainly already holds from us.
+  bool send_changed = true;
 
   // For requirements(): explicit types per column, and the columns read from the old
   // image of updates and deletes.

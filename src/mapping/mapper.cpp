@@ -42,6 +42,11 @@ Mapper::Mapper(std::vector<TableMapping> mappings)
                         " is already mapped by " + mappings_[i - 1].file());
     }
   }
+  by_name_.reserve(mappings_.size());
+  for (const auto& mapping : mappings_) {
+    by_name_.emplace_back(mapping.compiled().qualified_table, &mapping.compiled());
+  }
+  std::sort(by_name_.begin(), by_name_.end());
 }
 
 Mapper::~Mapper() = default;
@@ -61,7 +66,17 @@ const TableMapping* find_mapping(const std::vector<TableMapping>& sorted, const 
 
 bool Mapper::maps(const TableId& table) const { return find_mapping(mappings_, table) != nullptr; }
 
-bool Mapper::sends_changed(std::string_view) const { return true; }
+const CompiledTable* Mapper::compiled(std::string_view qualified_table) const {
+  auto it =
+      std::lower_bound(by_name_.begin(), by_name_.end(), qualified_table,
+                       [](const auto& entry, std::string_view name) { return entry.first < name; });
+  return it != by_name_.end() && it->first == qualified_table ? it->second : nullptr;
+}
+
+bool Mapper::sends_changed(std::string_view qualified_table) const {
+  const CompiledTable* table = compiled(qualified_table);
+  return table != nullptr && table->send_changed;
+}
 
 std::vector<TableId> Mapper::tables() const {
   std::vector<TableId> out;
@@ -98,7 +113,7 @@ std::shared_ptr<const Mapper::Resolved> Mapper::resolve(
   return resolved;
 }
 
-void Mapper::map(const RowChange& change, MappingOutput& out) const {
+void Mapper::map(const RowChange& change, MappingOutput& out, bool whole) const {
   if (!change.table || change.op == Operation::kTruncate) return;
   const auto resolved = resolve(change.table);
   if (resolved->mapping == nullptr) return;
@@ -115,7 +130,7 @@ void Mapper::map(const RowChange& change, MappingOutput& out) const {
     rejection.origin.position = to_string(change.position);
     return;
   }
-  map_change(table, resolved->slot_index, change, out);
+  map_change(table, resolved->slot_index, change, out, whole);
 }
 
 std::vector<TableRequirements> requirements(const Mapper& mapper) {

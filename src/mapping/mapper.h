@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -26,18 +27,26 @@ class Mapper {
   Mapper& operator=(Mapper&&) noexcept;
 
   bool maps(const TableId& table) const;
-  // `send: changed` (the default) rather than `send: all` for the table ("public.users").
-  bool sends_changed(std::string_view qualified_table) const;
   // Sorted.
   std::vector<TableId> tables() const;
   const std::vector<TableMapping>& mappings() const { return mappings_; }
+
+  // The compiled mapping of a table by its qualified name ("public.users", as in a
+  // Call's origin.table), or nullptr. A binary search over the mapped tables: resolve
+  // once per table where it is hot. The result lives as long as the Mapper.
+  const CompiledTable* compiled(std::string_view qualified_table) const;
+  // `send: changed` for the table (mappings/README.md); false for an unmapped table.
+  bool sends_changed(std::string_view qualified_table) const;
 
   // Appends the calls (sequence 0; provenance: table, key "id=42" from the schema's key
   // columns or else the customer id, position) and the rejections for one change. Changes
   // of unmapped tables and truncates give nothing. A column the mapping names that the
   // change's schema lacks rejects the whole change. Column names are resolved once per
   // schema object and version, never per row.
-  void map(const RowChange& change, MappingOutput& out) const;
+  // With `whole`, an update is mapped whole, as under `send: all`: for a change that
+  // stands in for a snapshot row of the table (a re-snapshot window drops the row for it),
+  // so that Retainly gets every field of a row it may not hold yet.
+  void map(const RowChange& change, MappingOutput& out, bool whole = false) const;
 
  private:
   struct Resolved;
@@ -45,6 +54,8 @@ class Mapper {
   std::shared_ptr<const Resolved> resolve(const std::shared_ptr<const TableSchema>& schema) const;
 
   std::vector<TableMapping> mappings_;  // sorted by table
+  // (qualified name, compiled) sorted by name; the names live in the compiled mappings.
+  std::vector<std::pair<std::string_view, const CompiledTable*>> by_name_;
   std::unique_ptr<Cache> cache_;
 };
 

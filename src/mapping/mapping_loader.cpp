@@ -192,7 +192,7 @@ TableMapping compile(std::string_view text, std::string_view file_name,
   }
   yaml.check_keys(root, "",
                   {"table", "where", "customer", "array", "events", "string_policy",
-                   "decimal_as_string", "timezone", "event_key_field"});
+                   "decimal_as_string", "timezone", "event_key_field", "send"});
   auto table = std::make_shared<CompiledTable>();
   table->file = std::string(file_name);
   table->string_policy = options.string_policy;
@@ -210,6 +210,17 @@ TableMapping compile(std::string_view text, std::string_view file_name,
   }
   if (const auto flag = root["decimal_as_string"]) {
     table->decimal_as_string = yaml.boolean(flag, "decimal_as_string");
+  }
+  table->send_changed = options.send_changed;
+  if (const auto send = root["send"]) {
+    const std::string name = yaml.scalar(send, "send", "changed or all");
+    if (name == "changed") {
+      table->send_changed = true;
+    } else if (name == "all") {
+      table->send_changed = false;
+    } else {
+      yaml.fail(send, "send", "expected changed or all, found \"" + name + "\"");
+    }
   }
   std::string zone_name = options.timezone;
   if (const auto zone = root["timezone"]) zone_name = yaml.scalar(zone, "timezone", "a time zone");

@@ -21,6 +21,8 @@ struct MappingOptions {
   bool decimal_as_string = false;
   // The event data field that carries the event's stable key; "none" disables it.
   std::string event_key_field = "event_key";
+  // `send: changed` (true): leave out of calls what Retainly already holds; `send: all`.
+  bool send_changed = true;
 };
 
 }  // namespace cdc::mapping

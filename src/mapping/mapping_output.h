@@ -1,5 +1,6 @@
-// What mapping one change produces: calls for the sink, and rejections for the
-// dead-letter file (values Retainly would refuse, missing columns or images).
+// What mapping one change produces: calls for the sink, rejections for the dead-letter
+// file (values Retainly would refuse, missing columns or images), and skips: calls or
+// fields left out because Retainly already holds them.
 #pragma once
 
 #include <string>
@@ -16,10 +17,51 @@ struct Rejection {
   retainly::Provenance origin;
 };
 
-// Reused across changes by the caller: map() only appends.
+// Why a call or some of its fields were not sent.
+enum class SkipReason {
+  // The change's own old image maps to the same value (mappings/README.md, "Sending only
+  // what changed").
+  kOldImage,
+  // The last call Retainly acknowledged from us sent the same value (the last-sent store).
+  kLastSent,
+};
+
+inline const char* to_string(SkipReason reason) {
+  switch (reason) {
+    case SkipReason::kOldImage:
+      return "unchanged in this change's old image";
+    case SkipReason::kLastSent:
+      return "same as last acknowledged send";
+  }
+  return "unknown";
+}
+
+// A call not made (`whole_call`), or the fields left out of a call that is made.
+struct Skip {
+  SkipReason reason = SkipReason::kOldImage;
+  retainly::CallKind kind = retainly::CallKind::kCustomerUpsert;
+  std::string customer_id;  // JSON text, as in Call
+  std::string field;        // array calls: the customer array field
+  std::string item_id;      // array calls: the item id as JSON text
+  // The attributes left out, with the JSON they would have sent: every attribute of the
+  // call when `whole_call`. The JSON lets a later filter that knows Retainly lacks one
+  // (the last-sent store, after a dead letter) put it back.
+  std::vector<retainly::Attribute> fields;
+  bool whole_call = false;
+  retainly::Provenance origin;
+};
+
+// Reused across changes by the caller: map() only appends, clear() empties it.
 struct MappingOutput {
   std::vector<retainly::Call> calls;
   std::vector<Rejection> rejections;
+  std::vector<Skip> skips;
+
+  void clear() {
+    calls.clear();
+    rejections.clear();
+    skips.clear();
+  }
 };
 
 }  // namespace cdc::mapping

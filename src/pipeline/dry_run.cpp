@@ -32,6 +32,32 @@ std::string rejection_to_json_line(const mapping::Rejection& rejection) {
   return line;
 }
 
+std::string skip_to_json_line(const mapping::Skip& skip) {
+  std::string line = "{\"skipped\":";
+  append_json_string(line, mapping::to_string(skip.reason));
+  line += ",\"call\":\"";
+  line += retainly::to_string(skip.kind);
+  line += "\",\"customer_id\":";
+  line += skip.customer_id;
+  if (!skip.field.empty()) {
+    line += ",\"field\":";
+    append_json_string(line, skip.field);
+    line += ",\"item_id\":";
+    line += skip.item_id;
+  }
+  line += ",\"fields\":[";
+  for (size_t i = 0; i < skip.fields.size(); ++i) {
+    if (i > 0) line += ',';
+    append_json_string(line, skip.fields[i].name);
+  }
+  line += "],\"whole_call\":";
+  line += skip.whole_call ? "true" : "false";
+  line += ',';
+  retainly::append_provenance_members(line, skip.origin);
+  line += "}";
+  return line;
+}
+
 void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,
              std::ostream& out) {
   mapping::MappingOutput output;
@@ -47,8 +73,7 @@ void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::ato
       source.acknowledge(std::get<TransactionEnd>(*item).position);
       continue;
     }
-    output.calls.clear();
-    output.rejections.clear();
+    output.clear();
     mapper.map(*change, output);
     for (const auto& call : output.calls) {
       if (transaction_deletes.keep(call)) out << call_to_json_line(call) << "\n";
@@ -56,6 +81,7 @@ void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::ato
     for (const auto& rejection : output.rejections) {
       out << rejection_to_json_line(rejection) << "\n";
     }
+    for (const auto& skip : output.skips) out << skip_to_json_line(skip) << "\n";
     out.flush();
   }
 }

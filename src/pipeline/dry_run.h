@@ -17,7 +17,12 @@ std::string call_to_json_line(const retainly::Call& call);
 // One rejection as a JSON line: {"rejected":reason,"table","key","position"}.
 std::string rejection_to_json_line(const mapping::Rejection& rejection);
 
-// Reads from `source` until `stop`, printing every call and rejection to `out`, and
+// One skip as a JSON line: {"skipped":reason,"call":kind,"customer_id",["field","item_id",]
+// "fields":[names],"whole_call","table","key","position"}. customer_id and item_id are
+// the ids' JSON, as in the call's body.
+std::string skip_to_json_line(const mapping::Skip& skip);
+
+// Reads from `source` until `stop`, printing every call, rejection and skip to `out`, and
 // acknowledges each transaction once printed. `source` must be read-only
 // (make_source(..., read_only = true)), so that nothing durable moves.
 void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,

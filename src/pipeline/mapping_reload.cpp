@@ -16,7 +16,8 @@ namespace {
 std::string defaults_text(const mapping::MappingOptions& options) {
   return options.timezone + "|" +
          (options.string_policy == mapping::StringPolicy::kTruncate ? "truncate" : "dead_letter") +
-         "|" + (options.decimal_as_string ? "1" : "0") + "|" + options.event_key_field;
+         "|" + (options.decimal_as_string ? "1" : "0") + "|" + options.event_key_field + "|" +
+         (options.send_changed ? "changed" : "all");
 }
 
 std::string join(const std::vector<TableId>& tables) {

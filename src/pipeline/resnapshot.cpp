@@ -145,9 +145,9 @@ bool Resnapshot::key_of(const RowChange& change, const Row& row, std::vector<Val
   return true;
 }
 
-void Resnapshot::observe(const RowChange& change) {
+bool Resnapshot::observe(const RowChange& change) {
   if (!window_ || !window_->low_seen || !change.table || change.table->id != window_->table) {
-    return;
+    return false;
   }
   std::vector<Value> key;
   for (const Row* row : {&change.before, &change.after}) {
@@ -157,6 +157,7 @@ void Resnapshot::observe(const RowChange& change) {
   }
   // A truncate changes every row: the whole chunk is stale.
   if (change.op == Operation::kTruncate) window_->chunk.clear();
+  return true;
 }
 
 std::vector<RowChange> Resnapshot::on_watermark(const std::string& watermark) {

@@ -73,8 +73,11 @@ class Resnapshot {
   // waits. A chunk that fails to start (SourceError from a
   // hook) is logged and tried again after timing.retry_pause. Cheap otherwise.
   void poll();
-  // Every change of the stream, in order, before it is mapped.
-  void observe(const RowChange& change);
+  // Every change of the stream, in order, before it is mapped. True when the change falls
+  // in a chunk's window, of its table: the chunk then drops its row for this change,
+  // which must therefore be mapped whole (Mapper::map's `whole`), not as a difference
+  // to an old image Retainly may not hold yet.
+  bool observe(const RowChange& change);
   // A watermark from the stream. At this chunk's high watermark, returns the chunk rows
   // to send (snapshot reads); nothing otherwise.
   std::vector<RowChange> on_watermark(const std::string& watermark);

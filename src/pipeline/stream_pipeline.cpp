@@ -271,12 +271,12 @@ void StreamPipeline::handle(SourceItem& item) {
 
 void StreamPipeline::handle_change(const RowChange& change) {
   count_change(change);
-  if (resnapshot_ != nullptr) resnapshot_->observe(change);
+  const bool whole = resnapshot_ != nullptr && resnapshot_->observe(change);
   if (change.op == Operation::kTruncate) {
     mirror_truncate(change);
     return;
   }
-  map_and_submit(change);
+  map_and_submit(change, whole);
 }
 
 void StreamPipeline::mirror_truncate(const RowChange& change) {
@@ -290,10 +290,10 @@ void StreamPipeline::mirror_truncate(const RowChange& change) {
   submit_calls(change, calls);
 }
 
-void StreamPipeline::map_and_submit(const RowChange& change) {
-  output_.calls.clear();
-  output_.rejections.clear();
-  mapper_->map(change, output_);
+void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
+  output_.clear();
+  mapper_->map(change, output_, whole);
+  if (!output_.skips.empty()) count_old_image_skips(change);
   for (const auto& rejection : output_.rejections) {
     ++status_.rejections;
     log::warn("dead-lettered a change of {} ({}) at {}: {}", rejection.origin.table,
@@ -349,6 +349,17 @@ void StreamPipeline::count_skipped(const RowChange& change, const ChangedFilter:
   auto& counts = status_.skipped_per_table[change.table ? change.table->id.qualified() : ""];
   counts.fields_last_sent += skipped.fields;
   if (skipped.whole_call) ++counts.calls_last_sent;
+}
+
+void StreamPipeline::count_old_image_skips(const RowChange& change) {
+  auto& counts = status_.skipped_per_table[change.table ? change.table->id.qualified() : ""];
+  uint64_t fields = 0;
+  for (const auto& skip : output_.skips) {
+    fields += skip.fields.size();
+    if (skip.whole_call) ++counts.calls_old_image;
+  }
+  counts.fields_old_image += fields;
+  if (filter_ != nullptr) filter_->count_skipped_elsewhere(fields);
 }
 
 void StreamPipeline::acknowledge_done(bool final) {

@@ -108,7 +108,8 @@ class StreamPipeline {
   void drain(const std::atomic<bool>& stop);
   void handle_change(const RowChange& change);
   // Maps `change` and hands its calls to the sink.
-  void map_and_submit(const RowChange& change);
+  // `whole`: Mapper::map's, for a change a re-snapshot chunk drops its row for.
+  void map_and_submit(const RowChange& change, bool whole = false);
   // Hands `calls`, made for `change`, to the sink through the filter.
   void submit_calls(const RowChange& change, std::vector<retainly::Call>& calls);
   // A TRUNCATE: deletes what the table sent (truncate_deletes.h).
@@ -120,6 +121,8 @@ class StreamPipeline {
   // The filter's view of the change's table, looked up once per table.
   const ChangedFilter::Table& filter_table(const RowChange& change);
   void count_skipped(const RowChange& change, const ChangedFilter::Skipped& skipped);
+  // What the mapping left out by the change's old image (output_.skips).
+  void count_old_image_skips(const RowChange& change);
   void throw_if_sink_failed() const;
   void count_change(const RowChange& change);
   void count_calls(const RowChange& change, uint64_t calls);

@@ -34,7 +34,8 @@ build() {
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCDC_BUILD_TESTS=OFF \
     "$launcher" >/dev/null
   nice cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock cdc_binlog_decode_bench \
-    cdc_mock_load_bench cdc_dispatcher_bench cdc_transport_bench cdc_table_read_bench >/dev/null
+    cdc_mock_load_bench cdc_dispatcher_bench cdc_transport_bench cdc_table_read_bench \
+    cdc_mapping_bench >/dev/null
 }
 
 # The sink the benchmarks deliver into, named in every RESULT line:

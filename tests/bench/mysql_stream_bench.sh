@@ -34,6 +34,9 @@
 # (scripts/lib/servers.sh) unless CDC_TEST_MYSQL_HOST is set. The binlog files are copied
 # from the server's directory when it is readable, else fetched with mariadb-binlog
 # --read-from-remote-server --raw (BENCH_REMOTE_BINLOG=1 forces that).
+# BENCH_SEND=changed|all sets the mapping's `send` (mappings/README.md; default: the
+# connector's, changed): the test server logs FULL row images, so with `changed` every
+# update's old row is mapped too and the unchanged name and note are left out.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -154,12 +157,15 @@ position_reached() {
 
 time_connector() {
   mkdir -p "$WORK/mappings" "$WORK/state"
-  cat >"$WORK/mappings/items.yaml" <<YAML
+  {
+    [[ -n ${BENCH_SEND:-} ]] && echo "send: $BENCH_SEND"
+    cat <<YAML
 table: $DB.items
 customer:
   id: id
   fields: { name: name, visits: visits, balance: balance, updated_at: updated_at, note: note }
 YAML
+  } >"$WORK/mappings/items.yaml"
   start_mock "$WORK"
   write_mysql_connector_config "$WORK"
   # The documented position format; an empty gtid_state makes it start at file:offset.
@@ -235,7 +241,7 @@ run_workload() {
   result "mysql_stream_${KIND}_$ROWS" "$ROWS" "$CDC_SECONDS" mariadb-binlog_verbose \
     "$MARIADB_SECONDS" "$CDC_CPU" "$DAEMON_PEAK_KIB" goal_max_ratio=1.5 \
     goal_max_cpu_us_per_row=2 end="$STREAM_END" total_seconds="$TOTAL_SECONDS" \
-    decode_seconds="$DECODE_SECONDS" \
+    decode_seconds="$DECODE_SECONDS" send="${BENCH_SEND:-default}" \
     mock_cpu_seconds="$MOCK_CPU"
 }
 

@@ -18,6 +18,12 @@
 # time ratio of at most 1.11. BENCH_CONNECTOR_FIRST=1 swaps the order. The sink is
 # BENCH_SINK (bench_lib.sh). Builds Release binaries in build-release/ and starts its own
 # PostgreSQL (scripts/lib/servers.sh) unless CDC_TEST_PG_DSN is set.
+#
+# Sending only what changed (mappings/README.md): BENCH_REPLICA_IDENTITY=full gives the
+# updates old images, BENCH_SEND=changed|all sets the mapping's `send` (default: the
+# connector's default, changed). Each update changes the mapped `n`, so every row still
+# makes a call; with full old images and send: changed the connector maps each old row
+# too and leaves `note` out, which is the cost these two knobs measure.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,6 +37,10 @@ source "$ROOT/tests/bench/bench_lib.sh"
 
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then ROWS=${1:-20000}; else ROWS=${1:-1000000}; fi
 BATCH=10000
+REPLICA_IDENTITY=${BENCH_REPLICA_IDENTITY:-default}
+SEND=${BENCH_SEND:-}
+case $REPLICA_IDENTITY in default | full) ;; *) die "BENCH_REPLICA_IDENTITY: default or full" ;; esac
+case $SEND in '' | changed | all) ;; *) die "BENCH_SEND: changed or all" ;; esac
 SLOT=bench_cdc
 RECV_SLOT=bench_recv
 WORK=
@@ -47,6 +57,7 @@ prepare() {
   sql "SET client_min_messages = warning; DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench;
        CREATE TABLE bench.items (id bigint PRIMARY KEY, n int NOT NULL, note text NOT NULL);
        INSERT INTO bench.items SELECT g, 0, 'item ' || g FROM generate_series(1, $ROWS) g;
+       ALTER TABLE bench.items REPLICA IDENTITY ${REPLICA_IDENTITY^^};
        CREATE PUBLICATION $SLOT FOR TABLE bench.items;"
   sql "SELECT pg_create_logical_replication_slot('$SLOT', 'pgoutput')" >/dev/null
   sql "SELECT pg_create_logical_replication_slot('$RECV_SLOT', 'pgoutput')" >/dev/null
@@ -74,12 +85,15 @@ time_connector() {
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
   add_cleanup "rm -rf '$WORK'"
   mkdir -p "$WORK/mappings"
-  cat >"$WORK/mappings/items.yaml" <<'YAML'
+  {
+    [[ -n $SEND ]] && echo "send: $SEND"
+    cat <<'YAML'
 table: bench.items
 customer:
   id: id
   fields: { n: n, note: note }
 YAML
+  } >"$WORK/mappings/items.yaml"
   start_mock "$WORK"
   write_connector_config "$WORK" "$SLOT"
   local start
@@ -127,7 +141,8 @@ main() {
     "$(per_row_us "$DAEMON_CPU" "$ROWS")" "$DAEMON_PEAK_KIB"
   printf '  mock stats: %s\n' "$APPLIED"
   result "pg_stream_$ROWS" "$ROWS" "$CDC_SECONDS" pg_recvlogical "$RECV_SECONDS" "$DAEMON_CPU" \
-    "$DAEMON_PEAK_KIB" goal_max_ratio=1.11 end="$STREAM_END" total_seconds="$TOTAL_SECONDS"
+    "$DAEMON_PEAK_KIB" goal_max_ratio=1.11 end="$STREAM_END" total_seconds="$TOTAL_SECONDS" \
+    replica_identity="$REPLICA_IDENTITY" send="${SEND:-default}"
 }
 
 main "$@"

@@ -221,6 +221,14 @@ TEST_CASE("connector config: mapping_defaults and geometry load as enums") {
       std::string(kMinimal) + "mapping_defaults:\n  string_policy: dead_letter\n", "connector.yaml",
       "/etc/cdc", kEnv);
   CHECK(c.mapping.string_policy == cdc::mapping::StringPolicy::kDeadLetter);
+  CHECK(defaults.mapping.send_changed);
+  CHECK_FALSE(parse_connector_config(std::string(kMinimal) + "mapping_defaults:\n  send: all\n",
+                                     "connector.yaml", "/etc/cdc", kEnv)
+                  .mapping.send_changed);
+  CHECK_THROWS_WITH_AS(
+      parse_connector_config(std::string(kMinimal) + "mapping_defaults:\n  send: some\n",
+                             "connector.yaml", "/etc/cdc", kEnv),
+      doctest::Contains("mapping_defaults.send"), cdc::ConfigError);
   const std::string mysql =
       "source:\n  type: mysql\n  user: cdc\n  server_id: 7\n  geometry: wkb_hex\n"
       "sink:\n  key: ${RETAINLY_KEY}\n  secret: ${RETAINLY_SECRET}\n";

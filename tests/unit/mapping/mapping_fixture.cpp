@@ -100,6 +100,25 @@ std::vector<std::string> describe(const MappingOutput& out) {
   return lines;
 }
 
+std::vector<std::string> describe_skips(const MappingOutput& out) {
+  std::vector<std::string> lines;
+  for (const Skip& skip : out.skips) {
+    std::string line = skip.whole_call ? "skip whole " : "skip ";
+    line += skip.kind == retainly::CallKind::kArrayUpsert ? "array_upsert " : "upsert ";
+    line += skip.customer_id;
+    if (!skip.field.empty()) line += " " + skip.field + " " + skip.item_id;
+    line += " [";
+    for (size_t i = 0; i < skip.fields.size(); ++i) {
+      line += (i > 0 ? "," : "") + skip.fields[i].name;
+    }
+    line += "]";
+    if (skip.reason != SkipReason::kOldImage)
+      line += std::string(" (") + to_string(skip.reason) + ")";
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
 std::string field_json(const Value& value, std::string_view spec, const MappingOptions& options) {
   const std::string yaml =
       "table: public.t\ncustomer:\n  id: id\n  fields:\n    f: " + std::string(spec) + "\n";

@@ -38,6 +38,11 @@ std::string attributes_of(const retainly::Call& call);
 std::string describe(const retainly::Call& call);
 std::vector<std::string> describe(const MappingOutput& out);
 
+// One line per skip: "skip upsert 42 [email,plan]" (some fields left out of a call that is
+// made) or "skip whole array_upsert 42 purchases 7 [amount,status]" (no call), with the
+// reason when it is not the old image's: " (same as last acknowledged send)".
+std::vector<std::string> describe_skips(const MappingOutput& out);
+
 // The JSON the field spec `spec` (YAML flow text) gives for `value` in column v of
 // public.t, as a customer field: the attribute's JSON, "LEFT OUT" when the field is not
 // sent, or "REJECTED: <reason>".

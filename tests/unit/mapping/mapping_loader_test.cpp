@@ -67,7 +67,7 @@ events:
 TEST_CASE("loader: unknown keys are errors that list the allowed ones") {
   CHECK(load_error("table: public.users\ncustmer:\n  id: id\n") ==
         "users.yaml:2:1: custmer: unknown key; expected one of table, where, customer, array, "
-        "events, string_policy, decimal_as_string, timezone, event_key_field");
+        "events, string_policy, decimal_as_string, timezone, event_key_field, send");
   CHECK(load_error("table: public.users\ncustomer:\n  id: id\n  fields:\n"
                    "    plan: { column: plan_code, transfrom: lower }\n") ==
         "users.yaml:5:32: customer.fields.plan.transfrom: unknown key; expected one of column, "

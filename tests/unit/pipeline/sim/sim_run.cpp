@@ -64,10 +64,18 @@ class StateDir {
   std::filesystem::path path_;
 };
 
-mapping::Mapper sim_mapper() {
+// `send: changed` leaves out of an update what its old image proves unchanged, which is
+// only what Retainly holds when every earlier call of the row was applied: a refused
+// (dead-lettered) call leaves its fields missing until they change again, or a replay or
+// `backfill --full` resends them (mappings/README.md). The final-state check expects every
+// field, so seeds that refuse values send all; the others check the diff under faults,
+// kills and re-snapshots.
+mapping::Mapper sim_mapper(const SimProfile& profile) {
+  mapping::MappingOptions options;
+  options.send_changed = profile.refuse_chance == 0;
   std::vector<mapping::TableMapping> mappings;
-  mappings.push_back(mapping::parse_mapping(kUsersMapping, "users.yaml", {}));
-  mappings.push_back(mapping::parse_mapping(kOrdersMapping, "orders.yaml", {}));
+  mappings.push_back(mapping::parse_mapping(kUsersMapping, "users.yaml", options));
+  mappings.push_back(mapping::parse_mapping(kOrdersMapping, "orders.yaml", options));
   return mapping::Mapper(std::move(mappings));
 }
 
@@ -171,7 +179,7 @@ SeedResult run_seed(uint64_t seed, const SimFeatures& features) {
   if (features.resnapshot) {
     request_table(dir.path(), TableId{"public", profile.resnapshot_table});
   }
-  const mapping::Mapper mapper = sim_mapper();
+  const mapping::Mapper mapper = sim_mapper(profile);
 
   ProcessOutcome outcome = ProcessOutcome::kKilled;
   for (uint32_t incarnation = 0; outcome == ProcessOutcome::kKilled; ++incarnation) {

@@ -1,0 +1,216 @@
+// mappings/README.md, "Sending only what changed": with old images (PostgreSQL REPLICA
+// IDENTITY FULL, MariaDB binlog_row_image=FULL as the test servers run), an update sends
+// only the mapped fields it changed, an unchanged array item is not sent and a changed
+// one is sent whole; `send: all` sends everything. The mock is reset once the rows are
+// delivered, so what it holds afterwards is exactly what the updates sent.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <functional>
+#include <sstream>
+#include <string>
+
+#include "support/connector_run.h"
+#include "support/mysql_test_db.h"
+#include "support/pg_test_db.h"
+#include "support/wait_until.h"
+
+using namespace std::chrono_literals;
+using namespace cdc::test;
+using nlohmann::json;
+
+namespace {
+
+// Five mapped fields and an unmapped `seen_at`.
+std::string users_mapping(const std::string& schema) {
+  return "table: " + schema + R"yaml(.users
+customer:
+  id: id
+  fields: { email: email, name: name, plan: plan, city: city, score: score }
+)yaml";
+}
+
+// Items of account 1000's `purchases`; `note` is not mapped.
+std::string orders_mapping(const std::string& schema) {
+  return "table: " + schema + R"yaml(.orders
+array:
+  customer_id: account
+  field: purchases
+  item_id: id
+  fields: { amount: amount, status: status }
+)yaml";
+}
+
+std::string everything_mapping(const std::string& schema) {
+  return "table: " + schema + R"yaml(.everything
+send: all
+customer:
+  id: id
+  fields: { label: label }
+)yaml";
+}
+
+std::map<std::string, std::string> mappings(const std::string& schema) {
+  return {{"users.yaml", users_mapping(schema)},
+          {"orders.yaml", orders_mapping(schema)},
+          {"everything.yaml", everything_mapping(schema)}};
+}
+
+std::string inserts(const std::string& schema) {
+  return "INSERT INTO " + schema +
+         ".users VALUES (1, 'a@x.io', 'Ada', 'free', 'Oslo', 5, 'noon');"
+         "INSERT INTO " +
+         schema +
+         ".orders VALUES (7, 1000, 10, 'placed', 'n'), (8, 1000, 20, 'placed', 'n');"
+         "INSERT INTO " +
+         schema + ".everything VALUES (2, 'two', 'noon')";
+}
+
+// In source order, each customer's changes in one lane: the last of each customer's
+// changes arriving means the earlier ones were handled.
+std::string updates(const std::string& schema) {
+  return "UPDATE " + schema + ".users SET seen_at = 'one' WHERE id = 1;" +  //
+         "UPDATE " + schema + ".orders SET note = 'seen' WHERE id = 7;" +   //
+         "UPDATE " + schema + ".users SET plan = 'pro' WHERE id = 1;" +     //
+         "UPDATE " + schema + ".orders SET status = 'shipped' WHERE id = 8;" + "UPDATE " + schema +
+         ".everything SET seen_at = 'one' WHERE id = 2";
+}
+
+void check_only_changes_sent(MockServer& mock, const std::function<void(const std::string&)>& exec,
+                             const std::string& schema) {
+  exec(inserts(schema));
+  wait_until(
+      [&] {
+        const auto customers = customers_by_id(mock);
+        return customers.contains("1") && customers.contains("2") && customers.contains("1000") &&
+               customers.at("1000").contains("purchases") &&
+               customers.at("1000").at("purchases").size() == 2;
+      },
+      60s, "the inserted rows in Retainly");
+  mock.reset();
+
+  exec(updates(schema));
+  wait_until(
+      [&] {
+        const auto customers = customers_by_id(mock);
+        return customers.contains("1") && customers.contains("2") && customers.contains("1000");
+      },
+      60s, "the updates in Retainly");
+  const auto customers = customers_by_id(mock);
+  // The seen_at update sent nothing (else every field would be here); the plan update
+  // sent plan alone.
+  CHECK(customers.at("1") == json{{"id", 1}, {"plan", "pro"}});
+  // Item 8 whole, item 7 (only its unmapped note changed) not at all.
+  CHECK(customers.at("1000").at("purchases") ==
+        json::array({{{"id", 8}, {"amount", 20}, {"status", "shipped"}}}));
+  // send: all sends the unchanged label with the seen_at update.
+  CHECK(customers.at("2") == json{{"id", 2}, {"label", "two"}});
+  CHECK(records_applied(mock, "POST /customers") == 2);
+  CHECK(records_applied(mock, "POST /arrays") == 1);
+}
+
+std::vector<json> json_lines(const std::string& text) {
+  std::vector<json> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    INFO("stdout line: " << line);
+    REQUIRE(json::accept(line));
+    lines.push_back(json::parse(line));
+  }
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("send changed, PostgreSQL REPLICA IDENTITY FULL: only changed fields and items") {
+  PgTestDb db;
+  db.drop_replication_objects("cdc_it_sendchg");
+  db.fresh_schema("pgit_sendchg");
+  db.exec(
+      "CREATE TABLE pgit_sendchg.users (id bigint PRIMARY KEY, email text, name text, "
+      "plan text, city text, score int, seen_at text);"
+      "CREATE TABLE pgit_sendchg.orders (id bigint PRIMARY KEY, account bigint, amount int, "
+      "status text, note text);"
+      "CREATE TABLE pgit_sendchg.everything (id bigint PRIMARY KEY, label text, seen_at text);"
+      "ALTER TABLE pgit_sendchg.users REPLICA IDENTITY FULL;"
+      "ALTER TABLE pgit_sendchg.orders REPLICA IDENTITY FULL;"
+      "ALTER TABLE pgit_sendchg.everything REPLICA IDENTITY FULL");
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = "cdc_it_sendchg", .mappings = mappings("pgit_sendchg")});
+  connector.start();
+  check_only_changes_sent(
+      mock, [&](const std::string& sql) { db.exec(sql); }, "pgit_sendchg");
+  CHECK(connector.terminate() == 0);
+  db.drop_replication_objects("cdc_it_sendchg");
+}
+
+TEST_CASE("send changed, MariaDB binlog_row_image=FULL: only changed fields and items") {
+  MysqlTestDb db;
+  db.fresh_database("myit_sendchg");
+  db.exec(
+      "CREATE TABLE myit_sendchg.users (id BIGINT PRIMARY KEY, email TEXT, name TEXT, "
+      "plan TEXT, city TEXT, score INT, seen_at TEXT)");
+  db.exec(
+      "CREATE TABLE myit_sendchg.orders (id BIGINT PRIMARY KEY, account BIGINT, amount INT, "
+      "status TEXT, note TEXT)");
+  db.exec("CREATE TABLE myit_sendchg.everything (id BIGINT PRIMARY KEY, label TEXT, seen_at TEXT)");
+  MockServer mock;
+  ConnectorRun connector(mock, {.mappings = mappings("myit_sendchg"), .mysql_server_id = 6611});
+  connector.start();
+  // One statement per call: the MySQL test connection runs one statement at a time.
+  const auto exec = [&](const std::string& sql) {
+    std::istringstream in(sql);
+    for (std::string statement; std::getline(in, statement, ';');) {
+      if (!statement.empty()) db.exec(statement);
+    }
+  };
+  check_only_changes_sent(mock, exec, "myit_sendchg");
+  CHECK(connector.terminate() == 0);
+}
+
+TEST_CASE("send changed: run --dry-run prints what the old image skips, and why") {
+  PgTestDb db;
+  db.drop_replication_objects("cdc_it_sendchg_dry");
+  db.fresh_schema("pgit_sendchg_dry");
+  db.exec(
+      "CREATE TABLE pgit_sendchg_dry.users (id bigint PRIMARY KEY, email text, name text, "
+      "plan text, city text, score int, seen_at text);"
+      "ALTER TABLE pgit_sendchg_dry.users REPLICA IDENTITY FULL;"
+      "INSERT INTO pgit_sendchg_dry.users VALUES (1, 'a@x.io', 'Ada', 'free', 'Oslo', 5, 'noon');"
+      "CREATE PUBLICATION cdc_it_sendchg_dry FOR TABLE pgit_sendchg_dry.users");
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = "cdc_it_sendchg_dry",
+                                .mappings = {{"users.yaml", users_mapping("pgit_sendchg_dry")}}});
+  auto dry = connector.command({"run", "--dry-run"});
+  dry->wait_for_line("streaming from temporary slot", 60s);
+  db.exec(
+      "UPDATE pgit_sendchg_dry.users SET seen_at = 'one' WHERE id = 1;"
+      "UPDATE pgit_sendchg_dry.users SET plan = 'pro' WHERE id = 1");
+  std::vector<json> lines;
+  wait_until(
+      [&] {
+        lines = json_lines(dry->stdout_text());
+        return lines.size() >= 3;
+      },
+      60s, "three dry-run lines");
+  dry->signal(SIGTERM);
+  CHECK(dry->wait_exit(60s) == 0);
+  lines = json_lines(dry->stdout_text());
+  REQUIRE(lines.size() == 3);
+  const json all = {"email", "name", "plan", "city", "score"};
+  CHECK(lines[0].at("skipped") == "unchanged in this change's old image");
+  CHECK(lines[0].at("call") == "customer_upsert");
+  CHECK(lines[0].at("customer_id") == 1);
+  CHECK(lines[0].at("whole_call") == true);
+  CHECK(lines[0].at("fields") == all);
+  CHECK(lines[0].at("table") == "pgit_sendchg_dry.users");
+  // REPLICA IDENTITY FULL makes every column part of the key PostgreSQL reports.
+  CHECK(lines[0].at("key").get<std::string>().starts_with("id=1,"));
+  CHECK(lines[1].at("body") == json{{"customers", {{{"id", 1}, {"plan", "pro"}}}}});
+  CHECK(lines[2].at("skipped") == "unchanged in this change's old image");
+  CHECK(lines[2].at("whole_call") == false);
+  CHECK(lines[2].at("fields") == json{"email", "name", "city", "score"});
+  CHECK(mock.stats().at("requests").empty());
+  db.drop_replication_objects("cdc_it_sendchg_dry");
+}
