@@ -256,7 +256,9 @@ uint64_t Backfill::settled_through(bool final) {
   if (options_.filter == nullptr) return sink_.watermark();
   std::lock_guard lock(submit_mutex_);
   dead_lettered_.clear();
-  options_.filter->settled(sink_.settled(dead_lettered_), dead_lettered_);
+  // Two statements: the span must be made after settled() filled the vector.
+  const uint64_t watermark = sink_.settled(dead_lettered_);
+  options_.filter->settled(watermark, dead_lettered_);
   options_.filter->commit_if_due(final);
   return options_.filter->durable_through();
 }

@@ -101,25 +101,9 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
 
   const auto pending = customers_.find(op.customer_hash);
   const PendingCustomer* customer = pending == customers_.end() ? nullptr : &pending->second;
-  // Behind a pending delete, the store's stamps are about to be gone.
-  const bool store_counts = customer == nullptr || customer->deleted_at == 0;
   bool loaded = false;
-  // What Retainly holds (or will, once the pending calls land) for one slot, if known.
-  auto known = [&](uint32_t name, uint16_t tag) -> std::optional<uint64_t> {
-    if (customer != nullptr) {
-      for (const auto& field : customer->fields) {
-        if (field.name == name && (name != state::kPresenceName || field.table == tag)) {
-          return field.value;
-        }
-      }
-    }
-    if (!store_counts) return std::nullopt;
-    if (!loaded) {
-      store_.customer(op.customer, stored_);
-      loaded = true;
-    }
-    const FieldStamp* stamp = find_stored(stored_, name, tag);
-    return stamp ? std::optional<uint64_t>(stamp->value) : std::nullopt;
+  auto known = [&](uint32_t name, uint16_t tag) {
+    return known_field(op.customer_hash, op.customer, name, tag, loaded);
   };
 
   if (call.follows_row_delete) {
@@ -182,15 +166,7 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
     return true;
   }
 
-  std::optional<uint64_t> known;
-  const auto customer = customers_.find(op.customer_hash);
-  const uint64_t deleted_at = customer == customers_.end() ? 0 : customer->second.deleted_at;
-  const auto pending = items_.find(op.item_hash);
-  if (pending != items_.end() && pending->second.sequence > deleted_at) {
-    if (!pending->second.deleted) known = pending->second.value;
-  } else if (deleted_at == 0) {
-    if (auto stored = store_.item(op.customer, op.field, op.item)) known = stored->value;
-  }
+  const auto known = known_item(op.customer_hash, op.item_hash, op.customer, op.field, op.item);
   if (known != op.item_stamp.value) {
     fields_sent_ += call.attributes.size();
     return true;
@@ -200,6 +176,66 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
   skipped.whole_call = true;
   staged_.reset();
   return false;
+}
+
+std::optional<uint64_t> ChangedFilter::known_item(uint64_t customer_hash, uint64_t item_hash,
+                                                  std::string_view lane, std::string_view field,
+                                                  std::string_view item) {
+  const auto customer = customers_.find(customer_hash);
+  const uint64_t deleted_at = customer == customers_.end() ? 0 : customer->second.deleted_at;
+  const auto pending = items_.find(item_hash);
+  if (pending != items_.end() && pending->second.sequence > deleted_at) {
+    if (pending->second.deleted) return std::nullopt;
+    return pending->second.value;
+  }
+  if (deleted_at != 0) return std::nullopt;
+  if (auto stored = store_.item(lane, field, item)) return stored->value;
+  return std::nullopt;
+}
+
+std::optional<uint64_t> ChangedFilter::known_field(uint64_t customer_hash, std::string_view lane,
+                                                   uint32_t name, uint16_t tag, bool& loaded) {
+  const auto pending = customers_.find(customer_hash);
+  if (pending != customers_.end()) {
+    for (const auto& field : pending->second.fields) {
+      if (field.name == name && (name != state::kPresenceName || field.table == tag)) {
+        return field.value;
+      }
+    }
+    if (pending->second.deleted_at != 0) return std::nullopt;
+  }
+  if (!loaded) {
+    store_.customer(lane, stored_);
+    loaded = true;
+  }
+  const FieldStamp* stamp = find_stored(stored_, name, tag);
+  return stamp ? std::optional<uint64_t>(stamp->value) : std::nullopt;
+}
+
+void ChangedFilter::known_different(CallKind kind, std::string_view customer_id,
+                                    std::string_view field, std::string_view item_id,
+                                    const std::vector<retainly::Attribute>& attributes,
+                                    std::vector<retainly::Attribute>& out) {
+  const std::string lane = retainly::lane_key(customer_id);
+  const uint64_t customer_hash = hash_of(lane);
+  if (kind == CallKind::kArrayUpsert) {
+    Call item;
+    item.attributes = attributes;
+    const auto known = known_item(customer_hash, hash_of(state::item_key(lane, field, item_id)),
+                                  lane, field, item_id);
+    if (known && *known != item_hash(item))
+      out.insert(out.end(), attributes.begin(), attributes.end());
+    return;
+  }
+  if (kind != CallKind::kCustomerUpsert) return;
+  bool loaded = false;
+  for (const auto& attribute : attributes) {
+    const auto known =
+        known_field(customer_hash, lane, state::field_name_hash(attribute.name), 0, loaded);
+    if (known && *known != state::field_value_hash(attribute.name, attribute.json)) {
+      out.push_back(attribute);
+    }
+  }
 }
 
 void ChangedFilter::submitted(uint64_t sequence) {

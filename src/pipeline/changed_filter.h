@@ -66,6 +66,16 @@ class ChangedFilter {
   // When `names` is given, the dropped attribute names are appended to it.
   bool prepare(retainly::Call& call, const Table& table, Skipped& skipped,
                std::vector<std::string>* names = nullptr);
+  // Of the attributes the mapping left out as unchanged in the change's old image (a
+  // customer upsert's fields, or a whole array item), those Retainly does not hold from us
+  // as far as the pending calls and the store know: an older value stands there because
+  // the call that carried the newer one was dead-lettered. Unknown values are trusted to
+  // the old image. Appended to `out`; an item comes back whole or not at all.
+  void known_different(retainly::CallKind kind, std::string_view customer_id,
+                       std::string_view field, std::string_view item_id,
+                       const std::vector<retainly::Attribute>& attributes,
+                       std::vector<retainly::Attribute>& out);
+
   // The call prepare() last passed was taken by the sink under `sequence`.
   void submitted(uint64_t sequence);
   // Fields left out before the filter saw the call (the mapping's old-image rule), for the
@@ -128,6 +138,14 @@ class ChangedFilter {
   bool prepare_customer(retainly::Call& call, const Table& table, Skipped& skipped,
                         std::vector<std::string>* names);
   bool prepare_item(const retainly::Call& call, const Table& table, Skipped& skipped);
+  // What Retainly holds (or will, once the pending calls land) for one field, if known:
+  // the newest pending value, else (unless a delete is pending) the store's. `loaded`
+  // says stored_ holds the customer's stamps already.
+  std::optional<uint64_t> known_field(uint64_t customer_hash, std::string_view lane, uint32_t name,
+                                      uint16_t tag, bool& loaded);
+  std::optional<uint64_t> known_item(uint64_t customer_hash, uint64_t item_hash,
+                                     std::string_view lane, std::string_view field,
+                                     std::string_view item);
   // Removes what `op` put into the pending maps, unless a later call replaced it.
   void forget_pending(const Op& op);
   void commit();

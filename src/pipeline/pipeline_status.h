@@ -48,7 +48,10 @@ struct PipelineStatus {
   // Fields and calls left out because Retainly already holds them, per table.
   std::map<std::string, SkipCounts> skipped_per_table;
   std::optional<LastSentSize> last_sent;  // without a store: none
-  uint64_t rejections = 0;                // changes the mapping dead-lettered
+  // Calls that got fields back the old image called unchanged, because Retainly does not
+  // hold them from us (an earlier call was dead-lettered).
+  uint64_t restored_after_dead_letter = 0;
+  uint64_t rejections = 0;  // changes the mapping dead-lettered
   // Upserts of `on_delete: set` dropped because their transaction, or an earlier one
   // (the last-sent store's tombstone), deleted the customer.
   uint64_t dropped_after_delete = 0;

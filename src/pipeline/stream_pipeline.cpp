@@ -293,7 +293,10 @@ void StreamPipeline::mirror_truncate(const RowChange& change) {
 void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
   output_.clear();
   mapper_->map(change, output_, whole);
-  if (!output_.skips.empty()) count_old_image_skips(change);
+  if (!output_.skips.empty()) {
+    count_old_image_skips(change);
+    if (filter_ != nullptr) restore_known_different();
+  }
   for (const auto& rejection : output_.rejections) {
     ++status_.rejections;
     log::warn("dead-lettered a change of {} ({}) at {}: {}", rejection.origin.table,
@@ -351,6 +354,38 @@ void StreamPipeline::count_skipped(const RowChange& change, const ChangedFilter:
   if (skipped.whole_call) ++counts.calls_last_sent;
 }
 
+void StreamPipeline::restore_known_different() {
+  std::vector<retainly::Attribute> back;
+  for (const auto& skip : output_.skips) {
+    back.clear();
+    filter_->known_different(skip.kind, skip.customer_id, skip.field, skip.item_id, skip.fields,
+                             back);
+    if (back.empty()) continue;
+    ++status_.restored_after_dead_letter;
+    log::debug(
+        "{} ({}) at {}: {} field(s) the old image calls unchanged are not what Retainly "
+        "holds from us (a dead letter?); sending them",
+        skip.origin.table, skip.origin.key, skip.origin.position, back.size());
+    auto same_target = [&](const retainly::Call& call) {
+      return call.kind == skip.kind && call.customer_id == skip.customer_id &&
+             call.field == skip.field && call.item_id == skip.item_id;
+    };
+    auto it = std::find_if(output_.calls.begin(), output_.calls.end(), same_target);
+    if (skip.whole_call || it == output_.calls.end()) {
+      retainly::Call& call = output_.calls.emplace_back();
+      call.kind = skip.kind;
+      call.customer_id = skip.customer_id;
+      call.field = skip.field;
+      call.item_id = skip.item_id;
+      call.attributes = std::move(back);
+      call.origin = skip.origin;
+      back = {};
+    } else {
+      it->attributes.insert(it->attributes.end(), back.begin(), back.end());
+    }
+  }
+}
+
 void StreamPipeline::count_old_image_skips(const RowChange& change) {
   auto& counts = status_.skipped_per_table[change.table ? change.table->id.qualified() : ""];
   uint64_t fields = 0;
@@ -368,7 +403,9 @@ void StreamPipeline::acknowledge_done(bool final) {
     // The store first: an offset acknowledged past a call whose values the store then
     // lost could skip a field Retainly lacks.
     dead_lettered_.clear();
-    filter_->settled(sink_.settled(dead_lettered_), dead_lettered_);
+    // Two statements: the span must be made after settled() filled the vector.
+    const uint64_t watermark = sink_.settled(dead_lettered_);
+    filter_->settled(watermark, dead_lettered_);
     filter_->commit_if_due(final);
     settled = filter_->durable_through();
   } else {

@@ -214,3 +214,27 @@ TEST_CASE("changed filter: an on_delete set for a customer we deleted is dropped
   h.store.customer("1", stamps);
   CHECK(stamps.size() == 3);  // a, deleted, presence: the tombstone is gone
 }
+
+TEST_CASE("changed filter: what the old image calls unchanged comes back when Retainly lacks it") {
+  const cdc::test::TempDir dir("cdc_changed_filter_known_different");
+  Harness h(dir);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}})));
+  REQUIRE(h.send(item("1", "9", {{"total", "5"}})));
+  h.acknowledge_all();
+  REQUIRE(h.send(upsert("1", {{"a", "2"}})));
+  h.acknowledge_all({3});  // refused: Retainly still holds a = 1
+  // Later updates leave a = 2 as it is; their old image says unchanged.
+  std::vector<Attribute> back;
+  h.filter.known_different(CallKind::kCustomerUpsert, "1", "", "", {{"a", "2"}, {"b", "7"}},
+                           back);
+  REQUIRE(back.size() == 1);  // b: never sent, so nothing says Retainly lacks it
+  CHECK(back[0] == Attribute{"a", "2"});
+  back.clear();
+  h.filter.known_different(CallKind::kCustomerUpsert, "1", "", "", {{"a", "1"}}, back);
+  CHECK(back.empty());
+  h.filter.known_different(CallKind::kArrayUpsert, "1", "orders", "9", {{"total", "6"}}, back);
+  CHECK(back.size() == 1);
+  back.clear();
+  h.filter.known_different(CallKind::kArrayUpsert, "1", "orders", "9", {{"total", "5"}}, back);
+  CHECK(back.empty());
+}
