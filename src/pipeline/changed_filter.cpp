@@ -212,7 +212,7 @@ std::optional<uint64_t> ChangedFilter::known_field(uint64_t customer_hash, std::
   return stamp ? std::optional<uint64_t>(stamp->value) : std::nullopt;
 }
 
-void ChangedFilter::known_different(CallKind kind, std::string_view customer_id,
+void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_view customer_id,
                                     std::string_view field, std::string_view item_id,
                                     const std::vector<retainly::Attribute>& attributes,
                                     std::vector<retainly::Attribute>& out) {
@@ -229,10 +229,14 @@ void ChangedFilter::known_different(CallKind kind, std::string_view customer_id,
   }
   if (kind != CallKind::kCustomerUpsert) return;
   bool loaded = false;
+  // With the table's presence stamp there, a field without a stamp was never acknowledged:
+  // a field new in the mapping, or one whose only call was refused.
+  const bool present =
+      known_field(customer_hash, lane, state::kPresenceName, tag, loaded).has_value();
   for (const auto& attribute : attributes) {
     const auto known =
-        known_field(customer_hash, lane, state::field_name_hash(attribute.name), 0, loaded);
-    if (known && *known != state::field_value_hash(attribute.name, attribute.json)) {
+        known_field(customer_hash, lane, state::field_name_hash(attribute.name), tag, loaded);
+    if (known ? *known != state::field_value_hash(attribute.name, attribute.json) : present) {
       out.push_back(attribute);
     }
   }

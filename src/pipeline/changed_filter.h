@@ -69,9 +69,11 @@ class ChangedFilter {
   // Of the attributes the mapping left out as unchanged in the change's old image (a
   // customer upsert's fields, or a whole array item), those Retainly does not hold from us
   // as far as the pending calls and the store know: an older value stands there because
-  // the call that carried the newer one was dead-lettered. Unknown values are trusted to
-  // the old image. Appended to `out`; an item comes back whole or not at all.
-  void known_different(retainly::CallKind kind, std::string_view customer_id,
+  // the call that carried the newer one was dead-lettered, or, for a customer the store
+  // knows table `tag` sent, a field never acknowledged (new in the mapping). What the
+  // store knows nothing of is trusted to the old image (a store younger than the data).
+  // Appended to `out`; an item comes back whole or not at all.
+  void known_different(retainly::CallKind kind, uint16_t tag, std::string_view customer_id,
                        std::string_view field, std::string_view item_id,
                        const std::vector<retainly::Attribute>& attributes,
                        std::vector<retainly::Attribute>& out);

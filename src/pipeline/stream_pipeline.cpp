@@ -295,7 +295,7 @@ void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
   mapper_->map(change, output_, whole);
   if (!output_.skips.empty()) {
     count_old_image_skips(change);
-    if (filter_ != nullptr) restore_known_different();
+    if (filter_ != nullptr) restore_known_different(change);
   }
   for (const auto& rejection : output_.rejections) {
     ++status_.rejections;
@@ -354,12 +354,13 @@ void StreamPipeline::count_skipped(const RowChange& change, const ChangedFilter:
   if (skipped.whole_call) ++counts.calls_last_sent;
 }
 
-void StreamPipeline::restore_known_different() {
+void StreamPipeline::restore_known_different(const RowChange& change) {
   std::vector<retainly::Attribute> back;
+  const uint16_t tag = filter_table(change).tag;
   for (const auto& skip : output_.skips) {
     back.clear();
-    filter_->known_different(skip.kind, skip.customer_id, skip.field, skip.item_id, skip.fields,
-                             back);
+    filter_->known_different(skip.kind, tag, skip.customer_id, skip.field, skip.item_id,
+                             skip.fields, back);
     if (back.empty()) continue;
     ++status_.restored_after_dead_letter;
     log::debug(

@@ -125,7 +125,7 @@ class StreamPipeline {
   void count_old_image_skips(const RowChange& change);
   // Puts back into output_ what the old image calls unchanged but the filter knows
   // Retainly lacks (ChangedFilter::known_different).
-  void restore_known_different();
+  void restore_known_different(const RowChange& change);
   void throw_if_sink_failed() const;
   void count_change(const RowChange& change);
   void count_calls(const RowChange& change, uint64_t calls);
