@@ -1,7 +1,10 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "cli/command_support.h"
@@ -10,6 +13,7 @@
 #include "core/errors.h"
 #include "ops/log.h"
 #include "pipeline/dry_run.h"
+#include "pipeline/last_sent.h"
 #include "pipeline/table_reader_factory.h"
 
 namespace cdc::cli {
@@ -41,6 +45,15 @@ int preview_command(const PreviewArgs& args) {
     size_t skips = 0;
     std::vector<RowChange> batch;
     mapping::MappingOutput output;
+    // The last-sent store, read only, when there is one: the rows show as a backfill would
+    // send them.
+    std::unique_ptr<state::LastSentStore> last_sent;
+    std::optional<pipeline::ChangedFilter> changed;
+    if (std::filesystem::exists(pipeline::last_sent_directory(config) / "data.mdb")) {
+      last_sent = std::make_unique<state::LastSentStore>(pipeline::last_sent_directory(config),
+                                                         /*read_only=*/true);
+      changed.emplace(*last_sent);
+    }
     while (rows_shown < args.limit) {
       batch.clear();
       if (reader.next_batch(batch_rows, batch) == 0) break;
@@ -48,6 +61,7 @@ int preview_command(const PreviewArgs& args) {
         ++rows_read;
         output.clear();
         mapper.map(change, output);
+        if (changed) pipeline::apply_last_sent(output, mapper, *changed);
         if (output.calls.empty() && output.rejections.empty() && output.skips.empty()) continue;
         for (const auto& call : output.calls) {
           std::cout << pipeline::call_to_json_line(call) << '\n';

@@ -1,6 +1,8 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <memory>
+#include <optional>
 
 #include "cli/command_support.h"
 #include "cli/commands.h"
@@ -58,8 +60,16 @@ int run_command(const RunArgs& args) {
     if (args.dry_run) {
       // Nothing durable: no state_dir, no slot, no publication change, no stored position.
       auto source = pipeline::make_source(config, tables, /*read_only=*/true);
+      // The last-sent store, read only, when there is one: calls show as they would go.
+      std::unique_ptr<state::LastSentStore> last_sent;
+      std::optional<pipeline::ChangedFilter> changed;
+      if (std::filesystem::exists(pipeline::last_sent_directory(config) / "data.mdb")) {
+        last_sent = std::make_unique<state::LastSentStore>(pipeline::last_sent_directory(config),
+                                                           /*read_only=*/true);
+        changed.emplace(*last_sent);
+      }
       source->start();
-      pipeline::run_dry(*source, mapper, stop, std::cout);
+      pipeline::run_dry(*source, mapper, stop, std::cout, changed ? &*changed : nullptr);
       source->stop();
       return kExitOk;
     }

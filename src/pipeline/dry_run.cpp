@@ -58,8 +58,46 @@ std::string skip_to_json_line(const mapping::Skip& skip) {
   return line;
 }
 
+namespace {
+
+// What the filter left out of `call`, as the mapping reports its own skips.
+mapping::Skip last_sent_skip(const retainly::Call& call, const ChangedFilter::Skipped& skipped,
+                             std::vector<std::string>& names) {
+  mapping::Skip skip;
+  skip.reason = mapping::SkipReason::kLastSent;
+  skip.kind = call.kind;
+  skip.customer_id = call.customer_id;
+  skip.field = call.field;
+  skip.item_id = call.item_id;
+  skip.whole_call = skipped.whole_call;
+  if (call.kind == retainly::CallKind::kArrayUpsert) {
+    for (const auto& attribute : call.attributes) names.push_back(attribute.name);
+  }
+  for (auto& name : names) skip.fields.push_back({std::move(name), {}});
+  names.clear();
+  skip.origin = call.origin;
+  return skip;
+}
+
+}  // namespace
+
+void apply_last_sent(mapping::MappingOutput& output, const mapping::Mapper& mapper,
+                     ChangedFilter& filter) {
+  std::vector<std::string> names;
+  std::erase_if(output.calls, [&](retainly::Call& call) {
+    ChangedFilter::Skipped skipped;
+    const auto table = filter.table(call.origin.table, mapper.sends_changed(call.origin.table));
+    const bool send = filter.prepare(call, table, skipped, &names);
+    if (skipped.fields > 0 || skipped.whole_call) {
+      output.skips.push_back(last_sent_skip(call, skipped, names));
+    }
+    names.clear();
+    return !send;
+  });
+}
+
 void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,
-             std::ostream& out) {
+             std::ostream& out, ChangedFilter* filter) {
   mapping::MappingOutput output;
   TransactionDeletes transaction_deletes;
   while (!stop.load()) {
@@ -75,9 +113,10 @@ void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::ato
     }
     output.clear();
     mapper.map(*change, output);
-    for (const auto& call : output.calls) {
-      if (transaction_deletes.keep(call)) out << call_to_json_line(call) << "\n";
-    }
+    std::erase_if(output.calls,
+                  [&](const retainly::Call& call) { return !transaction_deletes.keep(call); });
+    if (filter != nullptr) apply_last_sent(output, mapper, *filter);
+    for (const auto& call : output.calls) out << call_to_json_line(call) << "\n";
     for (const auto& rejection : output.rejections) {
       out << rejection_to_json_line(rejection) << "\n";
     }

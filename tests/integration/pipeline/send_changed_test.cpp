@@ -134,6 +134,15 @@ TEST_CASE("send changed: a second backfill sends nothing, then exactly the chang
   CHECK(backfill({}).find(" 0 calls sent, " + std::to_string(kRows) + " skipped") !=
         std::string::npos);
   CHECK(records_applied(mock, "POST /customers") == applied);
+  // preview shows the same, from the store: skips and why, no call.
+  auto preview =
+      connector.command({"preview", "--table", "pgit_sc_backfill.users", "--limit", "3"});
+  REQUIRE(preview->wait_exit(60s) == 0);
+  const std::string shown = preview->stdout_text();
+  MESSAGE(shown);
+  CHECK(shown.find(R"("skipped":"same as last acknowledged send","call":"customer_upsert")") !=
+        std::string::npos);
+  CHECK(shown.find("\"method\"") == std::string::npos);
 
   // 100 rows change one field; a hand edit of one of them shows what the call carried.
   db.exec("UPDATE pgit_sc_backfill.users SET score = score + 100 WHERE id % 200 = 0");
