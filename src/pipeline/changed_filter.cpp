@@ -67,36 +67,34 @@ bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
       return prepare_customer(call, table, skipped, names);
     case CallKind::kArrayUpsert:
       return prepare_item(call, table, skipped);
-    case CallKind::kCustomerDelete: {
-      Op& op = staged_.emplace();
-      op.kind = call.kind;
-      op.customer = retainly::lane_key(call.customer_id);
-      op.customer_hash = hash_of(op.customer);
+    case CallKind::kCustomerDelete:
+      stage(call);
       return true;
-    }
-    case CallKind::kArrayDelete: {
-      Op& op = staged_.emplace();
-      op.kind = call.kind;
-      op.customer = retainly::lane_key(call.customer_id);
-      op.customer_hash = hash_of(op.customer);
-      op.field = call.field;
-      op.item = call.item_id;
-      op.item_hash = hash_of(state::item_key(op.customer, op.field, op.item));
-      op.item_stamp.table = table.tag;
+    case CallKind::kArrayDelete:
+      stage(call).item_stamp.table = table.tag;
       return true;
-    }
     case CallKind::kEvent:
       return true;  // never skipped, and Retainly keeps no state of them we could compare
   }
   return true;
 }
 
-bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& skipped,
-                                     std::vector<std::string>* names) {
+ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   Op& op = staged_.emplace();
   op.kind = call.kind;
   op.customer = retainly::lane_key(call.customer_id);
   op.customer_hash = hash_of(op.customer);
+  if (call.kind == CallKind::kArrayUpsert || call.kind == CallKind::kArrayDelete) {
+    op.field = call.field;
+    op.item = call.item_id;
+    op.item_hash = hash_of(state::item_key(op.customer, op.field, op.item));
+  }
+  return op;
+}
+
+bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& skipped,
+                                     std::vector<std::string>* names) {
+  Op& op = stage(call);
   op.stamps.reserve(call.attributes.size() + 1);
 
   const auto pending = customers_.find(op.customer_hash);
@@ -153,13 +151,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
 }
 
 bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& skipped) {
-  Op& op = staged_.emplace();
-  op.kind = call.kind;
-  op.customer = retainly::lane_key(call.customer_id);
-  op.customer_hash = hash_of(op.customer);
-  op.field = call.field;
-  op.item = call.item_id;
-  op.item_hash = hash_of(state::item_key(op.customer, op.field, op.item));
+  Op& op = stage(call);
   op.item_stamp = {table.tag, item_hash(call)};
   if (!table.send_changed) {
     fields_sent_ += call.attributes.size();

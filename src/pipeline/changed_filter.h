@@ -137,6 +137,8 @@ class ChangedFilter {
     state::ItemStamp item_stamp;
   };
 
+  // Starts staged_ for `call`: its kind, customer and (array calls) item.
+  Op& stage(const retainly::Call& call);
   bool prepare_customer(retainly::Call& call, const Table& table, Skipped& skipped,
                         std::vector<std::string>* names);
   bool prepare_item(const retainly::Call& call, const Table& table, Skipped& skipped);

@@ -45,6 +45,27 @@ std::string insert_user(const std::string& schema, int id) {
          std::to_string(id % 7) + ")";
 }
 
+// A fresh `schema`.users holding users 1..rows.
+void create_users(PgTestDb& db, const std::string& schema, int rows) {
+  db.fresh_schema(schema);
+  db.exec("CREATE TABLE " + schema + ".users " + kUsersColumns);
+  db.exec("INSERT INTO " + schema +
+          ".users (id, email, name, plan, age, score) "
+          "SELECT g, 'u' || g || '@x', 'User ' || g, 'free', 20 + g % 50, g % 7 "
+          "FROM generate_series(1, " +
+          std::to_string(rows) + ") g");
+}
+
+// `retainly-cdc backfill ARGS...`; its summary, once it exited with `expected_exit`.
+std::string backfill(const ConnectorRun& connector, std::vector<std::string> args,
+                     int expected_exit = 0) {
+  args.insert(args.begin(), "backfill");
+  auto run = connector.command(args);
+  REQUIRE(run->wait_exit(300s) == expected_exit);
+  MESSAGE(run->stdout_text());
+  return run->stdout_text();
+}
+
 json customer(const MockServer& mock, int id) {
   const auto customers = customers_by_id(mock);
   auto it = customers.find(std::to_string(id));
@@ -110,28 +131,15 @@ TEST_CASE("send changed: the same on MariaDB with full row images") {
 TEST_CASE("send changed: a second backfill sends nothing, then exactly the changed fields") {
   constexpr int kRows = 20'000;
   PgTestDb db;
-  db.fresh_schema("pgit_sc_backfill");
-  db.exec(std::string("CREATE TABLE pgit_sc_backfill.users ") + kUsersColumns);
-  db.exec(
-      "INSERT INTO pgit_sc_backfill.users (id, email, name, plan, age, score) "
-      "SELECT g, 'u' || g || '@x', 'User ' || g, 'free', 20 + g % 50, g % 7 "
-      "FROM generate_series(1, " +
-      std::to_string(kRows) + ") g");
+  create_users(db, "pgit_sc_backfill", kRows);
   MockServer mock;
   ConnectorRun connector(mock, {.slot = "cdc_it_sc_backfill",
                                 .mappings = {{"users.yaml", users_mapping("pgit_sc_backfill")}}});
-  auto backfill = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), "backfill");
-    auto run = connector.command(args);
-    REQUIRE(run->wait_exit(300s) == 0);
-    MESSAGE(run->stdout_text());
-    return run->stdout_text();
-  };
-  CHECK(backfill({}).find(std::to_string(kRows) + " calls sent") != std::string::npos);
+  CHECK(backfill(connector, {}).find(std::to_string(kRows) + " calls sent") != std::string::npos);
   const long long applied = records_applied(mock, "POST /customers");
   CHECK(applied == kRows);
 
-  CHECK(backfill({}).find(" 0 calls sent, " + std::to_string(kRows) + " skipped") !=
+  CHECK(backfill(connector, {}).find(" 0 calls sent, " + std::to_string(kRows) + " skipped") !=
         std::string::npos);
   CHECK(records_applied(mock, "POST /customers") == applied);
   // preview shows the same, from the store: skips and why, no call.
@@ -147,16 +155,17 @@ TEST_CASE("send changed: a second backfill sends nothing, then exactly the chang
   // 100 rows change one field; a hand edit of one of them shows what the call carried.
   db.exec("UPDATE pgit_sc_backfill.users SET score = score + 100 WHERE id % 200 = 0");
   mock.upsert_customers(json::array({{{"id", 200}, {"name", "edited by hand"}}}));
-  CHECK(backfill({}).find(" 100 calls sent") != std::string::npos);
+  CHECK(backfill(connector, {}).find(" 100 calls sent") != std::string::npos);
   CHECK(records_applied(mock, "POST /customers") == applied + 1 + 100);
   CHECK(customer(mock, 200).at("score") == 200 % 7 + 100);
   CHECK(customer(mock, 200).at("name") == "edited by hand");
 
   // Retainly edited by hand: a plain backfill cannot know; --full restores it.
   mock.upsert_customers(json::array({{{"id", 7}, {"plan", "hand-made"}}}));
-  CHECK(backfill({}).find(" 0 calls sent") != std::string::npos);
+  CHECK(backfill(connector, {}).find(" 0 calls sent") != std::string::npos);
   CHECK(customer(mock, 7).at("plan") == "hand-made");
-  CHECK(backfill({"--full"}).find(std::to_string(kRows) + " calls sent") != std::string::npos);
+  CHECK(backfill(connector, {"--full"}).find(std::to_string(kRows) + " calls sent") !=
+        std::string::npos);
   CHECK(customer(mock, 7).at("plan") == "free");
   CHECK(customer(mock, 200).at("name") == "User 200");
 
@@ -170,39 +179,27 @@ TEST_CASE("send changed: a second backfill sends nothing, then exactly the chang
   auto forget = connector.command({"forget", "--table", "pgit_sc_backfill.users"});
   REQUIRE(forget->wait_exit(60s) == 0);
   CHECK(forget->stdout_text().find("forgot") != std::string::npos);
-  CHECK(backfill({}).find(std::to_string(kRows) + " calls sent") != std::string::npos);
+  CHECK(backfill(connector, {}).find(std::to_string(kRows) + " calls sent") != std::string::npos);
 }
 
 TEST_CASE("send changed: backfill --mirror deletes exactly the rows deleted while it was away") {
   constexpr int kRows = 2'000;
   PgTestDb db;
-  db.fresh_schema("pgit_sc_mirror");
-  db.exec(std::string("CREATE TABLE pgit_sc_mirror.users ") + kUsersColumns);
-  db.exec(
-      "INSERT INTO pgit_sc_mirror.users (id, email, name, plan, age, score) "
-      "SELECT g, 'u' || g || '@x', 'User ' || g, 'free', 20 + g % 50, g % 7 "
-      "FROM generate_series(1, " +
-      std::to_string(kRows) + ") g");
+  create_users(db, "pgit_sc_mirror", kRows);
   MockServer mock;
   ConnectorRun connector(mock, {.slot = "cdc_it_sc_mirror",
                                 .mappings = {{"users.yaml", users_mapping("pgit_sc_mirror")}}});
-  auto backfill = [&](std::vector<std::string> args, int expected_exit = 0) {
-    args.insert(args.begin(), "backfill");
-    auto run = connector.command(args);
-    REQUIRE(run->wait_exit(300s) == expected_exit);
-    MESSAGE(run->stdout_text());
-    return run->stdout_text();
-  };
-  backfill({});
+  backfill(connector, {});
   REQUIRE(customers_by_id(mock).size() == kRows);
 
   db.exec("DELETE FROM pgit_sc_mirror.users WHERE id % 20 = 0");  // 100 rows
-  const std::string dry = backfill({"--mirror", "--dry-run"});
+  const std::string dry = backfill(connector, {"--mirror", "--dry-run"});
   CHECK(dry.find("would delete 100 of 2000 customers") != std::string::npos);
   CHECK(dry.find("customer_delete 20") != std::string::npos);  // a sample
   CHECK(customers_by_id(mock).size() == kRows);                // nothing sent
 
-  CHECK(backfill({"--mirror"}).find("deleted 100 of 2000 customers") != std::string::npos);
+  CHECK(backfill(connector, {"--mirror"}).find("deleted 100 of 2000 customers") !=
+        std::string::npos);
   const auto left = customers_by_id(mock);
   CHECK(left.size() == kRows - 100);
   CHECK_FALSE(left.contains("20"));
@@ -210,9 +207,9 @@ TEST_CASE("send changed: backfill --mirror deletes exactly the rows deleted whil
 
   // Half the table gone: refused without --force, and nothing deleted.
   db.exec("DELETE FROM pgit_sc_mirror.users WHERE id % 2 = 0");
-  CHECK(backfill({"--mirror"}, 1).find("refused") != std::string::npos);
+  CHECK(backfill(connector, {"--mirror"}, 1).find("refused") != std::string::npos);
   CHECK(customers_by_id(mock).size() == kRows - 100);
-  CHECK(backfill({"--mirror", "--force"}).find("deleted 900 of 1900 customers") !=
+  CHECK(backfill(connector, {"--mirror", "--force"}).find("deleted 900 of 1900 customers") !=
         std::string::npos);
   CHECK(customers_by_id(mock) == db.rows_by_id("SELECT id, email, name, plan, age, score "
                                                "FROM pgit_sc_mirror.users"));
