@@ -144,16 +144,7 @@ time_decode_bench() {
     log "note: the files hold $DECODED_ROWS row changes, $ROWS of them ours"
 }
 
-# The stored position is at or past the end of the workload. Binlog file names have a
-# fixed-width number, so they compare as strings.
-position_reached() {
-  local stored file offset
-  stored=$(cat "$WORK/state/mysql_position.json" 2>/dev/null) || return 1
-  file=$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' <<<"$stored")
-  offset=$(sed -n 's/.*"offset": *\([0-9]*\).*/\1/p' <<<"$stored")
-  [[ -n $file && -n $offset ]] || return 1
-  [[ $file > $END_FILE ]] || { [[ $file == "$END_FILE" ]] && ((offset >= END_POS)); }
-}
+position_reached() { binlog_position_reached "$WORK/state" "$END_FILE" "$END_POS"; }
 
 time_connector() {
   mkdir -p "$WORK/mappings" "$WORK/state"

@@ -67,14 +67,7 @@ prepare() {
   my_sql -e "FLUSH BINARY LOGS"
 }
 
-position_reached() {
-  local stored file offset
-  stored=$(cat "$RUN/state/mysql_position.json" 2>/dev/null) || return 1
-  file=$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' <<<"$stored")
-  offset=$(sed -n 's/.*"offset": *\([0-9]*\).*/\1/p' <<<"$stored")
-  [[ -n $file && -n $offset ]] || return 1
-  [[ $file > $END_FILE ]] || { [[ $file == "$END_FILE" ]] && ((offset >= END_POS)); }
-}
+position_reached() { binlog_position_reached "$RUN/state" "$END_FILE" "$END_POS"; }
 
 # metric NAME: the sum of a metric's samples on the connector's /metrics.
 metric() {
