@@ -235,7 +235,10 @@ void snapshot_and_resnapshot(const std::string& version, uint32_t server_id) {
   script_mysql_source(server);
   script_snapshot(server, {{"1", "ann@example.com"}, {"2", "bob@example.com"}});
   MockServer mock;
+  // send: all: the mock is emptied below to see what the re-snapshot sends, and with
+  // send: changed the last-sent store would rightly skip what Retainly acknowledged before.
   auto setup = wire_setup(server, server_id, {{"users.yaml", R"yaml(table: app.users
+send: all
 customer:
   id: id
   fields:
