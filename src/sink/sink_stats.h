@@ -33,7 +33,7 @@ inline constexpr std::array<double, 12> kRequestSecondsBounds = {
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
 struct EndpointStats {
-  uint64_t requests = 0;  // started, resends included
+  uint64_t requests = 0;       // started, resends included
   uint64_t request_bytes = 0;  // their bodies
   // Answers by HTTP status; 0 counts requests that got none (timeout, connection error).
   std::map<int, uint64_t> responses;
