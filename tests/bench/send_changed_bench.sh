@@ -71,7 +71,9 @@ position_reached() { binlog_position_reached "$RUN/state" "$END_FILE" "$END_POS"
 
 # metric NAME: the sum of a metric's samples on the connector's /metrics.
 metric() {
-  curl -s "http://$METRICS/metrics" | awk -v name="$1" '$1 ~ "^"name"({|$)" { s += $2 } END { printf "%.0f", s }'
+  curl -s "http://$METRICS/metrics" |
+    awk -v name="$1" 'index($0, name "{") == 1 || index($0, name " ") == 1 { s += $NF }
+                      END { printf "%.0f", s }'
 }
 
 # stream MODE: one run with `send: MODE`; sets the figures of the run.
@@ -113,8 +115,8 @@ YAML
   SKIPPED_FIELDS=$(metric retainly_cdc_fields_skipped_total)
   STORE_BYTES=$(metric retainly_cdc_last_sent_store_bytes)
   stop_pid "$pid" retainly-cdc
-  RECORDS=$(curl -s "http://$MOCK_ADDRESS/_stats" |
-    sed -n 's/.*"POST \/customers":\([0-9]*\).*/\1/p' | head -1)
+  RECORDS=$(curl -s "http://$MOCK_ADDRESS/_stats" | grep -o '"records_applied":{[^}]*}' |
+    grep -o '"POST /customers":[0-9]*' | cut -d: -f2)
   stop_pid "$MOCK_PID" retainly-mock
   local rows=$((CUSTOMERS + UPDATES))
   printf '  send: %-8s %7ss  %9s records  %6s requests  %11s request bytes  %8s calls / %9s fields skipped  %6s us CPU/row  peak %s MiB  store %s bytes\n' \
