@@ -35,7 +35,9 @@ uint64_t forget_last_sent(const config::ConnectorConfig& config, const std::stri
   const auto directory = last_sent_directory(config);
   if (!std::filesystem::exists(directory / "data.mdb")) return 0;
   state::LastSentStore store(directory);
-  return store.forget(table);
+  const uint64_t removed = store.forget(table);
+  store.sync();
+  return removed;
 }
 
 }  // namespace cdc::pipeline

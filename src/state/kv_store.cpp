@@ -50,8 +50,8 @@ KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> datab
     if (int rc = mdb_env_set_mapsize(env_, kMapBytes)) fail("setting the map size", rc);
     // NOTLS: the reader snapshot belongs to this object, not to a thread. NORDAHEAD: the
     // store is read at random, so readahead only evicts useful pages. NOMETASYNC: one
-    // fsync per commit instead of two; a system crash may undo the last commit, which for
-    // the last-sent store only means some fields are sent again.
+    // fsync per commit instead of two; a system crash may undo the last commit until the
+    // next one or sync(), which callers count with (see sync()).
     unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | MDB_NOMETASYNC;
     if (read_only) flags |= MDB_RDONLY;
     if (int rc = mdb_env_open(env_, directory_.c_str(), flags, 0640)) fail("opening", rc);
@@ -183,10 +183,21 @@ void KvStore::Write::commit() {
   MDB_txn* txn = txn_;
   txn_ = nullptr;
   if (int rc = mdb_txn_commit(txn)) store_->fail("committing", rc);
-  store_->refresh();
+  // Readers move to this commit before their next read (reader()); possibly on another
+  // thread, which owns the reader.
+  store_->generation_.fetch_add(1, std::memory_order_release);
+}
+
+void KvStore::sync() {
+  if (int rc = mdb_env_sync(env_, 1)) fail("syncing", rc);
 }
 
 MDB_txn* KvStore::reader() {
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  if (generation != reader_generation_) {
+    refresh();
+    reader_generation_ = generation;
+  }
   if (reader_ == nullptr) {
     if (int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &reader_)) fail("starting a read", rc);
     reader_live_ = true;

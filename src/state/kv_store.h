@@ -1,12 +1,12 @@
 // An embedded ordered key-value store in one directory: LMDB (a copy-on-write B+tree in a
 // memory-mapped file). Chosen for the last-sent store because reads are plain memory
-// reads from a consistent snapshot, a commit is durable when it returns, and no crash
-// leaves the file inconsistent; the figures behind the choice are in
-// docs/last-sent-store.md.
+// reads from a consistent snapshot and no crash leaves the file inconsistent; the figures
+// behind the choice are in docs/last-sent-store.md.
 //
 // Knows bytes only; what keys and values mean is the caller's business.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -68,8 +68,10 @@ class KvStore {
   Write write();
 
   // Reads from a snapshot that stays open between calls, so a read costs a tree lookup and
-  // nothing else; refresh() moves it to the latest commit (call it after committing).
-  // The value stays valid until the next refresh() or commit through this object.
+  // nothing else; it moves to the latest commit when a Write committed since (on any
+  // thread), or on refresh(). The value stays valid until the next read or refresh().
+  // Reads, scan(), stats() and refresh() belong to one thread at a time; writes may come
+  // from another.
   std::optional<std::string_view> get(Db db, std::string_view key);
   void refresh();
   // Calls `visit(key, value)` for each key starting with `prefix`, in key order, from a
@@ -84,18 +86,24 @@ class KvStore {
   };
   Stats stats();
 
+  // Makes every commit durable (fsync). Commits are durable but for the last one, which a
+  // system crash may undo until the next commit or sync (MDB_NOMETASYNC: one fsync a
+  // commit instead of two).
+  void sync();
+
   const std::filesystem::path& directory() const { return directory_; }
 
  private:
   MDB_txn* reader();
   [[noreturn]] void fail(std::string_view what, int rc) const;
-  void drop_reader();
 
   std::filesystem::path directory_;
   MDB_env* env_ = nullptr;
   std::vector<unsigned> dbis_;
   MDB_txn* reader_ = nullptr;
   bool reader_live_ = false;
+  std::atomic<uint64_t> generation_{0};  // commits so far
+  uint64_t reader_generation_ = 0;       // the commits the reader's snapshot has seen
 };
 
 }  // namespace cdc::state

@@ -263,6 +263,10 @@ void LastSentStore::apply(const LastSentBatch& batch) {
   write.commit();
 }
 
+void LastSentStore::sync() {
+  if (!read_only_) store_.sync();
+}
+
 uint64_t LastSentStore::forget(std::string_view table) {
   if (read_only_) return 0;
   auto write = store_.write();

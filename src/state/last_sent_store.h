@@ -102,8 +102,10 @@ class LastSentStore {
   // The table of a tag, empty if unknown.
   std::string table_name(uint16_t tag);
 
-  // Applies the batch in order and commits it durably (fsync) before returning.
+  // Applies the batch in order and commits it. The commit is durable once the next one
+  // returns, or sync() (KvStore::sync).
   void apply(const LastSentBatch& batch);
+  void sync();
 
   // Drops everything (`table` empty) or what one table sent: its field and presence stamps
   // and its items. Returns the entries (stamps and items) removed.

@@ -140,8 +140,9 @@ TEST_CASE("changed filter: the store only learns what is acknowledged and commit
     lazy.submitted(sequence);
     lazy.settled(sequence, {});
   }
-  // The first commit after idling is at once; the next waits for the interval.
-  CHECK(lazy.durable_through() == 1);
+  // The second waits for the interval (the first went at once, after idling): offsets
+  // must not pass it.
+  CHECK(lazy.durable_through() < 2);
   lazy.commit_if_due(true);
   CHECK(lazy.durable_through() == 2);
   h.store.customer("4", stamps);
