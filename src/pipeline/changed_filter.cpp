@@ -42,7 +42,7 @@ uint64_t item_hash(const Call& call) {
 }  // namespace
 
 ChangedFilter::ChangedFilter(state::LastSentStore& store, ChangedFilterOptions options)
-    : store_(store), options_(options), writer_(store) {
+    : store_(store), options_(options) {
   // About one entry per pending call (the sink holds up to max_pending_calls): sized once,
   // so the maps do not rehash while they fill.
   customers_.reserve(options_.max_batch * 2);
@@ -283,7 +283,7 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
     if (!dead_.empty() && dead_.erase(op.sequence) > 0) {
       // Retainly does not hold what it carried: the values before it count again. Those
       // of settled calls must be in the store before its pending marks go.
-      if (!settled_.empty() || !written_.empty()) commit_and_wait();
+      if (!settled_.empty()) commit();
       forget_pending(op);
       continue;
     }
@@ -311,58 +311,58 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
 }
 
 void ChangedFilter::commit_if_due(bool force) {
-  drain_written();
   const bool work = !settled_.empty() || fields_sent_ != 0 || fields_skipped_ != 0;
+  const bool unsynced = synced_through_ < committed_through_;
   if (force) {
-    if (work || !written_.empty()) commit_and_wait();
-  } else if (work) {
+    if (work || unsynced) commit_and_wait();
+  } else if (work || unsynced) {
     const auto now = std::chrono::steady_clock::now();
     if (settled_.size() >= options_.max_batch || now - last_commit_ >= options_.commit_interval) {
-      commit();
+      if (work) {
+        commit();
+      } else {
+        // Idle: the last commit waits for no next one to become durable.
+        store_.sync();
+        synced_through_ = committed_through_;
+      }
       last_commit_ = now;
     }
   }
-  // Every settled call before the first one not yet durable in the store is, or changes
-  // nothing in it.
-  durable_through_ = watermark_;
-  if (!written_.empty() && written_.front().first_sequence != UINT64_MAX) {
-    durable_through_ = std::min(durable_through_, written_.front().first_sequence - 1);
-  }
-  if (!settled_.empty()) {
-    durable_through_ = std::min(durable_through_, settled_.front().sequence - 1);
+  // Offsets may pass only calls durable in the store, or that change nothing in it: up
+  // to the first settled one not yet committed, and not past the last commit until it is
+  // durable.
+  durable_through_ = settled_.empty() ? watermark_ : settled_.front().sequence - 1;
+  if (synced_through_ < committed_through_) {
+    durable_through_ = std::min(durable_through_, synced_through_);
   }
 }
 
 void ChangedFilter::commit() {
   batch_.count(std::exchange(fields_sent_, 0), std::exchange(fields_skipped_, 0));
   if (batch_.empty()) return;
-  Written& written = written_.emplace_back();
-  written.number = ++batches_;
-  written.first_sequence = settled_.empty() ? UINT64_MAX : settled_.front().sequence;
-  written.ops = std::move(settled_);
-  settled_.clear();
-  writer_.write(std::move(batch_), written.number);
+  store_.apply(batch_);
   batch_.clear();
+  // Readers see the commit at once: the pending marks may go.
+  for (const Op& op : settled_) forget_pending(op);
+  settled_.clear();
+  // MDB_NOMETASYNC: this commit's fsync made the previous one durable.
+  synced_through_ = committed_through_;
+  committed_through_ = settled_through();
+}
+
+uint64_t ChangedFilter::settled_through() const {
+  // settled() commits from inside its loop too (a dead letter): calls still ahead of it
+  // are not in the commit.
+  if (!pending_.empty() && pending_.front().sequence <= watermark_) {
+    return pending_.front().sequence - 1;
+  }
+  return watermark_;
 }
 
 void ChangedFilter::commit_and_wait() {
   commit();
-  writer_.wait_idle();
-  drain_written();
-}
-
-void ChangedFilter::drain_written() {
-  if (written_.empty()) return;
-  const uint64_t visible = writer_.visible();
-  const uint64_t durable = writer_.durable();
-  // Only once readers see a batch may its pending marks go: until then, reads of the
-  // store miss it.
-  for (auto& written : written_) {
-    if (written.number > visible) break;
-    for (const Op& op : written.ops) forget_pending(op);
-    written.ops.clear();
-  }
-  while (!written_.empty() && written_.front().number <= durable) written_.pop_front();
+  store_.sync();
+  synced_through_ = committed_through_;
 }
 
 void ChangedFilter::pending_of(

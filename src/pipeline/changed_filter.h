@@ -25,7 +25,6 @@
 #include <unordered_set>
 #include <vector>
 
-#include "pipeline/store_writer.h"
 #include "retainly/call.h"
 #include "state/last_sent_store.h"
 
@@ -153,13 +152,13 @@ class ChangedFilter {
                                      std::string_view item);
   // Removes what `op` put into the pending maps, unless a later call replaced it.
   void forget_pending(const Op& op);
-  // Hands the settled calls to the writer as one batch.
+  // Writes the settled calls to the store as one commit; the previous commit becomes
+  // durable with it (MDB_NOMETASYNC).
   void commit();
-  // Forgets the pending marks of the batches readers of the store now see, and drops the
-  // batches that are durable too.
-  void drain_written();
-  // commit(), then waits until the store holds and has synced everything settled.
+  // commit(), then sync: everything settled is durable in the store.
   void commit_and_wait();
+  // The sequence through which every settled call has left pending_.
+  uint64_t settled_through() const;
 
   state::LastSentStore& store_;
   const ChangedFilterOptions options_;
@@ -169,16 +168,11 @@ class ChangedFilter {
   std::unordered_map<uint64_t, PendingItem> items_;
   std::optional<Op> staged_;  // from prepare() to submitted()
   std::deque<Op> pending_;    // handed to the sink, not yet settled, in sequence order
-  std::vector<Op> settled_;  // settled, acknowledged, not yet handed to the writer
+  std::vector<Op> settled_;   // settled, acknowledged, not yet committed
   state::LastSentBatch batch_;
-  // Batches handed to the writer, oldest first, until durable.
-  struct Written {
-    uint64_t number = 0;
-    uint64_t first_sequence = 0;  // of its first call; UINT64_MAX for none
-    std::vector<Op> ops;          // emptied once readers see the batch
-  };
-  std::deque<Written> written_;
-  uint64_t batches_ = 0;
+  // Calls up to these sequences are in the last commit, and in a durable one.
+  uint64_t committed_through_ = 0;
+  uint64_t synced_through_ = 0;
   std::unordered_set<uint64_t> dead_;
   uint64_t watermark_ = 0;
   uint64_t durable_through_ = 0;
@@ -188,8 +182,6 @@ class ChangedFilter {
   std::chrono::steady_clock::time_point last_commit_;
 
   std::vector<state::FieldStamp> stored_;  // scratch: the store's stamps of one customer
-  // Last: it finishes writing before the maps above go.
-  StoreWriter writer_;
 };
 
 }  // namespace cdc::pipeline
