@@ -74,6 +74,10 @@ class Session {
 
   void run() {
     const Effect effect = decide();
+    // An update entering the `where` counts as an insert, whose before.x reads NULL.
+    if (change_.op == Operation::kUpdate && effect.op == Operation::kInsert && !effect.skip) {
+      after_view_.read_as_insert();
+    }
     if (!effect.skip) {
       if (table_.customer) map_customer(*table_.customer, effect);
       if (table_.array) map_array(*table_.array, effect);

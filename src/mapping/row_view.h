@@ -34,6 +34,10 @@ class RowView {
   // unknown when the old image was not sent.
   Truth changed(uint32_t slot) const;
 
+  // From now on the view reads as if the change had no old image, as an insert: for an
+  // update that enters the mapping's `where`, which counts as one.
+  void read_as_insert() { before_exists_ = false; }
+
  private:
   const Value* before_value(size_t index) const;
 

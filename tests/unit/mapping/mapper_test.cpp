@@ -376,3 +376,21 @@ TEST_CASE("mapper: two mappings of one table are refused") {
   CHECK_THROWS_WITH_AS(Mapper(std::move(mappings)),
                        "b.yaml: table: public.t is already mapped by a.yaml", cdc::ConfigError);
 }
+
+TEST_CASE("mapper: an update entering the where counts as an insert: before.x reads NULL") {
+  // mappings/README.md: it "counts as an insert", and an insert has no old image.
+  const Mapper mapper = mapper_from(R"(
+table: public.orders
+where: status != 'draft'
+events:
+  - name: order_placed
+    on: insert
+    customer_id: user_id
+    when: changed(status)
+    data: { was: before.status, now: status }
+)");
+  CHECK(describe(map_one(
+            mapper, update_of(kOrdersSchema, order(7, 42, "draft"), order(7, 42, "placed")))) ==
+        Lines{"event 42 order_placed "
+              "{\"was\":null,\"now\":\"placed\",\"event_key\":\"pg:0/2000:0:0\"}"});
+}
