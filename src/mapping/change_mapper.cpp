@@ -287,8 +287,16 @@ class Session {
       return;
     }
     std::string id;
-    if (id_json(target.id, after_view_, "customer id", id) != IdResult::kOk) {
+    if (const IdResult now = id_json(target.id, after_view_, "customer id", id);
+        now != IdResult::kOk) {
       reject(id_error_);
+      // The row names no customer any more (a NULL id): it leaves the one it named.
+      if (effect.op == Operation::kUpdate && now == IdResult::kInvalid) {
+        std::string old_id;
+        if (id_json(target.id, before_view_, "customer id", old_id) == IdResult::kOk) {
+          remove_customer(target, before_view_);
+        }
+      }
       return;
     }
     bool diff = may_diff(effect);
@@ -343,6 +351,7 @@ class Session {
                 std::string& item, bool quiet) {
     IdResult r = id_json(target.customer_id, view, "array customer_id", customer);
     if (r == IdResult::kOk) r = id_json(target.item_id, view, "array item_id", item);
+    ids_result_ = r;
     if (r == IdResult::kOk) return true;
     if (!quiet) reject(id_error_);
     return false;
@@ -358,7 +367,17 @@ class Session {
       call.item_id = std::move(item);
       return;
     }
-    if (!item_ids(target, after_view_, customer, item, false)) return;
+    if (!item_ids(target, after_view_, customer, item, false)) {
+      // The row names no customer or item any more (a NULL id): the item leaves the
+      // customer it was on.
+      if (effect.op == Operation::kUpdate && ids_result_ == IdResult::kInvalid &&
+          item_ids(target, before_view_, customer, item, true)) {
+        Call& call = add_call(CallKind::kArrayDelete, std::move(customer));
+        call.field = target.field;
+        call.item_id = std::move(item);
+      }
+      return;
+    }
     bool diff = may_diff(effect);
     if (effect.op == Operation::kUpdate) {
       std::string old_customer;
@@ -483,6 +502,7 @@ class Session {
   const bool diff_;
   WriteContext ctx_;
   std::string id_error_;
+  IdResult ids_result_ = IdResult::kOk;  // item_ids()'s last outcome
   std::string payload_;
   std::string event_key_;
 };

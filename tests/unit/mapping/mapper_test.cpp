@@ -394,3 +394,26 @@ events:
         Lines{"event 42 order_placed "
               "{\"was\":null,\"now\":\"placed\",\"event_key\":\"pg:0/2000:0:0\"}"});
 }
+
+TEST_CASE("mapper: an id that becomes NULL leaves its old customer, then is rejected") {
+  // issue 19 item 7: UPDATE orders SET user_id = NULL must take the item off the old
+  // customer; the row names no customer any more, which is refused as before.
+  const Mapper orders = mapper_from(R"(
+table: public.orders
+array:
+  customer_id: user_id
+  field: purchases
+  item_id: id
+  fields: { amount: total }
+)");
+  const auto out =
+      map_one(orders, update_of(kOrdersSchema, order(7, 42, "placed"), order(7, Null{}, "placed")));
+  CHECK(describe(out) ==
+        Lines{"array_delete 42 purchases 7", "REJECTED: array customer_id user_id is NULL"});
+  CHECK(out.rejections.size() == 1);
+  // The same for a customer whose id column becomes NULL: on_delete applies to the old id.
+  const Mapper users = mapper_from(kUsers);
+  const auto gone = map_one(users, update_of(kUsersSchema, user(42, "a@x"), user(Null{}, "a@x")));
+  CHECK(describe(gone) == Lines{"delete 42", "REJECTED: customer id id is NULL"});
+  CHECK(gone.rejections.size() == 1);
+}
