@@ -140,3 +140,38 @@ customer:
   CHECK(connector.terminate() == 0);
   db.drop_replication_objects(kSlot);
 }
+
+TEST_CASE("divergence: an order whose user_id becomes NULL leaves the customer's array (FULL)") {
+  constexpr const char* kSlot = "cdc_it_div_null_id";
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  db.fresh_schema("pgit_div_null_id");
+  db.exec(
+      "CREATE TABLE pgit_div_null_id.orders (id bigint PRIMARY KEY, user_id bigint, "
+      "total int)");
+  db.exec("ALTER TABLE pgit_div_null_id.orders REPLICA IDENTITY FULL");
+  const std::string orders = R"yaml(table: pgit_div_null_id.orders
+array:
+  customer_id: user_id
+  field: orders
+  item_id: id
+  fields: { total: total }
+)yaml";
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"orders.yaml", orders}}});
+  connector.start();
+  db.exec("INSERT INTO pgit_div_null_id.orders VALUES (1, 42, 10), (2, 42, 20)");
+  wait_until(
+      [&] {
+        const auto customers = customers_by_id(mock);
+        return customers.contains("42") && customers.at("42").at("orders").size() == 2;
+      },
+      60s, "both orders");
+  db.exec("UPDATE pgit_div_null_id.orders SET user_id = NULL WHERE id = 1");
+  // What the rows imply: customer 42 holds order 2 only.
+  wait_until([&] { return customers_by_id(mock).at("42").at("orders").size() == 1; }, 60s,
+             "order 1 off customer 42");
+  CHECK(customers_by_id(mock).at("42").at("orders").at(0).at("id") == 2);
+  CHECK(connector.terminate() == 0);
+  db.drop_replication_objects(kSlot);
+}
