@@ -11,12 +11,9 @@ namespace {
 using retainly::Call;
 using retainly::CallKind;
 using state::FieldStamp;
+using state::same_slot;
 
 uint64_t hash_of(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
-
-bool same_slot(const FieldStamp& a, uint32_t name, uint16_t table) {
-  return a.name == name && (name != state::kPresenceName || a.table == table);
-}
 
 // A stamp among the store's (sorted by name, then table), or nullptr.
 const FieldStamp* find_stored(const std::vector<FieldStamp>& stored, uint32_t name,
@@ -24,15 +21,15 @@ const FieldStamp* find_stored(const std::vector<FieldStamp>& stored, uint32_t na
   auto at = std::lower_bound(stored.begin(), stored.end(), name,
                              [](const FieldStamp& s, uint32_t n) { return s.name < n; });
   for (; at != stored.end() && at->name == name; ++at) {
-    if (same_slot(*at, name, table)) return &*at;
+    if (same_slot(at->name, at->table, name, table)) return &*at;
   }
   return nullptr;
 }
 
 // The whole item's hash: Retainly replaces items whole, so one stamp covers them.
-uint64_t item_hash(const Call& call) {
+uint64_t item_hash(const std::vector<retainly::Attribute>& attributes) {
   uint64_t hash = 0;
-  for (const auto& attribute : call.attributes) {
+  for (const auto& attribute : attributes) {
     const uint64_t field = state::field_value_hash(attribute.name, attribute.json);
     hash = XXH3_64bits_withSeed(&field, sizeof field, hash);
   }
@@ -97,11 +94,11 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   Op& op = stage(call);
   op.stamps.reserve(call.attributes.size() + 1);
 
-  const auto pending = customers_.find(op.customer_hash);
-  const PendingCustomer* customer = pending == customers_.end() ? nullptr : &pending->second;
+  // Looked up once: known() asks it for every field.
+  const PendingCustomer* customer = pending_customer(op.customer_hash);
   bool loaded = false;
   auto known = [&](uint32_t name, uint16_t tag) {
-    return known_field(op.customer_hash, op.customer, name, tag, loaded);
+    return known_field(customer, op.customer, name, tag, loaded);
   };
 
   if (call.follows_row_delete) {
@@ -152,7 +149,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
 
 bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& skipped) {
   Op& op = stage(call);
-  op.item_stamp = {table.tag, item_hash(call)};
+  op.item_stamp = {table.tag, item_hash(call.attributes)};
   if (!table.send_changed) {
     fields_sent_ += call.attributes.size();
     return true;
@@ -173,8 +170,8 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
 std::optional<uint64_t> ChangedFilter::known_item(uint64_t customer_hash, uint64_t item_hash,
                                                   std::string_view lane, std::string_view field,
                                                   std::string_view item) {
-  const auto customer = customers_.find(customer_hash);
-  const uint64_t deleted_at = customer == customers_.end() ? 0 : customer->second.deleted_at;
+  const PendingCustomer* customer = pending_customer(customer_hash);
+  const uint64_t deleted_at = customer == nullptr ? 0 : customer->deleted_at;
   const auto pending = items_.find(item_hash);
   if (pending != items_.end() && pending->second.sequence > deleted_at) {
     if (pending->second.deleted) return std::nullopt;
@@ -185,16 +182,20 @@ std::optional<uint64_t> ChangedFilter::known_item(uint64_t customer_hash, uint64
   return std::nullopt;
 }
 
-std::optional<uint64_t> ChangedFilter::known_field(uint64_t customer_hash, std::string_view lane,
-                                                   uint32_t name, uint16_t tag, bool& loaded) {
-  const auto pending = customers_.find(customer_hash);
-  if (pending != customers_.end()) {
-    for (const auto& field : pending->second.fields) {
-      if (field.name == name && (name != state::kPresenceName || field.table == tag)) {
-        return field.value;
-      }
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(
+    uint64_t customer_hash) const {
+  const auto it = customers_.find(customer_hash);
+  return it == customers_.end() ? nullptr : &it->second;
+}
+
+std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pending,
+                                                   std::string_view lane, uint32_t name,
+                                                   uint16_t tag, bool& loaded) {
+  if (pending != nullptr) {
+    for (const auto& field : pending->fields) {
+      if (same_slot(field.name, field.table, name, tag)) return field.value;
     }
-    if (pending->second.deleted_at != 0) return std::nullopt;
+    if (pending->deleted_at != 0) return std::nullopt;
   }
   if (!loaded) {
     store_.customer(lane, stored_);
@@ -211,23 +212,22 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
   const std::string lane = retainly::lane_key(customer_id);
   const uint64_t customer_hash = hash_of(lane);
   if (kind == CallKind::kArrayUpsert) {
-    Call item;
-    item.attributes = attributes;
     const auto known = known_item(customer_hash, hash_of(state::item_key(lane, field, item_id)),
                                   lane, field, item_id);
-    if (known && *known != item_hash(item))
+    if (known && *known != item_hash(attributes)) {
       out.insert(out.end(), attributes.begin(), attributes.end());
+    }
     return;
   }
   if (kind != CallKind::kCustomerUpsert) return;
+  const PendingCustomer* customer = pending_customer(customer_hash);
   bool loaded = false;
   // With the table's presence stamp there, a field without a stamp was never acknowledged:
   // a field new in the mapping, or one whose only call was refused.
-  const bool present =
-      known_field(customer_hash, lane, state::kPresenceName, tag, loaded).has_value();
+  const bool present = known_field(customer, lane, state::kPresenceName, tag, loaded).has_value();
   for (const auto& attribute : attributes) {
     const auto known =
-        known_field(customer_hash, lane, state::field_name_hash(attribute.name), tag, loaded);
+        known_field(customer, lane, state::field_name_hash(attribute.name), tag, loaded);
     if (known ? *known != state::field_value_hash(attribute.name, attribute.json) : present) {
       out.push_back(attribute);
     }
@@ -242,11 +242,10 @@ void ChangedFilter::submitted(uint64_t sequence) {
     case CallKind::kCustomerUpsert: {
       auto& customer = customers_[op.customer_hash];
       for (const auto& stamp : op.stamps) {
-        auto it = std::find_if(
-            customer.fields.begin(), customer.fields.end(), [&](const PendingField& f) {
-              return f.name == stamp.name &&
-                     (stamp.name != state::kPresenceName || f.table == stamp.table);
-            });
+        auto it = std::find_if(customer.fields.begin(), customer.fields.end(),
+                               [&](const PendingField& f) {
+                                 return same_slot(f.name, f.table, stamp.name, stamp.table);
+                               });
         if (it == customer.fields.end()) {
           customer.fields.push_back({stamp.name, stamp.table, stamp.value, sequence});
         } else {

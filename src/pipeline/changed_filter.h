@@ -145,8 +145,10 @@ class ChangedFilter {
   // What Retainly holds (or will, once the pending calls land) for one field, if known:
   // the newest pending value, else (unless a delete is pending) the store's. `loaded`
   // says stored_ holds the customer's stamps already.
-  std::optional<uint64_t> known_field(uint64_t customer_hash, std::string_view lane, uint32_t name,
-                                      uint16_t tag, bool& loaded);
+  std::optional<uint64_t> known_field(const PendingCustomer* pending, std::string_view lane,
+                                      uint32_t name, uint16_t tag, bool& loaded);
+  // The customer's pending values (by the hash of its lane key), or nullptr.
+  const PendingCustomer* pending_customer(uint64_t customer_hash) const;
   std::optional<uint64_t> known_item(uint64_t customer_hash, uint64_t item_hash,
                                      std::string_view lane, std::string_view field,
                                      std::string_view item);

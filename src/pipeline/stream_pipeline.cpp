@@ -349,7 +349,7 @@ void StreamPipeline::count_skipped(const RowChange& change, const ChangedFilter:
     return;
   }
   if (skipped.fields == 0 && !skipped.whole_call) return;
-  auto& counts = status_.skipped_per_table[change.table ? change.table->id.qualified() : ""];
+  SkipCounts& counts = skip_counts(change);
   counts.fields_last_sent += skipped.fields;
   if (skipped.whole_call) ++counts.calls_last_sent;
 }
@@ -365,7 +365,7 @@ void StreamPipeline::restore_known_different(const RowChange& change) {
     ++status_.restored_after_dead_letter;
     log::debug(
         "{} ({}) at {}: {} field(s) the old image calls unchanged are not what Retainly "
-        "holds from us (a dead letter?); sending them",
+        "holds from us (a dead letter, a field new in the mapping); sending them",
         skip.origin.table, skip.origin.key, skip.origin.position, back.size());
     auto same_target = [&](const retainly::Call& call) {
       return call.kind == skip.kind && call.customer_id == skip.customer_id &&
@@ -387,8 +387,17 @@ void StreamPipeline::restore_known_different(const RowChange& change) {
   }
 }
 
+SkipCounts& StreamPipeline::skip_counts(const RowChange& change) {
+  if (change.table != skip_counted_schema_ || skip_counted_ == nullptr) {
+    skip_counted_schema_ = change.table;
+    skip_counted_ =
+        &status_.skipped_per_table[change.table ? change.table->id.qualified() : std::string()];
+  }
+  return *skip_counted_;
+}
+
 void StreamPipeline::count_old_image_skips(const RowChange& change) {
-  auto& counts = status_.skipped_per_table[change.table ? change.table->id.qualified() : ""];
+  SkipCounts& counts = skip_counts(change);
   uint64_t fields = 0;
   for (const auto& skip : output_.skips) {
     fields += skip.fields.size();

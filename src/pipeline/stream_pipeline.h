@@ -121,6 +121,8 @@ class StreamPipeline {
   // The filter's view of the change's table, looked up once per table.
   const ChangedFilter::Table& filter_table(const RowChange& change);
   void count_skipped(const RowChange& change, const ChangedFilter::Skipped& skipped);
+  // The change's table's skip counters, looked up once per table rather than per change.
+  SkipCounts& skip_counts(const RowChange& change);
   // What the mapping left out by the change's old image (output_.skips).
   void count_old_image_skips(const RowChange& change);
   // Puts back into output_ what the old image calls unchanged but the filter knows
@@ -160,6 +162,8 @@ class StreamPipeline {
   std::shared_ptr<const TableSchema> calls_counted_schema_;
   uint64_t* calls_counted_ = nullptr;
   ChangedFilter* filter_ = nullptr;
+  std::shared_ptr<const TableSchema> skip_counted_schema_;  // the table skip_counted_ is for
+  SkipCounts* skip_counted_ = nullptr;
   std::shared_ptr<const TableSchema> filtered_schema_;  // the table filter_table_ is for
   ChangedFilter::Table filter_table_;
   std::vector<uint64_t> dead_lettered_;  // reused by acknowledge_done

@@ -62,11 +62,6 @@ std::optional<ItemStamp> decode_item(std::string_view bytes) {
   return ItemStamp{get_le<uint16_t>(bytes.data()), get_le<uint64_t>(bytes.data() + 2)};
 }
 
-// Field stamps are one per name; presence stamps one per table.
-bool same_slot(const FieldStamp& a, const FieldStamp& b) {
-  return a.name == b.name && (a.name != kPresenceName || a.table == b.table);
-}
-
 bool slot_less(const FieldStamp& a, const FieldStamp& b) {
   if (a.name != b.name) return a.name < b.name;
   return a.name == kPresenceName && a.table < b.table;
@@ -76,7 +71,7 @@ bool slot_less(const FieldStamp& a, const FieldStamp& b) {
 void merge(std::vector<FieldStamp>& current, const std::vector<FieldStamp>& changes) {
   for (const auto& change : changes) {
     auto at = std::lower_bound(current.begin(), current.end(), change, slot_less);
-    if (at != current.end() && same_slot(*at, change)) {
+    if (at != current.end() && same_slot(at->name, at->table, change.name, change.table)) {
       *at = change;
     } else {
       current.insert(at, change);

@@ -37,6 +37,12 @@ inline constexpr uint32_t kPresenceName = 0;
 // re-creating the customer; any other upsert replaces it.
 inline constexpr FieldStamp kTombstone{kPresenceName, 0, 0};
 
+// Field stamps are one per name, presence stamps one per table: whether a stamp (or a
+// pending value) with `a_name` and `a_table` stands in the slot of `name` and `table`.
+inline bool same_slot(uint32_t a_name, uint16_t a_table, uint32_t name, uint16_t table) {
+  return a_name == name && (name != kPresenceName || a_table == table);
+}
+
 uint32_t field_name_hash(std::string_view name);  // never kPresenceName
 uint64_t field_value_hash(std::string_view name, std::string_view json);
 
