@@ -26,7 +26,9 @@ struct RowChange {
   std::shared_ptr<const TableSchema> table;
   // Old image. Empty when the source sent none (inserts; updates/deletes without
   // REPLICA IDENTITY FULL or binlog_row_image=FULL give only what they have, the rest
-  // Unchanged). Never guessed.
+  // Unchanged). Never guessed. An update with an empty `before` kept its key columns
+  // (schema `is_key`): PostgreSQL sends the old key only when it changed, and MySQL always
+  // sends an old image, so its old key equals the new one.
   Row before;
   // New image: inserts, updates, snapshot reads. Columns the source left out are
   // Unchanged.

@@ -18,9 +18,18 @@ RowView::RowView(const RowChange& change, std::span<const int> slot_index, bool 
 
 const Value* RowView::before_value(size_t index) const {
   if (!before_exists_) return &kNullValue;
+  if (change_->before.empty() && change_->op == Operation::kUpdate) return kept_key(index);
   if (index >= change_->before.size()) return nullptr;
   const Value& value = change_->before[index];
   return value.is_unchanged() ? nullptr : &value;
+}
+
+const Value* RowView::kept_key(size_t index) const {
+  if (index >= change_->table->columns.size() || !change_->table->columns[index].is_key) {
+    return nullptr;
+  }
+  if (index >= change_->after.size() || change_->after[index].is_unchanged()) return nullptr;
+  return &change_->after[index];
 }
 
 const Value* RowView::read(ColumnRef ref) const {

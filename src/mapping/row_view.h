@@ -24,7 +24,8 @@ class RowView {
   // - an image the operation does not have (before of an insert, after of a delete)
   //   reads as NULL everywhere;
   // - an image the source did not send (an update's old image without REPLICA IDENTITY
-  //   FULL), or a column left Unchanged in it, is unknown;
+  //   FULL), or a column left Unchanged in it, is unknown; but an update sent without any
+  //   old image kept its key (RowChange::before), so the old key columns read the new ones;
   // - an Unchanged column of the new image reads as the old image's value, which it
   //   equals by definition, when the old image has it; else it is unknown.
   const Value* read(ColumnRef ref) const;
@@ -40,6 +41,8 @@ class RowView {
 
  private:
   const Value* before_value(size_t index) const;
+  // The old value of a key column of an update sent without an old image: the new value.
+  const Value* kept_key(size_t index) const;
 
   const RowChange* change_;
   std::span<const int> slot_index_;

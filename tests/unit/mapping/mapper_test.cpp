@@ -302,6 +302,47 @@ TEST_CASE("mapper: where without the old image: idempotent removals go, events a
   CHECK(lost.rejections[1].reason.starts_with("event order_cancelled customer_id column user_id"));
 }
 
+TEST_CASE(
+    "mapper: an update without an old image kept its key: leaving the where names the item "
+    "from the new row's key columns") {
+  // PostgreSQL sends no old tuple when the identity columns did not change (issue 19 item 4).
+  const Mapper mapper = mapper_from(R"(
+table: public.orders
+where: status != 'draft'
+array: { customer_id: user_id, field: purchases, item_id: id, fields: { status: status } }
+)");
+  const auto schema = make_schema("public.orders", {"user_id", "id", "status"}, {"user_id", "id"});
+  CHECK(describe(map_one(mapper, update_of(schema, {}, {42, 7, "draft"}))) ==
+        Lines{"array_delete 42 purchases 7"});
+  // A non-key id is still unknown: nothing proves it did not change.
+  const Mapper by_id = mapper_from(kOrders);
+  const auto lost = map_one(by_id, update_of(kOrdersSchema, {}, order(7, 42, "draft")));
+  CHECK(lost.calls.empty());
+  REQUIRE_FALSE(lost.rejections.empty());
+  CHECK(lost.rejections[0].reason.starts_with("array customer_id column user_id"));
+}
+
+TEST_CASE(
+    "mapper: a row delete the where cannot decide removes only a customer the table sent "
+    "(only_if_sent)") {
+  const auto schema = make_schema("public.members", {"id", "plan", "active"});
+  for (const char* on_delete : {"delete", "{ set: { member: false } }"}) {
+    CAPTURE(on_delete);
+    const Mapper mapper = mapper_from(
+        std::string("table: public.members\nwhere: active\ncustomer: { id: id, fields: { plan: "
+                    "plan }, on_delete: ") +
+        on_delete + " }\n");
+    // A key-only old image: whether the row was in the filter is not known.
+    const auto undecided = map_one(mapper, delete_of(schema, Row{2, Unchanged{}, Unchanged{}}));
+    REQUIRE(undecided.calls.size() == 1);
+    CHECK(undecided.calls[0].only_if_sent);
+    const auto decided = map_one(mapper, delete_of(schema, Row{1, "pro", true}));
+    REQUIRE(decided.calls.size() == 1);
+    CHECK_FALSE(decided.calls[0].only_if_sent);
+    CHECK(map_one(mapper, delete_of(schema, Row{3, "pro", false})).calls.empty());
+  }
+}
+
 TEST_CASE("mapper: a customer id change deletes the old customer, then upserts the new") {
   const Mapper mapper = mapper_from(
       "table: public.t\ncustomer: { id: email, fields: { n: n }, on_delete: delete }\n");
