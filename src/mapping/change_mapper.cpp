@@ -10,6 +10,7 @@
 #include "mapping/retainly_limits.h"
 #include "mapping/utf8_text.h"
 #include "mapping/value_text.h"
+#include "mapping/vanished_keys.h"
 
 namespace cdc::mapping {
 namespace {
@@ -199,18 +200,28 @@ class Session {
   // Builds one target's attributes; false (after a rejection) when a value is refused.
   // `reserved` is the name the call itself sends beside the attributes ("id" of customers
   // and items, an event's key field), which flattened names must not produce either.
-  // With `ends`, records the range each field wrote (FieldAttributes).
+  // With `ends`, records the range each field wrote (FieldAttributes). With `old_view`,
+  // flattened keys the old image has and the new one lacks are sent as null.
   bool attributes(const std::vector<Field>& fields, Placement placement, const RowView& view,
                   std::string_view what, std::string_view reserved,
-                  std::vector<retainly::Attribute>& out, std::vector<uint32_t>* ends = nullptr) {
+                  std::vector<retainly::Attribute>& out, std::vector<uint32_t>* ends = nullptr,
+                  const RowView* old_view = nullptr, uint16_t* unseen_old = nullptr) {
+    unsigned flattened_index = 0;
     ctx_.placement = placement;
     out.reserve(out.size() + fields.size());  // one each, but for flattened JSON
     if (ends != nullptr) ends->reserve(fields.size());
     bool flattened = false;
     for (const Field& field : fields) {
+      const size_t first = out.size();
       if (write_field(field, view, ctx_, out) == FieldOutcome::kRefused) {
         reject(std::string(what) + ": " + ctx_.error);
         return false;
+      }
+      if (old_view != nullptr && field.spec.flatten_prefix) {
+        append_vanished_keys(field, *old_view, first, ctx_, vanished_scratch_, out);
+      }
+      if (unseen_old != nullptr && field.spec.flatten_prefix) {
+        note_unseen_old_keys(field, view, flattened_index++, *unseen_old);
       }
       if (ends != nullptr) ends->push_back(static_cast<uint32_t>(out.size()));
       flattened = flattened || field.spec.flatten_prefix.has_value();
@@ -228,6 +239,19 @@ class Session {
     reject(std::string(what) + ": flattening produced the field name " + std::string(*clash) +
            " twice; change the flatten prefix");
     return false;
+  }
+
+  // Sets bit `index` of `bits` (Call::flattened) when the flattened `field` has a known
+  // value now and an unknown one before: an update without the old image, or a backfill row
+  // (which has no old row at all).
+  void note_unseen_old_keys(const Field& field, const RowView& view, unsigned index,
+                            uint16_t& bits) const {
+    if (index >= 16 || field.spec.source != FieldSpec::Source::kColumn) return;
+    if (view.read(field.spec.column) == nullptr) return;
+    if (change_.op == Operation::kUpdate && before_view_.read(field.spec.column) != nullptr) {
+      return;  // the old image's keys were compared (append_vanished_keys)
+    }
+    bits = static_cast<uint16_t>(bits | (1U << index));
   }
 
   Call& add_call(CallKind kind, std::string customer_id) {
@@ -260,7 +284,9 @@ class Session {
     return skip;
   }
 
-  void remove_customer(const CustomerTarget& target, const RowView& view) {
+  // `undecided`: the row's `where` could not be tested on its old image, so it may never
+  // have been sent; the pipeline then applies the removal only to a customer the table sent.
+  void remove_customer(const CustomerTarget& target, const RowView& view, bool undecided) {
     if (target.on_delete == DeleteAction::kIgnore) return;
     std::string id;
     if (id_json(target.id, view, "customer id", id) != IdResult::kOk) {
@@ -268,7 +294,7 @@ class Session {
       return;
     }
     if (target.on_delete == DeleteAction::kDelete) {
-      add_call(CallKind::kCustomerDelete, std::move(id));
+      add_call(CallKind::kCustomerDelete, std::move(id)).only_if_sent = undecided;
       return;
     }
     std::vector<retainly::Attribute> fields;
@@ -279,11 +305,12 @@ class Session {
     Call& call = add_call(CallKind::kCustomerUpsert, std::move(id));
     call.attributes = std::move(fields);
     call.follows_row_delete = true;
+    call.only_if_sent = undecided;
   }
 
   void map_customer(const CustomerTarget& target, const Effect& effect) {
     if (!upserts(effect.op)) {
-      remove_customer(target, before_view_);
+      remove_customer(target, before_view_, effect.filter_uncertain);
       return;
     }
     std::string id;
@@ -294,25 +321,33 @@ class Session {
       if (effect.op == Operation::kUpdate && now == IdResult::kInvalid) {
         std::string old_id;
         if (id_json(target.id, before_view_, "customer id", old_id) == IdResult::kOk) {
-          remove_customer(target, before_view_);
+          remove_customer(target, before_view_, false);
         }
       }
       return;
     }
     bool diff = may_diff(effect);
+    // The old image's flattened keys are the customer's to clear when it keeps its id.
+    const RowView* old_keys = nullptr;
     if (effect.op == Operation::kUpdate) {
       std::string old_id;
       // An unknown old id cannot be compared; the row keeps its customer as far as we know.
       const IdResult old = id_json(target.id, before_view_, "customer id", old_id);
-      if (old == IdResult::kOk && old_id != id) remove_customer(target, before_view_);
+      if (old == IdResult::kOk && old_id != id) remove_customer(target, before_view_, false);
       // A new customer id is a customer new to Retainly; an unknown one may be.
-      diff = diff && old == IdResult::kOk && old_id == id;
+      const bool same_customer = old == IdResult::kOk && old_id == id;
+      diff = diff && same_customer;
+      if (same_customer && table_.customer_flattens) old_keys = &before_view_;
     }
+    // Keys the old value had that the mapping cannot see: the pipeline asks the store.
+    uint16_t unseen_old = 0;
+    const bool ask_store = table_.customer_flattens && (effect.op == Operation::kUpdate ||
+                                                        effect.op == Operation::kSnapshotRead);
     std::vector<retainly::Attribute> fields;
     std::vector<uint32_t>* ends = diff ? &diff_scratch.now_ends : nullptr;
     if (ends != nullptr) ends->clear();
     if (!attributes(target.fields, Placement::kAttribute, after_view_, "customer", "id", fields,
-                    ends)) {
+                    ends, old_keys, ask_store ? &unseen_old : nullptr)) {
       return;
     }
     if (fields.size() + 1 > kMaxCustomerFields) {
@@ -341,10 +376,13 @@ class Session {
         }
       }
       fields.resize(kept);
-      skip.whole_call = kept == 0;
+      // With keys to clear (unseen_old) the call is made, empty, for the pipeline to fill.
+      skip.whole_call = kept == 0 && unseen_old == 0;
       if (skip.whole_call) return;
     }
-    add_call(CallKind::kCustomerUpsert, std::move(id)).attributes = std::move(fields);
+    Call& call = add_call(CallKind::kCustomerUpsert, std::move(id));
+    call.attributes = std::move(fields);
+    call.flattened = unseen_old;
   }
 
   bool item_ids(const ArrayTarget& target, const RowView& view, std::string& customer,
@@ -505,6 +543,7 @@ class Session {
   IdResult ids_result_ = IdResult::kOk;  // item_ids()'s last outcome
   std::string payload_;
   std::string event_key_;
+  std::vector<retainly::Attribute> vanished_scratch_;
 };
 
 }  // namespace

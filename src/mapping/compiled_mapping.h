@@ -97,6 +97,9 @@ struct CompiledTable {
   // item leave out what its old image proves unchanged, and whether the last-sent store
   // may skip what Retainly already holds from us.
   bool send_changed = true;
+  // Some customer field is a flattened json column (`flatten:`): an update of the same
+  // customer sends the keys its value lost as null.
+  bool customer_flattens = false;
 
   // For requirements(): explicit types per column, and the columns read from the old
   // image of updates and deletes.

@@ -253,6 +253,11 @@ TableMapping compile(std::string_view text, std::string_view file_name,
   if (!table->customer && !table->array && table->events.empty()) {
     yaml.fail(root, "", "nothing to map: add customer, array or events");
   }
+  if (table->customer) {
+    table->customer_flattens =
+        std::any_of(table->customer->fields.begin(), table->customer->fields.end(),
+                    [](const Field& field) { return field.spec.flatten_prefix.has_value(); });
+  }
   compute_requirements(*table);
   return TableMapping(std::move(table));
 }

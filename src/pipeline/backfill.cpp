@@ -13,6 +13,7 @@
 #include "ops/log.h"
 #include "pipeline/backfill_checkpoint.h"
 #include "pipeline/backfill_read_ahead.h"
+#include "pipeline/flattened_fields.h"
 
 namespace cdc::pipeline {
 
@@ -227,7 +228,8 @@ uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& 
     if (filter != nullptr) {
       if (table_name == nullptr || *table_name != call.origin.table) {
         table_name = &call.origin.table;
-        table = filter->table(*table_name, !options_.full && mapper_.sends_changed(*table_name));
+        table = filter->table(*table_name, !options_.full && mapper_.sends_changed(*table_name),
+                              flattened_fields(mapper_, *table_name));
       }
       ChangedFilter::Skipped skipped;
       const bool send = filter->prepare(call, table, skipped);

@@ -45,14 +45,67 @@ ChangedFilter::ChangedFilter(state::LastSentStore& store, ChangedFilterOptions o
   customers_.reserve(options_.max_batch * 2);
 }
 
-ChangedFilter::Table ChangedFilter::table(std::string_view qualified_name, bool send_changed) {
+ChangedFilter::Table ChangedFilter::table(std::string_view qualified_name, bool send_changed,
+                                          const FlattenedFields& flattened) {
   auto it = tables_.find(std::string(qualified_name));
   if (it == tables_.end()) {
     it =
         tables_.emplace(std::string(qualified_name), Table{store_.table_tag(qualified_name)}).first;
   }
-  it->second.send_changed = send_changed;
-  return it->second;
+  Table& table = it->second;
+  table.send_changed = send_changed;
+  table.flattens = !flattened.prefixes.empty();
+  if (table.flattens) {
+    auto [at, added] = flattening_.try_emplace(table.tag);
+    at->second.fields = flattened;
+    if (added) {
+      store_.flattened_names(table.tag,
+                             [&](std::string_view name) { at->second.names.emplace(name); });
+    }
+  }
+  return table;
+}
+
+int ChangedFilter::Flattening::owner(std::string_view name) const {
+  if (std::find(fields.plain.begin(), fields.plain.end(), name) != fields.plain.end()) return -1;
+  int owner = -1;
+  size_t longest = 0;
+  for (size_t i = 0; i < fields.prefixes.size(); ++i) {
+    const std::string& prefix = fields.prefixes[i];
+    if (name.starts_with(prefix) && (owner < 0 || prefix.size() > longest)) {
+      owner = static_cast<int>(i);
+      longest = prefix.size();
+    }
+  }
+  return owner;
+}
+
+void ChangedFilter::clear_lost_keys(Call& call, uint16_t tag, const KnownField& known) {
+  Flattening& flattening = flattening_[tag];
+  const size_t written = call.attributes.size();
+  for (size_t i = 0; i < written; ++i) {
+    const std::string& name = call.attributes[i].name;
+    if (!flattening.names.contains(name) && flattening.owner(name) >= 0) {
+      flattening.names.insert(name);
+      batch_.add_flattened_name(tag, name);
+    }
+  }
+  if (call.flattened == 0) return;
+  for (const std::string& name : flattening.names) {
+    const int owner = flattening.owner(name);
+    if (owner < 0 || owner >= 16 || (call.flattened & (1U << owner)) == 0) continue;
+    const auto end = call.attributes.begin() + static_cast<std::ptrdiff_t>(written);
+    if (std::any_of(call.attributes.begin(), end, [&](const auto& a) { return a.name == name; })) {
+      continue;
+    }
+    const auto held = known(state::field_name_hash(name));
+    if (held && *held != state::field_value_hash(name, "null")) {
+      call.attributes.push_back(retainly::Attribute{name, "null"});
+    }
+  }
+  // The set's order is arbitrary; calls should not be.
+  std::sort(call.attributes.begin() + static_cast<std::ptrdiff_t>(written), call.attributes.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
 }
 
 bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
@@ -64,9 +117,15 @@ bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
       return prepare_customer(call, table, skipped, names);
     case CallKind::kArrayUpsert:
       return prepare_item(call, table, skipped);
-    case CallKind::kCustomerDelete:
-      stage(call);
+    case CallKind::kCustomerDelete: {
+      const Op& op = stage(call);
+      if (call.only_if_sent && !sent_by(op, table.tag)) {
+        skipped.not_sent_by_table = skipped.whole_call = true;
+        staged_.reset();
+        return false;
+      }
       return true;
+    }
     case CallKind::kArrayDelete:
       stage(call).item_stamp.table = table.tag;
       return true;
@@ -101,6 +160,11 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     return known_field(customer, op.customer, name, tag, loaded);
   };
 
+  if (call.only_if_sent && !known(state::kPresenceName, table.tag).has_value()) {
+    skipped.not_sent_by_table = skipped.whole_call = true;
+    staged_.reset();
+    return false;
+  }
   if (call.follows_row_delete) {
     // Deleted by us, and no upsert since: pending, or as the store's tombstone.
     bool deleted = false;
@@ -117,6 +181,10 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
       staged_.reset();
       return false;
     }
+  }
+
+  if (table.flattens && !call.follows_row_delete) {
+    clear_lost_keys(call, table.tag, [&](uint32_t name) { return known(name, table.tag); });
   }
 
   size_t kept = 0;
@@ -180,6 +248,13 @@ std::optional<uint64_t> ChangedFilter::known_item(uint64_t customer_hash, uint64
   if (deleted_at != 0) return std::nullopt;
   if (auto stored = store_.item(lane, field, item)) return stored->value;
   return std::nullopt;
+}
+
+bool ChangedFilter::sent_by(const Op& op, uint16_t tag) {
+  bool loaded = false;
+  return known_field(pending_customer(op.customer_hash), op.customer, state::kPresenceName, tag,
+                     loaded)
+      .has_value();
 }
 
 const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(

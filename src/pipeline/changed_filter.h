@@ -37,6 +37,16 @@ struct ChangedFilterOptions {
   size_t max_batch = 20000;
 };
 
+// A table's flattened customer fields (`flatten:`): what the filter needs to send as null
+// the keys a json value lost when the mapping could not see the old value
+// (Call::flattened).
+struct FlattenedFields {
+  // Field i's names start with prefixes[i] ("addr_"); bit i of Call::flattened.
+  std::vector<std::string> prefixes;
+  // The table's other customer field names, never taken for flattened ones.
+  std::vector<std::string> plain;
+};
+
 // Not thread-safe: the pipeline thread owns it.
 class ChangedFilter {
  public:
@@ -47,8 +57,10 @@ class ChangedFilter {
   struct Table {
     uint16_t tag = 0;          // in the store
     bool send_changed = true;  // false: `send: all`, the store is written but not consulted
+    bool flattens = false;     // the table has flattened customer fields
   };
-  Table table(std::string_view qualified_name, bool send_changed);
+  Table table(std::string_view qualified_name, bool send_changed,
+              const FlattenedFields& flattened = {});
 
   // What prepare() left out of one call.
   struct Skipped {
@@ -57,12 +69,15 @@ class ChangedFilter {
     // An `on_delete: set` for a customer we deleted (and nothing re-created since): an
     // upsert would bring it back. The call is not sent.
     bool customer_deleted = false;
+    // A removal marked only_if_sent for a customer this table never sent.
+    bool not_sent_by_table = false;
   };
 
   // Before the call is handed to the sink: drops its attributes (customer upserts) or the
   // whole call (array upserts, customer upserts with nothing left) that Retainly holds from
-  // us, and upserts made by a row delete (`on_delete: set`) for a customer we deleted.
-  // Returns false when the call should not be sent. Events and deletes always pass.
+  // us, upserts made by a row delete (`on_delete: set`) for a customer we deleted, and
+  // removals marked only_if_sent for a customer the table never sent. Returns false when
+  // the call should not be sent. Events and other deletes always pass.
   // When `names` is given, the dropped attribute names are appended to it.
   bool prepare(retainly::Call& call, const Table& table, Skipped& skipped,
                std::vector<std::string>* names = nullptr);
@@ -137,6 +152,19 @@ class ChangedFilter {
     state::ItemStamp item_stamp;
   };
 
+  // A table's flattened fields and every name they have produced (kept in the store).
+  struct Flattening {
+    FlattenedFields fields;
+    std::unordered_set<std::string> names;
+    // The field that produced `name` (the longest prefix it starts with), or -1.
+    int owner(std::string_view name) const;
+  };
+  using KnownField = std::function<std::optional<uint64_t>(uint32_t name)>;
+  // Learns the flattened names `call` carries (into the store with the next commit), and
+  // for the fields Call::flattened marks adds as null the names they sent before that the
+  // customer still holds with a value and the call lacks.
+  void clear_lost_keys(retainly::Call& call, uint16_t tag, const KnownField& known);
+
   // Starts staged_ for `call`: its kind, customer and (array calls) item.
   Op& stage(const retainly::Call& call);
   bool prepare_customer(retainly::Call& call, const Table& table, Skipped& skipped,
@@ -147,6 +175,9 @@ class ChangedFilter {
   // says stored_ holds the customer's stamps already.
   std::optional<uint64_t> known_field(const PendingCustomer* pending, std::string_view lane,
                                       uint32_t name, uint16_t tag, bool& loaded);
+  // Whether the pending calls or the store hold the presence stamp of table `tag` for
+  // `op`'s customer: that table sent it, and no delete since.
+  bool sent_by(const Op& op, uint16_t tag);
   // The customer's pending values (by the hash of its lane key), or nullptr.
   const PendingCustomer* pending_customer(uint64_t customer_hash) const;
   std::optional<uint64_t> known_item(uint64_t customer_hash, uint64_t item_hash,
@@ -165,6 +196,7 @@ class ChangedFilter {
   state::LastSentStore& store_;
   const ChangedFilterOptions options_;
   std::unordered_map<std::string, Table> tables_;
+  std::unordered_map<uint16_t, Flattening> flattening_;  // by table tag
 
   std::unordered_map<uint64_t, PendingCustomer> customers_;
   std::unordered_map<uint64_t, PendingItem> items_;

@@ -2,6 +2,7 @@
 
 #include "core/errors.h"
 #include "ops/log.h"
+#include "pipeline/flattened_fields.h"
 #include "pipeline/transaction_deletes.h"
 #include "retainly/request_body.h"
 
@@ -86,7 +87,8 @@ void apply_last_sent(mapping::MappingOutput& output, const mapping::Mapper& mapp
   std::vector<std::string> names;
   std::erase_if(output.calls, [&](retainly::Call& call) {
     ChangedFilter::Skipped skipped;
-    const auto table = filter.table(call.origin.table, mapper.sends_changed(call.origin.table));
+    const auto table = filter.table(call.origin.table, mapper.sends_changed(call.origin.table),
+                                    flattened_fields(mapper, call.origin.table));
     const bool send = filter.prepare(call, table, skipped, &names);
     if (skipped.fields > 0 || skipped.whole_call) {
       output.skips.push_back(last_sent_skip(call, skipped, names));

@@ -55,6 +55,9 @@ struct PipelineStatus {
   // Upserts of `on_delete: set` dropped because their transaction, or an earlier one
   // (the last-sent store's tombstone), deleted the customer.
   uint64_t dropped_after_delete = 0;
+  // Customer deletes / on_delete sets of rows that may never have passed the `where`, for
+  // customers the table never sent (Call::only_if_sent).
+  uint64_t dropped_not_sent = 0;
   SourceStatus source;
   // Commit time of the oldest transaction read but not yet acknowledged (Unix micros),
   // 0 when everything read is acknowledged.

@@ -6,6 +6,7 @@
 
 #include "core/errors.h"
 #include "ops/log.h"
+#include "pipeline/flattened_fields.h"
 #include "pipeline/truncate_deletes.h"
 #include "sink/backoff.h"
 
@@ -309,17 +310,19 @@ void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
 void StreamPipeline::submit_calls(const RowChange& change, std::vector<retainly::Call>& calls) {
   uint64_t submitted = 0;
   for (auto& call : calls) {
-    if (!transaction_deletes_.keep(call)) {
-      ++status_.dropped_after_delete;
-      log::debug("{} ({}) at {}: not re-creating customer {} that this transaction deleted",
-                 call.origin.table, call.origin.key, call.origin.position, call.customer_id);
-      continue;
-    }
+    // The filter first: a delete it drops (only_if_sent) must not count as this
+    // transaction's delete below.
     if (filter_ != nullptr) {
       ChangedFilter::Skipped skipped;
       const bool send = filter_->prepare(call, filter_table(change), skipped);
       count_skipped(change, skipped);
       if (!send) continue;
+    }
+    if (!transaction_deletes_.keep(call)) {
+      ++status_.dropped_after_delete;
+      log::debug("{} ({}) at {}: not re-creating customer {} that this transaction deleted",
+                 call.origin.table, call.origin.key, call.origin.position, call.customer_id);
+      continue;
     }
     call.sequence = ++last_sequence_;
     if (!sink_.submit(std::move(call), stop_)) {
@@ -338,7 +341,8 @@ const ChangedFilter::Table& StreamPipeline::filter_table(const RowChange& change
   if (change.table != filtered_schema_) {
     filtered_schema_ = change.table;
     const std::string name = change.table ? change.table->id.qualified() : std::string();
-    filter_table_ = filter_->table(name, mapper_->sends_changed(name));
+    filter_table_ =
+        filter_->table(name, mapper_->sends_changed(name), flattened_fields(*mapper_, name));
   }
   return filter_table_;
 }
@@ -346,6 +350,10 @@ const ChangedFilter::Table& StreamPipeline::filter_table(const RowChange& change
 void StreamPipeline::count_skipped(const RowChange& change, const ChangedFilter::Skipped& skipped) {
   if (skipped.customer_deleted) {
     ++status_.dropped_after_delete;
+    return;
+  }
+  if (skipped.not_sent_by_table) {
+    ++status_.dropped_not_sent;
     return;
   }
   if (skipped.fields == 0 && !skipped.whole_call) return;

@@ -57,6 +57,17 @@ struct Call {
   // already deleted that customer: a cascade (users -> subscriptions) must not re-create
   // the customer it just deleted. Never sent.
   bool follows_row_delete = false;
+  // A customer delete or `on_delete: set` of a row whose `where` could not be tested on the
+  // old image (not sent): the row may never have been sent. The pipeline sends it only when
+  // it knows the source table sent that customer (the last-sent store's presence stamp),
+  // so a row outside the filter neither creates nor deletes a customer. Never sent.
+  bool only_if_sent = false;
+  // Customer upserts: bit i is set when the table's i-th flattened field (`flatten:`, in
+  // field order; the first 16) was written from a known value while the previous value was
+  // not seen (an update without the old image, a backfill row). The pipeline then sends as
+  // null the keys that field sent before and this call lacks, which the last-sent store
+  // knows. Never sent.
+  uint16_t flattened = 0;
 
   friend bool operator==(const Call&, const Call&) = default;
 };

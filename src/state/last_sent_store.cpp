@@ -14,6 +14,13 @@ enum Database : KvStore::Db { kCustomers, kItems, kTables };
 // In kTables beside the table names, which never start with a NUL: the totals of fields
 // sent and skipped, two u64.
 constexpr std::string_view kCountsKey{"\0counts", 7};
+// Also in kTables: "\0name" + tag (two bytes) + a flattened field name, valued "n".
+constexpr std::string_view kNamePrefix{"\0name", 5};
+
+// A table name's entry in kTables, whose value is its tag; the other entries start with NUL.
+bool is_table_entry(std::string_view key, std::string_view value) {
+  return !key.empty() && key.front() != '\0' && value.size() == 2;
+}
 
 // Stamps and tags are stored little-endian, packed: a customer's value is its stamps one
 // after the other, sorted by (name, table), 14 bytes each.
@@ -151,6 +158,20 @@ void LastSentBatch::delete_item(std::string_view customer, std::string_view fiel
   ops_.push_back({Kind::kDeleteItem, item_key(customer, field, item), {}, {}});
 }
 
+namespace {
+
+std::string name_prefix(uint16_t tag) {
+  std::string key(kNamePrefix);
+  put_le(key, tag);
+  return key;
+}
+
+}  // namespace
+
+void LastSentBatch::add_flattened_name(uint16_t tag, std::string_view name) {
+  ops_.push_back({Kind::kAddName, name_prefix(tag).append(name), {}, {}});
+}
+
 LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only)
     : store_(std::move(directory), {"customers", "items", "tables"}, read_only),
       read_only_(read_only) {}
@@ -180,8 +201,7 @@ uint16_t LastSentStore::table_tag(std::string_view table) {
   auto write = store_.write();
   uint16_t highest = 0;
   write.rewrite(kTables, [&](std::string_view key, std::string_view value, std::string& out) {
-    if (key != kCountsKey && value.size() == 2)
-      highest = std::max(highest, get_le<uint16_t>(value.data()));
+    if (is_table_entry(key, value)) highest = std::max(highest, get_le<uint16_t>(value.data()));
     out = value;
   });
   if (highest == UINT16_MAX) {
@@ -198,13 +218,22 @@ uint16_t LastSentStore::table_tag(std::string_view table) {
 std::string LastSentStore::table_name(uint16_t tag) {
   std::string name;
   store_.scan(kTables, {}, [&](std::string_view key, std::string_view value) {
-    if (key != kCountsKey && value.size() == 2 && get_le<uint16_t>(value.data()) == tag) {
+    if (is_table_entry(key, value) && get_le<uint16_t>(value.data()) == tag) {
       name = key;
       return false;
     }
     return true;
   });
   return name;
+}
+
+void LastSentStore::flattened_names(uint16_t tag,
+                                    const std::function<void(std::string_view)>& visit) {
+  const std::string prefix = name_prefix(tag);
+  store_.scan(kTables, prefix, [&](std::string_view key, std::string_view) {
+    visit(key.substr(prefix.size()));
+    return true;
+  });
 }
 
 void LastSentStore::apply(const LastSentBatch& batch) {
@@ -252,6 +281,9 @@ void LastSentStore::apply(const LastSentBatch& batch) {
         break;
       case LastSentBatch::Kind::kDeleteItem:
         write.erase(kItems, op.key);
+        break;
+      case LastSentBatch::Kind::kAddName:
+        write.put(kTables, op.key, "n");
         break;
     }
   }

@@ -63,6 +63,8 @@ class LastSentBatch {
   void upsert_item(std::string_view customer, std::string_view field, std::string_view item,
                    ItemStamp stamp);
   void delete_item(std::string_view customer, std::string_view field, std::string_view item);
+  // A field name a flattened json value (`flatten:`) of table `tag` produced, kept for good.
+  void add_flattened_name(uint16_t tag, std::string_view name);
   // Fields sent and fields skipped since the last batch, added to the store's totals (for
   // `status`: the share of fields skipped).
   void count(uint64_t fields_sent, uint64_t fields_skipped) {
@@ -78,7 +80,13 @@ class LastSentBatch {
 
  private:
   friend class LastSentStore;
-  enum class Kind : uint8_t { kUpsertCustomer, kDeleteCustomer, kUpsertItem, kDeleteItem };
+  enum class Kind : uint8_t {
+    kUpsertCustomer,
+    kDeleteCustomer,
+    kUpsertItem,
+    kDeleteItem,
+    kAddName
+  };
   struct Op {
     Kind kind;
     std::string key;  // customer id, or the item key
@@ -107,6 +115,10 @@ class LastSentStore {
   uint16_t table_tag(std::string_view table);
   // The table of a tag, empty if unknown.
   std::string table_name(uint16_t tag);
+  // The names flattened json values of table `tag` produced (LastSentBatch::
+  // add_flattened_name), in key order. The stamps hold only hashes; these let a key that a
+  // json value lost be sent as null when the old value is not known.
+  void flattened_names(uint16_t tag, const std::function<void(std::string_view)>& visit);
 
   // Applies the batch in order and commits it. The commit is durable once the next one
   // returns, or sync() (KvStore::sync).

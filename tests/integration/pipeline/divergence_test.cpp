@@ -3,10 +3,12 @@
 // the current rows imply, computed here by SQL from the tables.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
 #include "support/connector_run.h"
+#include "support/mysql_test_db.h"
 #include "support/pg_test_db.h"
 #include "support/wait_until.h"
 
@@ -174,4 +176,181 @@ array:
   CHECK(customers_by_id(mock).at("42").at("orders").at(0).at("id") == 2);
   CHECK(connector.terminate() == 0);
   db.drop_replication_objects(kSlot);
+}
+
+TEST_CASE(
+    "divergence: an order leaving the where without an old image leaves the array "
+    "(default identity, ids in the key)") {
+  constexpr const char* kSlot = "cdc_it_div_where_exit";
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  db.fresh_schema("pgit_div_where_exit");
+  db.exec(
+      "CREATE TABLE pgit_div_where_exit.orders (user_id bigint, id bigint, status text, "
+      "PRIMARY KEY (user_id, id))");
+  const std::string orders = R"yaml(table: pgit_div_where_exit.orders
+where: status != 'draft'
+array:
+  customer_id: user_id
+  field: orders
+  item_id: id
+  fields: { status: status }
+)yaml";
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"orders.yaml", orders}}});
+  connector.start();
+  db.exec(
+      "INSERT INTO pgit_div_where_exit.orders SELECT 42, g, 'placed' FROM "
+      "generate_series(1, 4) g");
+  wait_until(
+      [&] {
+        const auto customers = customers_by_id(mock);
+        return customers.contains("42") && customers.at("42").at("orders").size() == 4;
+      },
+      60s, "four orders");
+  // Leaves the filter (no old tuple: the key did not change), re-enters, leaves for good.
+  db.exec("UPDATE pgit_div_where_exit.orders SET status = 'draft' WHERE id IN (1, 2)");
+  db.exec("UPDATE pgit_div_where_exit.orders SET status = 'shipped' WHERE id = 2");
+  db.exec("UPDATE pgit_div_where_exit.orders SET status = 'draft' WHERE id = 3");
+  db.exec("INSERT INTO pgit_div_where_exit.orders VALUES (43, 9, 'placed')");  // a marker
+  wait_until([&] { return customers_by_id(mock).contains("43"); }, 60s, "the marker");
+  // What the rows imply: the customer's items are its orders that are not drafts.
+  const auto expected = nlohmann::json::parse(*db.query_value(
+      "SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'status', status) ORDER BY id), "
+      "'[]') FROM pgit_div_where_exit.orders WHERE user_id = 42 AND status != 'draft'"));
+  auto items = customers_by_id(mock).at("42").at("orders");
+  std::sort(items.begin(), items.end(),
+            [](const auto& a, const auto& b) { return a.at("id") < b.at("id"); });
+  CHECK(items == expected);
+  CHECK(connector.terminate() == 0);
+  db.drop_replication_objects(kSlot);
+}
+
+TEST_CASE(
+    "divergence: a row delete the where cannot decide neither creates nor deletes a customer "
+    "the table never sent (default identity)") {
+  constexpr const char* kSlot = "cdc_it_div_undecided";
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  db.fresh_schema("pgit_div_undecided");
+  db.exec("CREATE TABLE pgit_div_undecided.accounts (id bigint PRIMARY KEY, name text)");
+  db.exec(
+      "CREATE TABLE pgit_div_undecided.members (id bigint PRIMARY KEY, plan text, "
+      "active boolean)");
+  db.exec("CREATE TABLE pgit_div_undecided.staff (id bigint PRIMARY KEY, active boolean)");
+  const std::string accounts = R"yaml(table: pgit_div_undecided.accounts
+customer: { id: id, fields: { name: name } }
+)yaml";
+  // Members who leave keep their customer, marked.
+  const std::string members = R"yaml(table: pgit_div_undecided.members
+where: active
+customer:
+  id: id
+  fields: { plan: plan }
+  on_delete: { set: { member: false } }
+)yaml";
+  const std::string staff = R"yaml(table: pgit_div_undecided.staff
+where: active
+customer: { id: id, fields: { staff: active }, on_delete: delete }
+)yaml";
+  MockServer mock;
+  ConnectorRun connector(
+      mock, {.slot = kSlot,
+             .mappings = {
+                 {"accounts.yaml", accounts}, {"members.yaml", members}, {"staff.yaml", staff}}});
+  connector.start();
+  db.exec("INSERT INTO pgit_div_undecided.accounts VALUES (2, 'acct two')");
+  db.exec(
+      "INSERT INTO pgit_div_undecided.members VALUES (1, 'pro', true), (2, 'free', false), "
+      "(3, 'free', false)");
+  db.exec("INSERT INTO pgit_div_undecided.staff VALUES (2, false), (5, true)");
+  wait_until([&] { return customers_by_id(mock).size() == 3; }, 60s, "customers 1, 2 and 5");
+  // Key-only old images: whether rows 2 and 3 passed `where` is not known from the change.
+  db.exec("DELETE FROM pgit_div_undecided.members WHERE id IN (1, 2, 3)");
+  db.exec("DELETE FROM pgit_div_undecided.staff WHERE id IN (2, 5)");
+  db.exec("INSERT INTO pgit_div_undecided.accounts VALUES (9, 'marker')");
+  wait_until([&] { return customers_by_id(mock).contains("9"); }, 60s, "the marker");
+  const auto customers = customers_by_id(mock);
+  // Member 1 was sent: its set applies. Members 2 and 3 never passed the filter: no
+  // customer 3, and customer 2 (the account's) without a member field. Staff 2 never passed
+  // it either: the account's customer 2 stays. Staff 5 was sent: its customer is deleted.
+  REQUIRE(customers.contains("1"));
+  CHECK(customers.at("1").value("member", nlohmann::json()) == false);
+  CHECK_FALSE(customers.contains("3"));
+  REQUIRE(customers.contains("2"));
+  CHECK(customers.at("2") == nlohmann::json{{"id", 2}, {"name", "acct two"}});
+  CHECK_FALSE(customers.contains("5"));
+  CHECK(connector.terminate() == 0);
+  db.drop_replication_objects(kSlot);
+}
+
+TEST_CASE("divergence: keys a flattened json column lost are cleared (default and FULL identity)") {
+  for (const char* identity : {"DEFAULT", "FULL"}) {
+    CAPTURE(identity);
+    constexpr const char* kSlot = "cdc_it_div_flatten";
+    PgTestDb db;
+    db.drop_replication_objects(kSlot);
+    db.fresh_schema("pgit_div_flatten");
+    db.exec("CREATE TABLE pgit_div_flatten.people (id bigint PRIMARY KEY, address jsonb)");
+    db.exec(std::string("ALTER TABLE pgit_div_flatten.people REPLICA IDENTITY ") + identity);
+    const std::string people = R"yaml(table: pgit_div_flatten.people
+customer:
+  id: id
+  fields: { addr: { column: address, flatten: addr } }
+)yaml";
+    MockServer mock;
+    ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"people.yaml", people}}});
+    connector.start();
+    db.exec(
+        "INSERT INTO pgit_div_flatten.people VALUES (1, '{\"city\": \"A\", \"zip\": \"1\"}'), "
+        "(2, '{\"city\": \"B\", \"geo\": {\"lat\": 5}}'), (3, '{\"city\": \"C\"}')");
+    wait_until([&] { return customers_by_id(mock).size() == 3; }, 60s, "three customers");
+    db.exec("UPDATE pgit_div_flatten.people SET address = '{\"city\": \"A\"}' WHERE id = 1");
+    db.exec("UPDATE pgit_div_flatten.people SET address = NULL WHERE id = 2");
+    db.exec("UPDATE pgit_div_flatten.people SET address = '{\"zip\": \"3\"}' WHERE id = 3");
+    db.exec("INSERT INTO pgit_div_flatten.people VALUES (9, NULL)");  // a marker
+    wait_until([&] { return customers_by_id(mock).contains("9"); }, 60s, "the marker");
+    // What the rows imply: one field per key of the current json (nested keys joined).
+    const auto expected = db.rows_by_id(
+        "SELECT id, addr_city, addr_zip, addr_geo_lat FROM (SELECT id, address->>'city' AS "
+        "addr_city, address->>'zip' AS addr_zip, (address->'geo'->>'lat')::int AS addr_geo_lat "
+        "FROM pgit_div_flatten.people) p");
+    auto actual = customers_by_id(mock);
+    for (auto& [id, customer] : actual) {
+      // A field sent as null is a cleared field; one never sent is absent: both are null.
+      for (const char* name : {"addr_city", "addr_zip", "addr_geo_lat"}) {
+        if (!customer.contains(name)) customer[name] = nullptr;
+      }
+    }
+    CHECK(actual == expected);
+    CHECK(connector.terminate() == 0);
+    db.drop_replication_objects(kSlot);
+  }
+}
+
+TEST_CASE("divergence: keys a flattened json column lost are cleared (MariaDB FULL row image)") {
+  MysqlTestDb db;
+  db.fresh_database("myit_div_flatten");
+  // MariaDB's JSON is text underneath: `type: json` reads it as a document.
+  db.exec("CREATE TABLE myit_div_flatten.people (id BIGINT PRIMARY KEY, address JSON)");
+  const std::string people = R"yaml(table: myit_div_flatten.people
+customer:
+  id: id
+  fields: { addr: { column: address, type: json, flatten: addr } }
+)yaml";
+  MockServer mock;
+  ConnectorRun connector(mock, {.mappings = {{"people.yaml", people}}, .mysql_server_id = 6631});
+  connector.start();
+  db.exec(
+      "INSERT INTO myit_div_flatten.people VALUES (1, '{\"city\": \"A\", \"zip\": \"1\"}'), "
+      "(2, '{\"city\": \"B\"}')");
+  wait_until([&] { return customers_by_id(mock).size() == 2; }, 60s, "two customers");
+  db.exec("UPDATE myit_div_flatten.people SET address = '{\"city\": \"A\"}' WHERE id = 1");
+  db.exec("UPDATE myit_div_flatten.people SET address = NULL WHERE id = 2");
+  db.exec("INSERT INTO myit_div_flatten.people VALUES (9, NULL)");  // a marker
+  wait_until([&] { return customers_by_id(mock).contains("9"); }, 60s, "the marker");
+  const auto customers = customers_by_id(mock);
+  CHECK(customers.at("1") == nlohmann::json{{"id", 1}, {"addr_city", "A"}, {"addr_zip", nullptr}});
+  CHECK(customers.at("2") == nlohmann::json{{"id", 2}, {"addr_city", nullptr}});
+  CHECK(connector.terminate() == 0);
 }

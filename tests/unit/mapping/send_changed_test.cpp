@@ -247,6 +247,26 @@ TEST_CASE("send changed: flattened json compares per produced attribute") {
   CHECK(describe_skips(out) == Lines{"skip upsert 1 [a_city]"});
 }
 
+TEST_CASE("send changed: flattened keys the new value lost are sent as null (issue 19 item 2)") {
+  const Mapper mapper = mapper_from(
+      "table: public.t\ncustomer: { id: id, fields: { addr: { column: v, flatten: a } }, "
+      "on_delete: delete }\n");
+  const auto schema = make_schema("public.t", {"id", "v"});
+  const Json before{R"({"zip": "1", "city": "B"})"};
+  CHECK(describe(map_one(mapper, update_of(schema, {1, before}, {1, Json{R"({"city": "C"})"}}))) ==
+        Lines{"upsert 1 {\"a_city\":\"C\",\"a_zip\":null}"});
+  // Set to NULL: every key goes; an unchanged key is left out as before.
+  CHECK(describe(map_one(mapper, update_of(schema, {1, before}, {1, Null{}}))) ==
+        Lines{"upsert 1 {\"a_city\":null,\"a_zip\":null}"});
+  CHECK(describe(map_one(mapper, update_of(schema, {1, before}, {1, Json{R"({"city": "B"})"}}))) ==
+        Lines{"upsert 1 {\"a_zip\":null}"});
+  // A new customer id is a new customer: it never had the old keys.
+  CHECK(describe(map_one(mapper, update_of(schema, {1, before}, {2, Json{R"({"city": "B"})"}}))) ==
+        Lines{"delete 1", "upsert 2 {\"a_city\":\"B\"}"});
+  // No old image: the mapping cannot know the old keys (the last-sent store does).
+  CHECK(describe(map_one(mapper, update_of(schema, {}, {1, Null{}}))) == Lines{"upsert 1 {}"});
+}
+
 TEST_CASE("send changed: a flattened item that lost a key is sent whole") {
   const Mapper mapper = mapper_from(
       "table: public.t\narray: { customer_id: u, field: f, item_id: id, "

@@ -216,6 +216,81 @@ TEST_CASE("changed filter: an on_delete set for a customer we deleted is dropped
   CHECK(stamps.size() == 3);  // a, deleted, presence: the tombstone is gone
 }
 
+TEST_CASE("changed filter: a removal marked only_if_sent goes only to a customer the table sent") {
+  const cdc::test::TempDir dir("cdc_changed_filter_only_if_sent");
+  Harness h(dir);
+  auto undecided = [](Call call) {
+    call.only_if_sent = true;
+    return call;
+  };
+  auto set_of = [](std::string id, std::string value = "false") {
+    Call call = upsert(std::move(id), {{"member", std::move(value)}});
+    call.follows_row_delete = true;
+    return call;
+  };
+  REQUIRE(h.send(upsert("1", {{"a", "1"}})));
+  // Pending only: the table's presence stamp is known before the acknowledgement.
+  CHECK(h.send(undecided(set_of("1"))));
+  CHECK_FALSE(h.send(undecided(set_of("2"))));
+  CHECK_FALSE(h.send(undecided(delete_of("2"))));
+  h.acknowledge_all();
+  CHECK(h.send(undecided(set_of("1", "\"gone\""))));
+  // Another table's customer is not this table's to remove.
+  ChangedFilter::Skipped skipped;
+  Call other = undecided(delete_of("1"));
+  CHECK_FALSE(h.filter.prepare(other, h.filter.table("public.members", true), skipped));
+  CHECK(skipped.not_sent_by_table);
+  CHECK(h.send(undecided(delete_of("1"))));
+  h.acknowledge_all();
+  // Deleted: the presence is gone with it.
+  CHECK_FALSE(h.send(undecided(delete_of("1"))));
+  // Without the mark, as before: a set for a customer the store never saw is sent.
+  CHECK(h.send(set_of("3")));
+}
+
+TEST_CASE(
+    "changed filter: keys a flattened json lost are sent as null when the mapping could not "
+    "see them (issue 19 item 2)") {
+  const cdc::test::TempDir dir("cdc_changed_filter_flattened");
+  const cdc::pipeline::FlattenedFields flattened{{"addr_"}, {"email", "addr_note"}};
+  std::vector<std::string> sent;
+  auto run = [&](Harness& h, Call call) {
+    ChangedFilter::Skipped skipped;
+    const auto table = h.filter.table("public.people", true, flattened);
+    if (!h.filter.prepare(call, table, skipped)) return std::string("skipped");
+    call.sequence = ++h.sequence;
+    h.filter.submitted(call.sequence);
+    std::string out;
+    for (const auto& a : call.attributes) out += a.name + "=" + a.json + " ";
+    return out;
+  };
+  auto unseen = [](Call call) {
+    call.flattened = 1;
+    return call;
+  };
+  {
+    Harness h(dir);
+    CHECK(run(h, upsert("1", {{"email", "\"a\""},
+                              {"addr_city", "\"X\""},
+                              {"addr_zip", "\"1\""},
+                              {"addr_note", "\"n\""}})) ==
+          "email=\"a\" addr_city=\"X\" addr_zip=\"1\" addr_note=\"n\" ");
+    h.acknowledge_all();
+  }
+  Harness h(dir);  // the names survive a restart
+  // The json lost zip: it goes as null; the plain field that looks flattened does not.
+  CHECK(run(h, unseen(upsert("1", {{"email", "\"a\""}, {"addr_city", "\"X\""}}))) ==
+        "addr_zip=null ");
+  // Pending null counts: nothing left to clear, nothing to send.
+  CHECK(run(h, unseen(upsert("1", {{"addr_city", "\"X\""}}))) == "skipped");
+  // Set to NULL: every key it still holds goes.
+  CHECK(run(h, unseen(upsert("1", {}))) == "addr_city=null ");
+  // Without the mark (the mapping saw the old value, or an insert), nothing is added.
+  CHECK(run(h, upsert("2", {{"email", "\"b\""}})) == "email=\"b\" ");
+  // A customer that never held the keys gets no nulls.
+  CHECK(run(h, unseen(upsert("3", {{"email", "\"c\""}}))) == "email=\"c\" ");
+}
+
 TEST_CASE("changed filter: what the old image calls unchanged comes back when Retainly lacks it") {
   const cdc::test::TempDir dir("cdc_changed_filter_known_different");
   Harness h(dir);

@@ -165,3 +165,25 @@ TEST_CASE("last-sent store: numeric ids pack into nine bytes and come back as wr
   CHECK(store.item("256", "orders", "1"));  // a key that shares bytes with 2's is kept
   CHECK_FALSE(store.item("2", "orders", "3"));
 }
+
+TEST_CASE("last-sent store: flattened names are kept per table and do not disturb the tags") {
+  const cdc::test::TempDir dir("cdc_last_sent_names");
+  {
+    LastSentStore store(dir.path() / "ls");
+    const uint16_t people = store.table_tag("public.people");
+    LastSentBatch batch;
+    // A two-byte name looks like a tag value if the tag scan did not skip it.
+    batch.add_flattened_name(people, "ab");
+    batch.add_flattened_name(people, "addr_city");
+    batch.add_flattened_name(people, "addr_city");
+    batch.add_flattened_name(static_cast<uint16_t>(people + 1), "other_x");
+    store.apply(batch);
+  }
+  LastSentStore store(dir.path() / "ls");
+  const uint16_t people = store.table_tag("public.people");
+  std::vector<std::string> names;
+  store.flattened_names(people, [&](std::string_view name) { names.emplace_back(name); });
+  CHECK(names == std::vector<std::string>{"ab", "addr_city"});
+  CHECK(store.table_tag("public.orders") == people + 1);
+  CHECK(store.table_name(people) == "public.people");
+}
