@@ -191,6 +191,14 @@ uint32_t pg_array_element_oid(uint32_t type_oid) {
   return type != nullptr ? type->element_oid : 0;
 }
 
+uint32_t pg_parse_oid(std::string_view type_name) {
+  // Run once per table shape, not per value: a scan is enough.
+  for (const BuiltinType& type : kBuiltinTypes) {
+    if (type.name == type_name) return type.oid;
+  }
+  return type_name.starts_with('_') ? oid::kTextArray : oid::kText;
+}
+
 char pg_array_delimiter(uint32_t element_oid) { return element_oid == oid::kBox ? ';' : ','; }
 
 }  // namespace cdc::pg

@@ -69,6 +69,12 @@ std::string_view pg_type_name(uint32_t type_oid);
 // `type_oid` is not a built-in array type.
 uint32_t pg_array_element_oid(uint32_t type_oid);
 
+// The type a value of a column whose Column::type_name is `type_name` is parsed as, as
+// the ChangeAssembler and PgTableReader choose it: a built-in type by its name; other
+// types (enums, domains, extension types) as text, and arrays of them ("_mood") as arrays
+// of text. A user type named like a built-in one in another schema is taken for it.
+uint32_t pg_parse_oid(std::string_view type_name);
+
 // The character between array elements in the text form of arrays of `element_oid`
 // (pg_type.typdelim): ';' for box, ',' for every other built-in type.
 char pg_array_delimiter(uint32_t element_oid);

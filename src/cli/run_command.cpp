@@ -86,6 +86,9 @@ int run_command(const RunArgs& args) {
     auto last_sent = pipeline::open_last_sent_store(config);
     pipeline::ChangedFilter changed(*last_sent);
     stream.set_changed_filter(&changed);
+    // Updates that left out values the mapping needs (unchanged TOAST) are read again.
+    auto row_fetcher = pipeline::make_row_fetcher(config);
+    stream.set_row_fetcher(row_fetcher.get());
     // Snapshots and re-snapshots, served beside the stream.
     auto resnapshot = pipeline::make_resnapshot(config);
     stream.set_resnapshot(resnapshot.get());

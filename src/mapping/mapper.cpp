@@ -8,6 +8,7 @@
 #include "mapping/change_mapper.h"
 #include "mapping/change_payload.h"
 #include "mapping/compiled_mapping.h"
+#include "mapping/whole_row.h"
 
 namespace cdc::mapping {
 namespace {
@@ -24,7 +25,8 @@ struct Mapper::Resolved {
   std::shared_ptr<const TableSchema> schema;  // held so its address is not reused
   const TableMapping* mapping = nullptr;      // null: the table is not mapped
   std::vector<int> slot_index;
-  std::string missing;  // the mapped columns the schema lacks, comma separated
+  std::string missing;        // the mapped columns the schema lacks, comma separated
+  WholeRowColumns whole_row;  // when mapped and nothing is missing
 };
 
 struct Mapper::Cache {
@@ -107,6 +109,9 @@ std::shared_ptr<const Mapper::Resolved> Mapper::resolve(
       }
     }
   }
+  if (resolved->mapping != nullptr && resolved->missing.empty()) {
+    resolved->whole_row = whole_row_columns(resolved->mapping->compiled(), resolved->slot_index);
+  }
   std::lock_guard lock(cache_->mutex);
   if (cache_->entries.size() >= kMaxCachedSchemas) cache_->entries.clear();
   cache_->entries[schema.get()] = resolved;
@@ -131,6 +136,21 @@ void Mapper::map(const RowChange& change, MappingOutput& out, bool whole) const 
     return;
   }
   map_change(table, resolved->slot_index, change, out, whole);
+}
+
+bool Mapper::needs_whole_row(const RowChange& change) const {
+  // Most updates carry every value: one pass over the row, and no lookup.
+  if (change.op != Operation::kUpdate || !change.table || !has_unchanged(change.after)) {
+    return false;
+  }
+  const auto resolved = resolve(change.table);
+  if (resolved->mapping == nullptr || !resolved->missing.empty()) return false;
+  return mapping::needs_whole_row(resolved->whole_row, change);
+}
+
+std::vector<size_t> Mapper::columns_read(const std::shared_ptr<const TableSchema>& schema) const {
+  if (!schema) return {};
+  return resolve(schema)->whole_row.read;
 }
 
 std::vector<TableRequirements> requirements(const Mapper& mapper) {

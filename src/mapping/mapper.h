@@ -48,6 +48,17 @@ class Mapper {
   // so that Retainly gets every field of a row it may not hold yet.
   void map(const RowChange& change, MappingOutput& out, bool whole = false) const;
 
+  // Whether `change` is an update that leaves out a value this mapping needs, so that the
+  // pipeline reads the row again before mapping it (core/row_fetcher.h, whole_row.h): a
+  // value PostgreSQL did not resend (unchanged TOAST) that an array item field, a
+  // condition, an event or an id reads, or that a customer field reads while the customer
+  // id may have changed. Costs one pass over the new row for updates that left nothing
+  // out, and nothing for other changes.
+  bool needs_whole_row(const RowChange& change) const;
+  // The schema's indexes of every column the table's mapping reads, sorted; empty for an
+  // unmapped table or one that lacks a mapped column.
+  std::vector<size_t> columns_read(const std::shared_ptr<const TableSchema>& schema) const;
+
  private:
   struct Resolved;
   struct Cache;

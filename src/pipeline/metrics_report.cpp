@@ -28,6 +28,29 @@ void gauge(ops::PrometheusText& out, const char* name, const char* help, double 
   out.sample(name, value);
 }
 
+void write_reselected(ops::PrometheusText& out, const PipelineStatus& pipeline) {
+  if (pipeline.reselected_per_table.empty()) return;
+  out.family("retainly_cdc_rows_reselected_total", "counter",
+             "Rows of updates read again from the source because the update left out values "
+             "the mapping needs (PostgreSQL's unchanged TOAST), per table.");
+  for (const auto& [table, counts] : pipeline.reselected_per_table) {
+    out.sample("retainly_cdc_rows_reselected_total", {{"table", table}},
+               static_cast<double>(counts.rows));
+  }
+  out.family("retainly_cdc_rows_reselect_gone_total", "counter",
+             "Rows to read again that were gone (deleted since): their updates went as sent.");
+  for (const auto& [table, counts] : pipeline.reselected_per_table) {
+    out.sample("retainly_cdc_rows_reselect_gone_total", {{"table", table}},
+               static_cast<double>(counts.gone));
+  }
+  out.family("retainly_cdc_reselect_queries_total", "counter",
+             "Statements that read rows again, per table (many keys each).");
+  for (const auto& [table, counts] : pipeline.reselected_per_table) {
+    out.sample("retainly_cdc_reselect_queries_total", {{"table", table}},
+               static_cast<double>(counts.queries));
+  }
+}
+
 void write_pipeline(ops::PrometheusText& out, const PipelineStatus& pipeline, int64_t now_micros) {
   out.family("retainly_cdc_changes_read_total", "counter",
              "Row changes read from the source, per table and operation.");
@@ -65,6 +88,7 @@ void write_pipeline(ops::PrometheusText& out, const PipelineStatus& pipeline, in
     out.sample("retainly_cdc_calls_skipped_total", {{"table", table}, {"reason", "last_sent"}},
                static_cast<double>(skipped.calls_last_sent));
   }
+  write_reselected(out, pipeline);
   if (pipeline.last_sent) {
     gauge(out, "retainly_cdc_last_sent_store_bytes",
           "Size on disk of the last-sent store (what Retainly holds from us, as hashes).",

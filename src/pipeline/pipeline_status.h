@@ -31,6 +31,14 @@ struct SkipCounts {
   uint64_t calls_last_sent = 0;
 };
 
+// Rows of updates read again because they left out values the mapping needs
+// (RowFetcher), for one table.
+struct ReselectCounts {
+  uint64_t rows = 0;     // read and filled in
+  uint64_t gone = 0;     // no row had the key any more: mapped as sent
+  uint64_t queries = 0;  // statements run
+};
+
 // The last-sent store's size.
 struct LastSentSize {
   uint64_t bytes = 0;  // on disk
@@ -48,6 +56,8 @@ struct PipelineStatus {
   // Fields and calls left out because Retainly already holds them, per table.
   std::map<std::string, SkipCounts> skipped_per_table;
   std::optional<LastSentSize> last_sent;  // without a store: none
+  // Rows read again per table (set_row_fetcher).
+  std::map<std::string, ReselectCounts> reselected_per_table;
   // Calls that got fields back the old image called unchanged, because Retainly does not
   // hold them from us (an earlier call was dead-lettered).
   uint64_t restored_after_dead_letter = 0;

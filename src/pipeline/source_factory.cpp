@@ -6,6 +6,7 @@
 #include "connectors/mysql/mysql_watermark_writer.h"
 #include "connectors/postgres/pg_admin.h"
 #include "connectors/postgres/pg_instance_lock.h"
+#include "connectors/postgres/pg_row_fetcher.h"
 #include "connectors/postgres/pg_source.h"
 #include "connectors/postgres/pg_watermark_writer.h"
 #include "core/errors.h"
@@ -81,6 +82,11 @@ std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
   if (read_only) options.remove_at_exit = scratch_dir(config, read_only);
   options.read_only = read_only;
   return std::make_unique<mysql::MysqlSource>(std::move(options));
+}
+
+std::unique_ptr<RowFetcher> make_row_fetcher(const config::ConnectorConfig& config) {
+  if (config.source.type != config::SourceType::kPostgres) return nullptr;
+  return std::make_unique<pg::PgRowFetcher>(config.source.postgres.dsn);
 }
 
 std::unique_ptr<WatermarkWriter> make_watermark_writer(const config::ConnectorConfig& config) {

@@ -9,6 +9,7 @@
 #include "connectors/mysql/mysql_connection.h"
 #include "core/change_source.h"
 #include "core/instance_lock.h"
+#include "core/row_fetcher.h"
 #include "core/table_schema.h"
 #include "core/watermark_writer.h"
 
@@ -26,6 +27,11 @@ std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& 
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
                                           const std::vector<TableId>& tables,
                                           bool read_only = false);
+
+// Reads again the rows of updates that left out values (PostgreSQL's unchanged TOAST),
+// through an ordinary connection of its own made on first use; nullptr for MySQL/MariaDB,
+// whose FULL row images carry every value.
+std::unique_ptr<RowFetcher> make_row_fetcher(const config::ConnectorConfig& config);
 
 // Writes snapshot watermarks into the source log: a logical message (PostgreSQL) or a row
 // of source.watermark_table (MySQL/MariaDB). Connects on first use.

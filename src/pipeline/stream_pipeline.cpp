@@ -125,7 +125,8 @@ void StreamPipeline::stop_streaming(const std::atomic<bool>& stop) {
   status_.streaming = false;
   publish(/*force=*/true);
   // Everything read is delivered and acknowledged first, so the next start resumes right
-  // after it: only a transaction cut off mid-way is read again.
+  // after it: only a transaction cut off mid-way is read again, held changes included.
+  held_.clear();
   drain(stop);
   acknowledge_done(/*final=*/true);
   source_.stop();
@@ -252,10 +253,19 @@ void StreamPipeline::count_calls(const RowChange& change, uint64_t calls) {
 
 void StreamPipeline::handle(SourceItem& item) {
   if (auto* change = std::get_if<RowChange>(&item)) {
+    if (fetcher_ != nullptr) {
+      const bool fetch = mapper_->needs_whole_row(*change);
+      // Once one change waits, the rest of its transaction waits behind it, in order.
+      if (fetch || !held_.empty()) {
+        hold(std::move(*change), fetch);
+        return;
+      }
+    }
     handle_change(*change);
     return;
   }
   auto& end = std::get<TransactionEnd>(item);
+  release_held();
   if (!end.watermark.empty() && resnapshot_ != nullptr) {
     // A re-snapshot chunk joins the stream here, inside the watermark's transaction, so
     // it is acknowledged with it.
@@ -278,6 +288,56 @@ void StreamPipeline::handle_change(const RowChange& change) {
     return;
   }
   map_and_submit(change, whole);
+}
+
+void StreamPipeline::hold(RowChange&& change, bool fetch) {
+  held_.push_back(HeldChange{std::move(change), fetch});
+  if (held_.size() >= kMaxHeldChanges) release_held();
+}
+
+void StreamPipeline::release_held() {
+  if (held_.empty()) return;
+  // Whatever happens below, the held changes are done with: mapped, or (on an error or a
+  // stop) left for the source to hand out again, since their transaction is not
+  // acknowledged.
+  struct Clear {
+    StreamPipeline& pipeline;
+    ~Clear() {
+      for (auto& held : pipeline.held_) {
+        pipeline.source_.recycle(SourceItem(std::move(held.change)));
+      }
+      pipeline.held_.clear();
+    }
+  } clear{*this};
+  fetch_held();
+  for (auto& held : held_) handle_change(held.change);
+}
+
+void StreamPipeline::fetch_held() {
+  for (size_t i = 0; i < held_.size(); ++i) {
+    if (!held_[i].fetch) continue;
+    // One batch per table shape: this change's and every later one's of the same schema.
+    const std::shared_ptr<const TableSchema>& schema = held_[i].change.table;
+    fetch_group_.clear();
+    for (size_t j = i; j < held_.size(); ++j) {
+      if (held_[j].fetch && held_[j].change.table == schema) {
+        fetch_group_.push_back(&held_[j].change);
+        held_[j].fetch = false;
+      }
+    }
+    const auto columns = mapper_->columns_read(schema);
+    const RowFetchCounts counts = fetcher_->fill(fetch_group_, columns);
+    count_reselected(held_[i].change, counts);
+    log::debug("re-read {} row(s) of {} in {} statement(s); {} gone", counts.rows_found,
+               schema->id.qualified(), counts.queries, counts.rows_gone);
+  }
+}
+
+void StreamPipeline::count_reselected(const RowChange& change, const RowFetchCounts& counts) {
+  ReselectCounts& total = status_.reselected_per_table[change.table->id.qualified()];
+  total.rows += counts.rows_found;
+  total.gone += counts.rows_gone;
+  total.queries += counts.queries;
 }
 
 void StreamPipeline::mirror_truncate(const RowChange& change) {

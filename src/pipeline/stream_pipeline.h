@@ -14,6 +14,7 @@
 #include "core/change_source.h"
 #include "core/errors.h"
 #include "core/instance_lock.h"
+#include "core/row_fetcher.h"
 #include "mapping/mapper.h"
 #include "pipeline/changed_filter.h"
 #include "pipeline/commit_tracker.h"
@@ -90,6 +91,18 @@ class StreamPipeline {
   // before run(); not owned. Without one, every mapped field is sent.
   void set_changed_filter(ChangedFilter* filter) { filter_ = filter; }
 
+  // Reads again the rows of updates that left out values the mapping needs
+  // (Mapper::needs_whole_row: PostgreSQL's unchanged TOAST). Such an update is held with
+  // the rest of its transaction, up to kMaxHeldChanges changes, then their rows are read
+  // in one batch per table and the held changes mapped in their order; acknowledgements
+  // never pass a held change. Set before run(); not owned. Without one, changes are mapped
+  // as sent.
+  void set_row_fetcher(RowFetcher* fetcher) { fetcher_ = fetcher; }
+
+  // At most this many changes wait for a row fetch at once; a longer transaction is read
+  // again in batches of this size.
+  static constexpr size_t kMaxHeldChanges = 1000;
+
  private:
   void handle(SourceItem& item);
   // Stops streaming (delivering and acknowledging what was read), then starts again.
@@ -107,6 +120,13 @@ class StreamPipeline {
   // Waits until every submitted call is settled, the sink fails, or `stop`.
   void drain(const std::atomic<bool>& stop);
   void handle_change(const RowChange& change);
+  // Holds a change (and so the rest of its transaction) for a row fetch; releases the
+  // held ones when the bound is reached.
+  void hold(RowChange&& change, bool fetch);
+  // Fetches the rows the held changes need, then maps and submits them in order.
+  void release_held();
+  void fetch_held();
+  void count_reselected(const RowChange& change, const RowFetchCounts& counts);
   // Maps `change` and hands its calls to the sink.
   // `whole`: Mapper::map's, for a change a re-snapshot chunk drops its row for.
   void map_and_submit(const RowChange& change, bool whole = false);
@@ -162,6 +182,13 @@ class StreamPipeline {
   std::shared_ptr<const TableSchema> calls_counted_schema_;
   uint64_t* calls_counted_ = nullptr;
   ChangedFilter* filter_ = nullptr;
+  RowFetcher* fetcher_ = nullptr;
+  struct HeldChange {
+    RowChange change;
+    bool fetch = false;  // needs its row read again (cleared once asked for)
+  };
+  std::vector<HeldChange> held_;         // in source order, all of one transaction
+  std::vector<RowChange*> fetch_group_;  // reused by fetch_held
   std::shared_ptr<const TableSchema> skip_counted_schema_;  // the table skip_counted_ is for
   SkipCounts* skip_counted_ = nullptr;
   std::shared_ptr<const TableSchema> filtered_schema_;  // the table filter_table_ is for
