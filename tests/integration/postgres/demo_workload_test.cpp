@@ -18,6 +18,7 @@
 
 #include "support/connector_run.h"
 #include "support/pg_test_db.h"
+#include "support/state_comparison.h"
 #include "support/wait_until.h"
 
 using namespace std::chrono_literals;
@@ -241,43 +242,6 @@ std::string fresh_database(PgTestDb& admin) {
   admin.exec(std::string("DROP DATABASE IF EXISTS ") + kDatabase + " WITH (FORCE)");
   admin.exec(std::string("CREATE DATABASE ") + kDatabase);
   return dsn;
-}
-
-// Polls until `actual_of()` equals `expected`; on timeout fails with `describe(expected,
-// actual)`.
-template <typename Value>
-void wait_for_equal(const std::function<Value()>& actual_of, const Value& expected,
-                    const std::string& what,
-                    const std::function<std::string(const Value&, const Value&)>& describe) {
-  Value actual;
-  if (poll_until(
-          [&] {
-            actual = actual_of();
-            return actual == expected;
-          },
-          120s)) {
-    return;
-  }
-  FAIL(what << " never matched:" << describe(expected, actual));
-}
-
-// The first few customers that differ, each side by side.
-std::string customer_differences(const std::map<std::string, json>& expected,
-                                 const std::map<std::string, json>& actual) {
-  std::set<std::string> ids;
-  for (const auto& [id, fields] : expected) ids.insert(id);
-  for (const auto& [id, fields] : actual) ids.insert(id);
-  std::string text;
-  int shown = 0;
-  for (const auto& id : ids) {
-    auto e = expected.find(id);
-    auto a = actual.find(id);
-    const std::string want = e == expected.end() ? "nothing" : e->second.dump();
-    const std::string have = a == actual.end() ? "nothing" : a->second.dump();
-    if (want == have || ++shown > 5) continue;
-    text += "\n customer " + id + "\n  expected " + want + "\n  mock has " + have;
-  }
-  return text;
 }
 
 // The events one side has more often than the other.
