@@ -61,6 +61,25 @@ CREATE FUNCTION pgit_default_workload.some_address(n int) RETURNS jsonb LANGUAGE
     'zip', CASE WHEN random() < 0.6 THEN 10000 + n END,
     'street', CASE WHEN random() < 0.6 THEN n || ' Main Street' END)) END $$;
 
+-- A random one of `ids` (NULL when empty); the any_* picks list ids in key order, so
+-- that where vacuum and pruning put the rows does not change which one a seed picks.
+CREATE FUNCTION pgit_default_workload.any_of(ids bigint[]) RETURNS bigint LANGUAGE sql AS $$
+  SELECT ids[1 + floor(random() * cardinality(ids))::int] $$;
+CREATE FUNCTION pgit_default_workload.any_person() RETURNS bigint LANGUAGE sql AS $$
+  SELECT pgit_default_workload.any_of(ARRAY(
+    SELECT id FROM pgit_default_workload.people ORDER BY id)) $$;
+CREATE FUNCTION pgit_default_workload.any_person_with_address() RETURNS bigint
+  LANGUAGE sql AS $$
+  SELECT pgit_default_workload.any_of(ARRAY(
+    SELECT id FROM pgit_default_workload.people WHERE address IS NOT NULL ORDER BY id)) $$;
+CREATE FUNCTION pgit_default_workload.any_person_with_keys() RETURNS bigint
+  LANGUAGE sql AS $$
+  SELECT pgit_default_workload.any_of(ARRAY(
+    SELECT id FROM pgit_default_workload.people WHERE address <> '{}' ORDER BY id)) $$;
+CREATE FUNCTION pgit_default_workload.any_ticket() RETURNS bigint LANGUAGE sql AS $$
+  SELECT pgit_default_workload.any_of(ARRAY(
+    SELECT id FROM pgit_default_workload.tickets ORDER BY id)) $$;
+
 CREATE TABLE pgit_default_workload.audit (
   seq bigserial PRIMARY KEY, tbl text NOT NULL, op char(1) NOT NULL, old jsonb, new jsonb);
 CREATE FUNCTION pgit_default_workload.audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -153,77 +172,75 @@ struct StatementKind {
   const char* sql;  // {N} is replaced by a number unique to the statement
 };
 
-// Rows are picked with PostgreSQL's random(), seeded per session, so that a seed
-// repeats a run.
+// Rows are picked with PostgreSQL's random(), seeded per session, by position in key
+// order (pgit_default_workload.any_*), so that a seed repeats a run.
 constexpr const char* kInsertPerson =
     "INSERT INTO pgit_default_workload.people (email, bio, address) VALUES "
     "('p{N}@example.com', pgit_default_workload.some_text('bio {N}'), "
     "pgit_default_workload.some_address({N}))";
 constexpr const char* kInsertTicket =
     "INSERT INTO pgit_default_workload.tickets (person_id, status, details, priority) "
-    "SELECT id, (ARRAY['draft', 'open', 'closed'])[1 + floor(random() * 3)::int], "
+    "SELECT p, (ARRAY['draft', 'open', 'closed'])[1 + floor(random() * 3)::int], "
     "pgit_default_workload.some_text('details {N}'), 1 + floor(random() * 5)::int "
-    "FROM pgit_default_workload.people ORDER BY random() LIMIT 1";
+    "FROM (SELECT pgit_default_workload.any_person() AS p) s WHERE p IS NOT NULL";
 
 constexpr StatementKind kStatements[] = {
     {6, kInsertPerson},
     // Small columns only: a TOASTed bio stays unchanged and is not resent.
     {5,
      "UPDATE pgit_default_workload.people SET email = 'renamed{N}@example.com' "
-     "WHERE id = (SELECT id FROM pgit_default_workload.people ORDER BY random() LIMIT 1)"},
+     "WHERE id = (SELECT pgit_default_workload.any_person())"},
     {1,
      "UPDATE pgit_default_workload.people SET bio = pgit_default_workload.some_text('new "
-     "bio {N}') WHERE id = (SELECT id FROM pgit_default_workload.people ORDER BY random() "
-     "LIMIT 1)"},
+     "bio {N}') WHERE id = (SELECT pgit_default_workload.any_person())"},
     // The json: set NULL, a key removed, a key added (or changed), replaced whole.
     {2,
-     "UPDATE pgit_default_workload.people SET address = NULL WHERE id = (SELECT id FROM "
-     "pgit_default_workload.people WHERE address IS NOT NULL ORDER BY random() LIMIT 1)"},
+     "UPDATE pgit_default_workload.people SET address = NULL "
+     "WHERE id = (SELECT pgit_default_workload.any_person_with_address())"},
     {3,
      "UPDATE pgit_default_workload.people SET address = address - (SELECT k FROM "
-     "jsonb_object_keys(address) k ORDER BY random() LIMIT 1) WHERE id = (SELECT id FROM "
-     "pgit_default_workload.people WHERE address <> '{}' ORDER BY random() LIMIT 1)"},
+     "jsonb_object_keys(address) k ORDER BY random() LIMIT 1) "
+     "WHERE id = (SELECT pgit_default_workload.any_person_with_keys())"},
     {3,
      "UPDATE pgit_default_workload.people SET address = coalesce(address, '{}') || "
      "jsonb_build_object((ARRAY['city', 'zip', 'street'])[1 + floor(random() * 3)::int], "
-     "'added {N}') WHERE id = (SELECT id FROM pgit_default_workload.people ORDER BY "
-     "random() LIMIT 1)"},
+     "'added {N}') WHERE id = (SELECT pgit_default_workload.any_person())"},
     {1,
      "UPDATE pgit_default_workload.people SET address = "
-     "pgit_default_workload.some_address({N}) WHERE id = (SELECT id FROM "
-     "pgit_default_workload.people ORDER BY random() LIMIT 1)"},
+     "pgit_default_workload.some_address({N}) "
+     "WHERE id = (SELECT pgit_default_workload.any_person())"},
     // A new, never used customer id; the person's tickets follow by ON UPDATE CASCADE.
     {3,
      "UPDATE pgit_default_workload.people SET id = "
-     "nextval('pgit_default_workload.people_id_seq') WHERE id = (SELECT id FROM "
-     "pgit_default_workload.people ORDER BY random() LIMIT 1)"},
+     "nextval('pgit_default_workload.people_id_seq') "
+     "WHERE id = (SELECT pgit_default_workload.any_person())"},
     {1,
      "UPDATE pgit_default_workload.people SET id = "
      "nextval('pgit_default_workload.people_id_seq'), email = 'moved{N}@example.com' "
-     "WHERE id = (SELECT id FROM pgit_default_workload.people ORDER BY random() LIMIT 1)"},
+     "WHERE id = (SELECT pgit_default_workload.any_person())"},
     // Cascades to the person's tickets.
     {1,
-     "DELETE FROM pgit_default_workload.people WHERE id = (SELECT id FROM "
-     "pgit_default_workload.people ORDER BY random() LIMIT 1)"},
+     "DELETE FROM pgit_default_workload.people "
+     "WHERE id = (SELECT pgit_default_workload.any_person())"},
     {8, kInsertTicket},
     // Small columns only: a TOASTed details stays unchanged and is not resent.
     {5,
      "UPDATE pgit_default_workload.tickets SET priority = 1 + floor(random() * 5)::int "
-     "WHERE id = (SELECT id FROM pgit_default_workload.tickets ORDER BY random() LIMIT 1)"},
+     "WHERE id = (SELECT pgit_default_workload.any_ticket())"},
     // Into the filter, out of it, or along it.
     {6,
      "UPDATE pgit_default_workload.tickets SET status = CASE status WHEN 'draft' THEN "
      "(ARRAY['open', 'closed'])[1 + floor(random() * 2)::int] WHEN 'open' THEN "
      "(ARRAY['closed', 'draft'])[1 + floor(random() * 2)::int] ELSE 'draft' END "
-     "WHERE id = (SELECT id FROM pgit_default_workload.tickets ORDER BY random() LIMIT 1)"},
+     "WHERE id = (SELECT pgit_default_workload.any_ticket())"},
     // To another person: the ticket's key changes.
     {2,
-     "UPDATE pgit_default_workload.tickets SET person_id = (SELECT id FROM "
-     "pgit_default_workload.people ORDER BY random() LIMIT 1) WHERE id = (SELECT id FROM "
-     "pgit_default_workload.tickets ORDER BY random() LIMIT 1)"},
+     "UPDATE pgit_default_workload.tickets SET person_id = "
+     "coalesce((SELECT pgit_default_workload.any_person()), person_id) "
+     "WHERE id = (SELECT pgit_default_workload.any_ticket())"},
     {1,
-     "DELETE FROM pgit_default_workload.tickets WHERE id = (SELECT id FROM "
-     "pgit_default_workload.tickets ORDER BY random() LIMIT 1)"},
+     "DELETE FROM pgit_default_workload.tickets "
+     "WHERE id = (SELECT pgit_default_workload.any_ticket())"},
 };
 
 // `statement` with each {N} replaced by `number`.
