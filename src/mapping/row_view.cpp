@@ -18,6 +18,10 @@ RowView::RowView(const RowChange& change, std::span<const int> slot_index, bool 
 
 const Value* RowView::before_value(size_t index) const {
   if (!before_exists_) return &kNullValue;
+  return old_value(index);
+}
+
+const Value* RowView::old_value(size_t index) const {
   if (change_->before.empty() && change_->op == Operation::kUpdate) return kept_key(index);
   if (index >= change_->before.size()) return nullptr;
   const Value& value = change_->before[index];
@@ -41,7 +45,9 @@ const Value* RowView::read(ColumnRef ref) const {
   if (index < change_->after.size() && !change_->after[index].is_unchanged()) {
     return &change_->after[index];
   }
-  return before_exists_ ? before_value(index) : nullptr;
+  // An update read as an insert still left the value unchanged: the old image has it.
+  return change_->op == Operation::kUpdate || change_->op == Operation::kDelete ? old_value(index)
+                                                                                : nullptr;
 }
 
 Truth RowView::changed(uint32_t slot) const {

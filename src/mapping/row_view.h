@@ -40,7 +40,10 @@ class RowView {
   void read_as_insert() { before_exists_ = false; }
 
  private:
+  // before.x: NULL when the view reads as if there were no old image, else old_value().
   const Value* before_value(size_t index) const;
+  // The old image's value, or nullptr when not sent.
+  const Value* old_value(size_t index) const;
   // The old value of a key column of an update sent without an old image: the new value.
   const Value* kept_key(size_t index) const;
 
