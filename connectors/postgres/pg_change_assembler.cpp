@@ -88,6 +88,7 @@ void ChangeAssembler::on(const pgoutput::Begin& m) {
   }
   in_begin_ = true;
   begin_commit_time_ = m.commit_time_unix_micros;
+  begin_xid_ = m.xid;
   pending_ = new_pending();
 }
 
@@ -95,6 +96,7 @@ void ChangeAssembler::on(const pgoutput::Commit& m) {
   if (!in_begin_) violation("Commit", "no transaction is open (Commit without Begin)");
   in_begin_ = false;
   ready_.emplace(Ready{std::move(pending_), m.end_lsn, begin_commit_time_, 0});
+  if (commit_observer_) commit_observer_(m.end_lsn, begin_xid_);
 }
 
 void ChangeAssembler::on(const pgoutput::Origin&) {}
@@ -216,6 +218,7 @@ void ChangeAssembler::on(const pgoutput::StreamCommit& m) {
   }
   ready_.emplace(Ready{std::move(it->second), m.end_lsn, m.commit_time_unix_micros, 0});
   streams_.erase(it);
+  if (commit_observer_) commit_observer_(m.end_lsn, m.xid);
 }
 
 void ChangeAssembler::on(const pgoutput::StreamAbort& m) {

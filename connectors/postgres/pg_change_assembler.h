@@ -55,6 +55,12 @@ class ChangeAssembler {
   using BufferFactory = std::function<std::unique_ptr<TransactionBuffer>()>;
   explicit ChangeAssembler(int protocol_version, BufferFactory buffers = nullptr);
 
+  // Told the xid of every transaction that commits, with the end LSN of its commit record
+  // (the live reader keeps them for PgRowFetcher: DecodedTransactions).
+  void on_commit(std::function<void(PgLsn, uint32_t)> observer) {
+    commit_observer_ = std::move(observer);
+  }
+
   // Decodes one pgoutput message (an XLogData payload). A Commit or Stream Commit makes
   // its transaction ready: take its items from next_item() before feeding more.
   // Throws std::logic_error when items of a committed transaction are still waiting.
@@ -126,6 +132,8 @@ class ChangeAssembler {
 
   bool in_begin_ = false;
   int64_t begin_commit_time_ = 0;
+  uint32_t begin_xid_ = 0;
+  std::function<void(PgLsn, uint32_t)> commit_observer_;
   Pending pending_;
 
   std::optional<uint32_t> stream_xid_;  // set between StreamStart and StreamStop

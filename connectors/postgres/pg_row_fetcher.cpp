@@ -1,10 +1,13 @@
 #include "connectors/postgres/pg_row_fetcher.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "connectors/postgres/pg_decoded_transactions.h"
 #include "connectors/postgres/pg_key_text.h"
 #include "connectors/postgres/pg_types.h"
 #include "connectors/postgres/pg_value_parser.h"
@@ -113,6 +116,7 @@ RowFetchCounts PgRowFetcher::fill(std::span<RowChange* const> changes,
     if (inserted) distinct.push_back(std::move(parts));
   }
 
+  wait_until_visible(changes);
   const PgConnection& conn = connection();
   std::string select = "SELECT ";
   for (const size_t c : wanted) select += conn.quote_identifier(schema.columns[c].name) + ", ";
@@ -188,6 +192,49 @@ RowFetchCounts PgRowFetcher::fill(std::span<RowChange* const> changes,
   counts.rows_found = found;
   counts.rows_gone += keyed - found;
   return counts;
+}
+
+void PgRowFetcher::wait_until_visible(std::span<RowChange* const> changes) {
+  using namespace std::chrono_literals;
+  std::vector<uint32_t> xids;
+  for (const RowChange* change : changes) {
+    const auto* position = std::get_if<PgPosition>(&change->position);
+    if (position == nullptr) continue;
+    const auto xid = DecodedTransactions::instance().xid(position->commit_end);
+    if (xid && std::find(xids.begin(), xids.end(), *xid) == xids.end()) xids.push_back(*xid);
+  }
+  for (const uint32_t xid : xids) {
+    // The committing session leaves the running set microseconds after its commit record
+    // is flushed; polling backs off from 1 ms. A bound keeps a stuck check from stalling
+    // the stream: the read then may see older values, as a read right after the commit.
+    auto pause = 1ms;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!visible(xid)) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        log::warn(
+            "transaction {} is still not visible to a new snapshot after 10 s; reading "
+            "its rows anyway",
+            xid);
+        break;
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, 50ms);
+    }
+  }
+}
+
+bool PgRowFetcher::visible(uint32_t xid) {
+  // pg_visible_in_snapshot() takes the 64-bit xid8: the epoch comes from the snapshot's
+  // xmax, one less when the xid is above xmax's low half (it was assigned before the
+  // counter wrapped).
+  const std::string x = std::to_string(xid);
+  const std::string sql =
+      "SELECT pg_visible_in_snapshot(((CASE WHEN " + x +
+      " >= (m & 4294967295) THEN (m >> 32) - 1 ELSE m >> 32 END << 32) | " + x +
+      ")::text::xid8, s) FROM (SELECT s, pg_snapshot_xmax(s)::text::bigint AS m FROM "
+      "pg_current_snapshot() AS s) AS current";
+  PgResultPtr result = run(sql, "pg_current_snapshot()");
+  return result && PQntuples(result.get()) == 1 && PQgetvalue(result.get(), 0, 0)[0] == 't';
 }
 
 }  // namespace cdc::pg

@@ -22,6 +22,8 @@ namespace cdc::pg {
 // string, which may hold a password, is never logged) and again after the connection
 // broke: one more try, then SourceDisconnected. A table or column dropped since the change
 // (SQLSTATE 42P01, 42703) counts its rows as gone; other failures throw SourceError.
+// Before it reads, it waits until the changes' transactions are visible to its own
+// snapshots (DecodedTransactions).
 // Not thread-safe.
 class PgRowFetcher final : public RowFetcher {
  public:
@@ -35,6 +37,11 @@ class PgRowFetcher final : public RowFetcher {
   // column is gone.
   PgResultPtr run(const std::string& sql, const std::string& table);
   const PgConnection& connection();
+  // Waits until this connection's snapshots see the transactions of `changes`
+  // (DecodedTransactions says why), up to a bound; then reads show them or newer.
+  void wait_until_visible(std::span<RowChange* const> changes);
+  // The transaction `xid` (32 bits, as pgoutput gives it) visible to a new snapshot.
+  bool visible(uint32_t xid);
 
   std::string dsn_;
   size_t keys_per_query_;

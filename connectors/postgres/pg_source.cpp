@@ -11,6 +11,7 @@
 #include "connectors/postgres/pg_admin.h"
 #include "connectors/postgres/pg_change_assembler.h"
 #include "connectors/postgres/pg_connection.h"
+#include "connectors/postgres/pg_decoded_transactions.h"
 #include "connectors/postgres/pg_replication_stream.h"
 #include "connectors/postgres/replication_message.h"
 #include "connectors/postgres/standby_feedback.h"
@@ -186,6 +187,8 @@ void PgSource::stop() {
 void PgSource::read_loop() {
   ChangeAssembler assembler(
       protocol_version_, [this] { return std::make_unique<TransactionBuffer>(&budget_, spill_); });
+  assembler.on_commit(
+      [](PgLsn end, uint32_t xid) { DecodedTransactions::instance().add(end, xid); });
   StandbyFeedback feedback(options_.status_interval, Clock::now());
   auto last_heartbeat = Clock::now();
   auto last_slot_check = Clock::now() - options_.status_interval;
