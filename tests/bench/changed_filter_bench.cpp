@@ -81,8 +81,8 @@ int main(int argc, char** argv) {
     filter.commit_if_due(/*force=*/true);
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    fmt::print("{:<8} {:>9} calls {:>7.2f} s {:>10.0f} calls/s {:>6.2f} us CPU/call\n", what,
-               count, wall, static_cast<double>(count) / wall,
+    fmt::print("{:<8} {:>9} calls {:>7.2f} s {:>10.0f} calls/s {:>6.2f} us CPU/call\n", what, count,
+               wall, static_cast<double>(count) / wall,
                (cpu_seconds() - cpu) * 1e6 / static_cast<double>(count));
   };
   auto upsert = [&](uint64_t id, uint64_t version) {
