@@ -7,8 +7,14 @@
 namespace cdc::pipeline {
 namespace {
 
-// The types MySQL stores apart from the row (Field_blob and its JSON and GEOMETRY
-// kinds), which binlog_row_image=NOBLOB leaves out unless an update changes them.
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
+
 bool is_blob_like(const std::string& data_type) {
   static const std::set<std::string> kBlobLike = {"tinyblob",
                                                   "blob",
@@ -30,14 +36,6 @@ bool is_blob_like(const std::string& data_type) {
                                                   "geomcollection"};
   return kBlobLike.contains(lower(data_type));
 }
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
-}  // namespace
 
 void check_row_image(const std::string& image, const std::optional<std::string>& value_options,
                      const std::vector<MappedTableTypes>& tables, std::vector<Problem>& problems,
