@@ -78,9 +78,8 @@ void check_row_image(const std::string& image, const std::optional<std::string>&
             << " may arrive missing (an update that does not change them leaves them out, "
                "and old images lack them). The connector then leaves their fields, and "
                "templates that use them, out of the call, so Retainly keeps the value it holds; "
-               "a condition, an id or an old-image value (before.x, changed()) that needs them "
-               "is decided without them, and the change or event is dead-lettered when it "
-               "cannot be. FULL sends them always\n";
+               "a mapping that needs them to stay right (ids, where, array items, old values) "
+               "is refused unless it says allow_partial: true. FULL sends them always\n";
     }
   }
 }
