@@ -16,6 +16,7 @@
 #include "pipeline/last_sent.h"
 #include "pipeline/metrics_report.h"
 #include "pipeline/resnapshot_factory.h"
+#include "pipeline/row_image_findings.h"
 #include "pipeline/source_factory.h"
 #include "pipeline/stream_pipeline.h"
 #include "sink/sink.h"
@@ -96,8 +97,13 @@ int run_command(const RunArgs& args) {
     stream.set_reload(&reload_requests(), [&reload] { return reload.load(); });
     // Up before the source connects: /healthz answers and /readyz says why not yet.
     auto health = start_health_server(config, stream, sink, *resnapshot);
-    // Requested by the holder of the instance lock only, before the stream first starts.
-    stream.set_before_first_start([&] { pipeline::request_initial_snapshot(config, tables); });
+    // By the holder of the instance lock only, before the stream first starts: a mapping
+    // that reads what the source does not log stops the daemon before anything is sent
+    // (unless it says allow_partial), then the initial snapshot is requested.
+    stream.set_before_first_start([&] {
+      pipeline::refuse_partial_row_images(config, mapper);
+      pipeline::request_initial_snapshot(config, tables);
+    });
     stream.run(stop);
     const auto status = stream.status();
     uint64_t changes = 0;

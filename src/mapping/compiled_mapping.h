@@ -80,6 +80,33 @@ struct EventTarget {
   uint32_t index = 0;     // position in the file's events list, part of the key
 };
 
+// A column a mapping reads in a way that only a complete row image serves: without the
+// value the connector cannot name, decide or build what the mapping says, and no later
+// step puts it right. mapping_requirements.h says which reads count; row_image_rule.h
+// checks them against what a source logs.
+struct ImageRead {
+  enum class Why : uint8_t {
+    // Old rows (updates and deletes):
+    kBefore,           // before.x in a field, template, id or condition
+    kChanged,          // changed(x)
+    kCustomerId,       // the customer id, which deletes and id changes name (on_delete not ignore)
+    kArrayCustomerId,  // array.customer_id, which item deletes and moves name
+    kArrayItemId,      // array.item_id, likewise
+    kOnDeleteSet,      // a column of on_delete: set
+    kDeleteEvent,      // when, data or customer_id of an event on delete
+    kWhereWithEvents,  // a where column, when entering or leaving it decides events
+    // New rows (inserts and updates), where the source may leave unchanged columns out and
+    // nothing reads them again (MySQL MINIMAL and NOBLOB images):
+    kNewWhere,       // a where column: a new row that cannot be tested is rejected
+    kNewCustomerId,  // the customer id of an upsert
+    kNewArrayItem,   // an array item's ids and fields: Retainly replaces items whole
+    kNewEvent,       // when and customer_id of an insert or update event
+  };
+  std::string column;
+  Why why;
+  std::string key;  // where the file reads it: "where", "events[0].when", "customer.id"
+};
+
 struct CompiledTable {
   TableId table;
   std::string qualified_table;  // table.qualified(), for provenance
@@ -100,12 +127,17 @@ struct CompiledTable {
   // Some customer field is a flattened json column (`flatten:`): an update of the same
   // customer sends the keys its value lost as null.
   bool customer_flattens = false;
+  // `allow_partial: true`: the file accepts what its reads that the source's row images
+  // cannot serve leave Retainly with (old_row_reads, new_row_reads), instead of `check`
+  // and `run` refusing the table.
+  bool allow_partial = false;
 
-  // For requirements(): explicit types per column, and the columns read from the old
-  // image of updates and deletes.
+  // For requirements(): explicit types per column, the columns read from the old image of
+  // updates and deletes, and the reads that only complete images serve (ImageRead).
   std::vector<std::pair<std::string, std::string>> declared_types;
   std::vector<std::string> old_image_columns;
-  bool needs_old_image = false;
+  std::vector<ImageRead> old_row_reads;
+  std::vector<ImageRead> new_row_reads;
 };
 
 }  // namespace cdc::mapping

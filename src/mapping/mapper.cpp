@@ -162,8 +162,10 @@ std::vector<TableRequirements> requirements(const Mapper& mapper) {
     r.file = t.file;
     r.columns = t.columns;
     std::sort(r.columns.begin(), r.columns.end());
-    r.needs_old_image = t.needs_old_image;
     r.old_image_columns = t.old_image_columns;
+    r.old_row_reads = t.old_row_reads;
+    r.new_row_reads = t.new_row_reads;
+    r.allow_partial = t.allow_partial;
     r.declared_types = t.declared_types;
     if (t.where) r.where = t.where->text();
     out.push_back(std::move(r));

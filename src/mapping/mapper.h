@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/row_change.h"
+#include "mapping/compiled_mapping.h"
 #include "mapping/mapping_loader.h"
 #include "mapping/mapping_options.h"
 #include "mapping/mapping_output.h"
@@ -76,12 +77,14 @@ struct TableRequirements {
   std::string file;
   // Every column the mapping names, sorted.
   std::vector<std::string> columns;
-  // Old images of updates and deletes must carry non-key columns (REPLICA IDENTITY FULL,
-  // binlog_row_image=FULL): before.x, changed(), a `where`, on_delete set, delete events,
-  // or ids that are not the key. See mapping_requirements.h.
-  bool needs_old_image = false;
   // The columns read from old images, sorted (ids included).
   std::vector<std::string> old_image_columns;
+  // The reads only complete old or new rows serve (compiled_mapping.h, ImageRead;
+  // mapping_requirements.h says which), and whether the file accepts them unserved
+  // (`allow_partial: true`). row_image_rule.h checks them against a source.
+  std::vector<ImageRead> old_row_reads;
+  std::vector<ImageRead> new_row_reads;
+  bool allow_partial = false;
   // (column, type) for every field with an explicit type.
   std::vector<std::pair<std::string, std::string>> declared_types;
   // The `where` as written in the mapping, empty without one. Its semantics are the

@@ -192,7 +192,7 @@ TableMapping compile(std::string_view text, std::string_view file_name,
   }
   yaml.check_keys(root, "",
                   {"table", "where", "customer", "array", "events", "string_policy",
-                   "decimal_as_string", "timezone", "event_key_field", "send"});
+                   "decimal_as_string", "timezone", "event_key_field", "send", "allow_partial"});
   auto table = std::make_shared<CompiledTable>();
   table->file = std::string(file_name);
   table->string_policy = options.string_policy;
@@ -221,6 +221,9 @@ TableMapping compile(std::string_view text, std::string_view file_name,
     } else {
       yaml.fail(send, "send", "expected changed or all, found \"" + name + "\"");
     }
+  }
+  if (const auto flag = root["allow_partial"]) {
+    table->allow_partial = yaml.boolean(flag, "allow_partial");
   }
   std::string zone_name = options.timezone;
   if (const auto zone = root["timezone"]) zone_name = yaml.scalar(zone, "timezone", "a time zone");

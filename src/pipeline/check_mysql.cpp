@@ -13,6 +13,7 @@
 #include "connectors/mysql/mysql_connection.h"
 #include "pipeline/binlog_retention.h"
 #include "pipeline/check_mysql_row_image.h"
+#include "pipeline/row_image_findings.h"
 #include "pipeline/source_factory.h"
 
 namespace cdc::pipeline {
@@ -48,13 +49,6 @@ void check_server(mysql::MysqlConnection& conn, const config::MysqlSourceConfig&
     admin.require_row_binlog();
   } catch (const SourceError& e) {
     problems.push_back({Problem::kSource, e.what()});
-  }
-  const std::string image = upper(admin.global_variable("binlog_row_image").value_or("FULL"));
-  if (image == "MINIMAL") {
-    problems.push_back({Problem::kSource,
-                        "binlog_row_image is MINIMAL: row images then leave out the customer "
-                        "and item ids of updates and deletes. SET GLOBAL binlog_row_image = "
-                        "'FULL' (NOBLOB also works) and set it in the server's configuration"});
   }
   const auto metadata = admin.global_variable("binlog_row_metadata");
   if (metadata && upper(*metadata) != "FULL") {
@@ -194,25 +188,26 @@ void check_watermark_grants(mysql::MysqlConnection& conn, const config::Connecto
   }
 }
 
-// The mapped tables that exist, with their column types.
+// The mapped tables that exist, with their column types; what their mappings read that
+// `row_image` (binlog_row_image) does not log.
 std::vector<MappedTableTypes> check_tables(mysql::MysqlConnection& conn,
                                            const mapping::Mapper& mapper,
-                                           std::vector<Problem>& problems) {
+                                           const std::string& row_image,
+                                           std::vector<Problem>& problems, std::ostream& out) {
   std::vector<MappedTableTypes> found;
   for (const auto& req : mapping::requirements(mapper)) {
     const std::string table = req.table.qualified();
-    const auto columns = conn.query(
-        "SELECT COLUMN_NAME, DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
-        conn.quote(req.table.schema) + " AND TABLE_NAME = " + conn.quote(req.table.name));
-    if (columns.rows.empty()) {
+    auto columns = read_mysql_columns(conn, req.table, row_image);
+    if (columns.types.empty()) {
       problems.push_back(
           {Problem::kConfig, "table " + table + " does not exist (or the user may not see it)"});
       continue;
     }
-    std::map<std::string, std::string> types;
-    for (const auto& row : columns.rows) types[row[0].value_or("")] = row[1].value_or("");
-    check_mapped_columns(req, types, converts, problems);
-    found.push_back({table, std::move(types), req.columns});
+    check_mapped_columns(req, columns.types, converts, problems);
+    if (auto finding = mysql_row_image_finding(req, row_image, columns)) {
+      report_row_image_finding(*finding, problems, out);
+    }
+    found.push_back({table, std::move(columns.types), req.columns});
   }
   return found;
 }
@@ -225,10 +220,10 @@ void check_mysql(const config::ConnectorConfig& config, const mapping::Mapper& m
   check_server(conn, config.source.mysql, problems, out);
   check_retention(conn, config.source.mysql, out);
   check_watermark_grants(conn, config, problems, out);
-  const auto tables = check_tables(conn, mapper, problems);
   mysql::BinlogAdmin admin(conn);
-  check_row_image(admin.global_variable("binlog_row_image").value_or("FULL"),
-                  admin.global_variable("binlog_row_value_options"), tables, problems, out);
+  const std::string image = admin.global_variable("binlog_row_image").value_or("FULL");
+  const auto tables = check_tables(conn, mapper, image, problems, out);
+  check_row_image(image, admin.global_variable("binlog_row_value_options"), tables, problems, out);
 }
 
 }  // namespace cdc::pipeline

@@ -7,8 +7,14 @@
 namespace cdc::pipeline {
 namespace {
 
-// The types MySQL stores apart from the row (Field_blob and its JSON and GEOMETRY
-// kinds), which binlog_row_image=NOBLOB leaves out unless an update changes them.
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+}  // namespace
+
 bool is_blob_like(const std::string& data_type) {
   static const std::set<std::string> kBlobLike = {"tinyblob",
                                                   "blob",
@@ -30,14 +36,6 @@ bool is_blob_like(const std::string& data_type) {
                                                   "geomcollection"};
   return kBlobLike.contains(lower(data_type));
 }
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
-}  // namespace
 
 void check_row_image(const std::string& image, const std::optional<std::string>& value_options,
                      const std::vector<MappedTableTypes>& tables, std::vector<Problem>& problems,
@@ -80,9 +78,8 @@ void check_row_image(const std::string& image, const std::optional<std::string>&
             << " may arrive missing (an update that does not change them leaves them out, "
                "and old images lack them). The connector then leaves their fields, and "
                "templates that use them, out of the call, so Retainly keeps the value it holds; "
-               "a condition, an id or an old-image value (before.x, changed()) that needs them "
-               "is decided without them, and the change or event is dead-lettered when it "
-               "cannot be. FULL sends them always\n";
+               "a mapping that needs them to stay right (ids, where, array items, old values) "
+               "is refused unless it says allow_partial: true. FULL sends them always\n";
     }
   }
 }

@@ -5,6 +5,7 @@
 #include "connectors/postgres/pg_admin.h"
 #include "connectors/postgres/pg_connection.h"
 #include "core/errors.h"
+#include "pipeline/row_image_findings.h"
 #include "pipeline/source_check.h"
 
 namespace cdc::pipeline {
@@ -26,21 +27,6 @@ bool converts(const std::string& declared, const std::string& udt) {
   if (declared == "array") return udt.starts_with("_") || udt == "json" || udt == "jsonb";
   auto it = kAllowed.find(declared);
   return it == kAllowed.end() || it->second.contains(udt);
-}
-
-// The columns the mapping reads from old row images that the table's replica identity does
-// not log, comma separated; empty when nothing is missing.
-std::string missing_from_old_image(const mapping::TableRequirements& req,
-                                   const pg::TableInfo& info) {
-  if (info.replica_identity == 'f') return {};
-  const std::set<std::string> logged(info.identity_columns.begin(), info.identity_columns.end());
-  std::string missing;
-  for (const auto& column : req.old_image_columns) {
-    if (logged.contains(column)) continue;
-    if (!missing.empty()) missing += ", ";
-    missing += column;
-  }
-  return missing;
 }
 
 // What `run` will do to the publication, and whether `run --dry-run` (which only reads
@@ -101,16 +87,11 @@ void check_postgres(const config::ConnectorConfig& config, const mapping::Mapper
     std::map<std::string, std::string> types;
     for (const auto& row : columns.rows) types[row[0].value_or("")] = row[1].value_or("");
     check_mapped_columns(req, types, converts, problems);
-    if (auto missing = missing_from_old_image(req, info); !missing.empty()) {
-      problems.push_back(
-          {Problem::kSource, "table " + table + " needs REPLICA IDENTITY FULL: its mapping reads " +
-                                 missing +
-                                 " from old rows (before.*, changed(), where, ids and "
-                                 "on_delete fields of updates and deletes), which its replica "
-                                 "identity does not log. Run ALTER TABLE " +
-                                 table + " REPLICA IDENTITY FULL"});
-    } else if (info.replica_identity == 'n' ||
-               (info.replica_identity == 'd' && !info.has_primary_key)) {
+    if (auto finding =
+            postgres_row_image_finding(req, info.replica_identity, info.identity_columns)) {
+      report_row_image_finding(*finding, problems, out);
+    }
+    if (info.replica_identity == 'n' || (info.replica_identity == 'd' && !info.has_primary_key)) {
       problems.push_back({Problem::kSource, "table " + table +
                                                 " has no primary key or replica identity; UPDATE "
                                                 "and DELETE on it would fail once published"});

@@ -105,6 +105,11 @@ ReloadOutcome MappingReload::load() {
     for (const auto& problem : problems) message += "\n  - " + problem.message;
     return message;
   }
+  // What the check accepts with a warning (a mapping's allow_partial) is worth the log.
+  std::istringstream note_lines(notes.str());
+  for (std::string line; std::getline(note_lines, line);) {
+    if (line.starts_with("warning: ")) log::warn("reload: {}", line.substr(9));
+  }
 
   auto fresh = fingerprints(*mapper, defaults_text(next.mapping));
   std::vector<TableId> added, removed, changed;

@@ -7,6 +7,7 @@
 #include "core/errors.h"
 #include "mapping/mapper.h"
 #include "mapping/retainly_limits.h"
+#include "pipeline/row_image_findings.h"
 
 namespace cdc::pipeline {
 namespace {
@@ -128,52 +129,50 @@ void write_fields(std::ostream& out, const ScaffoldTable& table, const std::set<
   if (fields == 0) out << indent << "{}\n";
 }
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-  return out;
-}
-
-// What the mapping reads from old row images, against what the source logs in them.
+// What the mapping reads that the source's row images do not log (row_image_findings.h),
+// which `check` and `run` refuse.
 std::string row_image_note(const ScaffoldTable& table, const std::string& mapping_text) {
   std::vector<mapping::TableMapping> compiled;
   compiled.push_back(mapping::parse_mapping(mapping_text, "scaffold.yaml", {}));
   const auto requirements = mapping::requirements(mapping::Mapper(std::move(compiled)));
-  const auto& needed = requirements.front().old_image_columns;
+  const auto& req = requirements.front();
   const std::string name = table.table.qualified();
+  const std::string refused =
+      ": `check` and `run` refuse the table until then, unless the mapping says "
+      "allow_partial: true.";
   if (table.source == ScaffoldSource::kPostgres) {
     if (table.row_image == "f") return "REPLICA IDENTITY FULL: old rows carry every column.";
-    std::vector<std::string> missing;
-    for (const auto& column : needed) {
-      if (std::find(table.identity_columns.begin(), table.identity_columns.end(), column) ==
-          table.identity_columns.end()) {
-        missing.push_back(column);
-      }
+    const char identity = table.row_image.empty() ? 'd' : table.row_image.front();
+    const auto finding = postgres_row_image_finding(req, identity, table.identity_columns);
+    const std::string logged = identity == 'i'   ? "an index"
+                               : identity == 'n' ? "nothing"
+                                                 : "the primary key";
+    if (finding) {
+      return "NEEDS ALTER TABLE " + name + " REPLICA IDENTITY FULL: this mapping reads " +
+             finding->reads + ", which the replica identity (" + logged + ") does not log" +
+             refused;
     }
-    const std::string identity = table.row_image == "i"   ? "an index"
-                                 : table.row_image == "n" ? "nothing"
-                                                          : "the primary key";
-    if (missing.empty() && table.row_image != "n") {
-      return "the replica identity (" + identity + ") logs what this mapping reads from old rows" +
-             (needed.empty() ? "" : " (" + join(needed) + ")") +
-             ". Conditions on old values (before.x, changed()) or on_delete set need "
-             "ALTER TABLE " +
-             name + " REPLICA IDENTITY FULL.";
+    if (identity == 'n') {
+      return "NEEDS a primary key or ALTER TABLE " + name +
+             " REPLICA IDENTITY FULL: the replica identity (nothing) logs no old rows, so "
+             "UPDATE and DELETE fail once the table is published.";
     }
-    return "NEEDS ALTER TABLE " + name + " REPLICA IDENTITY FULL: this mapping reads " +
-           join(missing) + " from old rows, which the replica identity (" + identity +
-           ") does not log.";
+    return "the replica identity (" + logged +
+           ") logs what this mapping reads from old rows. Conditions on old values "
+           "(before.x, changed()), on_delete set and delete events need ALTER TABLE " +
+           name + " REPLICA IDENTITY FULL.";
   }
   if (table.row_image == "FULL") return "binlog_row_image is FULL: old rows carry every column.";
-  for (const auto& column : needed) {
-    if (std::find(table.primary_key.begin(), table.primary_key.end(), column) ==
-        table.primary_key.end()) {
-      return "NEEDS binlog_row_image=FULL (the server has " + table.row_image +
-             "): this mapping reads " + join(needed) + " from old rows.";
-    }
+  MysqlTableColumns columns;
+  for (const auto& column : table.columns) columns.types[column.name] = column.type;
+  columns.primary_key = table.primary_key;
+  if (const auto finding = mysql_row_image_finding(req, table.row_image, columns)) {
+    return "NEEDS binlog_row_image=FULL (the server has " + table.row_image +
+           "): this mapping reads " + finding->reads + ", which " + table.row_image +
+           " does not log" + refused;
   }
   return "binlog_row_image is " + table.row_image +
-         ": old rows carry the primary key, which is all this mapping reads from them.";
+         ": the rows it logs carry what this mapping reads from them.";
 }
 
 // `text` as comment lines of at most 88 characters, broken between words.

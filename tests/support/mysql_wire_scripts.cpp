@@ -36,6 +36,8 @@ void script_mysql_source(MysqlWireServer& server, const MysqlSourceAnswers& answ
   variable("binlog_format", "ROW");
   variable("binlog_checksum", o.checksum ? "CRC32" : "NONE");
   variable("gtid_mode", answers.gtid_mode ? "ON" : "OFF");
+  // `run` reads it before streaming (pipeline/row_image_findings.h); FULL asks no more.
+  variable("binlog_row_image", "FULL");
 
   const std::string executed = answers.gtid_mode ? answers.gtid_executed : "";
   const wire::ResultSet status{

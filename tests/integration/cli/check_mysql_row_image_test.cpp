@@ -66,3 +66,86 @@ TEST_CASE("check mysql: NOBLOB names the mapped BLOB/TEXT/JSON columns that may 
   CHECK(output.find("avatar") == std::string::npos);  // not mapped
   CHECK(output.find("PARTIAL_JSON") == std::string::npos);
 }
+
+namespace {
+
+// Items of the users' purchases array: user_id is not the primary key, and MINIMAL new rows
+// carry only the columns an update sets.
+constexpr const char* kOrders = R"yaml(table: myit_minimal.orders
+array:
+  customer_id: user_id
+  field: purchases
+  item_id: id
+  fields: { total: total }
+)yaml";
+
+// Customers by primary key: MINIMAL serves them (upserts merge what a row leaves out).
+constexpr const char* kAccounts = R"yaml(table: myit_minimal.accounts
+customer:
+  id: id
+  fields: { email: email }
+  on_delete: delete
+)yaml";
+
+struct Outcome {
+  int code;
+  std::string output;
+};
+
+Outcome run_to_exit(ConnectorRun& connector, const std::vector<std::string>& args) {
+  auto process = connector.command(args);
+  const int code = process->wait_exit(60s);
+  return {code, process->stdout_text() + process->stderr_text()};
+}
+
+}  // namespace
+
+TEST_CASE("check and run mysql: MINIMAL refuses an array mapping; allow_partial accepts it") {
+  MysqlTestDb db;
+  db.fresh_database("myit_minimal");
+  db.exec(
+      "CREATE TABLE myit_minimal.orders (id BIGINT PRIMARY KEY, user_id BIGINT, total INT);"
+      "CREATE TABLE myit_minimal.accounts (id BIGINT PRIMARY KEY, email VARCHAR(100));"
+      "INSERT INTO myit_minimal.accounts VALUES (1, 'a@x')");
+  MockServer mock;
+  ConnectorRun refused(mock, {.mappings = {{"orders.yaml", kOrders}, {"accounts.yaml", kAccounts}},
+                              .snapshot = "initial",
+                              .mysql_server_id = 6112});
+  ConnectorRun allowed(
+      mock, {.mappings = {{"orders.yaml", std::string("allow_partial: true\n") + kOrders}},
+             .mysql_server_id = 6113});
+  Outcome check, run, accepted;
+  {
+    GlobalRowImage minimal(db, "MINIMAL");
+    check = run_to_exit(refused, {"check"});
+    run = run_to_exit(refused, {"run"});
+    accepted = run_to_exit(allowed, {"check"});
+  }
+  const std::string message =
+      "orders.yaml: table myit_minimal.orders: reads user_id in array.customer_id (deletes and "
+      "moves name the old customer), user_id in array.customer_id (Retainly replaces items "
+      "whole), total in array.fields.total (Retainly replaces items whole), which "
+      "binlog_row_image=MINIMAL does not log; SET GLOBAL binlog_row_image = 'FULL'";
+  {
+    INFO(check.output);
+    CHECK(check.code == 4);
+    CHECK(check.output.find("problem: ") != std::string::npos);
+    CHECK(check.output.find(message) != std::string::npos);
+    CHECK(check.output.find("table myit_minimal.accounts:") == std::string::npos);
+  }
+  {
+    INFO(run.output);
+    CHECK(run.code == 4);
+    CHECK(run.output.find(message) != std::string::npos);
+    CHECK(run.output.find("streaming the binlog of") == std::string::npos);
+    // The snapshot would have sent account 1 had the daemon started.
+    CHECK(mock.state().at("customers").empty());
+  }
+  {
+    INFO(accepted.output);
+    CHECK(accepted.code == 0);
+    CHECK(accepted.output.find("warning: ") != std::string::npos);
+    CHECK(accepted.output.find("which binlog_row_image=MINIMAL does not log; accepted by "
+                               "allow_partial: true") != std::string::npos);
+  }
+}

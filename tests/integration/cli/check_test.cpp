@@ -8,6 +8,7 @@
 
 #include "support/connector_run.h"
 #include "support/pg_test_db.h"
+#include "support/wait_until.h"
 
 using namespace std::chrono_literals;
 using namespace cdc::test;
@@ -33,6 +34,27 @@ customer:
     email: { column: email, transform: lower }
     joined_at: { column: joined, type: date_time }
   on_delete: delete
+)yaml";
+
+// Pets become items of their owner's array: owner_id is not the key.
+const std::string kPets = R"yaml(table: pgit_check.pets
+array:
+  customer_id: owner_id
+  field: pets
+  item_id: id
+  fields: { name: name }
+)yaml";
+
+// Users with a score, filtered by it; kJoinedEvent adds an event.
+const std::string kScoredUsers = R"yaml(table: pgit_check.users
+where: score > 0
+customer:
+  id: id
+  fields: { email: email }
+  on_delete: delete
+)yaml";
+const std::string kJoinedEvent = R"yaml(events:
+  - { name: joined, on: insert, data: { email: email } }
 )yaml";
 
 struct CheckResult {
@@ -124,21 +146,105 @@ TEST_CASE("check: a delete mapping that reads a non-key column needs REPLICA IDE
   create_tables(db);
   MockServer mock;
   // Deleting a pet removes it from its owner's array: the old row must carry owner_id.
-  const std::string mapping =
-      "table: pgit_check.pets\narray:\n  customer_id: owner_id\n"
-      "  field: pets\n  item_id: id\n  fields: { name: name }\n";
-  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"pets.yaml", mapping}}});
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"pets.yaml", kPets}}});
   auto result = run_check(connector);
   INFO(result.output);
   CHECK(result.exit_code == 4);
-  CHECK(result.output.find("table pgit_check.pets needs REPLICA IDENTITY FULL") !=
-        std::string::npos);
-  CHECK(result.output.find("owner_id") != std::string::npos);
+  CHECK(result.output.find(
+            "pets.yaml: table pgit_check.pets: reads owner_id in array.customer_id (deletes and "
+            "moves name the old customer), which REPLICA IDENTITY DEFAULT does not log; run "
+            "ALTER TABLE pgit_check.pets REPLICA IDENTITY FULL, or set allow_partial: true in "
+            "the mapping to accept") != std::string::npos);
 
   db.exec("ALTER TABLE pgit_check.pets REPLICA IDENTITY FULL");
   auto fixed = run_check(connector);
   INFO(fixed.output);
   CHECK(fixed.exit_code == 0);
+}
+
+TEST_CASE("check: a where with events needs the old row; allow_partial turns it into a warning") {
+  PgTestDb db;
+  create_tables(db);
+  MockServer mock;
+  const std::string mapping = kScoredUsers + kJoinedEvent;
+  ConnectorRun refused(mock, {.slot = kSlot, .mappings = {{"users.yaml", mapping}}});
+  auto result = run_check(refused);
+  INFO(result.output);
+  CHECK(result.exit_code == 4);
+  CHECK(result.output.find("problem: ") != std::string::npos);
+  CHECK(result.output.find("users.yaml: table pgit_check.users: reads score in a where with "
+                           "events, which REPLICA IDENTITY DEFAULT does not log; run ALTER "
+                           "TABLE pgit_check.users REPLICA IDENTITY FULL, or set "
+                           "allow_partial: true") != std::string::npos);
+
+  ConnectorRun allowed(
+      mock, {.slot = kSlot, .mappings = {{"users.yaml", "allow_partial: true\n" + mapping}}});
+  auto accepted = run_check(allowed);
+  INFO(accepted.output);
+  CHECK(accepted.exit_code == 0);
+  CHECK(accepted.output.find("warning: ") != std::string::npos);
+  CHECK(accepted.output.find("users.yaml: table pgit_check.users: reads score in a where with "
+                             "events, which REPLICA IDENTITY DEFAULT does not log; accepted by "
+                             "allow_partial: true") != std::string::npos);
+  CHECK(accepted.output.find("problem: ") == std::string::npos);
+}
+
+TEST_CASE("check: a where without events passes under the default replica identity") {
+  PgTestDb db;
+  create_tables(db);
+  MockServer mock;
+  // Upserts are idempotent, and leaving the filter sends idempotent deletes.
+  ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"users.yaml", kScoredUsers}}});
+  auto result = run_check(connector);
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  CHECK(result.output.find("REPLICA IDENTITY") == std::string::npos);
+  CHECK(result.output.find("warning: ") == std::string::npos);
+}
+
+TEST_CASE("run: a refused mapping stops the daemon with exit 4 before anything is sent") {
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  create_tables(db);
+  db.exec("INSERT INTO pgit_check.pets VALUES (1, 10, 'Rex')");
+  MockServer mock;
+  // With snapshot: initial the row above would be sent at once if the daemon started.
+  ConnectorRun connector(
+      mock, {.slot = kSlot, .mappings = {{"pets.yaml", kPets}}, .snapshot = "initial"});
+  auto run = connector.command({"run"});
+  const auto first = run->wait_for_line("refusing to stream|streaming from slot", 60s);
+  CHECK(first.line.find("refusing to stream") != std::string::npos);
+  const int code = run->wait_exit(60s);
+  const std::string output = run->stdout_text() + run->stderr_text();
+  INFO(output);
+  CHECK(code == 4);
+  CHECK(output.find("pets.yaml: table pgit_check.pets: reads owner_id in array.customer_id") !=
+        std::string::npos);
+  CHECK(output.find("ALTER TABLE pgit_check.pets REPLICA IDENTITY FULL") != std::string::npos);
+  // Nothing sent, no slot or publication made.
+  CHECK(records_applied(mock, "POST /arrays") == 0);
+  CHECK(mock.state().at("customers").empty());
+  CHECK(db.query_value("SELECT count(*) FROM pg_replication_slots WHERE slot_name = '" +
+                       std::string(kSlot) + "'") == "0");
+  CHECK(db.query_value("SELECT count(*) FROM pg_publication WHERE pubname = '" +
+                       std::string(kSlot) + "'") == "0");
+}
+
+TEST_CASE("run: allow_partial accepts the mapping with a warning, and streams") {
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  create_tables(db);
+  MockServer mock;
+  ConnectorRun connector(
+      mock, {.slot = kSlot, .mappings = {{"pets.yaml", "allow_partial: true\n" + kPets}}});
+  connector.start();
+  CHECK(
+      connector.process().find_line("pets.yaml: table pgit_check.pets: reads owner_id in "
+                                    "array.customer_id.*accepted by allow_partial: true"));
+  db.exec("INSERT INTO pgit_check.pets VALUES (1, 10, 'Rex')");
+  wait_until([&] { return records_applied(mock, "POST /arrays") == 1; }, 30s, "the pet's item");
+  CHECK(connector.terminate() == 0);
+  db.drop_replication_objects(kSlot);
 }
 
 TEST_CASE("check: credentials Retainly refuses are exit 3, and the secret is not printed") {

@@ -112,6 +112,32 @@ TEST_CASE("reload postgres: a new field applies from the next transaction on") {
     CHECK(metric(port, "retainly_cdc_mapping_reload_failed") == 0);
     CHECK(http_get(port, "/readyz").body == "ready\n");
   }
+  SUBCASE("a set the source's row images cannot serve is rejected; allow_partial accepts it") {
+    // Entering or leaving the where decides the event, and the default replica identity
+    // does not log plan in old rows.
+    const std::string filtered =
+        "table: pgit_reload.accounts\nwhere: plan != 'free'\ncustomer:\n  id: id\n  fields: { "
+        "name: name }\nevents:\n  - { name: joined, on: insert }\n";
+    write_mapping(connector, "accounts.yaml", filtered);
+    reload(connector, "reload failed; the running mappings stay");
+    CHECK(connector.process()
+              .find_line("accounts.yaml: table pgit_reload.accounts: reads plan in a where with "
+                         "events, which REPLICA IDENTITY DEFAULT does not log")
+              .has_value());
+    db.exec("INSERT INTO pgit_reload.accounts VALUES (3, 'cy', 'free')");
+    wait_until(
+        [&] {
+          return customer(mock, "3") == nlohmann::json{{"name", "cy"}, {"plan", "free"}};
+        },
+        30s, "customer 3 mapped by the running set (no where, the plan field)");
+
+    write_mapping(connector, "accounts.yaml", "allow_partial: true\n" + filtered);
+    const auto mark = connector.process().mark();
+    reload(connector, "reload applied");
+    CHECK(connector.process()
+              .find_line("reload: .*accepted by allow_partial: true", mark)
+              .has_value());
+  }
   CHECK(connector.terminate() == 0);
 }
 

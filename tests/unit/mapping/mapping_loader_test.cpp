@@ -67,7 +67,8 @@ events:
 TEST_CASE("loader: unknown keys are errors that list the allowed ones") {
   CHECK(load_error("table: public.users\ncustmer:\n  id: id\n") ==
         "users.yaml:2:1: custmer: unknown key; expected one of table, where, customer, array, "
-        "events, string_policy, decimal_as_string, timezone, event_key_field, send");
+        "events, string_policy, decimal_as_string, timezone, event_key_field, send, "
+        "allow_partial");
   CHECK(load_error("table: public.users\ncustomer:\n  id: id\n  fields:\n"
                    "    plan: { column: plan_code, transfrom: lower }\n") ==
         "users.yaml:5:32: customer.fields.plan.transfrom: unknown key; expected one of column, "
@@ -242,6 +243,20 @@ TEST_CASE("loader: array fields across files count toward Retainly's 15") {
   }
 }
 
+TEST_CASE("loader: allow_partial is a boolean, false by default") {
+  const std::string customer = "table: public.users\ncustomer: { id: email, on_delete: delete }\n";
+  CHECK(
+      parse_mapping(customer + "allow_partial: true\n", "users.yaml", {}).compiled().allow_partial);
+  CHECK_FALSE(parse_mapping(customer + "allow_partial: false\n", "users.yaml", {})
+                  .compiled()
+                  .allow_partial);
+  CHECK_FALSE(parse_mapping(customer, "users.yaml", {}).compiled().allow_partial);
+  CHECK(load_error(customer + "allow_partial: yes please\n") ==
+        "users.yaml:3:16: allow_partial: expected true or false, found \"yes please\"");
+  CHECK(load_error(customer + "allow_partial: [true]\n")
+            .starts_with("users.yaml:3:16: allow_partial:"));
+}
+
 TEST_CASE("loader: requirements list columns, types and old-image needs") {
   const Mapper mapper = cdc::mapping::testing::mapper_from(R"(
 table: public.orders
@@ -257,14 +272,15 @@ array:
   CHECK(reqs[0].table.qualified() == "public.orders");
   CHECK(reqs[0].columns ==
         std::vector<std::string>{"created_at", "id", "status", "total", "user_id"});
-  CHECK(reqs[0].needs_old_image);
   CHECK(reqs[0].old_image_columns == std::vector<std::string>{"id", "status", "user_id"});
+  // No events: the where needs no old row; the ids are in the rule's list.
+  CHECK(reqs[0].old_row_reads.size() == 2);
   CHECK(reqs[0].declared_types == std::vector<std::pair<std::string, std::string>>{
                                       {"total", "number"}, {"created_at", "date_time"}});
   CHECK(reqs[0].where == "status != 'draft'");
 
   const Mapper by_key = cdc::mapping::testing::mapper_from(
       "table: public.users\ncustomer: { id: id, fields: { e: email }, on_delete: delete }\n");
-  CHECK_FALSE(requirements(by_key)[0].needs_old_image);
+  CHECK(requirements(by_key)[0].old_row_reads.size() == 1);  // the id, on_delete: delete
   CHECK(requirements(by_key)[0].old_image_columns == std::vector<std::string>{"id"});
 }

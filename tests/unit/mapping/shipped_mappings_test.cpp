@@ -27,8 +27,8 @@ TEST_CASE("shipped mappings: every file in mappings/ loads") {
   // schema.sql gives every demo table REPLICA IDENTITY FULL because of these.
   const auto reqs = requirements(mapper);
   REQUIRE(reqs.size() == 3);
-  CHECK(reqs[0].needs_old_image);  // orders: the where filter
-  CHECK(reqs[2].needs_old_image);  // users: changed(plan_code)
+  CHECK_FALSE(reqs[0].old_row_reads.empty());  // orders: the where filter, with events
+  CHECK_FALSE(reqs[2].old_row_reads.empty());  // users: changed(plan_code)
   // subscriptions: its customer id, user_id, is not the table's key.
   CHECK(reqs[1].old_image_columns == std::vector<std::string>{"user_id"});
 }
