@@ -11,8 +11,6 @@
 //
 // CPU per call is what the stream pipeline's thread pays for the filter; under
 // `valgrind --tool=callgrind` the instruction counts compare builds on a busy machine.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +22,7 @@
 #include <fmt/format.h>
 
 #include "pipeline/changed_filter.h"
+#include "process_cpu.h"
 
 namespace {
 
@@ -31,12 +30,7 @@ using cdc::retainly::Attribute;
 using cdc::retainly::Call;
 using cdc::retainly::CallKind;
 
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+using cdc::bench::cpu_seconds;
 
 constexpr uint64_t kWindow = 2000;  // calls in flight before the sink acknowledges them
 

@@ -8,8 +8,6 @@
 // of random customers in the same batches; then as many point reads. Prints the rates, this
 // process's CPU time per operation, and the store's size on disk: total, per customer and
 // per customer-field. DIRECTORY must not exist (it is created, and left for inspection).
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -20,18 +18,14 @@
 
 #include <fmt/format.h>
 
+#include "process_cpu.h"
 #include "state/last_sent_store.h"
 
 namespace {
 
 using cdc::state::FieldStamp;
 
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+using cdc::bench::cpu_seconds;
 
 double since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

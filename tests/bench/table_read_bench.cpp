@@ -7,8 +7,6 @@
 // Reads every row of the table as a backfill would (PgBackfillReader or MysqlTableReader,
 // page by page into cdc::Values) and prints the rows, the wall time and this process's CPU
 // time per row: the reading side's share of a backfill's cost. Exits 1 on failure.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,15 +20,11 @@
 
 #include "connectors/mysql/mysql_table_reader.h"
 #include "connectors/postgres/pg_backfill_reader.h"
+#include "process_cpu.h"
 
 namespace {
 
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+using cdc::bench::cpu_seconds;
 
 cdc::TableId table_id(const std::string& text) {
   const auto dot = text.find('.');

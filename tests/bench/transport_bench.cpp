@@ -18,16 +18,12 @@
 #include <string_view>
 #include <vector>
 
+#include "process_cpu.h"
 #include "retainly/http_transport.h"
 
 namespace {
 
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
+using cdc::bench::cpu_seconds;
 
 }  // namespace
 

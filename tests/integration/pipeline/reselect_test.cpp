@@ -34,6 +34,26 @@ nlohmann::json items_of(const MockServer& mock, const std::string& id, const std
   return items;
 }
 
+// A fresh `schema` holding `table` (`columns`), whose `large` column stays out of line.
+void create_table(PgTestDb& db, const std::string& schema, const std::string& table,
+                  const std::string& columns, const std::string& large) {
+  db.fresh_schema(schema);
+  const std::string name = schema + "." + table;
+  db.exec("CREATE TABLE " + name + " (" + columns + ")");
+  db.exec("ALTER TABLE " + name + " ALTER COLUMN " + large + " SET STORAGE EXTERNAL");
+}
+
+constexpr const char* kOrdersColumns =
+    "user_id bigint, id bigint, status text, details text, PRIMARY KEY (user_id, id)";
+constexpr const char* kUsersColumns = "id bigint PRIMARY KEY, email text, bio text";
+
+// The orders of `schema` as the customers' `orders` array, large details included.
+std::string orders_mapping(const std::string& schema) {
+  return "table: " + schema +
+         ".orders\narray:\n  customer_id: user_id\n  field: orders\n  item_id: id\n  fields: { "
+         "status: status, details: details }\n";
+}
+
 nlohmann::json json_of(PgTestDb& db, const std::string& sql) {
   return nlohmann::json::parse(db.query_value(sql).value_or("null"));
 }
@@ -46,18 +66,8 @@ TEST_CASE(
   constexpr const char* kSlot = "cdc_it_reselect_item";
   PgTestDb db;
   db.drop_replication_objects(kSlot);
-  db.fresh_schema("pgit_reselect_item");
-  db.exec(
-      "CREATE TABLE pgit_reselect_item.orders (user_id bigint, id bigint, status text, "
-      "details text, PRIMARY KEY (user_id, id))");
-  db.exec("ALTER TABLE pgit_reselect_item.orders ALTER COLUMN details SET STORAGE EXTERNAL");
-  const std::string orders = R"yaml(table: pgit_reselect_item.orders
-array:
-  customer_id: user_id
-  field: orders
-  item_id: id
-  fields: { status: status, details: details }
-)yaml";
+  create_table(db, "pgit_reselect_item", "orders", kOrdersColumns, "details");
+  const std::string orders = orders_mapping("pgit_reselect_item");
   MockServer mock;
   ConnectorRun connector(mock, {.slot = kSlot, .mappings = {{"orders.yaml", orders}}});
   connector.start();
@@ -88,9 +98,7 @@ TEST_CASE(
   constexpr const char* kSlot = "cdc_it_reselect_id";
   PgTestDb db;
   db.drop_replication_objects(kSlot);
-  db.fresh_schema("pgit_reselect_id");
-  db.exec("CREATE TABLE pgit_reselect_id.users (id bigint PRIMARY KEY, email text, bio text)");
-  db.exec("ALTER TABLE pgit_reselect_id.users ALTER COLUMN bio SET STORAGE EXTERNAL");
+  create_table(db, "pgit_reselect_id", "users", kUsersColumns, "bio");
   const std::string users = R"yaml(table: pgit_reselect_id.users
 customer:
   id: id
@@ -117,9 +125,7 @@ TEST_CASE(
   constexpr const char* kSlot = "cdc_it_reselect_email";
   PgTestDb db;
   db.drop_replication_objects(kSlot);
-  db.fresh_schema("pgit_reselect_email");
-  db.exec("CREATE TABLE pgit_reselect_email.users (id bigint PRIMARY KEY, email text, bio text)");
-  db.exec("ALTER TABLE pgit_reselect_email.users ALTER COLUMN bio SET STORAGE EXTERNAL");
+  create_table(db, "pgit_reselect_email", "users", kUsersColumns, "bio");
   const std::string users = R"yaml(table: pgit_reselect_email.users
 customer:
   id: email
@@ -159,18 +165,8 @@ TEST_CASE("reselect: 3000 updated rows of one transaction are read again in a fe
   constexpr const char* kSlot = "cdc_it_reselect_many";
   PgTestDb db;
   db.drop_replication_objects(kSlot);
-  db.fresh_schema("pgit_reselect_many");
-  db.exec(
-      "CREATE TABLE pgit_reselect_many.orders (user_id bigint, id bigint, status text, "
-      "details text, PRIMARY KEY (user_id, id))");
-  db.exec("ALTER TABLE pgit_reselect_many.orders ALTER COLUMN details SET STORAGE EXTERNAL");
-  const std::string orders = R"yaml(table: pgit_reselect_many.orders
-array:
-  customer_id: user_id
-  field: orders
-  item_id: id
-  fields: { status: status, details: details }
-)yaml";
+  create_table(db, "pgit_reselect_many", "orders", kOrdersColumns, "details");
+  const std::string orders = orders_mapping("pgit_reselect_many");
   MockServer mock;
   ConnectorRun connector(mock, {.slot = kSlot,
                                 .mappings = {{"orders.yaml", orders}},
