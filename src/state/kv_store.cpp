@@ -117,6 +117,16 @@ void KvStore::Write::put(Db db, std::string_view key, std::string_view value) {
   if (int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, 0)) store_->fail("writing", rc);
 }
 
+std::optional<std::string_view> KvStore::Write::insert(Db db, std::string_view key,
+                                                       std::string_view value) {
+  MDB_val k = val(key);
+  MDB_val v = val(value);
+  const int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, MDB_NOOVERWRITE);
+  if (rc == 0) return std::nullopt;
+  if (rc != MDB_KEYEXIST) store_->fail("writing", rc);
+  return view(v);  // LMDB points it at the value already there
+}
+
 bool KvStore::Write::erase(Db db, std::string_view key) {
   MDB_val k = val(key);
   const int rc = mdb_del(txn_, store_->dbis_.at(db), &k, nullptr);

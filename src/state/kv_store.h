@@ -45,6 +45,10 @@ class KvStore {
     // The value, valid until the next change through this transaction.
     std::optional<std::string_view> get(Db db, std::string_view key);
     void put(Db db, std::string_view key, std::string_view value);
+    // Puts `value` if `key` is absent (one search of the tree, where get() then put()
+    // take two) and returns nothing; else changes nothing and returns the value there,
+    // valid until the next change through this transaction.
+    std::optional<std::string_view> insert(Db db, std::string_view key, std::string_view value);
     // True if the key was there.
     bool erase(Db db, std::string_view key);
     // Removes every key starting with `prefix`; returns how many.

