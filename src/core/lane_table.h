@@ -1,5 +1,6 @@
-// The sink's lanes by key: a flat open-addressing table (linear probing, backward-shift
-// deletion) of 64-bit key hashes pointing into pooled nodes. It replaces an
+// Per-customer state by lane key (the sink's lanes, the send-only-what-changed filter's
+// pending values): a flat open-addressing table (linear probing, backward-shift
+// deletion) of 64-bit key hashes pointing into pooled nodes. In the sink it replaced an
 // std::unordered_map<std::string, Lane> that cost a key string, a map node and a fresh
 // lane (its queue allocates) per customer seen, and freed them all again when the
 // customer's calls were done: most of the sink's malloc/free under load. Here a lookup
@@ -15,13 +16,17 @@
 #include <utility>
 #include <vector>
 
-namespace cdc::sink {
+namespace cdc {
 
 // Not thread-safe. `T` is default-constructible; a pooled value is handed out again as it
 // was left (the caller resets what it must). Pointers to values stay valid until erase().
 template <typename T>
 class LaneTable {
  public:
+  // Keeps up to `max_spare` erased values for reuse; beyond it they are freed, so a burst
+  // of many customers does not hold its memory forever.
+  explicit LaneTable(size_t max_spare = 1024) : max_spare_(max_spare) {}
+
   struct Entry {
     T* value;
     uint32_t slot;  // names the entry for erase()
@@ -30,16 +35,8 @@ class LaneTable {
 
   // The entry for `key`, added (from the pool when it has one) if absent.
   Entry find_or_add(std::string_view key) {
-    const uint64_t hash = std::hash<std::string_view>{}(key);
-    const uint32_t tag = static_cast<uint32_t>(hash);
-    if (buckets_.empty()) buckets_.assign(kInitialBuckets, Bucket{});
-    for (size_t i = tag & mask();; i = (i + 1) & mask()) {
-      Bucket& bucket = buckets_[i];
-      if (bucket.node == kEmpty) break;
-      if (bucket.tag == tag && nodes_[bucket.node]->key == key) {
-        return {&nodes_[bucket.node]->value, bucket.node, false};
-      }
-    }
+    const uint32_t tag = tag_of(key);
+    if (const Entry found = find(key, tag); found.value != nullptr) return found;
     if (2 * (live_ + 1) > buckets_.size()) grow();
     const uint32_t slot = take_node();
     Node& node = *nodes_[slot];
@@ -49,6 +46,9 @@ class LaneTable {
     ++live_;
     return {&node.value, slot, true};
   }
+
+  // The entry for `key`, or one whose value is nullptr.
+  Entry find(std::string_view key) { return find(key, tag_of(key)); }
 
   // Removes the entry `slot` names; its value goes to the pool.
   void erase(uint32_t slot) {
@@ -66,7 +66,7 @@ class LaneTable {
     }
     buckets_[i] = Bucket{};
     --live_;
-    if (spare_.size() < kMaxSpare) {
+    if (spare_.size() < max_spare_) {
       spare_.push_back(slot);
     } else {
       nodes_[slot].reset();
@@ -79,9 +79,6 @@ class LaneTable {
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
   static constexpr size_t kInitialBuckets = 64;
-  // Lanes kept for reuse; beyond it they are freed, so a burst of many customers does not
-  // hold its memory forever.
-  static constexpr size_t kMaxSpare = 1024;
 
   struct Bucket {
     uint32_t node = kEmpty;
@@ -94,6 +91,21 @@ class LaneTable {
   };
 
   size_t mask() const { return buckets_.size() - 1; }
+
+  static uint32_t tag_of(std::string_view key) {
+    return static_cast<uint32_t>(std::hash<std::string_view>{}(key));
+  }
+
+  Entry find(std::string_view key, uint32_t tag) {
+    if (buckets_.empty()) buckets_.assign(kInitialBuckets, Bucket{});
+    for (size_t i = tag & mask();; i = (i + 1) & mask()) {
+      const Bucket& bucket = buckets_[i];
+      if (bucket.node == kEmpty) return {nullptr, kEmpty, false};
+      if (bucket.tag == tag && nodes_[bucket.node]->key == key) {
+        return {&nodes_[bucket.node]->value, bucket.node, false};
+      }
+    }
+  }
 
   uint32_t take_node() {
     if (!spare_.empty()) {
@@ -130,6 +142,7 @@ class LaneTable {
   std::vector<uint32_t> free_;   // indexes whose node was freed
   std::vector<Bucket> buckets_;  // a power of two, at most half full
   size_t live_ = 0;
+  size_t max_spare_;
 };
 
-}  // namespace cdc::sink
+}  // namespace cdc

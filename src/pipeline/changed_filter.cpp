@@ -39,11 +39,7 @@ uint64_t item_hash(const std::vector<retainly::Attribute>& attributes) {
 }  // namespace
 
 ChangedFilter::ChangedFilter(state::LastSentStore& store, ChangedFilterOptions options)
-    : store_(store), options_(options) {
-  // About one entry per pending call (the sink holds up to max_pending_calls): sized once,
-  // so the maps do not rehash while they fill.
-  customers_.reserve(options_.max_batch * 2);
-}
+    : store_(store), options_(options) {}
 
 ChangedFilter::Table ChangedFilter::table(std::string_view qualified_name, bool send_changed,
                                           const FlattenedFields& flattened) {
@@ -139,7 +135,6 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   Op& op = staged_.emplace();
   op.kind = call.kind;
   op.customer = retainly::lane_key(call.customer_id);
-  op.customer_hash = hash_of(op.customer);
   if (call.kind == CallKind::kArrayUpsert || call.kind == CallKind::kArrayDelete) {
     op.field = call.field;
     op.item = call.item_id;
@@ -154,7 +149,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   op.stamps.reserve(call.attributes.size() + 1);
 
   // Looked up once: known() asks it for every field.
-  const PendingCustomer* customer = pending_customer(op.customer_hash);
+  const PendingCustomer* customer = pending_customer(op.customer);
   bool loaded = false;
   auto known = [&](uint32_t name, uint16_t tag) {
     return known_field(customer, op.customer, name, tag, loaded);
@@ -223,7 +218,7 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
     return true;
   }
 
-  const auto known = known_item(op.customer_hash, op.item_hash, op.customer, op.field, op.item);
+  const auto known = known_item(op.item_hash, op.customer, op.field, op.item);
   if (known != op.item_stamp.value) {
     fields_sent_ += call.attributes.size();
     return true;
@@ -235,10 +230,9 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
   return false;
 }
 
-std::optional<uint64_t> ChangedFilter::known_item(uint64_t customer_hash, uint64_t item_hash,
-                                                  std::string_view lane, std::string_view field,
-                                                  std::string_view item) {
-  const PendingCustomer* customer = pending_customer(customer_hash);
+std::optional<uint64_t> ChangedFilter::known_item(uint64_t item_hash, std::string_view lane,
+                                                  std::string_view field, std::string_view item) {
+  const PendingCustomer* customer = pending_customer(lane);
   const uint64_t deleted_at = customer == nullptr ? 0 : customer->deleted_at;
   const auto pending = items_.find(item_hash);
   if (pending != items_.end() && pending->second.sequence > deleted_at) {
@@ -252,15 +246,23 @@ std::optional<uint64_t> ChangedFilter::known_item(uint64_t customer_hash, uint64
 
 bool ChangedFilter::sent_by(const Op& op, uint16_t tag) {
   bool loaded = false;
-  return known_field(pending_customer(op.customer_hash), op.customer, state::kPresenceName, tag,
-                     loaded)
+  return known_field(pending_customer(op.customer), op.customer, state::kPresenceName, tag, loaded)
       .has_value();
 }
 
-const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(
-    uint64_t customer_hash) const {
-  const auto it = customers_.find(customer_hash);
-  return it == customers_.end() ? nullptr : &it->second;
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view lane) {
+  return customers_.find(lane).value;
+}
+
+ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(std::string_view lane) {
+  const auto entry = customers_.find_or_add(lane);
+  PendingCustomer& customer = *entry.value;
+  if (entry.inserted) {
+    // A pooled value comes back as it was left: empty it, keeping the fields' capacity.
+    customer.deleted_at = 0;
+    customer.fields.clear();
+  }
+  return customer;
 }
 
 std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pending,
@@ -285,17 +287,16 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
                                     const std::vector<retainly::Attribute>& attributes,
                                     std::vector<retainly::Attribute>& out) {
   const std::string lane = retainly::lane_key(customer_id);
-  const uint64_t customer_hash = hash_of(lane);
   if (kind == CallKind::kArrayUpsert) {
-    const auto known = known_item(customer_hash, hash_of(state::item_key(lane, field, item_id)),
-                                  lane, field, item_id);
+    const auto known =
+        known_item(hash_of(state::item_key(lane, field, item_id)), lane, field, item_id);
     if (known && *known != item_hash(attributes)) {
       out.insert(out.end(), attributes.begin(), attributes.end());
     }
     return;
   }
   if (kind != CallKind::kCustomerUpsert) return;
-  const PendingCustomer* customer = pending_customer(customer_hash);
+  const PendingCustomer* customer = pending_customer(lane);
   bool loaded = false;
   // With the table's presence stamp there, a field without a stamp was never acknowledged:
   // a field new in the mapping, or one whose only call was refused.
@@ -315,7 +316,7 @@ void ChangedFilter::submitted(uint64_t sequence) {
   op.sequence = sequence;
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
-      auto& customer = customers_[op.customer_hash];
+      auto& customer = pending_customer_added(op.customer);
       // Most customers have one call pending: one allocation instead of one per doubling.
       if (customer.fields.empty()) customer.fields.reserve(op.stamps.size());
       for (const auto& stamp : op.stamps) {
@@ -332,7 +333,7 @@ void ChangedFilter::submitted(uint64_t sequence) {
       break;
     }
     case CallKind::kCustomerDelete: {
-      auto& customer = customers_[op.customer_hash];
+      auto& customer = pending_customer_added(op.customer);
       customer.deleted_at = sequence;
       customer.fields.clear();  // older than the delete: Retainly will not hold them
       break;
@@ -461,13 +462,13 @@ void ChangedFilter::forget_pending(const Op& op) {
   switch (op.kind) {
     case CallKind::kCustomerUpsert:
     case CallKind::kCustomerDelete: {
-      auto it = customers_.find(op.customer_hash);
-      if (it == customers_.end()) return;
-      auto& customer = it->second;
+      const auto entry = customers_.find(op.customer);
+      if (entry.value == nullptr) return;
+      auto& customer = *entry.value;
       if (customer.deleted_at == op.sequence) customer.deleted_at = 0;
       std::erase_if(customer.fields,
                     [&](const PendingField& f) { return f.sequence == op.sequence; });
-      if (customer.deleted_at == 0 && customer.fields.empty()) customers_.erase(it);
+      if (customer.deleted_at == 0 && customer.fields.empty()) customers_.erase(entry.slot);
       return;
     }
     case CallKind::kArrayUpsert:

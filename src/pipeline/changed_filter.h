@@ -25,6 +25,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/lane_table.h"
 #include "retainly/call.h"
 #include "state/last_sent_store.h"
 
@@ -121,6 +122,9 @@ class ChangedFilter {
   size_t pending() const { return pending_.size(); }
 
  private:
+  // About the customers one commit batch settles (max_batch's default); see customers_.
+  static constexpr size_t kPendingCustomersPooled = 20000;
+
   struct PendingField {
     uint32_t name;
     uint16_t table;
@@ -128,7 +132,7 @@ class ChangedFilter {
     uint64_t sequence;
   };
   // What the calls handed to the sink and not yet in the store will make Retainly hold,
-  // per customer (by the hash of its lane key).
+  // per customer.
   struct PendingCustomer {
     uint64_t deleted_at = 0;  // a pending delete's sequence; 0: none
     std::vector<PendingField> fields;
@@ -143,7 +147,6 @@ class ChangedFilter {
   struct Op {
     retainly::CallKind kind;
     uint64_t sequence = 0;
-    uint64_t customer_hash = 0;
     uint64_t item_hash = 0;
     std::string customer;  // the lane key
     std::string field;
@@ -178,11 +181,12 @@ class ChangedFilter {
   // Whether the pending calls or the store hold the presence stamp of table `tag` for
   // `op`'s customer: that table sent it, and no delete since.
   bool sent_by(const Op& op, uint16_t tag);
-  // The customer's pending values (by the hash of its lane key), or nullptr.
-  const PendingCustomer* pending_customer(uint64_t customer_hash) const;
-  std::optional<uint64_t> known_item(uint64_t customer_hash, uint64_t item_hash,
-                                     std::string_view lane, std::string_view field,
-                                     std::string_view item);
+  // The customer's pending values (by its lane key), or nullptr.
+  const PendingCustomer* pending_customer(std::string_view lane);
+  // The customer's pending values, added empty if it has none.
+  PendingCustomer& pending_customer_added(std::string_view lane);
+  std::optional<uint64_t> known_item(uint64_t item_hash, std::string_view lane,
+                                     std::string_view field, std::string_view item);
   // Removes what `op` put into the pending maps, unless a later call replaced it.
   void forget_pending(const Op& op);
   // Writes the settled calls to the store as one commit; the previous commit becomes
@@ -198,7 +202,9 @@ class ChangedFilter {
   std::unordered_map<std::string, Table> tables_;
   std::unordered_map<uint16_t, Flattening> flattening_;  // by table tag
 
-  std::unordered_map<uint64_t, PendingCustomer> customers_;
+  // By lane key. Its pool keeps the values (and their fields' capacity) of as many
+  // customers as a full commit batch settles, so a steady stream allocates no new ones.
+  LaneTable<PendingCustomer> customers_{kPendingCustomersPooled};
   std::unordered_map<uint64_t, PendingItem> items_;
   std::optional<Op> staged_;  // from prepare() to submitted()
   std::deque<Op> pending_;    // handed to the sink, not yet settled, in sequence order

@@ -24,7 +24,7 @@
 #include "sink/concurrency_limit.h"
 #include "sink/dead_letter_file.h"
 #include "sink/lane_queue.h"
-#include "sink/lane_table.h"
+#include "core/lane_table.h"
 #include "sink/rate_pacer.h"
 #include "sink/sink_failure.h"
 #include "sink/sink_options.h"

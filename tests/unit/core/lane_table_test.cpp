@@ -1,5 +1,5 @@
 // The lanes' open-addressing table: lookups, erasure without tombstones, pooled values.
-#include "sink/lane_table.h"
+#include "core/lane_table.h"
 
 #include <doctest/doctest.h>
 
@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-using cdc::sink::LaneTable;
+using cdc::LaneTable;
 
 TEST_CASE("lane table: the same key finds the same value; another key another one") {
   LaneTable<int> table;
@@ -61,4 +61,18 @@ TEST_CASE("lane table: agrees with std::map over random inserts and erases") {
     }
     REQUIRE(table.size() == model.size());
   }
+}
+
+TEST_CASE("lane table: find does not add, and finds what find_or_add added until erased") {
+  LaneTable<int> table;
+  CHECK(table.find("7").value == nullptr);
+  CHECK(table.size() == 0);
+  auto added = table.find_or_add("7");
+  *added.value = 3;
+  auto found = table.find("7");
+  REQUIRE(found.value != nullptr);
+  CHECK(found.value == added.value);
+  CHECK(found.slot == added.slot);
+  table.erase(found.slot);
+  CHECK(table.find("7").value == nullptr);
 }
