@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/lane_table.h"
 #include "retainly/call.h"
 #include "retainly/request_body.h"
 #include "retainly/response_class.h"
@@ -24,7 +25,6 @@
 #include "sink/concurrency_limit.h"
 #include "sink/dead_letter_file.h"
 #include "sink/lane_queue.h"
-#include "core/lane_table.h"
 #include "sink/rate_pacer.h"
 #include "sink/sink_failure.h"
 #include "sink/sink_options.h"

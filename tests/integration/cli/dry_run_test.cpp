@@ -259,9 +259,10 @@ TEST_CASE("run --dry-run on MySQL beside the running daemon: both see the change
   // The dry run shares the daemon's last-sent store: when the daemon's send was
   // acknowledged before the dry run mapped the row, the dry run rightly reports the call
   // as skipped instead of printing it. Either line shows that it saw the change.
-  dry->wait_for_line("\"email\":\"both@x.io\"|\"skipped\":\"same as last acknowledged "
-                     "send\",\"call\":\"customer_upsert\",\"customer_id\":1,",
-                     60s);
+  dry->wait_for_line(
+      "\"email\":\"both@x.io\"|\"skipped\":\"same as last acknowledged "
+      "send\",\"call\":\"customer_upsert\",\"customer_id\":1,",
+      60s);
   wait_until([&] { return customers_by_id(mock).contains("1"); }, 60s, "the daemon's delivery");
   // Neither stream was dropped for the other: they registered as different replicas.
   CHECK_FALSE(connector.process().find_line("lost the source connection").has_value());
