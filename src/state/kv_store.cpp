@@ -94,7 +94,8 @@ KvStore::Write KvStore::write() {
   return Write(*this, txn);
 }
 
-KvStore::Write::Write(Write&& other) noexcept : store_(other.store_), txn_(other.txn_) {
+KvStore::Write::Write(Write&& other) noexcept
+    : store_(other.store_), txn_(other.txn_), ends_(std::move(other.ends_)) {
   other.txn_ = nullptr;
 }
 
@@ -111,7 +112,25 @@ std::optional<std::string_view> KvStore::Write::get(Db db, std::string_view key)
   return view(v);
 }
 
+KvStore::KeyEnd& KvStore::Write::end(Db db) {
+  KeyEnd& end = ends_.at(db);
+  if (!end.known) end = store_->key_end(txn_, db);
+  return end;
+}
+
+void KvStore::Write::append(Db db, KeyEnd& end, std::string_view key, std::string_view value) {
+  MDB_val k = val(key);
+  MDB_val v = val(value);
+  if (int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, MDB_APPEND)) {
+    store_->fail("writing", rc);
+  }
+  end.empty = false;
+  end.last.assign(key);
+}
+
 void KvStore::Write::put(Db db, std::string_view key, std::string_view value) {
+  KeyEnd& last = end(db);
+  if (last.past(key)) return append(db, last, key, value);
   MDB_val k = val(key);
   MDB_val v = val(value);
   if (int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, 0)) store_->fail("writing", rc);
@@ -119,6 +138,11 @@ void KvStore::Write::put(Db db, std::string_view key, std::string_view value) {
 
 std::optional<std::string_view> KvStore::Write::insert(Db db, std::string_view key,
                                                        std::string_view value) {
+  KeyEnd& last = end(db);
+  if (last.past(key)) {
+    append(db, last, key, value);
+    return std::nullopt;
+  }
   MDB_val k = val(key);
   MDB_val v = val(value);
   const int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, MDB_NOOVERWRITE);
@@ -225,12 +249,35 @@ void KvStore::refresh() {
     mdb_txn_reset(reader_);
     reader_live_ = false;
   }
+  reader_ends_.assign(dbis_.size(), KeyEnd{});  // the next snapshot may end elsewhere
+}
+
+KvStore::KeyEnd KvStore::key_end(MDB_txn* txn, Db db) const {
+  Cursor cursor(txn, dbis_.at(db), [&](std::string_view what, int rc) { fail(what, rc); });
+  MDB_val k;
+  MDB_val v;
+  KeyEnd end;
+  end.known = true;
+  const int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_LAST);
+  if (rc == MDB_NOTFOUND) {
+    end.empty = true;
+  } else if (rc != 0) {
+    fail("reading the last key", rc);
+  } else {
+    end.last.assign(view(k));
+  }
+  return end;
 }
 
 std::optional<std::string_view> KvStore::get(Db db, std::string_view key) {
+  MDB_txn* txn = reader();
+  if (reader_ends_.size() != dbis_.size()) reader_ends_.resize(dbis_.size());
+  KeyEnd& end = reader_ends_[db];
+  if (!end.known) end = key_end(txn, db);
+  if (end.past(key)) return std::nullopt;
   MDB_val k = val(key);
   MDB_val v;
-  const int rc = mdb_get(reader(), dbis_.at(db), &k, &v);
+  const int rc = mdb_get(txn, dbis_.at(db), &k, &v);
   if (rc == MDB_NOTFOUND) return std::nullopt;
   if (rc != 0) fail("reading", rc);
   return view(v);

@@ -34,6 +34,17 @@ class KvStore {
   KvStore(const KvStore&) = delete;
   KvStore& operator=(const KvStore&) = delete;
 
+  // Where a database's keys end, as one snapshot sees it: a key past the last one is
+  // absent without a search, and one written there is appended without one (MDB_APPEND).
+  // Rows inserted with growing ids make customer keys that all land there.
+  struct KeyEnd {
+    bool known = false;  // looked up for this snapshot
+    bool empty = false;  // the database has no key
+    std::string last;
+    // Whether `key` sorts after every key (LMDB's default order: bytes, then length).
+    bool past(std::string_view key) const { return empty || key > std::string_view(last); }
+  };
+
   // One write transaction: invisible to readers until commit(); abandoned (rolled back)
   // if destroyed before. Only one exists at a time per store, across processes too.
   class Write {
@@ -65,9 +76,15 @@ class KvStore {
 
    private:
     friend class KvStore;
-    Write(KvStore& store, MDB_txn* txn) : store_(&store), txn_(txn) {}
+    Write(KvStore& store, MDB_txn* txn) : store_(&store), txn_(txn), ends_(store.dbis_.size()) {}
+    // This transaction's end of `db`. Erasing may leave it above the true last key, which
+    // only sends a few keys the searching way.
+    KeyEnd& end(Db db);
+    // Writes `key` past the end without a search and moves the end to it.
+    void append(Db db, KeyEnd& end, std::string_view key, std::string_view value);
     KvStore* store_;
     MDB_txn* txn_;
+    std::vector<KeyEnd> ends_;
   };
   Write write();
 
@@ -99,6 +116,8 @@ class KvStore {
 
  private:
   MDB_txn* reader();
+  // The last key of `db` in `txn` (a cursor's MDB_LAST).
+  KeyEnd key_end(MDB_txn* txn, Db db) const;
   [[noreturn]] void fail(std::string_view what, int rc) const;
 
   std::filesystem::path directory_;
@@ -106,6 +125,7 @@ class KvStore {
   std::vector<unsigned> dbis_;
   MDB_txn* reader_ = nullptr;
   bool reader_live_ = false;
+  std::vector<KeyEnd> reader_ends_;      // per database, for the reader's snapshot
   std::atomic<uint64_t> generation_{0};  // commits so far
   uint64_t reader_generation_ = 0;       // the commits the reader's snapshot has seen
 };

@@ -83,6 +83,61 @@ TEST_CASE("kv store: a write not committed is not kept; the reader sees commits 
   CHECK(*store.get(0, "k") == "2");
 }
 
+TEST_CASE("kv store: keys past the last one are appended; the others still land in order") {
+  const cdc::test::TempDir scratch("cdc_kv_store_append");
+  KvStore store(scratch.path() / "kv", {"a"});
+  CHECK_FALSE(store.get(0, "5"));  // an empty database
+  {
+    auto write = store.write();
+    CHECK_FALSE(write.insert(0, "5", "v5").has_value());  // empty: appended
+    write.put(0, "7", "v7");                              // past the end: appended
+    write.put(0, "6", "v6");                              // before it: searched
+    CHECK_FALSE(write.insert(0, "8", "v8").has_value());
+    CHECK(write.insert(0, "8", "again") == std::optional<std::string_view>("v8"));
+    write.put(0, "8", "w8");  // the last key itself is overwritten, not appended
+    CHECK(write.erase(0, "8"));
+    // The transaction's end still says "8"; "75" lies between the true last key and it.
+    write.put(0, "75", "v75");
+    write.put(0, std::string("75\0", 3), "nul");  // a longer key sorts after its prefix
+    write.commit();
+  }
+  {
+    auto write = store.write();  // a new transaction looks its end up again: "75\0"
+    write.put(0, "9", "v9");
+    write.put(0, "0", "v0");
+    write.commit();
+  }
+  std::vector<std::string> keys;
+  store.scan(0, {}, [&](std::string_view key, std::string_view) {
+    keys.emplace_back(key);
+    return true;
+  });
+  CHECK(keys == std::vector<std::string>{"0", "5", "6", "7", "75", std::string("75\0", 3), "9"});
+  CHECK(store.get(0, "6") == std::optional<std::string_view>("v6"));
+  CHECK(store.get(0, "9") == std::optional<std::string_view>("v9"));
+}
+
+TEST_CASE("kv store: the reader's end moves with its snapshot") {
+  const cdc::test::TempDir scratch("cdc_kv_store_reader_end");
+  KvStore store(scratch.path() / "kv", {"a", "b"});
+  {
+    auto write = store.write();
+    write.put(0, "1", "one");
+    write.commit();
+  }
+  CHECK_FALSE(store.get(0, "2"));  // past this snapshot's end
+  CHECK_FALSE(store.get(1, "1"));  // another database, empty
+  {
+    auto write = store.write();
+    write.put(0, "2", "two");
+    write.put(1, "1", "b-one");
+    write.commit();
+  }
+  CHECK(store.get(0, "2") == std::optional<std::string_view>("two"));
+  CHECK(store.get(1, "1") == std::optional<std::string_view>("b-one"));
+  CHECK(store.get(0, "1") == std::optional<std::string_view>("one"));
+}
+
 TEST_CASE("last-sent store: upserts merge per field, survive a reopen, and deletes remove items") {
   const cdc::test::TempDir scratch("cdc_last_sent_store");
   const auto dir = scratch.path() / "last-sent";
