@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "retainly/lane.h"
+
 namespace cdc::pipeline {
 namespace {
 
@@ -107,7 +109,7 @@ void ChangedFilter::clear_lost_keys(Call& call, uint16_t tag, const KnownField& 
 bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
                             std::vector<std::string>* names) {
   skipped = {};
-  staged_.reset();
+  staging_ = false;
   switch (call.kind) {
     case CallKind::kCustomerUpsert:
       return prepare_customer(call, table, skipped, names);
@@ -117,7 +119,7 @@ bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
       const Op& op = stage(call);
       if (call.only_if_sent && !sent_by(op, table.tag)) {
         skipped.not_sent_by_table = skipped.whole_call = true;
-        staged_.reset();
+        staging_ = false;
         return false;
       }
       return true;
@@ -132,15 +134,26 @@ bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
 }
 
 ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
-  Op& op = staged_.emplace();
+  Op& op = staged_;
+  staging_ = true;
   op.kind = call.kind;
-  op.customer = retainly::lane_key(call.customer_id);
+  op.sequence = 0;
+  op.item_hash = 0;
+  op.customer.assign(retainly::lane_view(call.customer_id));
+  op.field.clear();
+  op.item.clear();
+  op.stamps.clear();
+  op.item_stamp = {};
   if (call.kind == CallKind::kArrayUpsert || call.kind == CallKind::kArrayDelete) {
     op.field = call.field;
     op.item = call.item_id;
     op.item_hash = hash_of(state::item_key(op.customer, op.field, op.item));
   }
   return op;
+}
+
+void ChangedFilter::recycle(Op&& op) {
+  if (spare_ops_.size() < options_.max_batch) spare_ops_.push_back(std::move(op));
 }
 
 bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& skipped,
@@ -157,7 +170,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
 
   if (call.only_if_sent && !known(state::kPresenceName, table.tag).has_value()) {
     skipped.not_sent_by_table = skipped.whole_call = true;
-    staged_.reset();
+    staging_ = false;
     return false;
   }
   if (call.follows_row_delete) {
@@ -173,7 +186,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     if (deleted) {
       skipped.customer_deleted = true;
       skipped.whole_call = true;
-      staged_.reset();
+      staging_ = false;
       return false;
     }
   }
@@ -203,7 +216,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   if (table.send_changed && kept == 0 && present) {
     // Nothing Retainly lacks: no call, and nothing for the store to learn.
     skipped.whole_call = true;
-    staged_.reset();
+    staging_ = false;
     return false;
   }
   op.stamps.push_back({state::kPresenceName, table.tag, 0});
@@ -226,7 +239,7 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
   skipped.fields = call.attributes.size();
   fields_skipped_ += skipped.fields;
   skipped.whole_call = true;
-  staged_.reset();
+  staging_ = false;
   return false;
 }
 
@@ -311,8 +324,8 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
 }
 
 void ChangedFilter::submitted(uint64_t sequence) {
-  if (!staged_) return;
-  Op& op = *staged_;
+  if (!staging_) return;
+  Op& op = staged_;
   op.sequence = sequence;
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
@@ -348,25 +361,29 @@ void ChangedFilter::submitted(uint64_t sequence) {
       break;
   }
   pending_.push_back(std::move(op));
-  staged_.reset();
+  staging_ = false;
+  if (!spare_ops_.empty()) {
+    staged_ = std::move(spare_ops_.back());
+    spare_ops_.pop_back();
+  }
 }
 
 void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_lettered) {
   dead_.insert(dead_lettered.begin(), dead_lettered.end());
   watermark_ = std::max(watermark_, watermark);
   while (!pending_.empty() && pending_.front().sequence <= watermark_) {
-    Op op = std::move(pending_.front());
-    pending_.pop_front();
+    Op op = pending_.take_front();
     if (!dead_.empty() && dead_.erase(op.sequence) > 0) {
       // Retainly does not hold what it carried: the values before it count again. Those
       // of settled calls must be in the store before its pending marks go.
       if (!settled_.empty()) commit();
       forget_pending(op);
+      recycle(std::move(op));
       continue;
     }
     switch (op.kind) {
       case CallKind::kCustomerUpsert:
-        batch_.upsert_customer(op.customer, std::move(op.stamps));  // forget_pending needs none
+        batch_.upsert_customer(op.customer, op.stamps);
         break;
       case CallKind::kCustomerDelete:
         batch_.delete_customer(op.customer);
@@ -420,7 +437,10 @@ void ChangedFilter::commit() {
   store_.apply(batch_);
   batch_.clear();
   // Readers see the commit at once: the pending marks may go.
-  for (const Op& op : settled_) forget_pending(op);
+  for (Op& op : settled_) {
+    forget_pending(op);
+    recycle(std::move(op));
+  }
   settled_.clear();
   // MDB_NOMETASYNC: this commit's fsync made the previous one durable.
   synced_through_ = committed_through_;

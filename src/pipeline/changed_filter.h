@@ -15,7 +15,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <optional>
 #include <span>
@@ -25,6 +24,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/fifo.h"
 #include "core/lane_table.h"
 #include "retainly/call.h"
 #include "state/last_sent_store.h"
@@ -170,6 +170,8 @@ class ChangedFilter {
 
   // Starts staged_ for `call`: its kind, customer and (array calls) item.
   Op& stage(const retainly::Call& call);
+  // An op is done with (committed, or dead-lettered): its buffers serve a later one.
+  void recycle(Op&& op);
   bool prepare_customer(retainly::Call& call, const Table& table, Skipped& skipped,
                         std::vector<std::string>* names);
   bool prepare_item(const retainly::Call& call, const Table& table, Skipped& skipped);
@@ -206,9 +208,14 @@ class ChangedFilter {
   // customers as a full commit batch settles, so a steady stream allocates no new ones.
   LaneTable<PendingCustomer> customers_{kPendingCustomersPooled};
   std::unordered_map<uint64_t, PendingItem> items_;
-  std::optional<Op> staged_;  // from prepare() to submitted()
-  std::deque<Op> pending_;    // handed to the sink, not yet settled, in sequence order
-  std::vector<Op> settled_;   // settled, acknowledged, not yet committed
+  // From prepare() to submitted(), while staging_. Ops go round, staged_ to pending_ to
+  // settled_ to spare_ops_ and back, keeping their strings' and stamps' capacity: a steady
+  // stream of calls allocates nothing here.
+  Op staged_;
+  bool staging_ = false;
+  Fifo<Op> pending_;           // handed to the sink, not yet settled, in sequence order
+  std::vector<Op> settled_;    // settled, acknowledged, not yet committed
+  std::vector<Op> spare_ops_;  // at most a commit batch (max_batch)
   state::LastSentBatch batch_;
   // Calls up to these sequences are in the last commit, and in a durable one.
   uint64_t committed_through_ = 0;

@@ -1,5 +1,7 @@
 #include "retainly/call.h"
 
+#include "retainly/lane.h"
+
 namespace cdc::retainly {
 
 const char* to_string(CallKind kind) {
@@ -18,13 +20,15 @@ const char* to_string(CallKind kind) {
   return "unknown";
 }
 
-std::string lane_key(std::string_view id) {
+std::string_view lane_view(std::string_view id) {
   if (id.size() >= 2 && id.front() == '"' && id.back() == '"') {
     // Escapes are kept as written: two ids that differ only in escaping are rare enough
     // that sharing a lane is not needed for correctness.
-    return std::string(id.substr(1, id.size() - 2));
+    return id.substr(1, id.size() - 2);
   }
-  return std::string(id);
+  return id;
 }
+
+std::string lane_key(std::string_view id) { return std::string(lane_view(id)); }
 
 }  // namespace cdc::retainly

@@ -83,7 +83,7 @@ bool slot_less(const FieldStamp& a, const FieldStamp& b) {
 }
 
 // `current` with `changes` laid over it, sorted.
-void merge(std::vector<FieldStamp>& current, const std::vector<FieldStamp>& changes) {
+void merge(std::vector<FieldStamp>& current, std::span<const FieldStamp> changes) {
   for (const auto& change : changes) {
     auto at = std::lower_bound(current.begin(), current.end(), change, slot_less);
     if (at != current.end() && same_slot(at->name, at->table, change.name, change.table)) {
@@ -92,6 +92,27 @@ void merge(std::vector<FieldStamp>& current, const std::vector<FieldStamp>& chan
       current.insert(at, change);
     }
   }
+}
+
+// A new customer's stamps, sorted with one stamp per slot (the later of two wins). An
+// insertion sort, stable and in place: a call has a handful of fields, and merge() into an
+// empty vector cost a vector insert per stamp.
+void sort_slots(std::vector<FieldStamp>& stamps) {
+  for (size_t i = 1; i < stamps.size(); ++i) {
+    const FieldStamp stamp = stamps[i];
+    size_t at = i;
+    for (; at > 0 && slot_less(stamp, stamps[at - 1]); --at) stamps[at] = stamps[at - 1];
+    stamps[at] = stamp;
+  }
+  // Equal slots now stand together in their original order: keep the last of each run.
+  size_t kept = 0;
+  for (size_t i = 0; i < stamps.size(); ++i) {
+    const bool superseded =
+        i + 1 < stamps.size() &&
+        same_slot(stamps[i].name, stamps[i].table, stamps[i + 1].name, stamps[i + 1].table);
+    if (!superseded) stamps[kept++] = stamps[i];
+  }
+  stamps.resize(kept);
 }
 
 }  // namespace
@@ -148,22 +169,28 @@ size_t customer_part(std::string_view item_key) {
 
 }  // namespace
 
-void LastSentBatch::upsert_customer(std::string_view customer, std::vector<FieldStamp> stamps) {
-  ops_.push_back({Kind::kUpsertCustomer, customer_key(customer), std::move(stamps), {}});
+void LastSentBatch::upsert_customer(std::string_view customer, std::span<const FieldStamp> stamps) {
+  const auto first = static_cast<uint32_t>(stamps_.size());
+  stamps_.insert(stamps_.end(), stamps.begin(), stamps.end());
+  ops_.push_back({Kind::kUpsertCustomer,
+                  customer_key(customer),
+                  first,
+                  static_cast<uint32_t>(stamps.size()),
+                  {}});
 }
 
 void LastSentBatch::delete_customer(std::string_view customer) {
-  ops_.push_back({Kind::kDeleteCustomer, customer_key(customer), {}, {}});
+  ops_.push_back({Kind::kDeleteCustomer, customer_key(customer), 0, 0, {}});
 }
 
 void LastSentBatch::upsert_item(std::string_view customer, std::string_view field,
                                 std::string_view item, ItemStamp stamp) {
-  ops_.push_back({Kind::kUpsertItem, item_key(customer, field, item), {}, stamp});
+  ops_.push_back({Kind::kUpsertItem, item_key(customer, field, item), 0, 0, stamp});
 }
 
 void LastSentBatch::delete_item(std::string_view customer, std::string_view field,
                                 std::string_view item) {
-  ops_.push_back({Kind::kDeleteItem, item_key(customer, field, item), {}, {}});
+  ops_.push_back({Kind::kDeleteItem, item_key(customer, field, item), 0, 0, {}});
 }
 
 namespace {
@@ -177,7 +204,7 @@ std::string name_prefix(uint16_t tag) {
 }  // namespace
 
 void LastSentBatch::add_flattened_name(uint16_t tag, std::string_view name) {
-  ops_.push_back({Kind::kAddName, name_prefix(tag).append(name), {}, {}});
+  ops_.push_back({Kind::kAddName, name_prefix(tag).append(name), 0, 0, {}});
 }
 
 LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only)
@@ -266,14 +293,15 @@ void LastSentStore::apply(const LastSentBatch& batch) {
       case LastSentBatch::Kind::kUpsertCustomer: {
         // A new customer, the common case while rows are inserted, costs one search of
         // the tree; only one already there is read, merged and written back.
-        stamps.clear();
-        merge(stamps, op.stamps);
+        const auto changes = batch.stamps(op);
+        stamps.assign(changes.begin(), changes.end());
+        sort_slots(stamps);
         encode(stamps, bytes);
         const auto current = write.insert(kCustomers, op.key, bytes);
         if (!current) break;
         decode(*current, stamps);
         if (stamps.size() == 1 && stamps.front() == kTombstone) stamps.clear();  // re-created
-        merge(stamps, op.stamps);
+        merge(stamps, changes);
         encode(stamps, bytes);
         write.put(kCustomers, op.key, bytes);
         break;

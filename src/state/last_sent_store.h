@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,7 +59,8 @@ struct ItemStamp {
 // Changes to apply together, in order.
 class LastSentBatch {
  public:
-  void upsert_customer(std::string_view customer, std::vector<FieldStamp> stamps);
+  // `stamps` in any order; of two in one slot, the later wins.
+  void upsert_customer(std::string_view customer, std::span<const FieldStamp> stamps);
   void delete_customer(std::string_view customer);
   void upsert_item(std::string_view customer, std::string_view field, std::string_view item,
                    ItemStamp stamp);
@@ -75,6 +77,7 @@ class LastSentBatch {
   size_t size() const { return ops_.size(); }
   void clear() {
     ops_.clear();
+    stamps_.clear();
     fields_sent_ = fields_skipped_ = 0;
   }
 
@@ -90,10 +93,17 @@ class LastSentBatch {
   struct Op {
     Kind kind;
     std::string key;  // customer id, or the item key
-    std::vector<FieldStamp> stamps;
+    // A customer upsert's stamps: stamps_[first, first + count). One array for the whole
+    // batch, so that a batch of 20,000 upserts allocates nothing once it has grown.
+    uint32_t first = 0;
+    uint32_t count = 0;
     ItemStamp item;
   };
+  std::span<const FieldStamp> stamps(const Op& op) const {
+    return std::span(stamps_).subspan(op.first, op.count);
+  }
   std::vector<Op> ops_;
+  std::vector<FieldStamp> stamps_;
   uint64_t fields_sent_ = 0;
   uint64_t fields_skipped_ = 0;
 };

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,8 @@ FieldStamp field(std::string_view name, std::string_view json, uint16_t table = 
 }
 
 FieldStamp presence(uint16_t table) { return {cdc::state::kPresenceName, table, 0}; }
+
+std::vector<FieldStamp> stamp_list(std::initializer_list<FieldStamp> list) { return list; }
 
 std::vector<FieldStamp> customer(LastSentStore& store, std::string_view id) {
   std::vector<FieldStamp> out;
@@ -149,8 +153,9 @@ TEST_CASE("last-sent store: upserts merge per field, survive a reopen, and delet
     CHECK(store.table_tag("public.users") == users);
 
     LastSentBatch batch;
-    batch.upsert_customer("42", {presence(users), field("email", "\"a@x\""), field("age", "3")});
-    batch.upsert_customer("42", {field("age", "4")});
+    batch.upsert_customer(
+        "42", stamp_list({presence(users), field("email", "\"a@x\""), field("age", "3")}));
+    batch.upsert_customer("42", stamp_list({field("age", "4")}));
     batch.upsert_item("42", "orders", "7", {orders, 99});
     batch.upsert_item("43", "orders", "8", {orders, 98});
     store.apply(batch);
@@ -173,15 +178,33 @@ TEST_CASE("last-sent store: upserts merge per field, survive a reopen, and delet
   CHECK(store.item("43", "orders", "8"));  // another customer's item stays
 }
 
+TEST_CASE("last-sent store: a new customer's stamps are kept sorted, the later of a slot winning") {
+  const cdc::test::TempDir scratch("cdc_last_sent_new_customer");
+  LastSentStore store(scratch.path() / "ls");
+  const uint16_t users = store.table_tag("public.users");
+  const uint16_t orders = store.table_tag("public.orders");
+  LastSentBatch batch;
+  batch.upsert_customer("7", stamp_list({field("zip", "1"), field("age", "3"), presence(orders),
+                                         presence(users), field("age", "4"), field("zip", "2")}));
+  store.apply(batch);
+  const auto stamps = customer(store, "7");
+  auto expected =
+      stamp_list({presence(users), presence(orders), field("age", "4"), field("zip", "2")});
+  std::sort(expected.begin(), expected.end(), [](const FieldStamp& a, const FieldStamp& b) {
+    return a.name != b.name ? a.name < b.name : a.table < b.table;
+  });
+  CHECK(stamps == expected);
+}
+
 TEST_CASE("last-sent store: forget one table keeps the other tables' stamps") {
   const cdc::test::TempDir scratch("cdc_last_sent_forget");
   LastSentStore store(scratch.path() / "ls");
   const uint16_t users = store.table_tag("public.users");
   const uint16_t subs = store.table_tag("public.subscriptions");
   LastSentBatch batch;
-  batch.upsert_customer("1", {presence(users), field("email", "\"a\"", users)});
-  batch.upsert_customer("1", {presence(subs), field("plan", "\"pro\"", subs)});
-  batch.upsert_customer("2", {presence(subs), field("plan", "\"free\"", subs)});
+  batch.upsert_customer("1", stamp_list({presence(users), field("email", "\"a\"", users)}));
+  batch.upsert_customer("1", stamp_list({presence(subs), field("plan", "\"pro\"", subs)}));
+  batch.upsert_customer("2", stamp_list({presence(subs), field("plan", "\"free\"", subs)}));
   batch.upsert_item("1", "subs", "9", {subs, 5});
   store.apply(batch);
 
