@@ -179,7 +179,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     if (customer != nullptr && customer->deleted_at != 0) {
       deleted = customer->fields.empty();
     } else if (customer == nullptr || customer->fields.empty()) {
-      store_.customer(op.customer, stored_);
+      load_stored(op.customer);
       loaded = true;
       deleted = stored_.size() == 1 && stored_.front() == state::kTombstone;
     }
@@ -288,11 +288,18 @@ std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pendin
     if (pending->deleted_at != 0) return std::nullopt;
   }
   if (!loaded) {
-    store_.customer(lane, stored_);
+    load_stored(lane);
     loaded = true;
   }
   const FieldStamp* stamp = find_stored(stored_, name, tag);
   return stamp ? std::optional<uint64_t>(stamp->value) : std::nullopt;
+}
+
+void ChangedFilter::load_stored(std::string_view lane) {
+  if (stored_valid_ && stored_lane_ == lane) return;
+  store_.customer(lane, stored_);
+  stored_lane_.assign(lane);
+  stored_valid_ = true;
 }
 
 void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_view customer_id,
@@ -436,6 +443,7 @@ void ChangedFilter::commit() {
   if (batch_.empty()) return;
   store_.apply(batch_);
   batch_.clear();
+  stored_valid_ = false;  // the store moved on
   // Readers see the commit at once: the pending marks may go.
   for (Op& op : settled_) {
     forget_pending(op);

@@ -228,7 +228,13 @@ class ChangedFilter {
   // An idle filter commits the first settled call at once, then at most once an interval.
   std::chrono::steady_clock::time_point last_commit_;
 
-  std::vector<state::FieldStamp> stored_;  // scratch: the store's stamps of one customer
+  // Loads stored_ with the store's stamps of the customer `lane`, unless it holds them
+  // already: an update with an old image asks for the same customer twice in a row
+  // (known_different, then prepare).
+  void load_stored(std::string_view lane);
+  std::vector<state::FieldStamp> stored_;  // the store's stamps of customer stored_lane_
+  std::string stored_lane_;
+  bool stored_valid_ = false;  // stored_ is stored_lane_'s as of the last commit
 };
 
 }  // namespace cdc::pipeline

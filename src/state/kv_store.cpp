@@ -95,7 +95,10 @@ KvStore::Write KvStore::write() {
 }
 
 KvStore::Write::Write(Write&& other) noexcept
-    : store_(other.store_), txn_(other.txn_), ends_(std::move(other.ends_)) {
+    : store_(other.store_),
+      txn_(other.txn_),
+      ends_(std::move(other.ends_)),
+      cursors_(std::move(other.cursors_)) {
   other.txn_ = nullptr;
 }
 
@@ -136,19 +139,35 @@ void KvStore::Write::put(Db db, std::string_view key, std::string_view value) {
   if (int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, 0)) store_->fail("writing", rc);
 }
 
-std::optional<std::string_view> KvStore::Write::insert(Db db, std::string_view key,
-                                                       std::string_view value) {
+void KvStore::Write::update(
+    Db db, std::string_view key,
+    const std::function<void(std::optional<std::string_view>, std::string&)>& make,
+    std::string& out) {
   KeyEnd& last = end(db);
   if (last.past(key)) {
-    append(db, last, key, value);
-    return std::nullopt;
+    make(std::nullopt, out);
+    return append(db, last, key, out);
+  }
+  MDB_cursor*& cursor = cursors_.at(db);
+  if (cursor == nullptr) {
+    if (int rc = mdb_cursor_open(txn_, store_->dbis_.at(db), &cursor)) {
+      store_->fail("opening a cursor", rc);
+    }
   }
   MDB_val k = val(key);
-  MDB_val v = val(value);
-  const int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, MDB_NOOVERWRITE);
-  if (rc == 0) return std::nullopt;
-  if (rc != MDB_KEYEXIST) store_->fail("writing", rc);
-  return view(v);  // LMDB points it at the value already there
+  MDB_val v;
+  const int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_KEY);
+  if (rc != 0 && rc != MDB_NOTFOUND) store_->fail("reading", rc);
+  const bool found = rc == 0;
+  make(found ? std::optional<std::string_view>(view(v)) : std::nullopt, out);
+  // Found: written where the cursor stands, without searching again.
+  // MDB_SET_KEY pointed k into the page; a value of another size moves the node, so the
+  // put names the key from the caller's bytes.
+  MDB_val put_key = val(key);
+  MDB_val value = val(out);
+  if (int put = mdb_cursor_put(cursor, &put_key, &value, found ? MDB_CURRENT : 0)) {
+    store_->fail("writing", put);
+  }
 }
 
 bool KvStore::Write::erase(Db db, std::string_view key) {

@@ -18,6 +18,7 @@
 // LMDB's handles, kept out of this header.
 struct MDB_env;
 struct MDB_txn;
+struct MDB_cursor;
 
 namespace cdc::state {
 
@@ -56,10 +57,12 @@ class KvStore {
     // The value, valid until the next change through this transaction.
     std::optional<std::string_view> get(Db db, std::string_view key);
     void put(Db db, std::string_view key, std::string_view value);
-    // Puts `value` if `key` is absent (one search of the tree, where get() then put()
-    // take two) and returns nothing; else changes nothing and returns the value there,
-    // valid until the next change through this transaction.
-    std::optional<std::string_view> insert(Db db, std::string_view key, std::string_view value);
+    // Sets `key` to what `make(current, out)` writes into `out`, `current` being the value
+    // there or nothing: one search of the tree for a key that is there (get() then put()
+    // take two), none for one past the end. `out` is scratch the caller keeps.
+    void update(Db db, std::string_view key,
+                const std::function<void(std::optional<std::string_view>, std::string&)>& make,
+                std::string& out);
     // True if the key was there.
     bool erase(Db db, std::string_view key);
     // Removes every key starting with `prefix`; returns how many.
@@ -76,7 +79,8 @@ class KvStore {
 
    private:
     friend class KvStore;
-    Write(KvStore& store, MDB_txn* txn) : store_(&store), txn_(txn), ends_(store.dbis_.size()) {}
+    Write(KvStore& store, MDB_txn* txn)
+        : store_(&store), txn_(txn), ends_(store.dbis_.size()), cursors_(store.dbis_.size()) {}
     // This transaction's end of `db`. Erasing may leave it above the true last key, which
     // only sends a few keys the searching way.
     KeyEnd& end(Db db);
@@ -85,6 +89,9 @@ class KvStore {
     KvStore* store_;
     MDB_txn* txn_;
     std::vector<KeyEnd> ends_;
+    // update()'s cursor per database, opened on first use; LMDB closes a write
+    // transaction's cursors when it ends.
+    std::vector<MDB_cursor*> cursors_;
   };
   Write write();
 

@@ -291,19 +291,24 @@ void LastSentStore::apply(const LastSentBatch& batch) {
   for (const auto& op : batch.ops_) {
     switch (op.kind) {
       case LastSentBatch::Kind::kUpsertCustomer: {
-        // A new customer, the common case while rows are inserted, costs one search of
-        // the tree; only one already there is read, merged and written back.
+        // One search of the tree for a customer already there, none for a new one past
+        // the store's end (growing ids, the common case while rows are inserted).
         const auto changes = batch.stamps(op);
-        stamps.assign(changes.begin(), changes.end());
-        sort_slots(stamps);
-        encode(stamps, bytes);
-        const auto current = write.insert(kCustomers, op.key, bytes);
-        if (!current) break;
-        decode(*current, stamps);
-        if (stamps.size() == 1 && stamps.front() == kTombstone) stamps.clear();  // re-created
-        merge(stamps, changes);
-        encode(stamps, bytes);
-        write.put(kCustomers, op.key, bytes);
+        write.update(
+            kCustomers, op.key,
+            [&](std::optional<std::string_view> current, std::string& out) {
+              if (current) {
+                decode(*current, stamps);
+                if (stamps.size() == 1 && stamps.front() == kTombstone)
+                  stamps.clear();  // re-created
+                merge(stamps, changes);
+              } else {
+                stamps.assign(changes.begin(), changes.end());
+                sort_slots(stamps);
+              }
+              encode(stamps, out);
+            },
+            bytes);
         break;
       }
       case LastSentBatch::Kind::kDeleteCustomer: {

@@ -60,16 +60,29 @@ TEST_CASE("kv store: erase_prefix and erase_if remove exactly the matching keys"
   CHECK(store.stats().entries.at(0) == 3);
 }
 
-TEST_CASE("kv store: insert puts only an absent key and otherwise returns the value there") {
-  const cdc::test::TempDir scratch("cdc_kv_store_insert");
+TEST_CASE("kv store: update hands make() the value there, or nothing, and writes what it makes") {
+  const cdc::test::TempDir scratch("cdc_kv_store_update");
   KvStore store(scratch.path() / "kv", {"a"});
-  auto write = store.write();
-  CHECK_FALSE(write.insert(0, "k", "first").has_value());
-  const auto there = write.insert(0, "k", "second");
-  REQUIRE(there.has_value());
-  CHECK(*there == "first");
-  CHECK(write.get(0, "k") == std::optional<std::string_view>("first"));
-  write.commit();
+  std::string scratch_value;
+  std::vector<std::string> seen;
+  const auto append_x = [&](std::optional<std::string_view> current, std::string& out) {
+    seen.emplace_back(current ? *current : "(none)");
+    out.assign(current ? *current : "").append("x");
+  };
+  {
+    auto write = store.write();
+    write.put(0, "5", "five");
+    write.update(0, "9", append_x, scratch_value);  // past the end
+    write.update(0, "5", append_x, scratch_value);  // there: longer afterwards
+    write.update(0, "3", append_x, scratch_value);  // absent, before the end
+    write.update(0, "5", append_x, scratch_value);
+    write.commit();
+  }
+  CHECK(seen == std::vector<std::string>{"(none)", "five", "(none)", "fivex"});
+  CHECK(store.get(0, "3") == std::optional<std::string_view>("x"));
+  CHECK(store.get(0, "5") == std::optional<std::string_view>("fivexx"));
+  CHECK(store.get(0, "9") == std::optional<std::string_view>("x"));
+  CHECK(store.stats().entries.at(0) == 3);
 }
 
 TEST_CASE("kv store: a write not committed is not kept; the reader sees commits after refresh") {
@@ -93,12 +106,12 @@ TEST_CASE("kv store: keys past the last one are appended; the others still land 
   CHECK_FALSE(store.get(0, "5"));  // an empty database
   {
     auto write = store.write();
-    CHECK_FALSE(write.insert(0, "5", "v5").has_value());  // empty: appended
-    write.put(0, "7", "v7");                              // past the end: appended
-    write.put(0, "6", "v6");                              // before it: searched
-    CHECK_FALSE(write.insert(0, "8", "v8").has_value());
-    CHECK(write.insert(0, "8", "again") == std::optional<std::string_view>("v8"));
+    write.put(0, "5", "v5");  // empty: appended
+    write.put(0, "7", "v7");  // past the end: appended
+    write.put(0, "6", "v6");  // before it: searched
+    write.put(0, "8", "v8");
     write.put(0, "8", "w8");  // the last key itself is overwritten, not appended
+    CHECK(write.get(0, "8") == std::optional<std::string_view>("w8"));
     CHECK(write.erase(0, "8"));
     // The transaction's end still says "8"; "75" lies between the true last key and it.
     write.put(0, "75", "v75");
