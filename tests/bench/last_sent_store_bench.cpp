@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -86,8 +87,9 @@ int main(int argc, char** argv) {
   for (uint64_t i = 1; i <= updates; ++i) {
     const std::string id = std::to_string(1 + rng() % customers);
     const auto& name = names[rng() % names.size()];
-    batch.upsert_customer(id, {{cdc::state::field_name_hash(name), tag,
-                                cdc::state::field_value_hash(name, std::to_string(rng()))}});
+    const FieldStamp stamp{cdc::state::field_name_hash(name), tag,
+                           cdc::state::field_value_hash(name, std::to_string(rng()))};
+    batch.upsert_customer(id, std::span(&stamp, 1));
     if (batch.size() == kBatch || i == updates) {
       store.apply(batch);
       batch.clear();
