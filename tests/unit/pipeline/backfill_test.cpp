@@ -74,33 +74,48 @@ mapping::Mapper items_mapper() {
   return mapping::Mapper(std::move(mappings));
 }
 
+sink::SinkOptions sink_options() {
+  sink::SinkOptions options;
+  options.key = "k";
+  options.secret = "s";
+  options.flush_interval = std::chrono::hours(1);  // pages leave by the backfill's flush() alone
+  return options;
+}
+
+const TableId kTable{"public", "items"};
+
+// A backfill of public.items (10 rows) into a sink whose answers the test gives, run on a
+// thread of its own.
+struct BackfillRun {
+  explicit BackfillRun(BackfillOptions options)
+      : backfill(
+            mapper, sink, [](const TableId&) { return std::make_unique<MemoryReader>(10); },
+            std::move(options)),
+        run(std::async(std::launch::async, [this] {
+          return backfill.run({kTable}, stop, [](const std::vector<const BackfillProgress*>&) {});
+        })) {}
+  // Should a check fail, the backfill is stopped so that the future's destructor does not
+  // wait for answers that will never come.
+  ~BackfillRun() { stop = true; }
+
+  std::unique_ptr<FakeTransport> owned = std::make_unique<FakeTransport>();
+  FakeTransport& transport = *owned;
+  sink::Sink sink{sink_options(), std::move(owned)};
+  const mapping::Mapper mapper = items_mapper();
+  std::atomic<bool> stop{false};
+  Backfill backfill;
+  std::future<BackfillSummary> run;
+};
+
 }  // namespace
 
 TEST_CASE("backfill: pages go out before earlier ones are answered; checkpoints follow answers") {
   test::TempDir dir("backfill");
-  sink::SinkOptions options;
-  options.key = "k";
-  options.secret = "s";
-  options.flush_interval = 1h;  // pages leave by the backfill's flush() alone
-  auto owned = std::make_unique<FakeTransport>();
-  FakeTransport& transport = *owned;
-  sink::Sink sink(options, std::move(owned));
-  const auto mapper = items_mapper();
-  const TableId table{"public", "items"};
-  const auto checkpoint_file = checkpoint_path(dir.path(), table);
-
-  Backfill backfill(mapper, sink, [](const TableId&) { return std::make_unique<MemoryReader>(10); },
-                    {.page_rows = 2, .pages_in_flight = 3, .state_dir = dir.path()});
-  std::atomic<bool> stop{false};
-  auto run = std::async(std::launch::async, [&] {
-    return backfill.run({table}, stop, [](const std::vector<const BackfillProgress*>&) {});
-  });
-  // Should a check below fail, the backfill is stopped so the future's destructor does not
-  // wait for answers that will never come.
-  struct StopOnExit {
-    std::atomic<bool>& stop;
-    ~StopOnExit() { stop = true; }
-  } stop_on_exit{stop};
+  const auto checkpoint_file = checkpoint_path(dir.path(), kTable);
+  BackfillRun backfill({.page_rows = 2, .pages_in_flight = 3, .state_dir = dir.path()});
+  auto& sink = backfill.sink;
+  auto& transport = backfill.transport;
+  auto& run = backfill.run;
 
   // Three pages (six calls) are handed to the sink with none answered: reading and
   // sending overlap. A fourth waits for the first to be answered.
@@ -168,28 +183,12 @@ TEST_CASE("backfill: an answered page is made durable at once, not at the store'
   test::TempDir dir("backfill_store");
   state::LastSentStore store(dir.path() / "last-sent");
   ChangedFilter filter(store, {.commit_interval = 1h});
-  sink::SinkOptions options;
-  options.key = "k";
-  options.secret = "s";
-  options.flush_interval = 1h;
-  auto owned = std::make_unique<FakeTransport>();
-  FakeTransport& transport = *owned;
-  sink::Sink sink(options, std::move(owned));
-  const auto mapper = items_mapper();
-  const TableId table{"public", "items"};
-  const auto checkpoint_file = checkpoint_path(dir.path(), table);
-
-  Backfill backfill(
-      mapper, sink, [](const TableId&) { return std::make_unique<MemoryReader>(10); },
+  const auto checkpoint_file = checkpoint_path(dir.path(), kTable);
+  BackfillRun backfill(
       {.page_rows = 2, .pages_in_flight = 2, .state_dir = dir.path(), .filter = &filter});
-  std::atomic<bool> stop{false};
-  auto run = std::async(std::launch::async, [&] {
-    return backfill.run({table}, stop, [](const std::vector<const BackfillProgress*>&) {});
-  });
-  struct StopOnExit {
-    std::atomic<bool>& stop;
-    ~StopOnExit() { stop = true; }
-  } stop_on_exit{stop};
+  auto& sink = backfill.sink;
+  auto& transport = backfill.transport;
+  auto& run = backfill.run;
 
   test::wait_until([&] { return sink.last_submitted() == 4; }, 10s, "two pages sent");
   std::vector<StartedRequest> all;
