@@ -81,17 +81,14 @@ TEST_CASE(
   const std::string confirmed =
       "(SELECT confirmed_flush_lsn FROM pg_replication_slots WHERE slot_name = "
       "'cdc_it_stop_full')";
-  // Where the first transaction's commit can start at the earliest: read inside it, after
-  // its insert. An idle daemon may confirm WAL other tests wrote before it (the server's
-  // WAL end), but never a commit of ours.
-  uint64_t before = 0;
-  {
-    pqxx::work first(db.connection());
-    first.exec("INSERT INTO pgit_stop_full.items VALUES (1, 'item')");
-    before =
-        first.exec("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")[0][0].as<uint64_t>();
-    first.commit();
-  }
+  // Where the first transaction's commit ends at the latest: read right after it. An idle
+  // daemon may confirm WAL other tests wrote before that commit (the server's WAL end), and
+  // with ctest -j they may write between the insert and the commit, so the bound is the
+  // commit's end (reading it inside the transaction made the test fail once that way,
+  // confirming 632 bytes past the insert); confirming the commit itself or any later one
+  // of ours is what must not happen, and the other 49 transactions all lie past it.
+  db.exec("INSERT INTO pgit_stop_full.items VALUES (1, 'item')");
+  const uint64_t after_first = lsn_value(db, "pg_current_wal_insert_lsn()");
   // 50 transactions, 100 calls: the pipeline blocks in submit at the fifth.
   for (int id = 2; id <= 50; ++id) {
     db.exec("INSERT INTO pgit_stop_full.items VALUES (" + std::to_string(id) + ", 'item')");
@@ -108,7 +105,7 @@ TEST_CASE(
                                       .count()
                                << " ms after SIGTERM (shutdown_timeout_ms 2000)");
   CHECK(connector.process().find_line("shutdown timeout reached").has_value());
-  CHECK(lsn_value(db, confirmed) <= before);
+  CHECK(lsn_value(db, confirmed) < after_first);
   CHECK(customers_by_id(mock).empty());
 
   // Retainly is back: everything arrives, so nothing was acknowledged past it.
