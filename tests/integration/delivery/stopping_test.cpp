@@ -4,8 +4,6 @@
 // delivered; after Retainly recovers, a restart delivers everything.
 #include <doctest/doctest.h>
 
-#include <pqxx/pqxx>
-
 #include <chrono>
 #include <csignal>
 #include <filesystem>
