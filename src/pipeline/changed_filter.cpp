@@ -306,7 +306,7 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
                                     std::string_view field, std::string_view item_id,
                                     const std::vector<retainly::Attribute>& attributes,
                                     std::vector<retainly::Attribute>& out) {
-  const std::string lane = retainly::lane_key(customer_id);
+  const std::string_view lane = retainly::lane_view(customer_id);
   if (kind == CallKind::kArrayUpsert) {
     const auto known =
         known_item(hash_of(state::item_key(lane, field, item_id)), lane, field, item_id);

@@ -72,6 +72,7 @@ KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> datab
       dbis_.push_back(dbi);
     }
     if (int rc = mdb_txn_commit(txn)) fail("committing the database list", rc);
+    reader_ends_.assign(dbis_.size(), KeyEnd{});
   } catch (...) {
     mdb_env_close(env_);
     throw;
@@ -160,9 +161,9 @@ void KvStore::Write::update(
   if (rc != 0 && rc != MDB_NOTFOUND) store_->fail("reading", rc);
   const bool found = rc == 0;
   make(found ? std::optional<std::string_view>(view(v)) : std::nullopt, out);
-  // Found: written where the cursor stands, without searching again.
-  // MDB_SET_KEY pointed k into the page; a value of another size moves the node, so the
-  // put names the key from the caller's bytes.
+  // Found: written where the cursor stands, without searching again. The put names the
+  // key from the caller's bytes: MDB_SET_KEY pointed k into the page, and a value of
+  // another size moves the node.
   MDB_val put_key = val(key);
   MDB_val value = val(out);
   if (int put = mdb_cursor_put(cursor, &put_key, &value, found ? MDB_CURRENT : 0)) {
@@ -290,8 +291,7 @@ KvStore::KeyEnd KvStore::key_end(MDB_txn* txn, Db db) const {
 
 std::optional<std::string_view> KvStore::get(Db db, std::string_view key) {
   MDB_txn* txn = reader();
-  if (reader_ends_.size() != dbis_.size()) reader_ends_.resize(dbis_.size());
-  KeyEnd& end = reader_ends_[db];
+  KeyEnd& end = reader_ends_.at(db);
   if (!end.known) end = key_end(txn, db);
   if (end.past(key)) return std::nullopt;
   MDB_val k = val(key);

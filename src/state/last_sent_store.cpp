@@ -299,8 +299,8 @@ void LastSentStore::apply(const LastSentBatch& batch) {
             [&](std::optional<std::string_view> current, std::string& out) {
               if (current) {
                 decode(*current, stamps);
-                if (stamps.size() == 1 && stamps.front() == kTombstone)
-                  stamps.clear();  // re-created
+                const bool re_created = stamps.size() == 1 && stamps.front() == kTombstone;
+                if (re_created) stamps.clear();
                 merge(stamps, changes);
               } else {
                 stamps.assign(changes.begin(), changes.end());
