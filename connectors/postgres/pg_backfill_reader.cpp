@@ -14,6 +14,12 @@ PgBackfillReader::PgBackfillReader(const std::string& dsn, const TableId& table)
   if (!estimate.rows.empty() && estimate.rows[0][0]) {
     estimated_rows_ = std::stoull(*estimate.rows[0][0]);
   }
+  // The transaction's snapshot was taken by its first statement (the catalog read), so
+  // this is the list every page is read with.
+  for (const auto& row :
+       conn_.query("SELECT x::text FROM pg_snapshot_xip(pg_current_snapshot()) AS x").rows) {
+    if (row[0]) running_.push_back(std::stoull(*row[0]));
+  }
 }
 
 }  // namespace cdc::pg

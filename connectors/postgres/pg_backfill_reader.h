@@ -29,11 +29,13 @@ class PgBackfillReader final : public TableReader {
   }
   uint64_t estimated_rows() const override { return estimated_rows_; }
   std::vector<std::string> key_columns() const override { return reader_->page_key(); }
+  std::vector<uint64_t> running_transactions() const override { return running_; }
 
  private:
   PgConnection conn_;
   std::unique_ptr<PgTableReader> reader_;  // reads through conn_
   uint64_t estimated_rows_ = 0;
+  std::vector<uint64_t> running_;  // the snapshot's xip, 64-bit (xid8)
 };
 
 }  // namespace cdc::pg

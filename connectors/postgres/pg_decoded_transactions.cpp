@@ -26,4 +26,16 @@ std::optional<uint32_t> DecodedTransactions::xid(PgLsn commit_end) const {
   return at->second;
 }
 
+bool DecodedTransactions::any_committed_before(PgLsn end, std::span<const uint64_t> xids) const {
+  if (xids.empty()) return false;
+  const std::lock_guard lock(mutex_);
+  for (const auto& [commit_end, xid] : recent_) {
+    if (commit_end >= end.value) break;
+    for (const uint64_t wanted : xids) {
+      if (static_cast<uint32_t>(wanted) == xid) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace cdc::pg

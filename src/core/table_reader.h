@@ -31,6 +31,12 @@ class TableReader {
   virtual std::vector<std::string> key_columns() const = 0;
   // The table's row count as the database estimates it (statistics), 0 if unknown.
   virtual uint64_t estimated_rows() const = 0;
+  // The transactions the reader's snapshot treats as still running, by the source's ids
+  // (PostgreSQL: the snapshot's xip list). A read beside the stream needs them: a source
+  // that logs a commit before other sessions see it can have logged one of these before
+  // a watermark written ahead of the read (pipeline/resnapshot.h). Empty when the source
+  // keeps no such list or the read has no single snapshot.
+  virtual std::vector<uint64_t> running_transactions() const { return {}; }
 };
 
 }  // namespace cdc

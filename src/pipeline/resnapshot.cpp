@@ -17,6 +17,10 @@ using namespace std::chrono_literals;
 constexpr size_t kChunksInFlight = 2;
 // How often a table's progress is logged while it is read.
 constexpr auto kReportInterval = 10s;
+// The first pause before a chunk that missed a transaction is read again; it doubles
+// each time in a row, up to ResnapshotTiming::retry_pause. The transaction becomes
+// visible within microseconds, unless a synchronous standby holds it.
+constexpr auto kFirstMissedPause = 10ms;
 
 std::string bucket_of(const std::vector<Value>& key) {
   std::string text;
@@ -129,6 +133,7 @@ void Resnapshot::start_chunk(Task& task) {
   const size_t rows = reader->next_batch(chunk_rows_, window.chunk);
   window.chunk_last_key = rows > 0 ? reader->last_key() : task.read_key;
   window.last_chunk = rows < chunk_rows_;
+  window.running = reader->running_transactions();
   hooks_.emit_watermark("high:" + window.id);
   window_ = std::move(window);
 }
@@ -160,13 +165,29 @@ bool Resnapshot::observe(const RowChange& change) {
   return true;
 }
 
-std::vector<RowChange> Resnapshot::on_watermark(const std::string& watermark) {
+std::vector<RowChange> Resnapshot::on_watermark(const std::string& watermark,
+                                                const Position& position) {
   if (!window_) return {};
   if (watermark == "low:" + window_->id) {
     window_->low_seen = true;
+    // Every transaction logged before L has been delivered by now.
+    window_->missed = !window_->running.empty() && hooks_.delivered_before &&
+                      hooks_.delivered_before(window_->running, position);
     return {};
   }
   if (watermark != "high:" + window_->id) return {};  // an older run's, or not ours
+  if (window_->missed) {
+    const auto pause = std::min<std::chrono::milliseconds>(
+        timing_.retry_pause, kFirstMissedPause * (1 << std::min(missed_in_a_row_++, 16)));
+    log::info(
+        "{}: the chunk is read again: a transaction the stream delivered before the chunk's "
+        "low watermark was not yet visible to its read (next attempt in {} ms)",
+        window_->table.qualified(), pause.count());
+    retry_at_ = std::chrono::steady_clock::now() + pause;
+    window_.reset();
+    return {};
+  }
+  missed_in_a_row_ = 0;
   std::vector<RowChange> fresh;
   std::vector<Value> key;
   for (RowChange& row : window_->chunk) {

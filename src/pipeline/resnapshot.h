@@ -17,6 +17,16 @@
 // change to it in that window, so it is current at H; whatever changes it later comes
 // after H in the stream.
 //
+// That holds only if the chunk's read saw every transaction the log orders before L.
+// PostgreSQL logs a commit, and logical decoding hands it on, a moment before other
+// sessions' snapshots see it (longer under synchronous replication, which waits in
+// between): a chunk read after L committed can still miss a transaction logged before L,
+// and would then overwrite at H what the stream delivered before L. So the chunk keeps
+// the transactions its snapshot saw as running (TableReader::running_transactions()), and
+// when the stream reaches L, ResnapshotHooks::delivered_before says whether one of them
+// came before it. Such a chunk is dropped at H and read again, after a pause that grows
+// while it keeps happening, once the transaction is visible.
+//
 // Progress (the last key and the rows done, per table; resnapshot_files.h) moves only when
 // every call of the chunk is acknowledged or dead-lettered, which the pipeline reports
 // through chunk_submitted() and acknowledged(). A restart therefore reads again any chunk
@@ -52,6 +62,11 @@ struct ResnapshotHooks {
       open_chunk;
   // Writes a watermark into the source log (committed before it returns).
   std::function<void(const std::string& watermark)> emit_watermark;
+  // Whether the stream delivered, before `low` (the position of a low watermark's
+  // transaction), one of the transactions `running` names (a chunk reader's
+  // running_transactions()). Unset: never, for sources that make a commit visible before
+  // they log it.
+  std::function<bool(const std::vector<uint64_t>& running, const Position& low)> delivered_before;
 };
 
 // How often Resnapshot looks for new requests, and how long a chunk that failed to start
@@ -78,9 +93,10 @@ class Resnapshot {
   // which must therefore be mapped whole (Mapper::map's `whole`), not as a difference
   // to an old image Retainly may not hold yet.
   bool observe(const RowChange& change);
-  // A watermark from the stream. At this chunk's high watermark, returns the chunk rows
-  // to send (snapshot reads); nothing otherwise.
-  std::vector<RowChange> on_watermark(const std::string& watermark);
+  // A watermark from the stream, with its transaction's position. At this chunk's high
+  // watermark, returns the chunk rows to send (snapshot reads); nothing otherwise, nor
+  // when the chunk's read missed a transaction the stream delivered before its low one.
+  std::vector<RowChange> on_watermark(const std::string& watermark, const Position& position);
   // The rows on_watermark() just returned were handed to the sink: every call made from
   // them has a sequence <= `last_sequence`.
   void chunk_submitted(uint64_t last_sequence);
@@ -115,6 +131,10 @@ class Resnapshot {
     std::vector<std::string> key_names;
     std::optional<std::vector<std::string>> chunk_last_key;
     bool last_chunk = false;
+    // The transactions the chunk's read did not see, and whether the stream delivered one
+    // before the low watermark (the chunk is then read again).
+    std::vector<uint64_t> running;
+    bool missed = false;
     // Keys changed in the window: bucketed by their printed form, compared exactly.
     std::unordered_multimap<std::string, std::vector<Value>> changed;
   };
@@ -147,6 +167,7 @@ class Resnapshot {
   std::deque<SentChunk> unacknowledged_;
   std::chrono::steady_clock::time_point last_scan_{};
   std::chrono::steady_clock::time_point retry_at_{};
+  int missed_in_a_row_ = 0;  // chunks read again since the last one sent
   uint64_t next_id_ = 0;
   uint64_t next_generation_ = 0;
   uint64_t initial_rows_ = 0;  // rows of the initial snapshot's tables finished in this process

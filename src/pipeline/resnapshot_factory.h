@@ -1,5 +1,6 @@
 // Builds the Resnapshot a connector config asks for: chunks read through
-// table_reader_factory, watermarks written through make_watermark_writer.
+// table_reader_factory, watermarks written through make_watermark_writer, and, for
+// PostgreSQL, the stream's decoded transactions to tell a chunk that missed one.
 #pragma once
 
 #include <memory>

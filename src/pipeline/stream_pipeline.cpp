@@ -269,7 +269,7 @@ void StreamPipeline::handle(SourceItem& item) {
   if (!end.watermark.empty() && resnapshot_ != nullptr) {
     // A re-snapshot chunk joins the stream here, inside the watermark's transaction, so
     // it is acknowledged with it.
-    for (RowChange& row : resnapshot_->on_watermark(end.watermark)) {
+    for (RowChange& row : resnapshot_->on_watermark(end.watermark, end.position)) {
       row.position = end.position;
       map_and_submit(row);
     }

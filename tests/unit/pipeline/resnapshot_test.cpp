@@ -32,7 +32,9 @@ using Table = std::map<int64_t, std::string>;
 // Reads `table` in id order after `after`, like PgBackfillReader.
 class TableInMemory final : public TableReader {
  public:
-  TableInMemory(const Table& table, std::optional<int64_t> after) : table_(table), after_(after) {}
+  TableInMemory(const Table& table, std::optional<int64_t> after,
+                std::vector<uint64_t> running = {})
+      : table_(table), after_(after), running_(std::move(running)) {}
   const std::shared_ptr<const TableSchema>& schema() const override { return schema_; }
   size_t next_batch(size_t max_rows, std::vector<RowChange>& out) override {
     size_t n = 0;
@@ -52,10 +54,12 @@ class TableInMemory final : public TableReader {
   void resume_after(std::vector<std::string> key) override { after_ = std::stoll(key.at(0)); }
   std::vector<std::string> key_columns() const override { return {"id"}; }
   uint64_t estimated_rows() const override { return table_.size(); }
+  std::vector<uint64_t> running_transactions() const override { return running_; }
 
  private:
   Table table_;
   std::optional<int64_t> after_;
+  std::vector<uint64_t> running_;
   std::optional<std::vector<std::string>> last_key_;
   std::shared_ptr<const TableSchema> schema_ = items_schema();
 };
@@ -64,7 +68,8 @@ class TableInMemory final : public TableReader {
 struct Fixture {
   test::TempDir dir{"resnapshot"};
   Table table;
-  std::vector<std::string> log;  // watermarks written, oldest first
+  std::vector<uint64_t> running;  // the transactions the next chunk's read does not see
+  std::vector<std::string> log;   // watermarks written, oldest first
 
   pipeline::ResnapshotHooks hooks() {
     return {.open_chunk =
@@ -72,7 +77,7 @@ struct Fixture {
                   CHECK(id == kTable);
                   std::optional<int64_t> key;
                   if (after) key = std::stoll(after->at(0));
-                  return std::unique_ptr<TableReader>(new TableInMemory(table, key));
+                  return std::unique_ptr<TableReader>(new TableInMemory(table, key, running));
                 },
             .emit_watermark = [this](const std::string& watermark) { log.push_back(watermark); }};
   }
@@ -85,7 +90,7 @@ struct Fixture {
   std::vector<int64_t> deliver(pipeline::Resnapshot& resnapshot) {
     std::vector<int64_t> ids;
     for (const auto& watermark : log) {
-      for (const RowChange& row : resnapshot.on_watermark(watermark)) {
+      for (const RowChange& row : resnapshot.on_watermark(watermark, Position{})) {
         ids.push_back(row.after.at(0).as<int64_t>());
       }
     }
@@ -219,11 +224,11 @@ TEST_CASE("resnapshot: chunk rows changed between the watermarks are left to the
   // Before the low watermark the chunk row is newer than the change: the change may be
   // mapped as a difference.
   CHECK_FALSE(resnapshot->observe(update));
-  CHECK(resnapshot->on_watermark(f.log[0]).empty());  // low
+  CHECK(resnapshot->on_watermark(f.log[0], Position{}).empty());  // low
   // In the window the change stands in for the chunk row: it must be mapped whole.
   CHECK(resnapshot->observe(update));
   std::vector<int64_t> sent;
-  for (const RowChange& row : resnapshot->on_watermark(f.log[1])) {
+  for (const RowChange& row : resnapshot->on_watermark(f.log[1], Position{})) {
     sent.push_back(row.after.at(0).as<int64_t>());
   }
   CHECK(sent == std::vector<int64_t>{1, 3});
@@ -247,4 +252,48 @@ TEST_CASE("resnapshot: a chunk that cannot start is tried again later, not throw
   pipeline::Resnapshot retrying(f.dir.path(), hooks, 10, {0ms, 0ms});
   retrying.poll();
   CHECK(f.log.size() == 2);  // the low and the high watermark of the next attempt
+}
+
+TEST_CASE("resnapshot: a chunk whose read missed a transaction delivered before it is read again") {
+  Fixture f;
+  for (int64_t id = 1; id <= 3; ++id) f.table[id] = "before";
+  f.running = {7, 9};
+  auto hooks = f.hooks();
+  // The stream delivered transaction 9 before the low watermark's position 200.
+  std::vector<Position> asked;
+  hooks.delivered_before = [&](const std::vector<uint64_t>& running, const Position& low) {
+    asked.push_back(low);
+    const auto& at = std::get<PgPosition>(low);
+    return at.commit_end.value >= 200 &&
+           std::find(running.begin(), running.end(), 9) != running.end();
+  };
+  pipeline::Resnapshot resnapshot(f.dir.path(), hooks, 10, {0ms, 0ms});
+  pipeline::request_resnapshot(f.dir.path(), kTable);
+  const Position low{PgPosition{PgLsn{200}, 0}};
+  const Position high{PgPosition{PgLsn{300}, 0}};
+
+  resnapshot.poll();
+  REQUIRE(f.log.size() == 2);
+  CHECK(resnapshot.on_watermark(f.log[0], low).empty());
+  CHECK(asked == std::vector<Position>{low});
+  // The chunk holds the rows as they were before transaction 9: none of them is sent,
+  // and reading does not move on.
+  CHECK(resnapshot.on_watermark(f.log[1], high).empty());
+  resnapshot.chunk_submitted(0);
+  resnapshot.acknowledged(0);
+  CHECK(f.progress().at("last_key").is_null());
+  CHECK(f.progress().at("rows") == 0);
+
+  // Read again once the transaction is visible: from the same first row, now current.
+  f.log.clear();
+  f.table[2] = "after";
+  f.running = {7};
+  resnapshot.poll();
+  REQUIRE(f.log.size() == 2);
+  CHECK(resnapshot.on_watermark(f.log[0], low).empty());
+  std::vector<std::string> names;
+  for (const RowChange& row : resnapshot.on_watermark(f.log[1], high)) {
+    names.push_back(row.after.at(1).as<std::string>());
+  }
+  CHECK(names == std::vector<std::string>{"before", "after", "before"});
 }
