@@ -17,7 +17,8 @@
 # (tests/bench/README.md). The goal (issue 17): at least 0.9x pg_recvlogical's rate, so a
 # time ratio of at most 1.11. BENCH_CONNECTOR_FIRST=1 swaps the order. The sink is
 # BENCH_SINK (bench_lib.sh). Builds Release binaries in build-release/ and starts its own
-# PostgreSQL (scripts/lib/servers.sh) unless CDC_TEST_PG_DSN is set.
+# PostgreSQL (scripts/lib/servers.sh) unless CDC_TEST_PG_DSN is set. BENCH_PERF_DIR=DIR
+# records a profile of the connector while it streams (bench_lib.sh perf_attach).
 #
 # Sending only what changed (mappings/README.md): BENCH_REPLICA_IDENTITY=full gives the
 # updates old images, BENCH_SEND=changed|all sets the mapping's `send` (default: the
@@ -101,6 +102,7 @@ YAML
   "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
   local connector_pid=$!
   add_cleanup "stop_pid $connector_pid retainly-cdc"
+  perf_attach "$connector_pid" "pg_stream_$ROWS"
   while ! stream_done "$ROWS" slot_reached "$SLOT" "$END_LSN"; do
     pid_alive "$connector_pid" || { cat "$WORK/connector.log" >&2; die "retainly-cdc exited"; }
     sleep 0.05  # polling pace
@@ -111,6 +113,7 @@ YAML
   STREAM_START=$(streaming_since "$WORK/connector.log") ||
     die "retainly-cdc never logged that it started streaming"
   CDC_SECONDS=$(elapsed "$STREAM_START" "$end")
+  perf_detach
   measure_daemon "$connector_pid"
   stop_pid "$connector_pid" retainly-cdc
   APPLIED=$(curl -s "http://$MOCK_ADDRESS/_stats")
