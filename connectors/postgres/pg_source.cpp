@@ -232,9 +232,9 @@ void PgSource::read_loop() {
   };
   auto& stream = connection_->stream;
 
-  auto send_status = [&](bool force) {
+  auto send_status = [&](bool force, Clock::time_point now) {
     const bool idle = !assembler.in_transaction() && reader_.queued() == 0;
-    auto status = feedback.due(acknowledged_.load(), idle, force, Clock::now());
+    auto status = feedback.due(acknowledged_.load(), idle, force, now);
     if (!status) return;
     // Idle, the server's WAL end may have been confirmed: nothing before it is owed to us.
     acknowledged_.store(std::max(acknowledged_.load(), status->flush.value));
@@ -259,7 +259,7 @@ void PgSource::read_loop() {
           }
           // A full queue: keep answering the server meanwhile.
           if (!reader_.push(std::move(*item), options_.status_interval / 2,
-                            [&] { send_status(/*force=*/true); })) {
+                            [&] { send_status(/*force=*/true, Clock::now()); })) {
             return;
           }
         }
@@ -267,17 +267,17 @@ void PgSource::read_loop() {
         const auto& keepalive = std::get<PrimaryKeepalive>(decoded);
         feedback.server_wal_end(keepalive.wal_end);
         server_wal_end_.store(feedback.server_wal_end().value);
-        send_status(keepalive.reply_requested);
+        send_status(keepalive.reply_requested, Clock::now());
       }
     }
-    send_status(/*force=*/false);
-    // One clock read for both: this runs once per message of the stream.
+    // One clock read for the three: this runs once per message of the stream.
     const auto now = Clock::now();
+    send_status(/*force=*/false, now);
     heartbeat_if_due(now);
     check_slot_if_due(now);
   }
   // Last word to the server: everything acknowledged so far is durable.
-  send_status(/*force=*/true);
+  send_status(/*force=*/true, Clock::now());
 }
 
 }  // namespace cdc::pg

@@ -85,7 +85,8 @@ void Dispatcher::add(Call call, std::optional<Clock::TimePoint> arrived) {
 
   const size_t run_before = lane.queue.head_run();
   const size_t bytes_before = lane.queue.head_run_bytes();
-  lane.queue.add(std::move(call), arrived.value_or(clock_.now()));
+  // Not value_or(clock_.now()): that reads the clock for every call, arrived or not.
+  lane.queue.add(std::move(call), arrived ? *arrived : clock_.now());
   if (lane.queued_in && *lane.queued_in == lane.queue.head_kind()) {
     EndpointQueue& queue = endpoints_[index_of(*lane.queued_in)];
     queue.units = replaced(queue.units, run_before, lane.queue.head_run());
