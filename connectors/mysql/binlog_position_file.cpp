@@ -24,9 +24,11 @@ std::optional<ResumePoint> BinlogPositionFile::load() const {
     if (at.file.empty() && at.gtid_state.empty()) throw std::runtime_error("no file and no GTID");
     return at;
   } catch (const std::exception& e) {
-    throw SourceError(path_.string() + " does not hold a binlog position (" + e.what() +
-                      "). Restore it from a backup, or delete it to start from the server's "
-                      "current position and run `retainly-cdc backfill` to resend the tables");
+    throw SourceError(
+        path_.string() + " does not hold a binlog position (" + e.what() +
+        "). Restore it from a backup, or delete it to start from the server's "
+        "current position and resend the tables with `retainly-cdc resnapshot --table T` "
+        "once it streams");
   }
 }
 

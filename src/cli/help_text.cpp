@@ -136,7 +136,10 @@ std::string backfill() {
          "and refreshes the store. --mirror then deletes the customers (on_delete: delete) and "
          "array items we sent that no row backs any more; it refuses to delete more than "
          "backfill.mirror_max_delete_share (10%) of a table's entries without --force; "
-         "--dry-run prints the counts and a sample first.";
+         "--dry-run prints the counts and a sample first. It refuses to run beside a daemon "
+         "streaming the same source (its rows could overwrite the stream's newer changes; "
+         "`resnapshot` sends a table beside the stream), and a daemon started during it "
+         "waits for it as a standby.";
 }
 
 std::string forget() {

@@ -147,6 +147,31 @@ TEST_CASE("backfill: killed midway, --resume ends equal and re-reads at most one
         std::string::npos);
 }
 
+TEST_CASE("backfill: refused beside a daemon streaming the same source, then runs once it stops") {
+  // A row the backfill read could reach Retainly after the stream's newer change to it.
+  PgTestDb db;
+  db.drop_replication_objects("cdc_it_bfbeside");
+  create_pg_items(db, "pgit_bfbeside", 2'000);
+  MockServer mock;
+  ConnectorSetup beside_setup = setup("pgit_bfbeside");
+  beside_setup.slot = "cdc_it_bfbeside";
+  ConnectorRun connector(mock, beside_setup);
+  connector.start();
+
+  auto refused = connector.command({"backfill"});
+  CHECK(refused->wait_exit(60s) == 1);
+  const std::string message = refused->stderr_text();
+  CHECK_MESSAGE(message.find("retainly_cdc:cdc_it_bfbeside") != std::string::npos, message);
+  CHECK_MESSAGE(message.find("retainly-cdc resnapshot") != std::string::npos, message);
+  CHECK(customers_by_id(mock).empty());
+  CHECK_FALSE(std::filesystem::exists(connector.state_dir() / "backfill"));
+
+  CHECK(connector.terminate() == 0);
+  auto backfill = connector.command({"backfill"});
+  REQUIRE(backfill->wait_exit(120s) == 0);
+  CHECK(customers_by_id(mock) == pg_items_expected(db, "pgit_bfbeside"));
+}
+
 TEST_CASE("run: the initial snapshot under concurrent writes hands over to the stream") {
   PgTestDb db;
   db.drop_replication_objects("cdc_it_snap");

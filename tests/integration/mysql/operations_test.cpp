@@ -304,7 +304,7 @@ TEST_CASE("mysql: a purged binlog stops the daemon with a resync message") {
   auto run = connector.command({"run"});
   CHECK(run->wait_exit(60s) == 4);
   const auto message = run->wait_for_line("Resync required", 1s).line;
-  CHECK(message.find("retainly-cdc backfill") != std::string::npos);
+  CHECK(message.find("retainly-cdc resnapshot") != std::string::npos);
   CHECK(message.find("mysql_position.json") != std::string::npos);
   // Nothing after the stored position was sent as if nothing were missing.
   CHECK_FALSE(customers_by_id(mock).contains("11"));

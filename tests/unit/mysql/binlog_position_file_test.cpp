@@ -32,7 +32,7 @@ TEST_CASE("position file: damaged content is an error naming the file and what t
   std::ofstream(path) << "{\"file\": \"binlog.0000";
   const BinlogPositionFile file(path);
   CHECK_THROWS_WITH_AS(file.load(), doctest::Contains(path.string().c_str()), SourceError);
-  CHECK_THROWS_WITH_AS(file.load(), doctest::Contains("retainly-cdc backfill"), SourceError);
+  CHECK_THROWS_WITH_AS(file.load(), doctest::Contains("retainly-cdc resnapshot"), SourceError);
   std::ofstream(path) << R"({"file": "", "offset": 4, "gtid_state": ""})";
   CHECK_THROWS_AS(file.load(), SourceError);
 }
