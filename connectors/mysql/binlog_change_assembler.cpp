@@ -293,8 +293,10 @@ std::optional<AssembledCommit> BinlogChangeAssembler::handle(const BinlogEvent& 
         } else if constexpr (std::is_same_v<T, IncidentEvent>) {
           throw SourceError(fmt::format(
               "the binlog has an INCIDENT event at {}:{} ({}): the server says changes may be "
-              "missing from it. Resync required: run `retainly-cdc backfill` for the mapped "
-              "tables, then start again",
+              "missing from it. Resync required: delete the stored position "
+              "(mysql_position.json in the state folder); `retainly-cdc run` then starts from "
+              "the current end of the binlog, and `retainly-cdc resnapshot --table T` resends "
+              "each mapped table beside the stream",
               file_, where.start, body.message));
         }
       },

@@ -74,7 +74,9 @@ std::vector<XaPreparedStore::Kept> XaPreparedStore::load() {
     } catch (const nlohmann::json::exception& e) {
       throw SourceError("damaged prepared XA transaction file " + path.string() + ": " + e.what() +
                         ". Resync required: delete " + dir_.string() +
-                        " and the stored position, then run `retainly-cdc backfill`");
+                        " and the stored position; `retainly-cdc run` then starts from the current "
+                        "end of the binlog, and `retainly-cdc resnapshot --table T` resends "
+                        "each table beside the stream");
     }
   }
   std::vector<Kept> kept;
