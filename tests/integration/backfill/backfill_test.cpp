@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include <pqxx/pqxx>
+
 #include "support/connector_run.h"
 #include "support/pg_items.h"
 #include "support/pg_test_db.h"
@@ -170,6 +172,25 @@ TEST_CASE("backfill: refused beside a daemon streaming the same source, then run
   auto backfill = connector.command({"backfill"});
   REQUIRE(backfill->wait_exit(120s) == 0);
   CHECK(customers_by_id(mock) == pg_items_expected(db, "pgit_bfbeside"));
+
+  // The other way round: a daemon started while a backfill runs waits for it. The table
+  // locked by the test holds the backfill at its first read, with the lock taken.
+  PgTestDb blocker;
+  auto hold = std::make_unique<pqxx::work>(blocker.connection());
+  hold->exec("LOCK TABLE pgit_bfbeside.items IN ACCESS EXCLUSIVE MODE");
+  auto waiting = connector.command({"backfill"});
+  wait_until(
+      [&] {
+        return db.query_value(
+                   "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                   "'Lock' AND query LIKE 'COPY%pgit_bfbeside%'") == "1";
+      },
+      60s, "the backfill to wait for the table");
+  connector.start_waiting_for("standby: another instance holds");
+  hold->abort();
+  REQUIRE(waiting->wait_exit(120s) == 0);
+  connector.process().wait_for_line("streaming from slot cdc_it_bfbeside", 60s);
+  CHECK(connector.terminate() == 0);
 }
 
 TEST_CASE("run: the initial snapshot under concurrent writes hands over to the stream") {
