@@ -19,7 +19,6 @@
 #include "ops/log.h"
 #include "pipeline/backfill.h"
 #include "pipeline/last_sent.h"
-#include "pipeline/source_factory.h"
 #include "pipeline/table_reader_factory.h"
 #include "sink/sink.h"
 
@@ -72,16 +71,14 @@ int backfill_command(const BackfillArgs& args) {
     // a standby. A dry run sends nothing and needs no lock.
     std::unique_ptr<InstanceLock> daemon_lock;
     if (!args.dry_run) {
-      daemon_lock = pipeline::make_instance_lock(config);
-      if (!daemon_lock->try_acquire()) {
-        std::cerr << fmt::format(
-            "backfill: a daemon streams from this source (it holds the {}); rows read beside "
-            "it could overwrite its newer changes in Retainly. Ask it to send the tables "
-            "instead, which it does safely beside the stream: `retainly-cdc resnapshot -c {} "
-            "--table T`; or stop it, backfill, and start it again\n",
-            daemon_lock->describe(), args.config);
-        return kExitFailure;
-      }
+      daemon_lock = lock_out_daemon(
+          config, "backfill",
+          fmt::format("rows read beside it could overwrite its newer changes in Retainly. Ask "
+                      "it to send the tables instead, which it does safely beside the stream: "
+                      "`retainly-cdc resnapshot -c {} --table T`; or stop it, backfill, and "
+                      "start it again",
+                      args.config));
+      if (daemon_lock == nullptr) return kExitFailure;
     }
     // A dry run writes nothing durable: the store is read as it is, if there is one.
     std::unique_ptr<state::LastSentStore> last_sent;

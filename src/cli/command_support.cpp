@@ -1,7 +1,12 @@
 #include "cli/command_support.h"
 
+#include <iostream>
+
+#include <fmt/format.h>
+
 #include "core/errors.h"
 #include "ops/log.h"
+#include "pipeline/source_factory.h"
 
 namespace cdc::cli {
 namespace {
@@ -60,6 +65,15 @@ TableId mapped_table(const mapping::Mapper& mapper, const std::string& name) {
                     (matches.size() > 1 ? ": ambiguous, qualify it with its schema"
                                         : ": no mapping file maps this table") +
                     "; mapped tables: " + known);
+}
+
+std::unique_ptr<InstanceLock> lock_out_daemon(const config::ConnectorConfig& config,
+                                              std::string_view command, std::string_view why) {
+  auto lock = pipeline::make_instance_lock(config);
+  if (lock->try_acquire()) return lock;
+  std::cerr << fmt::format("{}: a daemon streams from this source (it holds the {}); {}\n", command,
+                           lock->describe(), why);
+  return nullptr;
 }
 
 }  // namespace cdc::cli

@@ -2,9 +2,12 @@
 // the mappings.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "config/connector_config.h"
+#include "core/instance_lock.h"
 #include "mapping/mapper.h"
 
 namespace cdc::cli {
@@ -19,5 +22,12 @@ mapping::Mapper load_mapper(const config::ConnectorConfig& config);
 // The mapped table `name` ("public.users"; a bare "users" when only one schema has it).
 // Throws ConfigError listing the mapped tables when there is none.
 TableId mapped_table(const mapping::Mapper& mapper, const std::string& name);
+
+// For a command that must not run beside a daemon streaming the same source: takes the
+// daemon's instance lock, to be held until the command ends (a daemon started meanwhile
+// waits as a standby). While a daemon holds it, prints "<command>: a daemon streams from
+// this source (...); <why>" and returns nullptr.
+std::unique_ptr<InstanceLock> lock_out_daemon(const config::ConnectorConfig& config,
+                                              std::string_view command, std::string_view why);
 
 }  // namespace cdc::cli

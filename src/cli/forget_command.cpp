@@ -23,6 +23,11 @@ int forget_command(const ForgetArgs& args) {
                   ? args.table
                   : mapped_table(mapper, args.table).qualified();
     }
+    // The daemon's filter goes on from what it read of the store and what it has in
+    // flight, and would keep skipping what was just forgotten.
+    const auto daemon_lock = lock_out_daemon(
+        config, "forget", "it would go on skipping what it remembers. Stop it first");
+    if (daemon_lock == nullptr) return kExitFailure;
     const uint64_t removed = pipeline::forget_last_sent(config, table);
     std::cout << fmt::format("forgot {} entries of the last-sent store{}\n", removed,
                              table.empty() ? "" : " sent by " + table);

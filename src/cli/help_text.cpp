@@ -146,7 +146,7 @@ std::string forget() {
   return "Drop what the last-sent store remembers (everything, or what one --table sent), so "
          "the next changes and backfills send every field again. For when Retainly was "
          "changed outside the connector; `backfill --full` does the same and resends at once. "
-         "Stop the daemon first.";
+         "Stop the daemon first: it refuses to run beside one streaming the same source.";
 }
 
 std::string resnapshot() {

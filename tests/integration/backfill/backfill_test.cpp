@@ -167,6 +167,11 @@ TEST_CASE("backfill: refused beside a daemon streaming the same source, then run
   CHECK_MESSAGE(message.find("retainly-cdc resnapshot") != std::string::npos, message);
   CHECK(customers_by_id(mock).empty());
   CHECK_FALSE(std::filesystem::exists(connector.state_dir() / "backfill"));
+  // Nor does the store forget what the daemon's filter goes on from.
+  auto forget = connector.command({"forget"});
+  CHECK(forget->wait_exit(60s) == 1);
+  CHECK_MESSAGE(forget->stderr_text().find("Stop it first") != std::string::npos,
+                forget->stderr_text());
 
   CHECK(connector.terminate() == 0);
   auto backfill = connector.command({"backfill"});
