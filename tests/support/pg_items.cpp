@@ -15,6 +15,16 @@ void create_pg_items(PgTestDb& db, const std::string& schema, int rows) {
   db.exec("ALTER TABLE " + schema + ".items REPLICA IDENTITY FULL");
 }
 
+std::string pg_items_mapping(const std::string& schema) {
+  return "table: " + schema + R"(.items
+where: n < 90
+customer:
+  id: id
+  fields: { name: name, n: n }
+  on_delete: delete
+)";
+}
+
 std::map<std::string, nlohmann::json> pg_items_expected(PgTestDb& db, const std::string& schema) {
   return db.rows_by_id("SELECT id, name, n FROM " + schema + ".items WHERE n < 90");
 }

@@ -15,6 +15,10 @@ class PgTestDb;
 // deletes).
 void create_pg_items(PgTestDb& db, const std::string& schema, int rows);
 
+// The mapping of `schema`.items those rows are for: customers by id with name and n,
+// rows with n < 90 only, deleted with their row.
+std::string pg_items_mapping(const std::string& schema);
+
 // The rows the mapping's `where` (n < 90) keeps, as the mock should hold them, by SQL.
 std::map<std::string, nlohmann::json> pg_items_expected(PgTestDb& db, const std::string& schema);
 

@@ -25,14 +25,9 @@ namespace {
 
 constexpr int kPageRows = 5000;
 
+// The shared items mapping, with an insert event that a backfill must never send.
 std::string mapping(const std::string& schema) {
-  return "table: " + schema + R"(.items
-where: n < 90
-customer:
-  id: id
-  fields: { name: name, n: n }
-  on_delete: delete
-events:
+  return pg_items_mapping(schema) + R"(events:
   - name: item_created
     on: insert
     data: { name: name }

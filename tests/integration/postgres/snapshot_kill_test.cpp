@@ -19,16 +19,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string items_mapping(const std::string& schema) {
-  return "table: " + schema + R"(.items
-where: n < 90
-customer:
-  id: id
-  fields: { name: name, n: n }
-  on_delete: delete
-)";
-}
-
 // Polls until the mock equals the table; fails naming how they differ.
 void wait_for_mock_to_equal_table(PgTestDb& db, const MockServer& mock, const std::string& schema,
                                   std::chrono::milliseconds timeout) {
@@ -76,7 +66,7 @@ TEST_CASE("resnapshot: SIGKILLs while Retainly is slow still deliver every row")
   create_pg_items(db, schema, 30'000);
   MockServer mock({.extra_args = {"--latency-ms", "150"}});
   ConnectorRun connector(mock, {.slot = "cdc_it_chunkkill",
-                                .mappings = {{"items.yaml", items_mapping(schema)}},
+                                .mappings = {{"items.yaml", pg_items_mapping(schema)}},
                                 .extra_config = "backfill:\n  page_rows: 2000\n"});
   connector.start();  // snapshot: never; the slot is created after the rows were written
   auto request = connector.command({"resnapshot", "--table", table});
@@ -107,7 +97,7 @@ TEST_CASE("run: an initial snapshot killed midway, then deletes and updates, end
   create_pg_items(db, schema, 100'000);
   MockServer mock({.extra_args = {"--latency-ms", "20"}});
   ConnectorRun connector(mock, {.slot = "cdc_it_initkill",
-                                .mappings = {{"items.yaml", items_mapping(schema)}},
+                                .mappings = {{"items.yaml", pg_items_mapping(schema)}},
                                 .extra_config = "backfill:\n  page_rows: 2000\n",
                                 .snapshot = "initial"});
   connector.start_waiting_for("initial snapshot of");

@@ -24,15 +24,6 @@ using nlohmann::json;
 
 namespace {
 
-std::string items_mapping(const std::string& schema) {
-  return "table: " + schema + R"(.items
-where: n < 90
-customer:
-  id: id
-  fields: { name: name, n: n }
-)";
-}
-
 // A synchronous standby that never connects, for the sessions that ask to wait for one.
 // Every other session (other tests' too, on the shared server) commits locally as before:
 // synchronous_commit turns `local` in the same reload. Undone on destruction.
@@ -107,7 +98,7 @@ TEST_CASE("resnapshot: a chunk read before a streamed commit is visible does not
   create_pg_items(db, schema, 20);
   MockServer mock;
   ConnectorRun connector(
-      mock, {.slot = "cdc_it_snapvis", .mappings = {{"items.yaml", items_mapping(schema)}}});
+      mock, {.slot = "cdc_it_snapvis", .mappings = {{"items.yaml", pg_items_mapping(schema)}}});
   connector.start();  // snapshot: never; the slot is created after the rows were written
 
   AbsentSynchronousStandby standby(db);
