@@ -188,6 +188,24 @@ void check_watermark_grants(mysql::MysqlConnection& conn, const config::Connecto
   }
 }
 
+// Snapshots read a chunk after its low watermark committed and count on it seeing every
+// transaction the binlog holds before that watermark (pipeline/resnapshot.h). MySQL makes
+// transactions visible in binlog order only with binlog_order_commits (ON by default);
+// MariaDB always does and has no such variable.
+void check_commit_order(mysql::BinlogAdmin& admin, const config::ConnectorConfig& config,
+                        std::vector<Problem>& problems, std::ostream& out) {
+  if (upper(admin.global_variable("binlog_order_commits").value_or("ON")) != "OFF") return;
+  const std::string message =
+      "binlog_order_commits is OFF: a transaction can become visible after a later one in "
+      "the binlog, so a snapshot chunk could miss a change the stream already sent and "
+      "overwrite it with the older row; SET PERSIST binlog_order_commits = ON";
+  if (config.source.snapshot == config::SnapshotMode::kNever) {
+    out << "note: " << message << " (needed by `retainly-cdc resnapshot` and source.snapshot)\n";
+  } else {
+    problems.push_back({Problem::kSource, message});
+  }
+}
+
 // The mapped tables that exist, with their column types; what their mappings read that
 // `row_image` (binlog_row_image) does not log.
 std::vector<MappedTableTypes> check_tables(mysql::MysqlConnection& conn,
@@ -221,6 +239,7 @@ void check_mysql(const config::ConnectorConfig& config, const mapping::Mapper& m
   check_retention(conn, config.source.mysql, out);
   check_watermark_grants(conn, config, problems, out);
   mysql::BinlogAdmin admin(conn);
+  check_commit_order(admin, config, problems, out);
   const std::string image = admin.global_variable("binlog_row_image").value_or("FULL");
   const auto tables = check_tables(conn, mapper, image, problems, out);
   check_row_image(image, admin.global_variable("binlog_row_value_options"), tables, problems, out);

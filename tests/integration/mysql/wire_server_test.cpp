@@ -285,6 +285,7 @@ void script_check_answers(MysqlWireServer& server, const std::string& grants) {
   variable("binlog_row_value_options", "");
   variable("server_id", "1");
   variable("binlog_expire_logs_seconds", "2592000");
+  variable("binlog_order_commits", "ON");
   if (has_expire_logs_days) {
     variable("expire_logs_days", "0");
   } else {
@@ -503,6 +504,22 @@ TEST_CASE("mysql wire: check on MySQL 8.4 warns about a binlog kept for less tha
   INFO(check->describe());
   CHECK(code == 0);
   check->wait_for_line("warning: .*binlog_expire_logs_seconds 3600.*less than 24 hours", 1s);
+  CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
+}
+
+TEST_CASE("mysql wire: check says what binlog_order_commits=OFF does to snapshots") {
+  MysqlWireServer server({.server_version = "8.0.36"});
+  script_mysql_source(server);
+  script_check_answers(server, "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`");
+  server.answer("SHOW GLOBAL VARIABLES LIKE 'binlog_order_commits'",
+                variable_row("binlog_order_commits", "OFF"));
+  MockServer mock;
+  ConnectorRun connector(mock, wire_setup(server, 6130));  // snapshot: never, so a note
+  auto check = connector.command({"check"});
+  const int code = check->wait_exit(60s);
+  INFO(check->describe());
+  CHECK(code == 0);
+  check->wait_for_line("note: binlog_order_commits is OFF: .*SET PERSIST binlog_order_commits", 1s);
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
 }
 
