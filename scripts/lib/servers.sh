@@ -82,8 +82,10 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$socket_dir'
 wal_level = logical
-max_replication_slots = 20
-max_wal_senders = 20
+# Tests leave their slots behind (each drops its own at its next start), one per test
+# case that streams: more than 20 of them by now.
+max_replication_slots = 64
+max_wal_senders = 64
 # Small, so transactions of a few hundred rows are already streamed (pgoutput protocol
 # v2) and that path is exercised by ordinary tests.
 logical_decoding_work_mem = 64kB
