@@ -295,8 +295,8 @@ std::optional<AssembledCommit> BinlogChangeAssembler::handle(const BinlogEvent& 
               "the binlog has an INCIDENT event at {}:{} ({}): the server says changes may be "
               "missing from it. Resync required: delete the stored position "
               "(mysql_position.json in the state folder); `retainly-cdc run` then starts from "
-              "the current end of the binlog, and `retainly-cdc resnapshot --table T` resends "
-              "each mapped table beside the stream",
+              "the current end of the binlog, and `retainly-cdc resnapshot` resends the mapped "
+              "tables beside the stream",
               file_, where.start, body.message));
         }
       },

@@ -27,8 +27,8 @@ std::optional<ResumePoint> BinlogPositionFile::load() const {
     throw SourceError(
         path_.string() + " does not hold a binlog position (" + e.what() +
         "). Restore it from a backup, or delete it to start from the server's "
-        "current position and resend the tables with `retainly-cdc resnapshot --table T` "
-        "once it streams");
+        "current position and resend the tables with `retainly-cdc resnapshot` once it "
+        "streams");
   }
 }
 

@@ -178,8 +178,8 @@ void MysqlSource::throw_resync(const MysqlServerError& error, const ResumePoint&
       "the server cannot send the binlog from {}: {}. The binlog retainly-cdc needs was "
       "purged (binlog_expire_logs_seconds / expire_logs_days) or the GTID state is unknown "
       "to this server. Resync required: delete {}; `retainly-cdc run` then starts from the "
-      "current end of the binlog, and `retainly-cdc resnapshot --table T` resends each "
-      "table beside the stream",
+      "current end of the binlog, and `retainly-cdc resnapshot` resends the mapped tables "
+      "beside the stream",
       from.gtid_state.empty() ? to_string(from) : "GTID " + from.gtid_state, error.what(),
       position_file_.path().string()));
 }

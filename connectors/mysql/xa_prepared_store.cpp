@@ -75,8 +75,8 @@ std::vector<XaPreparedStore::Kept> XaPreparedStore::load() {
       throw SourceError("damaged prepared XA transaction file " + path.string() + ": " + e.what() +
                         ". Resync required: delete " + dir_.string() +
                         " and the stored position; `retainly-cdc run` then starts from the current "
-                        "end of the binlog, and `retainly-cdc resnapshot --table T` resends "
-                        "each table beside the stream");
+                        "end of the binlog, and `retainly-cdc resnapshot` resends the mapped "
+                        "tables beside the stream");
     }
   }
   std::vector<Kept> kept;

@@ -44,8 +44,8 @@ std::optional<SlotState> claim_slot(const PgAdmin& admin, const PgSourceOptions&
     throw SourceError("replication slot " + options.slot +
                       " disappeared while retainly-cdc was streaming from it: changes were "
                       "missed. Resync required: start again (`retainly-cdc run` creates the "
-                      "slot), then `retainly-cdc resnapshot --table T` resends each table "
-                      "beside the stream");
+                      "slot), then `retainly-cdc resnapshot` resends the mapped tables beside "
+                      "the stream");
   }
   if (admin.ensure_slot(options.slot, options.create_slot)) {
     log::info("created replication slot {} (pgoutput)", options.slot);

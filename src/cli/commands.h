@@ -45,7 +45,7 @@ int forget_command(const ForgetArgs& args);
 
 struct ResnapshotArgs {
   std::string config;
-  std::string table;
+  std::string table;  // empty: every mapped table
 };
 int resnapshot_command(const ResnapshotArgs& args);
 

@@ -151,7 +151,8 @@ std::string forget() {
 
 std::string resnapshot() {
   return "Ask the running daemon (same config and state folder) to send one table's current "
-         "rows again, e.g. after a mapping change, without stopping the stream. It reads the "
+         "rows again (every mapped table's without --table), e.g. after a mapping change or "
+         "a resync, without stopping the stream. It reads the "
          "table in chunks of backfill.page_rows between a low and a high watermark written "
          "into the source log (PostgreSQL: a logical message; MySQL: a row of "
          "source.watermark_table), and drops chunk rows that changed in between, so no stale "

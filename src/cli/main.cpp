@@ -88,8 +88,8 @@ int main(int argc, char** argv) {
   resnapshot_cmd->add_option("-c,--config", resnapshot.config, "connector configuration file")
       ->required()
       ->check(CLI::ExistingFile);
-  resnapshot_cmd->add_option("--table", resnapshot.table, "mapped table, as schema.table")
-      ->required();
+  resnapshot_cmd->add_option("--table", resnapshot.table,
+                             "mapped table, as schema.table (default: every mapped table)");
 
   cdc::cli::ReplayArgs replay;
   auto* replay_cmd =

@@ -36,8 +36,7 @@ SourceHealth judge(const std::optional<pg::SlotState>& slot) {
   }
   if (slot->wal_status == "lost") {
     return {SourceHealth::kBroken,
-            "the slot lost WAL it needed: resync (drop the slot, `run`, then `resnapshot` "
-            "each table)"};
+            "the slot lost WAL it needed: resync (drop the slot, `run`, then `resnapshot`)"};
   }
   if (!slot->active) {
     return {SourceHealth::kNotStreaming, "no retainly-cdc is streaming from the slot"};
@@ -117,9 +116,9 @@ nlohmann::json mysql_status(const config::ConnectorConfig& config, SourceHealth&
   }
   out["lag_bytes"] = lag;
   if (!found) {
-    health = {SourceHealth::kBroken,
-              "binlog " + committed->file + " was purged from the server: resync (delete " +
-                  file.path().string() + ", `run`, then `resnapshot` each table)"};
+    health = {SourceHealth::kBroken, "binlog " + committed->file +
+                                         " was purged from the server: resync (delete " +
+                                         file.path().string() + ", `run`, then `resnapshot`)"};
   } else if (!active) {
     health = {SourceHealth::kNotStreaming,
               "no retainly-cdc is streaming as replica " + std::to_string(my.server_id)};
