@@ -75,8 +75,8 @@ int backfill_command(const BackfillArgs& args) {
           config, "backfill",
           fmt::format("rows read beside it could overwrite its newer changes in Retainly. Ask "
                       "it to send the tables instead, which it does safely beside the stream: "
-                      "`retainly-cdc resnapshot -c {} --table T`; or stop it, backfill, and "
-                      "start it again",
+                      "`retainly-cdc resnapshot -c {} [--table T]`; or stop it, backfill, "
+                      "and start it again",
                       args.config));
       if (daemon_lock == nullptr) return kExitFailure;
     }
