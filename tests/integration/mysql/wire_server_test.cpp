@@ -312,19 +312,27 @@ void script_check_answers(MysqlWireServer& server, const std::string& grants) {
           {{"id", "int"}, {"json_col", "json"}, {"name", "varchar"}, {"age", "int"}}});
 }
 
+// `retainly-cdc check` against `server` as source.server_id `server_id`: it passes (exit 0)
+// or fails as `expected`, and a line of its output matches the regex `pattern`.
+enum class Check { kPasses, kFails };
+void expect_check(MysqlWireServer& server, uint32_t server_id, Check expected,
+                  const std::string& pattern) {
+  MockServer mock;
+  ConnectorRun connector(mock, wire_setup(server, server_id));
+  auto check = connector.command({"check"});
+  const int code = check->wait_exit(60s);
+  INFO(check->describe());
+  CHECK((code == 0) == (expected == Check::kPasses));
+  check->wait_for_line(pattern, 1s);
+}
+
 }  // namespace
 
 TEST_CASE("mysql wire: check passes on MySQL 8.0 with REPLICATION SLAVE, REPLICATION CLIENT") {
   MysqlWireServer server({.server_version = "8.0.36"});
   script_mysql_source(server);
   script_check_answers(server, "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`");
-  MockServer mock;
-  ConnectorRun connector(mock, wire_setup(server, 6108));
-  auto check = connector.command({"check"});
-  const int code = check->wait_exit(60s);
-  INFO(check->describe());
-  CHECK(code == 0);
-  check->wait_for_line("binlog_row_metadata is MINIMAL", 1s);
+  expect_check(server, 6108, Check::kPasses, "binlog_row_metadata is MINIMAL");
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
 }
 
@@ -332,13 +340,7 @@ TEST_CASE("mysql wire: check names the REPLICATION CLIENT grant MySQL 8 needs") 
   MysqlWireServer server({.server_version = "8.0.36"});
   script_mysql_source(server);
   script_check_answers(server, "GRANT REPLICATION SLAVE ON *.* TO `cdc`@`%`");
-  MockServer mock;
-  ConnectorRun connector(mock, wire_setup(server, 6109));
-  auto check = connector.command({"check"});
-  const int code = check->wait_exit(60s);
-  INFO(check->describe());
-  CHECK(code != 0);
-  check->wait_for_line("GRANT REPLICATION CLIENT ON \\*\\.\\* TO 'cdc'", 1s);
+  expect_check(server, 6109, Check::kFails, "GRANT REPLICATION CLIENT ON \\*\\.\\* TO 'cdc'");
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
 }
 
@@ -497,13 +499,8 @@ TEST_CASE("mysql wire: check on MySQL 8.4 warns about a binlog kept for less tha
   script_check_answers(server, "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`");
   server.answer("SHOW GLOBAL VARIABLES LIKE 'binlog_expire_logs_seconds'",
                 variable_row("binlog_expire_logs_seconds", "3600"));
-  MockServer mock;
-  ConnectorRun connector(mock, wire_setup(server, 6114));
-  auto check = connector.command({"check"});
-  const int code = check->wait_exit(60s);
-  INFO(check->describe());
-  CHECK(code == 0);
-  check->wait_for_line("warning: .*binlog_expire_logs_seconds 3600.*less than 24 hours", 1s);
+  expect_check(server, 6114, Check::kPasses,
+               "warning: .*binlog_expire_logs_seconds 3600.*less than 24 hours");
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
 }
 
@@ -513,13 +510,9 @@ TEST_CASE("mysql wire: check says what binlog_order_commits=OFF does to snapshot
   script_check_answers(server, "GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`");
   server.answer("SHOW GLOBAL VARIABLES LIKE 'binlog_order_commits'",
                 variable_row("binlog_order_commits", "OFF"));
-  MockServer mock;
-  ConnectorRun connector(mock, wire_setup(server, 6130));  // snapshot: never, so a note
-  auto check = connector.command({"check"});
-  const int code = check->wait_exit(60s);
-  INFO(check->describe());
-  CHECK(code == 0);
-  check->wait_for_line("note: binlog_order_commits is OFF: .*SET PERSIST binlog_order_commits", 1s);
+  // wire_setup leaves snapshots off: a note, not a problem.
+  expect_check(server, 6130, Check::kPasses,
+               "note: binlog_order_commits is OFF: .*SET PERSIST binlog_order_commits");
   CHECK_MESSAGE(server.unscripted().empty(), "unscripted: " << joined(server.unscripted()));
 }
 
@@ -548,13 +541,8 @@ TEST_CASE("mysql wire: check finds another replica registered with source.server
       cdc::test::wire::ResultSet{
           {"Server_Id", "Host", "Port", "Source_Id", "Replica_UUID"},
           {{"6116", "replica-7.example", "3306", "1", "4ad8ef06-71ca-11e1-9e33-c80aa9429562"}}});
-  MockServer mock;
-  ConnectorRun connector(mock, wire_setup(server, 6116));
-  auto check = connector.command({"check"});
-  const int code = check->wait_exit(60s);
-  INFO(check->describe());
-  CHECK(code != 0);
-  check->wait_for_line("source.server_id 6116 is already used by a replica on host replica-7", 1s);
+  expect_check(server, 6116, Check::kFails,
+               "source.server_id 6116 is already used by a replica on host replica-7");
 }
 
 TEST_CASE("mysql wire: TLS verified against the server's CA; full authentication over it") {
