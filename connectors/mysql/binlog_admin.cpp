@@ -33,6 +33,14 @@ std::optional<std::string> BinlogAdmin::global_variable(const std::string& name)
   return result.rows.front()[1].value_or("");
 }
 
+void BinlogAdmin::require_commit_order() {
+  if (upper(global_variable("binlog_order_commits").value_or("ON")) != "OFF") return;
+  throw SourceError(
+      "binlog_order_commits is OFF: a transaction can become visible after a later one in the "
+      "binlog, so a snapshot chunk could miss a change the stream already sent and overwrite "
+      "it with the older row; SET PERSIST binlog_order_commits = ON");
+}
+
 void BinlogAdmin::require_row_binlog() {
   if (upper(global_variable("log_bin").value_or("OFF")) != "ON") {
     throw SourceError(

@@ -38,6 +38,11 @@ class BinlogAdmin {
   // The end of the binlog now: SHOW MASTER STATUS (SHOW BINARY LOG STATUS on MySQL
   // 8.4+) and the GTID state (@@gtid_binlog_pos / @@gtid_executed).
   ResumePoint current_position();
+  // Throws SourceError, saying what to set, unless the server makes transactions visible
+  // in binlog order, as snapshot chunks need (pipeline/resnapshot.h): MySQL with
+  // binlog_order_commits ON (its default); MariaDB always, without such a variable.
+  void require_commit_order();
+
   // Creates `table` and its database when missing: (id TINYINT PRIMARY KEY, value
   // VARCHAR(200)), the shape BinlogChangeAssembler reads watermarks from. Needs CREATE
   // there unless the table exists.

@@ -1,6 +1,7 @@
 // Snapshot watermarks for a MySQL/MariaDB source: rows of source.watermark_table
 // (BinlogAdmin::write_watermark), written on a connection of their own that is made on
-// first use (creating the table when missing) and again after a failure.
+// first use (creating the table when missing, refusing a server that does not make
+// commits visible in binlog order) and again after a failure.
 #pragma once
 
 #include <optional>

@@ -188,21 +188,18 @@ void check_watermark_grants(mysql::MysqlConnection& conn, const config::Connecto
   }
 }
 
-// Snapshots read a chunk after its low watermark committed and count on it seeing every
-// transaction the binlog holds before that watermark (pipeline/resnapshot.h). MySQL makes
-// transactions visible in binlog order only with binlog_order_commits (ON by default);
-// MariaDB always does and has no such variable.
+// Snapshot chunks need commits visible in binlog order (BinlogAdmin::require_commit_order).
 void check_commit_order(mysql::BinlogAdmin& admin, const config::ConnectorConfig& config,
                         std::vector<Problem>& problems, std::ostream& out) {
-  if (upper(admin.global_variable("binlog_order_commits").value_or("ON")) != "OFF") return;
-  const std::string message =
-      "binlog_order_commits is OFF: a transaction can become visible after a later one in "
-      "the binlog, so a snapshot chunk could miss a change the stream already sent and "
-      "overwrite it with the older row; SET PERSIST binlog_order_commits = ON";
-  if (config.source.snapshot == config::SnapshotMode::kNever) {
-    out << "note: " << message << " (needed by `retainly-cdc resnapshot` and source.snapshot)\n";
-  } else {
-    problems.push_back({Problem::kSource, message});
+  try {
+    admin.require_commit_order();
+  } catch (const SourceError& error) {
+    if (config.source.snapshot == config::SnapshotMode::kNever) {
+      out << "note: " << error.what()
+          << " (needed by `retainly-cdc resnapshot` and source.snapshot)\n";
+    } else {
+      problems.push_back({Problem::kSource, error.what()});
+    }
   }
 }
 

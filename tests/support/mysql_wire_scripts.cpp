@@ -38,6 +38,8 @@ void script_mysql_source(MysqlWireServer& server, const MysqlSourceAnswers& answ
   variable("gtid_mode", answers.gtid_mode ? "ON" : "OFF");
   // `run` reads it before streaming (pipeline/row_image_findings.h); FULL asks no more.
   variable("binlog_row_image", "FULL");
+  // Snapshot watermarks and `check` ask: commits visible in binlog order (the default).
+  variable("binlog_order_commits", "ON");
 
   const std::string executed = answers.gtid_mode ? answers.gtid_executed : "";
   const wire::ResultSet status{

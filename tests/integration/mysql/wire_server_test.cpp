@@ -285,7 +285,6 @@ void script_check_answers(MysqlWireServer& server, const std::string& grants) {
   variable("binlog_row_value_options", "");
   variable("server_id", "1");
   variable("binlog_expire_logs_seconds", "2592000");
-  variable("binlog_order_commits", "ON");
   if (has_expire_logs_days) {
     variable("expire_logs_days", "0");
   } else {

@@ -289,3 +289,38 @@ TEST_CASE("mysql wire: snapshot and re-snapshot on managed MySQL 8.0, watermarks
 TEST_CASE("mysql wire: snapshot and re-snapshot on managed MySQL 8.4") {
   snapshot_and_resnapshot("8.4.2", 6305);
 }
+
+TEST_CASE("mysql wire: the snapshot waits while binlog_order_commits is OFF; the stream goes on") {
+  MysqlWireServer server({.server_version = "8.0.36"});
+  script_mysql_source(server);
+  script_snapshot(server, {{"1", "ann@example.com"}});
+  server.answer("SHOW GLOBAL VARIABLES LIKE 'binlog_order_commits'",
+                variable_row("binlog_order_commits", "OFF"));
+  MockServer mock;
+  auto setup = wire_setup(server, 6306, {{"users.yaml", R"yaml(table: app.users
+customer:
+  id: id
+  fields:
+    email: email
+)yaml"}});
+  setup.snapshot = "initial";
+  ConnectorRun connector(mock, setup);
+  connector.start();
+  connector.process().wait_for_line("reading a chunk failed: binlog_order_commits is OFF", 30s);
+  // No chunk was read, and no watermark written; the stream delivers meanwhile.
+  for (const auto& sql : server.queries()) {
+    INFO(sql);
+    CHECK(sql.find("watermarks") == std::string::npos);
+  }
+  server.append_events(wire::update_transaction(
+      users_table(), {{{"2", "bob@example.com"}, {"2", "bob@stream.example"}}}, {.xid = 9}));
+  check_emails(mock, connector, server, {{"2", "bob@stream.example"}}, "the streamed update");
+
+  // Set right, the next attempt (5 s later) reads the table.
+  server.answer("SHOW GLOBAL VARIABLES LIKE 'binlog_order_commits'",
+                variable_row("binlog_order_commits", "ON"));
+  connector.process().wait_for_line("initial snapshot of app.users done", 30s);
+  check_emails(mock, connector, server, {{"1", "ann@example.com"}, {"2", "bob@stream.example"}},
+               "the snapshot's row");
+  CHECK(connector.terminate() == 0);
+}
