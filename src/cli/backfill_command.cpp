@@ -112,7 +112,21 @@ int backfill_command(const BackfillArgs& args) {
               config.backfill.connections, args.resume ? ", resuming" : "",
               args.full ? ", sending every field" : "", args.dry_run ? ", dry run" : "");
     ProgressReport report(::isatty(STDERR_FILENO) == 1);
-    const auto summary = backfill.run(tables, stop, std::ref(report));
+    // The lock lives as long as its connection. It is confirmed with each progress report
+    // (about once a second) and at the end: lost, a daemon may have started beside us.
+    bool lock_lost = false;
+    auto confirm_lock = [&] {
+      if (daemon_lock == nullptr || lock_lost || daemon_lock->confirm()) return;
+      lock_lost = true;
+      log::error("backfill: lost the {}: a daemon may stream beside this backfill",
+                 daemon_lock->describe());
+    };
+    const auto summary =
+        backfill.run(tables, stop, [&](const std::vector<const pipeline::BackfillProgress*>& p) {
+          report(p);
+          confirm_lock();
+        });
+    confirm_lock();
     const double seconds = static_cast<double>(summary.elapsed.count()) / 1000;
     std::cout << fmt::format(
         "backfill {}: {} rows read, {} calls {}, {} skipped and {} fields left out (Retainly "
@@ -124,6 +138,13 @@ int backfill_command(const BackfillArgs& args) {
         duration_text(seconds), seconds > 0 ? static_cast<double>(summary.rows) / seconds : 0.0);
     bool refused = false;
     for (const auto& mirror : summary.mirrors) print_mirror(mirror, args.dry_run, refused);
+    if (lock_lost) {
+      std::cerr << "backfill: the daemon's lock was lost while it ran, so rows it sent may "
+                   "have overwritten newer changes a daemon streamed meanwhile; send the "
+                   "tables again: `retainly-cdc resnapshot` beside the daemon, or this "
+                   "backfill with it stopped\n";
+      return kExitFailure;
+    }
     return refused ? kExitFailure : kExitOk;
   } catch (...) {
     return report_current_exception("backfill");

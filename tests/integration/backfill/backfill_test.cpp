@@ -193,6 +193,38 @@ TEST_CASE("backfill: refused beside a daemon streaming the same source, then run
   CHECK(connector.terminate() == 0);
 }
 
+TEST_CASE("backfill: a daemon lock lost while it runs fails it, saying what to send again") {
+  PgTestDb db;
+  db.drop_replication_objects("cdc_it_bflost");
+  create_pg_items(db, "pgit_bflost", 2'000);
+  MockServer mock;
+  ConnectorSetup lost_setup = setup("pgit_bflost");
+  lost_setup.slot = "cdc_it_bflost";
+  ConnectorRun connector(mock, lost_setup);
+
+  // Held at its first read by the test's table lock, the backfill's lock connection ends.
+  PgTestDb blocker;
+  auto hold = std::make_unique<pqxx::work>(blocker.connection());
+  hold->exec("LOCK TABLE pgit_bflost.items IN ACCESS EXCLUSIVE MODE");
+  auto backfill = connector.command({"backfill"});
+  wait_until(
+      [&] {
+        return db.query_value(
+                   "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                   "'Lock' AND query LIKE 'COPY%pgit_bflost%'") == "1";
+      },
+      60s, "the backfill to wait for the table");
+  // Its advisory lock: key hashtext(name), shown as the low 32 bits in objid.
+  CHECK(db.query_value("SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = "
+                       "'advisory' AND objsubid = 1 AND objid::bigint = "
+                       "hashtext('retainly_cdc:cdc_it_bflost')::bigint & 4294967295") == "1");
+  hold->abort();
+
+  CHECK(backfill->wait_exit(120s) == 1);
+  CHECK_MESSAGE(backfill->stderr_text().find("lock was lost while it ran") != std::string::npos,
+                backfill->stderr_text());
+}
+
 TEST_CASE("run: the initial snapshot under concurrent writes hands over to the stream") {
   PgTestDb db;
   db.drop_replication_objects("cdc_it_snap");
