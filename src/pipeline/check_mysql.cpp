@@ -152,6 +152,17 @@ std::optional<std::set<std::string>> privileges_on(const std::string& grants,
   return privileges;
 }
 
+// What snapshots need and the server lacks: a problem when the config asks for snapshots,
+// a note otherwise (`resnapshot` would need it).
+void report_snapshot_need(const std::string& message, const config::ConnectorConfig& config,
+                          std::vector<Problem>& problems, std::ostream& out) {
+  if (config.source.snapshot == config::SnapshotMode::kNever) {
+    out << "note: " << message << " (needed by `retainly-cdc resnapshot` and source.snapshot)\n";
+  } else {
+    problems.push_back({Problem::kSource, message});
+  }
+}
+
 // Snapshots and re-snapshots write watermark rows to source.watermark_table, creating it
 // on first use: a problem when the initial snapshot will need it, a note otherwise.
 void check_watermark_grants(mysql::MysqlConnection& conn, const config::ConnectorConfig& config,
@@ -177,15 +188,11 @@ void check_watermark_grants(mysql::MysqlConnection& conn, const config::Connecto
   if (missing.empty()) return;
   std::string list;
   for (const auto& privilege : missing) list += (list.empty() ? "" : ", ") + privilege;
-  const std::string message = "user " + config.source.mysql.user +
-                              " cannot write snapshot watermarks to " + table.qualified() +
-                              " (source.watermark_table): GRANT " + list + " ON `" + table.schema +
-                              "`.* TO '" + config.source.mysql.user + "'@'...'";
-  if (config.source.snapshot == config::SnapshotMode::kNever) {
-    out << "note: " << message << " (needed by `retainly-cdc resnapshot` and source.snapshot)\n";
-  } else {
-    problems.push_back({Problem::kSource, message});
-  }
+  report_snapshot_need("user " + config.source.mysql.user +
+                           " cannot write snapshot watermarks to " + table.qualified() +
+                           " (source.watermark_table): GRANT " + list + " ON `" + table.schema +
+                           "`.* TO '" + config.source.mysql.user + "'@'...'",
+                       config, problems, out);
 }
 
 // Snapshot chunks need commits visible in binlog order (BinlogAdmin::require_commit_order).
@@ -194,12 +201,7 @@ void check_commit_order(mysql::BinlogAdmin& admin, const config::ConnectorConfig
   try {
     admin.require_commit_order();
   } catch (const SourceError& error) {
-    if (config.source.snapshot == config::SnapshotMode::kNever) {
-      out << "note: " << error.what()
-          << " (needed by `retainly-cdc resnapshot` and source.snapshot)\n";
-    } else {
-      problems.push_back({Problem::kSource, error.what()});
-    }
+    report_snapshot_need(error.what(), config, problems, out);
   }
 }
 

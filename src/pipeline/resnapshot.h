@@ -64,8 +64,8 @@ struct ResnapshotHooks {
   std::function<void(const std::string& watermark)> emit_watermark;
   // Whether the stream delivered, before `low` (the position of a low watermark's
   // transaction), one of the transactions `running` names (a chunk reader's
-  // running_transactions()). Unset: never, for sources that make a commit visible before
-  // they log it.
+  // running_transactions()). Unset: never, for sources that make commits visible in the
+  // order they log them before a later one returns (MySQL, MariaDB).
   std::function<bool(const std::vector<uint64_t>& running, const Position& low)> delivered_before;
 };
 

@@ -34,11 +34,36 @@ std::string mapping(const std::string& schema) {
 )";
 }
 
-ConnectorSetup setup(const std::string& schema) {
-  return {.slot = "cdc_it_backfill",
+ConnectorSetup setup(const std::string& schema, const std::string& slot = "cdc_it_backfill") {
+  return {.slot = slot,
           .mappings = {{"items.yaml", mapping(schema)}},
           .extra_config = "backfill:\n  page_rows: " + std::to_string(kPageRows) + "\n"};
 }
+
+// `schema`.items locked ACCESS EXCLUSIVE by the test until release(): a backfill started
+// meanwhile takes the daemon's lock, then waits at its first read (wait_for_backfill).
+class ItemsHeldByTest {
+ public:
+  explicit ItemsHeldByTest(std::string schema) : schema_(std::move(schema)) {
+    hold_.exec("LOCK TABLE " + schema_ + ".items IN ACCESS EXCLUSIVE MODE");
+  }
+  void wait_for_backfill(PgTestDb& db) {
+    wait_until(
+        [&] {
+          return db.query_value(
+                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                     "'Lock' AND query LIKE 'COPY%" +
+                     schema_ + "%'") == "1";
+        },
+        60s, "the backfill to wait for the table");
+  }
+  void release() { hold_.abort(); }
+
+ private:
+  std::string schema_;
+  PgTestDb blocker_;
+  pqxx::work hold_{blocker_.connection()};
+};
 
 json checkpoint(const ConnectorRun& connector, const std::string& table) {
   std::ifstream in(connector.state_dir() / "backfill" / (table + ".json"));
@@ -150,9 +175,7 @@ TEST_CASE("backfill: refused beside a daemon streaming the same source, then run
   db.drop_replication_objects("cdc_it_bfbeside");
   create_pg_items(db, "pgit_bfbeside", 2'000);
   MockServer mock;
-  ConnectorSetup beside_setup = setup("pgit_bfbeside");
-  beside_setup.slot = "cdc_it_bfbeside";
-  ConnectorRun connector(mock, beside_setup);
+  ConnectorRun connector(mock, setup("pgit_bfbeside", "cdc_it_bfbeside"));
   connector.start();
 
   auto refused = connector.command({"backfill"});
@@ -175,19 +198,11 @@ TEST_CASE("backfill: refused beside a daemon streaming the same source, then run
 
   // The other way round: a daemon started while a backfill runs waits for it. The table
   // locked by the test holds the backfill at its first read, with the lock taken.
-  PgTestDb blocker;
-  auto hold = std::make_unique<pqxx::work>(blocker.connection());
-  hold->exec("LOCK TABLE pgit_bfbeside.items IN ACCESS EXCLUSIVE MODE");
+  ItemsHeldByTest held("pgit_bfbeside");
   auto waiting = connector.command({"backfill"});
-  wait_until(
-      [&] {
-        return db.query_value(
-                   "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                   "'Lock' AND query LIKE 'COPY%pgit_bfbeside%'") == "1";
-      },
-      60s, "the backfill to wait for the table");
+  held.wait_for_backfill(db);
   connector.start_waiting_for("standby: another instance holds");
-  hold->abort();
+  held.release();
   REQUIRE(waiting->wait_exit(120s) == 0);
   connector.process().wait_for_line("streaming from slot cdc_it_bfbeside", 60s);
   CHECK(connector.terminate() == 0);
@@ -198,27 +213,17 @@ TEST_CASE("backfill: a daemon lock lost while it runs fails it, saying what to s
   db.drop_replication_objects("cdc_it_bflost");
   create_pg_items(db, "pgit_bflost", 2'000);
   MockServer mock;
-  ConnectorSetup lost_setup = setup("pgit_bflost");
-  lost_setup.slot = "cdc_it_bflost";
-  ConnectorRun connector(mock, lost_setup);
+  ConnectorRun connector(mock, setup("pgit_bflost", "cdc_it_bflost"));
 
   // Held at its first read by the test's table lock, the backfill's lock connection ends.
-  PgTestDb blocker;
-  auto hold = std::make_unique<pqxx::work>(blocker.connection());
-  hold->exec("LOCK TABLE pgit_bflost.items IN ACCESS EXCLUSIVE MODE");
+  ItemsHeldByTest held("pgit_bflost");
   auto backfill = connector.command({"backfill"});
-  wait_until(
-      [&] {
-        return db.query_value(
-                   "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
-                   "'Lock' AND query LIKE 'COPY%pgit_bflost%'") == "1";
-      },
-      60s, "the backfill to wait for the table");
+  held.wait_for_backfill(db);
   // Its advisory lock: key hashtext(name), shown as the low 32 bits in objid.
   CHECK(db.query_value("SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = "
                        "'advisory' AND objsubid = 1 AND objid::bigint = "
                        "hashtext('retainly_cdc:cdc_it_bflost')::bigint & 4294967295") == "1");
-  hold->abort();
+  held.release();
 
   CHECK(backfill->wait_exit(120s) == 1);
   CHECK_MESSAGE(backfill->stderr_text().find("lock was lost while it ran") != std::string::npos,
@@ -230,8 +235,7 @@ TEST_CASE("run: the initial snapshot under concurrent writes hands over to the s
   db.drop_replication_objects("cdc_it_snap");
   create_pg_items(db, "pgit_snap", 200'000);
   MockServer mock;
-  ConnectorSetup snapshot_setup = setup("pgit_snap");
-  snapshot_setup.slot = "cdc_it_snap";
+  ConnectorSetup snapshot_setup = setup("pgit_snap", "cdc_it_snap");
   snapshot_setup.snapshot = "initial";
   ConnectorRun connector(mock, snapshot_setup);
 
@@ -278,9 +282,8 @@ TEST_CASE("resnapshot: one table sent again while streaming ends equal as writes
   db.drop_replication_objects("cdc_it_resnap");
   create_pg_items(db, "pgit_resnap", 50'000);
   MockServer mock;
-  ConnectorSetup resnapshot_setup = setup("pgit_resnap");
-  resnapshot_setup.slot = "cdc_it_resnap";  // snapshot: never, so only the stream runs
-  ConnectorRun connector(mock, resnapshot_setup);
+  // snapshot: never, so only the stream runs
+  ConnectorRun connector(mock, setup("pgit_resnap", "cdc_it_resnap"));
   connector.start();
 
   ItemsWriter writer("pgit_resnap", 50'000, 11);

@@ -228,6 +228,21 @@ void check_emails(const MockServer& mock, ConnectorRun& connector, const MysqlWi
                                                  << joined(server.queries()));
 }
 
+// A connector with the initial snapshot on and app.users mapped to customers' emails;
+// `send` is the mapping's send rule.
+ConnectorSetup snapshot_setup(const MysqlWireServer& server, uint32_t server_id,
+                              const std::string& send) {
+  auto setup = wire_setup(server, server_id, {{"users.yaml", R"yaml(table: app.users
+send: )yaml" + send + R"yaml(
+customer:
+  id: id
+  fields:
+    email: email
+)yaml"}});
+  setup.snapshot = "initial";
+  return setup;
+}
+
 // The initial snapshot, the stream after it, then a re-snapshot during which the stream
 // changes a row the chunk read: the stale chunk copy must not reach the mock.
 void snapshot_and_resnapshot(const std::string& version, uint32_t server_id) {
@@ -237,15 +252,7 @@ void snapshot_and_resnapshot(const std::string& version, uint32_t server_id) {
   MockServer mock;
   // send: all: the mock is emptied below to see what the re-snapshot sends, and with
   // send: changed the last-sent store would rightly skip what Retainly acknowledged before.
-  auto setup = wire_setup(server, server_id, {{"users.yaml", R"yaml(table: app.users
-send: all
-customer:
-  id: id
-  fields:
-    email: email
-)yaml"}});
-  setup.snapshot = "initial";
-  ConnectorRun connector(mock, setup);
+  ConnectorRun connector(mock, snapshot_setup(server, server_id, "all"));
   connector.start();
   check_emails(mock, connector, server, {{"1", "ann@example.com"}, {"2", "bob@example.com"}},
                "the initial snapshot's rows");
@@ -297,14 +304,7 @@ TEST_CASE("mysql wire: the snapshot waits while binlog_order_commits is OFF; the
   server.answer("SHOW GLOBAL VARIABLES LIKE 'binlog_order_commits'",
                 variable_row("binlog_order_commits", "OFF"));
   MockServer mock;
-  auto setup = wire_setup(server, 6306, {{"users.yaml", R"yaml(table: app.users
-customer:
-  id: id
-  fields:
-    email: email
-)yaml"}});
-  setup.snapshot = "initial";
-  ConnectorRun connector(mock, setup);
+  ConnectorRun connector(mock, snapshot_setup(server, 6306, "changed"));
   connector.start();
   connector.process().wait_for_line("reading a chunk failed: binlog_order_commits is OFF", 30s);
   // No chunk was read, and no watermark written; the stream delivers meanwhile.
