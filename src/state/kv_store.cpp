@@ -1,8 +1,12 @@
 #include "state/kv_store.h"
 
 #include <lmdb.h>
+#include <sys/mman.h>
 
+#include <algorithm>
 #include <stdexcept>
+
+#include "state/resident_memory.h"
 
 namespace cdc::state {
 namespace {
@@ -40,7 +44,7 @@ class Cursor {
 
 KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> databases,
                  bool read_only)
-    : directory_(std::move(directory)) {
+    : directory_(std::move(directory)), file_resident_at_open_(resident_file_bytes()) {
   if (!read_only) std::filesystem::create_directories(directory_);
   if (int rc = mdb_env_create(&env_)) fail("creating the environment", rc);
   try {
@@ -73,6 +77,11 @@ KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> datab
     }
     if (int rc = mdb_txn_commit(txn)) fail("committing the database list", rc);
     reader_ends_.assign(dbis_.size(), KeyEnd{});
+    // LMDB keeps the map's address to itself (mdb_env_info names it only for MDB_FIXEDMAP).
+    std::error_code ignored;
+    const Mapping map = file_mapping(std::filesystem::canonical(directory_ / "data.mdb", ignored));
+    map_address_ = map.address;
+    map_length_ = map.length;
   } catch (...) {
     mdb_env_close(env_);
     throw;
@@ -240,6 +249,21 @@ void KvStore::Write::commit() {
   // Readers move to this commit before their next read (reader()); possibly on another
   // thread, which owns the reader.
   store_->generation_.fetch_add(1, std::memory_order_release);
+  store_->bound_mapped_pages();
+}
+
+void KvStore::bound_mapped_pages() {
+  if (map_address_ == nullptr) return;
+  if (resident_file_bytes() <= file_resident_at_open_ + mapped_budget_) return;
+  MDB_envinfo info;
+  MDB_stat env_stat;
+  mdb_env_info(env_, &info);
+  mdb_env_stat(env_, &env_stat);
+  // The pages in use, not the whole reserved map: the kernel walks what it is given.
+  const size_t used = static_cast<size_t>(info.me_last_pgno + 1) * env_stat.ms_psize;
+  // A read-only shared mapping of clean pages (writes go through the file, not the map):
+  // dropping them loses nothing. A failure only leaves them mapped.
+  ::madvise(map_address_, std::min(used, map_length_), MADV_DONTNEED);
 }
 
 void KvStore::sync() {

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <initializer_list>
@@ -7,6 +8,7 @@
 
 #include "state/kv_store.h"
 #include "state/last_sent_store.h"
+#include "state/resident_memory.h"
 #include "support/temp_dir.h"
 
 using cdc::state::FieldStamp;
@@ -153,6 +155,38 @@ TEST_CASE("kv store: the reader's end moves with its snapshot") {
   CHECK(store.get(0, "2") == std::optional<std::string_view>("two"));
   CHECK(store.get(1, "1") == std::optional<std::string_view>("b-one"));
   CHECK(store.get(0, "1") == std::optional<std::string_view>("one"));
+}
+
+TEST_CASE("kv store: the pages reads map stay within the budget once a write commits") {
+  const cdc::test::TempDir scratch("cdc_kv_store_mapped");
+  KvStore store(scratch.path() / "kv", {"a"});
+  constexpr size_t kBudget = size_t{4} << 20;
+  store.set_mapped_budget(kBudget);
+  // 40 MiB of values, three to a page: reading them all maps the whole file.
+  constexpr int kKeys = 40000;
+  const std::string value(1000, 'v');
+  auto key = [](int i) { return fmt::format("{:08}", i); };
+  {
+    auto write = store.write();
+    for (int i = 0; i < kKeys; ++i) write.put(0, key(i), value);
+    write.commit();
+  }
+  const uint64_t before = cdc::state::resident_file_bytes();
+  REQUIRE(before > 0);
+  size_t read = 0;
+  for (int i = 0; i < kKeys; ++i) read += store.get(0, key(i)).value_or("").size();
+  CHECK(read == kKeys * value.size());
+  // The test can see the mapping grow (on a file system or tmpfs alike).
+  REQUIRE(cdc::state::resident_file_bytes() > before + (30 << 20));
+  {
+    auto write = store.write();
+    write.put(0, "z", "last");
+    write.commit();
+  }
+  CHECK(cdc::state::resident_file_bytes() < before + kBudget + (4 << 20));
+  // Unmapped is not lost: the pages come back from the page cache.
+  CHECK(store.get(0, key(123)) == std::optional<std::string_view>(value));
+  CHECK(store.get(0, "z") == std::optional<std::string_view>("last"));
 }
 
 TEST_CASE("last-sent store: upserts merge per field, survive a reopen, and deletes remove items") {
