@@ -45,9 +45,10 @@ struct SinkOptions {
 
   // Calls accepted but not yet acknowledged; submit() blocks beyond this, which holds
   // the reader back so memory stays bounded. A pending call of a narrow row takes about
-  // 2 KB with its lane and batch bookkeeping; 40,000 keep the MySQL stream bench near
-  // 110 MB peak (100,000 took 230 MB) and still cover 400,000 calls/s at 100 ms latency.
-  size_t max_pending_calls = 40000;
+  // 2 KB with its lane and batch bookkeeping and what the changed filter keeps of it;
+  // 20,000 keep the 2M-change MySQL stream bench at 106-136 MiB peak (40,000 took 146-172
+  // MiB) and still cover 200,000 calls/s at 100 ms latency.
+  size_t max_pending_calls = 20000;
 
   // Dead-letter file (JSON lines). Empty: dead letters are an error.
   std::string dead_letter_path;

@@ -23,7 +23,7 @@ namespace {
 // all bounded by count with the defaults this test keeps: code, libraries, libpq and
 // libcurl buffers and the reader-to-pipeline queue (source_buffer: 10,000 changes) come
 // to about 22 MB (measured: a 1 MB budget peaks there); the sink's pending calls
-// (sink.max_pending_calls: 100,000 of this mapping's upserts when measured, 40,000 since;
+// (sink.max_pending_calls: 100,000 of this mapping's upserts when measured, 20,000 since;
 // filled when the held part of the transaction comes out of memory faster than Retainly
 // answers) to about 45 MB more (measured peaks with a 16 MB budget: 43 to 85 MB). The rest is
 // allocator slack. The budget's share is measured honestly (core/row_change_codec.h:
