@@ -51,8 +51,10 @@ YAML
   log "backfilling them into retainly-mock ($BENCH_SINK)"
   start_mock "$dir"
   write_connector_config "$dir" bench_backfill
-  run_measured "backfill-$rows" "$dir/backfill.out" \
+  perf_command "pg_backfill_$rows"
+  run_measured "backfill-$rows" "$dir/backfill.out" "${PERF_COMMAND[@]}" \
     "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
+  perf_command_done "pg_backfill_$rows"
   stop_pid "$MOCK_PID" retainly-mock
   read_rows=$(sed -n 's/^backfill done: \([0-9]*\) rows read.*/\1/p' "$dir/backfill.out")
   [[ $read_rows == "$rows" ]] || {

@@ -333,8 +333,30 @@ perf_detach() {
   kill -INT "$PERF_PID" 2>/dev/null || true
   wait "$PERF_PID" 2>/dev/null || true
   PERF_PID=
-  perf report -i "$PERF_NAME.perf.data" --stdio --no-children -g none --percent-limit 0.2 \
-    2>/dev/null | grep -v -e '^#' -e '^$' >"$PERF_NAME.perf.txt" ||
-    log "perf report failed; see $PERF_NAME.perf.log"
-  log "profile in $PERF_NAME.perf.txt"
+  perf_report "$PERF_NAME"
+}
+
+perf_report() {
+  perf report -i "$1.perf.data" --stdio --no-children -g none --percent-limit 0.2 \
+    2>/dev/null | grep -v -e '^#' -e '^$' >"$1.perf.txt" ||
+    log "perf report failed; see $1.perf.log"
+  log "profile in $1.perf.txt"
+}
+
+# perf_command NAME: sets PERF_COMMAND to the words that put a command which ends by
+# itself (a backfill) under `perf record`, sampling as perf_attach does, when
+# BENCH_PERF_DIR is set; empty otherwise. perf_command_done NAME then writes its flat
+# profile. Time, CPU and peak memory measured around such a run include perf's share.
+PERF_COMMAND=()
+perf_command() {
+  PERF_COMMAND=()
+  [[ -n ${BENCH_PERF_DIR:-} ]] && command -v perf >/dev/null || return 0
+  mkdir -p "$BENCH_PERF_DIR"
+  PERF_COMMAND=(perf record --call-graph "${BENCH_PERF_CALL_GRAPH:-fp}" -F 999 -q
+    -o "$BENCH_PERF_DIR/$1.perf.data" --)
+}
+
+perf_command_done() {
+  ((${#PERF_COMMAND[@]} > 0)) || return 0
+  perf_report "$BENCH_PERF_DIR/$1"
 }

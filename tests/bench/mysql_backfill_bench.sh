@@ -85,8 +85,10 @@ bench_size() {
   log "backfilling them into retainly-mock ($BENCH_SINK)"
   start_mock "$dir"
   write_config "$dir"
-  run_measured "backfill-$rows" "$dir/backfill.out" \
+  perf_command "mysql_backfill_$rows"
+  run_measured "backfill-$rows" "$dir/backfill.out" "${PERF_COMMAND[@]}" \
     "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
+  perf_command_done "mysql_backfill_$rows"
   cdc_seconds=$MEASURED_SECONDS
   cdc_peak=$MEASURED_PEAK
   cdc_cpu=$MEASURED_CPU
