@@ -16,7 +16,8 @@ class Fifo {
   size_t size() const { return items_.size() - head_; }
   T& front() { return items_[head_]; }
   const T& front() const { return items_[head_]; }
-  void push_back(T value) { items_.push_back(std::move(value)); }
+  void push_back(T&& value) { items_.push_back(std::move(value)); }
+  void push_back(const T& value) { items_.push_back(value); }
 
   // Removes the front element and returns it.
   T take_front() {

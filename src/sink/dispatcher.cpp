@@ -72,7 +72,7 @@ Dispatcher::Dispatcher(const SinkOptions& options, retainly::Transport& transpor
   stats_.concurrency_limit = limit_.limit();
 }
 
-void Dispatcher::add(Call call, std::optional<Clock::TimePoint> arrived) {
+void Dispatcher::add(Call&& call, std::optional<Clock::TimePoint> arrived) {
   watermark_.add(call.sequence);
   ++stats_.calls_submitted;
   const auto entry = lanes_.find_or_add(lane_of(call.customer_id));

@@ -58,7 +58,7 @@ class Dispatcher {
 
   // Takes one call, handed over at `arrived` (its flush interval counts from there;
   // default: now). Throws std::invalid_argument unless its sequence is last_added() + 1.
-  void add(retainly::Call call, std::optional<Clock::TimePoint> arrived = std::nullopt);
+  void add(retainly::Call&& call, std::optional<Clock::TimePoint> arrived = std::nullopt);
   // Everything added so far is due now rather than at the end of its flush interval.
   void flush();
   // Starts every request that may start now: due resends first, then batches that are

@@ -45,7 +45,7 @@ void absorb(Unit& unit, Call&& call) {
 
 }  // namespace
 
-void LaneQueue::add(Call call, Clock::TimePoint now) {
+void LaneQueue::add(Call&& call, Clock::TimePoint now) {
   switch (call.kind) {
     case CallKind::kCustomerUpsert:
       if (!units_.empty() && units_.back().call.kind == CallKind::kCustomerUpsert) {
@@ -85,7 +85,9 @@ void LaneQueue::add(Call call, Clock::TimePoint now) {
       break;
   }
   const size_t size = retainly::estimated_record_size(call);
-  push(Unit{std::move(call), {}, now, size});
+  count_pushed(call.kind, size);
+  // In place: a Unit built first would move the call once more.
+  units_.emplace_back(std::move(call), std::vector<uint64_t>{}, now, size);
 }
 
 void LaneQueue::take_front(size_t count, std::vector<Unit>& out) {
@@ -96,12 +98,16 @@ void LaneQueue::take_front(size_t count, std::vector<Unit>& out) {
   recount();
 }
 
-void LaneQueue::push(Unit unit) {
-  if (head_run_ == units_.size() && (units_.empty() || unit.call.kind == head_kind())) {
-    ++head_run_;
-    head_run_bytes_ += unit.size;
-  }
+void LaneQueue::push(Unit&& unit) {
+  count_pushed(unit.call.kind, unit.size);
   units_.push_back(std::move(unit));
+}
+
+void LaneQueue::count_pushed(retainly::CallKind kind, size_t size) {
+  if (head_run_ == units_.size() && (units_.empty() || kind == head_kind())) {
+    ++head_run_;
+    head_run_bytes_ += size;
+  }
 }
 
 void LaneQueue::recount() {

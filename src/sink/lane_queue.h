@@ -39,7 +39,7 @@ class LaneQueue {
   //    with a delete of the same field and item in the tail run of array deletes;
   //  - anything else, events always, queues behind.
   // Merged or superseded calls settle with the unit that took them.
-  void add(retainly::Call call, Clock::TimePoint now);
+  void add(retainly::Call&& call, Clock::TimePoint now);
 
   bool empty() const { return units_.empty(); }
   size_t size() const { return units_.size(); }
@@ -57,7 +57,9 @@ class LaneQueue {
   void take_front(size_t count, std::vector<Unit>& out);
 
  private:
-  void push(Unit unit);
+  void push(Unit&& unit);
+  // Before a unit of `kind` and `size` joins the tail: the head run grows if it reaches it.
+  void count_pushed(retainly::CallKind kind, size_t size);
   void recount();
   void supersede_upserts(Unit& delete_unit);
   // The index of the unit of `call`'s kind with the same field and item in the run of

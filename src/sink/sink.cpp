@@ -54,7 +54,7 @@ Sink::~Sink() {
   worker_.join();
 }
 
-bool Sink::submit(retainly::Call call, const std::atomic<bool>* interrupt) {
+bool Sink::submit(retainly::Call&& call, const std::atomic<bool>* interrupt) {
   {
     std::unique_lock lock(mutex_);
     if (failure_ || stopping_) return false;

@@ -49,7 +49,7 @@ class Sink {
   // without taking the call, if the sink has failed or is being destroyed, or when
   // `interrupt` (another thread's flag, looked at every 50 ms while blocked) becomes
   // true: a stop request must not wait for Retainly to come back.
-  bool submit(retainly::Call call, const std::atomic<bool>* interrupt = nullptr);
+  bool submit(retainly::Call&& call, const std::atomic<bool>* interrupt = nullptr);
 
   // Highest S such that every call with sequence <= S is acknowledged (2xx) or
   // dead-lettered; 0 before anything. Never moves after a failure.

@@ -116,7 +116,7 @@ TEST_CASE("sink thread: sequences must follow each other") {
   ThreadedHarness h;
   auto call = upsert("1");
   call.sequence = 5;
-  CHECK_THROWS_AS(h.sink->submit(call), std::invalid_argument);
+  CHECK_THROWS_AS(h.sink->submit(std::move(call)), std::invalid_argument);
 }
 
 TEST_CASE("sink thread: 403 fails the sink; submit then refuses and wait_for gives up") {
