@@ -21,7 +21,7 @@ FieldOutcome write_document(const Field& field, const Value& value, WriteContext
     return flatten_object(*doc, *spec.flatten_prefix, ctx, out) ? FieldOutcome::kWritten
                                                                 : FieldOutcome::kRefused;
   }
-  retainly::Attribute& attribute = out.emplace_back(retainly::Attribute{field.name, {}});
+  retainly::Attribute& attribute = out.emplace_back(field.name, std::string());
   if (spec.as_string && !doc->is_string()) {
     const std::string text = compact_json(*doc);
     return append_text_json(attribute.json, text, spec.transforms, ctx) ? FieldOutcome::kWritten
@@ -42,14 +42,14 @@ FieldOutcome write_value(const Field& field, const Value& value, WriteContext& c
   const FieldSpec& spec = field.spec;
   if (value.is_null()) {
     if (spec.flatten_prefix && !spec.default_json) return FieldOutcome::kLeftOut;
-    out.push_back(retainly::Attribute{field.name, spec.default_json.value_or("null")});
+    out.emplace_back(field.name, spec.default_json.value_or("null"));
     return FieldOutcome::kWritten;
   }
   FieldOutcome outcome = FieldOutcome::kWritten;
   if (writes_document(value, spec)) {
     outcome = write_document(field, value, ctx, out);
   } else {
-    retainly::Attribute& attribute = out.emplace_back(retainly::Attribute{field.name, {}});
+    retainly::Attribute& attribute = out.emplace_back(field.name, std::string());
     if (!write_value_json(value, spec, ctx, attribute.json)) outcome = FieldOutcome::kRefused;
   }
   if (outcome == FieldOutcome::kRefused) ctx.error = "field " + field.name + ": " + ctx.error;
@@ -78,7 +78,7 @@ FieldOutcome write_field(const Field& field, const RowView& row, WriteContext& c
   const FieldSpec& spec = field.spec;
   switch (spec.source) {
     case FieldSpec::Source::kConstant:
-      out.push_back(retainly::Attribute{field.name, spec.constant_json});
+      out.emplace_back(field.name, spec.constant_json);
       return FieldOutcome::kWritten;
     case FieldSpec::Source::kTemplate: {
       std::string text;
