@@ -108,7 +108,9 @@ KvStore::Write::Write(Write&& other) noexcept
     : store_(other.store_),
       txn_(other.txn_),
       ends_(std::move(other.ends_)),
-      cursors_(std::move(other.cursors_)) {
+      cursors_(std::move(other.cursors_)),
+      appenders_(std::move(other.appenders_)),
+      appender_at_end_(std::move(other.appender_at_end_)) {
   other.txn_ = nullptr;
 }
 
@@ -132,11 +134,22 @@ KvStore::KeyEnd& KvStore::Write::end(Db db) {
 }
 
 void KvStore::Write::append(Db db, KeyEnd& end, std::string_view key, std::string_view value) {
+  MDB_cursor*& cursor = appenders_.at(db);
+  if (cursor == nullptr) {
+    if (int rc = mdb_cursor_open(txn_, store_->dbis_.at(db), &cursor)) {
+      store_->fail("opening a cursor", rc);
+    }
+  }
+  if (appender_at_end_[db] == 0) {
+    MDB_val last_key;
+    MDB_val last_value;
+    const int rc = mdb_cursor_get(cursor, &last_key, &last_value, MDB_LAST);
+    if (rc != 0 && rc != MDB_NOTFOUND) store_->fail("reading the last key", rc);
+    appender_at_end_[db] = 1;
+  }
   MDB_val k = val(key);
   MDB_val v = val(value);
-  if (int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, MDB_APPEND)) {
-    store_->fail("writing", rc);
-  }
+  if (int rc = mdb_cursor_put(cursor, &k, &v, MDB_APPEND)) store_->fail("writing", rc);
   end.empty = false;
   end.last.assign(key);
 }
@@ -144,6 +157,7 @@ void KvStore::Write::append(Db db, KeyEnd& end, std::string_view key, std::strin
 void KvStore::Write::put(Db db, std::string_view key, std::string_view value) {
   KeyEnd& last = end(db);
   if (last.past(key)) return append(db, last, key, value);
+  moved_end(db);
   MDB_val k = val(key);
   MDB_val v = val(value);
   if (int rc = mdb_put(txn_, store_->dbis_.at(db), &k, &v, 0)) store_->fail("writing", rc);
@@ -158,6 +172,7 @@ void KvStore::Write::update(
     make(std::nullopt, out);
     return append(db, last, key, out);
   }
+  moved_end(db);
   MDB_cursor*& cursor = cursors_.at(db);
   if (cursor == nullptr) {
     if (int rc = mdb_cursor_open(txn_, store_->dbis_.at(db), &cursor)) {
@@ -181,6 +196,7 @@ void KvStore::Write::update(
 }
 
 bool KvStore::Write::erase(Db db, std::string_view key) {
+  moved_end(db);
   MDB_val k = val(key);
   const int rc = mdb_del(txn_, store_->dbis_.at(db), &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
@@ -196,6 +212,7 @@ uint64_t KvStore::Write::erase_prefix(Db db, std::string_view prefix) {
 uint64_t KvStore::Write::erase_if(
     Db db, const std::function<bool(std::string_view, std::string_view)>& drop,
     std::string_view prefix) {
+  moved_end(db);
   Cursor cursor(txn_, store_->dbis_.at(db),
                 [&](std::string_view what, int rc) { store_->fail(what, rc); });
   MDB_val k = val(prefix);
@@ -216,6 +233,7 @@ uint64_t KvStore::Write::erase_if(
 
 uint64_t KvStore::Write::rewrite(
     Db db, const std::function<void(std::string_view, std::string_view, std::string&)>& edit) {
+  moved_end(db);
   Cursor cursor(txn_, store_->dbis_.at(db),
                 [&](std::string_view what, int rc) { store_->fail(what, rc); });
   MDB_val k;

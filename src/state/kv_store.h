@@ -80,7 +80,12 @@ class KvStore {
    private:
     friend class KvStore;
     Write(KvStore& store, MDB_txn* txn)
-        : store_(&store), txn_(txn), ends_(store.dbis_.size()), cursors_(store.dbis_.size()) {}
+        : store_(&store),
+          txn_(txn),
+          ends_(store.dbis_.size()),
+          cursors_(store.dbis_.size()),
+          appenders_(store.dbis_.size()),
+          appender_at_end_(store.dbis_.size()) {}
     // This transaction's end of `db`. Erasing may leave it above the true last key, which
     // only sends a few keys the searching way.
     KeyEnd& end(Db db);
@@ -92,6 +97,14 @@ class KvStore {
     // update()'s cursor per database, opened on first use; LMDB closes a write
     // transaction's cursors when it ends.
     std::vector<MDB_cursor*> cursors_;
+    // append()'s cursor per database. Standing on the last key, it lets LMDB append
+    // without searching the tree from its root (MDB_APPEND through a cursor is LMDB's
+    // bulk-load path). Any other write to the database may move the end, so it is put
+    // back on the last key (MDB_LAST) before the next append.
+    std::vector<MDB_cursor*> appenders_;
+    std::vector<char> appender_at_end_;
+    // Another write to `db` than an append.
+    void moved_end(Db db) { appender_at_end_.at(db) = 0; }
   };
   Write write();
 
