@@ -11,9 +11,6 @@
 namespace cdc::state {
 namespace {
 
-// Address space, not disk: the file grows only as pages are used. Enough for hundreds of
-// millions of customers; a full map fails the commit with a message naming the store.
-constexpr size_t kMapBytes = size_t{256} << 30;
 
 MDB_val val(std::string_view bytes) {
   return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
@@ -43,7 +40,7 @@ class Cursor {
 }  // namespace
 
 KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> databases,
-                 bool read_only)
+                 bool read_only, size_t map_bytes)
     : directory_(std::move(directory)), file_resident_at_open_(resident_file_bytes()) {
   if (!read_only) std::filesystem::create_directories(directory_);
   if (int rc = mdb_env_create(&env_)) fail("creating the environment", rc);
@@ -51,7 +48,7 @@ KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> datab
     if (int rc = mdb_env_set_maxdbs(env_, static_cast<MDB_dbi>(databases.size()))) {
       fail("setting the database count", rc);
     }
-    if (int rc = mdb_env_set_mapsize(env_, kMapBytes)) fail("setting the map size", rc);
+    if (int rc = mdb_env_set_mapsize(env_, map_bytes)) fail("setting the map size", rc);
     // NOTLS: the reader snapshot belongs to this object, not to a thread. NORDAHEAD: the
     // store is read at random, so readahead only evicts useful pages. NOMETASYNC: one
     // fsync per commit instead of two; a system crash may undo the last commit until the

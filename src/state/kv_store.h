@@ -27,10 +27,15 @@ class KvStore {
   // A named database inside the store, by its index in the names given to the constructor.
   using Db = unsigned;
 
+  // Address space, not disk: the file grows only as pages are used. Enough for hundreds of
+  // millions of customers; a full map fails the commit with a message naming the store.
+  static constexpr size_t kDefaultMapBytes = size_t{256} << 30;
+
   // Opens the store in `directory` (created if missing, unless `read_only`), with the
   // named databases `databases`. Throws std::runtime_error naming the directory.
+  // `map_bytes` other than the default is for tools: valgrind cannot map 256 GiB.
   KvStore(std::filesystem::path directory, std::vector<std::string> databases,
-          bool read_only = false);
+          bool read_only = false, size_t map_bytes = kDefaultMapBytes);
   ~KvStore();
   KvStore(const KvStore&) = delete;
   KvStore& operator=(const KvStore&) = delete;

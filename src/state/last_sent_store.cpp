@@ -207,8 +207,8 @@ void LastSentBatch::add_flattened_name(uint16_t tag, std::string_view name) {
   ops_.push_back({Kind::kAddName, name_prefix(tag).append(name), 0, 0, {}});
 }
 
-LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only)
-    : store_(std::move(directory), {"customers", "items", "tables"}, read_only),
+LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only, size_t map_bytes)
+    : store_(std::move(directory), {"customers", "items", "tables"}, read_only, map_bytes),
       read_only_(read_only) {}
 
 void LastSentStore::customer(std::string_view customer, std::vector<FieldStamp>& out) {

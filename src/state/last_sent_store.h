@@ -113,7 +113,9 @@ class LastSentStore {
   // Opens (or creates) the store in `directory`. A read-only store (dry runs, `status`)
   // answers from what is there and learns nothing: apply() does nothing and unknown tables
   // get tag 0, which no entry has.
-  explicit LastSentStore(std::filesystem::path directory, bool read_only = false);
+  // `map_bytes`: KvStore's, for tools.
+  explicit LastSentStore(std::filesystem::path directory, bool read_only = false,
+                         size_t map_bytes = KvStore::kDefaultMapBytes);
 
   // The customer's stamps, sorted by name then table; empty if the store has none, just
   // kTombstone if we deleted it.
