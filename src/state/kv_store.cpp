@@ -11,7 +11,6 @@
 namespace cdc::state {
 namespace {
 
-
 MDB_val val(std::string_view bytes) {
   return MDB_val{bytes.size(), const_cast<char*>(bytes.data())};
 }
