@@ -6,6 +6,14 @@
 namespace cdc::mapping {
 namespace {
 
+// A new attribute named `name` at the end of `out`, built in place: one copy of the name.
+// (Not emplace_back(name, json): clang before 16 has no parenthesized aggregate init.)
+retainly::Attribute& add_attribute(std::vector<retainly::Attribute>& out, const std::string& name) {
+  retainly::Attribute& attribute = out.emplace_back();
+  attribute.name = name;
+  return attribute;
+}
+
 bool writes_document(const Value& value, const FieldSpec& spec) {
   if (spec.type == FieldType::kJson) return true;
   return spec.type == FieldType::kAuto && value.is<Json>();
@@ -21,7 +29,7 @@ FieldOutcome write_document(const Field& field, const Value& value, WriteContext
     return flatten_object(*doc, *spec.flatten_prefix, ctx, out) ? FieldOutcome::kWritten
                                                                 : FieldOutcome::kRefused;
   }
-  retainly::Attribute& attribute = out.emplace_back(field.name, std::string());
+  retainly::Attribute& attribute = add_attribute(out, field.name);
   if (spec.as_string && !doc->is_string()) {
     const std::string text = compact_json(*doc);
     return append_text_json(attribute.json, text, spec.transforms, ctx) ? FieldOutcome::kWritten
@@ -42,14 +50,14 @@ FieldOutcome write_value(const Field& field, const Value& value, WriteContext& c
   const FieldSpec& spec = field.spec;
   if (value.is_null()) {
     if (spec.flatten_prefix && !spec.default_json) return FieldOutcome::kLeftOut;
-    out.emplace_back(field.name, spec.default_json.value_or("null"));
+    add_attribute(out, field.name).json = spec.default_json.value_or("null");
     return FieldOutcome::kWritten;
   }
   FieldOutcome outcome = FieldOutcome::kWritten;
   if (writes_document(value, spec)) {
     outcome = write_document(field, value, ctx, out);
   } else {
-    retainly::Attribute& attribute = out.emplace_back(field.name, std::string());
+    retainly::Attribute& attribute = add_attribute(out, field.name);
     if (!write_value_json(value, spec, ctx, attribute.json)) outcome = FieldOutcome::kRefused;
   }
   if (outcome == FieldOutcome::kRefused) ctx.error = "field " + field.name + ": " + ctx.error;
@@ -78,7 +86,7 @@ FieldOutcome write_field(const Field& field, const RowView& row, WriteContext& c
   const FieldSpec& spec = field.spec;
   switch (spec.source) {
     case FieldSpec::Source::kConstant:
-      out.emplace_back(field.name, spec.constant_json);
+      add_attribute(out, field.name).json = spec.constant_json;
       return FieldOutcome::kWritten;
     case FieldSpec::Source::kTemplate: {
       std::string text;

@@ -86,8 +86,12 @@ void LaneQueue::add(Call&& call, Clock::TimePoint now) {
   }
   const size_t size = retainly::estimated_record_size(call);
   count_pushed(call.kind, size);
-  // In place: a Unit built first would move the call once more.
-  units_.emplace_back(std::move(call), std::vector<uint64_t>{}, now, size);
+  // In place: a Unit built first would move the call once more. (Not emplace_back with
+  // the members: clang before 16 has no parenthesized aggregate init.)
+  Unit& unit = units_.emplace_back();
+  unit.call = std::move(call);
+  unit.arrived = now;
+  unit.size = size;
 }
 
 void LaneQueue::take_front(size_t count, std::vector<Unit>& out) {
