@@ -198,8 +198,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   size_t kept = 0;
   for (size_t i = 0; i < call.attributes.size(); ++i) {
     auto& attribute = call.attributes[i];
-    const uint32_t name = state::field_name_hash(attribute.name);
-    const uint64_t value = state::field_value_hash(attribute.name, attribute.json);
+    const auto [name, value] = state::field_hashes(attribute.name, attribute.json);
     if (table.send_changed && known(name, table.tag) == value) {
       ++skipped.fields;
       if (names != nullptr) names->push_back(std::move(attribute.name));
@@ -339,7 +338,15 @@ void ChangedFilter::submitted(uint64_t sequence) {
       auto& customer = pending_customer_added(op.customer);
       // Most customers have one call pending: one allocation instead of one per doubling.
       if (customer.fields.empty()) customer.fields.reserve(op.stamps.size());
+      // An op's stamps name distinct slots (prepare() writes one per attribute, names
+      // being unique in a call, then the presence stamp), so with nothing pending before
+      // them there is nothing to replace.
+      const bool fresh = customer.fields.empty();
       for (const auto& stamp : op.stamps) {
+        if (fresh) {
+          customer.fields.push_back({stamp.name, stamp.table, stamp.value, sequence});
+          continue;
+        }
         auto it = std::find_if(customer.fields.begin(), customer.fields.end(),
                                [&](const PendingField& f) {
                                  return same_slot(f.name, f.table, stamp.name, stamp.table);

@@ -46,6 +46,12 @@ inline bool same_slot(uint32_t a_name, uint16_t a_table, uint32_t name, uint16_t
 
 uint32_t field_name_hash(std::string_view name);  // never kPresenceName
 uint64_t field_value_hash(std::string_view name, std::string_view json);
+// Both of one attribute's hashes, the name hashed once (the value's hash is seeded with it).
+struct FieldHashes {
+  uint32_t name;
+  uint64_t value;
+};
+FieldHashes field_hashes(std::string_view name, std::string_view json);
 
 // Bytes one stamp takes in a customer's value.
 inline constexpr size_t kStampBytes = 14;
