@@ -54,11 +54,13 @@ ChangedFilter::Table ChangedFilter::table(std::string_view qualified_name, bool 
   table.send_changed = send_changed;
   table.flattens = !flattened.prefixes.empty();
   if (table.flattens) {
-    auto [at, added] = flattening_.try_emplace(table.tag);
-    at->second.fields = flattened;
-    if (added) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda.
+    const auto emplaced = flattening_.try_emplace(table.tag);
+    Flattening& flattening = emplaced.first->second;
+    flattening.fields = flattened;
+    if (emplaced.second) {
       store_.flattened_names(table.tag,
-                             [&](std::string_view name) { at->second.names.emplace(name); });
+                             [&](std::string_view name) { flattening.names.emplace(name); });
     }
   }
   return table;
