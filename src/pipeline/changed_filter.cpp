@@ -338,17 +338,17 @@ void ChangedFilter::submitted(uint64_t sequence) {
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
       auto& customer = pending_customer_added(op.customer);
-      // Most customers have one call pending: one allocation instead of one per doubling.
-      if (customer.fields.empty()) customer.fields.reserve(op.stamps.size());
-      // An op's stamps name distinct slots (prepare() writes one per attribute, names
-      // being unique in a call, then the presence stamp), so with nothing pending before
-      // them there is nothing to replace.
-      const bool fresh = customer.fields.empty();
-      for (const auto& stamp : op.stamps) {
-        if (fresh) {
+      if (customer.fields.empty()) {
+        // Most customers have one call pending: one allocation instead of one per
+        // doubling. An op's stamps name distinct slots (one per attribute, names being
+        // unique in a call, then the presence stamp): nothing to replace.
+        customer.fields.reserve(op.stamps.size());
+        for (const auto& stamp : op.stamps) {
           customer.fields.push_back({stamp.name, stamp.table, stamp.value, sequence});
-          continue;
         }
+        break;
+      }
+      for (const auto& stamp : op.stamps) {
         auto it = std::find_if(customer.fields.begin(), customer.fields.end(),
                                [&](const PendingField& f) {
                                  return same_slot(f.name, f.table, stamp.name, stamp.table);

@@ -129,13 +129,18 @@ KvStore::KeyEnd& KvStore::Write::end(Db db) {
   return end;
 }
 
-void KvStore::Write::append(Db db, KeyEnd& end, std::string_view key, std::string_view value) {
-  MDB_cursor*& cursor = appenders_.at(db);
+MDB_cursor* KvStore::Write::cursor(std::vector<MDB_cursor*>& cursors, Db db) {
+  MDB_cursor*& cursor = cursors.at(db);
   if (cursor == nullptr) {
     if (int rc = mdb_cursor_open(txn_, store_->dbis_.at(db), &cursor)) {
       store_->fail("opening a cursor", rc);
     }
   }
+  return cursor;
+}
+
+void KvStore::Write::append(Db db, KeyEnd& end, std::string_view key, std::string_view value) {
+  MDB_cursor* cursor = this->cursor(appenders_, db);
   if (appender_at_end_[db] == 0) {
     MDB_val last_key;
     MDB_val last_value;
@@ -169,12 +174,7 @@ void KvStore::Write::update(
     return append(db, last, key, out);
   }
   moved_end(db);
-  MDB_cursor*& cursor = cursors_.at(db);
-  if (cursor == nullptr) {
-    if (int rc = mdb_cursor_open(txn_, store_->dbis_.at(db), &cursor)) {
-      store_->fail("opening a cursor", rc);
-    }
-  }
+  MDB_cursor* cursor = this->cursor(cursors_, db);
   MDB_val k = val(key);
   MDB_val v;
   const int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_KEY);

@@ -110,6 +110,8 @@ class KvStore {
     std::vector<char> appender_at_end_;
     // Another write to `db` than an append.
     void moved_end(Db db) { appender_at_end_.at(db) = 0; }
+    // `cursors`' cursor for `db` (cursors_ or appenders_), opened on first use.
+    MDB_cursor* cursor(std::vector<MDB_cursor*>& cursors, Db db);
   };
   Write write();
 

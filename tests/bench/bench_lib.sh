@@ -314,16 +314,23 @@ slot_reached() {
 # it as NAME.perf.txt. Without BENCH_PERF_DIR, or without perf, both do nothing.
 PERF_PID=
 PERF_NAME=
-perf_attach() {
-  [[ -n ${BENCH_PERF_DIR:-} ]] || return 0
+# perf_wanted: BENCH_PERF_DIR is set and perf is there (its directory then made); sets
+# PERF_RECORD to the sampling options every profile here shares.
+PERF_RECORD=()
+perf_wanted() {
+  [[ -n ${BENCH_PERF_DIR:-} ]] || return 1
   command -v perf >/dev/null || {
     log "BENCH_PERF_DIR is set but perf is not installed (Debian: linux-perf)"
-    return 0
+    return 1
   }
   mkdir -p "$BENCH_PERF_DIR"
+  PERF_RECORD=(perf record --call-graph "${BENCH_PERF_CALL_GRAPH:-fp}" -F 999)
+}
+
+perf_attach() {
+  perf_wanted || return 0
   PERF_NAME=$BENCH_PERF_DIR/$2
-  perf record --call-graph "${BENCH_PERF_CALL_GRAPH:-fp}" -F 999 -p "$1" \
-    -o "$PERF_NAME.perf.data" >"$PERF_NAME.perf.log" 2>&1 &
+  "${PERF_RECORD[@]}" -p "$1" -o "$PERF_NAME.perf.data" >"$PERF_NAME.perf.log" 2>&1 &
   PERF_PID=$!
   add_cleanup perf_detach
 }
@@ -350,10 +357,8 @@ perf_report() {
 PERF_COMMAND=()
 perf_command() {
   PERF_COMMAND=()
-  [[ -n ${BENCH_PERF_DIR:-} ]] && command -v perf >/dev/null || return 0
-  mkdir -p "$BENCH_PERF_DIR"
-  PERF_COMMAND=(perf record --call-graph "${BENCH_PERF_CALL_GRAPH:-fp}" -F 999 -q
-    -o "$BENCH_PERF_DIR/$1.perf.data" --)
+  perf_wanted || return 0
+  PERF_COMMAND=("${PERF_RECORD[@]}" -q -o "$BENCH_PERF_DIR/$1.perf.data" --)
 }
 
 perf_command_done() {
