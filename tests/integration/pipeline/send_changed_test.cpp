@@ -294,11 +294,18 @@ TEST_CASE(
                std::filesystem::file_size(dead_letters) > 0;
       },
       60s, "the dead letter");
-  // A marker: once it arrives, the pipeline has taken in the dead letter (it does at the
-  // end of every transaction). An update mapped before that cannot know and relies on the
-  // dead letter being replayed (mappings/README.md).
+  // Markers: the pipeline takes in dead letters at the end of every transaction, from
+  // what the sink's thread has published. That thread publishes the dead letter before it
+  // sends anything later, so once the first marker arrives it is published; the second
+  // marker's transaction, ending after that, takes it in. (With the first alone, a sink
+  // thread descheduled between writing the dead letter and publishing it let the marker's
+  // transaction end without it, and the update below was mapped before it was taken in:
+  // 1 run in 15 on a loaded machine.) An update mapped before that cannot know and relies
+  // on the dead letter being replayed (mappings/README.md).
   db.exec(insert_user("pgit_sc_refused", 2));
-  wait_until([&] { return !customer(mock, 2).is_null(); }, 60s, "the marker");
+  wait_until([&] { return !customer(mock, 2).is_null(); }, 60s, "the first marker");
+  db.exec(insert_user("pgit_sc_refused", 3));
+  wait_until([&] { return !customer(mock, 3).is_null(); }, 60s, "the second marker");
   // The workspace is fixed; the next update leaves the name as it is.
   mock.set_faults({{"refuse_value", ""}});
   db.exec("UPDATE pgit_sc_refused.users SET plan = 'pro' WHERE id = 1");
