@@ -392,26 +392,10 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
     if (!dead_.empty() && dead_.erase(op.sequence) > 0) {
       // Retainly does not hold what it carried: the values before it count again. Those
       // of settled calls must be in the store before its pending marks go.
-      if (!settled_.empty()) commit();
+      if (committer_.running() || !settled_.empty()) commit_and_wait(/*sync=*/false);
       forget_pending(op);
       recycle(std::move(op));
       continue;
-    }
-    switch (op.kind) {
-      case CallKind::kCustomerUpsert:
-        batch_.upsert_customer(op.customer, op.stamps);
-        break;
-      case CallKind::kCustomerDelete:
-        batch_.delete_customer(op.customer);
-        break;
-      case CallKind::kArrayUpsert:
-        batch_.upsert_item(op.customer, op.field, op.item, op.item_stamp);
-        break;
-      case CallKind::kArrayDelete:
-        batch_.delete_item(op.customer, op.field, op.item);
-        break;
-      case CallKind::kEvent:
-        break;
     }
     settled_.push_back(std::move(op));
   }
@@ -420,48 +404,98 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
   commit_if_due();
 }
 
+bool ChangedFilter::has_work() const {
+  return !settled_.empty() || fields_sent_ != 0 || fields_skipped_ != 0 || !batch_.empty();
+}
+
 void ChangedFilter::commit_if_due(bool force) {
-  const bool work = !settled_.empty() || fields_sent_ != 0 || fields_skipped_ != 0;
+  collect_commit(/*wait=*/false);
+  if (committer_.running() && settled_.size() >= 2 * options_.max_batch) {
+    // The store falls behind the stream: wait for it rather than hold ever more calls.
+    collect_commit(/*wait=*/true);
+  }
   const bool unsynced = synced_through_ < committed_through_;
   if (force) {
-    if (work || unsynced) commit_and_wait();
-  } else if (work || unsynced) {
+    if (has_work() || unsynced || committer_.running()) commit_and_wait(/*sync=*/true);
+  } else if (!committer_.running() && (has_work() || unsynced)) {
     const auto now = std::chrono::steady_clock::now();
     if (settled_.size() >= options_.max_batch || now - last_commit_ >= options_.commit_interval) {
-      if (work) {
-        commit();
-      } else {
-        // Idle: the last commit waits for no next one to become durable.
-        store_.sync();
-        synced_through_ = committed_through_;
-      }
+      // Idle, the last commit waits for no next one to become durable: a sync alone.
+      start_commit(/*apply=*/has_work(), /*sync=*/!has_work());
       last_commit_ = now;
     }
   }
   // Offsets may pass only calls durable in the store, or that change nothing in it: up
   // to the first settled one not yet committed, and not past the last commit until it is
   // durable.
-  durable_through_ = settled_.empty() ? watermark_ : settled_.front().sequence - 1;
+  const Op* first = !committing_.empty() ? &committing_.front()
+                    : !settled_.empty()  ? &settled_.front()
+                                         : nullptr;
+  durable_through_ = first == nullptr ? watermark_ : first->sequence - 1;
   if (synced_through_ < committed_through_) {
     durable_through_ = std::min(durable_through_, synced_through_);
   }
 }
 
-void ChangedFilter::commit() {
-  batch_.count(std::exchange(fields_sent_, 0), std::exchange(fields_skipped_, 0));
-  if (batch_.empty()) return;
-  store_.apply(batch_);
-  batch_.clear();
-  stored_valid_ = false;  // the store moved on
-  // Readers see the commit at once: the pending marks may go.
-  for (Op& op : settled_) {
-    forget_pending(op);
-    recycle(std::move(op));
+void ChangedFilter::start_commit(bool apply, bool sync) {
+  if (apply) {
+    batch_.count(std::exchange(fields_sent_, 0), std::exchange(fields_skipped_, 0));
+    std::swap(committing_, settled_);  // committing_ was left empty when collected
+    std::swap(committing_batch_, batch_);
+    committing_through_ = settled_through();
   }
-  settled_.clear();
-  // MDB_NOMETASYNC: this commit's fsync made the previous one durable.
-  synced_through_ = committed_through_;
-  committed_through_ = settled_through();
+  committing_applies_ = apply;
+  committing_syncs_ = sync;
+  committer_.start([this, apply, sync] { write_commit(apply, sync); });
+}
+
+void ChangedFilter::write_commit(bool apply, bool sync) {
+  if (apply) {
+    for (const Op& op : committing_) {
+      switch (op.kind) {
+        case CallKind::kCustomerUpsert:
+          committing_batch_.upsert_customer(op.customer, op.stamps);
+          break;
+        case CallKind::kCustomerDelete:
+          committing_batch_.delete_customer(op.customer);
+          break;
+        case CallKind::kArrayUpsert:
+          committing_batch_.upsert_item(op.customer, op.field, op.item, op.item_stamp);
+          break;
+        case CallKind::kArrayDelete:
+          committing_batch_.delete_item(op.customer, op.field, op.item);
+          break;
+        case CallKind::kEvent:
+          break;
+      }
+    }
+    store_.apply(committing_batch_);
+  }
+  if (sync) store_.sync();
+}
+
+bool ChangedFilter::collect_commit(bool wait) {
+  if (!committer_.running()) return true;
+  if (wait) {
+    committer_.wait();
+  } else if (!committer_.finished()) {
+    return false;
+  }
+  if (committing_applies_) {
+    committing_batch_.clear();
+    stored_valid_ = false;  // the store moved on
+    // Readers see the commit now: the pending marks may go.
+    for (Op& op : committing_) {
+      forget_pending(op);
+      recycle(std::move(op));
+    }
+    committing_.clear();
+    // MDB_NOMETASYNC: this commit's fsync made the previous one durable.
+    synced_through_ = committed_through_;
+    committed_through_ = committing_through_;
+  }
+  if (committing_syncs_) synced_through_ = committed_through_;
+  return true;
 }
 
 uint64_t ChangedFilter::settled_through() const {
@@ -473,10 +507,13 @@ uint64_t ChangedFilter::settled_through() const {
   return watermark_;
 }
 
-void ChangedFilter::commit_and_wait() {
-  commit();
-  store_.sync();
-  synced_through_ = committed_through_;
+void ChangedFilter::commit_and_wait(bool sync) {
+  collect_commit(/*wait=*/true);
+  const bool unsynced = synced_through_ < committed_through_;
+  if (has_work() || (sync && unsynced)) {
+    start_commit(/*apply=*/has_work(), sync);
+    collect_commit(/*wait=*/true);
+  }
 }
 
 void ChangedFilter::pending_of(

@@ -10,7 +10,10 @@
 //
 // The store moves with the watermark and is committed (fsync) before the pipeline may
 // acknowledge source offsets past the calls it records: after any crash, the store never
-// claims a value whose change would not be read again.
+// claims a value whose change would not be read again. Commits run on a thread of their
+// own (one at a time); the calls a commit carries keep their pending marks until it is
+// done, so what the filter reads of the store meanwhile, older snapshot or newer, never
+// decides a field.
 #pragma once
 
 #include <chrono>
@@ -24,6 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/background_job.h"
 #include "core/fifo.h"
 #include "core/lane_table.h"
 #include "retainly/call.h"
@@ -48,7 +52,7 @@ struct FlattenedFields {
   std::vector<std::string> plain;
 };
 
-// Not thread-safe: the pipeline thread owns it.
+// Not thread-safe: the pipeline thread owns it (its commits run on a thread of its own).
 class ChangedFilter {
  public:
   // `store` must outlive the filter.
@@ -113,7 +117,9 @@ class ChangedFilter {
   // The sink's watermark moved to `watermark`; `dead_lettered` names calls that settled
   // without reaching Retainly (any order, any of them perhaps above the watermark).
   void settled(uint64_t watermark, std::span<const uint64_t> dead_lettered);
-  // Commits the settled calls if the interval or the batch size says so, or `force`.
+  // Starts a commit of the settled calls if the interval or the batch size says so and
+  // none is running, and collects a finished one; `force`: commits every settled call and
+  // waits until it is durable.
   void commit_if_due(bool force = false);
   // Every call up to this sequence that changes the store is committed in it; offsets may
   // be acknowledged up to here.
@@ -191,11 +197,19 @@ class ChangedFilter {
                                      std::string_view field, std::string_view item);
   // Removes what `op` put into the pending maps, unless a later call replaced it.
   void forget_pending(const Op& op);
-  // Writes the settled calls to the store as one commit; the previous commit becomes
-  // durable with it (MDB_NOMETASYNC).
-  void commit();
-  // commit(), then sync: everything settled is durable in the store.
-  void commit_and_wait();
+  // Starts committing the settled calls, the names learned and the counts (`apply`), then
+  // syncing (`sync`), on committer_'s thread; none may be running. The settled ops move to
+  // committing_ and the batch to committing_batch_, both the job's until it is collected.
+  void start_commit(bool apply, bool sync);
+  // Collects the running commit, waiting for it if `wait`, and lets the pending marks of
+  // the calls it carried go. False when it is still running.
+  bool collect_commit(bool wait);
+  // Commits every settled call now and waits: what the store holds is then final for them.
+  void commit_and_wait(bool sync);
+  // The committer's job: writes the ops into the batch and applies it.
+  void write_commit(bool apply, bool sync);
+  // Settled calls, names learned or counts wait for a commit.
+  bool has_work() const;
   // The sequence through which every settled call has left pending_.
   uint64_t settled_through() const;
 
@@ -213,10 +227,17 @@ class ChangedFilter {
   // stream of calls allocates nothing here.
   Op staged_;
   bool staging_ = false;
-  Fifo<Op> pending_;           // handed to the sink, not yet settled, in sequence order
-  std::vector<Op> settled_;    // settled, acknowledged, not yet committed
-  std::vector<Op> spare_ops_;  // at most a commit batch (max_batch)
-  state::LastSentBatch batch_;
+  Fifo<Op> pending_;            // handed to the sink, not yet settled, in sequence order
+  std::vector<Op> settled_;     // settled, acknowledged, not yet committing
+  std::vector<Op> spare_ops_;   // at most a commit batch (max_batch)
+  state::LastSentBatch batch_;  // the names learned and the counts since the last commit
+  // The running commit: its ops (settled before it started, still pending marks), its
+  // batch, the sequence through which it takes every settled call, and what it does.
+  std::vector<Op> committing_;
+  state::LastSentBatch committing_batch_;
+  uint64_t committing_through_ = 0;
+  bool committing_applies_ = false;
+  bool committing_syncs_ = false;
   // Calls up to these sequences are in the last commit, and in a durable one.
   uint64_t committed_through_ = 0;
   uint64_t synced_through_ = 0;
@@ -235,6 +256,9 @@ class ChangedFilter {
   std::vector<state::FieldStamp> stored_;  // the store's stamps of customer stored_lane_
   std::string stored_lane_;
   bool stored_valid_ = false;  // stored_ is stored_lane_'s as of the last commit
+
+  // Last: destroyed first, it waits for a running commit, which uses the members above.
+  BackgroundJob committer_;
 };
 
 }  // namespace cdc::pipeline
