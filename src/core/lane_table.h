@@ -33,9 +33,22 @@ class LaneTable {
     bool inserted;
   };
 
+  // The hash `key` is filed under. A caller that looks a key up more than once can take
+  // it once and give it to the lookups below.
+  static uint32_t hash(std::string_view key) {
+    return static_cast<uint32_t>(std::hash<std::string_view>{}(key));
+  }
+
+  // Starts loading the bucket where a lookup of `hash` begins, so that a lookup some work
+  // later finds it in the cache: with tens of thousands of customers pending, the buckets
+  // outgrow it, and the load was most of a lookup's time.
+  void prefetch(uint32_t hash) const {
+    if (!buckets_.empty()) __builtin_prefetch(&buckets_[hash & mask()]);
+  }
+
   // The entry for `key`, added (from the pool when it has one) if absent.
-  Entry find_or_add(std::string_view key) {
-    const uint32_t tag = tag_of(key);
+  Entry find_or_add(std::string_view key) { return find_or_add(key, hash(key)); }
+  Entry find_or_add(std::string_view key, uint32_t tag) {
     if (const Entry found = find(key, tag); found.value != nullptr) return found;
     if (2 * (live_ + 1) > buckets_.size()) grow();
     const uint32_t slot = take_node();
@@ -48,7 +61,17 @@ class LaneTable {
   }
 
   // The entry for `key`, or one whose value is nullptr.
-  Entry find(std::string_view key) { return find(key, tag_of(key)); }
+  Entry find(std::string_view key) { return find(key, hash(key)); }
+  Entry find(std::string_view key, uint32_t tag) {
+    if (buckets_.empty()) buckets_.assign(kInitialBuckets, Bucket{});
+    for (size_t i = tag & mask();; i = (i + 1) & mask()) {
+      const Bucket& bucket = buckets_[i];
+      if (bucket.node == kEmpty) return {nullptr, kEmpty, false};
+      if (bucket.tag == tag && nodes_[bucket.node]->key == key) {
+        return {&nodes_[bucket.node]->value, bucket.node, false};
+      }
+    }
+  }
 
   // Removes the entry `slot` names; its value goes to the pool.
   void erase(uint32_t slot) {
@@ -91,21 +114,6 @@ class LaneTable {
   };
 
   size_t mask() const { return buckets_.size() - 1; }
-
-  static uint32_t tag_of(std::string_view key) {
-    return static_cast<uint32_t>(std::hash<std::string_view>{}(key));
-  }
-
-  Entry find(std::string_view key, uint32_t tag) {
-    if (buckets_.empty()) buckets_.assign(kInitialBuckets, Bucket{});
-    for (size_t i = tag & mask();; i = (i + 1) & mask()) {
-      const Bucket& bucket = buckets_[i];
-      if (bucket.node == kEmpty) return {nullptr, kEmpty, false};
-      if (bucket.tag == tag && nodes_[bucket.node]->key == key) {
-        return {&nodes_[bucket.node]->value, bucket.node, false};
-      }
-    }
-  }
 
   uint32_t take_node() {
     if (!spare_.empty()) {

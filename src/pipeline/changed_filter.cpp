@@ -142,6 +142,8 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   op.sequence = 0;
   op.item_hash = 0;
   op.customer.assign(retainly::lane_view(call.customer_id));
+  op.lane_hash = LaneTable<PendingCustomer>::hash(op.customer);
+  customers_.prefetch(op.lane_hash);
   op.field.clear();
   op.item.clear();
   op.stamps.clear();
@@ -162,9 +164,19 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
                                      std::vector<std::string>* names) {
   Op& op = stage(call);
   op.stamps.reserve(call.attributes.size() + 1);
+  // The fields' hashes first: the customer's bucket, prefetched by stage(), arrives
+  // meanwhile.
+  auto hash_fields = [&](size_t from) {
+    for (size_t i = from; i < call.attributes.size(); ++i) {
+      const auto& attribute = call.attributes[i];
+      const auto [name, value] = state::field_hashes(attribute.name, attribute.json);
+      op.stamps.push_back({name, table.tag, value});
+    }
+  };
+  hash_fields(0);
 
   // Looked up once: known() asks it for every field.
-  const PendingCustomer* customer = pending_customer(op.customer);
+  const PendingCustomer* customer = pending_customer(op);
   bool loaded = false;
   auto known = [&](uint32_t name, uint16_t tag) {
     return known_field(customer, op.customer, name, tag, loaded);
@@ -195,22 +207,26 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
 
   if (table.flattens && !call.follows_row_delete) {
     clear_lost_keys(call, table.tag, [&](uint32_t name) { return known(name, table.tag); });
+    hash_fields(op.stamps.size());  // the keys it added as null
   }
 
   size_t kept = 0;
   for (size_t i = 0; i < call.attributes.size(); ++i) {
     auto& attribute = call.attributes[i];
-    const auto [name, value] = state::field_hashes(attribute.name, attribute.json);
-    if (table.send_changed && known(name, table.tag) == value) {
+    const FieldStamp stamp = op.stamps[i];
+    if (table.send_changed && known(stamp.name, table.tag) == stamp.value) {
       ++skipped.fields;
       if (names != nullptr) names->push_back(std::move(attribute.name));
       continue;
     }
-    op.stamps.push_back({name, table.tag, value});
-    if (kept != i) call.attributes[kept] = std::move(attribute);
+    if (kept != i) {
+      op.stamps[kept] = stamp;
+      call.attributes[kept] = std::move(attribute);
+    }
     ++kept;
   }
   call.attributes.resize(kept);
+  op.stamps.resize(kept);
   fields_skipped_ += skipped.fields;
   fields_sent_ += kept;
   const bool present = known(state::kPresenceName, table.tag).has_value();
@@ -260,7 +276,7 @@ std::optional<uint64_t> ChangedFilter::known_item(uint64_t item_hash, std::strin
 
 bool ChangedFilter::sent_by(const Op& op, uint16_t tag) {
   bool loaded = false;
-  return known_field(pending_customer(op.customer), op.customer, state::kPresenceName, tag, loaded)
+  return known_field(pending_customer(op), op.customer, state::kPresenceName, tag, loaded)
       .has_value();
 }
 
@@ -268,8 +284,12 @@ const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::strin
   return customers_.find(lane).value;
 }
 
-ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(std::string_view lane) {
-  const auto entry = customers_.find_or_add(lane);
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(const Op& op) {
+  return customers_.find(op.customer, op.lane_hash).value;
+}
+
+ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& op) {
+  const auto entry = customers_.find_or_add(op.customer, op.lane_hash);
   PendingCustomer& customer = *entry.value;
   if (entry.inserted) {
     // A pooled value comes back as it was left: empty it, keeping the fields' capacity.
@@ -337,7 +357,7 @@ void ChangedFilter::submitted(uint64_t sequence) {
   op.sequence = sequence;
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
-      auto& customer = pending_customer_added(op.customer);
+      auto& customer = pending_customer_added(op);
       if (customer.fields.empty()) {
         // Most customers have one call pending: one allocation instead of one per
         // doubling. An op's stamps name distinct slots (one per attribute, names being
@@ -362,7 +382,7 @@ void ChangedFilter::submitted(uint64_t sequence) {
       break;
     }
     case CallKind::kCustomerDelete: {
-      auto& customer = pending_customer_added(op.customer);
+      auto& customer = pending_customer_added(op);
       customer.deleted_at = sequence;
       customer.fields.clear();  // older than the delete: Retainly will not hold them
       break;
@@ -410,8 +430,9 @@ bool ChangedFilter::has_work() const {
 
 void ChangedFilter::commit_if_due(bool force) {
   collect_commit(/*wait=*/false);
-  if (committer_.running() && settled_.size() >= 2 * options_.max_batch) {
-    // The store falls behind the stream: wait for it rather than hold ever more calls.
+  if (committer_.running() && settled_.size() >= options_.max_batch) {
+    // The store falls behind the stream: wait for it rather than hold ever more calls
+    // (each a few hundred bytes, with its pending marks).
     collect_commit(/*wait=*/true);
   }
   const bool unsynced = synced_through_ < committed_through_;
@@ -484,10 +505,16 @@ bool ChangedFilter::collect_commit(bool wait) {
   if (committing_applies_) {
     committing_batch_.clear();
     stored_valid_ = false;  // the store moved on
-    // Readers see the commit now: the pending marks may go.
-    for (Op& op : committing_) {
-      forget_pending(op);
-      recycle(std::move(op));
+    // Readers see the commit now: the pending marks may go. The buckets of the customers
+    // a few ops ahead are fetched meanwhile.
+    constexpr size_t kAhead = 8;
+    for (size_t i = 0; i < std::min(kAhead, committing_.size()); ++i) {
+      customers_.prefetch(committing_[i].lane_hash);
+    }
+    for (size_t i = 0; i < committing_.size(); ++i) {
+      if (i + kAhead < committing_.size()) customers_.prefetch(committing_[i + kAhead].lane_hash);
+      forget_pending(committing_[i]);
+      recycle(std::move(committing_[i]));
     }
     committing_.clear();
     // MDB_NOMETASYNC: this commit's fsync made the previous one durable.
@@ -536,7 +563,7 @@ void ChangedFilter::forget_pending(const Op& op) {
   switch (op.kind) {
     case CallKind::kCustomerUpsert:
     case CallKind::kCustomerDelete: {
-      const auto entry = customers_.find(op.customer);
+      const auto entry = customers_.find(op.customer, op.lane_hash);
       if (entry.value == nullptr) return;
       auto& customer = *entry.value;
       if (customer.deleted_at == op.sequence) customer.deleted_at = 0;

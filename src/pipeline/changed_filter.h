@@ -154,7 +154,8 @@ class ChangedFilter {
     retainly::CallKind kind;
     uint64_t sequence = 0;
     uint64_t item_hash = 0;
-    std::string customer;  // the lane key
+    std::string customer;    // the lane key
+    uint32_t lane_hash = 0;  // its hash in customers_ (LaneTable::hash), taken once
     std::string field;
     std::string item;
     std::vector<state::FieldStamp> stamps;
@@ -191,8 +192,9 @@ class ChangedFilter {
   bool sent_by(const Op& op, uint16_t tag);
   // The customer's pending values (by its lane key), or nullptr.
   const PendingCustomer* pending_customer(std::string_view lane);
+  const PendingCustomer* pending_customer(const Op& op);
   // The customer's pending values, added empty if it has none.
-  PendingCustomer& pending_customer_added(std::string_view lane);
+  PendingCustomer& pending_customer_added(const Op& op);
   std::optional<uint64_t> known_item(uint64_t item_hash, std::string_view lane,
                                      std::string_view field, std::string_view item);
   // Removes what `op` put into the pending maps, unless a later call replaced it.
