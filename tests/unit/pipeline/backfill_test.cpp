@@ -108,6 +108,15 @@ struct BackfillRun {
   std::future<BackfillSummary> run;
 };
 
+// The records a request carries.
+size_t records_in(const StartedRequest& request) {
+  size_t count = 0;
+  for (size_t at = 0; (at = request.body.find("\"id\":", at)) != std::string::npos; ++at) {
+    ++count;
+  }
+  return count;
+}
+
 }  // namespace
 
 TEST_CASE("backfill: pages go out before earlier ones are answered; checkpoints follow answers") {
@@ -130,19 +139,12 @@ TEST_CASE("backfill: pages go out before earlier ones are answered; checkpoints 
   std::vector<StartedRequest> all;
   size_t answered = 0;
   size_t answered_records = 0;
-  const auto records = [](const StartedRequest& request) {
-    size_t count = 0;
-    for (size_t at = 0; (at = request.body.find("\"id\":", at)) != std::string::npos; ++at) {
-      ++count;
-    }
-    return count;
-  };
   test::wait_until(
       [&] {
         for (auto& request : transport.take_started()) all.push_back(request);
         for (; answered < all.size() && answered_records < 2; ++answered) {
           transport.answer(http_answer(all[answered].id, 200));
-          answered_records += records(all[answered]);
+          answered_records += records_in(all[answered]);
         }
         return answered_records >= 2;
       },
@@ -243,13 +245,6 @@ TEST_CASE(
   std::vector<StartedRequest> all;
   size_t answered = 0;
   size_t answered_records = 0;
-  const auto records = [](const StartedRequest& request) {
-    size_t count = 0;
-    for (size_t at = 0; (at = request.body.find("\"id\":", at)) != std::string::npos; ++at) {
-      ++count;
-    }
-    return count;
-  };
   // One request answered at a time; whenever a checkpoint is there, it names no row whose
   // call is unanswered.
   size_t checks = 0;
@@ -262,7 +257,7 @@ TEST_CASE(
         for (auto& request : transport.take_started()) all.push_back(request);
         if (answered < all.size()) {
           // Counted before the answer: the checkpoint may follow it at once.
-          answered_records += records(all[answered]);
+          answered_records += records_in(all[answered]);
           transport.answer(http_answer(all[answered].id, 200));
           ++answered;
         }
