@@ -95,13 +95,7 @@ int backfill_command(const BackfillArgs& args) {
       return kExitConfig;
     }
     std::optional<pipeline::ChangedFilter> changed;
-    // Each page's stamps are committed as soon as the page is answered, and synced, so
-    // that its checkpoint follows while the next page is sent.
-    if (last_sent != nullptr) {
-      changed.emplace(*last_sent, pipeline::ChangedFilterOptions{
-                                      .commit_interval = std::chrono::milliseconds(0),
-                                      .sync_each_commit = true});
-    }
+    if (last_sent != nullptr) changed.emplace(*last_sent);
     sink::Sink sink(config.sink, nullptr);
     pipeline::Backfill backfill(
         mapper, sink, pipeline::table_reader_factory(config),

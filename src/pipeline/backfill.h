@@ -3,10 +3,9 @@
 // events). Tables run in parallel, one reader each. Within a table a thread reads pages
 // ahead while the table's worker maps the next page and the sink delivers up to
 // pages_in_flight pages, and a page's last key is checkpointed once every call it made
-// (and every call before) is acknowledged or dead-lettered, and, with a last-sent store,
-// durable in it. So memory is bounded by a few pages per table and the sink's pending
-// calls, and a resumed backfill re-reads at most the pages that were in flight and one
-// page whose stamps the store was committing (beside the next page, on its own thread).
+// (and every call before) is acknowledged or dead-lettered. So memory is bounded by a few
+// pages per table and the sink's pending calls, and a resumed backfill re-reads at most
+// the pages that were in flight.
 #pragma once
 
 #include <atomic>

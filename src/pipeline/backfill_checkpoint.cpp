@@ -2,7 +2,6 @@
 
 #include <nlohmann/json.hpp>
 #include <stdexcept>
-#include <utility>
 
 #include "state/atomic_file.h"
 
@@ -39,36 +38,6 @@ void save_checkpoint(const std::filesystem::path& path, const TableId& table,
               {"rows", checkpoint.rows},
               {"done", checkpoint.done}};
   state::write_file_atomically(path, doc.dump() + "\n");
-}
-
-CheckpointWriter::CheckpointWriter(std::filesystem::path path, TableId table)
-    : path_(std::move(path)), table_(std::move(table)) {}
-
-CheckpointWriter::~CheckpointWriter() {
-  try {
-    flush();
-  } catch (...) {
-    // Already failing, or stopped: the older checkpoint on disk stays valid.
-  }
-}
-
-void CheckpointWriter::save(BackfillCheckpoint checkpoint) {
-  waiting_ = std::move(checkpoint);
-  if (job_.running() && !job_.finished()) return;
-  start_waiting();
-}
-
-void CheckpointWriter::flush() {
-  job_.wait();
-  start_waiting();
-  job_.wait();
-}
-
-void CheckpointWriter::start_waiting() {
-  if (!waiting_) return;
-  writing_ = std::move(*waiting_);
-  waiting_.reset();
-  job_.start([this] { save_checkpoint(path_, table_, writing_); });
 }
 
 }  // namespace cdc::pipeline

@@ -442,7 +442,7 @@ void ChangedFilter::commit_if_due(bool force) {
     const auto now = std::chrono::steady_clock::now();
     if (settled_.size() >= options_.max_batch || now - last_commit_ >= options_.commit_interval) {
       // Idle, the last commit waits for no next one to become durable: a sync alone.
-      start_commit(/*apply=*/has_work(), /*sync=*/!has_work() || options_.sync_each_commit);
+      start_commit(/*apply=*/has_work(), /*sync=*/!has_work());
       last_commit_ = now;
     }
   }

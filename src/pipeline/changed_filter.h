@@ -40,9 +40,6 @@ struct ChangedFilterOptions {
   // calls wait. Offsets wait for the commit.
   std::chrono::milliseconds commit_interval{100};
   size_t max_batch = 20000;
-  // Each commit syncs too, so that it is durable once collected instead of once the next
-  // one is: for a backfill, whose checkpoint waits for its pages' stamps.
-  bool sync_each_commit = false;
 };
 
 // A table's flattened customer fields (`flatten:`): what the filter needs to send as null

@@ -6,7 +6,6 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
-#include <fstream>
 #include <future>
 #include <memory>
 #include <optional>
@@ -108,15 +107,6 @@ struct BackfillRun {
   std::future<BackfillSummary> run;
 };
 
-// The records a request carries.
-size_t records_in(const StartedRequest& request) {
-  size_t count = 0;
-  for (size_t at = 0; (at = request.body.find("\"id\":", at)) != std::string::npos; ++at) {
-    ++count;
-  }
-  return count;
-}
-
 }  // namespace
 
 TEST_CASE("backfill: pages go out before earlier ones are answered; checkpoints follow answers") {
@@ -139,12 +129,19 @@ TEST_CASE("backfill: pages go out before earlier ones are answered; checkpoints 
   std::vector<StartedRequest> all;
   size_t answered = 0;
   size_t answered_records = 0;
+  const auto records = [](const StartedRequest& request) {
+    size_t count = 0;
+    for (size_t at = 0; (at = request.body.find("\"id\":", at)) != std::string::npos; ++at) {
+      ++count;
+    }
+    return count;
+  };
   test::wait_until(
       [&] {
         for (auto& request : transport.take_started()) all.push_back(request);
         for (; answered < all.size() && answered_records < 2; ++answered) {
           transport.answer(http_answer(all[answered].id, 200));
-          answered_records += records_in(all[answered]);
+          answered_records += records(all[answered]);
         }
         return answered_records >= 2;
       },
@@ -226,78 +223,4 @@ TEST_CASE("backfill: an answered page is made durable at once, not at the store'
   REQUIRE(last.has_value());
   CHECK(last->done);  // the end commits and syncs the store, then checkpoints
   CHECK(store.stats().customers == 10);
-}
-
-TEST_CASE(
-    "backfill: a page's stamps are committed beside the next page; the checkpoint "
-    "never passes an answer") {
-  // The backfill command's filter: each answered page's stamps go to the store at once, on
-  // the store's thread, synced, while the worker sends the next page.
-  test::TempDir dir("backfill_store_async");
-  state::LastSentStore store(dir.path() / "last-sent");
-  ChangedFilter filter(store, {.commit_interval = 0ms, .sync_each_commit = true});
-  const auto checkpoint_file = checkpoint_path(dir.path(), kTable);
-  BackfillRun backfill(
-      {.page_rows = 2, .pages_in_flight = 1, .state_dir = dir.path(), .filter = &filter});
-  auto& transport = backfill.transport;
-  auto& run = backfill.run;
-
-  std::vector<StartedRequest> all;
-  size_t answered = 0;
-  size_t answered_records = 0;
-  // One request answered at a time; whenever a checkpoint is there, it names no row whose
-  // call is unanswered.
-  size_t checks = 0;
-  test::wait_until(
-      [&] {
-        if (const auto checkpoint = load_checkpoint(checkpoint_file)) {
-          CHECK(checkpoint->rows <= answered_records);
-          ++checks;
-        }
-        for (auto& request : transport.take_started()) all.push_back(request);
-        if (answered < all.size()) {
-          // Counted before the answer: the checkpoint may follow it at once.
-          answered_records += records_in(all[answered]);
-          transport.answer(http_answer(all[answered].id, 200));
-          ++answered;
-        }
-        return run.wait_for(0s) == std::future_status::ready;
-      },
-      10s, "the backfill to finish");
-  CHECK(checks > 0);
-  const auto summary = run.get();
-  CHECK(summary.rows == 10);
-  const auto last = load_checkpoint(checkpoint_file);
-  REQUIRE(last.has_value());
-  CHECK(last->done);
-  CHECK(last->rows == 10);
-  CHECK(store.stats().customers == 10);
-}
-
-TEST_CASE("backfill checkpoints: written on their own thread, the newest last; errors surface") {
-  test::TempDir dir("backfill_checkpoint_writer");
-  const auto file = checkpoint_path(dir.path(), kTable);
-  {
-    CheckpointWriter writer(file, kTable);
-    for (uint64_t rows = 1; rows <= 200; ++rows) {
-      writer.save({.last_key = std::vector<std::string>{std::to_string(rows)}, .rows = rows});
-    }
-    writer.flush();
-    const auto written = load_checkpoint(file);
-    REQUIRE(written.has_value());
-    CHECK(written->rows == 200);
-    CHECK(*written->last_key == std::vector<std::string>{"200"});
-    // What waits at destruction is written too.
-    writer.save({.last_key = std::vector<std::string>{"201"}, .rows = 201, .done = true});
-  }
-  const auto last = load_checkpoint(file);
-  REQUIRE(last.has_value());
-  CHECK(last->rows == 201);
-  CHECK(last->done);
-
-  // A folder that cannot be made (a file stands in its place): flush() says so.
-  std::ofstream(dir.path() / "blocked") << "a file";
-  CheckpointWriter blocked(dir.path() / "blocked" / "backfill" / "t.json", kTable);
-  blocked.save({.rows = 1});
-  CHECK_THROWS(blocked.flush());
 }
