@@ -467,11 +467,11 @@ void ChangedFilter::start_commit(bool apply, bool sync) {
   }
   committing_applies_ = apply;
   committing_syncs_ = sync;
-  committer_.start([this, apply, sync] { write_commit(apply, sync); });
+  committer_.start([this] { write_commit(); });
 }
 
-void ChangedFilter::write_commit(bool apply, bool sync) {
-  if (apply) {
+void ChangedFilter::write_commit() {
+  if (committing_applies_) {
     for (const Op& op : committing_) {
       switch (op.kind) {
         case CallKind::kCustomerUpsert:
@@ -492,25 +492,22 @@ void ChangedFilter::write_commit(bool apply, bool sync) {
     }
     store_.apply(committing_batch_);
   }
-  if (sync) store_.sync();
+  if (committing_syncs_) store_.sync();
 }
 
-bool ChangedFilter::collect_commit(bool wait) {
-  if (!committer_.running()) return true;
+void ChangedFilter::collect_commit(bool wait) {
+  if (!committer_.running()) return;
   if (wait) {
     committer_.wait();
   } else if (!committer_.finished()) {
-    return false;
+    return;
   }
   if (committing_applies_) {
     committing_batch_.clear();
     stored_valid_ = false;  // the store moved on
-    // Readers see the commit now: the pending marks may go. The buckets of the customers
-    // a few ops ahead are fetched meanwhile.
+    // Readers see the commit now: the pending marks may go. The bucket of the customer a
+    // few ops ahead is fetched meanwhile.
     constexpr size_t kAhead = 8;
-    for (size_t i = 0; i < std::min(kAhead, committing_.size()); ++i) {
-      customers_.prefetch(committing_[i].lane_hash);
-    }
     for (size_t i = 0; i < committing_.size(); ++i) {
       if (i + kAhead < committing_.size()) customers_.prefetch(committing_[i + kAhead].lane_hash);
       forget_pending(committing_[i]);
@@ -522,7 +519,6 @@ bool ChangedFilter::collect_commit(bool wait) {
     committed_through_ = committing_through_;
   }
   if (committing_syncs_) synced_through_ = committed_through_;
-  return true;
 }
 
 uint64_t ChangedFilter::settled_through() const {

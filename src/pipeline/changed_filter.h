@@ -204,12 +204,13 @@ class ChangedFilter {
   // committing_ and the batch to committing_batch_, both the job's until it is collected.
   void start_commit(bool apply, bool sync);
   // Collects the running commit, waiting for it if `wait`, and lets the pending marks of
-  // the calls it carried go. False when it is still running.
-  bool collect_commit(bool wait);
+  // the calls it carried go. Nothing to do while it still runs (and `wait` is false).
+  void collect_commit(bool wait);
   // Commits every settled call now and waits: what the store holds is then final for them.
   void commit_and_wait(bool sync);
-  // The committer's job: writes the ops into the batch and applies it.
-  void write_commit(bool apply, bool sync);
+  // The committer's job: writes committing_ into committing_batch_ and applies it, then
+  // syncs, as committing_applies_ and committing_syncs_ say.
+  void write_commit();
   // Settled calls, names learned or counts wait for a commit.
   bool has_work() const;
   // The sequence through which every settled call has left pending_.
