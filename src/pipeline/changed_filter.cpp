@@ -425,7 +425,20 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
 }
 
 bool ChangedFilter::has_work() const {
-  return !settled_.empty() || fields_sent_ != 0 || fields_skipped_ != 0 || !batch_.empty();
+  return !settled_.empty() || fields_sent_ != 0 || fields_skipped_ != 0 || !batch_.empty() ||
+         std::any_of(progress_.begin(), progress_.end(), [&](const Progress& progress) {
+           return progress.sequence <= settled_through();
+         });
+}
+
+void ChangedFilter::save_progress(uint64_t sequence, std::string_view name,
+                                  std::string_view value) {
+  progress_.push_back({sequence, std::string(name), std::string(value)});
+}
+
+void ChangedFilter::commit_now() {
+  commit_and_wait(/*sync=*/false);
+  update_durable_through();
 }
 
 void ChangedFilter::commit_if_due(bool force) {
@@ -446,9 +459,12 @@ void ChangedFilter::commit_if_due(bool force) {
       last_commit_ = now;
     }
   }
-  // Offsets may pass only calls durable in the store, or that change nothing in it: up
-  // to the first settled one not yet committed, and not past the last commit until it is
-  // durable.
+  update_durable_through();
+}
+
+void ChangedFilter::update_durable_through() {
+  // Up to the first settled call not yet committed, and not past the last commit until it
+  // is durable.
   const Op* first = !committing_.empty() ? &committing_.front()
                     : !settled_.empty()  ? &settled_.front()
                                          : nullptr;
@@ -461,9 +477,15 @@ void ChangedFilter::commit_if_due(bool force) {
 void ChangedFilter::start_commit(bool apply, bool sync) {
   if (apply) {
     batch_.count(std::exchange(fields_sent_, 0), std::exchange(fields_skipped_, 0));
+    committing_through_ = settled_through();
+    // Progress goes with the commit that takes every call it counts.
+    std::erase_if(progress_, [&](const Progress& progress) {
+      if (progress.sequence > committing_through_) return false;
+      batch_.set_progress(progress.name, progress.value);
+      return true;
+    });
     std::swap(committing_, settled_);  // committing_ was left empty when collected
     std::swap(committing_batch_, batch_);
-    committing_through_ = settled_through();
   }
   committing_applies_ = apply;
   committing_syncs_ = sync;

@@ -125,6 +125,19 @@ class ChangedFilter {
   // be acknowledged up to here.
   uint64_t durable_through() const { return durable_through_; }
 
+  // Keeps `value` under `name` in the store (LastSentStore::progress) with the first
+  // commit that takes every call through `sequence`: a backfill's checkpoint, durable
+  // exactly when the stamps of the calls it counts are, in one transaction. An empty
+  // `value` removes the entry.
+  void save_progress(uint64_t sequence, std::string_view name, std::string_view value);
+  // Commits every settled call, and the progress it allows, and waits, without the sync
+  // of a forced commit: the commit survives the process at once, and a system crash
+  // undoes it whole (progress with stamps) until the next commit or sync.
+  void commit_now();
+  // Every call up to this sequence that changes the store, and progress saved up to it,
+  // is in a commit (not necessarily durable yet: see durable_through()).
+  uint64_t committed_through() const { return committed_through_; }
+
   size_t pending() const { return pending_.size(); }
 
  private:
@@ -211,8 +224,10 @@ class ChangedFilter {
   // The committer's job: writes committing_ into committing_batch_ and applies it, then
   // syncs, as committing_applies_ and committing_syncs_ say.
   void write_commit();
-  // Settled calls, names learned or counts wait for a commit.
+  // Settled calls, names learned, counts or progress wait for a commit.
   bool has_work() const;
+  // Offsets may pass calls durable in the store, or that change nothing in it.
+  void update_durable_through();
   // The sequence through which every settled call has left pending_.
   uint64_t settled_through() const;
 
@@ -234,6 +249,13 @@ class ChangedFilter {
   std::vector<Op> settled_;     // settled, acknowledged, not yet committing
   std::vector<Op> spare_ops_;   // at most a commit batch (max_batch)
   state::LastSentBatch batch_;  // the names learned and the counts since the last commit
+  // save_progress()'s entries not yet in a commit, in the order saved.
+  struct Progress {
+    uint64_t sequence;
+    std::string name;
+    std::string value;
+  };
+  std::vector<Progress> progress_;
   // The running commit: its ops (settled before it started, still pending marks), its
   // batch, the sequence through which it takes every settled call, and what it does.
   std::vector<Op> committing_;

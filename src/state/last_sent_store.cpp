@@ -19,6 +19,12 @@ enum Database : KvStore::Db { kCustomers, kItems, kTables };
 constexpr std::string_view kCountsKey{"\0counts", 7};
 // Also in kTables: "\0name" + tag (two bytes) + a flattened field name, valued "n".
 constexpr std::string_view kNamePrefix{"\0name", 5};
+// Also in kTables: "\0progress" + a name, valued a caller's progress (set_progress).
+constexpr std::string_view kProgressPrefix{"\0progress", 9};
+
+std::string progress_key(std::string_view name) {
+  return std::string(kProgressPrefix).append(name);
+}
 
 // A table name's entry in kTables, whose value is its tag; the other entries start with NUL.
 bool is_table_entry(std::string_view key, std::string_view value) {
@@ -223,6 +229,10 @@ void LastSentBatch::add_flattened_name(uint16_t tag, std::string_view name) {
   ops_.push_back({Kind::kAddName, name_prefix(tag).append(name), 0, 0, {}});
 }
 
+void LastSentBatch::set_progress(std::string_view name, std::string_view value) {
+  progress_.emplace_back(progress_key(name), value);
+}
+
 LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only, size_t map_bytes)
     : store_(std::move(directory), {"customers", "items", "tables"}, read_only, map_bytes),
       read_only_(read_only) {}
@@ -276,6 +286,22 @@ std::string LastSentStore::table_name(uint16_t tag) {
     return true;
   });
   return name;
+}
+
+std::optional<std::string> LastSentStore::progress(std::string_view name) {
+  const auto value = store_.get(kTables, progress_key(name));
+  if (!value) return std::nullopt;
+  return std::string(*value);
+}
+
+void LastSentStore::progress_entries(
+    std::string_view prefix,
+    const std::function<void(std::string_view name, std::string_view value)>& visit) {
+  const std::string key_prefix = progress_key(prefix);
+  store_.scan(kTables, key_prefix, [&](std::string_view key, std::string_view value) {
+    visit(key.substr(kProgressPrefix.size()), value);
+    return true;
+  });
 }
 
 void LastSentStore::flattened_names(uint16_t tag,
@@ -345,6 +371,13 @@ void LastSentStore::apply(const LastSentBatch& batch) {
       case LastSentBatch::Kind::kAddName:
         write.put(kTables, op.key, "n");
         break;
+    }
+  }
+  for (const auto& [key, value] : batch.progress_) {
+    if (value.empty()) {
+      write.erase(kTables, key);
+    } else {
+      write.put(kTables, key, value);
     }
   }
   write.commit();

@@ -14,6 +14,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "state/kv_store.h"
@@ -73,17 +74,23 @@ class LastSentBatch {
   void delete_item(std::string_view customer, std::string_view field, std::string_view item);
   // A field name a flattened json value (`flatten:`) of table `tag` produced, kept for good.
   void add_flattened_name(uint16_t tag, std::string_view name);
+  // A caller's progress (a backfill's checkpoint), opaque bytes under `name`, committed
+  // with the stamps: durable exactly when they are. An empty `value` removes it.
+  void set_progress(std::string_view name, std::string_view value);
   // Fields sent and fields skipped since the last batch, added to the store's totals (for
   // `status`: the share of fields skipped).
   void count(uint64_t fields_sent, uint64_t fields_skipped) {
     fields_sent_ += fields_sent;
     fields_skipped_ += fields_skipped;
   }
-  bool empty() const { return ops_.empty() && fields_sent_ == 0 && fields_skipped_ == 0; }
+  bool empty() const {
+    return ops_.empty() && progress_.empty() && fields_sent_ == 0 && fields_skipped_ == 0;
+  }
   size_t size() const { return ops_.size(); }
   void clear() {
     ops_.clear();
     stamps_.clear();
+    progress_.clear();
     fields_sent_ = fields_skipped_ = 0;
   }
 
@@ -110,6 +117,7 @@ class LastSentBatch {
   }
   std::vector<Op> ops_;
   std::vector<FieldStamp> stamps_;
+  std::vector<std::pair<std::string, std::string>> progress_;  // key, value; applied last
   uint64_t fields_sent_ = 0;
   uint64_t fields_skipped_ = 0;
 };
@@ -137,6 +145,12 @@ class LastSentStore {
   // add_flattened_name), in key order. The stamps hold only hashes; these let a key that a
   // json value lost be sent as null when the old value is not known.
   void flattened_names(uint16_t tag, const std::function<void(std::string_view)>& visit);
+  // What LastSentBatch::set_progress last committed under `name`, if anything.
+  std::optional<std::string> progress(std::string_view name);
+  // Every progress entry whose name starts with `prefix`, in name order.
+  void progress_entries(
+      std::string_view prefix,
+      const std::function<void(std::string_view name, std::string_view value)>& visit);
 
   // Applies the batch in order and commits it. The commit is durable once the next one
   // returns, or sync() (KvStore::sync).

@@ -150,6 +150,37 @@ TEST_CASE("changed filter: the store only learns what is acknowledged and commit
   CHECK(stamps.size() == 2);
 }
 
+TEST_CASE("changed filter: progress goes with the first commit that takes every call it counts") {
+  const cdc::test::TempDir dir("cdc_changed_filter_progress");
+  Harness h(dir);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}})));
+  REQUIRE(h.send(upsert("2", {{"a", "1"}})));
+  h.filter.save_progress(1, "page", "first");
+  h.filter.save_progress(2, "page", "second");
+  h.filter.settled(1, {});  // only the first call is acknowledged
+  h.filter.commit_now();
+  CHECK(h.filter.committed_through() == 1);
+  CHECK(h.store.progress("page") == "first");
+  // A skipped call changes nothing in the store, yet its progress still needs a commit.
+  CHECK_FALSE(h.send(upsert("1", {{"a", "1"}})));
+  h.filter.save_progress(2, "other", "x");
+  h.filter.settled(2, {});
+  h.filter.commit_now();
+  CHECK(h.filter.committed_through() == 2);
+  CHECK(h.store.progress("page") == "second");
+  CHECK(h.store.progress("other") == "x");
+  std::vector<cdc::state::FieldStamp> stamps;
+  h.store.customer("2", stamps);
+  CHECK(stamps.size() == 2);  // in the same commit as "second"
+  // Not synced: offsets wait for the next commit or a sync, as after any commit.
+  CHECK(h.filter.durable_through() < 2);
+  h.filter.commit_if_due(/*force=*/true);
+  CHECK(h.filter.durable_through() == 2);
+  h.filter.save_progress(2, "other", "");
+  h.filter.commit_now();
+  CHECK_FALSE(h.store.progress("other").has_value());
+}
+
 TEST_CASE("changed filter: a delete makes the next upsert send everything") {
   const cdc::test::TempDir dir("cdc_changed_filter_delete");
   Harness h(dir);

@@ -324,3 +324,33 @@ TEST_CASE("last-sent store: flattened names are kept per table and do not distur
   CHECK(store.table_tag("public.orders") == people + 1);
   CHECK(store.table_name(people) == "public.people");
 }
+
+TEST_CASE("last-sent store: progress commits with the stamps, survives a reopen and forget") {
+  const cdc::test::TempDir dir("cdc_last_sent_progress");
+  {
+    LastSentStore store(dir.path() / "ls");
+    const uint16_t people = store.table_tag("public.people");
+    LastSentBatch batch;
+    batch.upsert_customer("1", stamp_list({presence(people), field("plan", "\"pro\"", people)}));
+    // Two bytes, the size of a tag: the tag scan must not take it for a table.
+    batch.set_progress("backfill public.people", "ab");
+    batch.set_progress("backfill public.orders", "{\"rows\":5}");
+    CHECK_FALSE(batch.empty());
+    store.apply(batch);
+    CHECK(store.progress("backfill public.people") == "ab");
+    CHECK(store.table_tag("public.orders") == people + 1);
+  }
+  LastSentStore store(dir.path() / "ls");
+  CHECK(store.progress("backfill public.orders") == "{\"rows\":5}");
+  CHECK_FALSE(store.progress("backfill public.nothing").has_value());
+  // `forget` drops what Retainly holds from us, not how far a backfill got.
+  store.forget();
+  CHECK(customer(store, "1").empty());
+  CHECK(store.progress("backfill public.people") == "ab");
+  LastSentBatch remove;
+  remove.set_progress("backfill public.people", "");
+  CHECK_FALSE(remove.empty());
+  store.apply(remove);
+  CHECK_FALSE(store.progress("backfill public.people").has_value());
+  CHECK(store.progress("backfill public.orders") == "{\"rows\":5}");
+}
