@@ -29,7 +29,11 @@ void throw_if_failed(const sink::Sink& sink) {
 
 Backfill::Backfill(const mapping::Mapper& mapper, sink::Sink& sink, TableReaderFactory open,
                    BackfillOptions options)
-    : mapper_(mapper), sink_(sink), open_(std::move(open)), options_(std::move(options)) {}
+    : mapper_(mapper), sink_(sink), open_(std::move(open)), options_(std::move(options)) {
+  if (options_.filter == nullptr && !options_.dry_run) {
+    throw std::invalid_argument("a backfill keeps its checkpoints in the last-sent store");
+  }
+}
 
 BackfillSummary Backfill::run(
     const std::vector<TableId>& tables, const std::atomic<bool>& stop,
@@ -101,13 +105,21 @@ BackfillSummary Backfill::run(
 
 void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
                               const std::atomic<bool>& halt) {
-  const auto path = checkpoint_path(options_.state_dir, table);
+  const std::string name = checkpoint_name(table);
+  const auto legacy_file = legacy_checkpoint_path(options_.state_dir, table);
   std::optional<BackfillCheckpoint> checkpoint;
-  if (options_.resume) {
-    checkpoint = load_checkpoint(path);
-  } else {
-    std::filesystem::remove(path);
+  if (options_.filter != nullptr) {
+    std::lock_guard lock(submit_mutex_);
+    if (options_.resume) {
+      checkpoint = load_checkpoint(options_.filter->store(), table);
+    } else if (!options_.dry_run && load_checkpoint(options_.filter->store(), table)) {
+      // Starting over: a resume after a crash before the first page must not skip ahead.
+      options_.filter->save_progress(0, name, "");
+      options_.filter->commit_now();
+    }
   }
+  if (options_.resume && !checkpoint) checkpoint = load_legacy_checkpoint(legacy_file);
+  if (!options_.resume && !options_.dry_run) std::filesystem::remove(legacy_file);
   if (checkpoint && checkpoint->done) {
     log::info("backfill of {}: already done ({} rows); skipped", table.qualified(),
               checkpoint->rows);
@@ -128,17 +140,15 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
 
   // Pages are read ahead on a thread of their own, and each is mapped while the ones
   // before it are delivered: `unsettled` holds, oldest first, each sent page's last call
-  // and the checkpoint it allows once that call settles; pages_in_flight bounds it (what
-  // a resumed run may read again).
+  // and the checkpoint saved with it, committed once that call settles; pages_in_flight
+  // bounds it (what a resumed run may read again).
   std::deque<std::pair<uint64_t, BackfillCheckpoint>> unsettled;
-  auto checkpoint_settled = [&](uint64_t watermark) {
-    if (unsettled.empty() || unsettled.front().first > watermark) return;
-    while (!unsettled.empty() && unsettled.front().first <= watermark) {
+  auto checkpoints_committed = [&](uint64_t committed) {
+    while (!unsettled.empty() && unsettled.front().first <= committed) {
       done_so_far = std::move(unsettled.front().second);
       unsettled.pop_front();
+      progress.rows = done_so_far.rows;
     }
-    if (!options_.dry_run) save_checkpoint(path, table, done_so_far);
-    progress.rows = done_so_far.rows;
   };
   // --mirror: what the rows map to, and how many the mapping refused (their ids unknown).
   MirrorSeen seen;
@@ -160,26 +170,36 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
       }
       while (unsettled.size() >= std::max<size_t>(options_.pages_in_flight, 1)) {
         wait_settled(unsettled.front().first, halt);
-        // Answered: its stamps are made durable in the last-sent store now (a commit and
-        // a sync) instead of at the store's next interval, so that the checkpoint, and
-        // with it the window, moves on at once. Waiting for the interval sent a page per
-        // two intervals, 25,000 rows a second, and spun meanwhile.
-        checkpoint_settled(settled_through(/*final=*/true));
+        // Answered: its stamps and its checkpoint are committed now, in one transaction,
+        // instead of at the store's next interval, so that the window moves on at once
+        // (waiting for the interval sent a page per two intervals). No sync: a crash of
+        // the process loses nothing committed, and a system crash undoes stamps and
+        // checkpoint together.
+        checkpoints_committed(commit_settled(Commit::kNow));
       }
-      const uint64_t last = submit(output.calls, progress, halt);
-      unsettled.emplace_back(last, BackfillCheckpoint{std::move(page->last_key), rows_sent, false});
-      checkpoint_settled(settled_through());
+      BackfillCheckpoint after{std::move(page->last_key), rows_sent, false};
+      const std::string saved = encode_checkpoint(table, after);
+      const uint64_t last = submit(output.calls, progress, halt, {name, saved});
+      unsettled.emplace_back(last, std::move(after));
+      checkpoints_committed(commit_settled(Commit::kIfDue));
     }
   }
   if (!unsettled.empty()) wait_settled(unsettled.back().first, halt);
-  // Even when every page settled already: the store's last commit (and its totals).
-  checkpoint_settled(settled_through(/*final=*/true));
+  checkpoints_committed(commit_settled(Commit::kNow));
   if (options_.mirror) {
     seen.seal();
     mirror_table(table, seen, refused_rows, progress, halt);
   }
   done_so_far.done = true;
-  if (!options_.dry_run) save_checkpoint(path, table, done_so_far);
+  if (options_.filter != nullptr && !options_.dry_run) {
+    // Every call of this table is settled, so the watermark has passed them all (and
+    // perhaps another table's, which do not hold this up as last_sequence_ could).
+    std::lock_guard lock(submit_mutex_);
+    options_.filter->save_progress(sink_.watermark(), name, encode_checkpoint(table, done_so_far));
+  }
+  // Durable, with the store's totals: the table is done.
+  commit_settled(Commit::kDurable);
+  if (!options_.dry_run) std::filesystem::remove(legacy_file);
   progress.finished = true;
 }
 
@@ -203,7 +223,7 @@ void Backfill::mirror_table(const TableId& table, const MirrorSeen& seen, uint64
     std::vector<retainly::Call> sample(
         plan.deletes.begin(), plan.deletes.begin() + std::min<size_t>(10, plan.deletes.size()));
     if (!options_.dry_run) wait_settled(submit(plan.deletes, progress, halt), halt);
-    settled_through(/*final=*/true);
+    commit_settled(Commit::kDurable);
     plan.deletes = std::move(sample);
   }
   std::lock_guard lock(mirrors_mutex_);
@@ -223,7 +243,7 @@ mapping::MappingOutput Backfill::map_page(const std::vector<RowChange>& rows) {
 }
 
 uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& progress,
-                          const std::atomic<bool>& halt) {
+                          const std::atomic<bool>& halt, const Saved& saved) {
   std::lock_guard lock(submit_mutex_);
   ChangedFilter* filter = options_.filter;
   const std::string* table_name = nullptr;
@@ -255,18 +275,33 @@ uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& 
   }
   // A page leaves now rather than after the flush interval: it is whole.
   sink_.flush();
+  // Under the same lock as the calls: no commit can take them without it.
+  if (filter != nullptr && !saved.name.empty() && !options_.dry_run) {
+    filter->save_progress(last_sequence_, saved.name, saved.value);
+  }
   return last_sequence_;
 }
 
-uint64_t Backfill::settled_through(bool final) {
+uint64_t Backfill::commit_settled(Commit commit) {
   if (options_.filter == nullptr) return sink_.watermark();
   std::lock_guard lock(submit_mutex_);
   dead_lettered_.clear();
   // Two statements: the span must be made after settled() filled the vector.
   const uint64_t watermark = sink_.settled(dead_lettered_);
-  options_.filter->settled(watermark, dead_lettered_);
-  options_.filter->commit_if_due(final);
-  return options_.filter->durable_through();
+  ChangedFilter& filter = *options_.filter;
+  filter.settled(watermark, dead_lettered_);
+  switch (commit) {
+    case Commit::kIfDue:
+      filter.commit_if_due();
+      break;
+    case Commit::kNow:
+      filter.commit_now();
+      break;
+    case Commit::kDurable:
+      filter.commit_if_due(/*force=*/true);
+      break;
+  }
+  return filter.committed_through();
 }
 
 void Backfill::wait_settled(uint64_t sequence, const std::atomic<bool>& halt) {

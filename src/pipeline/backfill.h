@@ -2,8 +2,9 @@
 // streaming, so a row produces the same calls either way (as snapshot reads: no insert
 // events). Tables run in parallel, one reader each. Within a table a thread reads pages
 // ahead while the table's worker maps the next page and the sink delivers up to
-// pages_in_flight pages, and a page's last key is checkpointed once every call it made
-// (and every call before) is acknowledged or dead-lettered. So memory is bounded by a few
+// pages_in_flight pages, and a page's last key is checkpointed, in the last-sent store with
+// the stamps of its calls, once every call it made (and every call before) is acknowledged
+// or dead-lettered. So memory is bounded by a few
 // pages per table and the sink's pending calls, and a resumed backfill re-reads at most
 // the pages that were in flight.
 #pragma once
@@ -40,7 +41,8 @@ struct BackfillOptions {
   // Continue each table after its checkpoint instead of starting over.
   bool resume = false;
   std::filesystem::path state_dir;
-  // Send only what changed (changed_filter.h); nullptr sends every field. Not owned.
+  // Send only what changed (changed_filter.h); its store keeps the checkpoints. Needed
+  // unless dry_run (nullptr then: no store to read, every field counts). Not owned.
   ChangedFilter* filter = nullptr;
   // --full: every field of every row is sent, whatever the store holds, and the store is
   // refreshed from what Retainly acknowledges (after Retainly was edited by hand).
@@ -98,14 +100,25 @@ class Backfill {
                       const std::atomic<bool>& halt);
   // Maps `rows`; rows the mapping refuses are dead-lettered now.
   mapping::MappingOutput map_page(const std::vector<RowChange>& rows);
-  // Hands the calls to the sink (through the filter) and flushes; returns the last
-  // sequence used. Throws cdc::Interrupted when `halt` ends a wait for room in the sink.
+  // A progress entry of the store (ChangedFilter::save_progress); no name: none.
+  struct Saved {
+    std::string_view name;
+    std::string_view value;
+  };
+  // Hands the calls to the sink (through the filter) and flushes, then saves `saved` with
+  // the last of them; returns the last sequence used. Throws cdc::Interrupted when `halt`
+  // ends a wait for room in the sink.
   uint64_t submit(std::vector<retainly::Call>& calls, BackfillProgress& progress,
-                  const std::atomic<bool>& halt);
+                  const std::atomic<bool>& halt, const Saved& saved = {});
   void wait_settled(uint64_t sequence, const std::atomic<bool>& halt);
-  // How far calls are settled and, with a filter, committed to its store: what
-  // checkpoints may follow. `final` commits the store at once.
-  uint64_t settled_through(bool final = false);
+  enum class Commit {
+    kIfDue,   // when the store's interval says so
+    kNow,     // at once, and wait
+    kDurable  // at once, synced
+  };
+  // Hands the sink's settled calls to the filter and commits its store as `commit` says;
+  // returns how far calls, and the checkpoints saved with them, are committed.
+  uint64_t commit_settled(Commit commit);
   // --mirror, after `table` was read whole.
   void mirror_table(const TableId& table, const MirrorSeen& seen, uint64_t rejections,
                     BackfillProgress& progress, const std::atomic<bool>& halt);

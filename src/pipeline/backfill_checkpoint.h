@@ -1,15 +1,22 @@
-// Where a backfill of one table stands, kept in the state folder so `backfill --resume`
-// continues instead of starting over: the key of the last row whose calls Retainly
-// acknowledged (or dead-lettered), the rows done, and whether the table is finished.
+// Where a backfill of one table stands, so `backfill --resume` continues instead of
+// starting over: the key of the last row whose calls Retainly acknowledged (or
+// dead-lettered), the rows done, and whether the table is finished.
+//
+// Kept in the last-sent store, committed in the same transaction as the stamps of the
+// calls it counts (ChangedFilter::save_progress): one commit per page, and after a crash
+// the checkpoint and the stamps are never out of step.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/table_schema.h"
+#include "state/last_sent_store.h"
 
 namespace cdc::pipeline {
 
@@ -19,15 +26,24 @@ struct BackfillCheckpoint {
   bool done = false;
 };
 
-// state_dir/backfill/<schema>.<table>.json
-std::filesystem::path checkpoint_path(const std::filesystem::path& state_dir, const TableId& table);
+// The checkpoint's name among the store's progress entries.
+std::string checkpoint_name(const TableId& table);
+std::string encode_checkpoint(const TableId& table, const BackfillCheckpoint& checkpoint);
 
-// nullopt when there is no checkpoint. Throws std::runtime_error naming the file when it
-// is not one.
-std::optional<BackfillCheckpoint> load_checkpoint(const std::filesystem::path& path);
+// nullopt when there is none. Throws std::runtime_error naming the table when what is
+// there is not a checkpoint.
+std::optional<BackfillCheckpoint> load_checkpoint(state::LastSentStore& store,
+                                                  const TableId& table);
 
-// Atomically (temp file, fsync, rename, fsync the folder).
-void save_checkpoint(const std::filesystem::path& path, const TableId& table,
-                     const BackfillCheckpoint& checkpoint);
+// Every table's checkpoint in the store (`status`), by the table's qualified name, in
+// name order. Throws as load_checkpoint() does.
+std::vector<std::pair<std::string, BackfillCheckpoint>> stored_checkpoints(
+    state::LastSentStore& store);
+
+// Before the store kept them, checkpoints were files: state_dir/backfill/<schema.table>.json.
+// A resume still reads one when the store has none; it goes once the store has its own.
+std::filesystem::path legacy_checkpoint_path(const std::filesystem::path& state_dir,
+                                             const TableId& table);
+std::optional<BackfillCheckpoint> load_legacy_checkpoint(const std::filesystem::path& path);
 
 }  // namespace cdc::pipeline

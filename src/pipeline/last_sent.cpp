@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "pipeline/backfill_checkpoint.h"
+
 namespace cdc::pipeline {
 
 std::filesystem::path last_sent_directory(const config::ConnectorConfig& config) {
@@ -28,6 +30,10 @@ nlohmann::json last_sent_status(const config::ConnectorConfig& config) {
                   : std::round(1000.0 * static_cast<double>(stats.fields_skipped) /
                                static_cast<double>(fields)) /
                         1000.0;
+  // Where each table's backfill stands: `backfill --resume` continues the unfinished.
+  for (const auto& [table, checkpoint] : stored_checkpoints(store)) {
+    out["backfill"][table] = {{"rows", checkpoint.rows}, {"done", checkpoint.done}};
+  }
   return out;
 }
 

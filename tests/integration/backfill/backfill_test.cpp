@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <fstream>
 #include <random>
 #include <thread>
 
@@ -15,6 +14,7 @@
 #include "support/connector_run.h"
 #include "support/pg_items.h"
 #include "support/pg_test_db.h"
+#include "support/stored_checkpoint.h"
 #include "support/wait_until.h"
 
 using namespace std::chrono_literals;
@@ -66,9 +66,7 @@ class ItemsHeldByTest {
 };
 
 json checkpoint(const ConnectorRun& connector, const std::string& table) {
-  std::ifstream in(connector.state_dir() / "backfill" / (table + ".json"));
-  if (!in) return nullptr;
-  return json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return cdc::test::stored_checkpoint(connector.state_dir(), table);
 }
 
 // Inserts of new ids, updates that move rows in and out of the `where`, and deletes of
@@ -184,7 +182,7 @@ TEST_CASE("backfill: refused beside a daemon streaming the same source, then run
   CHECK_MESSAGE(message.find("retainly_cdc:cdc_it_bfbeside") != std::string::npos, message);
   CHECK_MESSAGE(message.find("retainly-cdc resnapshot") != std::string::npos, message);
   CHECK(customers_by_id(mock).empty());
-  CHECK_FALSE(std::filesystem::exists(connector.state_dir() / "backfill"));
+  CHECK(checkpoint(connector, "pgit_bfbeside.items").is_null());
   // Nor does the store forget what the daemon's filter goes on from.
   auto forget = connector.command({"forget"});
   CHECK(forget->wait_exit(60s) == 1);

@@ -7,12 +7,12 @@
 
 #include <chrono>
 #include <csignal>
-#include <fstream>
 
 #include "mysql_every_type.h"
 #include "support/connector_run.h"
 #include "support/mysql_items.h"
 #include "support/mysql_test_db.h"
+#include "support/stored_checkpoint.h"
 #include "support/wait_until.h"
 
 using namespace std::chrono_literals;
@@ -45,9 +45,7 @@ ConnectorSetup setup(const std::string& database, uint32_t server_id) {
 }
 
 json checkpoint(const ConnectorRun& connector, const std::string& table) {
-  std::ifstream in(connector.state_dir() / "backfill" / (table + ".json"));
-  if (!in) return nullptr;
-  return json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return cdc::test::stored_checkpoint(connector.state_dir(), table);
 }
 
 long long count(MysqlTestDb& db, const std::string& sql) {
@@ -93,10 +91,18 @@ TEST_CASE("mysql backfill: killed midway, --resume ends equal and re-reads at mo
   const auto checkpointed = killed_at.at("rows").get<long long>();
   CHECK(killed_at.at("done") == false);
   CHECK(checkpointed < 200'000);
+  // `status` says where each table's backfill stands (its exit code is about the stream).
+  const auto backfill_status = [&] {
+    auto status = connector.command({"status", "--json"});
+    status->wait_exit(60s);
+    return json::parse(status->stdout_text()).at("backfill").at("mybf_resume.items");
+  };
+  CHECK(backfill_status() == json{{"rows", checkpointed}, {"done", false}});
 
   auto resumed = connector.command({"backfill", "--resume"});
   REQUIRE(resumed->wait_exit(300s) == 0);
   CHECK(customers_by_id(mock) == expected_customers(db, "mybf_resume"));
+  CHECK(backfill_status() == json{{"rows", 200'000}, {"done", true}});
   // Rows the mapping kept that were delivered before the kill but after the checkpoint
   // are the ones sent twice; rows it filters out count toward the page but not here.
   const std::string last_key = killed_at.at("last_key").at(0).get<std::string>();

@@ -7,10 +7,10 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
 
 #include "support/connector_run.h"
 #include "support/pg_test_db.h"
+#include "support/stored_checkpoint.h"
 #include "support/wait_until.h"
 
 using namespace std::chrono_literals;
@@ -133,10 +133,9 @@ TEST_CASE(
                                  << " ms after SIGTERM");
   CHECK(backfill->find_line("interrupted").has_value());
   // A checkpoint, if any, never counts a row whose calls were not delivered: none were.
-  const auto checkpoint = connector.state_dir() / "backfill" / "pgit_stop_backfill.items.json";
-  if (std::filesystem::exists(checkpoint)) {
-    std::ifstream in(checkpoint);
-    const json state = json::parse(in);
+  const json state =
+      cdc::test::stored_checkpoint(connector.state_dir(), "pgit_stop_backfill.items");
+  if (!state.is_null()) {
     CHECK(state.at("rows") == 0);
     CHECK(state.at("done") == false);
   }

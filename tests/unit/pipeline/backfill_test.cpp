@@ -6,16 +6,19 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <future>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/errors.h"
 #include "mapping/mapper.h"
 #include "pipeline/backfill_checkpoint.h"
 #include "pipeline/changed_filter.h"
 #include "sink/fake_transport.h"
+#include "state/atomic_file.h"
 #include "support/temp_dir.h"
 #include "support/wait_until.h"
 
@@ -111,68 +114,58 @@ struct BackfillRun {
 
 TEST_CASE("backfill: pages go out before earlier ones are answered; checkpoints follow answers") {
   test::TempDir dir("backfill");
-  const auto checkpoint_file = checkpoint_path(dir.path(), kTable);
-  BackfillRun backfill({.page_rows = 2, .pages_in_flight = 3, .state_dir = dir.path()});
-  auto& sink = backfill.sink;
-  auto& transport = backfill.transport;
-  auto& run = backfill.run;
+  state::LastSentStore store(dir.path() / "last-sent");
+  ChangedFilter filter(store, {.commit_interval = 1h});
+  std::optional<BackfillCheckpoint> checkpoint;
+  {
+    BackfillRun backfill(
+        {.page_rows = 2, .pages_in_flight = 3, .state_dir = dir.path(), .filter = &filter});
+    auto& sink = backfill.sink;
+    auto& transport = backfill.transport;
+    auto& run = backfill.run;
 
-  // Three pages (six calls) are handed to the sink with none answered: reading and
-  // sending overlap. A fourth waits for the first to be answered.
-  test::wait_until([&] { return sink.last_submitted() == 6; }, 10s, "three pages sent");
-  CHECK(sink.watermark() == 0);
-  CHECK_FALSE(load_checkpoint(checkpoint_file).has_value());
+    // Three pages (six calls) are handed to the sink with none answered: reading and
+    // sending overlap. A fourth waits for the first to be answered.
+    test::wait_until([&] { return sink.last_submitted() == 6; }, 10s, "three pages sent");
+    CHECK(sink.watermark() == 0);
 
-  // Answer requests in order until the first page's two records are: the checkpoint may
-  // then move up to the records answered, no further. (A request may hold part of a page:
-  // the sink sends the first call at once when nothing is in flight.)
-  std::vector<StartedRequest> all;
-  size_t answered = 0;
-  size_t answered_records = 0;
-  const auto records = [](const StartedRequest& request) {
-    size_t count = 0;
-    for (size_t at = 0; (at = request.body.find("\"id\":", at)) != std::string::npos; ++at) {
-      ++count;
-    }
-    return count;
-  };
-  test::wait_until(
-      [&] {
-        for (auto& request : transport.take_started()) all.push_back(request);
-        for (; answered < all.size() && answered_records < 2; ++answered) {
-          transport.answer(http_answer(all[answered].id, 200));
-          answered_records += records(all[answered]);
-        }
-        return answered_records >= 2;
-      },
-      10s, "the first page's records answered");
-  test::wait_until([&] { return load_checkpoint(checkpoint_file).has_value(); }, 10s,
-                   "a checkpoint");
-  const auto first = load_checkpoint(checkpoint_file);
-  REQUIRE(first->last_key);
-  CHECK(first->rows >= 2);
-  CHECK(first->rows <= answered_records);
-  CHECK(*first->last_key == std::vector<std::string>{std::to_string(first->rows)});
-  CHECK_FALSE(first->done);
-
-  // Answer the rest as it comes; the backfill ends with every row sent and the table done.
-  test::wait_until(
-      [&] {
-        for (auto& request : transport.take_started()) all.push_back(request);
-        for (; answered < all.size(); ++answered) {
-          transport.answer(http_answer(all[answered].id, 200));
-        }
-        return run.wait_for(0s) == std::future_status::ready;
-      },
-      10s, "the backfill to finish");
-  const auto summary = run.get();
-  CHECK(summary.rows == 10);
-  CHECK(summary.calls == 10);
-  const auto last = load_checkpoint(checkpoint_file);
-  REQUIRE(last.has_value());
-  CHECK(last->done);
-  CHECK(last->rows == 10);
-  CHECK(*last->last_key == std::vector<std::string>{"10"});
+    // Answer requests in order until the first page's two records are. (A request may
+    // hold part of a page: the sink sends the first call at once when nothing is in
+    // flight.)
+    std::vector<StartedRequest> all;
+    size_t answered = 0;
+    size_t answered_records = 0;
+    const auto records = [](const StartedRequest& request) {
+      size_t count = 0;
+      for (size_t at = 0; (at = request.body.find("\"id\":", at)) != std::string::npos; ++at) {
+        ++count;
+      }
+      return count;
+    };
+    test::wait_until(
+        [&] {
+          for (auto& request : transport.take_started()) all.push_back(request);
+          for (; answered < all.size() && answered_records < 2; ++answered) {
+            transport.answer(http_answer(all[answered].id, 200));
+            answered_records += records(all[answered]);
+          }
+          return answered_records >= 2;
+        },
+        10s, "the first page's records answered");
+    // The fourth page goes out once the first one's checkpoint is committed.
+    test::wait_until([&] { return sink.last_submitted() == 8; }, 10s, "a fourth page sent");
+    // Stopped there (as by a crash, nothing more is answered): the store's checkpoint
+    // counts the answered records at most.
+    backfill.stop = true;
+    CHECK_THROWS_AS(run.get(), Interrupted);
+    checkpoint = load_checkpoint(store, kTable);
+    REQUIRE(checkpoint.has_value());
+    CHECK(checkpoint->rows >= 2);
+    CHECK(checkpoint->rows <= answered_records);
+  }
+  REQUIRE(checkpoint->last_key);
+  CHECK(*checkpoint->last_key == std::vector<std::string>{std::to_string(checkpoint->rows)});
+  CHECK_FALSE(checkpoint->done);
 }
 
 TEST_CASE("backfill: an answered page is made durable at once, not at the store's interval") {
@@ -183,7 +176,6 @@ TEST_CASE("backfill: an answered page is made durable at once, not at the store'
   test::TempDir dir("backfill_store");
   state::LastSentStore store(dir.path() / "last-sent");
   ChangedFilter filter(store, {.commit_interval = 1h});
-  const auto checkpoint_file = checkpoint_path(dir.path(), kTable);
   BackfillRun backfill(
       {.page_rows = 2, .pages_in_flight = 2, .state_dir = dir.path(), .filter = &filter});
   auto& sink = backfill.sink;
@@ -206,11 +198,6 @@ TEST_CASE("backfill: an answered page is made durable at once, not at the store'
         return sink.last_submitted() == 10;
       },
       10s, "every page sent as the ones before were answered");
-  // And the checkpoint followed the answers (a resumed run re-reads at most the window).
-  test::wait_until([&] { return load_checkpoint(checkpoint_file).has_value(); }, 10s,
-                   "a checkpoint");
-  CHECK(load_checkpoint(checkpoint_file)->rows >= 2);
-
   test::wait_until(
       [&] {
         answer_all();
@@ -219,8 +206,41 @@ TEST_CASE("backfill: an answered page is made durable at once, not at the store'
       10s, "the backfill to finish");
   const auto summary = run.get();
   CHECK(summary.rows == 10);
-  const auto last = load_checkpoint(checkpoint_file);
+  CHECK(summary.calls == 10);
+  const auto last = load_checkpoint(store, kTable);
   REQUIRE(last.has_value());
-  CHECK(last->done);  // the end commits and syncs the store, then checkpoints
+  CHECK(last->done);
+  CHECK(last->rows == 10);
+  CHECK(*last->last_key == std::vector<std::string>{"10"});
   CHECK(store.stats().customers == 10);
+}
+
+TEST_CASE("backfill: --resume continues after a checkpoint file of a version before the store") {
+  test::TempDir dir("backfill_legacy");
+  const auto legacy = legacy_checkpoint_path(dir.path(), kTable);
+  state::write_file_atomically(
+      legacy, R"({"table":"public.items","last_key":["4"],"rows":4,"done":false})");
+  state::LastSentStore store(dir.path() / "last-sent");
+  ChangedFilter filter(store);
+  BackfillRun backfill(
+      {.page_rows = 2, .resume = true, .state_dir = dir.path(), .filter = &filter});
+  std::vector<StartedRequest> all;
+  size_t answered = 0;
+  test::wait_until(
+      [&] {
+        for (auto& request : backfill.transport.take_started()) all.push_back(request);
+        for (; answered < all.size(); ++answered) {
+          backfill.transport.answer(http_answer(all[answered].id, 200));
+        }
+        return backfill.run.wait_for(0s) == std::future_status::ready;
+      },
+      10s, "the backfill to finish");
+  const auto summary = backfill.run.get();
+  CHECK(summary.rows == 6);  // rows 5 to 10
+  const auto last = load_checkpoint(store, kTable);
+  REQUIRE(last.has_value());
+  CHECK(last->done);
+  CHECK(last->rows == 10);
+  // The store's checkpoint replaces the file.
+  CHECK_FALSE(std::filesystem::exists(legacy));
 }
