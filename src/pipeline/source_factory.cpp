@@ -11,13 +11,30 @@
 #include "connectors/postgres/pg_watermark_writer.h"
 #include "core/errors.h"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <string_view>
 
 namespace cdc::pipeline {
 namespace {
 
 std::filesystem::path mysql_position_path(const config::ConnectorConfig& config) {
   return mysql::BinlogPositionFile::in(config.state_dir).path();
+}
+
+constexpr std::string_view kDryRunPrefix = "retainly-cdc-dry-run-";
+
+// The process id a dry run's directory is named after, or 0.
+pid_t dry_run_pid(const std::string& name) {
+  if (!name.starts_with(kDryRunPrefix)) return 0;
+  pid_t pid = 0;
+  const char* first = name.data() + kDryRunPrefix.size();
+  const char* last = name.data() + name.size();
+  const auto [end, error] = std::from_chars(first, last, pid);
+  return error == std::errc() && end == last && first != last ? pid : 0;
 }
 
 }  // namespace
@@ -27,9 +44,23 @@ std::filesystem::path scratch_dir(const config::ConnectorConfig& config, bool dr
   // which the source removes when it goes.
   if (dry_run) {
     return std::filesystem::temp_directory_path() /
-           ("retainly-cdc-dry-run-" + std::to_string(::getpid()));
+           (std::string(kDryRunPrefix) + std::to_string(::getpid()));
   }
   return config.state_dir;
+}
+
+size_t remove_stale_dry_run_dirs(const std::filesystem::path& parent) {
+  size_t removed = 0;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(parent, error)) {
+    const pid_t pid = dry_run_pid(entry.path().filename().string());
+    if (pid <= 0 || pid == ::getpid() || !entry.is_directory(error)) continue;
+    // ESRCH: no such process. EPERM means one lives (another user's).
+    if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    if (std::filesystem::remove_all(entry.path(), ignored) > 0 && !ignored) ++removed;
+  }
+  return removed;
 }
 
 std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& config) {
@@ -43,6 +74,8 @@ std::unique_ptr<InstanceLock> make_instance_lock(const config::ConnectorConfig& 
 
 std::unique_ptr<ChangeSource> make_source(const config::ConnectorConfig& config,
                                           const std::vector<TableId>& tables, bool read_only) {
+  // A dry run killed (SIGKILL, a crash) leaves its scratch directory; the next one sweeps.
+  if (read_only) remove_stale_dry_run_dirs(scratch_dir(config, true).parent_path());
   if (config.source.type == config::SourceType::kPostgres) {
     const auto& pg = config.source.postgres;
     pg::PgSourceOptions options;

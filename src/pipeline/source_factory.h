@@ -47,6 +47,11 @@ bool stream_start_exists(const config::ConnectorConfig& config);
 // the system's temporary directory, removed when the source goes.
 std::filesystem::path scratch_dir(const config::ConnectorConfig& config, bool dry_run);
 
+// Removes the scratch directories that dry runs left under `parent` when they were killed
+// before their source could remove them: those whose process is gone. Those of live
+// processes stay, and so do those this user may not remove. Returns how many went.
+size_t remove_stale_dry_run_dirs(const std::filesystem::path& parent);
+
 // How Connector/C is to connect for source.* of a mysql config (TLS as source.tls says).
 mysql::MysqlConnectOptions mysql_connect_options(const config::MysqlSourceConfig& my);
 

@@ -147,7 +147,7 @@ TEST_CASE("run --dry-run prints every call as a JSON line and leaves nothing beh
   db.drop_replication_objects(kSlot);
 }
 
-TEST_CASE("run --dry-run killed leaves no slot behind either") {
+TEST_CASE("run --dry-run killed leaves no slot behind, and the next one removes its files") {
   PgTestDb db;
   db.drop_replication_objects(kSlot);
   create_tables(db);
@@ -157,11 +157,23 @@ TEST_CASE("run --dry-run killed leaves no slot behind either") {
   auto dry = connector.command({"run", "--dry-run"});
   dry->wait_for_line("streaming from temporary slot " + std::string(kSlot), 60s);
   REQUIRE(slots_named(db, kSlot) == 1);
+  // Its scratch directory (spilled transactions) cannot go with it: the next dry run
+  // removes it.
+  const auto scratch = std::filesystem::temp_directory_path() /
+                       ("retainly-cdc-dry-run-" + std::to_string(dry->pid()));
+  CHECK(std::filesystem::exists(scratch));
   dry->signal(SIGKILL);
   CHECK(dry->wait_exit(30s) == 128 + SIGKILL);
   // The server drops a temporary slot when its walsender ends with the connection.
   wait_for_slots(db, kSlot, 0);
   CHECK_FALSE(std::filesystem::exists(connector.state_dir()));
+  CHECK(std::filesystem::exists(scratch));
+  auto next = connector.command({"run", "--dry-run"});
+  next->wait_for_line("streaming from temporary slot " + std::string(kSlot), 60s);
+  CHECK_FALSE(std::filesystem::exists(scratch));
+  next->signal(SIGTERM);
+  CHECK(next->wait_exit(30s) == 0);
+  wait_for_slots(db, kSlot, 0);
   db.drop_replication_objects(kSlot);
 }
 
