@@ -95,7 +95,12 @@ int backfill_command(const BackfillArgs& args) {
       return kExitConfig;
     }
     std::optional<pipeline::ChangedFilter> changed;
-    if (last_sent != nullptr) changed.emplace(*last_sent);
+    // The backfill commits whatever settled whenever the store's thread is free (no
+    // interval): pages go out only once the last one is committed, so the less is left
+    // then, the sooner.
+    if (last_sent != nullptr) {
+      changed.emplace(*last_sent, pipeline::ChangedFilterOptions{.commit_interval = {}});
+    }
     sink::Sink sink(config.sink, nullptr);
     pipeline::Backfill backfill(
         mapper, sink, pipeline::table_reader_factory(config),
