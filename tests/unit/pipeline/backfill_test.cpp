@@ -101,6 +101,13 @@ struct BackfillRun {
   // wait for answers that will never come.
   ~BackfillRun() { stop = true; }
 
+  // Answers 200 to every request sent so far.
+  void answer_sent() {
+    for (const auto& request : transport.take_started()) {
+      transport.answer(http_answer(request.id, 200));
+    }
+  }
+
   std::unique_ptr<FakeTransport> owned = std::make_unique<FakeTransport>();
   FakeTransport& transport = *owned;
   sink::Sink sink{sink_options(), std::move(owned)};
@@ -179,28 +186,19 @@ TEST_CASE("backfill: an answered page is made durable at once, not at the store'
   BackfillRun backfill(
       {.page_rows = 2, .pages_in_flight = 2, .state_dir = dir.path(), .filter = &filter});
   auto& sink = backfill.sink;
-  auto& transport = backfill.transport;
   auto& run = backfill.run;
 
   test::wait_until([&] { return sink.last_submitted() == 4; }, 10s, "two pages sent");
-  std::vector<StartedRequest> all;
-  size_t answered = 0;
-  const auto answer_all = [&] {
-    for (auto& request : transport.take_started()) all.push_back(request);
-    for (; answered < all.size(); ++answered) {
-      transport.answer(http_answer(all[answered].id, 200));
-    }
-  };
   // Every page answered as it comes: all five go out within the hour.
   test::wait_until(
       [&] {
-        answer_all();
+        backfill.answer_sent();
         return sink.last_submitted() == 10;
       },
       10s, "every page sent as the ones before were answered");
   test::wait_until(
       [&] {
-        answer_all();
+        backfill.answer_sent();
         return run.wait_for(0s) == std::future_status::ready;
       },
       10s, "the backfill to finish");
@@ -224,14 +222,9 @@ TEST_CASE("backfill: --resume continues after a checkpoint file of a version bef
   ChangedFilter filter(store);
   BackfillRun backfill(
       {.page_rows = 2, .resume = true, .state_dir = dir.path(), .filter = &filter});
-  std::vector<StartedRequest> all;
-  size_t answered = 0;
   test::wait_until(
       [&] {
-        for (auto& request : backfill.transport.take_started()) all.push_back(request);
-        for (; answered < all.size(); ++answered) {
-          backfill.transport.answer(http_answer(all[answered].id, 200));
-        }
+        backfill.answer_sent();
         return backfill.run.wait_for(0s) == std::future_status::ready;
       },
       10s, "the backfill to finish");
