@@ -85,9 +85,8 @@ int backfill_command(const BackfillArgs& args) {
     if (!args.dry_run) {
       std::filesystem::create_directories(config.state_dir);
       last_sent = pipeline::open_last_sent_store(config);
-    } else if (std::filesystem::exists(pipeline::last_sent_directory(config) / "data.mdb")) {
-      last_sent = std::make_unique<state::LastSentStore>(pipeline::last_sent_directory(config),
-                                                         /*read_only=*/true);
+    } else {
+      last_sent = pipeline::read_last_sent_store(config);
     }
     if (args.mirror && last_sent == nullptr) {
       std::cerr << "backfill --mirror: there is no last-sent store in " << config.state_dir.string()

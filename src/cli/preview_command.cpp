@@ -1,7 +1,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -49,11 +48,8 @@ int preview_command(const PreviewArgs& args) {
     // send them.
     std::unique_ptr<state::LastSentStore> last_sent;
     std::optional<pipeline::ChangedFilter> changed;
-    if (std::filesystem::exists(pipeline::last_sent_directory(config) / "data.mdb")) {
-      last_sent = std::make_unique<state::LastSentStore>(pipeline::last_sent_directory(config),
-                                                         /*read_only=*/true);
-      changed.emplace(*last_sent);
-    }
+    last_sent = pipeline::read_last_sent_store(config);
+    if (last_sent != nullptr) changed.emplace(*last_sent);
     while (rows_shown < args.limit) {
       batch.clear();
       if (reader.next_batch(batch_rows, batch) == 0) break;

@@ -64,11 +64,8 @@ int run_command(const RunArgs& args) {
       // The last-sent store, read only, when there is one: calls show as they would go.
       std::unique_ptr<state::LastSentStore> last_sent;
       std::optional<pipeline::ChangedFilter> changed;
-      if (std::filesystem::exists(pipeline::last_sent_directory(config) / "data.mdb")) {
-        last_sent = std::make_unique<state::LastSentStore>(pipeline::last_sent_directory(config),
-                                                           /*read_only=*/true);
-        changed.emplace(*last_sent);
-      }
+      last_sent = pipeline::read_last_sent_store(config);
+      if (last_sent != nullptr) changed.emplace(*last_sent);
       source->start();
       pipeline::run_dry(*source, mapper, stop, std::cout, changed ? &*changed : nullptr);
       source->stop();

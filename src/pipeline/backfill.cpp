@@ -112,8 +112,9 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
     std::lock_guard lock(submit_mutex_);
     if (options_.resume) {
       checkpoint = load_checkpoint(options_.filter->store(), table);
-    } else if (!options_.dry_run && load_checkpoint(options_.filter->store(), table)) {
-      // Starting over: a resume after a crash before the first page must not skip ahead.
+    } else if (!options_.dry_run && options_.filter->store().progress(name)) {
+      // Starting over, from whatever is there (readable or not): a resume after a crash
+      // before the first page must not skip ahead.
       options_.filter->save_progress(0, name, "");
       options_.filter->commit_now();
     }
@@ -191,7 +192,7 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
     mirror_table(table, seen, refused_rows, progress, halt);
   }
   done_so_far.done = true;
-  if (options_.filter != nullptr && !options_.dry_run) {
+  if (!options_.dry_run) {
     // Every call of this table is settled, so the watermark has passed them all (and
     // perhaps another table's, which do not hold this up as last_sequence_ could).
     std::lock_guard lock(submit_mutex_);
@@ -278,7 +279,7 @@ uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& 
   // A page leaves now rather than after the flush interval: it is whole.
   sink_.flush();
   // Under the same lock as the calls: no commit can take them without it.
-  if (filter != nullptr && !saved.name.empty() && !options_.dry_run) {
+  if (!saved.name.empty() && !options_.dry_run) {
     filter->save_progress(last_sequence_, saved.name, saved.value);
   }
   return last_sequence_;

@@ -4,9 +4,8 @@
 // ahead while the table's worker maps the next page and the sink delivers up to
 // pages_in_flight pages, and a page's last key is checkpointed, in the last-sent store with
 // the stamps of its calls, once every call it made (and every call before) is acknowledged
-// or dead-lettered. So memory is bounded by a few
-// pages per table and the sink's pending calls, and a resumed backfill re-reads at most
-// the pages that were in flight.
+// or dead-lettered. So memory is bounded by a few pages per table and the sink's pending
+// calls, and a resumed backfill re-reads at most the pages that were in flight.
 #pragma once
 
 #include <atomic>

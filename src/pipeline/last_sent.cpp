@@ -14,10 +14,14 @@ std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::Connect
   return std::make_unique<state::LastSentStore>(last_sent_directory(config));
 }
 
+std::unique_ptr<state::LastSentStore> read_last_sent_store(const config::ConnectorConfig& config) {
+  return state::LastSentStore::open_existing(last_sent_directory(config));
+}
+
 nlohmann::json last_sent_status(const config::ConnectorConfig& config) {
-  const auto directory = last_sent_directory(config);
-  if (!std::filesystem::exists(directory / "data.mdb")) return nlohmann::json::object();
-  state::LastSentStore store(directory, /*read_only=*/true);
+  const auto opened = read_last_sent_store(config);
+  if (opened == nullptr) return nlohmann::json::object();
+  state::LastSentStore& store = *opened;
   const auto stats = store.stats();
   nlohmann::json out;
   out["last_sent_bytes"] = stats.file_bytes;

@@ -16,6 +16,9 @@ namespace cdc::pipeline {
 std::filesystem::path last_sent_directory(const config::ConnectorConfig& config);
 
 std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::ConnectorConfig& config);
+// Read only, for commands that write nothing (dry runs, `preview`, `status`); nullptr when
+// there is no store yet (LastSentStore::open_existing).
+std::unique_ptr<state::LastSentStore> read_last_sent_store(const config::ConnectorConfig& config);
 
 // For `status`: its size on disk, customers and items it knows, and the share of fields
 // skipped since it was created; {} when there is no store yet. Writes nothing.

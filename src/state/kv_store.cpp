@@ -63,6 +63,9 @@ KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> datab
       MDB_dbi dbi = 0;
       if (int rc = mdb_dbi_open(txn, name.c_str(), read_only ? 0 : MDB_CREATE, &dbi)) {
         mdb_txn_abort(txn);
+        if (read_only && rc == MDB_NOTFOUND && dbis_.empty()) {
+          throw NotCreated("the store in " + directory_.string() + " is being created");
+        }
         if (read_only && rc == MDB_NOTFOUND) {
           throw std::runtime_error("the store in " + directory_.string() + " has no database " +
                                    name + " (written by an older version?)");

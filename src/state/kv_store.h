@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,12 @@ class KvStore {
   // Address space, not disk: the file grows only as pages are used. Enough for hundreds of
   // millions of customers; a full map fails the commit with a message naming the store.
   static constexpr size_t kDefaultMapBytes = size_t{256} << 30;
+
+  // Thrown by a read-only open of a store that has its file but none of its databases yet:
+  // the writer creating it has not committed them (they come in one transaction).
+  struct NotCreated : std::runtime_error {
+    using std::runtime_error::runtime_error;
+  };
 
   // Opens the store in `directory` (created if missing, unless `read_only`), with the
   // named databases `databases`. Throws std::runtime_error naming the directory.

@@ -288,6 +288,16 @@ std::string LastSentStore::table_name(uint16_t tag) {
   return name;
 }
 
+std::unique_ptr<LastSentStore> LastSentStore::open_existing(
+    const std::filesystem::path& directory) {
+  if (!std::filesystem::exists(directory / "data.mdb")) return nullptr;
+  try {
+    return std::make_unique<LastSentStore>(directory, /*read_only=*/true);
+  } catch (const KvStore::NotCreated&) {
+    return nullptr;
+  }
+}
+
 std::optional<std::string> LastSentStore::progress(std::string_view name) {
   const auto value = store_.get(kTables, progress_key(name));
   if (!value) return std::nullopt;

@@ -237,3 +237,25 @@ TEST_CASE("backfill: --resume continues after a checkpoint file of a version bef
   // The store's checkpoint replaces the file.
   CHECK_FALSE(std::filesystem::exists(legacy));
 }
+
+TEST_CASE("backfill: without --resume, a checkpoint that cannot be read is replaced, not fatal") {
+  test::TempDir dir("backfill_unreadable");
+  state::LastSentStore store(dir.path() / "last-sent");
+  {
+    state::LastSentBatch batch;
+    batch.set_progress(checkpoint_name(kTable), "not a checkpoint");
+    store.apply(batch);
+  }
+  ChangedFilter filter(store);
+  BackfillRun backfill({.page_rows = 2, .state_dir = dir.path(), .filter = &filter});
+  test::wait_until(
+      [&] {
+        backfill.answer_sent();
+        return backfill.run.wait_for(0s) == std::future_status::ready;
+      },
+      10s, "the backfill to finish");
+  CHECK(backfill.run.get().rows == 10);
+  const auto last = load_checkpoint(store, kTable);
+  REQUIRE(last.has_value());
+  CHECK(last->done);
+}

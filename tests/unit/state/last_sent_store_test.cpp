@@ -354,3 +354,18 @@ TEST_CASE("last-sent store: progress commits with the stamps, survives a reopen 
   CHECK_FALSE(store.progress("backfill public.people").has_value());
   CHECK(store.progress("backfill public.orders") == "{\"rows\":5}");
 }
+
+TEST_CASE("last-sent store: a reader finds none while a writer has created only the file") {
+  const cdc::test::TempDir dir("cdc_last_sent_existing");
+  const auto path = dir.path() / "ls";
+  CHECK(LastSentStore::open_existing(path) == nullptr);
+  // The file is there before the writer's first transaction creates the databases: what
+  // a reader beside a connector starting for the first time can find.
+  { KvStore bare(path, {}); }
+  CHECK(std::filesystem::exists(path / "data.mdb"));
+  CHECK(LastSentStore::open_existing(path) == nullptr);
+  { LastSentStore created(path); }
+  const auto store = LastSentStore::open_existing(path);
+  REQUIRE(store != nullptr);
+  CHECK(store->stats().customers == 0);
+}
