@@ -22,7 +22,8 @@ namespace {
 
 class LoopbackServer {
  public:
-  LoopbackServer() {
+  // `requests_per_connection`: the server closes a connection after that many.
+  explicit LoopbackServer(int requests_per_connection = 1000) {
     server_.Post("/customers",
                  [this](const httplib::Request& request, httplib::Response& response) {
                    record(request);
@@ -40,7 +41,7 @@ class LoopbackServer {
       release_.wait();
       response.status = 200;
     });
-    server_.set_keep_alive_max_count(1000);
+    server_.set_keep_alive_max_count(requests_per_connection);
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::yield();
@@ -155,6 +156,44 @@ TEST_CASE("http transport: many requests at once, over kept-alive connections") 
   for (const auto& seen : server.seen()) connections.insert(seen.remote_port);
   CHECK(server.seen().size() == 18);
   CHECK(connections.size() <= 2);  // max_connections, reused across rounds
+}
+
+TEST_CASE("http transport: connections the server closes are replaced") {
+  // Each connection carries one request: the transport watches a new socket every time,
+  // often under a descriptor number a closed one had.
+  LoopbackServer server(1);
+  HttpTransport transport({server.url(), 10s, 2, true, ""});
+  const std::string body = R"({"customers":[{"id":1}]})";
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 4; ++i) transport.start(request("POST", "/customers", body));
+    auto done = collect(transport, 4);
+    REQUIRE(done.size() == 4);
+    for (const auto& response : done) CHECK(response.status == 200);
+  }
+  std::set<int> connections;
+  for (const auto& seen : server.seen()) connections.insert(seen.remote_port);
+  CHECK(connections.size() == 20);
+}
+
+TEST_CASE("http transport: wake() ends a waiting poll, from this thread or another") {
+  LoopbackServer server;
+  HttpTransport transport({server.url(), 30s, 2, true, ""});
+  transport.start(request("POST", "/slow", "{}"));  // something to wait for
+  std::vector<HttpResponse> done;
+  auto polled_for = [&] {
+    const auto start = std::chrono::steady_clock::now();
+    transport.poll(20s, done);
+    return std::chrono::steady_clock::now() - start;
+  };
+  // The request goes out (connect, send): polls that may return on that activity.
+  for (int i = 0; i < 5; ++i) transport.poll(50ms, done);
+  transport.wake();
+  CHECK(polled_for() < 10s);
+  // Before poll() waits or while it does: either way it returns.
+  std::thread waker([&] { transport.wake(); });
+  CHECK(polled_for() < 10s);
+  waker.join();
+  CHECK(done.empty());  // the slow request is still out
 }
 
 TEST_CASE("http transport: a request past its timeout ends as a timeout") {
