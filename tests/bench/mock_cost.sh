@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# What retainly-mock costs per request, in each of its modes: the measurement behind the
-# benchmarks' default sink (bench_lib.sh BENCH_SINK). Not a benchmark of the connector,
+# What each sink the benchmarks can deliver into costs per request (bench_lib.sh
+# BENCH_SINK): the measurement behind their default. Not a benchmark of the connector,
 # so scripts/bench does not run it (its name does not end in _bench.sh).
 #
 #   tests/bench/mock_cost.sh [REQUESTS] [RECORDS] [CLIENTS]   (defaults 2000 1000 4)
 #
-# For each mode (--count-only, then validating), starts a mock, sends REQUESTS
-# POST /customers requests of RECORDS customers each over CLIENTS keep-alive connections
-# (cdc_mock_load_bench), and prints the mock's CPU time per request and per record
-# (utime + stime from /proc/PID/stat, read before it is stopped), requests/s and its peak
-# resident memory. CPU per request does not depend on what else the machine runs.
+# For each sink (cdc_bench_sink, retainly-mock --count-only, then validating), starts
+# it, sends REQUESTS POST /customers requests of RECORDS customers each over CLIENTS
+# keep-alive connections (cdc_mock_load_bench), and prints the sink's CPU time per
+# request and per record (utime + stime from /proc/PID/stat, read before it is
+# stopped), requests/s and its peak resident memory. CPU per request does not depend on
+# what else the machine runs.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -34,7 +35,7 @@ measure_mode() {
   printf '  %-11s %8.1f us/request %6.3f us/record  %s  peak memory %s KiB\n' "$mode" \
     "$(per_row_us "$cpu" "$REQUESTS")" "$(per_row_us "$cpu" "$((REQUESTS * RECORDS))")" \
     "$load" "$(peak_rss_kib "$MOCK_PID")"
-  stop_pid "$MOCK_PID" retainly-mock
+  stop_pid "$MOCK_PID" "$mode sink"
 }
 
 main() {
@@ -42,8 +43,9 @@ main() {
   build
   WORK=$(mktemp -d "${TMPDIR:-/tmp}/cdc-bench.XXXXXX")
   add_cleanup "rm -rf '$WORK'"
-  printf 'retainly-mock CPU per request: %s requests of %s records over %s connections\n' \
+  printf 'Sink CPU per request: %s requests of %s records over %s connections\n' \
     "$REQUESTS" "$RECORDS" "$CLIENTS"
+  measure_mode bench-sink
   measure_mode count-only
   measure_mode validating
 }
