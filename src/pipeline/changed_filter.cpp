@@ -136,7 +136,8 @@ bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
 }
 
 ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
-  Op& op = staged_;
+  if (staged_ == nullptr) staged_ = std::make_unique<Op>();
+  Op& op = *staged_;
   staging_ = true;
   op.kind = call.kind;
   op.sequence = 0;
@@ -156,7 +157,7 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   return op;
 }
 
-void ChangedFilter::recycle(Op&& op) {
+void ChangedFilter::recycle(std::unique_ptr<Op> op) {
   if (spare_ops_.size() < options_.max_batch) spare_ops_.push_back(std::move(op));
 }
 
@@ -353,7 +354,7 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
 
 void ChangedFilter::submitted(uint64_t sequence) {
   if (!staging_) return;
-  Op& op = staged_;
+  Op& op = *staged_;
   op.sequence = sequence;
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
@@ -396,7 +397,7 @@ void ChangedFilter::submitted(uint64_t sequence) {
     case CallKind::kEvent:
       break;
   }
-  pending_.push_back(std::move(op));
+  pending_.push_back(std::move(staged_));
   staging_ = false;
   if (!spare_ops_.empty()) {
     staged_ = std::move(spare_ops_.back());
@@ -407,13 +408,13 @@ void ChangedFilter::submitted(uint64_t sequence) {
 void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_lettered) {
   dead_.insert(dead_lettered.begin(), dead_lettered.end());
   watermark_ = std::max(watermark_, watermark);
-  while (!pending_.empty() && pending_.front().sequence <= watermark_) {
-    Op op = pending_.take_front();
-    if (!dead_.empty() && dead_.erase(op.sequence) > 0) {
+  while (!pending_.empty() && pending_.front()->sequence <= watermark_) {
+    std::unique_ptr<Op> op = pending_.take_front();
+    if (!dead_.empty() && dead_.erase(op->sequence) > 0) {
       // Retainly does not hold what it carried: the values before it count again. Those
       // of settled calls must be in the store before its pending marks go.
       if (committer_.running() || !settled_.empty()) commit_and_wait(/*sync=*/false);
-      forget_pending(op);
+      forget_pending(*op);
       recycle(std::move(op));
       continue;
     }
@@ -465,8 +466,8 @@ void ChangedFilter::commit_if_due(bool force) {
 void ChangedFilter::update_durable_through() {
   // Up to the first settled call not yet committed, and not past the last commit until it
   // is durable.
-  const Op* first = !committing_.empty() ? &committing_.front()
-                    : !settled_.empty()  ? &settled_.front()
+  const Op* first = !committing_.empty() ? committing_.front().get()
+                    : !settled_.empty()  ? settled_.front().get()
                                          : nullptr;
   durable_through_ = first == nullptr ? watermark_ : first->sequence - 1;
   if (synced_through_ < committed_through_) {
@@ -494,7 +495,8 @@ void ChangedFilter::start_commit(bool apply, bool sync) {
 
 void ChangedFilter::write_commit() {
   if (committing_applies_) {
-    for (const Op& op : committing_) {
+    for (const auto& committed : committing_) {
+      const Op& op = *committed;
       switch (op.kind) {
         case CallKind::kCustomerUpsert:
           committing_batch_.upsert_customer(op.customer, op.stamps);
@@ -531,8 +533,8 @@ void ChangedFilter::collect_commit(bool wait) {
     // few ops ahead is fetched meanwhile.
     constexpr size_t kAhead = 8;
     for (size_t i = 0; i < committing_.size(); ++i) {
-      if (i + kAhead < committing_.size()) customers_.prefetch(committing_[i + kAhead].lane_hash);
-      forget_pending(committing_[i]);
+      if (i + kAhead < committing_.size()) customers_.prefetch(committing_[i + kAhead]->lane_hash);
+      forget_pending(*committing_[i]);
       recycle(std::move(committing_[i]));
     }
     committing_.clear();
@@ -546,8 +548,8 @@ void ChangedFilter::collect_commit(bool wait) {
 uint64_t ChangedFilter::settled_through() const {
   // settled() commits from inside its loop too (a dead letter): calls still ahead of it
   // are not in the commit.
-  if (!pending_.empty() && pending_.front().sequence <= watermark_) {
-    return pending_.front().sequence - 1;
+  if (!pending_.empty() && pending_.front()->sequence <= watermark_) {
+    return pending_.front()->sequence - 1;
   }
   return watermark_;
 }
@@ -565,7 +567,8 @@ void ChangedFilter::pending_of(
     uint16_t tag, const std::function<void(std::string_view)>& customer,
     const std::function<void(std::string_view, std::string_view, std::string_view)>& item) {
   commit_if_due(/*force=*/true);  // what settled is then in the store's lists
-  for (const Op& op : pending_) {
+  for (const auto& pending : pending_) {
+    const Op& op = *pending;
     if (op.kind == CallKind::kCustomerUpsert &&
         std::any_of(op.stamps.begin(), op.stamps.end(), [&](const FieldStamp& s) {
           return s.name == state::kPresenceName && s.table == tag;

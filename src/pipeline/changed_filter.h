@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -191,7 +192,7 @@ class ChangedFilter {
   // Starts staged_ for `call`: its kind, customer and (array calls) item.
   Op& stage(const retainly::Call& call);
   // An op is done with (committed, or dead-lettered): its buffers serve a later one.
-  void recycle(Op&& op);
+  void recycle(std::unique_ptr<Op> op);
   bool prepare_customer(retainly::Call& call, const Table& table, Skipped& skipped,
                         std::vector<std::string>* names);
   bool prepare_item(const retainly::Call& call, const Table& table, Skipped& skipped);
@@ -241,13 +242,15 @@ class ChangedFilter {
   LaneTable<PendingCustomer> customers_{kPendingCustomersPooled};
   std::unordered_map<uint64_t, PendingItem> items_;
   // From prepare() to submitted(), while staging_. Ops go round, staged_ to pending_ to
-  // settled_ to spare_ops_ and back, keeping their strings' and stamps' capacity: a steady
-  // stream of calls allocates nothing here.
-  Op staged_;
+  // settled_ to committing_ to spare_ops_ and back, keeping their strings' and stamps'
+  // capacity: a steady stream of calls allocates nothing here. By pointer: an Op is a few
+  // hundred bytes, moved four times on its way round.
+  std::unique_ptr<Op> staged_;  // created by the first stage()
   bool staging_ = false;
-  Fifo<Op> pending_;            // handed to the sink, not yet settled, in sequence order
-  std::vector<Op> settled_;     // settled, acknowledged, not yet committing
-  std::vector<Op> spare_ops_;   // at most a commit batch (max_batch)
+  // Handed to the sink, not yet settled, in sequence order.
+  Fifo<std::unique_ptr<Op>> pending_;
+  std::vector<std::unique_ptr<Op>> settled_;    // settled, acknowledged, not yet committing
+  std::vector<std::unique_ptr<Op>> spare_ops_;  // at most a commit batch (max_batch)
   state::LastSentBatch batch_;  // the names learned and the counts since the last commit
   // save_progress()'s entries not yet in a commit, in the order saved.
   struct Progress {
@@ -258,7 +261,7 @@ class ChangedFilter {
   std::vector<Progress> progress_;
   // The running commit: its ops (settled before it started, still pending marks), its
   // batch, the sequence through which it takes every settled call, and what it does.
-  std::vector<Op> committing_;
+  std::vector<std::unique_ptr<Op>> committing_;
   state::LastSentBatch committing_batch_;
   uint64_t committing_through_ = 0;
   bool committing_applies_ = false;
