@@ -195,6 +195,7 @@ class LastSentStore {
 
 // A customer's key: its id, numbers packed in nine bytes; customer_of_key() undoes it.
 std::string customer_key(std::string_view customer);
+void customer_key(std::string_view customer, std::string& out);  // into a buffer kept
 std::string customer_of_key(std::string_view key);
 
 // "<customer key>\0<field>\0<item>": an item's key; the customer comes first so a
