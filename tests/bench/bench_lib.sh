@@ -52,8 +52,8 @@ case $BENCH_SINK in
   *) die "BENCH_SINK must be bench-sink, count-only or validating, got '$BENCH_SINK'" ;;
 esac
 
-# start_mock DIR ARGS...: a retainly-mock (key and secret "bench") logging to DIR/mock.log,
-# in the BENCH_SINK mode; sets MOCK_ADDRESS (host:port) and MOCK_PID, and stops it on exit.
+# start_mock DIR ARGS...: the BENCH_SINK sink (key and secret "bench") logging to
+# DIR/mock.log; sets MOCK_ADDRESS (host:port) and MOCK_PID, and stops it on exit.
 start_mock() {
   local dir=$1
   shift
@@ -65,8 +65,8 @@ start_mock() {
   "$sink" --listen 127.0.0.1:0 --key bench --secret bench \
     "${sink_flags[@]}" "$@" >"$dir/mock.log" 2>&1 &
   MOCK_PID=$!
-  add_cleanup "stop_pid $MOCK_PID retainly-mock"
-  poll_until 30 "retainly-mock to listen" grep -q 'listening on' "$dir/mock.log"
+  add_cleanup "stop_pid $MOCK_PID '$BENCH_SINK sink'"
+  poll_until 30 "the $BENCH_SINK sink to listen" grep -q 'listening on' "$dir/mock.log"
   MOCK_ADDRESS=$(sed -n 's/.*listening on \([0-9.:]*\).*/\1/p' "$dir/mock.log" | head -1)
 }
 
