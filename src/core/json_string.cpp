@@ -19,54 +19,75 @@ bool needs_escape(uint64_t word) {
           has_zero(word ^ ('\\' * kOnes))) != 0;
 }
 
+bool escapes(unsigned char byte) { return byte < 0x20 || byte == '"' || byte == '\\'; }
+
+uint64_t load_word(const char* at) {
+  uint64_t word = 0;
+  std::memcpy(&word, at, sizeof word);
+  return word;
+}
+
+// Where the first byte JSON escapes is, or text.size(): a word at a time, the tail of a
+// text of eight bytes or more as its last eight (read twice, which is harmless), so only
+// texts shorter than a word (field names, mostly) are looked at byte by byte.
+size_t first_escape(std::string_view text) {
+  size_t i = 0;
+  for (; text.size() - i >= sizeof(uint64_t); i += sizeof(uint64_t)) {
+    if (needs_escape(load_word(text.data() + i))) break;
+  }
+  if (text.size() - i < sizeof(uint64_t) && text.size() >= sizeof(uint64_t) &&
+      !needs_escape(load_word(text.data() + text.size() - sizeof(uint64_t)))) {
+    return text.size();
+  }
+  while (i < text.size() && !escapes(static_cast<unsigned char>(text[i]))) ++i;
+  return i;
+}
+
+// The escape of a byte for which escapes() holds.
+void append_escape(std::string& out, unsigned char byte) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  switch (byte) {
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    case '\r':
+      out += "\\r";
+      break;
+    case '\t':
+      out += "\\t";
+      break;
+    case '\b':
+      out += "\\b";
+      break;
+    case '\f':
+      out += "\\f";
+      break;
+    default:
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+      break;
+  }
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + text.size() + 2);
   out += '"';
+  // Runs of ordinary bytes are copied in one go; only the escapes are written singly.
   size_t plain_from = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    // Eight bytes that need no escape are passed over at once.
-    while (text.size() - i >= sizeof(uint64_t)) {
-      uint64_t word = 0;
-      std::memcpy(&word, text.data() + i, sizeof word);
-      if (needs_escape(word)) break;
-      i += sizeof word;
-    }
-    if (i == text.size()) break;
-    const auto byte = static_cast<unsigned char>(text[i]);
-    if (byte >= 0x20 && byte != '"' && byte != '\\') continue;
-    // Runs of ordinary bytes are copied in one go; only the escapes are written singly.
+  for (size_t i = first_escape(text); i < text.size();) {
     out.append(text.data() + plain_from, i - plain_from);
+    append_escape(out, static_cast<unsigned char>(text[i]));
     plain_from = i + 1;
-    switch (byte) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        out += "\\u00";
-        out += kHex[byte >> 4];
-        out += kHex[byte & 0xF];
-        break;
-    }
+    i = plain_from + first_escape(text.substr(plain_from));
   }
   out.append(text.data() + plain_from, text.size() - plain_from);
   out += '"';

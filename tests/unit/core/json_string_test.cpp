@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -52,6 +53,28 @@ TEST_CASE("json string: every byte that needs an escape is found at every offset
   std::string out;
   append_json_string(out, "");
   CHECK(out == "\"\"");
+}
+
+TEST_CASE("json string: texts of every length up to three words, escapes at each end") {
+  // Lengths below, at and past a word exercise the byte loop, the overlapping last word
+  // and the escape found only in that last word.
+  for (size_t length = 0; length <= 24; ++length) {
+    const std::string plain(length, 'a');
+    std::string out;
+    append_json_string(out, plain);
+    REQUIRE(out == reference(plain));
+    for (const char special : {'"', '\\', '\n', '\x01'}) {
+      for (const size_t at : {size_t{0}, length / 2, length}) {
+        if (length == 0) continue;
+        std::string text = plain;
+        text[std::min(at, length - 1)] = special;
+        text += special;  // and a second escape after the first
+        out.clear();
+        append_json_string(out, text);
+        REQUIRE_MESSAGE(out == reference(text), "length ", length, " at ", at);
+      }
+    }
+  }
 }
 
 }  // namespace
