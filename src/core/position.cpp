@@ -27,7 +27,10 @@ namespace {
 void append_hex(std::string& out, uint32_t value) {
   char buf[8];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, 16);
-  for (char* c = buf; c != end; ++c) out += *c >= 'a' ? static_cast<char>(*c - 'a' + 'A') : *c;
+  for (char* c = buf; c != end; ++c) {
+    if (*c >= 'a') *c = static_cast<char>(*c - 'a' + 'A');
+  }
+  out.append(buf, end);
 }
 
 void append_decimal(std::string& out, uint64_t value) {
