@@ -159,8 +159,9 @@ TEST_CASE("backfill: pages go out before earlier ones are answered; checkpoints 
           return answered_records >= 2;
         },
         10s, "the first page's records answered");
-    // The fourth page goes out once the first one's checkpoint is committed.
-    test::wait_until([&] { return sink.last_submitted() == 8; }, 10s, "a fourth page sent");
+    // The fourth page goes out once the first one's checkpoint is committed. (The requests
+    // answered may have held the second page too, and then the fifth follows at once.)
+    test::wait_until([&] { return sink.last_submitted() >= 8; }, 10s, "a fourth page sent");
     // Stopped there (as by a crash, nothing more is answered): the store's checkpoint
     // counts the answered records at most.
     backfill.stop = true;
