@@ -249,12 +249,14 @@ uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& 
                           const std::atomic<bool>& halt, const Saved& saved) {
   std::lock_guard lock(submit_mutex_);
   ChangedFilter* filter = options_.filter;
-  const std::string* table_name = nullptr;
+  // A copy, not a pointer into a call: each call is moved into the sink below, which
+  // empties the name a pointer would see, and the table was then looked up for every row.
+  std::optional<std::string> table_name;
   ChangedFilter::Table table;
   for (auto& call : calls) {
     if (filter != nullptr) {
-      if (table_name == nullptr || *table_name != call.origin.table) {
-        table_name = &call.origin.table;
+      if (table_name != call.origin.table) {
+        table_name = call.origin.table;
         table = filter->table(*table_name, !options_.full && mapper_.sends_changed(*table_name),
                               flattened_fields(mapper_, *table_name));
       }
