@@ -20,7 +20,8 @@ constexpr std::chrono::milliseconds kMaxWait{50};
 // benchmarks woke it every 36 calls. So a call that finds the inbox empty within this long
 // of the last wake does not wake it; the worker instead never sleeps past the last wake
 // plus this long (run()), which bounds what such a call waits, while a call to an idle
-// worker still wakes it at once. Wall time, not the sink's Clock: it is about threads.
+// worker still wakes it at once. On the sink's Clock, so that a simulation that drives it
+// replays the same way.
 constexpr std::chrono::microseconds kWakeInterval{1000};
 
 std::unique_ptr<retainly::Transport> default_transport(const SinkOptions& options) {
@@ -78,14 +79,20 @@ bool Sink::submit(retainly::Call&& call, const std::atomic<bool>* interrupt) {
       settled_.wait_for(lock, kMaxWait, can_go);
     }
     if (failure_ || stopping_) return false;
-    const bool was_empty = inbox_.empty();
-    inbox_.emplace_back(std::move(call), clock_->now());
-    ++last_submitted_;
     // One wake per batch of submissions (the worker takes the whole inbox at once), and
-    // at most one per kWakeInterval.
-    if (!was_empty) return true;
-    const auto now = std::chrono::steady_clock::now();
-    if (now < last_wake_ + kWakeInterval) return true;
+    // at most one per kWakeInterval. The clock is read once per batch too: the calls
+    // behind the first are stamped as early as it, so they can only leave sooner (the
+    // flush interval counts from the stamp), by at most the time the worker took to come.
+    if (!inbox_.empty()) {
+      const Clock::TimePoint arrived = inbox_.back().second;
+      inbox_.emplace_back(std::move(call), arrived);
+      ++last_submitted_;
+      return true;
+    }
+    const Clock::TimePoint now = clock_->now();
+    inbox_.emplace_back(std::move(call), now);
+    ++last_submitted_;
+    if (last_wake_ && now < *last_wake_ + kWakeInterval) return true;
     last_wake_ = now;
   }
   transport_->wake();
@@ -201,10 +208,12 @@ void Sink::run() {
       std::lock_guard lock(mutex_);
       if (!inbox_.empty() || flush_requested_ || stopping_) {
         wait = std::chrono::milliseconds{0};
-      } else if (const auto unwoken = last_wake_ + kWakeInterval - std::chrono::steady_clock::now();
-                 unwoken.count() > 0) {
+      } else if (last_wake_) {
         // A call submitted from now until then would not wake this thread.
-        wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(unwoken));
+        const auto unwoken = *last_wake_ + kWakeInterval - clock_->now();
+        if (unwoken.count() > 0) {
+          wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(unwoken));
+        }
       }
     }
     transport_->poll(wait, responses);

@@ -99,7 +99,7 @@ class Sink {
   SinkStats stats_;
   bool flush_requested_ = false;
   bool stopping_ = false;
-  std::chrono::steady_clock::time_point last_wake_;  // by submit(); see kWakeInterval
+  std::optional<Clock::TimePoint> last_wake_;  // by submit(); see kWakeInterval
   std::shared_ptr<const SendWindow> window_;
 
   std::thread worker_;
