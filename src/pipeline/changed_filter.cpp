@@ -179,7 +179,16 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   // Looked up once: known() asks it for every field.
   const PendingCustomer* customer = pending_customer(op);
   bool loaded = false;
-  auto known = [&](uint32_t name, uint16_t tag) {
+  // A customer neither pending nor in the store (an insert, a first backfill: the common
+  // case of a stream of new rows) has nothing to compare with, field after field.
+  bool nothing_known = false;
+  if (customer == nullptr) {
+    load_stored(op.customer);
+    loaded = true;
+    nothing_known = stored_.empty();
+  }
+  auto known = [&](uint32_t name, uint16_t tag) -> std::optional<uint64_t> {
+    if (nothing_known) return std::nullopt;
     return known_field(customer, op.customer, name, tag, loaded);
   };
 
