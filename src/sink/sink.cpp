@@ -83,17 +83,12 @@ bool Sink::submit(retainly::Call&& call, const std::atomic<bool>* interrupt) {
     // at most one per kWakeInterval. The clock is read once per batch too: the calls
     // behind the first are stamped as early as it, so they can only leave sooner (the
     // flush interval counts from the stamp), by at most the time the worker took to come.
-    if (!inbox_.empty()) {
-      const Clock::TimePoint arrived = inbox_.back().second;
-      inbox_.emplace_back(std::move(call), arrived);
-      ++last_submitted_;
-      return true;
-    }
-    const Clock::TimePoint now = clock_->now();
-    inbox_.emplace_back(std::move(call), now);
+    const bool was_empty = inbox_.empty();
+    const Clock::TimePoint arrived = was_empty ? clock_->now() : inbox_.back().second;
+    inbox_.emplace_back(std::move(call), arrived);
     ++last_submitted_;
-    if (last_wake_ && now < *last_wake_ + kWakeInterval) return true;
-    last_wake_ = now;
+    if (!was_empty || (last_wake_ && arrived < *last_wake_ + kWakeInterval)) return true;
+    last_wake_ = arrived;
   }
   transport_->wake();
   return true;
