@@ -83,7 +83,9 @@ mock_records() {
 count_mock_records() {
   local fd response=
   MOCK_RECORDS=0
-  exec {fd}<>"/dev/tcp/${MOCK_ADDRESS%:*}/${MOCK_ADDRESS##*:}" 2>/dev/null || return 0
+  # The braces keep 2>/dev/null to the connect: on a bare exec it would silence the
+  # script's stderr from here on.
+  { exec {fd}<>"/dev/tcp/${MOCK_ADDRESS%:*}/${MOCK_ADDRESS##*:}"; } 2>/dev/null || return 0
   printf 'GET /_stats HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n' >&"$fd"
   read -r -d '' response <&"$fd" || true  # until the mock closes the connection
   exec {fd}>&-
