@@ -1,5 +1,6 @@
 #include "core/position.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace cdc {
@@ -23,34 +24,30 @@ std::optional<PgLsn> PgLsn::parse(std::string_view text) {
 
 namespace {
 
-// Hexadecimal digits in upper case, as PostgreSQL prints LSNs.
-void append_hex(std::string& out, uint32_t value) {
-  char buf[8];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value, 16);
-  for (char* c = buf; c != end; ++c) {
-    if (*c >= 'a') *c = static_cast<char>(*c - 'a' + 'A');
-  }
-  out.append(buf, end);
+// Digits go into a buffer on the stack and reach the string in one append.
+
+// Upper-case hexadecimal without leading zeros, as PostgreSQL prints LSNs. Returns the end.
+char* put_hex(char* out, uint32_t value) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  int shift = 28;
+  while (shift > 0 && (value >> shift) == 0) shift -= 4;
+  for (; shift >= 0; shift -= 4) *out++ = kDigits[(value >> shift) & 0xf];
+  return out;
 }
 
-void append_decimal(std::string& out, uint64_t value) {
-  char buf[20];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  out.append(buf, end);
+char* put_lsn(char* out, PgLsn lsn) {
+  out = put_hex(out, static_cast<uint32_t>(lsn.value >> 32));
+  *out++ = '/';
+  return put_hex(out, static_cast<uint32_t>(lsn.value & 0xffffffffu));
 }
 
-void append_lsn(std::string& out, PgLsn lsn) {
-  append_hex(out, static_cast<uint32_t>(lsn.value >> 32));
-  out += '/';
-  append_hex(out, static_cast<uint32_t>(lsn.value & 0xffffffffu));
-}
+char* put_decimal(char* out, uint64_t value) { return std::to_chars(out, out + 20, value).ptr; }
 
 }  // namespace
 
 std::string PgLsn::to_string() const {
-  std::string out;
-  append_lsn(out, *this);
-  return out;
+  char buf[17];
+  return std::string(buf, put_lsn(buf, *this));
 }
 
 namespace {
@@ -76,23 +73,24 @@ std::strong_ordering operator<=>(const BinlogPosition& a, const BinlogPosition& 
 
 // Built in one string of the right size: every call made from a change carries it.
 std::string to_string(const Position& position) {
-  std::string out;
   if (const auto* pg = std::get_if<PgPosition>(&position)) {
-    out.reserve(3 + 17 + 1 + 10);
-    out += "pg:";
-    append_lsn(out, pg->commit_end);
-    out += ':';
-    append_decimal(out, pg->index);
-    return out;
+    char buf[3 + 17 + 1 + 10];
+    char* end = std::copy_n("pg:", 3, buf);
+    end = put_lsn(end, pg->commit_end);
+    *end++ = ':';
+    end = put_decimal(end, pg->index);
+    return std::string(buf, end);
   }
   const auto& bin = std::get<BinlogPosition>(position);
-  out.reserve(6 + bin.file.size() + 1 + 20 + 1 + 10);
-  out += "mysql:";
-  out += bin.file;
-  out += ':';
-  append_decimal(out, bin.offset);
-  out += ':';
-  append_decimal(out, bin.index);
+  char digits[1 + 20 + 1 + 10];
+  char* end = digits;
+  *end++ = ':';
+  end = put_decimal(end, bin.offset);
+  *end++ = ':';
+  end = put_decimal(end, bin.index);
+  std::string out;
+  out.reserve(6 + bin.file.size() + static_cast<size_t>(end - digits));
+  out.append("mysql:").append(bin.file).append(digits, end);
   return out;
 }
 
