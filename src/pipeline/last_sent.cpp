@@ -1,6 +1,12 @@
 #include "pipeline/last_sent.h"
 
+#include <charconv>
 #include <cmath>
+#include <cstdlib>
+#include <stdexcept>
+#include <string_view>
+
+#include <fmt/format.h>
 
 #include "pipeline/backfill_checkpoint.h"
 
@@ -10,8 +16,31 @@ std::filesystem::path last_sent_directory(const config::ConnectorConfig& config)
   return config.state_dir / "last-sent";
 }
 
+namespace {
+
+// CDC_STORE_MAP_BYTES, for running the connector under valgrind, which cannot map the
+// default 256 GiB (docs/benchmarks.md, "Profiles"). The map is address space, not disk,
+// so production has no use for it.
+size_t store_map_bytes() {
+  constexpr const char* kName = "CDC_STORE_MAP_BYTES";
+  const char* set = std::getenv(kName);
+  if (set == nullptr || *set == '\0') return state::KvStore::kDefaultMapBytes;
+  const std::string_view text(set);
+  constexpr uint64_t kMinimum = uint64_t{1} << 20;
+  uint64_t bytes = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), bytes);
+  if (ec != std::errc() || end != text.data() + text.size() || bytes < kMinimum) {
+    throw std::runtime_error(fmt::format(
+        "{}: expected a number of bytes of at least {}, got \"{}\"", kName, kMinimum, text));
+  }
+  return bytes;
+}
+
+}  // namespace
+
 std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::ConnectorConfig& config) {
-  return std::make_unique<state::LastSentStore>(last_sent_directory(config));
+  return std::make_unique<state::LastSentStore>(last_sent_directory(config), /*read_only=*/false,
+                                                store_map_bytes());
 }
 
 std::unique_ptr<state::LastSentStore> read_last_sent_store(const config::ConnectorConfig& config) {

@@ -52,9 +52,11 @@ YAML
   start_mock "$dir"
   write_connector_config "$dir" bench_backfill
   perf_command "pg_backfill_$rows"
+  callgrind_command "pg_backfill_$rows"
   run_measured "backfill-$rows" "$dir/backfill.out" "${PERF_COMMAND[@]}" \
-    "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
+    "${CALLGRIND_COMMAND[@]}" "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
   perf_command_done "pg_backfill_$rows"
+  callgrind_done "pg_backfill_$rows"
   stop_pid "$MOCK_PID" retainly-mock
   read_rows=$(sed -n 's/^backfill done: \([0-9]*\) rows read.*/\1/p' "$dir/backfill.out")
   [[ $read_rows == "$rows" ]] || {

@@ -371,3 +371,30 @@ perf_command_done() {
   ((${#PERF_COMMAND[@]} > 0)) || return 0
   perf_report "$BENCH_PERF_DIR/$1"
 }
+
+# callgrind_command NAME: with BENCH_CALLGRIND_DIR set, CALLGRIND_COMMAND is the prefix
+# that runs the connector under `valgrind --tool=callgrind` into
+# BENCH_CALLGRIND_DIR/NAME.callgrind (with CDC_STORE_MAP_BYTES exported: valgrind cannot
+# map the last-sent store's default 256 GiB); empty otherwise. callgrind_done NAME, once
+# the connector exited, writes the instruction counts per function, inclusive, beside it
+# (NAME.callgrind.txt). Instruction counts do not move with the machine's load, so two
+# builds compare to the percent where timed runs cannot. The run's own times, ratios and
+# CPU are valgrind's, tens of times slower; and as valgrind runs one thread at a time the
+# sink's batches grow far beyond a real run's, so its count per row comes out low.
+CALLGRIND_COMMAND=()
+callgrind_command() {
+  CALLGRIND_COMMAND=()
+  [[ -n ${BENCH_CALLGRIND_DIR:-} ]] || return 0
+  command -v valgrind >/dev/null ||
+    die "BENCH_CALLGRIND_DIR is set but valgrind is not installed (Debian: valgrind)"
+  mkdir -p "$BENCH_CALLGRIND_DIR"
+  export CDC_STORE_MAP_BYTES=$((4 << 30))
+  CALLGRIND_COMMAND=(valgrind --tool=callgrind -q
+    "--callgrind-out-file=$BENCH_CALLGRIND_DIR/$1.callgrind")
+}
+
+callgrind_done() {
+  ((${#CALLGRIND_COMMAND[@]} > 0)) || return 0
+  callgrind_annotate --inclusive=yes "$BENCH_CALLGRIND_DIR/$1.callgrind" \
+    >"$BENCH_CALLGRIND_DIR/$1.callgrind.txt" 2>/dev/null || true
+}

@@ -86,9 +86,11 @@ bench_size() {
   start_mock "$dir"
   write_config "$dir"
   perf_command "mysql_backfill_$rows"
+  callgrind_command "mysql_backfill_$rows"
   run_measured "backfill-$rows" "$dir/backfill.out" "${PERF_COMMAND[@]}" \
-    "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
+    "${CALLGRIND_COMMAND[@]}" "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
   perf_command_done "mysql_backfill_$rows"
+  callgrind_done "mysql_backfill_$rows"
   cdc_seconds=$MEASURED_SECONDS
   cdc_peak=$MEASURED_PEAK
   cdc_cpu=$MEASURED_CPU

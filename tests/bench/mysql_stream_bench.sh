@@ -164,7 +164,8 @@ YAML
     >"$WORK/state/mysql_position.json"
   local start pid
   start=$(now)
-  "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
+  callgrind_command "mysql_stream_${KIND}_$ROWS"
+  "${CALLGRIND_COMMAND[@]}" "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
   pid=$!
   add_cleanup "stop_pid $pid retainly-cdc"
   perf_attach "$pid" "mysql_stream_${KIND}_$ROWS"
@@ -189,6 +190,7 @@ YAML
   CDC_CPU=$DAEMON_CPU
   MOCK_CPU=$(cpu_seconds "$MOCK_PID")
   stop_pid "$pid" retainly-cdc
+  callgrind_done "mysql_stream_${KIND}_$ROWS"
   APPLIED=$(curl -s "http://$MOCK_ADDRESS/_stats")
   stop_pid "$MOCK_PID" retainly-mock
 }

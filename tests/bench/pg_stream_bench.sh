@@ -99,7 +99,8 @@ YAML
   write_connector_config "$WORK" "$SLOT"
   local start
   start=$(now)
-  "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
+  callgrind_command "pg_stream_$ROWS"
+  "${CALLGRIND_COMMAND[@]}" "$BUILD/src/cli/retainly-cdc" run -c "$WORK/connector.yaml" >"$WORK/connector.log" 2>&1 &
   local connector_pid=$!
   add_cleanup "stop_pid $connector_pid retainly-cdc"
   perf_attach "$connector_pid" "pg_stream_$ROWS"
@@ -116,6 +117,7 @@ YAML
   perf_detach
   measure_daemon "$connector_pid"
   stop_pid "$connector_pid" retainly-cdc
+  callgrind_done "pg_stream_$ROWS"
   APPLIED=$(curl -s "http://$MOCK_ADDRESS/_stats")
 }
 
