@@ -86,7 +86,7 @@ void Dispatcher::add(Call&& call, std::optional<Clock::TimePoint> arrived) {
   const size_t run_before = lane.queue.head_run();
   const size_t bytes_before = lane.queue.head_run_bytes();
   // Not value_or(clock_.now()): that reads the clock for every call, arrived or not.
-  lane.queue.add(std::move(call), arrived ? *arrived : clock_.now());
+  lane.queue.add(std::move(call), arrived ? *arrived : clock_.now(), units_);
   if (lane.queued_in && *lane.queued_in == lane.queue.head_kind()) {
     EndpointQueue& queue = endpoints_[index_of(*lane.queued_in)];
     queue.units = replaced(queue.units, run_before, lane.queue.head_run());
@@ -275,9 +275,9 @@ bool Dispatcher::cut(CallKind kind) {
     ++queue.taken_since_recount;
     if (kind == CallKind::kArrayUpsert || kind == CallKind::kArrayDelete) {
       // One record per customer and field: write_request_body groups adjacent items.
-      std::stable_sort(request->units.begin() + static_cast<std::ptrdiff_t>(begin),
-                       request->units.end(),
-                       [](const Unit& a, const Unit& b) { return a.call.field < b.call.field; });
+      std::stable_sort(
+          request->units.begin() + static_cast<std::ptrdiff_t>(begin), request->units.end(),
+          [](const UnitPtr& a, const UnitPtr& b) { return a->call.field < b->call.field; });
     }
   }
   // The counters follow what was taken. A full recount walks every ready lane, so doing it
@@ -299,7 +299,7 @@ bool Dispatcher::cut(CallKind kind) {
 void Dispatcher::send(RequestPtr request) {
   if (request->body.empty()) {
     body_calls_.clear();
-    for (const Unit& unit : request->units) body_calls_.push_back(&unit.call);
+    for (const UnitPtr& unit : request->units) body_calls_.push_back(&unit->call);
     retainly::write_request_body(body_calls_, request->body, &request->record_starts);
   }
   const retainly::Endpoint endpoint = retainly::endpoint_of(request->kind);
@@ -448,7 +448,7 @@ void Dispatcher::on_retryable(RequestPtr request, const HttpResponse& response) 
 
 void Dispatcher::on_too_large(RequestPtr request, const HttpResponse& response) {
   if (request->units.size() == 1) {
-    dead_letter(request->units[0], *request->lanes[0], response.status, response.body,
+    dead_letter(*request->units[0], *request->lanes[0], response.status, response.body,
                 "the record alone is larger than Retainly accepts (HTTP 413)");
     recycle(std::move(request));
     return;
@@ -462,7 +462,7 @@ void Dispatcher::on_invalid(RequestPtr request, const retainly::Verdict& verdict
   const std::string reason = "refused by Retainly (HTTP " + std::to_string(response.status) + ")";
   const size_t count = request->units.size();
   if (count == 1) {
-    dead_letter(request->units[0], *request->lanes[0], response.status, response.body, reason);
+    dead_letter(*request->units[0], *request->lanes[0], response.status, response.body, reason);
     recycle(std::move(request));
     return;
   }
@@ -474,7 +474,7 @@ void Dispatcher::on_invalid(RequestPtr request, const retainly::Verdict& verdict
     return;
   }
   for (const InvalidSplit::Pinned& pinned : split.pinned) {
-    if (!dead_letter(request->units[pinned.unit], *request->lanes[pinned.unit], response.status,
+    if (!dead_letter(*request->units[pinned.unit], *request->lanes[pinned.unit], response.status,
                      *pinned.detail, reason)) {
       recycle(std::move(request));
       return;
@@ -518,8 +518,8 @@ void Dispatcher::settle(Unit& unit, Lane& lane) {
 
 void Dispatcher::acknowledge(Request& request) {
   for (size_t i = 0; i < request.units.size(); ++i) {
-    stats_.calls_acknowledged += request.units[i].call_count();
-    settle(request.units[i], *request.lanes[i]);
+    stats_.calls_acknowledged += request.units[i]->call_count();
+    settle(*request.units[i], *request.lanes[i]);
   }
 }
 
@@ -570,8 +570,11 @@ void Dispatcher::fail(FailureKind kind, std::string message) {
 }
 
 void Dispatcher::recycle(RequestPtr request) {
-  if (spare_requests_.size() >= limit_.limit()) return;
+  for (UnitPtr& unit : request->units) {
+    if (unit != nullptr) units_.give(std::move(unit));  // null: moved to a part
+  }
   request->units.clear();
+  if (spare_requests_.size() >= limit_.limit()) return;
   request->lanes.clear();
   request->body.clear();
   request->record_starts.clear();

@@ -120,9 +120,9 @@ class Dispatcher {
 
   struct Request {
     retainly::CallKind kind = retainly::CallKind::kCustomerUpsert;
-    std::vector<Unit> units;   // in body order
-    std::vector<Lane*> lanes;  // lanes[i] holds units[i]
-    std::string body;          // empty until encoded; kept for resends
+    std::vector<UnitPtr> units;  // in body order
+    std::vector<Lane*> lanes;    // lanes[i] holds units[i]
+    std::string body;            // empty until encoded; kept for resends
     std::vector<size_t> record_starts;
     uint32_t failed_attempts = 0;
     Clock::TimePoint started{};
@@ -188,6 +188,7 @@ class Dispatcher {
   // call list a body is written from.
   std::vector<RequestPtr> spare_requests_;
   std::vector<const retainly::Call*> body_calls_;
+  UnitPool units_;
 };
 
 }  // namespace cdc::sink

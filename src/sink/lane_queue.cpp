@@ -45,11 +45,28 @@ void absorb(Unit& unit, Call&& call) {
 
 }  // namespace
 
-void LaneQueue::add(Call&& call, Clock::TimePoint now) {
+UnitPtr UnitPool::take() {
+  if (spare_.empty()) return std::make_unique<Unit>();
+  UnitPtr unit = std::move(spare_.back());
+  spare_.pop_back();
+  return unit;
+}
+
+void UnitPool::give(UnitPtr unit) {
+  if (spare_.size() >= kMaxSpare) return;
+  // The call's contents go when the next call is moved in; a large one goes now, so that
+  // no spare unit pins it.
+  if (unit->size > kMaxKeptBytes) unit->call = {};
+  unit->also_settles.clear();
+  unit->size = 0;
+  spare_.push_back(std::move(unit));
+}
+
+void LaneQueue::add(Call&& call, Clock::TimePoint now, UnitPool& pool) {
   switch (call.kind) {
     case CallKind::kCustomerUpsert:
-      if (!units_.empty() && units_.back().call.kind == CallKind::kCustomerUpsert) {
-        Unit& tail = units_.back();
+      if (!units_.empty() && units_.back()->call.kind == CallKind::kCustomerUpsert) {
+        Unit& tail = *units_.back();
         merge_attributes(tail.call.attributes, std::move(call.attributes));
         absorb(tail, std::move(call));
         resize(units_.size() - 1);
@@ -57,24 +74,27 @@ void LaneQueue::add(Call&& call, Clock::TimePoint now) {
       }
       break;
     case CallKind::kCustomerDelete: {
-      Unit unit{std::move(call), {}, now, 0};
-      supersede_upserts(unit);
-      if (!units_.empty() && units_.back().call.kind == CallKind::kCustomerDelete) {
-        Unit& tail = units_.back();
-        tail.also_settles.insert(tail.also_settles.end(), unit.also_settles.begin(),
-                                 unit.also_settles.end());
-        tail.arrived = std::min(tail.arrived, unit.arrived);
-        absorb(tail, std::move(unit.call));
+      UnitPtr unit = pool.take();
+      unit->call = std::move(call);
+      unit->arrived = now;
+      supersede_upserts(*unit, pool);
+      if (!units_.empty() && units_.back()->call.kind == CallKind::kCustomerDelete) {
+        Unit& tail = *units_.back();
+        tail.also_settles.insert(tail.also_settles.end(), unit->also_settles.begin(),
+                                 unit->also_settles.end());
+        tail.arrived = std::min(tail.arrived, unit->arrived);
+        absorb(tail, std::move(unit->call));
+        pool.give(std::move(unit));
         return;
       }
-      unit.size = retainly::estimated_record_size(unit.call);
+      unit->size = retainly::estimated_record_size(unit->call);
       push(std::move(unit));
       return;
     }
     case CallKind::kArrayUpsert:
     case CallKind::kArrayDelete:
       if (auto index = find_in_tail_run(call)) {
-        Unit& same = units_[*index];
+        Unit& same = *units_[*index];
         if (call.kind == CallKind::kArrayUpsert) same.call.attributes = std::move(call.attributes);
         absorb(same, std::move(call));
         resize(*index);
@@ -84,17 +104,14 @@ void LaneQueue::add(Call&& call, Clock::TimePoint now) {
     case CallKind::kEvent:
       break;
   }
-  const size_t size = retainly::estimated_record_size(call);
-  count_pushed(call.kind, size);
-  // In place: a Unit built first would move the call once more. (Not emplace_back with
-  // the members: clang before 16 has no parenthesized aggregate init.)
-  Unit& unit = units_.emplace_back();
-  unit.call = std::move(call);
-  unit.arrived = now;
-  unit.size = size;
+  UnitPtr unit = pool.take();
+  unit->size = retainly::estimated_record_size(call);
+  unit->call = std::move(call);
+  unit->arrived = now;
+  push(std::move(unit));
 }
 
-void LaneQueue::take_front(size_t count, std::vector<Unit>& out) {
+void LaneQueue::take_front(size_t count, std::vector<UnitPtr>& out) {
   count = std::min(count, units_.size());
   const auto end = units_.begin() + static_cast<std::ptrdiff_t>(count);
   out.insert(out.end(), std::make_move_iterator(units_.begin()), std::make_move_iterator(end));
@@ -102,8 +119,8 @@ void LaneQueue::take_front(size_t count, std::vector<Unit>& out) {
   recount();
 }
 
-void LaneQueue::push(Unit&& unit) {
-  count_pushed(unit.call.kind, unit.size);
+void LaneQueue::push(UnitPtr unit) {
+  count_pushed(unit->call.kind, unit->size);
   units_.push_back(std::move(unit));
 }
 
@@ -117,26 +134,27 @@ void LaneQueue::count_pushed(retainly::CallKind kind, size_t size) {
 void LaneQueue::recount() {
   head_run_ = 0;
   head_run_bytes_ = 0;
-  for (const Unit& unit : units_) {
-    if (unit.call.kind != head_kind()) break;
+  for (const UnitPtr& unit : units_) {
+    if (unit->call.kind != head_kind()) break;
     ++head_run_;
-    head_run_bytes_ += unit.size;
+    head_run_bytes_ += unit->size;
   }
 }
 
-void LaneQueue::supersede_upserts(Unit& delete_unit) {
+void LaneQueue::supersede_upserts(Unit& delete_unit, UnitPool& pool) {
   // Walk back over what the delete makes moot; an event stops the walk because it was
   // meant to be seen with that state, a delete because nothing before it survives anyway.
   bool removed = false;
   for (size_t i = units_.size(); i-- > 0;) {
-    const CallKind kind = units_[i].call.kind;
+    const CallKind kind = units_[i]->call.kind;
     if (kind == CallKind::kEvent || kind == CallKind::kCustomerDelete) break;
     if (is_array_kind(kind)) continue;
-    Unit& upsert = units_[i];
+    Unit& upsert = *units_[i];
     delete_unit.also_settles.push_back(upsert.call.sequence);
     delete_unit.also_settles.insert(delete_unit.also_settles.end(), upsert.also_settles.begin(),
                                     upsert.also_settles.end());
     delete_unit.arrived = std::min(delete_unit.arrived, upsert.arrived);
+    pool.give(std::move(units_[i]));
     units_.erase(units_.begin() + static_cast<std::ptrdiff_t>(i));
     removed = true;
   }
@@ -145,7 +163,7 @@ void LaneQueue::supersede_upserts(Unit& delete_unit) {
 
 std::optional<size_t> LaneQueue::find_in_tail_run(const Call& call) const {
   for (size_t i = units_.size(); i-- > 0;) {
-    const Unit& unit = units_[i];
+    const Unit& unit = *units_[i];
     if (unit.call.kind != call.kind) return std::nullopt;
     if (unit.call.item_id == call.item_id && unit.call.field == call.field) return i;
   }
@@ -153,7 +171,7 @@ std::optional<size_t> LaneQueue::find_in_tail_run(const Call& call) const {
 }
 
 void LaneQueue::resize(size_t index) {
-  Unit& unit = units_[index];
+  Unit& unit = *units_[index];
   const size_t old_size = unit.size;
   unit.size = retainly::estimated_record_size(unit.call);
   if (index < head_run_) head_run_bytes_ = head_run_bytes_ + unit.size - old_size;

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -25,6 +26,26 @@ struct Unit {
   size_t call_count() const { return 1 + also_settles.size(); }
 };
 
+// Units are held by pointer: handing them from a lane to a request, sorting a request's
+// array items and splitting a request then move pointers instead of a call's strings,
+// and a finished unit is reused instead of freed. Not thread-safe.
+using UnitPtr = std::unique_ptr<Unit>;
+class UnitPool {
+ public:
+  // A unit that settles nothing, for a call to be moved into (its call is a finished
+  // one, or empty).
+  UnitPtr take();
+  // Takes back a finished unit.
+  void give(UnitPtr unit);
+
+ private:
+  // About the units of the largest requests in flight; beyond it they are freed.
+  static constexpr size_t kMaxSpare = 4096;
+  // A spare unit keeps its call's memory until reused, up to this estimated size.
+  static constexpr size_t kMaxKeptBytes = 1024;
+  std::vector<UnitPtr> spare_;
+};
+
 // Not thread-safe. Only units not yet handed to a request live here; what is in flight
 // is never changed by later calls.
 class LaneQueue {
@@ -39,14 +60,15 @@ class LaneQueue {
   //    with a delete of the same field and item in the tail run of array deletes;
   //  - anything else, events always, queues behind.
   // Merged or superseded calls settle with the unit that took them.
-  void add(retainly::Call&& call, Clock::TimePoint now);
+  // Units come from `pool`, and units it makes moot go back there.
+  void add(retainly::Call&& call, Clock::TimePoint now, UnitPool& pool);
 
   bool empty() const { return units_.empty(); }
   size_t size() const { return units_.size(); }
-  const Unit& at(size_t index) const { return units_[index]; }
+  const Unit& at(size_t index) const { return *units_[index]; }
   // REQUIRES: !empty().
-  retainly::CallKind head_kind() const { return units_.front().call.kind; }
-  Clock::TimePoint head_arrived() const { return units_.front().arrived; }
+  retainly::CallKind head_kind() const { return units_.front()->call.kind; }
+  Clock::TimePoint head_arrived() const { return units_.front()->arrived; }
 
   // The leading units that share the head's kind (they may travel in one request), and
   // their estimated bytes.
@@ -54,23 +76,23 @@ class LaneQueue {
   size_t head_run_bytes() const { return head_run_bytes_; }
 
   // Moves the first `count` units to the back of `out`. REQUIRES: count <= head_run().
-  void take_front(size_t count, std::vector<Unit>& out);
+  void take_front(size_t count, std::vector<UnitPtr>& out);
 
  private:
-  void push(Unit&& unit);
+  void push(UnitPtr unit);
   // Before a unit of `kind` and `size` joins the tail: the head run grows if it reaches it.
   void count_pushed(retainly::CallKind kind, size_t size);
   void recount();
-  void supersede_upserts(Unit& delete_unit);
+  void supersede_upserts(Unit& delete_unit, UnitPool& pool);
   // The index of the unit of `call`'s kind with the same field and item in the run of
   // that kind at the tail, if any.
   std::optional<size_t> find_in_tail_run(const retainly::Call& call) const;
   // Re-estimates the size of the unit at `index` after it changed.
   void resize(size_t index);
 
-  // A vector, not a deque: lanes are short (a few units), a deque of units this size
-  // allocates a block per unit, and a lane reused from the pool keeps its capacity.
-  std::vector<Unit> units_;
+  // A vector, not a deque: lanes are short (a few units), a deque allocates a block of
+  // its own, and a lane reused from the pool keeps its capacity.
+  std::vector<UnitPtr> units_;
   size_t head_run_ = 0;
   size_t head_run_bytes_ = 0;
 };

@@ -2,7 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "call_builders.h"
+#include "retainly/request_body.h"
 
 using namespace cdc::sink;
 using namespace cdc::sink::testing;
@@ -14,12 +17,13 @@ namespace {
 
 struct Lane {
   LaneQueue queue;
+  UnitPool pool;
   uint64_t sequence = 0;
   Clock::TimePoint now{};
 
   void add(Call call) {
     call.sequence = ++sequence;
-    queue.add(std::move(call), now);
+    queue.add(std::move(call), now, pool);
   }
 };
 
@@ -99,9 +103,30 @@ TEST_CASE("lane: the head run counts the leading units of one kind and their byt
   CHECK(lane.queue.head_run() == 2);
   CHECK(lane.queue.head_run_bytes() == lane.queue.at(0).size + lane.queue.at(1).size);
 
-  std::vector<Unit> taken;
+  std::vector<UnitPtr> taken;
   lane.queue.take_front(2, taken);
   CHECK(taken.size() == 2);
   CHECK(lane.queue.head_kind() == CallKind::kEvent);
   CHECK(lane.queue.head_run() == 1);
+}
+
+TEST_CASE("unit pool: a finished unit comes back settling nothing; a large call is freed") {
+  UnitPool pool;
+  UnitPtr unit = pool.take();
+  unit->call = upsert("1", {{"a", "1"}});
+  unit->also_settles = {7, 8};
+  unit->size = cdc::retainly::estimated_record_size(unit->call);
+  const Unit* address = unit.get();
+  pool.give(std::move(unit));
+
+  UnitPtr again = pool.take();
+  CHECK(again.get() == address);
+  CHECK(again->also_settles.empty());
+  CHECK(again->size == 0);
+  CHECK(pool.take().get() != address);  // the pool had one
+
+  again->call = upsert("2", {{"note", "\"" + std::string(5000, 'x') + "\""}});
+  again->size = cdc::retainly::estimated_record_size(again->call);
+  pool.give(std::move(again));
+  CHECK(pool.take()->call.attributes.empty());  // not pinned by the pool
 }
