@@ -7,7 +7,9 @@ using cdc::sink::split_invalid;
 
 TEST_CASE("invalid split: named single-unit records are pinned, the rest is clear") {
   const std::vector<size_t> starts = {0, 1, 2, 3};
-  auto split = split_invalid(4, starts, {InvalidRecord{1, {}, "a"}, InvalidRecord{3, {}, "b"}});
+  // Named: the pins point into the records' details.
+  const std::vector<InvalidRecord> invalid = {InvalidRecord{1, {}, "a"}, InvalidRecord{3, {}, "b"}};
+  auto split = split_invalid(4, starts, invalid);
   REQUIRE(split.pinned.size() == 2);
   CHECK(split.pinned[0].unit == 1);
   CHECK(*split.pinned[0].detail == "a");
