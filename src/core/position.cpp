@@ -24,9 +24,10 @@ std::optional<PgLsn> PgLsn::parse(std::string_view text) {
 
 namespace {
 
-// Digits go into a buffer on the stack and reach the string in one append.
+// The put_* write into a buffer on the stack and return the end, so that a position
+// reaches its string in one append.
 
-// Upper-case hexadecimal without leading zeros, as PostgreSQL prints LSNs. Returns the end.
+// Upper-case hexadecimal without leading zeros, as PostgreSQL prints LSNs.
 char* put_hex(char* out, uint32_t value) {
   static constexpr char kDigits[] = "0123456789ABCDEF";
   int shift = 28;

@@ -125,15 +125,14 @@ class LastSentBatch {
 
 class LastSentStore {
  public:
-  // Opens (or creates) the store in `directory`. A read-only store (dry runs, `status`)
-  // answers from what is there and learns nothing: apply() does nothing and unknown tables
-  // get tag 0, which no entry has.
   // The store in `directory` read only, or nullptr while there is none: no file yet, or a
   // writer beside us still creating it. For readers that never create one (dry runs,
   // `status`, `preview`).
   static std::unique_ptr<LastSentStore> open_existing(const std::filesystem::path& directory);
 
-  // `map_bytes`: KvStore's, for tools.
+  // Opens (or creates) the store in `directory`. A read-only store (dry runs, `status`)
+  // answers from what is there and learns nothing: apply() does nothing and unknown tables
+  // get tag 0, which no entry has. `map_bytes`: KvStore's, for tools.
   explicit LastSentStore(std::filesystem::path directory, bool read_only = false,
                          size_t map_bytes = KvStore::kDefaultMapBytes);
 
