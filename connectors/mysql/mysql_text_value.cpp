@@ -1,7 +1,9 @@
 #include "connectors/mysql/mysql_text_value.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -87,7 +89,51 @@ void read_date_part(TextCursor& in, CivilTime& t) {
   t.day = in.digits(2, 2);
 }
 
+// `count` digits at `at` as a number, or -1 if one of them is not a digit.
+int fixed_digits(std::string_view text, size_t at, size_t count) {
+  int v = 0;
+  for (size_t i = at; i < at + count; ++i) {
+    const unsigned digit = static_cast<unsigned char>(text[i]) - '0';
+    if (digit > 9) return -1;
+    v = v * 10 + static_cast<int>(digit);
+  }
+  return v;
+}
+
+// "YYYY-MM-DD HH:MM:SS" with 0 to 6 fraction digits, the shape the server prints, read at
+// fixed offsets; false for anything else, which the cursor then reads (or refuses).
+bool read_printed_datetime(std::string_view text, CivilTime& t) {
+  constexpr size_t kWhole = 19;  // without the fraction
+  if (text.size() < kWhole || text.size() == kWhole + 1 || text.size() > kWhole + 7) return false;
+  if (text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':') {
+    return false;
+  }
+  if (text.size() > kWhole && text[kWhole] != '.') return false;
+  const int fields[] = {fixed_digits(text, 0, 4),  fixed_digits(text, 5, 2),
+                        fixed_digits(text, 8, 2),  fixed_digits(text, 11, 2),
+                        fixed_digits(text, 14, 2), fixed_digits(text, 17, 2)};
+  int micros = 0;
+  if (text.size() > kWhole) {
+    const size_t count = text.size() - kWhole - 1;
+    micros = fixed_digits(text, kWhole + 1, count);
+    for (size_t n = count; n < 6 && micros >= 0; ++n) micros *= 10;
+  }
+  if (micros < 0 ||
+      std::any_of(std::begin(fields), std::end(fields), [](int f) { return f < 0; })) {
+    return false;
+  }
+  t.year = fields[0];
+  t.month = fields[1];
+  t.day = fields[2];
+  t.hour = fields[3];
+  t.minute = fields[4];
+  t.second = fields[5];
+  t.micros = micros;
+  return true;
+}
+
 CivilTime read_datetime(const ColumnInfo& c, std::string_view text) {
+  if (CivilTime t; read_printed_datetime(text, t)) return t;
   TextCursor in(c, text, "a date and time");
   CivilTime t;
   read_date_part(in, t);
@@ -121,8 +167,31 @@ bool is_digits(std::string_view s) {
   return s.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
+bool is_digit(char ch) { return ch >= '0' && ch <= '9'; }
+
+// Whether `text` is already in the shape decimal() gives: what MySQL and MariaDB send
+// for every DECIMAL, so the common case is one pass and one copy.
+bool is_canonical_decimal(std::string_view text, size_t scale) {
+  size_t at = !text.empty() && text.front() == '-' ? 1 : 0;
+  const size_t int_from = at;
+  while (at < text.size() && is_digit(text[at])) ++at;
+  const size_t int_digits = at - int_from;
+  if (int_digits == 0 || (int_digits > 1 && text[int_from] == '0')) return false;
+  if (scale == 0) {
+    if (at != text.size()) return false;
+  } else {
+    if (text.size() - at != scale + 1 || text[at] != '.') return false;
+    for (++at; at < text.size(); ++at) {
+      if (!is_digit(text[at])) return false;
+    }
+  }
+  // "-0.00" is not: MySQL has no negative zero.
+  return int_from == 0 || text.find_first_not_of("-0.") != std::string_view::npos;
+}
+
 // "-0012.5" of DECIMAL(p,2) -> "-12.50": the shape read_decimal() gives.
 std::string decimal(const ColumnInfo& c, std::string_view text) {
+  if (is_canonical_decimal(text, c.decimals)) return std::string(text);
   std::string_view rest = text;
   const bool negative = !rest.empty() && rest.front() == '-';
   if (negative) rest.remove_prefix(1);

@@ -64,6 +64,20 @@ TEST_CASE("mysql text value: DECIMAL has exactly the column's scale, and no nega
   CHECK(value("decimal(10,0)", "-42") == Value(Decimal{"-42"}));
   CHECK(value("decimal(5,5)", "0.12345") == Value(Decimal{"0.12345"}));
   CHECK(value("decimal(5,2)", "3.1400") == Value(Decimal{"3.14"}));
+  // What the server sends is already in this shape and passes as it is; any other shape
+  // of the same number gives the same text.
+  CHECK(value("decimal(5,2)", "0.00") == Value(Decimal{"0.00"}));
+  CHECK(value("decimal(5,2)", "-0.50") == Value(Decimal{"-0.50"}));
+  CHECK(value("decimal(5,2)", "-0.00") == Value(Decimal{"0.00"}));
+  CHECK(value("decimal(5,2)", "10.00") == Value(Decimal{"10.00"}));
+  CHECK(value("decimal(5,2)", "010.00") == Value(Decimal{"10.00"}));
+  CHECK(value("decimal(5,2)", "10.0") == Value(Decimal{"10.00"}));
+  CHECK(value("decimal(5,0)", "0") == Value(Decimal{"0"}));
+  CHECK(value("decimal(5,0)", "-0") == Value(Decimal{"0"}));
+  CHECK(value("decimal(5,0)", "-00") == Value(Decimal{"0"}));
+  CHECK_THROWS_AS(value("decimal(5,2)", "1.2x"), ProtocolError);
+  CHECK_THROWS_AS(value("decimal(5,2)", "-.50"), ProtocolError);
+  CHECK_THROWS_AS(value("decimal(5,0)", "-"), ProtocolError);
   CHECK_THROWS_AS(value("decimal(5,2)", "3.145"), ProtocolError);
   CHECK_THROWS_AS(value("decimal(5,2)", ".5"), ProtocolError);
   CHECK_THROWS_AS(value("decimal(5,2)", "1e3"), ProtocolError);
@@ -123,6 +137,12 @@ TEST_CASE("mysql text value: DATETIME is local time, fractions of any length, ze
   CHECK(value("datetime", "2024-00-10 10:00:00") == Value(Null{}));
   CHECK_THROWS_AS(value("datetime", "2024-01-01T00:00:00"), ProtocolError);
   CHECK_THROWS_AS(value("datetime(6)", "2024-01-01 00:00:00.1234567"), ProtocolError);
+  CHECK(value("datetime(1)", "1970-01-01 00:00:00.5") == Value(LocalTimestamp{500000}));
+  CHECK(value("datetime(5)", "1970-01-01 00:00:01.00001") == Value(LocalTimestamp{1000010}));
+  CHECK_THROWS_AS(value("datetime(1)", "1970-01-01 00:00:00."), ProtocolError);
+  CHECK_THROWS_AS(value("datetime", "1970-01-01 00:00:0x"), ProtocolError);
+  CHECK_THROWS_AS(value("datetime", "1970-01-01 00:0:000"), ProtocolError);
+  CHECK_THROWS_AS(value("datetime(2)", "1970-01-01 00:00:00.-1"), ProtocolError);
 }
 
 TEST_CASE("mysql text value: TIMESTAMP is printed in UTC, and TIMESTAMP 0 is NULL") {
