@@ -1,6 +1,7 @@
 #include "mapping/change_mapper.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "core/json_string.h"
 #include "mapping/change_payload.h"
@@ -562,7 +563,13 @@ std::string provenance_key(const RowChange& change, const TimeZone& zone) {
     if (!key.empty()) key += ',';
     key += columns[i].name;
     key += '=';
-    if (i >= row.size() || row[i].is_unchanged() || !append_value_text(key, row[i], zone)) {
+    if (i >= row.size()) {
+      key += '?';
+    } else if (const auto* number = row[i].get_if<int64_t>()) {
+      // Most keys: written here, not through append_value_text's visit of every type.
+      char digits[20];
+      key.append(digits, std::to_chars(digits, digits + sizeof digits, *number).ptr);
+    } else if (row[i].is_unchanged() || !append_value_text(key, row[i], zone)) {
       key += '?';
     }
   }

@@ -1,7 +1,11 @@
 // map(): one change in, Retainly calls out.
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #include "core/errors.h"
+#include "mapping/change_mapper.h"
+#include "mapping/time_zone.h"
 #include "mapping_fixture.h"
 
 using cdc::BinlogPosition;
@@ -97,6 +101,20 @@ TEST_CASE("mapper: an insert upserts the customer and fires insert events") {
     CHECK(call.origin.key == "id=42");
     CHECK(call.origin.position == "pg:0/1000:0");
   }
+}
+
+TEST_CASE("mapper: a call's origin names the row by its key columns, integers exactly") {
+  std::string error;
+  const auto utc = TimeZone::load("UTC", error);
+  REQUIRE(utc != nullptr);
+  const auto schema = make_schema("public.pairs", {"a", "note", "b"}, {"a", "b"});
+  auto key_of = [&](Value a, Value b) {
+    return provenance_key(insert_of(schema, {std::move(a), "x", std::move(b)}), *utc);
+  };
+  CHECK(key_of(int64_t{42}, "k") == "a=42,b=k");
+  CHECK(key_of(std::numeric_limits<int64_t>::min(), int64_t{0}) == "a=-9223372036854775808,b=0");
+  CHECK(key_of(std::numeric_limits<uint64_t>::max(), Null{}) == "a=18446744073709551615,b=");
+  CHECK(key_of(Unchanged{}, int64_t{-7}) == "a=?,b=-7");
 }
 
 TEST_CASE("mapper: a snapshot read upserts like an insert but fires no insert events") {
