@@ -27,10 +27,40 @@ uint64_t load_word(const char* at) {
   return word;
 }
 
+// A text of fewer than eight bytes as one word, padded with spaces, which need no escape:
+// loaded in pieces of four, two and one bytes, never past the text's end.
+uint64_t load_short(std::string_view text) {
+  constexpr uint64_t kSpaces = 0x2020202020202020u;
+  const char* at = text.data();
+  uint64_t word = 0;
+  unsigned bits = 0;
+  if ((text.size() & 4) != 0) {
+    uint32_t piece = 0;
+    std::memcpy(&piece, at, sizeof piece);
+    word = piece;
+    at += 4;
+    bits = 32;
+  }
+  if ((text.size() & 2) != 0) {
+    uint16_t piece = 0;
+    std::memcpy(&piece, at, sizeof piece);
+    word |= uint64_t{piece} << bits;
+    at += 2;
+    bits += 16;
+  }
+  if ((text.size() & 1) != 0) {
+    word |= uint64_t{static_cast<unsigned char>(*at)} << bits;
+    bits += 8;
+  }
+  return word | (kSpaces << bits);  // bits < 64: the text is shorter than a word
+}
+
 // Where the first byte JSON escapes is, or text.size(): a word at a time, the tail of a
-// text of eight bytes or more as its last eight (read twice, which is harmless), so only
-// texts shorter than a word (field names, mostly) are looked at byte by byte.
+// text of eight bytes or more as its last eight (read twice, which is harmless). A text
+// shorter than a word (field names, mostly) is one padded word, and looked at byte by
+// byte only when it holds an escape.
 size_t first_escape(std::string_view text) {
+  if (text.size() < sizeof(uint64_t) && !needs_escape(load_short(text))) return text.size();
   size_t i = 0;
   for (; text.size() - i >= sizeof(uint64_t); i += sizeof(uint64_t)) {
     if (needs_escape(load_word(text.data() + i))) break;
@@ -91,6 +121,24 @@ void append_json_string(std::string& out, std::string_view text) {
   }
   out.append(text.data() + plain_from, text.size() - plain_from);
   out += '"';
+}
+
+void append_json_member(std::string& out, std::string_view name, std::string_view json) {
+  if (first_escape(name) != name.size()) {
+    append_json_string(out, name);
+    out += ':';
+    out += json;
+    return;
+  }
+  const size_t at = out.size();
+  out.resize(at + name.size() + json.size() + 3);
+  char* p = out.data() + at;
+  *p++ = '"';
+  std::memcpy(p, name.data(), name.size());
+  p += name.size();
+  *p++ = '"';
+  *p++ = ':';
+  std::memcpy(p, json.data(), json.size());
 }
 
 }  // namespace cdc

@@ -8,9 +8,7 @@ void append_attributes(const std::vector<Attribute>& attributes, std::string& ou
   for (const Attribute& attribute : attributes) {
     if (!first) out += ',';
     first = false;
-    append_json_string(out, attribute.name);
-    out += ':';
-    out += attribute.json;
+    append_json_member(out, attribute.name, attribute.json);
   }
 }
 

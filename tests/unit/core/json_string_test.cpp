@@ -77,5 +77,20 @@ TEST_CASE("json string: texts of every length up to three words, escapes at each
   }
 }
 
+TEST_CASE("json string: a member is its escaped name, a colon and the value as given") {
+  for (size_t length = 0; length <= 20; ++length) {
+    for (const char special : {'a', '"', '\\', '\n'}) {
+      std::string name(length, 'n');
+      if (length > 0) name[length / 2] = special;
+      std::string out = "{";
+      append_json_member(out, name, "[1,\"x\"]");
+      REQUIRE_MESSAGE(out == "{" + reference(name) + ":[1,\"x\"]", "length ", length);
+    }
+  }
+  std::string out;
+  append_json_member(out, "", "");
+  CHECK(out == "\"\":");
+}
+
 }  // namespace
 }  // namespace cdc
