@@ -1,5 +1,6 @@
 #include "connectors/mysql/mysql_decimal.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -62,37 +63,35 @@ std::string read_decimal(ByteReader& r, int precision, int scale) {
     return v;
   };
 
-  // Digits are written into a fixed buffer: decimals are frequent, this is hot.
+  // The text is written into one buffer on the stack and becomes a string once: decimals
+  // are frequent, this is hot. text[0] is kept free for the sign.
   std::array<char, kMaxPrecision + 3> text;
-  size_t n = 0;
-  if (negative) text[n++] = '-';
-  const size_t digits_start = n;
+  char* const digits = text.data() + 1;
+  char* at = digits;
   auto put = [&](uint32_t v, int width) {
     for (int i = width - 1; i >= 0; --i) {
-      text[n + static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
+      at[i] = static_cast<char>('0' + v % 10);
       v /= 10;
     }
-    n += static_cast<size_t>(width);
+    at += width;
   };
   if (s.int_partial > 0) put(group(s.int_partial), s.int_partial);
   for (int g = 0; g < s.int_groups; ++g) put(group(kDigitsPerGroup), kDigitsPerGroup);
-  // Strip leading zeros of the integer part, keeping one.
-  size_t first = digits_start;
-  while (first + 1 < n && text[first] == '0') ++first;
-  if (n == digits_start) text[n++] = '0';
-  std::string out(text.data(), digits_start);
-  out.append(text.data() + first, n - first);
-  bool zero = out.size() == digits_start + 1 && out.back() == '0';
+  // Leading zeros of the integer part go, but for one.
+  char* first = digits;
+  while (first + 1 < at && *first == '0') ++first;
+  if (at == digits) *at++ = '0';
+  bool zero = at - first == 1 && *first == '0';
   if (scale > 0) {
-    n = 0;
+    *at++ = '.';
+    const char* fraction = at;
     for (int g = 0; g < s.frac_groups; ++g) put(group(kDigitsPerGroup), kDigitsPerGroup);
     if (s.frac_partial > 0) put(group(s.frac_partial), s.frac_partial);
-    for (size_t i = 0; i < n; ++i) zero = zero && text[i] == '0';
-    out += '.';
-    out.append(text.data(), n);
+    zero = zero &&
+           std::all_of(fraction, static_cast<const char*>(at), [](char c) { return c == '0'; });
   }
-  if (negative && zero) out.erase(0, 1);  // MySQL has no negative zero
-  return out;
+  if (negative && !zero) *--first = '-';  // MySQL has no negative zero
+  return std::string(first, at);
 }
 
 }  // namespace cdc::mysql

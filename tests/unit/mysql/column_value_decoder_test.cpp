@@ -85,10 +85,36 @@ TEST_CASE("decimals: exact text with the column's scale") {
         Value(Decimal{"9000000123.1234560000"}));
   CHECK(decode(decimal(4, 2), ByteWriter().hex("7f cd")) == Value(Decimal{"-0.50"}));
   CHECK(decode(decimal(5, 0), ByteWriter().hex("80 00 2a")) == Value(Decimal{"42"}));
+  CHECK(decode(decimal(5, 0), ByteWriter().hex("80 00 00")) == Value(Decimal{"0"}));
+  CHECK(decode(decimal(4, 2), ByteWriter().hex("80 00")) == Value(Decimal{"0.00"}));
+  CHECK(decode(decimal(4, 2), ByteWriter().hex("7f ff")) == Value(Decimal{"0.00"}));  // -0.00
+  CHECK(decode(decimal(2, 2), ByteWriter().hex("7a")) == Value(Decimal{"-0.05"}));
+  CHECK(decode(decimal(2, 2), ByteWriter().hex("80")) == Value(Decimal{"0.00"}));
   CHECK(decode(decimal(65, 30),
                ByteWriter().hex("7f 43 9e b1 ca 48 40 78 ca f1 cb 3f d0 f8 a0 86 f8 a4 32 ea ff "
                                 "43 9e b1 ca 48 40 78 fc 85")) ==
         Value(Decimal{"-12345678901234567890123456789012345.123456789012345678901234567890"}));
+}
+
+TEST_CASE("decimals: every DECIMAL(4,2) value, both signs, prints as MySQL does") {
+  // Two digits each side: one byte each, the first byte's top bit flipped; a negative
+  // value stores the complement of every byte.
+  for (int whole = 0; whole < 100; ++whole) {
+    for (int cents = 0; cents < 100; ++cents) {
+      for (const bool negative : {false, true}) {
+        uint8_t bytes[2] = {static_cast<uint8_t>(whole), static_cast<uint8_t>(cents)};
+        if (negative) {
+          for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(~byte);
+        }
+        bytes[0] ^= 0x80;
+        const bool zero = whole == 0 && cents == 0;
+        const std::string expected = (negative && !zero ? "-" : "") + std::to_string(whole) +
+                                     (cents < 10 ? ".0" : ".") + std::to_string(cents);
+        REQUIRE(decode(decimal(4, 2), ByteWriter().u8(bytes[0]).u8(bytes[1])) ==
+                Value(Decimal{expected}));
+      }
+    }
+  }
 }
 
 TEST_CASE("decimals: a digit group above 999999999 or an impossible shape is refused") {
