@@ -57,6 +57,13 @@ std::string where(CallKind kind) {
   return std::string(endpoint.method) + " " + endpoint.path;
 }
 
+// Idle lanes kept for reuse: as many as calls may be pending, each of a customer of its
+// own (a stream of inserts), so that such a stream makes no new lanes once warm; a
+// lane costs about 150 bytes. Bounded for a max_pending_calls set very high.
+size_t pooled_lanes(const SinkOptions& options) {
+  return std::clamp<size_t>(options.max_pending_calls, 1024, 65536);
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(const SinkOptions& options, retainly::Transport& transport, Clock& clock,
@@ -67,7 +74,8 @@ Dispatcher::Dispatcher(const SinkOptions& options, retainly::Transport& transpor
       backoff_(options.retry_initial_backoff, options.retry_max_backoff, std::move(random)),
       dead_letters_(dead_letters),
       headers_(request_headers(options)),
-      limit_(options.concurrency) {
+      limit_(options.concurrency),
+      lanes_(pooled_lanes(options)) {
   for (CallKind kind : kKinds) endpoints_[index_of(kind)].kind = kind;
   stats_.concurrency_limit = limit_.limit();
 }
