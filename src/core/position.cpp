@@ -89,8 +89,19 @@ std::string to_string(const Position& position) {
   end = put_decimal(end, bin.offset);
   *end++ = ':';
   end = put_decimal(end, bin.index);
+  const auto digits_size = static_cast<size_t>(end - digits);
+  // Binlog names are short ("binlog.000001", "mysql-bin-changelog.000001"): the whole
+  // text on the stack, then one string.
+  constexpr size_t kMaxFileOnStack = 64;
+  if (bin.file.size() <= kMaxFileOnStack) {
+    char text[6 + kMaxFileOnStack + sizeof digits];
+    char* at = std::copy_n("mysql:", 6, text);
+    at = std::copy_n(bin.file.data(), bin.file.size(), at);
+    at = std::copy_n(digits, digits_size, at);
+    return std::string(text, at);
+  }
   std::string out;
-  out.reserve(6 + bin.file.size() + static_cast<size_t>(end - digits));
+  out.reserve(6 + bin.file.size() + digits_size);
   out.append("mysql:").append(bin.file).append(digits, end);
   return out;
 }

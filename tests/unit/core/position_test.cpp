@@ -55,4 +55,9 @@ TEST_CASE("positions print their largest values in full") {
   CHECK(cdc::to_string(cdc::Position{bin}) ==
         "mysql:a-very-long-binlog-base-name-from-the-hostname.000123:18446744073709551615:"
         "4294967295");
+  for (const size_t length : {63, 64, 65, 300}) {  // about where the text leaves the stack
+    bin.file = std::string(length - 7, 'b') + ".000001";
+    CHECK(cdc::to_string(cdc::Position{bin}) ==
+          "mysql:" + bin.file + ":18446744073709551615:4294967295");
+  }
 }
