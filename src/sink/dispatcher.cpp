@@ -81,15 +81,6 @@ Dispatcher::Dispatcher(const SinkOptions& options, retainly::Transport& transpor
 }
 
 void Dispatcher::add(Call&& call, std::optional<Clock::TimePoint> arrived) {
-  UnitPtr unit = units_.take();
-  unit->call = std::move(call);
-  // Not value_or(clock_.now()): that reads the clock for every call, arrived or not.
-  unit->arrived = arrived ? *arrived : clock_.now();
-  add(std::move(unit));
-}
-
-void Dispatcher::add(UnitPtr unit) {
-  const Call& call = unit->call;
   watermark_.add(call.sequence);
   ++stats_.calls_submitted;
   const auto entry = lanes_.find_or_add(lane_of(call.customer_id));
@@ -102,7 +93,8 @@ void Dispatcher::add(UnitPtr unit) {
 
   const size_t run_before = lane.queue.head_run();
   const size_t bytes_before = lane.queue.head_run_bytes();
-  lane.queue.add(std::move(unit), units_);
+  // Not value_or(clock_.now()): that reads the clock for every call, arrived or not.
+  lane.queue.add(std::move(call), arrived ? *arrived : clock_.now(), units_);
   if (lane.queued_in && *lane.queued_in == lane.queue.head_kind()) {
     EndpointQueue& queue = endpoints_[index_of(*lane.queued_in)];
     queue.units = replaced(queue.units, run_before, lane.queue.head_run());

@@ -59,12 +59,6 @@ class Dispatcher {
   // Takes one call, handed over at `arrived` (its flush interval counts from there;
   // default: now). Throws std::invalid_argument unless its sequence is last_added() + 1.
   void add(retainly::Call&& call, std::optional<Clock::TimePoint> arrived = std::nullopt);
-  // The same for a call in a unit (LaneQueue::add), `arrived` set.
-  void add(UnitPtr unit);
-  // Moves finished units to `out` while it holds fewer than `limit`, for calls to be
-  // moved into on the thread that makes them (Sink::submit): their old contents are then
-  // freed where they were allocated, which costs the allocator far less.
-  void hand_over_units(std::vector<UnitPtr>& out, size_t limit) { units_.hand_over(out, limit); }
   // Everything added so far is due now rather than at the end of its flush interval.
   void flush();
   // Starts every request that may start now: due resends first, then batches that are

@@ -62,22 +62,7 @@ void UnitPool::give(UnitPtr unit) {
   spare_.push_back(std::move(unit));
 }
 
-void UnitPool::hand_over(std::vector<UnitPtr>& out, size_t limit) {
-  while (!spare_.empty() && out.size() < limit) {
-    out.push_back(std::move(spare_.back()));
-    spare_.pop_back();
-  }
-}
-
 void LaneQueue::add(Call&& call, Clock::TimePoint now, UnitPool& pool) {
-  UnitPtr unit = pool.take();
-  unit->call = std::move(call);
-  unit->arrived = now;
-  add(std::move(unit), pool);
-}
-
-void LaneQueue::add(UnitPtr unit, UnitPool& pool) {
-  Call& call = unit->call;
   switch (call.kind) {
     case CallKind::kCustomerUpsert:
       if (!units_.empty() && units_.back()->call.kind == CallKind::kCustomerUpsert) {
@@ -85,22 +70,27 @@ void LaneQueue::add(UnitPtr unit, UnitPool& pool) {
         merge_attributes(tail.call.attributes, std::move(call.attributes));
         absorb(tail, std::move(call));
         resize(units_.size() - 1);
-        pool.give(std::move(unit));
         return;
       }
       break;
-    case CallKind::kCustomerDelete:
+    case CallKind::kCustomerDelete: {
+      UnitPtr unit = pool.take();
+      unit->call = std::move(call);
+      unit->arrived = now;
       supersede_upserts(*unit, pool);
       if (!units_.empty() && units_.back()->call.kind == CallKind::kCustomerDelete) {
         Unit& tail = *units_.back();
         tail.also_settles.insert(tail.also_settles.end(), unit->also_settles.begin(),
                                  unit->also_settles.end());
         tail.arrived = std::min(tail.arrived, unit->arrived);
-        absorb(tail, std::move(call));
+        absorb(tail, std::move(unit->call));
         pool.give(std::move(unit));
         return;
       }
-      break;
+      unit->size = retainly::estimated_record_size(unit->call);
+      push(std::move(unit));
+      return;
+    }
     case CallKind::kArrayUpsert:
     case CallKind::kArrayDelete:
       if (auto index = find_in_tail_run(call)) {
@@ -108,14 +98,16 @@ void LaneQueue::add(UnitPtr unit, UnitPool& pool) {
         if (call.kind == CallKind::kArrayUpsert) same.call.attributes = std::move(call.attributes);
         absorb(same, std::move(call));
         resize(*index);
-        pool.give(std::move(unit));
         return;
       }
       break;
     case CallKind::kEvent:
       break;
   }
+  UnitPtr unit = pool.take();
   unit->size = retainly::estimated_record_size(call);
+  unit->call = std::move(call);
+  unit->arrived = now;
   push(std::move(unit));
 }
 

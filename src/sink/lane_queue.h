@@ -37,9 +37,6 @@ class UnitPool {
   UnitPtr take();
   // Takes back a finished unit.
   void give(UnitPtr unit);
-  // Moves spare units to `out` while it holds fewer than `limit`: the Sink hands them
-  // back to the thread that submits, which moves its next calls into them.
-  void hand_over(std::vector<UnitPtr>& out, size_t limit);
 
  private:
   // About the units of the largest requests in flight; beyond it they are freed.
@@ -63,10 +60,7 @@ class LaneQueue {
   //    with a delete of the same field and item in the tail run of array deletes;
   //  - anything else, events always, queues behind.
   // Merged or superseded calls settle with the unit that took them.
-  // `unit` holds the call and when it arrived, and settles nothing else yet. Units made
-  // moot (the one given, when its call merges into another) go to `pool`.
-  void add(UnitPtr unit, UnitPool& pool);
-  // The same for a call not yet in a unit: one is taken from `pool`.
+  // Units come from `pool`, and units it makes moot go back there.
   void add(retainly::Call&& call, Clock::TimePoint now, UnitPool& pool);
 
   bool empty() const { return units_.empty(); }

@@ -24,10 +24,6 @@ constexpr std::chrono::milliseconds kMaxWait{50};
 // replays the same way.
 constexpr std::chrono::microseconds kWakeInterval{1000};
 
-// Finished units waiting for submit(): about a few requests' worth. Each keeps its last
-// call's memory (up to UnitPool's limit) until a new call is moved in.
-constexpr size_t kMaxReturnedUnits = 4096;
-
 std::unique_ptr<retainly::Transport> default_transport(const SinkOptions& options) {
   retainly::HttpTransportOptions http;
   http.base_url = options.url;
@@ -88,19 +84,8 @@ bool Sink::submit(retainly::Call&& call, const std::atomic<bool>* interrupt) {
     // behind the first are stamped as early as it, so they can only leave sooner (the
     // flush interval counts from the stamp), by at most the time the worker took to come.
     const bool was_empty = inbox_.empty();
-    const Clock::TimePoint arrived = was_empty ? clock_->now() : inbox_.back()->arrived;
-    if (submit_units_.empty()) submit_units_.swap(returned_);
-    UnitPtr unit;
-    if (submit_units_.empty()) {
-      unit = std::make_unique<Unit>();
-    } else {
-      unit = std::move(submit_units_.back());
-      submit_units_.pop_back();
-    }
-    // The unit's old call goes here (its strings' buffers to `call`, which frees them).
-    unit->call = std::move(call);
-    unit->arrived = arrived;
-    inbox_.push_back(std::move(unit));
+    const Clock::TimePoint arrived = was_empty ? clock_->now() : inbox_.back().second;
+    inbox_.emplace_back(std::move(call), arrived);
     ++last_submitted_;
     if (!was_empty || (last_wake_ && arrived < *last_wake_ + kWakeInterval)) return true;
     last_wake_ = arrived;
@@ -166,14 +151,13 @@ void Sink::publish(Dispatcher& dispatcher, const std::optional<SinkFailure>& fen
     settled_count_ = dispatcher.last_added() - dispatcher.unsettled();
     failure_ = dispatcher.failure() ? dispatcher.failure() : fenced;
     stats_ = dispatcher.stats();
-    dispatcher.hand_over_units(returned_, kMaxReturnedUnits);
   }
   settled_.notify_all();
 }
 
 void Sink::run() {
   Dispatcher dispatcher(options_, *transport_, *clock_, random_, dead_letters_);
-  std::vector<UnitPtr> units;
+  std::vector<std::pair<retainly::Call, Clock::TimePoint>> calls;
   std::vector<retainly::HttpResponse> responses;
   std::optional<SinkFailure> fenced;
   for (;;) {
@@ -182,19 +166,19 @@ void Sink::run() {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
-      units.swap(inbox_);
+      calls.swap(inbox_);
       flush = std::exchange(flush_requested_, false);
       window = window_;
     }
     if (fenced) {
       // Nothing more is sent, resent or answered: another instance sends now.
-      units.clear();
+      calls.clear();
       std::unique_lock lock(mutex_);
       settled_.wait_for(lock, kMaxWait, [&] { return stopping_; });
       continue;
     }
-    for (UnitPtr& unit : units) dispatcher.add(std::move(unit));
-    units.clear();
+    for (auto& [call, arrived] : calls) dispatcher.add(std::move(call), arrived);
+    calls.clear();
     if (flush) dispatcher.flush();
     if (window == nullptr || window->open()) {
       dispatcher.pump();

@@ -19,7 +19,6 @@
 #include "sink/backoff.h"
 #include "sink/clock.h"
 #include "sink/dead_letter_file.h"
-#include "sink/lane_queue.h"
 #include "sink/send_window.h"
 #include "sink/sink_failure.h"
 #include "sink/sink_options.h"
@@ -90,14 +89,8 @@ class Sink {
 
   mutable std::mutex mutex_;
   std::condition_variable settled_;  // the watermark moved, or the sink failed or stops
-  // Calls submitted and not yet taken by the worker, in units stamped with the time they
-  // were handed over.
-  std::vector<UnitPtr> inbox_;
-  // Finished units the worker hands back (at most kMaxReturnedUnits), for submit() to
-  // move calls into: a call's strings are then freed on the thread that allocated them,
-  // instead of crossing to the worker's, and one move of each call is saved.
-  std::vector<UnitPtr> returned_;
-  std::vector<UnitPtr> submit_units_;  // submit()'s own, taken from returned_
+  // Calls submitted and not yet taken by the worker, with the time they were handed over.
+  std::vector<std::pair<retainly::Call, Clock::TimePoint>> inbox_;
   uint64_t last_submitted_ = 0;
   uint64_t settled_count_ = 0;           // published by the worker
   uint64_t watermark_ = 0;               // published by the worker

@@ -130,29 +130,3 @@ TEST_CASE("unit pool: a finished unit comes back settling nothing; a large call 
   pool.give(std::move(again));
   CHECK(pool.take()->call.attributes.empty());  // not pinned by the pool
 }
-
-TEST_CASE("unit pool: a unit whose call merges goes back to the pool, and hands over") {
-  LaneQueue queue;
-  UnitPool pool;
-  auto unit_of = [&](Call call, uint64_t sequence) {
-    call.sequence = sequence;
-    UnitPtr unit = pool.take();
-    unit->call = std::move(call);
-    return unit;
-  };
-  queue.add(unit_of(upsert("1", {{"a", "1"}}), 1), pool);
-  UnitPtr merging = unit_of(upsert("1", {{"b", "2"}}), 2);
-  const Unit* merged = merging.get();
-  queue.add(std::move(merging), pool);
-  REQUIRE(queue.size() == 1);
-  CHECK(queue.at(0).also_settles == std::vector<uint64_t>{2});
-
-  std::vector<UnitPtr> out;
-  pool.hand_over(out, 0);
-  CHECK(out.empty());  // already at the limit
-  pool.hand_over(out, 5);
-  REQUIRE(out.size() == 1);
-  CHECK(out[0].get() == merged);
-  CHECK(out[0]->also_settles.empty());
-  CHECK(pool.take().get() != merged);  // handed over, no longer in the pool
-}
