@@ -109,8 +109,8 @@ void MysqlSource::start() {
   });
 }
 
-std::optional<SourceItem> MysqlSource::next(std::chrono::milliseconds timeout) {
-  auto item = reader_.next(timeout);
+SourceItem* MysqlSource::next(std::chrono::milliseconds timeout) {
+  SourceItem* item = reader_.next(timeout);
   if (!item) flush_position(false);
   return item;
 }

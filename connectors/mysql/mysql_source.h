@@ -77,7 +77,7 @@ class MysqlSource final : public ChangeSource {
   // thread. Throws SourceError (SourceDisconnected when the server cannot be reached).
   // May be called again after stop().
   void start() override;
-  std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
+  SourceItem* next(std::chrono::milliseconds timeout) override;
   void recycle(SourceItem&& item) override;
   void acknowledge(const Position& position) override;
   void stop() override;

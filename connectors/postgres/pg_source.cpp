@@ -153,9 +153,7 @@ void PgSource::start() {
   reader_.launch([this] { read_loop(); });
 }
 
-std::optional<SourceItem> PgSource::next(std::chrono::milliseconds timeout) {
-  return reader_.next(timeout);
-}
+SourceItem* PgSource::next(std::chrono::milliseconds timeout) { return reader_.next(timeout); }
 
 void PgSource::acknowledge(const Position& position) {
   const auto& pg = std::get<PgPosition>(position);

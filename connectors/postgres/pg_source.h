@@ -78,7 +78,7 @@ class PgSource final : public ChangeSource {
   // when the server cannot be reached). May be called again after stop(): it then
   // resumes after the last acknowledged position.
   void start() override;
-  std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
+  SourceItem* next(std::chrono::milliseconds timeout) override;
   void acknowledge(const Position& position) override;
   void stop() override;
   void set_tables(std::vector<TableId> tables) override { options_.tables = std::move(tables); }

@@ -51,7 +51,7 @@ bool ReaderThread::push_all(std::span<SourceItem> items, std::chrono::millisecon
   return true;
 }
 
-std::optional<SourceItem> ReaderThread::next(std::chrono::milliseconds timeout) {
+SourceItem* ReaderThread::next(std::chrono::milliseconds timeout) {
   if (taken_next_ == taken_.size()) {
     // Cleared, not freed: the vector goes back to the queue at the next swap.
     taken_.clear();
@@ -59,10 +59,10 @@ std::optional<SourceItem> ReaderThread::next(std::chrono::milliseconds timeout) 
     if (!queue_.pop_all(taken_, timeout, kBatch)) {
       std::lock_guard lock(error_mutex_);
       if (error_) std::rethrow_exception(error_);
-      return std::nullopt;
+      return nullptr;
     }
   }
-  std::optional<SourceItem> item(std::move(taken_[taken_next_++]));
+  SourceItem* item = &taken_[taken_next_++];
   taken_count_.store(taken_.size() - taken_next_, std::memory_order_relaxed);
   return item;
 }

@@ -54,12 +54,13 @@ class ReaderThread {
   // Items handed over and not yet returned by next().
   size_t queued() const { return queue_.size() + taken_count_.load(std::memory_order_relaxed); }
 
-  // The next item, or nullopt when none came within `timeout`. Once the queue is empty,
+  // The next item, or nullptr when none came within `timeout`. Once the queue is empty,
   // rethrows what ended the loop. Takes up to kBatch queued items at once and hands them
   // out from a pipeline-side batch, so most calls take no lock; small batches keep the
   // two threads close, so the rows are still in the shared cache when the pipeline reads
-  // them and recycled rows come back while the loop still decodes.
-  std::optional<SourceItem> next(std::chrono::milliseconds timeout);
+  // them and recycled rows come back while the loop still decodes. The item is handed
+  // out where it lies in that batch, valid until the next call (ChangeSource::next()).
+  SourceItem* next(std::chrono::milliseconds timeout);
 
   // From the pipeline: `item`'s rows, for the loop to reuse through take_spare_row().
   // Rows holding about kMaxSpareBytes wait at most (twice that while the loop works

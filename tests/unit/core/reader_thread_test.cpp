@@ -33,12 +33,11 @@ TEST_CASE("reader thread: items in order, then the loop's error once the queue i
     throw SourceError("connection reset");
   });
   for (uint32_t i = 1; i <= 3; ++i) {
-    auto item = reader.next(5s);
-    REQUIRE(item.has_value());
+    const SourceItem* item = reader.next(5s);
+    REQUIRE(item != nullptr);
     CHECK(index_of(*item) == i);
   }
-  std::optional<SourceItem> item;
-  CHECK_THROWS_WITH_AS(item = reader.next(5s), "connection reset", SourceError);
+  CHECK_THROWS_WITH_AS(reader.next(5s), "connection reset", SourceError);
   reader.stop();
 }
 
@@ -53,8 +52,8 @@ TEST_CASE("reader thread: push_all hands over more items than the queue holds, i
     reader.push(end_of(11), 10ms);
   });
   for (uint32_t i = 1; i <= 11; ++i) {
-    std::optional<SourceItem> item;
-    while (!item) item = reader.next(5s);
+    const SourceItem* item = nullptr;
+    while (item == nullptr) item = reader.next(5s);
     CHECK(index_of(*item) == i);
     // What next() took from the queue at once and has not returned yet still counts.
     if (i == 11) CHECK(reader.queued() == 0);
@@ -73,8 +72,8 @@ TEST_CASE("reader thread: queued() counts items taken in a batch but not yet ret
     pushed = reader.push_all(items, 10ms);
   });
   while (!pushed.load()) std::this_thread::yield();
-  auto first = reader.next(5s);
-  REQUIRE(first.has_value());
+  const SourceItem* first = reader.next(5s);
+  REQUIRE(first != nullptr);
   CHECK(index_of(*first) == 1);
   CHECK(reader.queued() == 3);
   reader.stop();
@@ -154,15 +153,15 @@ TEST_CASE("reader thread: a restart after a failure starts with no error and an 
     reader.push(end_of(1), 100ms);
     throw std::runtime_error("first loop failed");
   });
-  std::optional<SourceItem> item;
-  while (!item) item = reader.next(5s);  // the first item
+  const SourceItem* item = nullptr;
+  while (item == nullptr) item = reader.next(5s);  // the first item
   CHECK_THROWS(reader.next(5s));
   reader.prepare();
   reader.launch([&] { reader.push(end_of(7), 100ms); });
   item = reader.next(5s);
-  REQUIRE(item.has_value());
+  REQUIRE(item != nullptr);
   CHECK(index_of(*item) == 7);
-  CHECK_FALSE(reader.next(10ms).has_value());
+  CHECK(reader.next(10ms) == nullptr);
   reader.stop();
 }
 

@@ -50,7 +50,7 @@ void SimSource::start() {
   handed_out_ = acknowledged_;
 }
 
-std::optional<SourceItem> SimSource::next(std::chrono::milliseconds) {
+SourceItem* SimSource::next(std::chrono::milliseconds) {
   if (++context_.reads > kMaxReads) {
     context_.fail("no end after " + std::to_string(kMaxReads) + " reads (stuck?)");
   }
@@ -74,10 +74,13 @@ std::optional<SourceItem> SimSource::next(std::chrono::milliseconds) {
   }
   if (!has_item) {
     if (finished()) stop_ = true;
-    return std::nullopt;
+    return nullptr;
   }
   const SimTransaction& transaction = wal[transaction_];
-  if (item_ < transaction.changes.size()) return transaction.changes[item_++];
+  if (item_ < transaction.changes.size()) {
+    handed_ = transaction.changes[item_++];
+    return &handed_;
+  }
   log::debug("sim: handing out the end of transaction {}{}", transaction.lsn,
              transaction.watermark.empty() ? "" : " with watermark " + transaction.watermark);
   TransactionEnd end;
@@ -88,7 +91,8 @@ std::optional<SourceItem> SimSource::next(std::chrono::milliseconds) {
   handed_out_ = transaction.lsn;
   ++transaction_;
   item_ = 0;
-  return end;
+  handed_ = std::move(end);
+  return &handed_;
 }
 
 void SimSource::acknowledge(const Position& position) {

@@ -60,7 +60,7 @@ class SimSource final : public ChangeSource {
   SimSource(SimContext& context, SimRetainly& retainly, std::atomic<bool>& stop);
 
   void start() override;
-  std::optional<SourceItem> next(std::chrono::milliseconds timeout) override;
+  SourceItem* next(std::chrono::milliseconds timeout) override;
   void acknowledge(const Position& position) override;
   void stop() override {}
   void set_tables(std::vector<TableId>) override {}
@@ -75,6 +75,7 @@ class SimSource final : public ChangeSource {
   size_t item_ = 0;
   uint64_t handed_out_ = 0;  // lsn of the last TransactionEnd handed out
   uint64_t acknowledged_ = 0;
+  SourceItem handed_;  // what next() returned last
 };
 
 // A fresh snapshot of one table's rows in key order.
