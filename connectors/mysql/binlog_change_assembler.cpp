@@ -170,6 +170,17 @@ TransactionBuffer* BinlogChangeAssembler::prepared_rows(const std::string& xid, 
   return it->second.rows.get();
 }
 
+BinlogPosition BinlogChangeAssembler::copy_position(const std::string& file, uint64_t offset,
+                                                    const std::string& gtid, uint32_t index) {
+  BinlogPosition position;
+  if (spare_text_ && file.size() > position.file.capacity()) spare_text_(position.file);
+  position.file.assign(file);
+  position.offset = offset;
+  position.gtid = gtid;
+  position.index = index;
+  return position;
+}
+
 std::optional<RowChange> BinlogChangeAssembler::next_held() {
   if (!ready_) return std::nullopt;
   std::optional<RowChange> change = ready_->take();
@@ -178,7 +189,8 @@ std::optional<RowChange> BinlogChangeAssembler::next_held() {
     return std::nullopt;
   }
   change->commit_time_micros = ready_commit_time_;
-  change->position = ready_position_;
+  change->position = copy_position(ready_position_.file, ready_position_.offset,
+                                   ready_position_.gtid, ready_position_.index);
   ++ready_position_.index;
   return change;
 }
@@ -566,7 +578,7 @@ void BinlogChangeAssembler::add_rows(const RowsEvent& rows, uint64_t start,
         continue;
       }
       change.commit_time_micros = txn_commit_time_;
-      change.position = BinlogPosition{file_, txn_start_, txn_gtid_, ++txn_index_};
+      change.position = copy_position(file_, txn_start_, txn_gtid_, ++txn_index_);
       out.emplace_back(std::move(change));
     }
   } catch (const ProtocolError& e) {

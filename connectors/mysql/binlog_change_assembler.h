@@ -98,6 +98,11 @@ class BinlogChangeAssembler {
   // Where rows are decoded into when the previous change took the buffer's storage: rows
   // of changes the pipeline is done with (ReaderThread::take_spare_row). Unset: new ones.
   void set_spare_rows(SpareRows spare_rows) { spare_rows_ = std::move(spare_rows); }
+  // Where a change's copy of a binlog file name too long for std::string's inline buffer
+  // is written: the buffer of a name the pipeline is done with
+  // (ReaderThread::take_spare_text). Unset: a new one per change.
+  using SpareText = std::function<void(std::string&)>;
+  void set_spare_text(SpareText spare_text) { spare_text_ = std::move(spare_text); }
 
   // Holders for rows after a SAVEPOINT (`savepoints`) and for XA transactions (`xa`:
   // their rows may wait across restarts, so the source makes them durable). By default
@@ -230,6 +235,10 @@ class BinlogChangeAssembler {
 
   RowImages images_;  // the reader's buffer; its rows move into each RowChange
   SpareRows spare_rows_;
+  SpareText spare_text_;
+  // A change's position, its file name written into a spare buffer when it needs one.
+  BinlogPosition copy_position(const std::string& file, uint64_t offset, const std::string& gtid,
+                               uint32_t index);
 };
 
 }  // namespace cdc::mysql

@@ -201,6 +201,7 @@ void MysqlSource::read_loop(BinlogStream& stream, ResumePoint from, bool mariadb
   if (options_.watermark_table) assembler.set_watermark_table(*options_.watermark_table);
   assembler.set_geometry_format(options_.geometry);
   assembler.set_spare_rows([this](Row& row) { reader_.take_spare_row(row); });
+  assembler.set_spare_text([this](std::string& text) { reader_.take_spare_text(text); });
   assembler.on_ddl([](const std::string& schema, const std::string& query) {
     log::info("DDL on a mapped table (database {}): {}", schema, query.substr(0, 300));
   });

@@ -69,6 +69,9 @@ SourceItem* ReaderThread::next(std::chrono::milliseconds timeout) {
 
 namespace {
 
+// What a std::string holds without allocating (15 characters in libstdc++).
+const size_t kInlineChars = std::string().capacity();
+
 // Heap bytes a value holds beyond its slot, roughly.
 size_t held_bytes(const Value& value) {
   return std::visit(
@@ -94,6 +97,10 @@ size_t held_bytes(const Value& value) {
 void ReaderThread::recycle(SourceItem&& item) {
   auto* change = std::get_if<RowChange>(&item);
   if (change == nullptr) return;
+  if (auto* binlog = std::get_if<BinlogPosition>(&change->position);
+      binlog != nullptr && binlog->file.capacity() > kInlineChars) {
+    returning_texts_.push_back(std::move(binlog->file));
+  }
   for (Row* row : {&change->before, &change->after}) {
     if (row->capacity() == 0) continue;
     size_t bytes = row->capacity() * sizeof(Value);
@@ -107,7 +114,7 @@ void ReaderThread::recycle(SourceItem&& item) {
     }
     returning_.push_back(Spare{std::move(*row), bytes});
   }
-  if (returning_.size() < kSpareBatch) return;
+  if (returning_.size() < kSpareBatch && returning_texts_.size() < kSpareBatch) return;
   {
     std::lock_guard lock(spare_mutex_);
     for (Spare& spare : returning_) {
@@ -115,9 +122,15 @@ void ReaderThread::recycle(SourceItem&& item) {
       spare_bytes_ += spare.bytes;
       spare_.push_back(std::move(spare));
     }
+    for (std::string& text : returning_texts_) {
+      if (spare_texts_.size() >= kMaxSpareTexts) break;
+      spare_texts_.push_back(std::move(text));
+    }
   }
-  // Rows beyond the bound are freed here, as they would have been without recycling.
+  // Rows and names beyond the bounds are freed here, as they would have been without
+  // recycling.
   returning_.clear();
+  returning_texts_.clear();
 }
 
 void ReaderThread::take_spare_row(Row& row) {
@@ -129,6 +142,16 @@ void ReaderThread::take_spare_row(Row& row) {
   if (spare_local_.empty()) return;
   row = std::move(spare_local_.back().row);
   spare_local_.pop_back();
+}
+
+void ReaderThread::take_spare_text(std::string& text) {
+  if (spare_texts_local_.empty()) {
+    std::lock_guard lock(spare_mutex_);
+    spare_texts_local_.swap(spare_texts_);
+  }
+  if (spare_texts_local_.empty()) return;
+  text = std::move(spare_texts_local_.back());
+  spare_texts_local_.pop_back();
 }
 
 bool ReaderThread::stop(const std::function<void()>& interrupt) {

@@ -71,6 +71,13 @@ class ReaderThread {
   // From the loop: moves a recycled row (values still in it, to be overwritten) into
   // `row`, or leaves `row` alone when none is waiting.
   void take_spare_row(Row& row);
+  // From the loop: moves the buffer of a recycled change's binlog file name into `text`
+  // (to be overwritten), or leaves `text` alone when none is waiting. recycle() keeps
+  // only names too long for std::string's inline buffer (RDS's
+  // "mysql-bin-changelog.000001"): each change carries a copy, which otherwise was one
+  // allocation per row on the loop's thread and one free on the pipeline's. Call it only
+  // for such a name, since it takes a lock whenever none is at hand.
+  void take_spare_text(std::string& text);
 
   // Asks the loop to end: closes the queue, calls `interrupt` (to wake a read the loop
   // blocks on) and joins. False when it was stopped already. Idempotent.
@@ -98,6 +105,11 @@ class ReaderThread {
   std::vector<Spare> spare_;        // handed back, waiting for the loop
   size_t spare_bytes_ = 0;          // of spare_
   std::vector<Spare> spare_local_;  // the loop's thread: taken from spare_
+  // The same for binlog file names (take_spare_text), at most kMaxSpareTexts waiting.
+  static constexpr size_t kMaxSpareTexts = 4096;
+  std::vector<std::string> returning_texts_;
+  std::vector<std::string> spare_texts_;  // under spare_mutex_
+  std::vector<std::string> spare_texts_local_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::mutex error_mutex_;

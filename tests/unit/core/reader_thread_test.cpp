@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -120,6 +121,36 @@ TEST_CASE("reader thread: recycled rows come back to the loop in batches, large 
     REQUIRE(row.size() == 3);
     CHECK(row[1].is_unchanged());  // 1000 bytes: not kept
     CHECK(row[2] == Value("short"));
+  }
+  CHECK(taken == 64);
+}
+
+TEST_CASE("reader thread: long binlog file names of recycled changes come back to the loop") {
+  ReaderThread reader(4);
+  std::string spare;
+  reader.take_spare_text(spare);
+  CHECK(spare.empty());                                        // nothing recycled yet
+  const std::string long_name = "mysql-bin-changelog.000001";  // past the inline buffer
+  std::vector<const char*> buffers;
+  for (int i = 0; i < 64; ++i) {
+    RowChange change;
+    BinlogPosition position;
+    position.file = long_name;
+    buffers.push_back(position.file.data());
+    change.position = std::move(position);
+    reader.recycle(SourceItem(std::move(change)));
+    RowChange short_name;  // fits the inline buffer: nothing to hand back
+    short_name.position = BinlogPosition{"binlog.000001", 4, "", 0};
+    reader.recycle(SourceItem(std::move(short_name)));
+  }
+  size_t taken = 0;
+  for (;;) {
+    std::string text;
+    reader.take_spare_text(text);
+    if (text.empty()) break;
+    ++taken;
+    CHECK(std::find(buffers.begin(), buffers.end(), text.data()) != buffers.end());
+    CHECK(text.capacity() >= long_name.size());
   }
   CHECK(taken == 64);
 }

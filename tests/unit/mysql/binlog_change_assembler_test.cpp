@@ -146,6 +146,30 @@ TEST_CASE("a MariaDB transaction: changes at the GTID's offset, resume after its
   CHECK_FALSE(s.assembler.in_transaction());
 }
 
+TEST_CASE("a long binlog file name is written into the spare buffers the reader hands back") {
+  Stream s(items_only());
+  const std::string file = "mysql-bin-changelog.000003";  // past std::string's inline buffer
+  s.assembler.start_at({file, 4, ""}, /*mariadb=*/true);
+  std::vector<const char*> handed;
+  s.assembler.set_spare_text([&](std::string& text) {
+    text.assign(64, 'x');  // a recycled name: stale content, room to spare
+    handed.push_back(text.data());
+  });
+  const uint64_t start = s.offset;
+  s.feed(EventType::kMariadbGtid, mariadb_gtid(7));
+  s.feed(EventType::kTableMap, items_table_map(42));
+  s.feed(EventType::kWriteRowsV1, write_rows(42, {{1, "a"}, {2, "b"}}));
+  REQUIRE(s.feed(EventType::kXid, xid(99)));
+  REQUIRE(s.items.size() == 2);
+  REQUIRE(handed.size() == 2);
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& position = std::get<BinlogPosition>(std::get<RowChange>(s.items[i]).position);
+    CHECK(position == BinlogPosition{file, start, "0-1-7", static_cast<uint32_t>(i + 1)});
+    CHECK(position.file == file);  // nothing of the stale content
+    CHECK(position.file.data() == handed[i]);
+  }
+}
+
 TEST_CASE("rows of unmapped tables are skipped; the transaction still commits") {
   Stream s(items_only());
   s.feed(EventType::kMariadbGtid, mariadb_gtid(8));
