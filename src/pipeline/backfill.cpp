@@ -156,15 +156,17 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
   uint64_t refused_rows = 0;
   uint64_t rows_sent = done_so_far.rows;
   {
+    // Mapped on the reading thread while the pages before are delivered; handed to the
+    // sink once the window has room.
     BackfillReadAhead pages(*reader, std::max<size_t>(options_.page_rows, 1),
-                            std::max<size_t>(options_.pages_read_ahead, 1));
+                            std::max<size_t>(options_.pages_read_ahead, 1),
+                            [this](BackfillPage& page) { map_page(page); });
     while (auto page = pages.next()) {
       if (halt.load()) return;
-      rows_read_ += page->rows.size();
-      rows_sent += page->rows.size();
-      // Mapped while the pages before are delivered; handed to the sink once the window
-      // has room.
-      mapping::MappingOutput output = map_page(page->rows);
+      rows_read_ += page->row_count;
+      rows_sent += page->row_count;
+      mapping::MappingOutput& output = page->output;
+      dead_letter_rejections(output);
       if (options_.mirror) {
         for (const auto& call : output.calls) seen.saw(call);
         refused_rows += output.rejections.size();
@@ -231,18 +233,22 @@ void Backfill::mirror_table(const TableId& table, const MirrorSeen& seen, uint64
   mirrors_.push_back(std::move(plan));
 }
 
-mapping::MappingOutput Backfill::map_page(const std::vector<RowChange>& rows) {
-  mapping::MappingOutput output;
+void Backfill::map_page(BackfillPage& page) const {
+  mapping::MappingOutput& output = page.output;
   // Mostly a call per row: grown by doubling, the vector moved every call a dozen times.
-  output.calls.reserve(rows.size());
-  for (const RowChange& row : rows) mapper_.map(row, output);
+  output.calls.reserve(page.rows.size());
+  for (const RowChange& row : page.rows) mapper_.map(row, output);
+  // Freed here, by the thread that made them, rather than queued beside their calls.
+  page.rows = {};
+}
+
+void Backfill::dead_letter_rejections(const mapping::MappingOutput& output) {
   for (const auto& rejection : output.rejections) {
     ++rejections_;
     log::warn("dead-lettered a row of {} ({}): {}", rejection.origin.table, rejection.origin.key,
               rejection.reason);
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
-  return output;
 }
 
 uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& progress,

@@ -26,6 +26,8 @@
 
 namespace cdc::pipeline {
 
+struct BackfillPage;
+
 struct BackfillOptions {
   size_t page_rows = 5000;
   // Pages of one table sent and not all acknowledged, at most; a resumed backfill reads
@@ -97,8 +99,11 @@ class Backfill {
   // Runs on a worker thread; returns early, without checkpointing further, on `halt`.
   void backfill_table(const TableId& table, BackfillProgress& progress,
                       const std::atomic<bool>& halt);
-  // Maps `rows`; rows the mapping refuses are dead-lettered now.
-  mapping::MappingOutput map_page(const std::vector<RowChange>& rows);
+  // Maps the page's rows into its output, then lets the rows go. Pure: runs on the
+  // page's reading thread.
+  void map_page(BackfillPage& page) const;
+  // Writes the rows the mapping refused to the dead-letter file.
+  void dead_letter_rejections(const mapping::MappingOutput& output);
   // A progress entry of the store (ChangedFilter::save_progress); no name: none.
   struct Saved {
     std::string_view name;

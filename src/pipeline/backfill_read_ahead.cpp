@@ -10,9 +10,11 @@ namespace {
 constexpr std::chrono::milliseconds kWaitSlice{1000};
 }  // namespace
 
-BackfillReadAhead::BackfillReadAhead(TableReader& reader, size_t page_rows, size_t ahead)
+BackfillReadAhead::BackfillReadAhead(TableReader& reader, size_t page_rows, size_t ahead,
+                                     BackfillPageStep step)
     : queue_(ahead) {
-  thread_ = std::thread([this, &reader, page_rows] { read_all(reader, page_rows); });
+  thread_ = std::thread(
+      [this, &reader, page_rows, step = std::move(step)] { read_all(reader, page_rows, step); });
 }
 
 BackfillReadAhead::~BackfillReadAhead() {
@@ -21,13 +23,16 @@ BackfillReadAhead::~BackfillReadAhead() {
   thread_.join();
 }
 
-void BackfillReadAhead::read_all(TableReader& reader, size_t page_rows) {
+void BackfillReadAhead::read_all(TableReader& reader, size_t page_rows,
+                                 const BackfillPageStep& step) {
   try {
     for (;;) {
       BackfillPage page;
       page.rows.reserve(page_rows);
-      if (reader.next_batch(page_rows, page.rows) == 0) break;
+      page.row_count = reader.next_batch(page_rows, page.rows);
+      if (page.row_count == 0) break;
       page.last_key = *reader.last_key();
+      if (step) step(page);
       // push() gives up only when the queue is closed (the consumer is gone) or the wait
       // slice passed with the queue full: then try again.
       for (;;) {

@@ -9,13 +9,17 @@
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/errors.h"
 #include "mapping/mapper.h"
 #include "pipeline/backfill_checkpoint.h"
+#include "pipeline/backfill_read_ahead.h"
 #include "pipeline/changed_filter.h"
 #include "sink/fake_transport.h"
 #include "state/atomic_file.h"
@@ -71,14 +75,15 @@ class MemoryReader final : public TableReader {
   std::optional<std::vector<std::string>> last_key_;
 };
 
-mapping::Mapper items_mapper() {
+mapping::Mapper items_mapper(const char* text = kMapping) {
   std::vector<mapping::TableMapping> mappings;
-  mappings.push_back(mapping::parse_mapping(kMapping, "items.yaml", {}));
+  mappings.push_back(mapping::parse_mapping(text, "items.yaml", {}));
   return mapping::Mapper(std::move(mappings));
 }
 
-sink::SinkOptions sink_options() {
+sink::SinkOptions sink_options(const std::string& dead_letter_path = {}) {
   sink::SinkOptions options;
+  options.dead_letter_path = dead_letter_path;
   options.key = "k";
   options.secret = "s";
   options.flush_interval = std::chrono::hours(1);  // pages leave by the backfill's flush() alone
@@ -90,8 +95,11 @@ const TableId kTable{"public", "items"};
 // A backfill of public.items (10 rows) into a sink whose answers the test gives, run on a
 // thread of its own.
 struct BackfillRun {
-  explicit BackfillRun(BackfillOptions options)
-      : backfill(
+  explicit BackfillRun(BackfillOptions options, const char* mapping = kMapping,
+                       const std::string& dead_letter_path = {})
+      : sink(sink_options(dead_letter_path), std::move(owned)),
+        mapper(items_mapper(mapping)),
+        backfill(
             mapper, sink, [](const TableId&) { return std::make_unique<MemoryReader>(10); },
             std::move(options)),
         run(std::async(std::launch::async, [this] {
@@ -110,8 +118,8 @@ struct BackfillRun {
 
   std::unique_ptr<FakeTransport> owned = std::make_unique<FakeTransport>();
   FakeTransport& transport = *owned;
-  sink::Sink sink{sink_options(), std::move(owned)};
-  const mapping::Mapper mapper = items_mapper();
+  sink::Sink sink;
+  const mapping::Mapper mapper;
   std::atomic<bool> stop{false};
   Backfill backfill;
   std::future<BackfillSummary> run;
@@ -259,4 +267,63 @@ TEST_CASE("backfill: without --resume, a checkpoint that cannot be read is repla
   const auto last = load_checkpoint(store, kTable);
   REQUIRE(last.has_value());
   CHECK(last->done);
+}
+
+TEST_CASE("backfill read-ahead: each page is stepped on the reading thread, in order") {
+  MemoryReader reader(5);
+  std::mutex mutex;
+  std::vector<std::thread::id> step_threads;
+  BackfillReadAhead pages(reader, 2, 1, [&](BackfillPage& page) {
+    {
+      std::lock_guard lock(mutex);
+      step_threads.push_back(std::this_thread::get_id());
+    }
+    page.output.calls.resize(page.rows.size());
+    page.rows = {};
+  });
+  std::vector<size_t> counts;
+  std::vector<std::string> keys;
+  while (auto page = pages.next()) {
+    CHECK(page->rows.empty());
+    CHECK(page->output.calls.size() == page->row_count);
+    counts.push_back(page->row_count);
+    keys.push_back(page->last_key.at(0));
+  }
+  CHECK(counts == std::vector<size_t>{2, 2, 1});
+  CHECK(keys == std::vector<std::string>{"2", "4", "5"});
+  std::lock_guard lock(mutex);
+  REQUIRE(step_threads.size() == 3);
+  for (const auto& id : step_threads) CHECK(id != std::this_thread::get_id());
+}
+
+TEST_CASE("backfill read-ahead: what a step throws reaches the consumer after the pages before") {
+  MemoryReader reader(6);
+  BackfillReadAhead pages(reader, 2, 4, [](BackfillPage& page) {
+    if (page.last_key.at(0) == "4") throw std::runtime_error("mapping failed");
+  });
+  auto first = pages.next();
+  REQUIRE(first.has_value());
+  CHECK(first->row_count == 2);
+  CHECK_THROWS_WITH_AS(pages.next(), "mapping failed", std::runtime_error);
+}
+
+TEST_CASE("backfill: rows the mapping refuses, mapped while read, are dead-lettered and counted") {
+  // The name is no number: every row is refused, none is sent.
+  constexpr const char* kRefusing = R"(
+table: public.items
+customer:
+  id: id
+  fields: { name: { column: name, type: number } }
+)";
+  test::TempDir dir("backfill");
+  state::LastSentStore store(dir.path() / "last-sent");
+  ChangedFilter filter(store, {.commit_interval = 1h});
+  BackfillRun backfill({.page_rows = 3, .state_dir = dir.path(), .filter = &filter}, kRefusing,
+                       (dir.path() / "dead-letters.jsonl").string());
+  const BackfillSummary summary = backfill.run.get();
+  CHECK(summary.rows == 10);
+  CHECK(summary.rejections == 10);
+  CHECK(summary.calls == 0);
+  CHECK(backfill.sink.last_submitted() == 0);
+  CHECK(backfill.sink.dead_letters().appended() == 10);
 }
