@@ -1,6 +1,7 @@
 #include "pipeline/backfill.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
@@ -57,7 +58,11 @@ BackfillSummary Backfill::run(
   std::exception_ptr error;
   std::vector<std::thread> workers;
   const size_t count = std::min(std::max<size_t>(options_.connections, 1), tables.size());
-  std::atomic<size_t> running{count};
+  // Workers still running; the last one to finish wakes this thread at once, so the
+  // backfill ends when its work does, not at the next look.
+  std::mutex running_mutex;
+  std::condition_variable finished;
+  size_t running = count;
   for (size_t w = 0; w < count; ++w) {
     workers.emplace_back([&] {
       for (size_t i; !halt.load() && (i = next.fetch_add(1)) < tables.size();) {
@@ -72,12 +77,17 @@ BackfillSummary Backfill::run(
           halt.store(true);
         }
       }
-      running.fetch_sub(1);
+      std::lock_guard lock(running_mutex);
+      if (--running == 0) finished.notify_all();
     });
   }
   auto last_report = std::chrono::steady_clock::now();
-  while (running.load() > 0) {
-    std::this_thread::sleep_for(100ms);
+  for (;;) {
+    {
+      // Wakes at least every 100 ms to pass on `stop` and a failed sink, and to report.
+      std::unique_lock lock(running_mutex);
+      if (finished.wait_for(lock, 100ms, [&] { return running == 0; })) break;
+    }
     if (stop.load() || sink_.failure()) halt.store(true);
     if (std::chrono::steady_clock::now() - last_report >= 1s) {
       report(view);
