@@ -40,10 +40,12 @@ customer:
   fields: { name: name }
 )";
 
-// Rows id 1..rows, in pages; the key is the id's text.
+// Rows id 1..rows, in pages; the key is the id's text. Asked for a row past `fail_after`,
+// it throws instead.
 class MemoryReader final : public TableReader {
  public:
-  explicit MemoryReader(int64_t rows) : rows_(rows) {
+  explicit MemoryReader(int64_t rows, int64_t fail_after = INT64_MAX)
+      : rows_(rows), fail_after_(fail_after) {
     auto schema = std::make_shared<TableSchema>();
     schema->id = {"public", "items"};
     schema->version = 1;
@@ -55,6 +57,7 @@ class MemoryReader final : public TableReader {
   size_t next_batch(size_t max_rows, std::vector<RowChange>& out) override {
     size_t taken = 0;
     for (; taken < max_rows && next_ <= rows_; ++taken, ++next_) {
+      if (next_ > fail_after_) throw SourceError("the connection broke");
       RowChange& change = out.emplace_back();
       change.op = Operation::kSnapshotRead;
       change.table = schema_;
@@ -71,6 +74,7 @@ class MemoryReader final : public TableReader {
  private:
   std::shared_ptr<const TableSchema> schema_;
   int64_t rows_;
+  int64_t fail_after_;
   int64_t next_ = 1;
   std::optional<std::vector<std::string>> last_key_;
 };
@@ -293,7 +297,27 @@ TEST_CASE("backfill read-ahead: each page is stepped on the reading thread, in o
   CHECK(keys == std::vector<std::string>{"2", "4", "5"});
   std::lock_guard lock(mutex);
   REQUIRE(step_threads.size() == 3);
-  for (const auto& id : step_threads) CHECK(id != std::this_thread::get_id());
+  for (const auto& id : step_threads) {
+    CHECK(id == step_threads.front());
+    CHECK(id != std::this_thread::get_id());
+  }
+}
+
+TEST_CASE("backfill read-ahead: what the reader throws comes after the stepped pages before") {
+  // Rows 1..4 read, the fifth throws: two whole pages, then the error.
+  MemoryReader reader(10, 4);
+  std::atomic<int> stepped{0};
+  BackfillReadAhead pages(reader, 2, 2, [&](BackfillPage&) { ++stepped; });
+  std::vector<std::string> keys;
+  std::string error;
+  try {
+    while (auto page = pages.next()) keys.push_back(page->last_key.at(0));
+  } catch (const SourceError& e) {
+    error = e.what();
+  }
+  CHECK(keys == std::vector<std::string>{"2", "4"});
+  CHECK(stepped.load() == 2);
+  CHECK(error == "the connection broke");
 }
 
 TEST_CASE("backfill read-ahead: what a step throws reaches the consumer after the pages before") {
