@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii_digits.h"
 #include "core/errors.h"
 
 namespace cdc::mysql {
@@ -17,7 +18,6 @@ constexpr int64_t kGnoEnd = std::numeric_limits<int64_t>::max();
 constexpr size_t kMaxTagLength = 32;  // mysql::gtid::Tag::tag_max_length
 
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 char to_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::string_view trim(std::string_view s) {

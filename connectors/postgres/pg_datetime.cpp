@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "core/ascii_digits.h"
+
 namespace cdc::pg {
 namespace {
 
@@ -49,8 +51,6 @@ class Scanner {
   }
 
  private:
-  static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
   std::string_view text_;
   size_t pos_ = 0;
 };

@@ -6,6 +6,7 @@
 
 #include "connectors/postgres/pg_datetime.h"
 #include "connectors/postgres/pg_types.h"
+#include "core/ascii_digits.h"
 #include "core/errors.h"
 
 namespace cdc::pg {
@@ -32,8 +33,6 @@ std::string quoted_excerpt(std::string_view text) {
   if (!why.empty()) message += ": " + std::string(why);
   throw ProtocolError(message);
 }
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool parse_bool(std::string_view text, Value& out) {
   if (text == "t" || text == "true") {

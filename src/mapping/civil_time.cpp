@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/ascii_digits.h"
+
 namespace cdc::mapping {
 namespace {
 
@@ -28,19 +30,6 @@ char* put_date(char* at, const CivilDate& date) {
   at = put_digits(at, date.month, 2);
   *at++ = '-';
   return put_digits(at, date.day, 2);
-}
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// Reads exactly `width` digits at text[pos].
-std::optional<int64_t> fixed_digits(std::string_view text, size_t pos, size_t width) {
-  if (pos + width > text.size()) return std::nullopt;
-  int64_t value = 0;
-  for (size_t i = pos; i < pos + width; ++i) {
-    if (!is_digit(text[i])) return std::nullopt;
-    value = value * 10 + (text[i] - '0');
-  }
-  return value;
 }
 
 // ".ffffff..." at text[pos]: microseconds, extra digits dropped; `pos` moves past it.
