@@ -1,8 +1,8 @@
 // Backfill: the current rows of mapped tables through the same mapping and sink as
 // streaming, so a row produces the same calls either way (as snapshot reads: no insert
-// events). Tables run in parallel, one reader each. Within a table a thread reads pages
-// ahead while the table's worker maps the next page and the sink delivers up to
-// pages_in_flight pages, and a page's last key is checkpointed, in the last-sent store with
+// events). Tables run in parallel, one reader each. Within a table a thread reads and maps
+// pages ahead while the table's worker hands the next page to the sink, which delivers up
+// to pages_in_flight pages, and a page's last key is checkpointed, in the last-sent store with
 // the stamps of its calls, once every call it made (and every call before) is acknowledged
 // or dead-lettered. So memory is bounded by a few pages per table and the sink's pending
 // calls, and a resumed backfill re-reads at most the pages that were in flight.

@@ -32,7 +32,7 @@ void BackfillReadAhead::read_all(TableReader& reader, size_t page_rows,
       page.row_count = reader.next_batch(page_rows, page.rows);
       if (page.row_count == 0) break;
       page.last_key = *reader.last_key();
-      if (step) step(page);
+      step(page);
       // push() gives up only when the queue is closed (the consumer is gone) or the wait
       // slice passed with the queue full: then try again.
       for (;;) {

@@ -33,16 +33,15 @@ struct BackfillPage {
 // (mapping) of the page, so that the consumer gets it ready to send.
 using BackfillPageStep = std::function<void(BackfillPage&)>;
 
-// Threading: the constructor starts the read thread, which alone uses `reader` until the
-// destructor has joined it; next() from one consumer thread. Memory: at most `ahead`
+// Threading: the constructor starts the read thread, which alone uses `reader` and `step`
+// until the destructor has joined it; next() from one consumer thread. Memory: at most `ahead`
 // pages wait in the queue, plus the one being read.
 class BackfillReadAhead {
  public:
   // REQUIRES: `reader` outlives this object and is not used by anyone else meanwhile;
   // page_rows > 0, ahead > 0. What `step` throws ends the reading as the reader's
   // errors do.
-  BackfillReadAhead(TableReader& reader, size_t page_rows, size_t ahead,
-                    BackfillPageStep step = {});
+  BackfillReadAhead(TableReader& reader, size_t page_rows, size_t ahead, BackfillPageStep step);
   // Stops reading: a read in progress finishes first (it is not interrupted).
   ~BackfillReadAhead();
   BackfillReadAhead(const BackfillReadAhead&) = delete;
