@@ -24,15 +24,17 @@ drop_database() {
 }
 
 # build: the Release binaries the benchmarks run, through ccache when it is installed (a
-# rebuild after a change, or in another work tree, then costs little). BENCH_SKIP_BUILD=1
-# skips it: scripts/bench builds once before running every benchmark.
+# rebuild after a change, or in another work tree, then costs little): a plain Release
+# build, without the profile scripts/bench and scripts/build-release build with, which
+# needs a training run. BENCH_SKIP_BUILD=1 skips it: scripts/bench builds once before
+# running every benchmark.
 build() {
   [[ ${BENCH_SKIP_BUILD:-0} == 1 ]] && return 0
   log "building Release binaries in $BUILD"
   local launcher=-DCMAKE_CXX_COMPILER_LAUNCHER=
   command -v ccache >/dev/null && launcher=-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCDC_BUILD_TESTS=OFF \
-    "$launcher" >/dev/null
+    -DCDC_PGO= -DCDC_PGO_DIR= "$launcher" >/dev/null
   nice cmake --build "$BUILD" -j2 --target retainly-cdc retainly-mock cdc_binlog_decode_bench \
     cdc_mock_load_bench cdc_dispatcher_bench cdc_transport_bench cdc_table_read_bench \
     cdc_mapping_bench cdc_bench_sink >/dev/null
