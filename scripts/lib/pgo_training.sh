@@ -12,6 +12,9 @@
 # Needs the throw-away servers of scripts/lib/servers.sh (CDC_TEST_* set) and
 # scripts/lib/common.sh. Leaves nothing behind on them.
 
+# shellcheck source=scripts/lib/connector_state.sh
+source "$ROOT/scripts/lib/connector_state.sh"
+
 # pgo_train BUILD [ROWS]: runs BUILD's instrumented retainly-cdc over ROWS users (default
 # 20000) with about two orders and one subscription each, on both servers.
 pgo_train() {
@@ -23,8 +26,26 @@ pgo_train() {
   pgo_start_mock "$work"
   pgo_train_postgres "$work/postgres"
   pgo_train_mysql "$work/mysql"
+  pgo_check_delivered "$work"
   stop_pid "$PGO_MOCK_PID" retainly-mock
   rm -rf "$work"
+}
+
+# pgo_check_delivered WORK: Retainly (the mock) took customers, array items and events,
+# and nothing was dead-lettered: a training whose calls all failed would teach the
+# compiler the error paths.
+pgo_check_delivered() {
+  local stats endpoint letters=0 file
+  stats=$(curl -s "http://$PGO_MOCK/_stats")
+  for endpoint in "POST /customers" "POST /arrays" "POST /events" "DELETE /customers" \
+    "DELETE /arrays"; do
+    [[ $stats =~ \"records_applied\":\{[^}]*\"$endpoint\":[1-9] ]] ||
+      die "the training delivered no $endpoint (mock stats: $stats)"
+  done
+  for file in "$1"/*/state/dead-letters.jsonl; do
+    [[ -f $file ]] && letters=$((letters + $(wc -l <"$file")))
+  done
+  ((letters == 0)) || die "the training dead-lettered $letters calls (see $1/*/state)"
 }
 
 pgo_psql() {
@@ -170,15 +191,6 @@ pgo_drop_postgres() {
 
 pgo_binlog_end() { pgo_mariadb -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }'; }
 
-pgo_position_reached() {
-  local stored file offset
-  stored=$(cat "$1/state/mysql_position.json" 2>/dev/null) || return 1
-  file=$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' <<<"$stored")
-  offset=$(sed -n 's/.*"offset": *\([0-9]*\).*/\1/p' <<<"$stored")
-  [[ -n $file && -n $offset ]] || return 1
-  [[ $file > $2 ]] || { [[ $file == "$2" ]] && ((offset >= $3)); }
-}
-
 pgo_train_mysql() {
   local dir=$1 start_file start_pos end_file end_pos
   mkdir -p "$dir"
@@ -196,7 +208,7 @@ pgo_train_mysql() {
     >"$dir/state/mysql_position.json"
   pgo_workload_sql pgo_seq_table | pgo_mariadb -D public
   read -r end_file end_pos < <(pgo_binlog_end)
-  pgo_stream "$dir" pgo_position_reached "$dir" "$end_file" "$end_pos"
+  pgo_stream "$dir" binlog_position_reached "$dir/state" "$end_file" "$end_pos"
   pgo_backfills "$dir"
   pgo_drop_mysql
 }

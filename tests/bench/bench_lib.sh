@@ -3,6 +3,9 @@
 # Shared by the benchmarks in tests/bench/: Release binaries, psql, timing, a
 # retainly-mock to deliver into. Source after scripts/lib/common.sh and servers.sh.
 
+# shellcheck source=scripts/lib/connector_state.sh
+source "$ROOT/scripts/lib/connector_state.sh"
+
 BUILD=$ROOT/${CDC_RELEASE_DIR:-build-release}
 
 now() { printf '%s\n' "$EPOCHREALTIME"; }
@@ -292,19 +295,6 @@ ${2:-}
 mappings: mappings
 state_dir: state
 YAML
-}
-
-# binlog_position_reached STATE_DIR END_FILE END_POS: the connector's stored MySQL position
-# (STATE_DIR/mysql_position.json, moved only once every call before it was acknowledged)
-# is at or past END_FILE:END_POS. Binlog file names have a fixed-width number, so they
-# compare as strings.
-binlog_position_reached() {
-  local stored file offset
-  stored=$(cat "$1/mysql_position.json" 2>/dev/null) || return 1
-  file=$(sed -n 's/.*"file": *"\([^"]*\)".*/\1/p' <<<"$stored")
-  offset=$(sed -n 's/.*"offset": *\([0-9]*\).*/\1/p' <<<"$stored")
-  [[ -n $file && -n $offset ]] || return 1
-  [[ $file > $2 ]] || { [[ $file == "$2" ]] && ((offset >= $3)); }
 }
 
 # slot_reached SLOT LSN: the slot's confirmed position (moved only once every call was
