@@ -12,8 +12,8 @@
 # Needs the throw-away servers of scripts/lib/servers.sh (CDC_TEST_* set) and
 # scripts/lib/common.sh. Leaves nothing behind on them.
 
-# shellcheck source=scripts/lib/connector_state.sh
-source "$ROOT/scripts/lib/connector_state.sh"
+# shellcheck source=scripts/lib/server_clients.sh
+source "$ROOT/scripts/lib/server_clients.sh"
 
 # pgo_train BUILD [ROWS]: runs BUILD's instrumented retainly-cdc over ROWS users (default
 # 20000) with about two orders and one subscription each, on both servers.
@@ -46,16 +46,6 @@ pgo_check_delivered() {
     [[ -f $file ]] && letters=$((letters + $(wc -l <"$file")))
   done
   ((letters == 0)) || die "the training dead-lettered $letters calls (see $1/*/state)"
-}
-
-pgo_psql() {
-  PGOPTIONS='-c client_min_messages=warning' "$CDC_TEST_PG_BIN/psql" -X -q -At \
-    -v ON_ERROR_STOP=1 -d "$CDC_TEST_PG_DSN" "$@"
-}
-
-pgo_mariadb() {
-  MYSQL_PWD=$CDC_TEST_MYSQL_PASSWORD mariadb --no-defaults -h "$CDC_TEST_MYSQL_HOST" \
-    -P "$CDC_TEST_MYSQL_PORT" -u "$CDC_TEST_MYSQL_USER" -N -B "$@"
 }
 
 # The validating mock: the sink's answers, and the mappings' records checked as Retainly
@@ -157,46 +147,39 @@ pgo_reached() {
   "$@"
 }
 
-pgo_slot_reached() {
-  [[ $(pgo_psql -c "SELECT confirmed_flush_lsn >= '$1' FROM pg_replication_slots
-                    WHERE slot_name = 'pgo_training'") == t ]]
-}
-
 pgo_train_postgres() {
   local dir=$1 end
   mkdir -p "$dir"
-  pgo_psql -f "$ROOT/examples/postgres/schema.sql"
-  pgo_psql -c "CREATE PUBLICATION pgo_training FOR TABLE public.users, public.orders,
-                 public.subscriptions"
-  pgo_psql -c "SELECT pg_create_logical_replication_slot('pgo_training', 'pgoutput')" >/dev/null
+  pg_sql -f "$ROOT/examples/postgres/schema.sql"
+  pg_sql -c "CREATE PUBLICATION pgo_training FOR TABLE public.users, public.orders,
+               public.subscriptions"
+  pg_sql -c "SELECT pg_create_logical_replication_slot('pgo_training', 'pgoutput')" >/dev/null
   add_cleanup pgo_drop_postgres
   pgo_config "$dir" "  type: postgres
   dsn: \"$CDC_TEST_PG_DSN\"
   slot: pgo_training
   publication: pgo_training
   snapshot: never"
-  pgo_workload_sql pgo_series | pgo_psql
-  end=$(pgo_psql -c "SELECT pg_current_wal_lsn()")
-  pgo_stream "$dir" pgo_slot_reached "$end"
+  pgo_workload_sql pgo_series | pg_sql
+  end=$(pg_sql -c "SELECT pg_current_wal_lsn()")
+  pgo_stream "$dir" slot_reached pgo_training "$end"
   pgo_backfills "$dir"
   pgo_drop_postgres
 }
 
 pgo_drop_postgres() {
-  pgo_psql -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
-               WHERE slot_name = 'pgo_training' AND NOT active" >/dev/null || true
-  pgo_psql -c "DROP PUBLICATION IF EXISTS pgo_training;
-               DROP TABLE IF EXISTS public.subscriptions, public.orders, public.users" || true
+  pg_sql -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+             WHERE slot_name = 'pgo_training' AND NOT active" >/dev/null || true
+  pg_sql -c "DROP PUBLICATION IF EXISTS pgo_training;
+             DROP TABLE IF EXISTS public.subscriptions, public.orders, public.users" || true
 }
-
-pgo_binlog_end() { pgo_mariadb -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }'; }
 
 pgo_train_mysql() {
   local dir=$1 start_file start_pos end_file end_pos
   mkdir -p "$dir"
-  pgo_mariadb <"$ROOT/examples/mysql/schema.sql"
+  my_sql <"$ROOT/examples/mysql/schema.sql"
   add_cleanup pgo_drop_mysql
-  read -r start_file start_pos < <(pgo_binlog_end)
+  read -r start_file start_pos < <(binlog_end)
   pgo_config "$dir" "  type: mysql
   host: \"$CDC_TEST_MYSQL_HOST\"
   port: $CDC_TEST_MYSQL_PORT
@@ -206,13 +189,13 @@ pgo_train_mysql() {
   snapshot: never"
   printf '{"file": "%s", "offset": %s, "gtid_state": ""}\n' "$start_file" "$start_pos" \
     >"$dir/state/mysql_position.json"
-  pgo_workload_sql pgo_seq_table | pgo_mariadb -D public
-  read -r end_file end_pos < <(pgo_binlog_end)
+  pgo_workload_sql pgo_seq_table | my_sql -D public
+  read -r end_file end_pos < <(binlog_end)
   pgo_stream "$dir" binlog_position_reached "$dir/state" "$end_file" "$end_pos"
   pgo_backfills "$dir"
   pgo_drop_mysql
 }
 
 pgo_drop_mysql() {
-  pgo_mariadb -e "DROP DATABASE IF EXISTS public" || true
+  my_sql -e "DROP DATABASE IF EXISTS public" || true
 }

@@ -3,23 +3,16 @@
 # Shared by the benchmarks in tests/bench/: Release binaries, psql, timing, a
 # retainly-mock to deliver into. Source after scripts/lib/common.sh and servers.sh.
 
-# shellcheck source=scripts/lib/connector_state.sh
-source "$ROOT/scripts/lib/connector_state.sh"
+# shellcheck source=scripts/lib/server_clients.sh
+source "$ROOT/scripts/lib/server_clients.sh"
 
 BUILD=$ROOT/${CDC_RELEASE_DIR:-build-release}
 
 now() { printf '%s\n' "$EPOCHREALTIME"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
-sql() { "$CDC_TEST_PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$CDC_TEST_PG_DSN" -c "$1"; }
+sql() { pg_sql -c "$1"; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
-# my_sql ARGS...: the mariadb client on the test MariaDB, tab-separated without headers.
-# The password goes in the environment, not on a command line others can read.
-my_sql() {
-  MYSQL_PWD=$CDC_TEST_MYSQL_PASSWORD mariadb --no-defaults -h "$CDC_TEST_MYSQL_HOST" \
-    -P "$CDC_TEST_MYSQL_PORT" -u "$CDC_TEST_MYSQL_USER" -N -B "$@"
-}
 
 # drop_database: drops the benchmark's database $DB on the test MariaDB, if it is there.
 drop_database() {
@@ -295,13 +288,6 @@ ${2:-}
 mappings: mappings
 state_dir: state
 YAML
-}
-
-# slot_reached SLOT LSN: the slot's confirmed position (moved only once every call was
-# acknowledged) is at or past LSN.
-slot_reached() {
-  [[ $(sql "SELECT confirmed_flush_lsn >= '$2' FROM pg_replication_slots
-            WHERE slot_name = '$1'") == t ]]
 }
 
 # perf_attach PID NAME: with BENCH_PERF_DIR set, samples PID's call stacks (perf record,

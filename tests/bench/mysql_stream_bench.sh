@@ -54,11 +54,6 @@ WORK=
 BINLOGS=()
 
 
-# Prints "FILE POSITION": where the next binlog event will be written.
-binlog_end() {
-  my_sql -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }'
-}
-
 
 # The workload, as one stream of statements for one client session: each statement is a
 # transaction of its own (autocommit). seq_A_to_B are MariaDB's Sequence engine tables.

@@ -26,10 +26,6 @@ source "$ROOT/tests/bench/bench_lib.sh"
 DB=cdc_bench_changed
 BATCH=10000
 
-binlog_end() {
-  my_sql -e "SHOW MASTER STATUS" | awk '{ print $1, $2 }'
-}
-
 workload_sql() {
   local from to
   for ((from = 1; from <= CUSTOMERS; from += BATCH)); do
