@@ -142,8 +142,8 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   op.kind = call.kind;
   op.sequence = 0;
   op.item_hash = 0;
-  op.customer.assign(retainly::lane_view(call.customer_id));
-  op.lane_hash = LaneTable<PendingCustomer>::hash(op.customer);
+  state::customer_key(retainly::lane_view(call.customer_id), op.key);
+  op.lane_hash = LaneTable<PendingCustomer>::hash(op.key);
   customers_.prefetch(op.lane_hash);
   op.field.clear();
   op.item.clear();
@@ -152,7 +152,8 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   if (call.kind == CallKind::kArrayUpsert || call.kind == CallKind::kArrayDelete) {
     op.field = call.field;
     op.item = call.item_id;
-    op.item_hash = hash_of(state::item_key(op.customer, op.field, op.item));
+    state::item_key_at(op.key, op.field, op.item, item_key_);
+    op.item_hash = hash_of(item_key_);
   }
   return op;
 }
@@ -183,13 +184,13 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   // case of a stream of new rows) has nothing to compare with, field after field.
   bool nothing_known = false;
   if (customer == nullptr) {
-    load_stored(op.customer);
+    load_stored(op.key);
     loaded = true;
     nothing_known = stored_.empty();
   }
   auto known = [&](uint32_t name, uint16_t tag) -> std::optional<uint64_t> {
     if (nothing_known) return std::nullopt;
-    return known_field(customer, op.customer, name, tag, loaded);
+    return known_field(customer, op.key, name, tag, loaded);
   };
 
   if (call.only_if_sent && !known(state::kPresenceName, table.tag).has_value()) {
@@ -203,7 +204,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     if (customer != nullptr && customer->deleted_at != 0) {
       deleted = customer->fields.empty();
     } else if (customer == nullptr || customer->fields.empty()) {
-      load_stored(op.customer);
+      load_stored(op.key);
       loaded = true;
       deleted = stored_.size() == 1 && stored_.front() == state::kTombstone;
     }
@@ -258,7 +259,7 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
     return true;
   }
 
-  const auto known = known_item(op.item_hash, op.customer, op.field, op.item);
+  const auto known = known_item(op.item_hash, op.key, item_key_);
   if (known != op.item_stamp.value) {
     fields_sent_ += call.attributes.size();
     return true;
@@ -270,9 +271,9 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
   return false;
 }
 
-std::optional<uint64_t> ChangedFilter::known_item(uint64_t item_hash, std::string_view lane,
-                                                  std::string_view field, std::string_view item) {
-  const PendingCustomer* customer = pending_customer(lane);
+std::optional<uint64_t> ChangedFilter::known_item(uint64_t item_hash, std::string_view key,
+                                                  std::string_view item_key) {
+  const PendingCustomer* customer = pending_customer(key);
   const uint64_t deleted_at = customer == nullptr ? 0 : customer->deleted_at;
   const auto pending = items_.find(item_hash);
   if (pending != items_.end() && pending->second.sequence > deleted_at) {
@@ -280,26 +281,25 @@ std::optional<uint64_t> ChangedFilter::known_item(uint64_t item_hash, std::strin
     return pending->second.value;
   }
   if (deleted_at != 0) return std::nullopt;
-  if (auto stored = store_.item(lane, field, item)) return stored->value;
+  if (auto stored = store_.item_at(item_key)) return stored->value;
   return std::nullopt;
 }
 
 bool ChangedFilter::sent_by(const Op& op, uint16_t tag) {
   bool loaded = false;
-  return known_field(pending_customer(op), op.customer, state::kPresenceName, tag, loaded)
-      .has_value();
+  return known_field(pending_customer(op), op.key, state::kPresenceName, tag, loaded).has_value();
 }
 
-const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view lane) {
-  return customers_.find(lane).value;
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view key) {
+  return customers_.find(key).value;
 }
 
 const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(const Op& op) {
-  return customers_.find(op.customer, op.lane_hash).value;
+  return customers_.find(op.key, op.lane_hash).value;
 }
 
 ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& op) {
-  const auto entry = customers_.find_or_add(op.customer, op.lane_hash);
+  const auto entry = customers_.find_or_add(op.key, op.lane_hash);
   PendingCustomer& customer = *entry.value;
   if (entry.inserted) {
     // A pooled value comes back as it was left: empty it, keeping the fields' capacity.
@@ -310,7 +310,7 @@ ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& 
 }
 
 std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pending,
-                                                   std::string_view lane, uint32_t name,
+                                                   std::string_view key, uint32_t name,
                                                    uint16_t tag, bool& loaded) {
   if (pending != nullptr) {
     for (const auto& field : pending->fields) {
@@ -319,17 +319,17 @@ std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pendin
     if (pending->deleted_at != 0) return std::nullopt;
   }
   if (!loaded) {
-    load_stored(lane);
+    load_stored(key);
     loaded = true;
   }
   const FieldStamp* stamp = find_stored(stored_, name, tag);
   return stamp ? std::optional<uint64_t>(stamp->value) : std::nullopt;
 }
 
-void ChangedFilter::load_stored(std::string_view lane) {
-  if (stored_valid_ && stored_lane_ == lane) return;
-  store_.customer(lane, stored_);
-  stored_lane_.assign(lane);
+void ChangedFilter::load_stored(std::string_view key) {
+  if (stored_valid_ && stored_key_ == key) return;
+  store_.customer_at(key, stored_);
+  stored_key_.assign(key);
   stored_valid_ = true;
 }
 
@@ -337,24 +337,25 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
                                     std::string_view field, std::string_view item_id,
                                     const std::vector<retainly::Attribute>& attributes,
                                     std::vector<retainly::Attribute>& out) {
-  const std::string_view lane = retainly::lane_view(customer_id);
+  state::customer_key(retainly::lane_view(customer_id), lookup_key_);
   if (kind == CallKind::kArrayUpsert) {
-    const auto known =
-        known_item(hash_of(state::item_key(lane, field, item_id)), lane, field, item_id);
+    state::item_key_at(lookup_key_, field, item_id, item_key_);
+    const auto known = known_item(hash_of(item_key_), lookup_key_, item_key_);
     if (known && *known != item_hash(attributes)) {
       out.insert(out.end(), attributes.begin(), attributes.end());
     }
     return;
   }
   if (kind != CallKind::kCustomerUpsert) return;
-  const PendingCustomer* customer = pending_customer(lane);
+  const PendingCustomer* customer = pending_customer(lookup_key_);
   bool loaded = false;
   // With the table's presence stamp there, a field without a stamp was never acknowledged:
   // a field new in the mapping, or one whose only call was refused.
-  const bool present = known_field(customer, lane, state::kPresenceName, tag, loaded).has_value();
+  const bool present =
+      known_field(customer, lookup_key_, state::kPresenceName, tag, loaded).has_value();
   for (const auto& attribute : attributes) {
     const auto known =
-        known_field(customer, lane, state::field_name_hash(attribute.name), tag, loaded);
+        known_field(customer, lookup_key_, state::field_name_hash(attribute.name), tag, loaded);
     if (known ? *known != state::field_value_hash(attribute.name, attribute.json) : present) {
       out.push_back(attribute);
     }
@@ -504,26 +505,30 @@ void ChangedFilter::start_commit(bool apply, bool sync) {
 
 void ChangedFilter::write_commit() {
   if (committing_applies_) {
+    state::LastSentStore::Commit commit = store_.commit();
     for (const auto& committed : committing_) {
       const Op& op = *committed;
       switch (op.kind) {
         case CallKind::kCustomerUpsert:
-          committing_batch_.upsert_customer(op.customer, op.stamps);
+          commit.upsert_customer(op.key, op.stamps);
           break;
         case CallKind::kCustomerDelete:
-          committing_batch_.delete_customer(op.customer);
+          commit.delete_customer(op.key);
           break;
         case CallKind::kArrayUpsert:
-          committing_batch_.upsert_item(op.customer, op.field, op.item, op.item_stamp);
+          state::item_key_at(op.key, op.field, op.item, committing_item_key_);
+          commit.upsert_item(committing_item_key_, op.item_stamp);
           break;
         case CallKind::kArrayDelete:
-          committing_batch_.delete_item(op.customer, op.field, op.item);
+          state::item_key_at(op.key, op.field, op.item, committing_item_key_);
+          commit.delete_item(committing_item_key_);
           break;
         case CallKind::kEvent:
           break;
       }
     }
-    store_.apply(committing_batch_);
+    commit.apply(committing_batch_);
+    commit.commit();
   }
   if (committing_syncs_) store_.sync();
 }
@@ -582,9 +587,9 @@ void ChangedFilter::pending_of(
         std::any_of(op.stamps.begin(), op.stamps.end(), [&](const FieldStamp& s) {
           return s.name == state::kPresenceName && s.table == tag;
         })) {
-      customer(op.customer);
+      customer(state::customer_of_key(op.key));
     } else if (op.kind == CallKind::kArrayUpsert && op.item_stamp.table == tag) {
-      item(op.customer, op.field, op.item);
+      item(state::customer_of_key(op.key), op.field, op.item);
     }
   }
 }
@@ -593,7 +598,7 @@ void ChangedFilter::forget_pending(const Op& op) {
   switch (op.kind) {
     case CallKind::kCustomerUpsert:
     case CallKind::kCustomerDelete: {
-      const auto entry = customers_.find(op.customer, op.lane_hash);
+      const auto entry = customers_.find(op.key, op.lane_hash);
       if (entry.value == nullptr) return;
       auto& customer = *entry.value;
       if (customer.deleted_at == op.sequence) customer.deleted_at = 0;

@@ -168,8 +168,10 @@ class ChangedFilter {
     retainly::CallKind kind;
     uint64_t sequence = 0;
     uint64_t item_hash = 0;
-    std::string customer;    // the lane key
-    uint32_t lane_hash = 0;  // its hash in customers_ (LaneTable::hash), taken once
+    // The customer: its key in the store (state::customer_key of its lane key), which
+    // also files it in customers_, under lane_hash (LaneTable::hash), both taken once.
+    std::string key;
+    uint32_t lane_hash = 0;
     std::string field;
     std::string item;
     std::vector<state::FieldStamp> stamps;
@@ -197,20 +199,22 @@ class ChangedFilter {
                         std::vector<std::string>* names);
   bool prepare_item(const retainly::Call& call, const Table& table, Skipped& skipped);
   // What Retainly holds (or will, once the pending calls land) for one field, if known:
-  // the newest pending value, else (unless a delete is pending) the store's. `loaded`
-  // says stored_ holds the customer's stamps already.
-  std::optional<uint64_t> known_field(const PendingCustomer* pending, std::string_view lane,
+  // the newest pending value, else (unless a delete is pending) the store's (the customer
+  // with store key `key`). `loaded` says stored_ holds the customer's stamps already.
+  std::optional<uint64_t> known_field(const PendingCustomer* pending, std::string_view key,
                                       uint32_t name, uint16_t tag, bool& loaded);
   // Whether the pending calls or the store hold the presence stamp of table `tag` for
   // `op`'s customer: that table sent it, and no delete since.
   bool sent_by(const Op& op, uint16_t tag);
-  // The customer's pending values (by its lane key), or nullptr.
-  const PendingCustomer* pending_customer(std::string_view lane);
+  // The customer's pending values (by its key in the store), or nullptr.
+  const PendingCustomer* pending_customer(std::string_view key);
   const PendingCustomer* pending_customer(const Op& op);
   // The customer's pending values, added empty if it has none.
   PendingCustomer& pending_customer_added(const Op& op);
-  std::optional<uint64_t> known_item(uint64_t item_hash, std::string_view lane,
-                                     std::string_view field, std::string_view item);
+  // What Retainly holds for an item, if known: the item with store key `item_key` (hash
+  // `item_hash`) of the customer with store key `key`.
+  std::optional<uint64_t> known_item(uint64_t item_hash, std::string_view key,
+                                     std::string_view item_key);
   // Removes what `op` put into the pending maps, unless a later call replaced it.
   void forget_pending(const Op& op);
   // Starts committing the settled calls, the names learned and the counts (`apply`), then
@@ -237,7 +241,7 @@ class ChangedFilter {
   std::unordered_map<std::string, Table> tables_;
   std::unordered_map<uint16_t, Flattening> flattening_;  // by table tag
 
-  // By lane key. Its pool keeps the values (and their fields' capacity) of as many
+  // By customer key. Its pool keeps the values (and their fields' capacity) of as many
   // customers as a full commit batch settles, so a steady stream allocates no new ones.
   LaneTable<PendingCustomer> customers_{kPendingCustomersPooled};
   std::unordered_map<uint64_t, PendingItem> items_;
@@ -263,6 +267,7 @@ class ChangedFilter {
   // batch, the sequence through which it takes every settled call, and what it does.
   std::vector<std::unique_ptr<Op>> committing_;
   state::LastSentBatch committing_batch_;
+  std::string committing_item_key_;  // the committer's scratch
   uint64_t committing_through_ = 0;
   bool committing_applies_ = false;
   bool committing_syncs_ = false;
@@ -277,13 +282,15 @@ class ChangedFilter {
   // An idle filter commits the first settled call at once, then at most once an interval.
   std::chrono::steady_clock::time_point last_commit_;
 
-  // Loads stored_ with the store's stamps of the customer `lane`, unless it holds them
-  // already: an update with an old image asks for the same customer twice in a row
-  // (known_different, then prepare).
-  void load_stored(std::string_view lane);
-  std::vector<state::FieldStamp> stored_;  // the store's stamps of customer stored_lane_
-  std::string stored_lane_;
-  bool stored_valid_ = false;  // stored_ is stored_lane_'s as of the last commit
+  // Loads stored_ with the store's stamps of the customer with store key `key`, unless it
+  // holds them already: an update with an old image asks for the same customer twice in a
+  // row (known_different, then prepare).
+  void load_stored(std::string_view key);
+  std::vector<state::FieldStamp> stored_;  // the store's stamps of customer stored_key_
+  std::string stored_key_;
+  bool stored_valid_ = false;  // stored_ is stored_key_'s as of the last commit
+  std::string lookup_key_;     // known_different()'s customer key
+  std::string item_key_;       // the last item key stage() or known_different() made
 
   // Last: destroyed first, it waits for a running commit, which uses the members above.
   BackgroundJob committer_;

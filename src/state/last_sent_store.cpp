@@ -198,10 +198,15 @@ FieldHashes field_hashes(std::string_view name, std::string_view json) {
 }
 
 std::string item_key(std::string_view customer, std::string_view field, std::string_view item) {
-  std::string key = customer_key(customer);
-  key.reserve(key.size() + field.size() + item.size() + 2);
-  key.append(1, '\0').append(field).append(1, '\0').append(item);
+  std::string key;
+  item_key_at(customer_key(customer), field, item, key);
   return key;
+}
+
+void item_key_at(std::string_view customer_key, std::string_view field, std::string_view item,
+                 std::string& out) {
+  out.reserve(customer_key.size() + field.size() + item.size() + 2);
+  out.assign(customer_key).append(1, '\0').append(field).append(1, '\0').append(item);
 }
 
 namespace {
@@ -262,7 +267,11 @@ LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only, si
 
 void LastSentStore::customer(std::string_view customer, std::vector<FieldStamp>& out) {
   customer_key(customer, scratch_);
-  const auto bytes = store_.get(kCustomers, scratch_);
+  customer_at(scratch_, out);
+}
+
+void LastSentStore::customer_at(std::string_view key, std::vector<FieldStamp>& out) {
+  const auto bytes = store_.get(kCustomers, key);
   if (!bytes) {
     out.clear();
     return;
@@ -273,7 +282,11 @@ void LastSentStore::customer(std::string_view customer, std::vector<FieldStamp>&
 std::optional<ItemStamp> LastSentStore::item(std::string_view customer, std::string_view field,
                                              std::string_view item) {
   scratch_ = item_key(customer, field, item);
-  const auto bytes = store_.get(kItems, scratch_);
+  return item_at(scratch_);
+}
+
+std::optional<ItemStamp> LastSentStore::item_at(std::string_view key) {
+  const auto bytes = store_.get(kItems, key);
   return bytes ? decode_item(*bytes) : std::nullopt;
 }
 
@@ -348,72 +361,100 @@ void LastSentStore::flattened_names(uint16_t tag,
 
 void LastSentStore::apply(const LastSentBatch& batch) {
   if (batch.empty() || read_only_) return;
-  auto write = store_.write();
+  Commit changes = commit();
+  changes.apply(batch);
+  changes.commit();
+}
+
+LastSentStore::Commit LastSentStore::commit() {
+  if (read_only_) return Commit(std::nullopt);
+  return Commit(store_.write());
+}
+
+void LastSentStore::Commit::upsert_customer(std::string_view key,
+                                            std::span<const FieldStamp> stamps) {
+  if (!write_) return;
+  // One search of the tree for a customer already there, none for a new one past the
+  // store's end (growing ids, the common case while rows are inserted).
+  write_->update(
+      kCustomers, key,
+      [&](std::optional<std::string_view> current, std::string& out) {
+        if (current) {
+          decode(*current, stamps_);
+          const bool re_created = stamps_.size() == 1 && stamps_.front() == kTombstone;
+          if (re_created) stamps_.clear();
+          merge(stamps_, stamps);
+        } else {
+          stamps_.assign(stamps.begin(), stamps.end());
+          sort_slots(stamps_);
+        }
+        encode(stamps_, out);
+      },
+      bytes_);
+}
+
+void LastSentStore::Commit::delete_customer(std::string_view key) {
+  if (!write_) return;
+  encode({kTombstone}, bytes_);
+  write_->put(kCustomers, key, bytes_);
+  // Retainly deletes a customer's arrays with it.
+  std::string prefix(key);
+  prefix += '\0';
+  write_->erase_prefix(kItems, prefix);
+}
+
+void LastSentStore::Commit::upsert_item(std::string_view key, ItemStamp stamp) {
+  if (write_) write_->put(kItems, key, encode_item(stamp));
+}
+
+void LastSentStore::Commit::delete_item(std::string_view key) {
+  if (write_) write_->erase(kItems, key);
+}
+
+void LastSentStore::Commit::apply(const LastSentBatch& batch) {
+  if (!write_) return;
   if (batch.fields_sent_ != 0 || batch.fields_skipped_ != 0) {
     uint64_t sent = batch.fields_sent_;
     uint64_t skipped = batch.fields_skipped_;
-    if (auto counts = write.get(kTables, kCountsKey); counts && counts->size() == 16) {
+    if (auto counts = write_->get(kTables, kCountsKey); counts && counts->size() == 16) {
       sent += get_le<uint64_t>(counts->data());
       skipped += get_le<uint64_t>(counts->data() + 8);
     }
     std::string bytes;
     put_le(bytes, sent);
     put_le(bytes, skipped);
-    write.put(kTables, kCountsKey, bytes);
+    write_->put(kTables, kCountsKey, bytes);
   }
-  std::vector<FieldStamp> stamps;
-  std::string bytes;
   for (const auto& op : batch.ops_) {
     switch (op.kind) {
-      case LastSentBatch::Kind::kUpsertCustomer: {
-        // One search of the tree for a customer already there, none for a new one past
-        // the store's end (growing ids, the common case while rows are inserted).
-        const auto changes = batch.stamps(op);
-        write.update(
-            kCustomers, op.key,
-            [&](std::optional<std::string_view> current, std::string& out) {
-              if (current) {
-                decode(*current, stamps);
-                const bool re_created = stamps.size() == 1 && stamps.front() == kTombstone;
-                if (re_created) stamps.clear();
-                merge(stamps, changes);
-              } else {
-                stamps.assign(changes.begin(), changes.end());
-                sort_slots(stamps);
-              }
-              encode(stamps, out);
-            },
-            bytes);
+      case LastSentBatch::Kind::kUpsertCustomer:
+        upsert_customer(op.key, batch.stamps(op));
         break;
-      }
-      case LastSentBatch::Kind::kDeleteCustomer: {
-        encode({kTombstone}, bytes);
-        write.put(kCustomers, op.key, bytes);
-        // Retainly deletes a customer's arrays with it.
-        std::string prefix = op.key;
-        prefix += '\0';
-        write.erase_prefix(kItems, prefix);
+      case LastSentBatch::Kind::kDeleteCustomer:
+        delete_customer(op.key);
         break;
-      }
       case LastSentBatch::Kind::kUpsertItem:
-        write.put(kItems, op.key, encode_item(op.item));
+        upsert_item(op.key, op.item);
         break;
       case LastSentBatch::Kind::kDeleteItem:
-        write.erase(kItems, op.key);
+        delete_item(op.key);
         break;
       case LastSentBatch::Kind::kAddName:
-        write.put(kTables, op.key, "n");
+        write_->put(kTables, op.key, "n");
         break;
     }
   }
   for (const auto& [key, value] : batch.progress_) {
     if (value.empty()) {
-      write.erase(kTables, key);
+      write_->erase(kTables, key);
     } else {
-      write.put(kTables, key, value);
+      write_->put(kTables, key, value);
     }
   }
-  write.commit();
+}
+
+void LastSentStore::Commit::commit() {
+  if (write_) write_->commit();
 }
 
 void LastSentStore::sync() {

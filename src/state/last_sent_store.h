@@ -139,8 +139,11 @@ class LastSentStore {
   // The customer's stamps, sorted by name then table; empty if the store has none, just
   // kTombstone if we deleted it.
   void customer(std::string_view customer, std::vector<FieldStamp>& out);
+  // The same by the customer's key (customer_key()), for a caller that keeps it.
+  void customer_at(std::string_view key, std::vector<FieldStamp>& out);
   std::optional<ItemStamp> item(std::string_view customer, std::string_view field,
                                 std::string_view item);
+  std::optional<ItemStamp> item_at(std::string_view key);  // by item_key()
 
   // The tag of a source table ("public.users"), assigned on first use and kept.
   uint16_t table_tag(std::string_view table);
@@ -160,6 +163,32 @@ class LastSentStore {
   // Applies the batch in order and commits it. The commit is durable once the next one
   // returns, or sync() (KvStore::sync).
   void apply(const LastSentBatch& batch);
+
+  // One commit written change by change, for a caller that holds its changes already (the
+  // filter's settled calls): apply() without copying them into a batch first, which was a
+  // sixth of the filter's commit time. Customers and items go by their keys
+  // (customer_key(), item_key()). Readers see none of it before commit(); destroyed
+  // before, it is rolled back. A read-only store's commit writes nothing.
+  class Commit {
+   public:
+    // `stamps` in any order; of two in one slot, the later wins.
+    void upsert_customer(std::string_view key, std::span<const FieldStamp> stamps);
+    void delete_customer(std::string_view key);
+    void upsert_item(std::string_view key, ItemStamp stamp);
+    void delete_item(std::string_view key);
+    // The batch's changes, after those written so far.
+    void apply(const LastSentBatch& batch);
+    // The commit is durable once the next one returns, or sync().
+    void commit();
+
+   private:
+    friend class LastSentStore;
+    explicit Commit(std::optional<KvStore::Write> write) : write_(std::move(write)) {}
+    std::optional<KvStore::Write> write_;  // none for a read-only store
+    std::vector<FieldStamp> stamps_;       // scratch, kept across upserts
+    std::string bytes_;
+  };
+  Commit commit();
   void sync();
 
   // Drops everything (`table` empty) or what one table sent: its field and presence stamps
@@ -200,5 +229,8 @@ std::string customer_of_key(std::string_view key);
 // "<customer key>\0<field>\0<item>": an item's key; the customer comes first so a
 // customer's items are one key range.
 std::string item_key(std::string_view customer, std::string_view field, std::string_view item);
+// The same from the customer's key (customer_key()), into a buffer kept.
+void item_key_at(std::string_view customer_key, std::string_view field, std::string_view item,
+                 std::string& out);
 
 }  // namespace cdc::state
