@@ -106,4 +106,35 @@ std::string to_string(const Position& position) {
   return out;
 }
 
+std::string position_prefix(const Position& position) {
+  if (const auto* pg = std::get_if<PgPosition>(&position)) {
+    char buf[3 + 17];
+    char* end = std::copy_n("pg:", 3, buf);
+    return std::string(buf, put_lsn(end, pg->commit_end));
+  }
+  const auto& bin = std::get<BinlogPosition>(position);
+  char digits[1 + 20];
+  digits[0] = ':';
+  char* end = put_decimal(digits + 1, bin.offset);
+  std::string out;
+  out.reserve(6 + bin.file.size() + static_cast<size_t>(end - digits));
+  out.append("mysql:").append(bin.file).append(digits, end);
+  return out;
+}
+
+uint32_t position_index(const Position& position) {
+  if (const auto* pg = std::get_if<PgPosition>(&position)) return pg->index;
+  return std::get<BinlogPosition>(position).index;
+}
+
+bool same_prefix(const Position& a, const Position& b) {
+  if (const auto* pg = std::get_if<PgPosition>(&a)) {
+    const auto* other = std::get_if<PgPosition>(&b);
+    return other != nullptr && other->commit_end == pg->commit_end;
+  }
+  const auto* other = std::get_if<BinlogPosition>(&b);
+  const auto& bin = std::get<BinlogPosition>(a);
+  return other != nullptr && other->offset == bin.offset && other->file == bin.file;
+}
+
 }  // namespace cdc

@@ -53,4 +53,12 @@ using Position = std::variant<PgPosition, BinlogPosition>;
 // "pg:16/B374D848:3" or "mysql:mysql-bin.000007:1234:3". Stable: same change, same text.
 std::string to_string(const Position& position);
 
+// to_string() in two parts: the text up to the change's index ("pg:16/B374D848"), the
+// same for every change of one transaction, and the index. to_string(p) is
+// position_prefix(p) + ":" + the index.
+std::string position_prefix(const Position& position);
+uint32_t position_index(const Position& position);
+// Whether the two positions have the same prefix.
+bool same_prefix(const Position& a, const Position& b);
+
 }  // namespace cdc

@@ -519,7 +519,7 @@ class Session {
     if (origin.key.empty() && first_skip_ < out_.skips.size()) {
       origin.key = retainly::lane_key(out_.skips[first_skip_].customer_id);
     }
-    origin.position = to_string(change_.position);
+    origin.position = out_.positions.of(change_.position);
     for (size_t i = first_skip_; i < out_.skips.size(); ++i) out_.skips[i].origin = origin;
     // Copies for all but the last holder, which takes the original: most changes make
     // one call and no rejection.

@@ -132,7 +132,7 @@ void Mapper::map(const RowChange& change, MappingOutput& out, bool whole) const 
     rejection.payload = change_payload(change, *table.zone);
     rejection.origin.table = table.table.qualified();
     rejection.origin.key = provenance_key(change, *table.zone);
-    rejection.origin.position = to_string(change.position);
+    rejection.origin.position = out.positions.of(change.position);
     return;
   }
   map_change(table, resolved->slot_index, change, out, whole);

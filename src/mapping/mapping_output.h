@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "mapping/position_texts.h"
 #include "retainly/call.h"
 
 namespace cdc::mapping {
@@ -56,6 +57,9 @@ struct MappingOutput {
   std::vector<retainly::Call> calls;
   std::vector<Rejection> rejections;
   std::vector<Skip> skips;
+  // The positions' texts for their provenance; kept by clear(), for the next change of
+  // the same transaction.
+  PositionTexts positions;
 
   void clear() {
     calls.clear();

@@ -361,7 +361,7 @@ void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
   for (const auto& rejection : output_.rejections) {
     ++status_.rejections;
     log::warn("dead-lettered a change of {} ({}) at {}: {}", rejection.origin.table,
-              rejection.origin.key, rejection.origin.position, rejection.reason);
+              rejection.origin.key, rejection.origin.position.str(), rejection.reason);
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
   submit_calls(change, output_.calls);
@@ -381,7 +381,7 @@ void StreamPipeline::submit_calls(const RowChange& change, std::vector<retainly:
     if (!transaction_deletes_.keep(call)) {
       ++status_.dropped_after_delete;
       log::debug("{} ({}) at {}: not re-creating customer {} that this transaction deleted",
-                 call.origin.table, call.origin.key, call.origin.position, call.customer_id);
+                 call.origin.table, call.origin.key, call.origin.position.str(), call.customer_id);
       continue;
     }
     call.sequence = ++last_sequence_;
@@ -434,7 +434,7 @@ void StreamPipeline::restore_known_different(const RowChange& change) {
     log::debug(
         "{} ({}) at {}: {} field(s) the old image calls unchanged are not what Retainly "
         "holds from us (a dead letter, a field new in the mapping); sending them",
-        skip.origin.table, skip.origin.key, skip.origin.position, back.size());
+        skip.origin.table, skip.origin.key, skip.origin.position.str(), back.size());
     auto same_target = [&](const retainly::Call& call) {
       return call.kind == skip.kind && call.customer_id == skip.customer_id &&
              call.field == skip.field && call.item_id == skip.item_id;

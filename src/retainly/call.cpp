@@ -1,5 +1,7 @@
 #include "retainly/call.h"
 
+#include <charconv>
+
 #include "retainly/lane.h"
 
 namespace cdc::retainly {
@@ -18,6 +20,23 @@ const char* to_string(CallKind kind) {
       return "event";
   }
   return "unknown";
+}
+
+PositionText::PositionText(std::string whole)
+    : text_(whole.empty() ? nullptr : std::make_shared<const std::string>(std::move(whole))) {}
+
+PositionText::PositionText(const char* whole) : PositionText(std::string(whole)) {}
+
+std::string PositionText::str() const {
+  if (text_ == nullptr) return {};
+  if (!indexed_) return *text_;
+  char digits[1 + 10];
+  digits[0] = ':';
+  char* end = std::to_chars(digits + 1, digits + sizeof digits, index_).ptr;
+  std::string out;
+  out.reserve(text_->size() + static_cast<size_t>(end - digits));
+  out.append(*text_).append(digits, end);
+  return out;
 }
 
 std::string_view lane_view(std::string_view id) {

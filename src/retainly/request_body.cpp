@@ -163,7 +163,7 @@ void append_provenance_members(std::string& out, const Provenance& origin) {
   out += ",\"key\":";
   append_json_string(out, origin.key);
   out += ",\"position\":";
-  append_json_string(out, origin.position);
+  append_json_string(out, origin.position.str());
 }
 
 }  // namespace cdc::retainly

@@ -548,7 +548,7 @@ bool Dispatcher::dead_letter(Unit& unit, Lane& lane, int status, std::string_vie
     return false;
   }
   log::warn("dead letter: {} of {} ({}) at {}: {}", letter.kind, letter.origin.table,
-            letter.origin.key, letter.origin.position, letter.reason);
+            letter.origin.key, letter.origin.position.str(), letter.reason);
   stats_.calls_dead_lettered += unit.call_count();
   dead_lettered_.push_back(unit.call.sequence);
   dead_lettered_.insert(dead_lettered_.end(), unit.also_settles.begin(), unit.also_settles.end());

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "core/position.h"
 
 using cdc::BinlogPosition;
@@ -60,4 +64,25 @@ TEST_CASE("positions print their largest values in full") {
     CHECK(cdc::to_string(cdc::Position{bin}) ==
           "mysql:" + bin.file + ":18446744073709551615:4294967295");
   }
+}
+
+TEST_CASE("a position's prefix and index make its text; one transaction's share the prefix") {
+  using cdc::Position;
+  const std::vector<Position> positions = {
+      PgPosition{PgLsn{0x16B374D848ull}, 3},
+      PgPosition{PgLsn{UINT64_MAX}, UINT32_MAX},
+      BinlogPosition{"mysql-bin.000007", 1234, "0-1-42", 3},
+      BinlogPosition{"", 0, "", 17},  // a backfill's
+      BinlogPosition{std::string(100, 'b'), UINT64_MAX, "", UINT32_MAX},
+  };
+  for (const auto& position : positions) {
+    CHECK(cdc::position_prefix(position) + ":" + std::to_string(cdc::position_index(position)) ==
+          cdc::to_string(position));
+  }
+  CHECK(cdc::same_prefix(PgPosition{PgLsn{7}, 1}, PgPosition{PgLsn{7}, 9}));
+  CHECK_FALSE(cdc::same_prefix(PgPosition{PgLsn{7}, 1}, PgPosition{PgLsn{8}, 1}));
+  CHECK(cdc::same_prefix(BinlogPosition{"b.1", 5, "x", 0}, BinlogPosition{"b.1", 5, "y", 4}));
+  CHECK_FALSE(cdc::same_prefix(BinlogPosition{"b.1", 5, "", 0}, BinlogPosition{"b.2", 5, "", 0}));
+  CHECK_FALSE(cdc::same_prefix(BinlogPosition{"b.1", 5, "", 0}, BinlogPosition{"b.1", 6, "", 0}));
+  CHECK_FALSE(cdc::same_prefix(PgPosition{PgLsn{0}, 0}, BinlogPosition{"", 0, "", 0}));
 }
