@@ -89,38 +89,15 @@ class LaneTable {
     }
     buckets_[i] = Bucket{};
     --live_;
-    release(slot);
-  }
-
-  // Removes every entry whose value `drop(value)` is true; the values go to the pool. One
-  // pass over the table and one placing of those left: per entry much cheaper than
-  // erase() when many go at once. Returns how many went.
-  template <typename Drop>
-  size_t erase_if(Drop drop) {
-    size_t erased = 0;
-    for (Bucket& bucket : buckets_) {
-      if (bucket.node == kEmpty || !drop(nodes_[bucket.node]->value)) continue;
-      release(bucket.node);
-      bucket = Bucket{};
-      ++erased;
+    if (spare_.size() < max_spare_) {
+      spare_.push_back(slot);
+    } else {
+      nodes_[slot].reset();
+      free_.push_back(slot);
     }
-    live_ -= erased;
-    // The holes would cut probe runs short: the entries left are placed again.
-    if (erased != 0) rehash(buckets_.size());
-    return erased;
   }
 
   size_t size() const { return live_; }
-
-  // Keeps up to `max_spare` erased values from now on, freeing those beyond it now.
-  void set_max_spare(size_t max_spare) {
-    max_spare_ = max_spare;
-    while (spare_.size() > max_spare_) {
-      nodes_[spare_.back()].reset();
-      free_.push_back(spare_.back());
-      spare_.pop_back();
-    }
-  }
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
@@ -160,23 +137,11 @@ class LaneTable {
     buckets_[i] = Bucket{slot, tag};
   }
 
-  void grow() { rehash(buckets_.size() * 2); }
-
-  void rehash(size_t buckets) {
+  void grow() {
     std::vector<Bucket> old = std::move(buckets_);
-    buckets_.assign(buckets, Bucket{});
+    buckets_.assign(old.size() * 2, Bucket{});
     for (const Bucket& bucket : old) {
       if (bucket.node != kEmpty) place(bucket.node, bucket.tag);
-    }
-  }
-
-  // An erased entry's node: to the pool, or freed when the pool is full.
-  void release(uint32_t slot) {
-    if (spare_.size() < max_spare_) {
-      spare_.push_back(slot);
-    } else {
-      nodes_[slot].reset();
-      free_.push_back(slot);
     }
   }
 

@@ -159,9 +159,7 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
 }
 
 void ChangedFilter::recycle(std::unique_ptr<Op> op) {
-  // A batch settles while the one before it is still committing: two batches' worth, or
-  // a steady stream would free ops here only to allocate them again in stage().
-  if (spare_ops_.size() < 2 * options_.max_batch) spare_ops_.push_back(std::move(op));
+  if (spare_ops_.size() < options_.max_batch) spare_ops_.push_back(std::move(op));
 }
 
 bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& skipped,
@@ -276,10 +274,7 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
 std::optional<uint64_t> ChangedFilter::known_item(uint64_t item_hash, std::string_view key,
                                                   std::string_view item_key) {
   const PendingCustomer* customer = pending_customer(key);
-  // A delete already committed is the store's to answer for: it dropped the items then,
-  // and holds those committed since (no longer in items_).
-  const uint64_t deleted_at =
-      customer == nullptr || customer->deleted_at <= committed_through_ ? 0 : customer->deleted_at;
+  const uint64_t deleted_at = customer == nullptr ? 0 : customer->deleted_at;
   const auto pending = items_.find(item_hash);
   if (pending != items_.end() && pending->second.sequence > deleted_at) {
     if (pending->second.deleted) return std::nullopt;
@@ -311,7 +306,6 @@ ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& 
     customer.deleted_at = 0;
     customer.fields.clear();
   }
-  customer.newest = op.sequence;
   return customer;
 }
 
@@ -549,19 +543,18 @@ void ChangedFilter::collect_commit(bool wait) {
   if (committing_applies_) {
     committing_batch_.clear();
     stored_valid_ = false;  // the store moved on
-    // Readers see the commit now: the pending marks may go. A customer's marks stay in
-    // customers_ until a sweep (they answer as the store would); items' go now.
-    for (auto& op : committing_) {
-      if (op->kind == CallKind::kArrayUpsert || op->kind == CallKind::kArrayDelete) {
-        forget_pending(*op);
-      }
-      recycle(std::move(op));
+    // Readers see the commit now: the pending marks may go. The bucket of the customer a
+    // few ops ahead is fetched meanwhile.
+    constexpr size_t kAhead = 8;
+    for (size_t i = 0; i < committing_.size(); ++i) {
+      if (i + kAhead < committing_.size()) customers_.prefetch(committing_[i + kAhead]->lane_hash);
+      forget_pending(*committing_[i]);
+      recycle(std::move(committing_[i]));
     }
     committing_.clear();
     // MDB_NOMETASYNC: this commit's fsync made the previous one durable.
     synced_through_ = committed_through_;
     committed_through_ = committing_through_;
-    sweep_customers();
   }
   if (committing_syncs_) synced_through_ = committed_through_;
 }
@@ -599,18 +592,6 @@ void ChangedFilter::pending_of(
       item(state::customer_of_key(op.key), op.field, op.item);
     }
   }
-}
-
-void ChangedFilter::sweep_customers() {
-  if (customers_.size() < sweep_at_) return;
-  // A customer whose last call is in a commit has every mark there: what it says of a
-  // field, the store says too. Later calls are in sequence order, so above it.
-  customers_.erase_if(
-      [&](const PendingCustomer& customer) { return customer.newest <= committed_through_; });
-  sweep_at_ = std::max(kPendingCustomersPooled, 2 * customers_.size());
-  // The pool takes all that the next sweep drops, at most sweep_at_: the customers of a
-  // steady stream come from it, not from new allocations.
-  customers_.set_max_spare(sweep_at_);
 }
 
 void ChangedFilter::forget_pending(const Op& op) {

@@ -140,8 +140,6 @@ class ChangedFilter {
   uint64_t committed_through() const { return committed_through_; }
 
   size_t pending() const { return pending_.size(); }
-  // Customers whose marks the filter holds (pending, or committed and not yet swept).
-  size_t marked_customers() const { return customers_.size(); }
 
  private:
   // About the customers one commit batch settles (max_batch's default); see customers_.
@@ -158,7 +156,6 @@ class ChangedFilter {
   struct PendingCustomer {
     uint64_t deleted_at = 0;  // a pending delete's sequence; 0: none
     std::vector<PendingField> fields;
-    uint64_t newest = 0;  // the sequence of the last call that changed it
   };
   struct PendingItem {
     uint64_t value = 0;
@@ -220,9 +217,6 @@ class ChangedFilter {
                                      std::string_view item_key);
   // Removes what `op` put into the pending maps, unless a later call replaced it.
   void forget_pending(const Op& op);
-  // Drops the customers whose every mark is committed, once customers_ holds sweep_at_;
-  // then waits until it holds twice what is left, so each entry costs a sweep once.
-  void sweep_customers();
   // Starts committing the settled calls, the names learned and the counts (`apply`), then
   // syncing (`sync`), on committer_'s thread; none may be running. The settled ops move to
   // committing_ and the batch to committing_batch_, both the job's until it is collected.
@@ -247,13 +241,9 @@ class ChangedFilter {
   std::unordered_map<std::string, Table> tables_;
   std::unordered_map<uint16_t, Flattening> flattening_;  // by table tag
 
-  // By customer key. A commit leaves its calls' marks here: once committed they say what
-  // the store says, so they go in bulk (sweep_customers()) rather than one by one, which
-  // cost a lookup and a deletion per call. Its pool keeps the values (and their fields'
-  // capacity) of as many customers as a full commit batch settles, so a steady stream
-  // allocates no new ones.
+  // By customer key. Its pool keeps the values (and their fields' capacity) of as many
+  // customers as a full commit batch settles, so a steady stream allocates no new ones.
   LaneTable<PendingCustomer> customers_{kPendingCustomersPooled};
-  size_t sweep_at_ = kPendingCustomersPooled;  // customers_'s size that calls a sweep
   std::unordered_map<uint64_t, PendingItem> items_;
   // From prepare() to submitted(), while staging_. Ops go round, staged_ to pending_ to
   // settled_ to committing_ to spare_ops_ and back, keeping their strings' and stamps'
@@ -264,7 +254,7 @@ class ChangedFilter {
   // Handed to the sink, not yet settled, in sequence order.
   Fifo<std::unique_ptr<Op>> pending_;
   std::vector<std::unique_ptr<Op>> settled_;    // settled, acknowledged, not yet committing
-  std::vector<std::unique_ptr<Op>> spare_ops_;  // at most two commit batches (max_batch)
+  std::vector<std::unique_ptr<Op>> spare_ops_;  // at most a commit batch (max_batch)
   state::LastSentBatch batch_;  // the names learned and the counts since the last commit
   // save_progress()'s entries not yet in a commit, in the order saved.
   struct Progress {

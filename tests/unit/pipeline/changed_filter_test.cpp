@@ -198,26 +198,6 @@ TEST_CASE("changed filter: a delete makes the next upsert send everything") {
   CHECK_FALSE(h.send(item("1", "9", {{"total", "5"}})));
 }
 
-TEST_CASE("changed filter: once committed marks are swept, the store answers as they did") {
-  const cdc::test::TempDir dir("cdc_changed_filter_sweep");
-  Harness h(dir);
-  // More customers than the filter marks before it sweeps (20,000).
-  constexpr int kCustomers = 25000;
-  for (int i = 0; i < kCustomers; ++i) REQUIRE(h.send(upsert(std::to_string(i), {{"a", "1"}})));
-  REQUIRE(h.send(upsert("7", {{"a", "2"}})));  // still in flight when the others commit
-  CHECK(h.filter.marked_customers() == kCustomers);
-  h.filter.settled(kCustomers, {});
-  h.filter.commit_if_due(/*force=*/true);
-  CHECK(h.filter.marked_customers() == 1);             // swept: all but the one in flight
-  CHECK_FALSE(h.send(upsert("12345", {{"a", "1"}})));  // the store's
-  auto changed = h.send(upsert("12345", {{"a", "3"}}));
-  REQUIRE(changed);
-  CHECK(names(*changed) == std::vector<std::string>{"a"});
-  // Customer 7's mark outlived the sweep: Retainly will end with 2.
-  CHECK_FALSE(h.send(upsert("7", {{"a", "2"}})));
-  CHECK(h.send(upsert("7", {{"a", "1"}})));
-}
-
 TEST_CASE("changed filter: array items are skipped whole or sent whole") {
   const cdc::test::TempDir dir("cdc_changed_filter_items");
   Harness h(dir);
