@@ -147,13 +147,14 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   customers_.prefetch(op.lane_hash);
   op.field.clear();
   op.item.clear();
+  op.item_key.clear();
   op.stamps.clear();
   op.item_stamp = {};
   if (call.kind == CallKind::kArrayUpsert || call.kind == CallKind::kArrayDelete) {
     op.field = call.field;
     op.item = call.item_id;
-    state::item_key_at(op.key, op.field, op.item, item_key_);
-    op.item_hash = hash_of(item_key_);
+    state::item_key_at(op.key, op.field, op.item, op.item_key);
+    op.item_hash = hash_of(op.item_key);
   }
   return op;
 }
@@ -259,7 +260,7 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
     return true;
   }
 
-  const auto known = known_item(op.item_hash, op.key, item_key_);
+  const auto known = known_item(op.item_hash, op.key, op.item_key);
   if (known != op.item_stamp.value) {
     fields_sent_ += call.attributes.size();
     return true;
@@ -516,12 +517,10 @@ void ChangedFilter::write_commit() {
           commit.delete_customer(op.key);
           break;
         case CallKind::kArrayUpsert:
-          state::item_key_at(op.key, op.field, op.item, committing_item_key_);
-          commit.upsert_item(committing_item_key_, op.item_stamp);
+          commit.upsert_item(op.item_key, op.item_stamp);
           break;
         case CallKind::kArrayDelete:
-          state::item_key_at(op.key, op.field, op.item, committing_item_key_);
-          commit.delete_item(committing_item_key_);
+          commit.delete_item(op.item_key);
           break;
         case CallKind::kEvent:
           break;

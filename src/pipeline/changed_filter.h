@@ -174,6 +174,7 @@ class ChangedFilter {
     uint32_t lane_hash = 0;
     std::string field;
     std::string item;
+    std::string item_key;  // array calls: the item's key in the store, hashed in item_hash
     std::vector<state::FieldStamp> stamps;
     state::ItemStamp item_stamp;
   };
@@ -267,7 +268,6 @@ class ChangedFilter {
   // batch, the sequence through which it takes every settled call, and what it does.
   std::vector<std::unique_ptr<Op>> committing_;
   state::LastSentBatch committing_batch_;
-  std::string committing_item_key_;  // the committer's scratch
   uint64_t committing_through_ = 0;
   bool committing_applies_ = false;
   bool committing_syncs_ = false;
@@ -290,7 +290,7 @@ class ChangedFilter {
   std::string stored_key_;
   bool stored_valid_ = false;  // stored_ is stored_key_'s as of the last commit
   std::string lookup_key_;     // known_different()'s customer key
-  std::string item_key_;       // the last item key stage() or known_different() made
+  std::string item_key_;       // known_different()'s item key
 
   // Last: destroyed first, it waits for a running commit, which uses the members above.
   BackgroundJob committer_;
