@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "core/thread_name.h"
 #include "ops/log.h"
 
 namespace cdc::cli {
@@ -26,6 +27,7 @@ const std::atomic<bool>& install_stop_signals(Reload reload) {
   if (reload == Reload::kOnSighup) sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   std::thread([set] {
+    name_this_thread("cdc-signals");
     int count = 0;
     for (;;) {
       int sig = 0;

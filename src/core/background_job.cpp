@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "core/thread_name.h"
+
 namespace cdc {
 
 BackgroundJob::~BackgroundJob() {
@@ -19,7 +21,10 @@ void BackgroundJob::start(std::function<void()> job) {
   done_ = false;
   running_ = true;
   if (!thread_.joinable()) {
-    thread_ = std::thread([this] { serve(); });
+    thread_ = std::thread([this] {
+      name_this_thread(name_);
+      serve();
+    });
   } else {
     changed_.notify_all();
   }

@@ -7,7 +7,9 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <utility>
 
 namespace cdc {
 
@@ -16,7 +18,8 @@ namespace cdc {
 // orders the job's writes before the collector's reads.
 class BackgroundJob {
  public:
-  BackgroundJob() = default;
+  // `name`: the thread's (name_this_thread()).
+  explicit BackgroundJob(std::string name = "cdc-job") : name_(std::move(name)) {}
   // Waits for a running job; what it threw is dropped.
   ~BackgroundJob();
   BackgroundJob(const BackgroundJob&) = delete;
@@ -45,6 +48,7 @@ class BackgroundJob {
   std::exception_ptr error_;
   bool stopping_ = false;
   bool running_ = false;  // the owner's view: started, not collected
+  std::string name_;
   std::thread thread_;
 };
 

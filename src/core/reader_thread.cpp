@@ -1,5 +1,7 @@
 #include "core/reader_thread.h"
 
+#include "core/thread_name.h"
+
 namespace cdc {
 
 void ReaderThread::prepare() {
@@ -17,6 +19,7 @@ void ReaderThread::prepare() {
 
 void ReaderThread::launch(std::function<void()> loop) {
   thread_ = std::thread([this, loop = std::move(loop)] {
+    name_this_thread("cdc-reader");
     try {
       loop();
     } catch (...) {

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/thread_name.h"
+
 namespace cdc::ops {
 
 std::pair<std::string, int> split_host_port(const std::string& address) {
@@ -55,7 +57,10 @@ HealthServer::HealthServer(const std::string& address, HealthHandlers handlers)
     throw std::runtime_error("metrics: cannot listen on " + address +
                              " (address in use, or not a local address?)");
   }
-  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  impl_->thread = std::thread([this] {
+    name_this_thread("cdc-http");  // its pool's threads inherit the name
+    impl_->server.listen_after_bind();
+  });
 }
 
 HealthServer::~HealthServer() {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/errors.h"
+#include "core/thread_name.h"
 #include "mapping/compiled_mapping.h"
 #include "ops/log.h"
 #include "pipeline/backfill_checkpoint.h"
@@ -65,6 +66,7 @@ BackfillSummary Backfill::run(
   size_t running = count;
   for (size_t w = 0; w < count; ++w) {
     workers.emplace_back([&] {
+      name_this_thread("cdc-backfill");
       for (size_t i; !halt.load() && (i = next.fetch_add(1)) < tables.size();) {
         try {
           backfill_table(tables[i], *progress[i], halt);

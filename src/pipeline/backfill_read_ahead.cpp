@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "core/thread_name.h"
+
 namespace cdc::pipeline {
 
 namespace {
@@ -13,8 +15,10 @@ constexpr std::chrono::milliseconds kWaitSlice{1000};
 BackfillReadAhead::BackfillReadAhead(TableReader& reader, size_t page_rows, size_t ahead,
                                      BackfillPageStep step)
     : queue_(ahead) {
-  thread_ = std::thread(
-      [this, &reader, page_rows, step = std::move(step)] { read_all(reader, page_rows, step); });
+  thread_ = std::thread([this, &reader, page_rows, step = std::move(step)] {
+    name_this_thread("cdc-read-ahead");
+    read_all(reader, page_rows, step);
+  });
 }
 
 BackfillReadAhead::~BackfillReadAhead() {

@@ -294,7 +294,7 @@ class ChangedFilter {
   std::string item_key_;       // known_different()'s item key
 
   // Last: destroyed first, it waits for a running commit, which uses the members above.
-  BackgroundJob committer_;
+  BackgroundJob committer_{"cdc-store"};
 };
 
 }  // namespace cdc::pipeline

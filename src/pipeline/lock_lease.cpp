@@ -1,5 +1,7 @@
 #include "pipeline/lock_lease.h"
 
+#include "core/thread_name.h"
+
 namespace cdc::pipeline {
 namespace {
 
@@ -40,7 +42,10 @@ bool LockLease::try_take() {
     stopping_ = false;
   }
   keeper_done_.store(false);
-  keeper_ = std::thread([this] { keep(); });
+  keeper_ = std::thread([this] {
+    name_this_thread("cdc-lock");
+    keep();
+  });
   return true;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "core/thread_name.h"
 #include "retainly/http_transport.h"
 #include "sink/dispatcher.h"
 
@@ -50,7 +51,10 @@ Sink::Sink(SinkOptions options, std::unique_ptr<retainly::Transport> transport,
       clock_(clock ? std::move(clock) : std::make_shared<SystemClock>()),
       dead_letters_(options_.dead_letter_path, dead_letter_secrets(options_)),
       random_(random ? std::move(random) : default_random()) {
-  worker_ = std::thread([this] { run(); });
+  worker_ = std::thread([this] {
+    name_this_thread("cdc-sink");
+    run();
+  });
 }
 
 Sink::~Sink() {

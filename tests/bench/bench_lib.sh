@@ -170,10 +170,39 @@ peak_rss_kib() {
   awk '$1 == "VmHWM:" { print $2 }' "/proc/$1/status"
 }
 
+# thread_cpu_seconds PID: the user + system CPU seconds of each of PID's threads, summed
+# by thread name (the connector names its threads: cdc-sink, cdc-reader, cdc-store...;
+# the main thread keeps the program's name), busiest first: "retainly-cdc:0.612,...".
+thread_cpu_seconds() {
+  local hz stat_file stat name
+  hz=$(getconf CLK_TCK)
+  for stat_file in /proc/"$1"/task/*/stat; do
+    read -r stat <"$stat_file" 2>/dev/null || continue
+    name=${stat#*(}
+    name=${name%%)*}
+    printf '%s %s\n' "${name// /_}" "${stat##*) }"
+  done | awk -v hz="$hz" '{ t[$1] += $13 + $14 }
+      END { for (n in t) printf "%s %.3f\n", n, t[n] / hz }' |
+    sort -k2 -rn | awk '{ printf "%s%s:%s", (NR > 1 ? "," : ""), $1, $2 }'
+}
+
+# threads_per_row LIST ROWS: thread_cpu_seconds' LIST in microseconds per row.
+threads_per_row() {
+  awk -v list="$1" -v rows="$2" 'BEGIN {
+    n = split(list, parts, ",")
+    for (i = 1; i <= n; i++) {
+      split(parts[i], kv, ":")
+      printf "%s%s:%.2f", (i > 1 ? "," : ""), kv[1], kv[2] * 1e6 / rows
+    }
+  }'
+}
+
 # measure_daemon PID: for a process the benchmark stops itself, read just before it is
-# stopped: sets DAEMON_CPU (seconds) and DAEMON_PEAK_KIB.
+# stopped: sets DAEMON_CPU (seconds), DAEMON_THREAD_CPU (thread_cpu_seconds) and
+# DAEMON_PEAK_KIB.
 measure_daemon() {
   DAEMON_CPU=$(cpu_seconds "$1")
+  DAEMON_THREAD_CPU=$(thread_cpu_seconds "$1")
   DAEMON_PEAK_KIB=$(peak_rss_kib "$1")
 }
 
@@ -351,7 +380,8 @@ perf_command_done() {
 }
 
 # callgrind_command NAME: with BENCH_CALLGRIND_DIR set, CALLGRIND_COMMAND is the prefix
-# that runs the connector under `valgrind --tool=callgrind` into
+# that runs the connector under `valgrind --tool=callgrind` (plus the options in
+# BENCH_CALLGRIND_ARGS, such as --cache-sim=yes) into
 # BENCH_CALLGRIND_DIR/NAME.callgrind (with CDC_STORE_MAP_BYTES exported: valgrind cannot
 # map the last-sent store's default 256 GiB); empty otherwise. callgrind_done NAME, once
 # the connector exited, writes the instruction counts per function, inclusive, beside it
@@ -367,7 +397,9 @@ callgrind_command() {
     die "BENCH_CALLGRIND_DIR is set but valgrind is not installed (Debian: valgrind)"
   mkdir -p "$BENCH_CALLGRIND_DIR"
   export CDC_STORE_MAP_BYTES=$((4 << 30))
-  CALLGRIND_COMMAND=(valgrind --tool=callgrind -q
+  local -a extra
+  read -r -a extra <<<"${BENCH_CALLGRIND_ARGS:-}"
+  CALLGRIND_COMMAND=(valgrind --tool=callgrind -q "${extra[@]}"
     "--callgrind-out-file=$BENCH_CALLGRIND_DIR/$1.callgrind")
 }
 

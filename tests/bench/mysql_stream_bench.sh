@@ -230,7 +230,8 @@ run_workload() {
     "$MARIADB_SECONDS" "$CDC_CPU" "$DAEMON_PEAK_KIB" goal_max_ratio=1.5 \
     goal_max_cpu_us_per_row=2 end="$STREAM_END" total_seconds="$TOTAL_SECONDS" \
     decode_seconds="$DECODE_SECONDS" send="${BENCH_SEND:-default}" \
-    mock_cpu_seconds="$MOCK_CPU"
+    mock_cpu_seconds="$MOCK_CPU" \
+    thread_cpu_us_per_row="$(threads_per_row "$DAEMON_THREAD_CPU" "$ROWS")"
 }
 
 main() {

@@ -147,7 +147,8 @@ main() {
   printf '  mock stats: %s\n' "$APPLIED"
   result "pg_stream_$ROWS" "$ROWS" "$CDC_SECONDS" pg_recvlogical "$RECV_SECONDS" "$DAEMON_CPU" \
     "$DAEMON_PEAK_KIB" goal_max_ratio=1.11 end="$STREAM_END" total_seconds="$TOTAL_SECONDS" \
-    replica_identity="$REPLICA_IDENTITY" send="${SEND:-default}"
+    replica_identity="$REPLICA_IDENTITY" send="${SEND:-default}" \
+    thread_cpu_us_per_row="$(threads_per_row "$DAEMON_THREAD_CPU" "$ROWS")"
 }
 
 main "$@"

@@ -2,9 +2,14 @@
 
 #include <doctest/doctest.h>
 
+#include <pthread.h>
+
+#include <array>
 #include <future>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <utility>
 
 using cdc::BackgroundJob;
 
@@ -73,4 +78,16 @@ TEST_CASE("background job: a job started just before destruction still runs") {
     job.start([&] { ++runs; });
   }
   CHECK(runs == 1);
+}
+
+TEST_CASE("background job: its thread carries the name it was given, cut to Linux's 15 bytes") {
+  auto name_seen_by = [](std::string name) {
+    BackgroundJob job(std::move(name));
+    std::array<char, 16> seen{};
+    job.start([&] { pthread_getname_np(pthread_self(), seen.data(), seen.size()); });
+    job.wait();
+    return std::string(seen.data());
+  };
+  CHECK(name_seen_by("cdc-store") == "cdc-store");
+  CHECK(name_seen_by("cdc-a-rather-long-name") == "cdc-a-rather-lo");
 }
