@@ -222,6 +222,13 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     hash_fields(op.stamps.size());  // the keys it added as null
   }
 
+  if (nothing_known) {
+    // Every field goes, and the customer with them: the loop below would compare each
+    // field with nothing and keep it.
+    fields_sent_ += call.attributes.size();
+    op.stamps.push_back({state::kPresenceName, table.tag, 0});
+    return true;
+  }
   size_t kept = 0;
   for (size_t i = 0; i < call.attributes.size(); ++i) {
     auto& attribute = call.attributes[i];
