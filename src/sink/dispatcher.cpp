@@ -162,6 +162,9 @@ std::optional<Clock::TimePoint> Dispatcher::next_wakeup() const {
       consider(now);
     } else if (queue.oldest) {
       consider(*queue.oldest + options_.flush_interval);
+      if (queue.partial_in_flight == 0) {
+        consider(queue.partial_sent + options_.batch_linger);
+      }
     }
   }
   return next;
@@ -184,9 +187,15 @@ bool Dispatcher::due(CallKind kind, Clock::TimePoint now) const {
   if (queue.units >= options_.batch_max_records || queue.bytes >= options_.batch_max_bytes) {
     return true;
   }
-  if (queue.partial_in_flight == 0) return true;
-  return *queue.oldest + options_.flush_interval <= now ||
-         (flushed_at_ && *queue.oldest <= *flushed_at_);
+  if (*queue.oldest + options_.flush_interval <= now ||
+      (flushed_at_ && *queue.oldest <= *flushed_at_)) {
+    return true;
+  }
+  if (queue.partial_in_flight > 0) return false;
+  // Nothing smaller in flight: the batch goes, unless it filled behind a request sent less
+  // than batch_linger ago (SinkOptions).
+  return *queue.oldest >= queue.partial_answered ||
+         now >= queue.partial_sent + options_.batch_linger;
 }
 
 void Dispatcher::requeue(Lane& lane) {
@@ -323,7 +332,11 @@ void Dispatcher::send(RequestPtr request) {
   http.body = request->body;
   http.headers = headers_;
   request->id = transport_.start(http);
-  if (request->partial) ++endpoints_[index_of(request->kind)].partial_in_flight;
+  if (request->partial) {
+    EndpointQueue& queue = endpoints_[index_of(request->kind)];
+    ++queue.partial_in_flight;
+    queue.partial_sent = now;
+  }
   in_flight_.push_back(std::move(request));
   limit_.on_send(now, in_flight_.size());
 }
@@ -339,9 +352,13 @@ void Dispatcher::on_response(HttpResponse response) {
   RequestPtr request = std::move(*found);
   *found = std::move(in_flight_.back());
   in_flight_.pop_back();
-  if (request->partial) --endpoints_[index_of(request->kind)].partial_in_flight;
-
   const Clock::TimePoint now = clock_.now();
+  if (request->partial) {
+    EndpointQueue& queue = endpoints_[index_of(request->kind)];
+    --queue.partial_in_flight;
+    queue.partial_answered = now;
+  }
+
   EndpointStats& endpoint = stats_.endpoints[index_of(request->kind)];
   ++endpoint.responses[response.error == TransportError::kNone ? response.status : 0];
   stats_.last_status = response.error == TransportError::kNone ? response.status : 0;

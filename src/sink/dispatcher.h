@@ -114,6 +114,8 @@ class Dispatcher {
     std::optional<Clock::TimePoint> oldest;  // earliest arrival among ready heads
     Clock::TimePoint paused_until{};         // after a 429
     size_t partial_in_flight = 0;            // requests in flight cut before they were full
+    Clock::TimePoint partial_sent{};         // when the last of those was sent
+    Clock::TimePoint partial_answered{};     // and answered
     RatePacer pacer;                         // spaces requests after a 429
     size_t taken_since_recount = 0;          // ready entries taken since recount()
   };

@@ -138,6 +138,33 @@ TEST_CASE("sink: while a partial batch is in flight the next one fills up behind
   CHECK(customer_ids(second[0]) == std::vector<json>{2, 3, 4});
 }
 
+TEST_CASE("sink: behind a fast answer a batch fills until batch_linger after the last send") {
+  Harness h;
+  h.add(upsert("1"));
+  auto first = h.sent();
+  REQUIRE(first.size() == 1);
+  h.add(upsert("2"));
+  h.clock.advance(200us);
+  h.answer(first[0], 200);  // answered within a millisecond: 2 waits for more
+  CHECK(h.sent().empty());
+  CHECK(h.dispatcher.next_wakeup() == h.clock.now() + 800us);
+  h.clock.advance(500us);
+  h.add(upsert("3"));
+  CHECK(h.sent().empty());
+  h.clock.advance(300us);
+  auto second = h.sent();
+  REQUIRE(second.size() == 1);
+  CHECK(customer_ids(second[0]) == std::vector<json>{2, 3});
+  // A call that comes after the answer, with nothing waiting, goes at once.
+  h.clock.advance(100us);
+  h.answer(second[0], 200);
+  h.clock.advance(100us);
+  h.add(upsert("4"));
+  auto third = h.sent();
+  REQUIRE(third.size() == 1);
+  CHECK(customer_ids(third[0]) == std::vector<json>{4});
+}
+
 TEST_CASE("sink: flush_interval bounds the wait behind a slow partial batch") {
   Harness h;
   h.add(upsert("1"));
