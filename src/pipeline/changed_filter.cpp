@@ -143,7 +143,7 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   op.sequence = 0;
   op.item_hash = 0;
   state::customer_key(retainly::lane_view(call.customer_id), op.key);
-  op.lane_hash = LaneTable<Op*>::hash(op.key);
+  op.lane_hash = LaneTable<PendingCustomer>::hash(op.key);
   customers_.prefetch(op.lane_hash);
   op.field.clear();
   op.item.clear();
@@ -179,7 +179,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   hash_fields(0);
 
   // Looked up once: known() asks it for every field.
-  const Op* customer = pending_customer(op);
+  const PendingCustomer* customer = pending_customer(op);
   bool loaded = false;
   // A customer neither pending nor in the store (an insert, a first backfill: the common
   // case of a stream of new rows) has nothing to compare with, field after field.
@@ -202,9 +202,9 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   if (call.follows_row_delete) {
     // Deleted by us, and no upsert since: pending, or as the store's tombstone.
     bool deleted = false;
-    if (customer != nullptr) {
-      deleted = customer->kind == CallKind::kCustomerDelete;
-    } else {
+    if (customer != nullptr && customer->deleted_at != 0) {
+      deleted = customer->fields.empty();
+    } else if (customer == nullptr || customer->fields.empty()) {
       load_stored(op.key);
       loaded = true;
       deleted = stored_.size() == 1 && stored_.front() == state::kTombstone;
@@ -281,7 +281,8 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
 
 std::optional<uint64_t> ChangedFilter::known_item(uint64_t item_hash, std::string_view key,
                                                   std::string_view item_key) {
-  const uint64_t deleted_at = pending_delete(pending_customer(key));
+  const PendingCustomer* customer = pending_customer(key);
+  const uint64_t deleted_at = customer == nullptr ? 0 : customer->deleted_at;
   const auto pending = items_.find(item_hash);
   if (pending != items_.end() && pending->second.sequence > deleted_at) {
     if (pending->second.deleted) return std::nullopt;
@@ -297,40 +298,33 @@ bool ChangedFilter::sent_by(const Op& op, uint16_t tag) {
   return known_field(pending_customer(op), op.key, state::kPresenceName, tag, loaded).has_value();
 }
 
-const ChangedFilter::Op* ChangedFilter::pending_customer(std::string_view key) {
-  Op* const* newest = customers_.find(key).value;
-  return newest == nullptr ? nullptr : *newest;
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view key) {
+  return customers_.find(key).value;
 }
 
-const ChangedFilter::Op* ChangedFilter::pending_customer(const Op& op) {
-  Op* const* newest = customers_.find(op.key, op.lane_hash).value;
-  return newest == nullptr ? nullptr : *newest;
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(const Op& op) {
+  return customers_.find(op.key, op.lane_hash).value;
 }
 
-uint64_t ChangedFilter::pending_delete(const Op* newest) {
-  for (const Op* call = newest; call != nullptr; call = call->older) {
-    if (call->kind == CallKind::kCustomerDelete) return call->sequence;
-  }
-  return 0;
-}
-
-void ChangedFilter::add_pending_customer(Op& op) {
+ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& op) {
   const auto entry = customers_.find_or_add(op.key, op.lane_hash);
-  Op*& newest = *entry.value;  // a pooled entry comes back as it was left
-  op.older = entry.inserted ? nullptr : newest;
-  op.newer = nullptr;
-  if (op.older != nullptr) op.older->newer = &op;
-  newest = &op;
+  PendingCustomer& customer = *entry.value;
+  if (entry.inserted) {
+    // A pooled value comes back as it was left: empty it, keeping the fields' capacity.
+    customer.deleted_at = 0;
+    customer.fields.clear();
+  }
+  return customer;
 }
 
-std::optional<uint64_t> ChangedFilter::known_field(const Op* newest, std::string_view key,
-                                                   uint32_t name, uint16_t tag, bool& loaded) {
-  for (const Op* call = newest; call != nullptr; call = call->older) {
-    // Retainly will not hold what came before a delete, nor what the store has.
-    if (call->kind == CallKind::kCustomerDelete) return std::nullopt;
-    for (const auto& stamp : call->stamps) {
-      if (same_slot(stamp.name, stamp.table, name, tag)) return stamp.value;
+std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pending,
+                                                   std::string_view key, uint32_t name,
+                                                   uint16_t tag, bool& loaded) {
+  if (pending != nullptr) {
+    for (const auto& field : pending->fields) {
+      if (same_slot(field.name, field.table, name, tag)) return field.value;
     }
+    if (pending->deleted_at != 0) return std::nullopt;
   }
   if (!loaded) {
     load_stored(key);
@@ -361,7 +355,7 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
     return;
   }
   if (kind != CallKind::kCustomerUpsert) return;
-  const Op* customer = pending_customer(lookup_key_);
+  const PendingCustomer* customer = pending_customer(lookup_key_);
   bool loaded = false;
   // With the table's presence stamp there, a field without a stamp was never acknowledged:
   // a field new in the mapping, or one whose only call was refused.
@@ -381,10 +375,37 @@ void ChangedFilter::submitted(uint64_t sequence) {
   Op& op = *staged_;
   op.sequence = sequence;
   switch (op.kind) {
-    case CallKind::kCustomerUpsert:
-    case CallKind::kCustomerDelete:
-      add_pending_customer(op);
+    case CallKind::kCustomerUpsert: {
+      auto& customer = pending_customer_added(op);
+      if (customer.fields.empty()) {
+        // Most customers have one call pending: one allocation instead of one per
+        // doubling. An op's stamps name distinct slots (one per attribute, names being
+        // unique in a call, then the presence stamp): nothing to replace.
+        customer.fields.reserve(op.stamps.size());
+        for (const auto& stamp : op.stamps) {
+          customer.fields.push_back({stamp.name, stamp.table, stamp.value, sequence});
+        }
+        break;
+      }
+      for (const auto& stamp : op.stamps) {
+        auto it = std::find_if(customer.fields.begin(), customer.fields.end(),
+                               [&](const PendingField& f) {
+                                 return same_slot(f.name, f.table, stamp.name, stamp.table);
+                               });
+        if (it == customer.fields.end()) {
+          customer.fields.push_back({stamp.name, stamp.table, stamp.value, sequence});
+        } else {
+          *it = {stamp.name, stamp.table, stamp.value, sequence};
+        }
+      }
       break;
+    }
+    case CallKind::kCustomerDelete: {
+      auto& customer = pending_customer_added(op);
+      customer.deleted_at = sequence;
+      customer.fields.clear();  // older than the delete: Retainly will not hold them
+      break;
+    }
     case CallKind::kArrayUpsert:
       items_[op.item_hash] = {op.item_stamp.value, op.item_stamp.table, false, sequence};
       break;
@@ -579,20 +600,17 @@ void ChangedFilter::pending_of(
   }
 }
 
-void ChangedFilter::forget_pending(Op& op) {
+void ChangedFilter::forget_pending(const Op& op) {
   switch (op.kind) {
     case CallKind::kCustomerUpsert:
     case CallKind::kCustomerDelete: {
-      // Unlinked from its customer's pending calls; the newest takes the table's entry
-      // with it, or hands it to the one before.
-      if (op.newer != nullptr) {
-        op.newer->older = op.older;
-      } else if (const auto entry = customers_.find(op.key, op.lane_hash); entry.value) {
-        *entry.value = op.older;
-        if (op.older == nullptr) customers_.erase(entry.slot);
-      }
-      if (op.older != nullptr) op.older->newer = op.newer;
-      op.older = op.newer = nullptr;
+      const auto entry = customers_.find(op.key, op.lane_hash);
+      if (entry.value == nullptr) return;
+      auto& customer = *entry.value;
+      if (customer.deleted_at == op.sequence) customer.deleted_at = 0;
+      std::erase_if(customer.fields,
+                    [&](const PendingField& f) { return f.sequence == op.sequence; });
+      if (customer.deleted_at == 0 && customer.fields.empty()) customers_.erase(entry.slot);
       return;
     }
     case CallKind::kArrayUpsert:

@@ -145,6 +145,18 @@ class ChangedFilter {
   // About the customers one commit batch settles (max_batch's default); see customers_.
   static constexpr size_t kPendingCustomersPooled = 20000;
 
+  struct PendingField {
+    uint32_t name;
+    uint16_t table;
+    uint64_t value;
+    uint64_t sequence;
+  };
+  // What the calls handed to the sink and not yet in the store will make Retainly hold,
+  // per customer.
+  struct PendingCustomer {
+    uint64_t deleted_at = 0;  // a pending delete's sequence; 0: none
+    std::vector<PendingField> fields;
+  };
   struct PendingItem {
     uint64_t value = 0;
     uint16_t table = 0;
@@ -165,12 +177,6 @@ class ChangedFilter {
     std::string item_key;  // array calls: the item's key in the store, hashed in item_hash
     std::vector<state::FieldStamp> stamps;
     state::ItemStamp item_stamp;
-    // Customer upserts and deletes, from submitted() until forget_pending(): the same
-    // customer's pending calls before and after this one. The newest is filed in
-    // customers_; what Retainly will hold of a field is in the newest call that carries
-    // it, unless a delete came after.
-    Op* older = nullptr;
-    Op* newer = nullptr;
   };
 
   // A table's flattened fields and every name they have produced (kept in the store).
@@ -194,29 +200,24 @@ class ChangedFilter {
                         std::vector<std::string>* names);
   bool prepare_item(const retainly::Call& call, const Table& table, Skipped& skipped);
   // What Retainly holds (or will, once the pending calls land) for one field, if known:
-  // the value of the newest pending call that carries it, else (unless a delete is pending
-  // after it) the store's, of the customer with store key `key`. `newest` is the
-  // customer's newest pending call (pending_customer()). `loaded` says stored_ holds the
-  // customer's stamps already.
-  std::optional<uint64_t> known_field(const Op* newest, std::string_view key, uint32_t name,
-                                      uint16_t tag, bool& loaded);
+  // the newest pending value, else (unless a delete is pending) the store's (the customer
+  // with store key `key`). `loaded` says stored_ holds the customer's stamps already.
+  std::optional<uint64_t> known_field(const PendingCustomer* pending, std::string_view key,
+                                      uint32_t name, uint16_t tag, bool& loaded);
   // Whether the pending calls or the store hold the presence stamp of table `tag` for
   // `op`'s customer: that table sent it, and no delete since.
   bool sent_by(const Op& op, uint16_t tag);
-  // The customer's newest pending upsert or delete (by its key in the store), or nullptr.
-  const Op* pending_customer(std::string_view key);
-  const Op* pending_customer(const Op& op);
-  // The sequence of the newest delete among `newest` and the calls before it; 0: none.
-  static uint64_t pending_delete(const Op* newest);
-  // Files `op`, just handed to the sink, as its customer's newest pending call.
-  void add_pending_customer(Op& op);
+  // The customer's pending values (by its key in the store), or nullptr.
+  const PendingCustomer* pending_customer(std::string_view key);
+  const PendingCustomer* pending_customer(const Op& op);
+  // The customer's pending values, added empty if it has none.
+  PendingCustomer& pending_customer_added(const Op& op);
   // What Retainly holds for an item, if known: the item with store key `item_key` (hash
   // `item_hash`) of the customer with store key `key`.
   std::optional<uint64_t> known_item(uint64_t item_hash, std::string_view key,
                                      std::string_view item_key);
-  // Takes `op` out of the pending calls (customers_, or items_ unless a later call
-  // replaced its entry).
-  void forget_pending(Op& op);
+  // Removes what `op` put into the pending maps, unless a later call replaced it.
+  void forget_pending(const Op& op);
   // Starts committing the settled calls, the names learned and the counts (`apply`), then
   // syncing (`sync`), on committer_'s thread; none may be running. The settled ops move to
   // committing_ and the batch to committing_batch_, both the job's until it is collected.
@@ -241,11 +242,9 @@ class ChangedFilter {
   std::unordered_map<std::string, Table> tables_;
   std::unordered_map<uint16_t, Flattening> flattening_;  // by table tag
 
-  // Each customer's newest pending upsert or delete, by customer key; the older ones hang
-  // from it (Op::older). The marks are the ops themselves: filing a call costs one entry,
-  // not a copy of its stamps. The pool keeps the entries of as many customers as a full
-  // commit batch settles, so a steady stream allocates no new ones.
-  LaneTable<Op*> customers_{kPendingCustomersPooled};
+  // By customer key. Its pool keeps the values (and their fields' capacity) of as many
+  // customers as a full commit batch settles, so a steady stream allocates no new ones.
+  LaneTable<PendingCustomer> customers_{kPendingCustomersPooled};
   std::unordered_map<uint64_t, PendingItem> items_;
   // From prepare() to submitted(), while staging_. Ops go round, staged_ to pending_ to
   // settled_ to committing_ to spare_ops_ and back, keeping their strings' and stamps'
