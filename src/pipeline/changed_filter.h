@@ -151,6 +151,7 @@ class ChangedFilter {
     uint64_t value;
     uint64_t sequence;
   };
+  static void set_pending(PendingField& field, const state::FieldStamp& stamp, uint64_t sequence);
   // What the calls handed to the sink and not yet in the store will make Retainly hold,
   // per customer.
   struct PendingCustomer {
