@@ -81,13 +81,34 @@ Dispatcher::Dispatcher(const SinkOptions& options, retainly::Transport& transpor
 }
 
 void Dispatcher::add(Call&& call, std::optional<Clock::TimePoint> arrived) {
+  const std::string_view lane = lane_of(call.customer_id);
+  add(std::move(call), arrived, LaneTable<Lane>::hash(lane));
+}
+
+void Dispatcher::add_all(std::vector<std::pair<Call, Clock::TimePoint>>& calls) {
+  // Far enough ahead for a load from memory to land, near enough that the buckets
+  // stay in the cache until used. perf put a third of add()'s samples on that load.
+  constexpr size_t kAhead = 8;
+  lane_hashes_.clear();
+  for (const auto& entry : calls) {
+    lane_hashes_.push_back(LaneTable<Lane>::hash(lane_of(entry.first.customer_id)));
+  }
+  for (size_t i = 0; i < std::min(kAhead, calls.size()); ++i) lanes_.prefetch(lane_hashes_[i]);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (i + kAhead < calls.size()) lanes_.prefetch(lane_hashes_[i + kAhead]);
+    add(std::move(calls[i].first), calls[i].second, lane_hashes_[i]);
+  }
+}
+
+void Dispatcher::add(Call&& call, std::optional<Clock::TimePoint> arrived, uint32_t lane_hash) {
   watermark_.add(call.sequence);
   ++stats_.calls_submitted;
-  const auto entry = lanes_.find_or_add(lane_of(call.customer_id));
+  const auto entry = lanes_.find_or_add(lane_of(call.customer_id), lane_hash);
   Lane& lane = *entry.value;
   if (entry.inserted) {
     // Possibly a pooled lane: erased only when idle, so just its name is new.
     lane.slot = entry.slot;
+    lane.hash = lane_hash;
     lane.queued_in.reset();
   }
 
@@ -542,7 +563,12 @@ void Dispatcher::settle(Unit& unit, Lane& lane) {
 }
 
 void Dispatcher::acknowledge(Request& request) {
+  // Settling erases the lanes left idle (all of them, in a stream of new customers): their
+  // buckets are loaded ahead, as in add_all(). perf put half of on_response()'s samples
+  // on erase()'s first look at the bucket.
+  constexpr size_t kAhead = 8;
   for (size_t i = 0; i < request.units.size(); ++i) {
+    if (i + kAhead < request.lanes.size()) lanes_.prefetch(request.lanes[i + kAhead]->hash);
     stats_.calls_acknowledged += request.units[i]->call_count();
     settle(*request.units[i], *request.lanes[i]);
   }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/lane_table.h"
@@ -59,6 +60,10 @@ class Dispatcher {
   // Takes one call, handed over at `arrived` (its flush interval counts from there;
   // default: now). Throws std::invalid_argument unless its sequence is last_added() + 1.
   void add(retainly::Call&& call, std::optional<Clock::TimePoint> arrived = std::nullopt);
+  // add() for each call in order (taken from `calls`, which is left holding moved-from
+  // calls). With thousands of customers in flight their lanes are out of the cache: each
+  // lane's bucket is loaded a few calls before its lookup.
+  void add_all(std::vector<std::pair<retainly::Call, Clock::TimePoint>>& calls);
   // Everything added so far is due now rather than at the end of its flush interval.
   void flush();
   // Starts every request that may start now: due resends first, then batches that are
@@ -91,8 +96,11 @@ class Dispatcher {
   }
 
  private:
+  // add() with the hash of the call's lane key (LaneTable::hash) already taken.
+  void add(retainly::Call&& call, std::optional<Clock::TimePoint> arrived, uint32_t lane_hash);
   struct Lane {
     uint32_t slot = 0;  // names it in lanes_, to erase it
+    uint32_t hash = 0;  // its key's, to load its bucket before erase() searches it
     LaneQueue queue;
     // Units of this lane in a request not yet settled (in flight or waiting to resend).
     size_t outstanding = 0;
@@ -175,6 +183,7 @@ class Dispatcher {
   ConcurrencyLimit limit_;
   AckWatermark watermark_;
   LaneTable<Lane> lanes_;
+  std::vector<uint32_t> lane_hashes_;  // add_all()'s, reused
   std::array<EndpointQueue, retainly::kCallKindCount> endpoints_;
   // Unordered; at most the concurrency limit long, so a scan finds an answer's request
   // faster than a hash map node is allocated.

@@ -181,7 +181,7 @@ void Sink::run() {
       settled_.wait_for(lock, kMaxWait, [&] { return stopping_; });
       continue;
     }
-    for (auto& [call, arrived] : calls) dispatcher.add(std::move(call), arrived);
+    dispatcher.add_all(calls);
     calls.clear();
     if (flush) dispatcher.flush();
     if (window == nullptr || window->open()) {
