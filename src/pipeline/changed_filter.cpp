@@ -179,11 +179,10 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   // The fields' hashes first: the customer's bucket, prefetched by stage(), arrives
   // meanwhile.
   auto hash_fields = [&](size_t from) {
-    op.stamps.resize(call.attributes.size());
     for (size_t i = from; i < call.attributes.size(); ++i) {
       const auto& attribute = call.attributes[i];
       const auto [name, value] = state::field_hashes(attribute.name, attribute.json);
-      set_stamp(op.stamps[i], name, table.tag, value);
+      set_stamp(op.stamps.emplace_back(), name, table.tag, value);
     }
   };
   hash_fields(0);
@@ -391,9 +390,9 @@ void ChangedFilter::submitted(uint64_t sequence) {
         // Most customers have one call pending: one allocation instead of one per
         // doubling. An op's stamps name distinct slots (one per attribute, names being
         // unique in a call, then the presence stamp): nothing to replace.
-        customer.fields.resize(op.stamps.size());
-        for (size_t i = 0; i < op.stamps.size(); ++i) {
-          set_pending(customer.fields[i], op.stamps[i], sequence);
+        customer.fields.reserve(op.stamps.size());
+        for (const auto& stamp : op.stamps) {
+          set_pending(customer.fields.emplace_back(), stamp, sequence);
         }
         break;
       }
