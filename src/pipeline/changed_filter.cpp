@@ -212,8 +212,8 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     // Deleted by us, and no upsert since: pending, or as the store's tombstone.
     bool deleted = false;
     if (customer != nullptr && customer->deleted_at != 0) {
-      deleted = customer->fields.empty();
-    } else if (customer == nullptr || customer->fields.empty()) {
+      deleted = !customer->has_fields();
+    } else if (customer == nullptr || !customer->has_fields()) {
       load_stored(op.key);
       loaded = true;
       deleted = stored_.size() == 1 && stored_.front() == state::kTombstone;
@@ -321,6 +321,7 @@ ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& 
   if (entry.inserted) {
     // A pooled value comes back as it was left: empty it, keeping the fields' capacity.
     customer.deleted_at = 0;
+    customer.only = nullptr;
     customer.fields.clear();
   }
   return customer;
@@ -330,6 +331,11 @@ std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pendin
                                                    std::string_view key, uint32_t name,
                                                    uint16_t tag, bool& loaded) {
   if (pending != nullptr) {
+    if (pending->only != nullptr) {
+      for (const auto& stamp : pending->only->stamps) {
+        if (same_slot(stamp.name, stamp.table, name, tag)) return stamp.value;
+      }
+    }
     for (const auto& field : pending->fields) {
       if (same_slot(field.name, field.table, name, tag)) return field.value;
     }
@@ -386,15 +392,20 @@ void ChangedFilter::submitted(uint64_t sequence) {
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
       auto& customer = pending_customer_added(op);
-      if (customer.fields.empty()) {
-        // Most customers have one call pending: one allocation instead of one per
-        // doubling. An op's stamps name distinct slots (one per attribute, names being
-        // unique in a call, then the presence stamp): nothing to replace.
-        customer.fields.reserve(op.stamps.size());
-        for (const auto& stamp : op.stamps) {
-          set_pending(customer.fields.emplace_back(), stamp, sequence);
-        }
+      if (!customer.has_fields()) {
+        customer.only = &op;
         break;
+      }
+      if (customer.only != nullptr) {
+        // A second upsert: the first's stamps are copied, to be replaced slot by slot. An
+        // op's stamps name distinct slots (one per attribute, names being unique in a
+        // call, then the presence stamp): nothing to replace among them.
+        const Op& first = *customer.only;
+        customer.fields.reserve(first.stamps.size() + op.stamps.size());
+        for (const auto& stamp : first.stamps) {
+          set_pending(customer.fields.emplace_back(), stamp, first.sequence);
+        }
+        customer.only = nullptr;
       }
       for (const auto& stamp : op.stamps) {
         auto it = std::find_if(customer.fields.begin(), customer.fields.end(),
@@ -409,7 +420,9 @@ void ChangedFilter::submitted(uint64_t sequence) {
     case CallKind::kCustomerDelete: {
       auto& customer = pending_customer_added(op);
       customer.deleted_at = sequence;
-      customer.fields.clear();  // older than the delete: Retainly will not hold them
+      // Older than the delete: Retainly will not hold them.
+      customer.only = nullptr;
+      customer.fields.clear();
       break;
     }
     case CallKind::kArrayUpsert:
@@ -622,9 +635,13 @@ void ChangedFilter::forget_pending(const Op& op) {
       if (entry.value == nullptr) return;
       auto& customer = *entry.value;
       if (customer.deleted_at == op.sequence) customer.deleted_at = 0;
-      std::erase_if(customer.fields,
-                    [&](const PendingField& f) { return f.sequence == op.sequence; });
-      if (customer.deleted_at == 0 && customer.fields.empty()) customers_.erase(entry.slot);
+      if (customer.only == &op) {
+        customer.only = nullptr;
+      } else {
+        std::erase_if(customer.fields,
+                      [&](const PendingField& f) { return f.sequence == op.sequence; });
+      }
+      if (customer.deleted_at == 0 && !customer.has_fields()) customers_.erase(entry.slot);
       return;
     }
     case CallKind::kArrayUpsert:

@@ -152,11 +152,17 @@ class ChangedFilter {
     uint64_t sequence;
   };
   static void set_pending(PendingField& field, const state::FieldStamp& stamp, uint64_t sequence);
+  struct Op;
   // What the calls handed to the sink and not yet in the store will make Retainly hold,
-  // per customer.
+  // per customer. Most customers have one upsert pending (a stream of inserts): its op's
+  // stamps are read where they lie. A second one copies them into `fields`, which then
+  // holds the newest value of each slot. (Chaining every pending op instead made a
+  // customer with many pending calls quadratic.)
   struct PendingCustomer {
-    uint64_t deleted_at = 0;  // a pending delete's sequence; 0: none
+    uint64_t deleted_at = 0;   // a pending delete's sequence; 0: none
+    const Op* only = nullptr;  // the one upsert pending, its stamps not copied
     std::vector<PendingField> fields;
+    bool has_fields() const { return only != nullptr || !fields.empty(); }
   };
   struct PendingItem {
     uint64_t value = 0;
