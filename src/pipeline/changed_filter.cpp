@@ -150,16 +150,12 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   staging_ = true;
   op.kind = call.kind;
   op.sequence = 0;
-  op.item_hash = 0;
   state::customer_key(retainly::lane_view(call.customer_id), op.key);
   op.lane_hash = LaneTable<PendingCustomer>::hash(op.key);
   customers_.prefetch(op.lane_hash);
-  op.field.clear();
-  op.item.clear();
-  op.item_key.clear();
   op.stamps.clear();
-  op.item_stamp = {};
   if (call.kind == CallKind::kArrayUpsert || call.kind == CallKind::kArrayDelete) {
+    op.item_stamp = {};
     op.field = call.field;
     op.item = call.item_id;
     state::item_key_at(op.key, op.field, op.item, op.item_key);

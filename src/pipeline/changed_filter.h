@@ -171,19 +171,25 @@ class ChangedFilter {
     uint64_t sequence = 0;
   };
   // One call that changes the store, from prepare() until its commit.
+  //
+  // What a customer call uses comes first, in the first two cache lines; the array
+  // members after it are neither written nor read for customer calls. Tens of thousands
+  // of ops are in flight, so every line an op touches is a line out of the cache for the
+  // mapping and the sink.
   struct Op {
     retainly::CallKind kind;
-    uint64_t sequence = 0;
-    uint64_t item_hash = 0;
     // The customer: its key in the store (state::customer_key of its lane key), which
     // also files it in customers_, under lane_hash (LaneTable::hash), both taken once.
-    std::string key;
     uint32_t lane_hash = 0;
+    uint64_t sequence = 0;
+    std::string key;
+    std::vector<state::FieldStamp> stamps;
+    // Array calls only (stage() sets them for those).
+    uint64_t item_hash = 0;
+    state::ItemStamp item_stamp;
     std::string field;
     std::string item;
-    std::string item_key;  // array calls: the item's key in the store, hashed in item_hash
-    std::vector<state::FieldStamp> stamps;
-    state::ItemStamp item_stamp;
+    std::string item_key;  // the item's key in the store, hashed in item_hash
   };
 
   // A table's flattened fields and every name they have produced (kept in the store).
