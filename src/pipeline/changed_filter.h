@@ -151,6 +151,8 @@ class ChangedFilter {
     uint64_t value;
     uint64_t sequence;
   };
+  // `field` becomes `stamp`, pending from the call `sequence` (member by member: see
+  // set_stamp() in the .cpp).
   static void set_pending(PendingField& field, const state::FieldStamp& stamp, uint64_t sequence);
   struct Op;
   // What the calls handed to the sink and not yet in the store will make Retainly hold,

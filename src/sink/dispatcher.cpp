@@ -22,6 +22,11 @@ constexpr std::array<CallKind, retainly::kCallKindCount> kKinds = {
 // `{"customers":[` and `]}` around the records, and the commas between them, roughly.
 constexpr size_t kBodyOverhead = 32;
 
+// How many calls ahead a lane's bucket is loaded (add_all(), acknowledge()): far enough
+// for a load from memory to land, near enough that the buckets stay in the cache until
+// used.
+constexpr size_t kLanesAhead = 8;
+
 size_t index_of(CallKind kind) { return static_cast<size_t>(kind); }
 
 // retainly::lane_key without the copy: the id with JSON string quotes removed.
@@ -86,16 +91,14 @@ void Dispatcher::add(Call&& call, std::optional<Clock::TimePoint> arrived) {
 }
 
 void Dispatcher::add_all(std::vector<std::pair<Call, Clock::TimePoint>>& calls) {
-  // Far enough ahead for a load from memory to land, near enough that the buckets
-  // stay in the cache until used. perf put a third of add()'s samples on that load.
-  constexpr size_t kAhead = 8;
+  // perf put a third of add()'s samples on the load of the lane's bucket.
   lane_hashes_.clear();
   for (const auto& entry : calls) {
     lane_hashes_.push_back(LaneTable<Lane>::hash(lane_of(entry.first.customer_id)));
+    if (lane_hashes_.size() <= kLanesAhead) lanes_.prefetch(lane_hashes_.back());
   }
-  for (size_t i = 0; i < std::min(kAhead, calls.size()); ++i) lanes_.prefetch(lane_hashes_[i]);
   for (size_t i = 0; i < calls.size(); ++i) {
-    if (i + kAhead < calls.size()) lanes_.prefetch(lane_hashes_[i + kAhead]);
+    if (i + kLanesAhead < calls.size()) lanes_.prefetch(lane_hashes_[i + kLanesAhead]);
     add(std::move(calls[i].first), calls[i].second, lane_hashes_[i]);
   }
 }
@@ -566,9 +569,10 @@ void Dispatcher::acknowledge(Request& request) {
   // Settling erases the lanes left idle (all of them, in a stream of new customers): their
   // buckets are loaded ahead, as in add_all(). perf put half of on_response()'s samples
   // on erase()'s first look at the bucket.
-  constexpr size_t kAhead = 8;
   for (size_t i = 0; i < request.units.size(); ++i) {
-    if (i + kAhead < request.lanes.size()) lanes_.prefetch(request.lanes[i + kAhead]->hash);
+    if (i + kLanesAhead < request.lanes.size()) {
+      lanes_.prefetch(request.lanes[i + kLanesAhead]->hash);
+    }
     stats_.calls_acknowledged += request.units[i]->call_count();
     settle(*request.units[i], *request.lanes[i]);
   }
