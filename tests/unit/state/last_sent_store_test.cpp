@@ -136,6 +136,23 @@ TEST_CASE("kv store: keys past the last one are appended; the others still land 
   CHECK(store.get(0, "9") == std::optional<std::string_view>("v9"));
 }
 
+TEST_CASE("kv store: a key is past the end exactly when LMDB sorts it after the last key") {
+  // LMDB's default order: bytes compared unsigned, then the shorter key first.
+  KvStore::KeyEnd end;
+  end.known = true;
+  end.empty = true;
+  CHECK(end.past(""));
+  end.empty = false;
+  end.last = std::string("\0\x01\x7f", 3);
+  CHECK(end.past(std::string("\0\x01\x80", 3)));        // 0x80 above 0x7f, not a negative char
+  CHECK(end.past(std::string("\0\x02", 2)));            // shorter, but larger at a byte
+  CHECK(end.past(std::string("\0\x01\x7f\0", 4)));      // the last key is its prefix
+  CHECK_FALSE(end.past(std::string("\0\x01\x7f", 3)));  // the last key itself
+  CHECK_FALSE(end.past(std::string("\0\x01", 2)));      // a prefix of it
+  CHECK_FALSE(end.past(std::string("\0\x01\x7e\xff", 4)));
+  CHECK_FALSE(end.past(""));
+}
+
 TEST_CASE("kv store: the reader's end moves with its snapshot") {
   const cdc::test::TempDir scratch("cdc_kv_store_reader_end");
   KvStore store(scratch.path() / "kv", {"a", "b"});
