@@ -190,13 +190,13 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   // case of a stream of new rows) has nothing to compare with, field after field.
   bool nothing_known = false;
   if (customer == nullptr) {
-    load_stored(op.key, op.lane_hash);
+    load_stored(op.key);
     loaded = true;
     nothing_known = stored_.empty();
   }
   auto known = [&](uint32_t name, uint16_t tag) -> std::optional<uint64_t> {
     if (nothing_known) return std::nullopt;
-    return known_field(customer, op.key, op.lane_hash, name, tag, loaded);
+    return known_field(customer, op.key, name, tag, loaded);
   };
 
   if (call.only_if_sent && !known(state::kPresenceName, table.tag).has_value()) {
@@ -210,7 +210,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     if (customer != nullptr && customer->deleted_at != 0) {
       deleted = !customer->has_fields();
     } else if (customer == nullptr || !customer->has_fields()) {
-      load_stored(op.key, op.lane_hash);
+      load_stored(op.key);
       loaded = true;
       deleted = stored_.size() == 1 && stored_.front() == state::kTombstone;
     }
@@ -272,7 +272,7 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
     return true;
   }
 
-  const auto known = known_item(op.item_hash, op.key, op.lane_hash, op.item_key);
+  const auto known = known_item(op.item_hash, op.key, op.item_key);
   if (known != op.item_stamp.value) {
     fields_sent_ += call.attributes.size();
     return true;
@@ -285,8 +285,8 @@ bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& 
 }
 
 std::optional<uint64_t> ChangedFilter::known_item(uint64_t item_hash, std::string_view key,
-                                                  uint32_t key_hash, std::string_view item_key) {
-  const PendingCustomer* customer = pending_customer(key, key_hash);
+                                                  std::string_view item_key) {
+  const PendingCustomer* customer = pending_customer(key);
   const uint64_t deleted_at = customer == nullptr ? 0 : customer->deleted_at;
   const auto pending = items_.find(item_hash);
   if (pending != items_.end() && pending->second.sequence > deleted_at) {
@@ -300,13 +300,11 @@ std::optional<uint64_t> ChangedFilter::known_item(uint64_t item_hash, std::strin
 
 bool ChangedFilter::sent_by(const Op& op, uint16_t tag) {
   bool loaded = false;
-  return known_field(pending_customer(op), op.key, op.lane_hash, state::kPresenceName, tag, loaded)
-      .has_value();
+  return known_field(pending_customer(op), op.key, state::kPresenceName, tag, loaded).has_value();
 }
 
-const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view key,
-                                                                      uint32_t key_hash) {
-  return customers_.find(key, key_hash).value;
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view key) {
+  return customers_.find(key).value;
 }
 
 const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(const Op& op) {
@@ -326,8 +324,8 @@ ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& 
 }
 
 std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pending,
-                                                   std::string_view key, uint32_t key_hash,
-                                                   uint32_t name, uint16_t tag, bool& loaded) {
+                                                   std::string_view key, uint32_t name,
+                                                   uint16_t tag, bool& loaded) {
   if (pending != nullptr) {
     if (pending->only != nullptr) {
       for (const auto& stamp : pending->only->stamps) {
@@ -340,18 +338,17 @@ std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pendin
     if (pending->deleted_at != 0) return std::nullopt;
   }
   if (!loaded) {
-    load_stored(key, key_hash);
+    load_stored(key);
     loaded = true;
   }
   const FieldStamp* stamp = find_stored(stored_, name, tag);
   return stamp ? std::optional<uint64_t>(stamp->value) : std::nullopt;
 }
 
-void ChangedFilter::load_stored(std::string_view key, uint32_t key_hash) {
-  if (stored_valid_ && stored_hash_ == key_hash && stored_key_ == key) return;
+void ChangedFilter::load_stored(std::string_view key) {
+  if (stored_valid_ && stored_key_ == key) return;
   store_.customer_at(key, stored_);
   stored_key_.assign(key);
-  stored_hash_ = key_hash;
   stored_valid_ = true;
 }
 
@@ -360,26 +357,24 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
                                     const std::vector<retainly::Attribute>& attributes,
                                     std::vector<retainly::Attribute>& out) {
   state::customer_key(retainly::lane_view(customer_id), lookup_key_);
-  const uint32_t lookup_hash = LaneTable<PendingCustomer>::hash(lookup_key_);
   if (kind == CallKind::kArrayUpsert) {
     state::item_key_at(lookup_key_, field, item_id, item_key_);
-    const auto known = known_item(hash_of(item_key_), lookup_key_, lookup_hash, item_key_);
+    const auto known = known_item(hash_of(item_key_), lookup_key_, item_key_);
     if (known && *known != item_hash(attributes)) {
       out.insert(out.end(), attributes.begin(), attributes.end());
     }
     return;
   }
   if (kind != CallKind::kCustomerUpsert) return;
-  const PendingCustomer* customer = pending_customer(lookup_key_, lookup_hash);
+  const PendingCustomer* customer = pending_customer(lookup_key_);
   bool loaded = false;
   // With the table's presence stamp there, a field without a stamp was never acknowledged:
   // a field new in the mapping, or one whose only call was refused.
   const bool present =
-      known_field(customer, lookup_key_, lookup_hash, state::kPresenceName, tag, loaded)
-          .has_value();
+      known_field(customer, lookup_key_, state::kPresenceName, tag, loaded).has_value();
   for (const auto& attribute : attributes) {
-    const auto known = known_field(customer, lookup_key_, lookup_hash,
-                                   state::field_name_hash(attribute.name), tag, loaded);
+    const auto known =
+        known_field(customer, lookup_key_, state::field_name_hash(attribute.name), tag, loaded);
     if (known ? *known != state::field_value_hash(attribute.name, attribute.json) : present) {
       out.push_back(attribute);
     }

@@ -216,22 +216,20 @@ class ChangedFilter {
   bool prepare_item(const retainly::Call& call, const Table& table, Skipped& skipped);
   // What Retainly holds (or will, once the pending calls land) for one field, if known:
   // the newest pending value, else (unless a delete is pending) the store's (the customer
-  // with store key `key`, whose LaneTable::hash is `key_hash`). `loaded` says stored_
-  // holds the customer's stamps already.
+  // with store key `key`). `loaded` says stored_ holds the customer's stamps already.
   std::optional<uint64_t> known_field(const PendingCustomer* pending, std::string_view key,
-                                      uint32_t key_hash, uint32_t name, uint16_t tag, bool& loaded);
+                                      uint32_t name, uint16_t tag, bool& loaded);
   // Whether the pending calls or the store hold the presence stamp of table `tag` for
   // `op`'s customer: that table sent it, and no delete since.
   bool sent_by(const Op& op, uint16_t tag);
-  // The customer's pending values (by its key in the store, and that key's
-  // LaneTable::hash), or nullptr.
-  const PendingCustomer* pending_customer(std::string_view key, uint32_t key_hash);
+  // The customer's pending values (by its key in the store), or nullptr.
+  const PendingCustomer* pending_customer(std::string_view key);
   const PendingCustomer* pending_customer(const Op& op);
   // The customer's pending values, added empty if it has none.
   PendingCustomer& pending_customer_added(const Op& op);
   // What Retainly holds for an item, if known: the item with store key `item_key` (hash
-  // `item_hash`) of the customer with store key `key` (LaneTable::hash `key_hash`).
-  std::optional<uint64_t> known_item(uint64_t item_hash, std::string_view key, uint32_t key_hash,
+  // `item_hash`) of the customer with store key `key`.
+  std::optional<uint64_t> known_item(uint64_t item_hash, std::string_view key,
                                      std::string_view item_key);
   // Removes what `op` put into the pending maps, unless a later call replaced it.
   void forget_pending(const Op& op);
@@ -299,15 +297,12 @@ class ChangedFilter {
   // An idle filter commits the first settled call at once, then at most once an interval.
   std::chrono::steady_clock::time_point last_commit_;
 
-  // Loads stored_ with the store's stamps of the customer with store key `key` (whose
-  // LaneTable::hash is `key_hash`), unless it holds them already: an update with an old
-  // image asks for the same customer twice in a row (known_different, then prepare).
-  void load_stored(std::string_view key, uint32_t key_hash);
+  // Loads stored_ with the store's stamps of the customer with store key `key`, unless it
+  // holds them already: an update with an old image asks for the same customer twice in a
+  // row (known_different, then prepare).
+  void load_stored(std::string_view key);
   std::vector<state::FieldStamp> stored_;  // the store's stamps of customer stored_key_
   std::string stored_key_;
-  // Compared before the key: most lookups are of another customer than the last, and the
-  // key was mostly just written (see KvStore::KeyEnd::past on comparing it at once).
-  uint32_t stored_hash_ = 0;
   bool stored_valid_ = false;  // stored_ is stored_key_'s as of the last commit
   std::string lookup_key_;     // known_different()'s customer key
   std::string item_key_;       // known_different()'s item key
