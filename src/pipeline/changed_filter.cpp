@@ -260,7 +260,7 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     staging_ = false;
     return false;
   }
-  op.stamps.push_back({state::kPresenceName, table.tag, 0});
+  set_stamp(op.stamps.emplace_back(), state::kPresenceName, table.tag, 0);
   return true;
 }
 

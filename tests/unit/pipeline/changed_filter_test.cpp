@@ -462,7 +462,12 @@ TEST_CASE("changed filter: skips exactly what Retainly will hold, under random i
 
   std::mt19937 random(20261205);
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
-  const std::vector<std::string> field_names{"a", "b", "c"};
+  std::vector<std::string> field_names{"a", "b", "c"};
+  SUBCASE("three fields") {}
+  SUBCASE("ten fields: some calls carry more stamps than an op holds inside") {
+    field_names = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
+  }
+  size_t most_fields = 0;
   uint64_t sequence = 0;
   uint64_t watermark = 0;
   for (int step = 0; step < 6000; ++step) {
@@ -481,6 +486,7 @@ TEST_CASE("changed filter: skips exactly what Retainly will hold, under random i
         const auto it = held.fields.find(a.name);
         if (it == held.fields.end() || it->second != a.json) expected.push_back(a.name);
       }
+      most_fields = std::max(most_fields, attributes.size());
       Call call = upsert(id, attributes);
       const bool sends = filter.prepare(call, users, skipped);
       INFO("step " << step << ", customer " << id);
@@ -524,4 +530,6 @@ TEST_CASE("changed filter: skips exactly what Retainly will hold, under random i
   filter.commit_if_due(/*force=*/true);
   CHECK(filter.pending() == 0);
   CHECK(filter.durable_through() == sequence);
+  // The ten-field run reached calls whose stamps (fields, then presence) outgrow the op.
+  if (field_names.size() == 10) CHECK(most_fields + 1 > 8);
 }
