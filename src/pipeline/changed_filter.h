@@ -177,8 +177,9 @@ class ChangedFilter {
   };
   // One call that changes the store, from prepare() until its commit.
   //
-  // What a customer call uses comes first, in the first two cache lines; the array
-  // members after it are neither written nor read for customer calls. Tens of thousands
+  // What a customer call uses comes first (three cache lines for a call of up to seven
+  // fields, its stamps inside); the array members after it are neither written nor read
+  // for customer calls. Tens of thousands
   // of ops are in flight, so every line an op touches is a line out of the cache for the
   // mapping and the sink.
   struct Op {
