@@ -90,7 +90,7 @@ struct LogConfig {
 
 struct BackfillConfig {
   size_t connections = 2;   // tables read at once, one connection each
-  size_t page_rows = 5000;  // rows per page; one page per table is in flight
+  size_t page_rows = 5000;  // rows per page; two pages per table are in flight
   // backfill --mirror deletes at most this share of what the last-sent store holds of a
   // table without --force.
   double mirror_max_delete_share = 0.10;

@@ -31,10 +31,12 @@ struct BackfillPage;
 struct BackfillOptions {
   size_t page_rows = 5000;
   // Pages of one table sent and not all acknowledged, at most; a resumed backfill reads
-  // at most these again. The next page is read and mapped meanwhile. One, because the
-  // sink's work per call grows with the calls it holds (measured: 2 and 4 pages cost its
-  // thread, the backfill's bottleneck, 1.5x and 1.9x the CPU of 1).
-  size_t pages_in_flight = 1;
+  // at most these again (and sends again only what the store had not committed). The
+  // next page is read and mapped meanwhile. Two: with one, every page's answers and commit
+  // held up the next page's filtering and sending while the cores had room, and a 1M-row
+  // backfill took 12 to 15% longer (PostgreSQL and MySQL, docs/benchmarks.md); three or
+  // four gained nothing more and held more memory.
+  size_t pages_in_flight = 2;
   // Pages of one table read and waiting to be mapped and sent.
   size_t pages_read_ahead = 2;
   // Tables read at once, each on a connection of its own.
