@@ -1,6 +1,7 @@
 #include "mapping/mapper.h"
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 
@@ -30,9 +31,29 @@ struct Mapper::Resolved {
 };
 
 struct Mapper::Cache {
+  // Tells this Mapper's entries in a thread's LastResolved from another's, which may sit
+  // at the same address once this one is gone.
+  const uint64_t id = next_id.fetch_add(1) + 1;
   std::mutex mutex;
   std::unordered_map<const TableSchema*, std::shared_ptr<const Resolved>> entries;
+
+  static inline std::atomic<uint64_t> next_id{0};
 };
+
+namespace {
+
+// The schema a thread resolved last, and for which Mapper: a stream or a backfill page
+// maps row after row of one table, and the shared cache costs a lock, a hash lookup and
+// two atomic counts per row.
+struct LastResolved {
+  uint64_t mapper = 0;
+  const TableSchema* schema = nullptr;
+  uint64_t version = 0;
+  std::shared_ptr<const void> resolved;  // a Mapper::Resolved
+};
+thread_local LastResolved last_resolved;
+
+}  // namespace
 
 Mapper::Mapper(std::vector<TableMapping> mappings)
     : mappings_(std::move(mappings)), cache_(std::make_unique<Cache>()) {
@@ -118,14 +139,26 @@ std::shared_ptr<const Mapper::Resolved> Mapper::resolve(
   return resolved;
 }
 
+const Mapper::Resolved& Mapper::resolve_here(
+    const std::shared_ptr<const TableSchema>& schema) const {
+  LastResolved& last = last_resolved;
+  if (last.mapper != cache_->id || last.schema != schema.get() || last.version != schema->version) {
+    last.resolved = resolve(schema);
+    last.mapper = cache_->id;
+    last.schema = schema.get();
+    last.version = schema->version;
+  }
+  return *static_cast<const Resolved*>(last.resolved.get());
+}
+
 void Mapper::map(const RowChange& change, MappingOutput& out, bool whole) const {
   if (!change.table || change.op == Operation::kTruncate) return;
-  const auto resolved = resolve(change.table);
-  if (resolved->mapping == nullptr) return;
-  const CompiledTable& table = resolved->mapping->compiled();
-  if (!resolved->missing.empty()) {
+  const Resolved& resolved = resolve_here(change.table);
+  if (resolved.mapping == nullptr) return;
+  const CompiledTable& table = resolved.mapping->compiled();
+  if (!resolved.missing.empty()) {
     Rejection& rejection = out.rejections.emplace_back();
-    rejection.reason = "the mapping " + table.file + " names column(s) " + resolved->missing +
+    rejection.reason = "the mapping " + table.file + " names column(s) " + resolved.missing +
                        " that table " + table.table.qualified() +
                        " does not have (schema version " + std::to_string(change.table->version) +
                        ")";
@@ -135,7 +168,7 @@ void Mapper::map(const RowChange& change, MappingOutput& out, bool whole) const 
     rejection.origin.position = out.positions.of(change.position);
     return;
   }
-  map_change(table, resolved->slot_index, change, out, whole);
+  map_change(table, resolved.slot_index, change, out, whole);
 }
 
 bool Mapper::needs_whole_row(const RowChange& change) const {
@@ -143,9 +176,9 @@ bool Mapper::needs_whole_row(const RowChange& change) const {
   if (change.op != Operation::kUpdate || !change.table || !has_unchanged(change.after)) {
     return false;
   }
-  const auto resolved = resolve(change.table);
-  if (resolved->mapping == nullptr || !resolved->missing.empty()) return false;
-  return mapping::needs_whole_row(resolved->whole_row, change);
+  const Resolved& resolved = resolve_here(change.table);
+  if (resolved.mapping == nullptr || !resolved.missing.empty()) return false;
+  return mapping::needs_whole_row(resolved.whole_row, change);
 }
 
 std::vector<size_t> Mapper::columns_read(const std::shared_ptr<const TableSchema>& schema) const {

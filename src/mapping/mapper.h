@@ -18,7 +18,8 @@
 namespace cdc::mapping {
 
 // Thread-safe: map() may be called from several threads at once (a mutex guards the
-// per-schema column cache for the moment of the lookup only).
+// per-schema column cache for the moment of the lookup only; each thread keeps its last
+// lookup's result, so rows of the same schema in a row skip even that).
 class Mapper {
  public:
   // Throws cdc::ConfigError when two mappings name the same table.
@@ -64,6 +65,9 @@ class Mapper {
   struct Resolved;
   struct Cache;
   std::shared_ptr<const Resolved> resolve(const std::shared_ptr<const TableSchema>& schema) const;
+  // resolve() through the calling thread's last result: valid until the thread's next
+  // call.
+  const Resolved& resolve_here(const std::shared_ptr<const TableSchema>& schema) const;
 
   std::vector<TableMapping> mappings_;  // sorted by table
   // (qualified name, compiled) sorted by name; the names live in the compiled mappings.

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <limits>
+#include <optional>
 
 #include "core/errors.h"
 #include "mapping/change_mapper.h"
@@ -115,6 +116,35 @@ TEST_CASE("mapper: a call's origin names the row by its key columns, integers ex
   CHECK(key_of(std::numeric_limits<int64_t>::min(), int64_t{0}) == "a=-9223372036854775808,b=0");
   CHECK(key_of(std::numeric_limits<uint64_t>::max(), Null{}) == "a=18446744073709551615,b=");
   CHECK(key_of(Unchanged{}, int64_t{-7}) == "a=?,b=-7");
+  CHECK(key_of(int64_t{42}, int64_t{-7}) == "a=42,b=-7");
+  // Integer keys too long for the short path's buffer come out the same.
+  const std::string name(60, 'k');
+  const auto long_names =
+      make_schema("public.long", {name, "note", name + "2"}, {name, name + "2"});
+  CHECK(provenance_key(insert_of(long_names, {int64_t{5}, "x", int64_t{6}}), *utc) ==
+        name + "=5," + name + "2=6");
+}
+
+TEST_CASE("mapper: a thread that maps with several mappers gets each one's mapping") {
+  // Each thread keeps its last schema lookup: it must tell mappers apart, also a new one
+  // made where an old one was.
+  const auto schema = make_schema("public.t", {"id", "a", "b"});
+  const Mapper a = mapper_from("table: public.t\ncustomer: { id: id, fields: { a: a } }\n");
+  const Mapper b = mapper_from("table: public.t\ncustomer: { id: id, fields: { b: b } }\n");
+  for (int round = 0; round < 2; ++round) {
+    CHECK(describe(map_one(a, insert_of(schema, {1, "x", "y"}))) ==
+          Lines{"upsert 1 {\"a\":\"x\"}"});
+    CHECK(describe(map_one(b, insert_of(schema, {1, "x", "y"}))) ==
+          Lines{"upsert 1 {\"b\":\"y\"}"});
+  }
+  std::optional<Mapper> in_place;
+  in_place.emplace(mapper_from("table: public.t\ncustomer: { id: id, fields: { a: a } }\n"));
+  CHECK(describe(map_one(*in_place, insert_of(schema, {1, "x", "y"}))) ==
+        Lines{"upsert 1 {\"a\":\"x\"}"});
+  in_place.reset();
+  in_place.emplace(mapper_from("table: public.t\ncustomer: { id: id, fields: { b: b } }\n"));
+  CHECK(describe(map_one(*in_place, insert_of(schema, {1, "x", "y"}))) ==
+        Lines{"upsert 1 {\"b\":\"y\"}"});
 }
 
 TEST_CASE("mapper: a snapshot read upserts like an insert but fires no insert events") {
