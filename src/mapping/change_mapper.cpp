@@ -24,6 +24,13 @@ constexpr std::string_view kFullImageHint =
     "; the source did not send it: set REPLICA IDENTITY FULL on the PostgreSQL table "
     "(binlog_row_image=FULL on MySQL)";
 
+// An integer's digits appended at once (ids and keys, on every row).
+template <typename Integer>
+void append_integer(std::string& out, Integer number) {
+  char digits[20];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, number).ptr);
+}
+
 // What a change means once the `where` has been applied.
 struct Effect {
   Operation op = Operation::kInsert;
@@ -157,8 +164,13 @@ class Session {
         return IdResult::kUnknown;
       }
     }
-    if (value->is<int64_t>() || value->is<uint64_t>()) {
-      append_value_text(out, *value, *table_.zone);
+    // Most ids: written here, not through append_value_text's visit of every type.
+    if (const auto* number = value->get_if<int64_t>()) {
+      append_integer(out, *number);
+      return IdResult::kOk;
+    }
+    if (const auto* number = value->get_if<uint64_t>()) {
+      append_integer(out, *number);
       return IdResult::kOk;
     }
     if (const auto* decimal = value->get_if<Decimal>()) {
@@ -594,8 +606,7 @@ std::string provenance_key(const RowChange& change, const TimeZone& zone) {
       key += '?';
     } else if (const auto* number = row[i].get_if<int64_t>()) {
       // Most keys: written here, not through append_value_text's visit of every type.
-      char digits[20];
-      key.append(digits, std::to_chars(digits, digits + sizeof digits, *number).ptr);
+      append_integer(key, *number);
     } else if (row[i].is_unchanged() || !append_value_text(key, row[i], zone)) {
       key += '?';
     }
