@@ -36,6 +36,24 @@ TEST_CASE("civil time: text forms") {
   CHECK(out == "-00:00:00.000001");
 }
 
+TEST_CASE("civil time: instants of alternating days each get their own date") {
+  // append_utc_millis keeps the last day's date: a change of day, either way, and a day
+  // out of range in between must not reuse it.
+  const int64_t day = 86400LL * 1'000'000;
+  const int64_t leap = days_from_civil(2024, 2, 29) * day + 1000;
+  std::string out;
+  for (int64_t micros : {leap, leap + day, leap, days_from_civil(10000, 1, 1) * day, leap - day}) {
+    append_utc_millis(out, micros);
+    out += ' ';
+  }
+  CHECK(out ==
+        "2024-02-29T00:00:00.001Z 2024-03-01T00:00:00.001Z 2024-02-29T00:00:00.001Z  "
+        "2024-02-28T00:00:00.001Z ");
+  out.clear();
+  CHECK_FALSE(append_utc_millis(out, days_from_civil(10000, 1, 1) * day));
+  CHECK(out.empty());
+}
+
 TEST_CASE("civil time: parsing dates, date-times and times") {
   CHECK(parse_date("2024-02-29") == days_from_civil(2024, 2, 29));
   CHECK_FALSE(parse_date("2023-02-29"));
