@@ -123,6 +123,8 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
 }
 
+bool needs_json_escape(std::string_view text) { return first_escape(text) != text.size(); }
+
 void append_json_member(std::string& out, std::string_view name, std::string_view json) {
   if (first_escape(name) != name.size()) {
     append_json_string(out, name);

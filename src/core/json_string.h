@@ -12,6 +12,9 @@ namespace cdc {
 // copied unchanged.
 void append_json_string(std::string& out, std::string_view text);
 
+// Whether append_json_string() would escape a byte of `text`.
+bool needs_json_escape(std::string_view text);
+
 // Appends the object member `"name":json`, where `json` is already JSON text. The name is
 // escaped as append_json_string() does; one that needs no escape (most) is written with
 // the value in one growth of `out`: request bodies write one member per field.

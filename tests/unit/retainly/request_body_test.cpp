@@ -48,6 +48,29 @@ TEST_CASE("request body: customer upserts, attribute JSON pasted as is, names es
   CHECK(starts == std::vector<size_t>{0, 1});
 }
 
+TEST_CASE("request body: many customer upserts, each written in one piece, parse back whole") {
+  // Records are written through a pointer into room made for each: the body grows past
+  // every capacity on the way, and a record whose name needs escapes sits in between.
+  std::vector<Call> calls;
+  for (int i = 0; i < 1000; ++i) {
+    std::vector<Attribute> attributes;
+    for (int f = 0; f < 5; ++f) {
+      attributes.push_back({"field_" + std::to_string(f), "\"" + std::string(i % 40, 'v') + "\""});
+    }
+    if (i == 500) attributes.push_back({"tab\there", "true"});
+    calls.push_back(make(CallKind::kCustomerUpsert, std::to_string(i), std::move(attributes)));
+  }
+  const auto body = nlohmann::json::parse(body_of(calls));
+  REQUIRE(body.at("customers").size() == 1000);
+  for (int i = 0; i < 1000; ++i) {
+    const auto& record = body.at("customers").at(static_cast<size_t>(i));
+    CHECK(record.at("id") == i);
+    CHECK(record.size() == (i == 500 ? 7u : 6u));
+    CHECK(record.at("field_4") == std::string(static_cast<size_t>(i % 40), 'v'));
+  }
+  CHECK(body.at("customers").at(500).at("tab\there") == true);
+}
+
 TEST_CASE("request body: customer deletes") {
   std::vector<Call> calls = {make(CallKind::kCustomerDelete, "1"),
                              make(CallKind::kCustomerDelete, "\"x\"")};
