@@ -109,11 +109,22 @@ void append_escape(std::string& out, unsigned char byte) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
+  const size_t first = first_escape(text);
+  if (first == text.size()) {
+    // Most texts: quotes and text in one growth of `out`.
+    const size_t at = out.size();
+    out.resize(at + text.size() + 2);
+    char* p = out.data() + at;
+    *p++ = '"';
+    std::memcpy(p, text.data(), text.size());
+    p[text.size()] = '"';
+    return;
+  }
   out.reserve(out.size() + text.size() + 2);
   out += '"';
   // Runs of ordinary bytes are copied in one go; only the escapes are written singly.
   size_t plain_from = 0;
-  for (size_t i = first_escape(text); i < text.size();) {
+  for (size_t i = first; i < text.size();) {
     out.append(text.data() + plain_from, i - plain_from);
     append_escape(out, static_cast<unsigned char>(text[i]));
     plain_from = i + 1;
