@@ -136,22 +136,26 @@ void append_json_string(std::string& out, std::string_view text) {
 
 bool needs_json_escape(std::string_view text) { return first_escape(text) != text.size(); }
 
+char* put_plain_json_member(char* at, std::string_view name, std::string_view json) {
+  *at++ = '"';
+  std::memcpy(at, name.data(), name.size());
+  at += name.size();
+  *at++ = '"';
+  *at++ = ':';
+  std::memcpy(at, json.data(), json.size());
+  return at + json.size();
+}
+
 void append_json_member(std::string& out, std::string_view name, std::string_view json) {
-  if (first_escape(name) != name.size()) {
+  if (needs_json_escape(name)) {
     append_json_string(out, name);
     out += ':';
     out += json;
     return;
   }
   const size_t at = out.size();
-  out.resize(at + name.size() + json.size() + 3);
-  char* p = out.data() + at;
-  *p++ = '"';
-  std::memcpy(p, name.data(), name.size());
-  p += name.size();
-  *p++ = '"';
-  *p++ = ':';
-  std::memcpy(p, json.data(), json.size());
+  out.resize(at + plain_json_member_size(name, json));
+  put_plain_json_member(out.data() + at, name, json);
 }
 
 }  // namespace cdc

@@ -15,6 +15,14 @@ void append_json_string(std::string& out, std::string_view text);
 // Whether append_json_string() would escape a byte of `text`.
 bool needs_json_escape(std::string_view text);
 
+// `"name":json` written at `at`, for callers that make room for several members at once;
+// returns the end. REQUIRES: !needs_json_escape(name), and plain_json_member_size() bytes
+// of room.
+inline size_t plain_json_member_size(std::string_view name, std::string_view json) {
+  return name.size() + json.size() + 3;
+}
+char* put_plain_json_member(char* at, std::string_view name, std::string_view json);
+
 // Appends the object member `"name":json`, where `json` is already JSON text. The name is
 // escaped as append_json_string() does; one that needs no escape (most) is written with
 // the value in one growth of `out`: request bodies write one member per field.

@@ -35,7 +35,7 @@ void append_customer(const Call& call, std::string& out) {
       out += '}';
       return;
     }
-    size += attribute.name.size() + attribute.json.size() + 4;  // ,"name":
+    size += 1 + plain_json_member_size(attribute.name, attribute.json);  // and a comma
   }
   const size_t at = out.size();
   out.resize(at + size);
@@ -43,11 +43,7 @@ void append_customer(const Call& call, std::string& out) {
   p = put(p, call.customer_id);
   for (const Attribute& attribute : call.attributes) {
     *p++ = ',';
-    *p++ = '"';
-    p = put(p, attribute.name);
-    *p++ = '"';
-    *p++ = ':';
-    p = put(p, attribute.json);
+    p = put_plain_json_member(p, attribute.name, attribute.json);
   }
   *p = '}';
 }
