@@ -16,15 +16,20 @@ namespace cdc {
 // backpressure that keeps memory flat); close() wakes everyone and makes push() fail and
 // pop() drain what is left, then return nullopt.
 //
-// Waiters are woken only when the queue leaves the state they wait on (empty, full), and
-// push_some() / pop_all() move many items under one lock: a reader and a pipeline that
-// run at the same pace then hand over items without a system call per item. Items live
-// in a vector that pop_all() swaps with the consumer's, so in a steady stream the two
-// threads pass the same two buffers back and forth instead of allocating.
+// Waiters are woken only when the queue leaves the state they wait on, and push_some() /
+// pop_all() move many items under one lock: a reader and a pipeline that run at the same
+// pace then hand over items without a system call per item. A producer that found the
+// queue full waits until it has drained to half its capacity, not just until there is
+// room again: woken at every pop of a full queue, a reader faster than the pipeline
+// preempted it there on a two-core machine, once per batch the pipeline took (the
+// pipeline's thread switched out 3,000 times in a 500k-row MySQL stream, 600 with this;
+// docs/benchmarks.md). Items live in a vector that pop_all() swaps with the consumer's, so
+// in a steady stream the two threads pass the same two buffers back and forth instead of
+// allocating.
 template <typename T>
 class BoundedQueue {
  public:
-  explicit BoundedQueue(size_t capacity) : capacity_(capacity) {}
+  explicit BoundedQueue(size_t capacity) : capacity_(capacity), resume_level_(capacity / 2) {}
 
   // False if the queue was closed, or if `timeout` passed while full; `item` is moved
   // from only on success, so the caller may retry with it.
@@ -57,10 +62,9 @@ class BoundedQueue {
   std::optional<T> pop(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     if (!wait_for_items(lock, timeout)) return std::nullopt;
-    const bool was_full = size_locked() >= capacity_;
     T item = std::move(items_[head_++]);
     drop_taken();
-    if (was_full) not_full_.notify_all();
+    resume_producers();
     return item;
   }
 
@@ -72,7 +76,6 @@ class BoundedQueue {
                size_t max = std::numeric_limits<size_t>::max()) {
     std::unique_lock lock(mutex_);
     if (!wait_for_items(lock, timeout)) return false;
-    const bool was_full = size_locked() >= capacity_;
     if (out.empty() && head_ == 0 && items_.size() <= max) {
       out.swap(items_);
     } else {
@@ -81,7 +84,7 @@ class BoundedQueue {
       head_ = end;
       drop_taken();
     }
-    if (was_full) not_full_.notify_all();
+    resume_producers();
     return true;
   }
 
@@ -98,6 +101,7 @@ class BoundedQueue {
     items_.clear();
     head_ = 0;
     closed_ = false;
+    throttled_ = false;
   }
 
   size_t size() const {
@@ -118,10 +122,19 @@ class BoundedQueue {
       head_ = 0;
     }
   }
+  // After a pop: producers that found the queue full go on once it has drained to the
+  // resume level.
+  void resume_producers() {
+    if (!throttled_ || size_locked() > resume_level_) return;
+    throttled_ = false;
+    not_full_.notify_all();
+  }
   // The predicate is tested before waiting: wait_for reads the clock even when it need
   // not wait, and these are called once per hand-over.
   bool wait_for_room(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds timeout) {
-    auto room = [&] { return closed_ || size_locked() < capacity_; };
+    if (size_locked() >= capacity_) throttled_ = true;
+    // Throttled implies more than the resume level queued, so the consumer has items.
+    auto room = [&] { return closed_ || !throttled_; };
     if (!room() && !not_full_.wait_for(lock, timeout, room)) return false;
     return !closed_;
   }
@@ -132,12 +145,16 @@ class BoundedQueue {
   }
 
   const size_t capacity_;
+  const size_t resume_level_;  // half the capacity
   mutable std::mutex mutex_;
   std::condition_variable not_full_;
   std::condition_variable not_empty_;
   std::vector<T> items_;  // queued: items_[head_..]
   size_t head_ = 0;
   bool closed_ = false;
+  // A producer found the queue full: none may push until pops drained it to the resume
+  // level.
+  bool throttled_ = false;
 };
 
 }  // namespace cdc

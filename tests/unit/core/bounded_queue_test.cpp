@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <thread>
 #include <vector>
 
 namespace cdc {
@@ -18,11 +19,15 @@ TEST_CASE("bounded queue: single pops and batch pops keep the order, within the 
   for (int round = 0; round < 20; ++round) {
     while (queue.size() < 3) REQUIRE(queue.push(int(next_in++), 0ms));
     CHECK_FALSE(queue.push(int(next_in), 0ms));  // full
-    auto item = queue.pop(0ms);
-    REQUIRE(item.has_value());
-    CHECK(*item == next_out++);
+    // Pushes go on once the queue has drained to half its capacity (one of three).
+    for (int pop = 0; pop < 2; ++pop) {
+      auto item = queue.pop(0ms);
+      REQUIRE(item.has_value());
+      CHECK(*item == next_out++);
+    }
   }
-  std::vector<int> batch{-1};  // pop_all appends
+  REQUIRE(queue.push(int(next_in++), 0ms));  // two queued
+  std::vector<int> batch{-1};                // pop_all appends
   REQUIRE(queue.pop_all(batch, 0ms));
   REQUIRE(batch.size() == 3);
   CHECK(batch[0] == -1);
@@ -30,6 +35,32 @@ TEST_CASE("bounded queue: single pops and batch pops keep the order, within the 
   CHECK(batch[2] == next_out++);
   CHECK(queue.size() == 0);
   CHECK_FALSE(queue.pop_all(batch, 0ms));  // empty
+}
+
+TEST_CASE("bounded queue: a producer that found it full waits until it drained to half") {
+  BoundedQueue<int> queue(8);
+  for (int i = 0; i < 8; ++i) REQUIRE(queue.push(int(i), 0ms));
+  CHECK_FALSE(queue.push(8, 0ms));  // full
+  std::vector<int> out;
+  REQUIRE(queue.pop_all(out, 0ms, 3));  // five left: room, but above half
+  CHECK_FALSE(queue.push(8, 0ms));
+  std::vector<int> items{8, 9};
+  CHECK(queue.push_some(items, 0ms) == 0);
+  REQUIRE(queue.pop(0ms).has_value());  // four left: half
+  CHECK(queue.push_some(items, 0ms) == 2);
+  // Not full since: pushes go on up to the capacity.
+  REQUIRE(queue.push(10, 0ms));
+  REQUIRE(queue.push(11, 0ms));
+  CHECK(queue.size() == 8);
+  CHECK_FALSE(queue.push(12, 0ms));
+  // A producer blocked on the full queue goes on when the consumer drains it to half.
+  std::thread producer([&] { CHECK(queue.push(12, 10s)); });
+  out.clear();
+  REQUIRE(queue.pop_all(out, 0ms, 4));
+  producer.join();
+  out.clear();
+  REQUIRE(queue.pop_all(out, 0ms));
+  CHECK(out == std::vector<int>{8, 9, 10, 11, 12});
 }
 
 TEST_CASE("bounded queue: push_some takes what fits, pop_all swaps into an empty vector") {
