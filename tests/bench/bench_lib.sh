@@ -77,7 +77,7 @@ mock_records() {
 
 # count_mock_records ENDPOINT: the same into MOCK_RECORDS, with bash alone (/dev/tcp, no
 # curl, no subshell): benchmarks poll it every 50 ms on a machine whose CPUs the
-# connector needs.
+# connector needs. MOCK_LAST_APPLIED: the sink's last_applied_at, if it reports one.
 count_mock_records() {
   local fd response=
   MOCK_RECORDS=0
@@ -90,7 +90,22 @@ count_mock_records() {
   local pattern
   pattern='"records_applied":\{[^}]*"'$1'":([0-9]+)'
   [[ $response =~ $pattern ]] && MOCK_RECORDS=${BASH_REMATCH[1]}
+  MOCK_LAST_APPLIED=
+  pattern='"last_applied_at":([0-9.e+]+)'
+  [[ $response =~ $pattern ]] && MOCK_LAST_APPLIED=${BASH_REMATCH[1]}
   return 0
+}
+
+# stream_end_time: when a stream benchmark's stream ended (after stream_done succeeded):
+# the arrival of the last record at the sink when the sink's count ended it and the sink
+# says when that was (bench-sink), else now, the poll that saw the end (up to a polling
+# pace, 50 ms, after it: 4% of a 0.6 s run).
+stream_end_time() {
+  if [[ $STREAM_END == sink && -n ${MOCK_LAST_APPLIED:-} ]]; then
+    awk -v t="$MOCK_LAST_APPLIED" 'BEGIN { printf "%.6f\n", t }'
+  else
+    now
+  fi
 }
 
 # STREAM_END tells how a stream benchmark saw its end: "sink", every row counted by the

@@ -1,6 +1,9 @@
 // A counting Retainly stand-in for benchmarks that costs the machine little per request:
 // retainly-mock's count-only answers (mock/api_handler.h), latency and rate limit
-// (mock/fault_policy.h) and /_stats, served by one thread over epoll.
+// (mock/fault_policy.h) and /_stats, served by one thread over epoll. /_stats adds
+// `last_applied_at`: when the last request that applied records arrived (seconds since the
+// epoch, the clock of bash's EPOCHREALTIME), so that a stream benchmark ends on the last
+// record's arrival, not on the poll that saw it up to a polling pace later.
 //
 //   cdc_bench_sink --key K --secret S [--listen HOST:PORT] [--latency-ms N]
 //                  [--rate-limit N] [--fail-rate F] [--count-only] [--threads N]
@@ -283,7 +286,9 @@ class Sink {
   bool answer(int fd, Connection& connection, const Request& request) {
     if (request.method == "GET" && request.path == "/_stats") {
       Answer stats;
-      stats.body = stats_.to_json().dump();
+      nlohmann::json body = stats_.to_json();
+      if (last_applied_at_ > 0) body["last_applied_at"] = last_applied_at_;
+      stats.body = body.dump();
       connection.close_after_write = request.close;
       return send(fd, connection, response_bytes(stats));
     }
@@ -310,7 +315,12 @@ class Sink {
       answer = count_only_answer(*endpoint, request.body);
     }
     stats_.count_request(name, answer.status);
-    if (answer.applied > 0) stats_.count_applied(name, answer.applied);
+    if (answer.applied > 0) {
+      stats_.count_applied(name, answer.applied);
+      last_applied_at_ =
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
+    }
     if (fault.latency.count() > 0) {
       held_.push_back({Clock::now() + fault.latency, fd, connection.id, response_bytes(answer)});
       return true;
@@ -367,6 +377,7 @@ class Sink {
   Options options_;
   FaultPolicy faults_;
   Stats stats_;
+  double last_applied_at_ = 0;  // seconds since the epoch; 0: nothing applied yet
   int listen_fd_ = -1;
   int epoll_fd_ = -1;
   uint64_t next_id_ = 0;

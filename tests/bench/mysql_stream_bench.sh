@@ -20,7 +20,8 @@
 #     stored position at the start of the workload until the mock has counted every row
 #     (or, if the sink merged some, until its stored position, moved only after the mock
 #     acknowledged every call and written at most every 500 ms, reaches the end of the
-#     workload; bench_lib.sh stream_done), timed from its log line saying it started
+#     workload; bench_lib.sh stream_done; with bench-sink, until the last record
+#     arrived there: stream_end_time), timed from its log line saying it started
 #     streaming (after the takeover delay of its instance lock: streaming_since),
 # and prints times, rows/s, each time's ratio to mariadb-binlog, peak resident memory
 # and the CPU time of the connector and the mock (read from /proc just before the
@@ -172,7 +173,7 @@ YAML
     sleep 0.05  # polling pace
   done
   local end
-  end=$(now)
+  end=$(stream_end_time)
   TOTAL_SECONDS=$(elapsed "$start" "$end")
   STREAM_START=$(streaming_since "$WORK/connector.log") ||
     die "retainly-cdc never logged that it started streaming"

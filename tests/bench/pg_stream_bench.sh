@@ -9,7 +9,8 @@
 #   - retainly-cdc run streaming them from its slot into retainly-mock, until the mock
 #     has counted every row (or, if the sink merged some, until the slot's confirmed
 #     position, moved only after the mock acknowledged every call and reported every
-#     status_interval_ms, reaches the end LSN; bench_lib.sh stream_done), timed from
+#     status_interval_ms, reaches the end LSN; bench_lib.sh stream_done; with
+#     bench-sink, until the last record arrived there: stream_end_time), timed from
 #     its log line saying it started streaming (after the takeover delay of its instance
 #     lock: bench_lib.sh streaming_since),
 # and prints both times, their ratio, the connector's CPU time per row and peak resident
@@ -109,7 +110,7 @@ YAML
     sleep 0.05  # polling pace
   done
   local end
-  end=$(now)
+  end=$(stream_end_time)
   TOTAL_SECONDS=$(elapsed "$start" "$end")
   STREAM_START=$(streaming_since "$WORK/connector.log") ||
     die "retainly-cdc never logged that it started streaming"
