@@ -99,7 +99,7 @@ count_mock_records() {
 # stream_end_time: when a stream benchmark's stream ended (after stream_done succeeded):
 # the arrival of the last record at the sink when the sink's count ended it and the sink
 # says when that was (bench-sink), else now, the poll that saw the end (up to a polling
-# pace, 50 ms, after it: 4% of a 0.6 s run).
+# pace, 50 ms, after it: 4% of a 0.6 s run; stream_poll_pause).
 stream_end_time() {
   if [[ $STREAM_END == sink && -n ${MOCK_LAST_APPLIED:-} ]]; then
     awk -v t="$MOCK_LAST_APPLIED" 'BEGIN { printf "%.6f\n", t }'
@@ -116,20 +116,41 @@ stream_end_time() {
 STREAM_END=
 
 # stream_done ROWS POSITION_COMMAND...: the mock counted ROWS records for POST /customers,
-# or POSITION_COMMAND succeeds (tried every 20th call only: it runs psql or reads a
-# file, which costs CPU the connector is using); sets STREAM_END.
-STREAM_POLLS=0
+# or POSITION_COMMAND succeeds (tried once a second only: it runs psql or reads a file,
+# which costs CPU the connector is using); sets STREAM_END.
+STREAM_POSITION_TRIED=0  # when, in microseconds since the epoch
 stream_done() {
-  local rows=$1
+  local rows=$1 now_us
   shift
   count_mock_records "POST /customers"
   if ((MOCK_RECORDS >= rows)); then
     STREAM_END=sink
     return 0
   fi
-  ((++STREAM_POLLS % 20 == 0)) || return 1
+  now_us=${EPOCHREALTIME/./}
+  ((now_us - STREAM_POSITION_TRIED >= 1000000)) || return 1
+  STREAM_POSITION_TRIED=$now_us
   "$@" || return 1
   STREAM_END=position
+}
+
+# stream_poll_pause: waits between two stream_done polls without a process of its own
+# (`sleep` is a fork and an exec each time, CPU the connector needs on a small machine): a
+# read that times out on a FIFO nobody writes to. 0.1 s once the sink reports when its
+# last record arrived, since stream_end_time then does not depend on the pace; else
+# 0.05 s.
+STREAM_POLL_FD=
+stream_poll_pause() {
+  if [[ -z $STREAM_POLL_FD ]]; then
+    local fifo
+    fifo=$(mktemp -u "${TMPDIR:-/tmp}/cdc-bench-poll.XXXXXX")
+    mkfifo "$fifo"
+    exec {STREAM_POLL_FD}<>"$fifo"
+    rm -f "$fifo"
+  fi
+  local pace=0.05
+  [[ -n ${MOCK_LAST_APPLIED:-} ]] && pace=0.1
+  read -r -t "$pace" -u "$STREAM_POLL_FD" _ || true
 }
 
 # streaming_since LOG: the time (seconds since the epoch, as EPOCHREALTIME) of the line

@@ -170,7 +170,7 @@ YAML
       cat "$WORK/connector.log" >&2
       die "retainly-cdc exited"
     }
-    sleep 0.05  # polling pace
+    stream_poll_pause
   done
   local end
   end=$(stream_end_time)

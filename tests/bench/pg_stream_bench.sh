@@ -107,7 +107,7 @@ YAML
   perf_attach "$connector_pid" "pg_stream_$ROWS"
   while ! stream_done "$ROWS" slot_reached "$SLOT" "$END_LSN"; do
     pid_alive "$connector_pid" || { cat "$WORK/connector.log" >&2; die "retainly-cdc exited"; }
-    sleep 0.05  # polling pace
+    stream_poll_pause
   done
   local end
   end=$(stream_end_time)
