@@ -1,5 +1,8 @@
 #include "mock/record_count.h"
 
+#include <array>
+#include <cstring>
+
 namespace cdc::mock {
 namespace {
 
@@ -11,20 +14,33 @@ size_t skip_space(std::string_view text, size_t at) {
 }
 
 // `at` is just past an opening quote; returns the index just past the closing one, or
-// npos when the string does not close.
+// npos when the string does not close. A quote closes the string unless an odd number of
+// backslashes stands right before it (each pair is an escaped backslash). memchr jumps
+// to each quote: counting per character was most of bench-sink's CPU (perf: 71% in
+// skip_value for the 2M-change MySQL stream).
 size_t skip_string(std::string_view text, size_t at) {
+  const size_t content = at;
   while (at < text.size()) {
-    const char c = text[at];
-    if (c == '\\') {
-      at += 2;
-    } else if (c == '"') {
-      return at + 1;
-    } else {
-      ++at;
+    const void* found = std::memchr(text.data() + at, '"', text.size() - at);
+    if (found == nullptr) return std::string_view::npos;
+    const size_t quote = static_cast<size_t>(static_cast<const char*>(found) - text.data());
+    size_t backslashes = 0;
+    while (quote - backslashes > content && text[quote - backslashes - 1] == '\\') {
+      ++backslashes;
     }
+    if (backslashes % 2 == 0) return quote + 1;
+    at = quote + 1;
   }
   return std::string_view::npos;
 }
+
+// The characters skip_value() looks at; it passes over the others (digits, letters,
+// spaces, ':') a table lookup each.
+constexpr std::array<bool, 256> kStructural = [] {
+  std::array<bool, 256> table{};
+  for (const unsigned char c : std::string_view("\"[]{},")) table[c] = true;
+  return table;
+}();
 
 // Skips one value starting at `at` (space already skipped): a string, or anything up to
 // the ',' or closing bracket that ends it at its own depth. Returns the index just past
@@ -33,6 +49,10 @@ size_t skip_value(std::string_view text, size_t at) {
   size_t depth = 0;
   while (at < text.size()) {
     const char c = text[at];
+    if (!kStructural[static_cast<unsigned char>(c)]) {
+      ++at;
+      continue;
+    }
     if (c == '"') {
       at = skip_string(text, at + 1);
       if (at == std::string_view::npos) return at;
@@ -44,7 +64,7 @@ size_t skip_value(std::string_view text, size_t at) {
     } else if (c == ']' || c == '}') {
       if (depth == 0) return at;  // the container around the value ends
       if (--depth == 0) return at + 1;
-    } else if (c == ',' && depth == 0) {
+    } else if (depth == 0) {  // ','
       return at;
     }
     ++at;

@@ -23,6 +23,15 @@ TEST_CASE("record count: other keys before the array are skipped, strings and al
   CHECK(count_array_elements(R"({"custo\"mers": [1], "customers": [1, 2]})", "customers") == 2u);
 }
 
+TEST_CASE("record count: a quote after an even run of backslashes closes its string") {
+  CHECK(count_array_elements(R"({"customers": [{"a": "x\\\\"}, {"b": "\\\\\\\""}]})",
+                             "customers") == 2u);
+  CHECK(count_array_elements(R"({"customers": ["\\\\\\\"]"]})", "customers") == 1u);
+  CHECK(count_array_elements(R"({"customers": ["\\\\", 2]})", "customers") == 2u);
+  CHECK(count_array_elements(R"({"customers": ["\\"]})", "customers") == 1u);
+  CHECK(count_array_elements(R"({"customers": ["\\\"]})", "customers") == std::nullopt);
+}
+
 TEST_CASE("record count: a body without the array, or not closing, counts nothing") {
   CHECK(count_array_elements("", "customers") == std::nullopt);
   CHECK(count_array_elements("[1, 2]", "customers") == std::nullopt);
