@@ -33,6 +33,24 @@ customer:
     set: { plan: null }
 )yaml";
 
+// Runs `marker_sql` (a transaction after everything the test then checks) and returns
+// once the slot confirms a position past the WAL as it was before it: only once every
+// call of the earlier transactions was acknowledged by the mock (or dead-lettered). The
+// marker customer's arrival alone proved nothing of the other customers': their calls go
+// in lanes of their own, and under load one was still in flight (seen failing in CI).
+void run_marker_and_wait_acknowledged(PgTestDb& db, const char* slot,
+                                      const std::string& marker_sql) {
+  const std::string before = *db.query_value("SELECT pg_current_wal_lsn()::text");
+  db.exec(marker_sql);
+  wait_until(
+      [&] {
+        return db.query_value("SELECT (confirmed_flush_lsn >= '" + before +
+                              "')::text FROM pg_replication_slots WHERE slot_name = '" + slot +
+                              "'") == "true";
+      },
+      60s, "the slot to confirm the marker");
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -60,8 +78,8 @@ TEST_CASE(
   // Another transaction: the application cleans up the child rows afterwards.
   db.exec("DELETE FROM pgit_div_cascade.subscriptions WHERE user_id = 1");
   db.exec("DELETE FROM pgit_div_cascade.subscriptions WHERE user_id = 2");  // user 2 stays
-  db.exec("INSERT INTO pgit_div_cascade.users VALUES (3, 'c@x')");          // a marker
-  wait_until([&] { return customers_by_id(mock).contains("3"); }, 60s, "the marker");
+  run_marker_and_wait_acknowledged(db, kSlot,
+                                   "INSERT INTO pgit_div_cascade.users VALUES (3, 'c@x')");
 
   // What the rows imply: the users that exist, with the plan their subscription gives (a
   // deleted subscription set it to null).
@@ -127,8 +145,8 @@ customer:
   db.exec(
       "BEGIN; INSERT INTO pgit_div_truncate.users VALUES (51, 'late'); "
       "TRUNCATE pgit_div_truncate.users, pgit_div_truncate.orders; COMMIT");
-  db.exec("INSERT INTO pgit_div_truncate.profiles VALUES (201, 'marker')");
-  wait_until([&] { return customers_by_id(mock).contains("201"); }, 60s, "the marker");
+  run_marker_and_wait_acknowledged(db, kSlot,
+                                   "INSERT INTO pgit_div_truncate.profiles VALUES (201, 'marker')");
   const auto left = customers_by_id(mock);
   // What the rows imply: no user and no order; the profiles' customers stay. The order
   // customers keep an empty array (Retainly deletes items, not the customers they made).
@@ -212,8 +230,8 @@ array:
   db.exec("UPDATE pgit_div_where_exit.orders SET status = 'draft' WHERE id IN (1, 2)");
   db.exec("UPDATE pgit_div_where_exit.orders SET status = 'shipped' WHERE id = 2");
   db.exec("UPDATE pgit_div_where_exit.orders SET status = 'draft' WHERE id = 3");
-  db.exec("INSERT INTO pgit_div_where_exit.orders VALUES (43, 9, 'placed')");  // a marker
-  wait_until([&] { return customers_by_id(mock).contains("43"); }, 60s, "the marker");
+  run_marker_and_wait_acknowledged(
+      db, kSlot, "INSERT INTO pgit_div_where_exit.orders VALUES (43, 9, 'placed')");
   // What the rows imply: the customer's items are its orders that are not drafts.
   const auto expected = nlohmann::json::parse(*db.query_value(
       "SELECT coalesce(jsonb_agg(jsonb_build_object('id', id, 'status', status) ORDER BY id), "
@@ -268,8 +286,8 @@ customer: { id: id, fields: { staff: active }, on_delete: delete }
   // Key-only old images: whether rows 2 and 3 passed `where` is not known from the change.
   db.exec("DELETE FROM pgit_div_undecided.members WHERE id IN (1, 2, 3)");
   db.exec("DELETE FROM pgit_div_undecided.staff WHERE id IN (2, 5)");
-  db.exec("INSERT INTO pgit_div_undecided.accounts VALUES (9, 'marker')");
-  wait_until([&] { return customers_by_id(mock).contains("9"); }, 60s, "the marker");
+  run_marker_and_wait_acknowledged(db, kSlot,
+                                   "INSERT INTO pgit_div_undecided.accounts VALUES (9, 'marker')");
   const auto customers = customers_by_id(mock);
   // Member 1 was sent: its set applies. Members 2 and 3 never passed the filter: no
   // customer 3, and customer 2 (the account's) without a member field. Staff 2 never passed
@@ -308,8 +326,8 @@ customer:
     db.exec("UPDATE pgit_div_flatten.people SET address = '{\"city\": \"A\"}' WHERE id = 1");
     db.exec("UPDATE pgit_div_flatten.people SET address = NULL WHERE id = 2");
     db.exec("UPDATE pgit_div_flatten.people SET address = '{\"zip\": \"3\"}' WHERE id = 3");
-    db.exec("INSERT INTO pgit_div_flatten.people VALUES (9, NULL)");  // a marker
-    wait_until([&] { return customers_by_id(mock).contains("9"); }, 60s, "the marker");
+    run_marker_and_wait_acknowledged(db, kSlot,
+                                     "INSERT INTO pgit_div_flatten.people VALUES (9, NULL)");
     // What the rows imply: one field per key of the current json (nested keys joined).
     const auto expected = db.rows_by_id(
         "SELECT id, addr_city, addr_zip, addr_geo_lat FROM (SELECT id, address->>'city' AS "
@@ -347,10 +365,19 @@ customer:
   wait_until([&] { return customers_by_id(mock).size() == 2; }, 60s, "two customers");
   db.exec("UPDATE myit_div_flatten.people SET address = '{\"city\": \"A\"}' WHERE id = 1");
   db.exec("UPDATE myit_div_flatten.people SET address = NULL WHERE id = 2");
-  db.exec("INSERT INTO myit_div_flatten.people VALUES (9, NULL)");  // a marker
-  wait_until([&] { return customers_by_id(mock).contains("9"); }, 60s, "the marker");
+  const nlohmann::json expected_1{{"id", 1}, {"addr_city", "A"}, {"addr_zip", nullptr}};
+  const nlohmann::json expected_2{{"id", 2}, {"addr_city", nullptr}};
+  // Each customer's calls keep their order, two customers' need not (a marker customer's
+  // arrival proves nothing of the others'): polled until both hold what their rows imply.
+  poll_until(
+      [&] {
+        const auto customers = customers_by_id(mock);
+        return customers.contains("1") && customers.at("1") == expected_1 &&
+               customers.contains("2") && customers.at("2") == expected_2;
+      },
+      60s);
   const auto customers = customers_by_id(mock);
-  CHECK(customers.at("1") == nlohmann::json{{"id", 1}, {"addr_city", "A"}, {"addr_zip", nullptr}});
-  CHECK(customers.at("2") == nlohmann::json{{"id", 2}, {"addr_city", nullptr}});
+  CHECK(customers.at("1") == expected_1);
+  CHECK(customers.at("2") == expected_2);
   CHECK(connector.terminate() == 0);
 }
