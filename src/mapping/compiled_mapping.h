@@ -18,6 +18,7 @@
 #include "mapping/text_transform.h"
 #include "mapping/time_zone.h"
 #include "mapping/type_conversion.h"
+#include "retainly/attribute_name.h"
 
 namespace cdc::mapping {
 
@@ -39,6 +40,8 @@ struct FieldSpec {
 struct Field {
   std::string name;
   FieldSpec spec;
+  // `name`, interned: what each attribute the field writes holds (a pointer's copy).
+  retainly::AttributeName attribute_name;
 };
 
 // A customer id or array item id: a column's value as JSON (numbers stay numbers), or a

@@ -6,9 +6,11 @@
 namespace cdc::mapping {
 namespace {
 
-// A new attribute named `name` at the end of `out`, built in place: one copy of the name.
-// (Not emplace_back(name, json): clang before 16 has no parenthesized aggregate init.)
-retainly::Attribute& add_attribute(std::vector<retainly::Attribute>& out, const std::string& name) {
+// A new attribute named `name` at the end of `out`, built in place: the interned name's
+// pointer copied. (Not emplace_back(name, json): clang before 16 has no parenthesized
+// aggregate init.)
+retainly::Attribute& add_attribute(std::vector<retainly::Attribute>& out,
+                                   const retainly::AttributeName& name) {
   retainly::Attribute& attribute = out.emplace_back();
   attribute.name = name;
   return attribute;
@@ -29,7 +31,7 @@ FieldOutcome write_document(const Field& field, const Value& value, WriteContext
     return flatten_object(*doc, *spec.flatten_prefix, ctx, out) ? FieldOutcome::kWritten
                                                                 : FieldOutcome::kRefused;
   }
-  retainly::Attribute& attribute = add_attribute(out, field.name);
+  retainly::Attribute& attribute = add_attribute(out, field.attribute_name);
   if (spec.as_string && !doc->is_string()) {
     const std::string text = compact_json(*doc);
     return append_text_json(attribute.json, text, spec.transforms, ctx) ? FieldOutcome::kWritten
@@ -50,14 +52,14 @@ FieldOutcome write_value(const Field& field, const Value& value, WriteContext& c
   const FieldSpec& spec = field.spec;
   if (value.is_null()) {
     if (spec.flatten_prefix && !spec.default_json) return FieldOutcome::kLeftOut;
-    add_attribute(out, field.name).json = spec.default_json.value_or("null");
+    add_attribute(out, field.attribute_name).json = spec.default_json.value_or("null");
     return FieldOutcome::kWritten;
   }
   FieldOutcome outcome = FieldOutcome::kWritten;
   if (writes_document(value, spec)) {
     outcome = write_document(field, value, ctx, out);
   } else {
-    retainly::Attribute& attribute = add_attribute(out, field.name);
+    retainly::Attribute& attribute = add_attribute(out, field.attribute_name);
     if (!write_value_json(value, spec, ctx, attribute.json)) outcome = FieldOutcome::kRefused;
   }
   if (outcome == FieldOutcome::kRefused) ctx.error = "field " + field.name + ": " + ctx.error;
@@ -86,7 +88,7 @@ FieldOutcome write_field(const Field& field, const RowView& row, WriteContext& c
   const FieldSpec& spec = field.spec;
   switch (spec.source) {
     case FieldSpec::Source::kConstant:
-      add_attribute(out, field.name).json = spec.constant_json;
+      add_attribute(out, field.attribute_name).json = spec.constant_json;
       return FieldOutcome::kWritten;
     case FieldSpec::Source::kTemplate: {
       std::string text;

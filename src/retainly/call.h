@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "retainly/attribute_name.h"
+
 namespace cdc::retainly {
 
 enum class CallKind {
@@ -23,7 +25,7 @@ const char* to_string(CallKind kind);
 // One attribute with its value already serialized as JSON text (`42`, `"a\"b"`,
 // `["x","y"]`, `null`), ready to be pasted into a request body without re-encoding.
 struct Attribute {
-  std::string name;
+  AttributeName name;
   std::string json;
   friend bool operator==(const Attribute&, const Attribute&) = default;
 };

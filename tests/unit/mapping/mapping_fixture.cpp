@@ -71,7 +71,7 @@ std::string attributes_of(const retainly::Call& call) {
   std::string out = "{";
   for (size_t i = 0; i < call.attributes.size(); ++i) {
     if (i > 0) out += ",";
-    out += "\"" + call.attributes[i].name + "\":" + call.attributes[i].json;
+    out += "\"" + call.attributes[i].name.str() + "\":" + call.attributes[i].json;
   }
   return out + "}";
 }
@@ -109,7 +109,7 @@ std::vector<std::string> describe_skips(const MappingOutput& out) {
     if (!skip.field.empty()) line += " " + skip.field + " " + skip.item_id;
     line += " [";
     for (size_t i = 0; i < skip.fields.size(); ++i) {
-      line += (i > 0 ? "," : "") + skip.fields[i].name;
+      line += (i > 0 ? "," : "") + skip.fields[i].name.str();
     }
     line += "]";
     if (skip.reason != SkipReason::kOldImage)

@@ -296,7 +296,7 @@ TEST_CASE(
     call.sequence = ++h.sequence;
     h.filter.submitted(call.sequence);
     std::string out;
-    for (const auto& a : call.attributes) out += a.name + "=" + a.json + " ";
+    for (const auto& a : call.attributes) out += a.name.str() + "=" + a.json + " ";
     return out;
   };
   auto unseen = [](Call call) {

@@ -1,0 +1,49 @@
+// An attribute's name. Most are a mapping field's, the same text in every call the field
+// writes: those are interned, held once for the life of the process and copied as a
+// pointer. The others (a flattened json object's keys, names read back from a dead letter
+// or written by a test) own their text. A name longer than std::string's inline 15
+// characters, copied into every call, was an allocation on the mapping's thread and a
+// free on the sink's per field and row: about 850 instructions a row for five such names
+// (docs/benchmarks.md).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace cdc::retainly {
+
+class AttributeName {
+ public:
+  AttributeName() = default;
+  AttributeName(std::string text)
+      : owned_(std::move(text)) {}                   // NOLINT(google-explicit-constructor)
+  AttributeName(const char* text) : owned_(text) {}  // NOLINT(google-explicit-constructor)
+  explicit AttributeName(std::string_view text) : owned_(text) {}
+
+  // The interned copy of `text`: one per distinct text, never freed. For names a mapping
+  // declares, which are few; not for names that come from data.
+  static AttributeName interned(std::string_view text);
+
+  const std::string& str() const { return interned_ != nullptr ? *interned_ : owned_; }
+  std::string_view view() const { return str(); }
+  operator std::string_view() const { return view(); }   // NOLINT(google-explicit-constructor)
+  operator const std::string&() const { return str(); }  // NOLINT(google-explicit-constructor)
+  bool empty() const { return str().empty(); }
+  size_t size() const { return str().size(); }
+
+  friend bool operator==(const AttributeName& a, const AttributeName& b) {
+    return (a.interned_ != nullptr && a.interned_ == b.interned_) || a.view() == b.view();
+  }
+  friend bool operator<(const AttributeName& a, const AttributeName& b) {
+    return a.view() < b.view();
+  }
+  friend bool operator==(const AttributeName& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const AttributeName& a, const char* b) { return a.view() == b; }
+  friend bool operator==(const AttributeName& a, const std::string& b) { return a.view() == b; }
+
+ private:
+  const std::string* interned_ = nullptr;
+  std::string owned_;
+};
+
+}  // namespace cdc::retainly
