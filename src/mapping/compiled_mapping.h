@@ -38,10 +38,9 @@ struct FieldSpec {
 };
 
 struct Field {
-  std::string name;
+  // Interned: each attribute the field writes holds a copy of the pointer, not the text.
+  retainly::AttributeName name;
   FieldSpec spec;
-  // `name`, interned: what each attribute the field writes holds (a pointer's copy).
-  retainly::AttributeName attribute_name;
 };
 
 // A customer id or array item id: a column's value as JSON (numbers stay numbers), or a

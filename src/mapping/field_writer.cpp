@@ -31,7 +31,7 @@ FieldOutcome write_document(const Field& field, const Value& value, WriteContext
     return flatten_object(*doc, *spec.flatten_prefix, ctx, out) ? FieldOutcome::kWritten
                                                                 : FieldOutcome::kRefused;
   }
-  retainly::Attribute& attribute = add_attribute(out, field.attribute_name);
+  retainly::Attribute& attribute = add_attribute(out, field.name);
   if (spec.as_string && !doc->is_string()) {
     const std::string text = compact_json(*doc);
     return append_text_json(attribute.json, text, spec.transforms, ctx) ? FieldOutcome::kWritten
@@ -52,17 +52,17 @@ FieldOutcome write_value(const Field& field, const Value& value, WriteContext& c
   const FieldSpec& spec = field.spec;
   if (value.is_null()) {
     if (spec.flatten_prefix && !spec.default_json) return FieldOutcome::kLeftOut;
-    add_attribute(out, field.attribute_name).json = spec.default_json.value_or("null");
+    add_attribute(out, field.name).json = spec.default_json.value_or("null");
     return FieldOutcome::kWritten;
   }
   FieldOutcome outcome = FieldOutcome::kWritten;
   if (writes_document(value, spec)) {
     outcome = write_document(field, value, ctx, out);
   } else {
-    retainly::Attribute& attribute = add_attribute(out, field.attribute_name);
+    retainly::Attribute& attribute = add_attribute(out, field.name);
     if (!write_value_json(value, spec, ctx, attribute.json)) outcome = FieldOutcome::kRefused;
   }
-  if (outcome == FieldOutcome::kRefused) ctx.error = "field " + field.name + ": " + ctx.error;
+  if (outcome == FieldOutcome::kRefused) ctx.error = "field " + field.name.str() + ": " + ctx.error;
   return outcome;
 }
 
@@ -88,7 +88,7 @@ FieldOutcome write_field(const Field& field, const RowView& row, WriteContext& c
   const FieldSpec& spec = field.spec;
   switch (spec.source) {
     case FieldSpec::Source::kConstant:
-      add_attribute(out, field.attribute_name).json = spec.constant_json;
+      add_attribute(out, field.name).json = spec.constant_json;
       return FieldOutcome::kWritten;
     case FieldSpec::Source::kTemplate: {
       std::string text;
@@ -98,7 +98,7 @@ FieldOutcome write_field(const Field& field, const RowView& row, WriteContext& c
         case TextTemplate::Rendered::kUnknown:
           return FieldOutcome::kLeftOut;
         case TextTemplate::Rendered::kInvalid:
-          ctx.error = "field " + field.name + ": " + ctx.error;
+          ctx.error = "field " + field.name.str() + ": " + ctx.error;
           return FieldOutcome::kRefused;
       }
       return write_value(field, Value(std::move(text)), ctx, out);

@@ -100,7 +100,7 @@ void visit_id(const IdSpec& id, const std::string& key, const KeyedVisit& visit)
 void visit_fields(const std::vector<Field>& fields, const std::string& prefix,
                   const KeyedVisit& visit) {
   for (const Field& field : fields) {
-    const std::string key = prefix + "." + field.name;
+    const std::string key = prefix + "." + field.name.str();
     if (field.spec.source == FieldSpec::Source::kColumn) visit(field.spec.column, key);
     if (field.spec.text_template) visit_template(*field.spec.text_template, key, visit);
   }

@@ -76,7 +76,7 @@ mock_records() {
 }
 
 # count_mock_records ENDPOINT: the same into MOCK_RECORDS, with bash alone (/dev/tcp, no
-# curl, no subshell): benchmarks poll it every 50 ms on a machine whose CPUs the
+# curl, no subshell): benchmarks poll it every 50-100 ms on a machine whose CPUs the
 # connector needs. MOCK_LAST_APPLIED: the sink's last_applied_at, if it reports one.
 count_mock_records() {
   local fd response=
