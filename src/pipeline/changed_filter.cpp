@@ -41,7 +41,8 @@ const FieldStamp* find_stored(const std::vector<FieldStamp>& stored, uint32_t na
 uint64_t item_hash(const std::vector<retainly::Attribute>& attributes) {
   uint64_t hash = 0;
   for (const auto& attribute : attributes) {
-    const uint64_t field = state::field_value_hash(attribute.name, attribute.json);
+    const uint64_t field =
+        state::field_hashes_by_name_hash(attribute.name.xxh3(), attribute.json).value;
     hash = XXH3_64bits_withSeed(&field, sizeof field, hash);
   }
   return hash;
@@ -177,7 +178,8 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   auto hash_fields = [&](size_t from) {
     for (size_t i = from; i < call.attributes.size(); ++i) {
       const auto& attribute = call.attributes[i];
-      const auto [name, value] = state::field_hashes(attribute.name, attribute.json);
+      const auto [name, value] =
+          state::field_hashes_by_name_hash(attribute.name.xxh3(), attribute.json);
       set_stamp(op.stamps.emplace_back(), name, table.tag, value);
     }
   };
@@ -373,9 +375,9 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
   const bool present =
       known_field(customer, lookup_key_, state::kPresenceName, tag, loaded).has_value();
   for (const auto& attribute : attributes) {
-    const auto known =
-        known_field(customer, lookup_key_, state::field_name_hash(attribute.name), tag, loaded);
-    if (known ? *known != state::field_value_hash(attribute.name, attribute.json) : present) {
+    const auto hashes = state::field_hashes_by_name_hash(attribute.name.xxh3(), attribute.json);
+    const auto known = known_field(customer, lookup_key_, hashes.name, tag, loaded);
+    if (known ? *known != hashes.value : present) {
       out.push_back(attribute);
     }
   }

@@ -1,19 +1,44 @@
 #include "retainly/attribute_name.h"
 
+#include <xxhash.h>
+
+#include <memory>
 #include <mutex>
-#include <unordered_set>
+#include <unordered_map>
+
+#include "core/json_string.h"
 
 namespace cdc::retainly {
+namespace {
+
+uint64_t xxh3_of(std::string_view text) { return XXH3_64bits(text.data(), text.size()); }
+
+}  // namespace
 
 AttributeName AttributeName::interned(std::string_view text) {
-  // Node-based: an element's address stays put as the set grows. Reached when mappings
-  // load, not per row.
+  // Each name on the heap, so its address stays put as the map grows; the keys view the
+  // names' own text. Reached when mappings load, not per row.
   static std::mutex mutex;
-  static std::unordered_set<std::string>* names = new std::unordered_set<std::string>();
+  static auto* names = new std::unordered_map<std::string_view, std::unique_ptr<Interned>>();
   AttributeName name;
   std::lock_guard lock(mutex);
-  name.interned_ = &*names->emplace(text).first;
+  auto found = names->find(text);
+  if (found == names->end()) {
+    auto entry = std::make_unique<Interned>(
+        Interned{std::string(text), xxh3_of(text), !needs_json_escape(text)});
+    const std::string_view key = entry->text;
+    found = names->emplace(key, std::move(entry)).first;
+  }
+  name.interned_ = found->second.get();
   return name;
+}
+
+bool AttributeName::json_plain() const {
+  return interned_ != nullptr ? interned_->json_plain : !needs_json_escape(owned_);
+}
+
+uint64_t AttributeName::xxh3() const {
+  return interned_ != nullptr ? interned_->xxh3 : xxh3_of(owned_);
 }
 
 }  // namespace cdc::retainly

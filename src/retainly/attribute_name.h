@@ -5,8 +5,14 @@
 // characters, copied into every call, was an allocation on the mapping's thread and a
 // free on the sink's per field and row: about 850 instructions a row for five such names
 // (docs/benchmarks.md).
+//
+// An interned name also carries what is asked of it for every row it names: whether JSON
+// needs escapes in it (the request body) and its XXH3 hash (the last-sent store's field
+// stamps). Worked out per row they were about 550 instructions a row on the MySQL stream
+// benchmark's five fields.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,12 +30,18 @@ class AttributeName {
   // declares, which are few; not for names that come from data.
   static AttributeName interned(std::string_view text);
 
-  const std::string& str() const { return interned_ != nullptr ? *interned_ : owned_; }
+  const std::string& str() const { return interned_ != nullptr ? interned_->text : owned_; }
   std::string_view view() const { return str(); }
   operator std::string_view() const { return view(); }   // NOLINT(google-explicit-constructor)
   operator const std::string&() const { return str(); }  // NOLINT(google-explicit-constructor)
   bool empty() const { return str().empty(); }
   size_t size() const { return str().size(); }
+
+  // Whether the name goes into JSON as it is, between quotes (no byte needs an escape).
+  bool json_plain() const;
+  // XXH3_64bits of the text. The last-sent store keeps hashes made from it on disk: this
+  // is that function's value, not any hash.
+  uint64_t xxh3() const;
 
   friend bool operator==(const AttributeName& a, const AttributeName& b) {
     return (a.interned_ != nullptr && a.interned_ == b.interned_) || a.view() == b.view();
@@ -42,7 +54,12 @@ class AttributeName {
   friend bool operator==(const AttributeName& a, const std::string& b) { return a.view() == b; }
 
  private:
-  const std::string* interned_ = nullptr;
+  struct Interned {
+    std::string text;
+    uint64_t xxh3;
+    bool json_plain;
+  };
+  const Interned* interned_ = nullptr;
   std::string owned_;
 };
 

@@ -28,7 +28,7 @@ void append_customer(const Call& call, std::string& out) {
   constexpr std::string_view kOpen = "{\"id\":";
   size_t size = kOpen.size() + call.customer_id.size() + 1;
   for (const Attribute& attribute : call.attributes) {
-    if (needs_json_escape(attribute.name)) {
+    if (!attribute.name.json_plain()) {
       out += kOpen;
       out += call.customer_id;
       append_attributes(call.attributes, out, /*first=*/false);

@@ -191,10 +191,13 @@ uint64_t field_value_hash(std::string_view name, std::string_view json) {
 }
 
 FieldHashes field_hashes(std::string_view name, std::string_view json) {
+  return field_hashes_by_name_hash(XXH3_64bits(name.data(), name.size()), json);
+}
+
+FieldHashes field_hashes_by_name_hash(uint64_t name_xxh3, std::string_view json) {
   // The name's hash seeds the value's: one pass over each, no buffer, and "ab"+"c" is
   // not "a"+"bc".
-  const uint64_t name_hash = XXH3_64bits(name.data(), name.size());
-  return {name_of(name_hash), XXH3_64bits_withSeed(json.data(), json.size(), name_hash)};
+  return {name_of(name_xxh3), XXH3_64bits_withSeed(json.data(), json.size(), name_xxh3)};
 }
 
 std::string item_key(std::string_view customer, std::string_view field, std::string_view item) {

@@ -1,6 +1,7 @@
 #include "retainly/attribute_name.h"
 
 #include <doctest/doctest.h>
+#include <xxhash.h>
 
 #include <string>
 
@@ -27,4 +28,19 @@ TEST_CASE("attribute name: owned and interned names compare and order by their t
   CHECK_FALSE(AttributeName::interned("b") < AttributeName("a"));
   CHECK(AttributeName().empty());
   CHECK(interned.size() == 4);
+}
+
+TEST_CASE("attribute name: owned and interned names agree on their JSON escapes and hash") {
+  for (const char* text : {"plan", "lifetime_visit_count", "say \"hi\"", "tab\there", "back\\"}) {
+    CAPTURE(text);
+    const AttributeName owned(text);
+    const AttributeName interned = AttributeName::interned(text);
+    const std::string_view view(text);
+    const bool plain = view.find_first_of("\"\\\t") == std::string_view::npos;
+    CHECK(owned.json_plain() == plain);
+    CHECK(interned.json_plain() == plain);
+    // The last-sent store keeps hashes made from it: it must be XXH3_64bits, nothing else.
+    CHECK(owned.xxh3() == XXH3_64bits(view.data(), view.size()));
+    CHECK(interned.xxh3() == owned.xxh3());
+  }
 }

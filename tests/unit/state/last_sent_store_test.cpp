@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <initializer_list>
@@ -289,6 +290,18 @@ TEST_CASE("last-sent store: value hashes tell names apart, not just values") {
   CHECK(cdc::state::field_value_hash("a", "1") != cdc::state::field_value_hash("b", "1"));
   CHECK(cdc::state::field_value_hash("ab", "c") != cdc::state::field_value_hash("a", "bc"));
   CHECK(cdc::state::field_name_hash("x") != cdc::state::kPresenceName);
+}
+
+TEST_CASE("last-sent store: field hashes from a kept name hash are the name's own") {
+  for (const std::string_view name : {"plan", "lifetime_visit_count", ""}) {
+    CAPTURE(name);
+    const auto by_name = cdc::state::field_hashes(name, "\"pro\"");
+    const auto by_hash =
+        cdc::state::field_hashes_by_name_hash(XXH3_64bits(name.data(), name.size()), "\"pro\"");
+    CHECK(by_hash.name == by_name.name);
+    CHECK(by_hash.value == by_name.value);
+    CHECK(by_name.name == cdc::state::field_name_hash(name));
+  }
 }
 
 TEST_CASE("last-sent store: numeric ids pack into nine bytes and come back as written") {
