@@ -33,12 +33,8 @@ AttributeName AttributeName::interned(std::string_view text) {
   return name;
 }
 
-bool AttributeName::json_plain() const {
-  return interned_ != nullptr ? interned_->json_plain : !needs_json_escape(owned_);
-}
+bool AttributeName::owned_json_plain() const { return !needs_json_escape(owned_); }
 
-uint64_t AttributeName::xxh3() const {
-  return interned_ != nullptr ? interned_->xxh3 : xxh3_of(owned_);
-}
+uint64_t AttributeName::owned_xxh3() const { return xxh3_of(owned_); }
 
 }  // namespace cdc::retainly

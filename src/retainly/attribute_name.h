@@ -38,10 +38,12 @@ class AttributeName {
   size_t size() const { return str().size(); }
 
   // Whether the name goes into JSON as it is, between quotes (no byte needs an escape).
-  bool json_plain() const;
+  bool json_plain() const {
+    return interned_ != nullptr ? interned_->json_plain : owned_json_plain();
+  }
   // XXH3_64bits of the text. The last-sent store keeps hashes made from it on disk: this
   // is that function's value, not any hash.
-  uint64_t xxh3() const;
+  uint64_t xxh3() const { return interned_ != nullptr ? interned_->xxh3 : owned_xxh3(); }
 
   friend bool operator==(const AttributeName& a, const AttributeName& b) {
     return (a.interned_ != nullptr && a.interned_ == b.interned_) || a.view() == b.view();
@@ -59,6 +61,9 @@ class AttributeName {
     uint64_t xxh3;
     bool json_plain;
   };
+  bool owned_json_plain() const;
+  uint64_t owned_xxh3() const;
+
   const Interned* interned_ = nullptr;
   std::string owned_;
 };
