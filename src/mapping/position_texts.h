@@ -15,15 +15,19 @@ class PositionTexts {
  public:
   retainly::PositionText of(const Position& position) {
     if (!last_ || !same_prefix(*last_, position)) {
-      prefix_ = std::make_shared<const std::string>(position_prefix(position));
+      prefix_ = position_prefix(position);
+      shared_ = prefix_.size() > retainly::PositionText::kInlineBytes
+                    ? std::make_shared<const std::string>(prefix_)
+                    : nullptr;
       last_ = position;
     }
-    return retainly::PositionText(prefix_, position_index(position));
+    return retainly::PositionText(prefix_, shared_, position_index(position));
   }
 
  private:
   std::optional<Position> last_;  // the position prefix_ was made from
-  std::shared_ptr<const std::string> prefix_;
+  std::string prefix_;
+  std::shared_ptr<const std::string> shared_;  // prefix_, when too long to copy into calls
 };
 
 }  // namespace cdc::mapping

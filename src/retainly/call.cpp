@@ -1,6 +1,7 @@
 #include "retainly/call.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "retainly/lane.h"
 
@@ -22,20 +23,42 @@ const char* to_string(CallKind kind) {
   return "unknown";
 }
 
-PositionText::PositionText(std::string whole)
-    : text_(whole.empty() ? nullptr : std::make_shared<const std::string>(std::move(whole))) {}
+PositionText::PositionText(std::string whole) {
+  if (whole.size() <= kInlineBytes) {
+    set_text(whole, nullptr);
+  } else {
+    shared_ = std::make_shared<const std::string>(std::move(whole));
+  }
+}
 
 PositionText::PositionText(const char* whole) : PositionText(std::string(whole)) {}
 
+PositionText::PositionText(std::string_view prefix,
+                           const std::shared_ptr<const std::string>& shared, uint32_t index)
+    : indexed_(true), index_(index) {
+  set_text(prefix, shared);
+}
+
+void PositionText::set_text(std::string_view text,
+                            const std::shared_ptr<const std::string>& shared) {
+  if (text.size() <= kInlineBytes) {
+    std::memcpy(inline_.data(), text.data(), text.size());
+    inline_size_ = static_cast<uint8_t>(text.size());
+  } else {
+    shared_ = shared;
+  }
+}
+
 std::string PositionText::str() const {
-  if (text_ == nullptr) return {};
-  if (!indexed_) return *text_;
+  const std::string_view prefix = text();
+  if (!indexed_) return std::string(prefix);
+  if (prefix.empty() && shared_ == nullptr) return {};
   char digits[1 + 10];
   digits[0] = ':';
   char* end = std::to_chars(digits + 1, digits + sizeof digits, index_).ptr;
   std::string out;
-  out.reserve(text_->size() + static_cast<size_t>(end - digits));
-  out.append(*text_).append(digits, end);
+  out.reserve(prefix.size() + static_cast<size_t>(end - digits));
+  out.append(prefix).append(digits, end);
   return out;
 }
 

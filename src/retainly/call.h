@@ -2,6 +2,7 @@
 // batches and sends it. Knows nothing of databases beyond the provenance strings.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,19 +33,25 @@ struct Attribute {
 
 // A provenance position's text (to_string(Position)), kept in two parts that only what
 // prints it puts together: the text up to the change's index, which the changes of one
-// transaction share (formatted once, held by every call made from them), and the index.
-// Formatting the whole text for every call cost about 330 instructions and an allocation
-// a row, for text only dead letters and logs print.
+// transaction share (formatted once), and the index. Formatting the whole text for every
+// call cost about 330 instructions and an allocation a row, for text only dead letters
+// and logs print. A prefix of up to kInlineBytes (every PostgreSQL one, a MySQL one under
+// binlog file names of up to 16 characters) is copied into the call: shared, it was an
+// allocation per transaction, and for every call an atomic count taken on the mapping's
+// thread and dropped on the sink's. A longer one is shared.
 class PositionText {
  public:
+  static constexpr size_t kInlineBytes = 38;
+
   PositionText() = default;
   // The whole text, as printed ("backfill --mirror", a dead letter's read back).
   // Implicit, so that provenance is still written as three strings.
   PositionText(std::string whole);  // NOLINT(google-explicit-constructor)
   PositionText(const char* whole);  // NOLINT(google-explicit-constructor)
-  // "<prefix>:<index>".
-  PositionText(std::shared_ptr<const std::string> prefix, uint32_t index)
-      : text_(std::move(prefix)), index_(index), indexed_(true) {}
+  // "<prefix>:<index>". `shared`: the same text as `prefix`, for a prefix longer than
+  // kInlineBytes (nullptr otherwise).
+  PositionText(std::string_view prefix, const std::shared_ptr<const std::string>& shared,
+               uint32_t index);
 
   std::string str() const;
   friend bool operator==(const PositionText& a, const PositionText& b) {
@@ -52,9 +59,21 @@ class PositionText {
   }
 
  private:
-  std::shared_ptr<const std::string> text_;  // the prefix, or the whole text; none: empty
-  uint32_t index_ = 0;
+  void set_text(std::string_view text, const std::shared_ptr<const std::string>& shared);
+  std::string_view text() const {
+    return inline_size_ > 0
+               ? std::string_view(reinterpret_cast<const char*>(inline_.data()), inline_size_)
+           : shared_ ? std::string_view(*shared_)
+                     : std::string_view();
+  }
+
+  std::shared_ptr<const std::string> shared_;  // the text, when not inline
+  // The text, when it fits: the first inline_size_ bytes. Left uninitialised past them (a
+  // call is built per row); unsigned char, which may be copied so.
+  std::array<unsigned char, kInlineBytes> inline_;
+  uint8_t inline_size_ = 0;
   bool indexed_ = false;
+  uint32_t index_ = 0;
 };
 
 // Where a call came from, for dead letters and logs. Never holds secrets.
