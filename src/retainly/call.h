@@ -36,7 +36,7 @@ struct Attribute {
 // transaction share (formatted once), and the index. Formatting the whole text for every
 // call cost about 330 instructions and an allocation a row, for text only dead letters
 // and logs print. A prefix of up to kInlineBytes (every PostgreSQL one, a MySQL one under
-// binlog file names of up to 16 characters) is copied into the call: shared, it was an
+// binlog file names of up to 21 characters) is copied into the call: shared, it was an
 // allocation per transaction, and for every call an atomic count taken on the mapping's
 // thread and dropped on the sink's. A longer one is shared.
 class PositionText {
