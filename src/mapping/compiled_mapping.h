@@ -18,7 +18,7 @@
 #include "mapping/text_transform.h"
 #include "mapping/time_zone.h"
 #include "mapping/type_conversion.h"
-#include "retainly/attribute_name.h"
+#include "retainly/name.h"
 
 namespace cdc::mapping {
 
@@ -39,7 +39,7 @@ struct FieldSpec {
 
 struct Field {
   // Interned: each attribute the field writes holds a copy of the pointer, not the text.
-  retainly::AttributeName name;
+  retainly::Name name;
   FieldSpec spec;
 };
 
@@ -111,7 +111,7 @@ struct ImageRead {
 
 struct CompiledTable {
   TableId table;
-  std::string qualified_table;  // table.qualified(), for provenance
+  retainly::Name qualified_table;  // table.qualified(), interned: every call names it
   std::string file;
   std::vector<std::string> columns;  // slot -> column name
   std::optional<Expression> where;

@@ -232,7 +232,7 @@ std::vector<Field> load_fields(LoadContext& ctx, const YAML::Node& node, const s
       ctx.yaml().fail(it->first, field_key,
                       "\"" + name + "\" is sent by the call itself; choose another field name");
     }
-    fields.push_back(Field{retainly::AttributeName::interned(name),
+    fields.push_back(Field{retainly::Name::interned(name),
                            load_field_spec(ctx, it->second, field_key, name, placement, bare)});
   }
   return fields;

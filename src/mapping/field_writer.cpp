@@ -10,7 +10,7 @@ namespace {
 // pointer copied. (Not emplace_back(name, json): clang before 16 has no parenthesized
 // aggregate init.)
 retainly::Attribute& add_attribute(std::vector<retainly::Attribute>& out,
-                                   const retainly::AttributeName& name) {
+                                   const retainly::Name& name) {
   retainly::Attribute& attribute = out.emplace_back();
   attribute.name = name;
   return attribute;

@@ -240,7 +240,7 @@ TableMapping compile(std::string_view text, std::string_view file_name,
 
   LoadContext ctx(yaml, *table);
   table->table = load_table_id(yaml, required(yaml, root, "table", ""));
-  table->qualified_table = table->table.qualified();
+  table->qualified_table = retainly::Name::interned(table->table.qualified());
   if (const auto where = root["where"]) {
     table->where = load_expression(ctx, where, "where", /*allow_images=*/false);
   }

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "retainly/attribute_name.h"
+#include "retainly/name.h"
 
 namespace cdc::retainly {
 
@@ -26,7 +26,7 @@ const char* to_string(CallKind kind);
 // One attribute with its value already serialized as JSON text (`42`, `"a\"b"`,
 // `["x","y"]`, `null`), ready to be pasted into a request body without re-encoding.
 struct Attribute {
-  AttributeName name;
+  Name name;
   std::string json;
   friend bool operator==(const Attribute&, const Attribute&) = default;
 };
@@ -78,7 +78,7 @@ class PositionText {
 
 // Where a call came from, for dead letters and logs. Never holds secrets.
 struct Provenance {
-  std::string table;      // "public.users"
+  Name table;             // "public.users"; a mapping's tables are interned
   std::string key;        // the row's key, printable ("id=42")
   PositionText position;  // to_string(Position)
   friend bool operator==(const Provenance&, const Provenance&) = default;

@@ -193,7 +193,7 @@ void DeadLetterFile::append(const DeadLetter& letter) {
   if (path_.empty()) {
     errno = EINVAL;
     fail("no dead-letter file is configured; cannot keep a refused record from",
-         letter.origin.table);
+         letter.origin.table.str());
   }
   line_ = format_dead_letter(letter, secrets_);
   open_locked_file();

@@ -55,7 +55,7 @@ struct FieldHashes {
 };
 FieldHashes field_hashes(std::string_view name, std::string_view json);
 // The same from the name's XXH3_64bits, for a caller that keeps it (an interned
-// retainly::AttributeName does).
+// retainly::Name does).
 FieldHashes field_hashes_by_name_hash(uint64_t name_xxh3, std::string_view json);
 
 // Bytes one stamp takes in a customer's value.

@@ -51,9 +51,9 @@ TEST_CASE("request body: customer upserts, attribute JSON pasted as is, names es
 TEST_CASE("request body: an interned name that needs escapes is escaped") {
   // Interned names (a mapping's fields) answer json_plain() from what they worked out
   // once; the body must still escape those that need it.
-  std::vector<Call> calls = {make(
-      CallKind::kCustomerUpsert, "1",
-      {{AttributeName::interned("say \"hi\""), "1"}, {AttributeName::interned("plain"), "2"}})};
+  std::vector<Call> calls = {
+      make(CallKind::kCustomerUpsert, "1",
+           {{Name::interned("say \"hi\""), "1"}, {Name::interned("plain"), "2"}})};
   CHECK(body_of(calls) == R"({"customers":[{"id":1,"say \"hi\"":1,"plain":2}]})");
 }
 

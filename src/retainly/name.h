@@ -1,10 +1,11 @@
-// An attribute's name. Most are a mapping field's, the same text in every call the field
-// writes: those are interned, held once for the life of the process and copied as a
-// pointer. The others (a flattened json object's keys, names read back from a dead letter
-// or written by a test) own their text. A name longer than std::string's inline 15
-// characters, copied into every call, was an allocation on the mapping's thread and a
-// free on the sink's per field and row: about 850 instructions a row for five such names
-// (docs/benchmarks.md).
+// A name that the calls of a mapping share: an attribute's (a mapping field's) or the
+// source table a call came from (Provenance::table). A mapping's names are interned, held
+// once for the life of the process and copied as a pointer. The others (a flattened json
+// object's keys, names read back from a dead letter or written by a test) own their text.
+// A name longer than std::string's inline 15 characters, copied into every call, was an
+// allocation on the mapping's thread and a free on the sink's per call: about 850
+// instructions a row for five such field names, and 180 for a table name like
+// `public.customers` (docs/benchmarks.md).
 //
 // An interned name also carries what is asked of it for every row it names: whether JSON
 // needs escapes in it (the request body) and its XXH3 hash (the last-sent store's field
@@ -18,17 +19,16 @@
 
 namespace cdc::retainly {
 
-class AttributeName {
+class Name {
  public:
-  AttributeName() = default;
-  AttributeName(std::string text)
-      : owned_(std::move(text)) {}                   // NOLINT(google-explicit-constructor)
-  AttributeName(const char* text) : owned_(text) {}  // NOLINT(google-explicit-constructor)
-  explicit AttributeName(std::string_view text) : owned_(text) {}
+  Name() = default;
+  Name(std::string text) : owned_(std::move(text)) {}  // NOLINT(google-explicit-constructor)
+  Name(const char* text) : owned_(text) {}             // NOLINT(google-explicit-constructor)
+  explicit Name(std::string_view text) : owned_(text) {}
 
   // The interned copy of `text`: one per distinct text, never freed. For names a mapping
   // declares, which are few; not for names that come from data.
-  static AttributeName interned(std::string_view text);
+  static Name interned(std::string_view text);
 
   const std::string& str() const { return interned_ != nullptr ? interned_->text : owned_; }
   std::string_view view() const { return str(); }
@@ -45,15 +45,13 @@ class AttributeName {
   // is that function's value, not any hash.
   uint64_t xxh3() const { return interned_ != nullptr ? interned_->xxh3 : owned_xxh3(); }
 
-  friend bool operator==(const AttributeName& a, const AttributeName& b) {
+  friend bool operator==(const Name& a, const Name& b) {
     return (a.interned_ != nullptr && a.interned_ == b.interned_) || a.view() == b.view();
   }
-  friend bool operator<(const AttributeName& a, const AttributeName& b) {
-    return a.view() < b.view();
-  }
-  friend bool operator==(const AttributeName& a, std::string_view b) { return a.view() == b; }
-  friend bool operator==(const AttributeName& a, const char* b) { return a.view() == b; }
-  friend bool operator==(const AttributeName& a, const std::string& b) { return a.view() == b; }
+  friend bool operator<(const Name& a, const Name& b) { return a.view() < b.view(); }
+  friend bool operator==(const Name& a, std::string_view b) { return a.view() == b; }
+  friend bool operator==(const Name& a, const char* b) { return a.view() == b; }
+  friend bool operator==(const Name& a, const std::string& b) { return a.view() == b; }
 
  private:
   struct Interned {

@@ -1,4 +1,4 @@
-#include "retainly/attribute_name.h"
+#include "retainly/name.h"
 
 #include <xxhash.h>
 
@@ -15,12 +15,12 @@ uint64_t xxh3_of(std::string_view text) { return XXH3_64bits(text.data(), text.s
 
 }  // namespace
 
-AttributeName AttributeName::interned(std::string_view text) {
+Name Name::interned(std::string_view text) {
   // Each name on the heap, so its address stays put as the map grows; the keys view the
   // names' own text. Reached when mappings load, not per row.
   static std::mutex mutex;
   static auto* names = new std::unordered_map<std::string_view, std::unique_ptr<Interned>>();
-  AttributeName name;
+  Name name;
   std::lock_guard lock(mutex);
   auto found = names->find(text);
   if (found == names->end()) {
@@ -33,8 +33,8 @@ AttributeName AttributeName::interned(std::string_view text) {
   return name;
 }
 
-bool AttributeName::owned_json_plain() const { return !needs_json_escape(owned_); }
+bool Name::owned_json_plain() const { return !needs_json_escape(owned_); }
 
-uint64_t AttributeName::owned_xxh3() const { return xxh3_of(owned_); }
+uint64_t Name::owned_xxh3() const { return xxh3_of(owned_); }
 
 }  // namespace cdc::retainly
