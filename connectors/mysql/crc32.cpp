@@ -120,7 +120,7 @@ uint32_t crc32(Bytes bytes, uint32_t crc) {
     return ~update_by_clmul(~crc, bytes.data(), bytes.size());
   }
 #endif
-  return ~update_by_tables(~crc, bytes.data(), bytes.size());
+  return crc32_by_tables(bytes, crc);
 }
 
 uint32_t crc32_by_tables(Bytes bytes, uint32_t crc) {

@@ -23,13 +23,7 @@ const char* to_string(CallKind kind) {
   return "unknown";
 }
 
-PositionText::PositionText(std::string whole) {
-  if (whole.size() <= kInlineBytes) {
-    set_text(whole, nullptr);
-  } else {
-    shared_ = std::make_shared<const std::string>(std::move(whole));
-  }
-}
+PositionText::PositionText(std::string whole) { set_text(whole, nullptr); }
 
 PositionText::PositionText(const char* whole) : PositionText(std::string(whole)) {}
 
@@ -45,14 +39,13 @@ void PositionText::set_text(std::string_view text,
     std::memcpy(inline_.data(), text.data(), text.size());
     inline_size_ = static_cast<uint8_t>(text.size());
   } else {
-    shared_ = shared;
+    shared_ = shared != nullptr ? shared : std::make_shared<const std::string>(text);
   }
 }
 
 std::string PositionText::str() const {
   const std::string_view prefix = text();
-  if (!indexed_) return std::string(prefix);
-  if (prefix.empty() && shared_ == nullptr) return {};
+  if (!indexed_ || prefix.empty()) return std::string(prefix);
   char digits[1 + 10];
   digits[0] = ':';
   char* end = std::to_chars(digits + 1, digits + sizeof digits, index_).ptr;

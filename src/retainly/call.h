@@ -48,8 +48,9 @@ class PositionText {
   // Implicit, so that provenance is still written as three strings.
   PositionText(std::string whole);  // NOLINT(google-explicit-constructor)
   PositionText(const char* whole);  // NOLINT(google-explicit-constructor)
-  // "<prefix>:<index>". `shared`: the same text as `prefix`, for a prefix longer than
-  // kInlineBytes (nullptr otherwise).
+  // "<prefix>:<index>". `shared`: the same text as `prefix`, held by the caller for a
+  // prefix longer than kInlineBytes, so that the calls of a transaction share one copy
+  // (nullptr: a longer prefix is copied once more here).
   PositionText(std::string_view prefix, const std::shared_ptr<const std::string>& shared,
                uint32_t index);
 

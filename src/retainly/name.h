@@ -4,12 +4,12 @@
 // object's keys, names read back from a dead letter or written by a test) own their text.
 // A name longer than std::string's inline 15 characters, copied into every call, was an
 // allocation on the mapping's thread and a free on the sink's per call: about 850
-// instructions a row for five such field names, and 180 for a table name like
-// `public.customers` (docs/benchmarks.md).
+// instructions a row for five such field names, and about 550 in the allocator for one
+// 27-character table name (docs/benchmarks.md).
 //
 // An interned name also carries what is asked of it for every row it names: whether JSON
 // needs escapes in it (the request body) and its XXH3 hash (the last-sent store's field
-// stamps). Worked out per row they were about 550 instructions a row on the MySQL stream
+// stamps). Worked out per row they were about 500 instructions a row on the MySQL stream
 // benchmark's five fields.
 #pragma once
 

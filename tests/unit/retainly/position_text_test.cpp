@@ -19,6 +19,7 @@ TEST_CASE("position text: a short prefix lives in the call, a long one is shared
   const PositionText long_one(mysql, shared, 12);
   CHECK(long_one.str() == mysql + ":12");
   CHECK(shared.use_count() == 2);  // the call holds the transaction's text, not a copy
+  CHECK(PositionText(mysql, nullptr, 12).str() == mysql + ":12");  // not shared: copied
 
   // Exactly kInlineBytes still fits.
   const std::string edge(PositionText::kInlineBytes, 'x');
