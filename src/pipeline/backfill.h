@@ -4,8 +4,9 @@
 // pages ahead while the table's worker hands the next page to the sink, which delivers up
 // to pages_in_flight pages, and a page's last key is checkpointed, in the last-sent store with
 // the stamps of its calls, once every call it made (and every call before) is acknowledged
-// or dead-lettered. So memory is bounded by a few pages per table and the sink's pending
-// calls, and a resumed backfill re-reads at most the pages that were in flight.
+// or dead-lettered and the store has committed them. So memory is bounded by a few pages
+// per table, the sink's pending calls and the store's commit batches, and a resumed backfill
+// re-reads at most the pages that were in flight or not yet committed.
 #pragma once
 
 #include <atomic>
@@ -30,12 +31,14 @@ struct BackfillPage;
 
 struct BackfillOptions {
   size_t page_rows = 5000;
-  // Pages of one table sent and not all acknowledged, at most; a resumed backfill reads
-  // at most these again (and sends again only what the store had not committed). The
-  // next page is read and mapped meanwhile. Two: with one, every page's answers and commit
-  // held up the next page's filtering and sending while the cores had room, and a 1M-row
-  // backfill took 12 to 15% longer (PostgreSQL and MySQL, docs/benchmarks.md); three or
-  // four gained nothing more and held more memory.
+  // Pages of one table sent and not all answered, at most. The next page is read and
+  // mapped meanwhile, and answered pages are committed to the store (with their
+  // checkpoint) meanwhile too. A resumed backfill reads again, and sends again, these
+  // and what the store had not committed yet: at most two of the filter's commit
+  // batches (ChangedFilterOptions::max_batch), and in practice the one being committed.
+  // Two: with one, every page's answers held up the next page's filtering and sending
+  // while the cores had room, and a 1M-row backfill took 12 to 15% longer (PostgreSQL
+  // and MySQL, docs/benchmarks.md).
   size_t pages_in_flight = 2;
   // Pages of one table read and waiting to be mapped and sent.
   size_t pages_read_ahead = 2;

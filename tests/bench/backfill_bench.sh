@@ -11,7 +11,8 @@
 # Flat memory across sizes means bounded memory. Goals (issue 17): at most 3x COPY's
 # time, and peak memory at most 150 MB even at 10M rows. The sink is BENCH_SINK.
 # Builds Release binaries in build-release/ and starts its own PostgreSQL unless
-# CDC_TEST_PG_DSN is set.
+# CDC_TEST_PG_DSN is set. BENCH_EXTRA_CONFIG: lines added to the connector's config (for
+# example "backfill:\n  page_rows: 20000", as printf %b reads it).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -50,7 +51,7 @@ customer:
 YAML
   log "backfilling them into retainly-mock ($BENCH_SINK)"
   start_mock "$dir"
-  write_connector_config "$dir" bench_backfill
+  write_connector_config "$dir" bench_backfill "$(printf '%b' "${BENCH_EXTRA_CONFIG:-}")"
   perf_command "pg_backfill_$rows"
   callgrind_command "pg_backfill_$rows"
   run_measured "backfill-$rows" "$dir/backfill.out" "${PERF_COMMAND[@]}" \
