@@ -110,7 +110,13 @@ BackfillSummary Backfill::run(
   report(view);
   throw_if_failed(sink_);
   if (error) std::rethrow_exception(error);
-  if (stop.load()) throw Interrupted("backfill interrupted; `backfill --resume` continues it");
+  if (stop.load()) {
+    // What Retainly answered is committed with its checkpoints before the backfill ends,
+    // not at the store's next turn, so that `--resume` sends again only what was in
+    // flight.
+    if (!options_.dry_run) commit_settled(Commit::kDurable);
+    throw Interrupted("backfill interrupted; `backfill --resume` continues it");
+  }
 
   BackfillSummary summary;
   for (const auto& table : progress) summary.calls += table->calls.load();
