@@ -4,6 +4,9 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "state/resident_memory.h"
@@ -16,6 +19,10 @@ MDB_val val(std::string_view bytes) {
 }
 
 std::string_view view(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
+
+int compare_keys(const MDB_val* a, const MDB_val* b) {
+  return compare_in_lmdb_order(view(*a), view(*b));
+}
 
 bool starts_with(std::string_view key, std::string_view prefix) {
   return key.substr(0, prefix.size()) == prefix;
@@ -37,6 +44,31 @@ class Cursor {
 };
 
 }  // namespace
+
+int compare_in_lmdb_order(std::string_view a, std::string_view b) noexcept {
+  const size_t common = std::min(a.size(), b.size());
+  size_t at = 0;
+  for (; at + 8 <= common; at += 8) {
+    uint64_t x = 0;
+    uint64_t y = 0;
+    std::memcpy(&x, a.data() + at, 8);
+    std::memcpy(&y, b.data() + at, 8);
+    if (x != y) {
+      // Big-endian, so that the first differing byte decides, as in memcmp.
+      if constexpr (std::endian::native == std::endian::little) {
+        x = __builtin_bswap64(x);
+        y = __builtin_bswap64(y);
+      }
+      return x < y ? -1 : 1;
+    }
+  }
+  for (; at < common; ++at) {
+    const auto x = static_cast<unsigned char>(a[at]);
+    const auto y = static_cast<unsigned char>(b[at]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
 
 KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> databases,
                  bool read_only, size_t map_bytes)
@@ -71,6 +103,12 @@ KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> datab
                                    name + " (written by an older version?)");
         }
         fail("opening database " + name, rc);
+      }
+      // Before any access, as LMDB requires; the same order as its own (see
+      // compare_in_lmdb_order), so stores and tools that use that one stay valid.
+      if (int rc = mdb_set_compare(txn, dbi, compare_keys)) {
+        mdb_txn_abort(txn);
+        fail("setting the key order of " + name, rc);
       }
       dbis_.push_back(dbi);
     }

@@ -23,6 +23,13 @@ struct MDB_cursor;
 
 namespace cdc::state {
 
+// LMDB's default order of keys (its mdb_cmp_memn): bytes compared unsigned, then the
+// shorter key first. <0, 0 or >0 as memcmp. KvStore gives it to LMDB for every database:
+// LMDB compares a few keys per tree level on every lookup and insert, each time through a
+// call to memcmp in another library; this compares eight bytes a step inline. It must be
+// exactly LMDB's order, which stores written before it and LMDB's tools (mdb_dump) use.
+int compare_in_lmdb_order(std::string_view a, std::string_view b) noexcept;
+
 class KvStore {
  public:
   // A named database inside the store, by its index in the names given to the constructor.
