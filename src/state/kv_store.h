@@ -61,8 +61,8 @@ class KvStore {
     bool known = false;  // looked up for this snapshot
     bool empty = false;  // the database has no key
     std::string last;
-    // Whether `key` sorts after every key (LMDB's default order: bytes, then length).
-    bool past(std::string_view key) const { return empty || key > std::string_view(last); }
+    // Whether `key` sorts after every key, in the order LMDB keeps them.
+    bool past(std::string_view key) const { return empty || compare_in_lmdb_order(key, last) > 0; }
   };
 
   // One write transaction: invisible to readers until commit(); abandoned (rolled back)
