@@ -66,6 +66,8 @@ class Dispatcher {
   void add_all(std::vector<std::pair<retainly::Call, Clock::TimePoint>>& calls);
   // Everything added so far is due now rather than at the end of its flush interval.
   void flush();
+  // The attribute lists of calls done with (UnitPool::take_spent).
+  void take_spent(std::vector<std::vector<retainly::Attribute>>& out) { units_.take_spent(out); }
   // Starts every request that may start now: due resends first, then batches that are
   // due, within the adaptive concurrency limit (ConcurrencyLimit, `concurrency` its
   // ceiling). A batch is due when it is full, when no partial batch of its endpoint is

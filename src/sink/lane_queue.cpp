@@ -53,6 +53,16 @@ UnitPtr UnitPool::take() {
 }
 
 void UnitPool::give(UnitPtr unit) {
+  // The attribute list goes to whoever builds calls (take_spent), or is freed now: a spare
+  // unit keeps no list of its own.
+  std::vector<retainly::Attribute>& attributes = unit->call.attributes;
+  if (attributes.capacity() != 0) {
+    if (spent_.size() < kMaxSpent) {
+      spent_.push_back(std::move(attributes));
+    } else {
+      attributes = {};
+    }
+  }
   if (spare_.size() >= kMaxSpare) return;
   // The call's contents go when the next call is moved in; a large one goes now, so that
   // no spare unit pins it.
@@ -61,6 +71,8 @@ void UnitPool::give(UnitPtr unit) {
   unit->size = 0;
   spare_.push_back(std::move(unit));
 }
+
+void UnitPool::take_spent(std::vector<std::vector<retainly::Attribute>>& out) { out.swap(spent_); }
 
 void LaneQueue::add(Call&& call, Clock::TimePoint now, UnitPool& pool) {
   switch (call.kind) {

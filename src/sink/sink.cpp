@@ -110,6 +110,11 @@ uint64_t Sink::settled(std::vector<uint64_t>& dead_lettered) {
   return watermark_;
 }
 
+void Sink::take_spent(std::vector<std::vector<retainly::Attribute>>& out) {
+  std::lock_guard lock(mutex_);
+  if (out.empty()) out.swap(spent_);
+}
+
 uint64_t Sink::last_submitted() const {
   std::lock_guard lock(mutex_);
   return last_submitted_;
@@ -152,6 +157,7 @@ void Sink::publish(Dispatcher& dispatcher, const std::optional<SinkFailure>& fen
     std::lock_guard lock(mutex_);
     watermark_ = dispatcher.watermark();
     dispatcher.take_dead_lettered(dead_lettered_);
+    if (spent_.empty()) dispatcher.take_spent(spent_);
     settled_count_ = dispatcher.last_added() - dispatcher.unsettled();
     failure_ = dispatcher.failure() ? dispatcher.failure() : fenced;
     stats_ = dispatcher.stats();

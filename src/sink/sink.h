@@ -51,6 +51,10 @@ class Sink {
   // true: a stop request must not wait for Retainly to come back.
   bool submit(retainly::Call&& call, const std::atomic<bool>* interrupt = nullptr);
 
+  // The attribute lists of calls the sink is done with, swapped into `out` if it is
+  // empty, for the submitting thread to build its next calls in (retainly::CallMemory).
+  void take_spent(std::vector<std::vector<retainly::Attribute>>& out);
+
   // Highest S such that every call with sequence <= S is acknowledged (2xx) or
   // dead-lettered; 0 before anything. Never moves after a failure.
   uint64_t watermark() const;
@@ -95,6 +99,7 @@ class Sink {
   uint64_t settled_count_ = 0;           // published by the worker
   uint64_t watermark_ = 0;               // published by the worker
   std::vector<uint64_t> dead_lettered_;  // published by the worker, taken by settled()
+  std::vector<std::vector<retainly::Attribute>> spent_;  // published by the worker
   std::optional<SinkFailure> failure_;
   SinkStats stats_;
   bool flush_requested_ = false;

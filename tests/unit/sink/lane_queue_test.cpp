@@ -130,3 +130,21 @@ TEST_CASE("unit pool: a finished unit comes back settling nothing; a large call 
   pool.give(std::move(again));
   CHECK(pool.take()->call.attributes.empty());  // not pinned by the pool
 }
+
+TEST_CASE("unit pool: a finished unit's attribute list goes to the spent lists") {
+  UnitPool pool;
+  UnitPtr unit = pool.take();
+  unit->call = upsert("1", {{"a", "1"}, {"b", "2"}});
+  const Attribute* buffer = unit->call.attributes.data();
+  pool.give(std::move(unit));
+  std::vector<std::vector<Attribute>> spent;
+  pool.take_spent(spent);
+  REQUIRE(spent.size() == 1);
+  CHECK(spent[0].data() == buffer);
+  CHECK(spent[0] == std::vector<Attribute>{{"a", "1"}, {"b", "2"}});
+  // The unit comes back without it, and taken lists are gone from the pool.
+  CHECK(pool.take()->call.attributes.empty());
+  std::vector<std::vector<Attribute>> again;
+  pool.take_spent(again);
+  CHECK(again.empty());
+}

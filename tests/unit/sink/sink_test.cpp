@@ -114,6 +114,36 @@ TEST_CASE("sink thread: calls moved into units that served earlier calls carry n
   CHECK(h.sink->stats().calls_acknowledged == 40);
 }
 
+TEST_CASE("sink thread: acknowledged calls' attribute lists are handed back for reuse") {
+  ThreadedHarness h;
+  for (int i = 1; i <= 3; ++i) {
+    const std::string id = std::to_string(i);
+    CHECK(h.submit(upsert(id, {{"a", id}, {"b", "\"" + std::string(40, 'x') + "\""}})));
+  }
+  std::vector<std::vector<cdc::retainly::Attribute>> spent;
+  h.sink->take_spent(spent);
+  CHECK(spent.empty());  // nothing answered yet
+  h.sink->flush();
+  std::vector<std::vector<cdc::retainly::Attribute>> all;
+  cdc::test::wait_until(
+      [&] {
+        for (auto& request : h.transport->take_started()) {
+          h.transport->answer(http_answer(request.id, 200));
+        }
+        h.sink->take_spent(spent);
+        for (auto& list : spent) all.push_back(std::move(list));
+        spent.clear();
+        return all.size() == 3;
+      },
+      10s, "the three lists handed back");
+  // As the calls had them: the receiver empties them on its own thread.
+  for (const auto& list : all) {
+    REQUIRE(list.size() == 2);
+    CHECK(list[1].json.size() == 42);
+  }
+  CHECK(h.sink->watermark() == 3);
+}
+
 TEST_CASE("sink thread: the flush interval runs on the injected clock") {
   ThreadedHarness h;
   h.submit(upsert("1"));
