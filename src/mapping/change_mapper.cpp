@@ -268,6 +268,11 @@ class Session {
     bits = static_cast<uint16_t>(bits | (1U << index));
   }
 
+  // A call's attribute list, a spent one if the caller keeps them.
+  std::vector<retainly::Attribute> new_attributes() const {
+    return out_.memory != nullptr ? out_.memory->attributes() : std::vector<retainly::Attribute>();
+  }
+
   Call& add_call(CallKind kind, std::string customer_id) {
     Call& call = out_.calls.emplace_back();
     call.kind = kind;
@@ -311,7 +316,7 @@ class Session {
       add_call(CallKind::kCustomerDelete, std::move(id)).only_if_sent = undecided;
       return;
     }
-    std::vector<retainly::Attribute> fields;
+    std::vector<retainly::Attribute> fields = new_attributes();
     if (!attributes(target.set_fields, Placement::kAttribute, view, "customer on_delete", "id",
                     fields)) {
       return;
@@ -357,7 +362,7 @@ class Session {
     uint16_t unseen_old = 0;
     const bool ask_store = table_.customer_flattens && (effect.op == Operation::kUpdate ||
                                                         effect.op == Operation::kSnapshotRead);
-    std::vector<retainly::Attribute> fields;
+    std::vector<retainly::Attribute> fields = new_attributes();
     std::vector<uint32_t>* ends = diff ? &diff_scratch.now_ends : nullptr;
     if (ends != nullptr) ends->clear();
     if (!attributes(target.fields, Placement::kAttribute, after_view_, "customer", "id", fields,
@@ -443,7 +448,7 @@ class Session {
       }
       diff = diff && same;
     }
-    std::vector<retainly::Attribute> fields;
+    std::vector<retainly::Attribute> fields = new_attributes();
     std::vector<uint32_t>* ends = diff ? &diff_scratch.now_ends : nullptr;
     if (ends != nullptr) ends->clear();
     if (!attributes(target.fields, Placement::kArrayItem, after_view_, "array item", "id", fields,
@@ -497,7 +502,7 @@ class Session {
         reject(id_error_);
         continue;
       }
-      std::vector<retainly::Attribute> data;
+      std::vector<retainly::Attribute> data = new_attributes();
       if (!attributes(event.data, Placement::kAttribute, view, what, event.key_field, data))
         continue;
       if (!event.key_field.empty()) {

@@ -8,6 +8,7 @@
 
 #include "mapping/position_texts.h"
 #include "retainly/call.h"
+#include "retainly/call_memory.h"
 
 namespace cdc::mapping {
 
@@ -60,6 +61,9 @@ struct MappingOutput {
   // The positions' texts for their provenance; kept by clear(), for the next change of
   // the same transaction.
   PositionTexts positions;
+  // Where new calls' attribute lists come from: the caller's, fed with the lists of calls
+  // the sink is done with (retainly::CallMemory); nullptr: allocated. Kept by clear().
+  retainly::CallMemory* memory = nullptr;
 
   void clear() {
     calls.clear();

@@ -184,10 +184,12 @@ void Backfill::backfill_table(const TableId& table, BackfillProgress& progress,
   uint64_t rows_sent = done_so_far.rows;
   {
     // Mapped on the reading thread while the pages before are delivered; handed to the
-    // sink once the window has room.
+    // sink once the window has room. The reading thread builds the calls in the memory of
+    // those the sink is done with (retainly::CallMemory).
+    retainly::CallMemory memory;
     BackfillReadAhead pages(*reader, std::max<size_t>(options_.page_rows, 1),
                             std::max<size_t>(options_.pages_read_ahead, 1),
-                            [this](BackfillPage& page) { map_page(page); });
+                            [this, &memory](BackfillPage& page) { map_page(page, memory); });
     while (auto page = pages.next()) {
       if (halt.load()) return;
       rows_read_ += page->row_count;
@@ -262,11 +264,16 @@ void Backfill::mirror_table(const TableId& table, const MirrorSeen& seen, uint64
   mirrors_.push_back(std::move(plan));
 }
 
-void Backfill::map_page(BackfillPage& page) const {
+void Backfill::map_page(BackfillPage& page, retainly::CallMemory& memory) const {
   mapping::MappingOutput& output = page.output;
   // Mostly a call per row: grown by doubling, the vector moved every call a dozen times.
   output.calls.reserve(page.rows.size());
+  std::vector<std::vector<retainly::Attribute>> spent;
+  sink_.take_spent(spent);
+  memory.reclaim(spent);
+  output.memory = &memory;
   for (const RowChange& row : page.rows) mapper_.map(row, output);
+  output.memory = nullptr;  // the page goes to another thread
   // Freed here, by the thread that made them, rather than queued beside their calls.
   page.rows = {};
 }

@@ -104,9 +104,9 @@ class Backfill {
   // Runs on a worker thread; returns early, without checkpointing further, on `halt`.
   void backfill_table(const TableId& table, BackfillProgress& progress,
                       const std::atomic<bool>& halt);
-  // Maps the page's rows into its output, then lets the rows go. Pure: runs on the
-  // page's reading thread.
-  void map_page(BackfillPage& page) const;
+  // Maps the page's rows into its output, its calls' attribute lists from `memory`, then
+  // lets the rows go. Runs on the page's reading thread, which alone uses `memory`.
+  void map_page(BackfillPage& page, retainly::CallMemory& memory) const;
   // Writes the rows the mapping refused to the dead-letter file.
   void dead_letter_rejections(const mapping::MappingOutput& output);
   // A progress entry of the store (ChangedFilter::save_progress); no name: none.

@@ -26,6 +26,7 @@ constexpr uint32_t kChangesPerUpkeep = 256;
 StreamPipeline::StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper,
                                sink::Sink& sink, PipelineOptions options, InstanceLock* lock)
     : source_(source), lock_(lock), mapper_(&mapper), sink_(sink), options_(options) {
+  output_.memory = &call_memory_;
   if (lock_ != nullptr) {
     auto window = std::make_shared<sink::SendWindow>();
     lease_ = std::make_unique<LockLease>(*lock_, window, options_.lease);
@@ -353,6 +354,7 @@ void StreamPipeline::mirror_truncate(const RowChange& change) {
 
 void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
   output_.clear();
+  reuse_spent_memory();
   mapper_->map(change, output_, whole);
   if (!output_.skips.empty()) {
     count_old_image_skips(change);
@@ -365,6 +367,16 @@ void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
   submit_calls(change, output_.calls);
+}
+
+void StreamPipeline::reuse_spent_memory() {
+  // Often enough that the memory seldom runs dry between two asks (it keeps thousands of
+  // lists), seldom enough that the sink's lock is not taken twice a change.
+  constexpr unsigned kEvery = 64;
+  if (++changes_since_reuse_ < kEvery || !call_memory_.wants_more()) return;
+  changes_since_reuse_ = 0;
+  sink_.take_spent(spent_);
+  call_memory_.reclaim(spent_);
 }
 
 void StreamPipeline::submit_calls(const RowChange& change, std::vector<retainly::Call>& calls) {

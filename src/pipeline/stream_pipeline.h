@@ -51,6 +51,9 @@ class StreamPipeline {
   // (they are left to the new holder) and run() throws SourceError.
   StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper, sink::Sink& sink,
                  PipelineOptions options, InstanceLock* lock = nullptr);
+  // Not copied or moved: output_ points at call_memory_.
+  StreamPipeline(const StreamPipeline&) = delete;
+  StreamPipeline& operator=(const StreamPipeline&) = delete;
 
   // Takes the instance lock, starts the source and streams until `stop` becomes true,
   // then drains and returns. When the source
@@ -132,6 +135,9 @@ class StreamPipeline {
   void map_and_submit(const RowChange& change, bool whole = false);
   // Hands `calls`, made for `change`, to the sink through the filter.
   void submit_calls(const RowChange& change, std::vector<retainly::Call>& calls);
+  // Now and then, the attribute lists of calls the sink is done with go to output_'s
+  // memory, for the mapping to build the next calls in (retainly::CallMemory).
+  void reuse_spent_memory();
   // A TRUNCATE: deletes what the table sent (truncate_deletes.h).
   void mirror_truncate(const RowChange& change);
   void poll_resnapshot();
@@ -171,6 +177,11 @@ class StreamPipeline {
   CommitTracker commits_;
   TransactionDeletes transaction_deletes_;
   mapping::MappingOutput output_;  // reused for every change
+  // output_'s attribute lists, and what reuse_spent_memory() takes from the sink for it
+  // (the changes mapped since it last asked).
+  retainly::CallMemory call_memory_;
+  std::vector<std::vector<retainly::Attribute>> spent_;
+  unsigned changes_since_reuse_ = 0;
   uint64_t last_sequence_ = 0;
   // Owned by the pipeline thread; published_ is the copy other threads read.
   PipelineStatus status_;

@@ -104,6 +104,23 @@ TEST_CASE("mapper: an insert upserts the customer and fires insert events") {
   }
 }
 
+TEST_CASE("mapper: calls built in spent attribute lists carry nothing of the calls before") {
+  const Mapper mapper = mapper_from(kUsers);
+  cdc::retainly::CallMemory memory;
+  std::vector<std::vector<cdc::retainly::Attribute>> spent(
+      2, {{"stale", "\"from an answered call\""}, {"email", "\"old@example.com\""}});
+  memory.reclaim(spent);
+  MappingOutput out;
+  out.memory = &memory;
+  mapper.map(insert_of(kUsersSchema, user(42, "Ada@Example.com")), out);
+  CHECK(memory.kept() == 0);  // the upsert and the event took one each
+  CHECK(describe(out) ==
+        Lines{"upsert 42 {\"email\":\"ada@example.com\",\"plan\":\"free\",\"full_name\":"
+              "\"Ada \",\"bio\":\"hi\"}",
+              "event 42 signed_up {\"email\":\"Ada@Example.com\",\"event_key\":\"pg:0/"
+              "1000:0:1\"}"});
+}
+
 TEST_CASE("mapper: every call a field writes names it by one shared copy of the name") {
   // Longer than std::string's inline buffer: a copy per call was an allocation on the
   // mapping's thread and a free on the sink's.
