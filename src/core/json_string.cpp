@@ -21,6 +21,9 @@ bool needs_escape(uint64_t word) {
 
 bool escapes(unsigned char byte) { return byte < 0x20 || byte == '"' || byte == '\\'; }
 
+// Eight ASCII bytes (below 0x80) of which none needs an escape.
+bool plain_ascii(uint64_t word) { return (word & kHighs) == 0 && !needs_escape(word); }
+
 uint64_t load_word(const char* at) {
   uint64_t word = 0;
   std::memcpy(&word, at, sizeof word);
@@ -106,18 +109,22 @@ void append_escape(std::string& out, unsigned char byte) {
   }
 }
 
+// `text` between quotes, in one growth of `out`.
+void append_quoted(std::string& out, std::string_view text) {
+  const size_t at = out.size();
+  out.resize(at + text.size() + 2);
+  char* p = out.data() + at;
+  *p++ = '"';
+  std::memcpy(p, text.data(), text.size());
+  p[text.size()] = '"';
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view text) {
   const size_t first = first_escape(text);
   if (first == text.size()) {
-    // Most texts: quotes and text in one growth of `out`.
-    const size_t at = out.size();
-    out.resize(at + text.size() + 2);
-    char* p = out.data() + at;
-    *p++ = '"';
-    std::memcpy(p, text.data(), text.size());
-    p[text.size()] = '"';
+    append_quoted(out, text);  // most texts
     return;
   }
   out.reserve(out.size() + text.size() + 2);
@@ -132,6 +139,24 @@ void append_json_string(std::string& out, std::string_view text) {
   }
   out.append(text.data() + plain_from, text.size() - plain_from);
   out += '"';
+}
+
+bool append_plain_ascii_json_string(std::string& out, std::string_view text) {
+  // As first_escape(): a short text is one padded word; a longer one's tail is its last
+  // eight bytes, read twice.
+  if (text.size() < sizeof(uint64_t)) {
+    if (!plain_ascii(load_short(text))) return false;
+  } else {
+    size_t i = 0;
+    for (; text.size() - i >= sizeof(uint64_t); i += sizeof(uint64_t)) {
+      if (!plain_ascii(load_word(text.data() + i))) return false;
+    }
+    if (i < text.size() && !plain_ascii(load_word(text.data() + text.size() - sizeof(uint64_t)))) {
+      return false;
+    }
+  }
+  append_quoted(out, text);
+  return true;
 }
 
 bool needs_json_escape(std::string_view text) { return first_escape(text) != text.size(); }

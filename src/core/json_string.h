@@ -12,6 +12,12 @@ namespace cdc {
 // copied unchanged.
 void append_json_string(std::string& out, std::string_view text);
 
+// Appends `text` as append_json_string() does if it is ASCII that needs no escape (most
+// text values), checked and copied in one pass, and says whether it did; otherwise leaves
+// `out` as it was. A caller that must also know the text is valid UTF-8 is spared that
+// second pass for such text.
+bool append_plain_ascii_json_string(std::string& out, std::string_view text);
+
 // Whether append_json_string() would escape a byte of `text`.
 bool needs_json_escape(std::string_view text);
 

@@ -68,9 +68,13 @@ bool append_array_json(std::string& out, const ValueArray& items,
 
 bool append_text_json(std::string& out, std::string_view raw, std::span<const Transform> transforms,
                       WriteContext& ctx) {
-  if (transforms.empty() && raw.size() <= kMaxStringChars && is_valid_utf8(raw)) {
-    append_json_string(out, raw);
-    return true;
+  if (transforms.empty() && raw.size() <= kMaxStringChars) {
+    // Most text is plain ASCII: valid, and nothing to escape, seen in one pass.
+    if (append_plain_ascii_json_string(out, raw)) return true;
+    if (is_valid_utf8(raw)) {
+      append_json_string(out, raw);
+      return true;
+    }
   }
   std::string text;
   text.reserve(raw.size());

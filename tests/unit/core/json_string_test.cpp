@@ -77,6 +77,27 @@ TEST_CASE("json string: texts of every length up to three words, escapes at each
   }
 }
 
+TEST_CASE("json string: plain ASCII goes out in one pass; anything else is left alone") {
+  for (size_t length = 0; length <= 24; ++length) {
+    const std::string plain(length, 'a');
+    std::string out = "x";
+    REQUIRE(append_plain_ascii_json_string(out, plain));
+    REQUIRE(out == "x" + reference(plain));
+    // A byte to escape or a byte of 0x80 and above, at every offset: refused, `out` as it was.
+    for (const char special : {'"', '\\', '\n', '\x01', '\x7f', '\x80', '\xc3', '\xff'}) {
+      for (size_t at = 0; at < length; ++at) {
+        std::string text = plain;
+        text[at] = special;
+        out = "x";
+        const bool plain_ascii = special == '\x7f';  // DEL is ASCII, and JSON leaves it be
+        REQUIRE_MESSAGE(append_plain_ascii_json_string(out, text) == plain_ascii, "length ", length,
+                        " at ", at, " byte ", static_cast<int>(special));
+        REQUIRE(out == (plain_ascii ? "x" + reference(text) : "x"));
+      }
+    }
+  }
+}
+
 TEST_CASE("json string: a member is its escaped name, a colon and the value as given") {
   for (size_t length = 0; length <= 20; ++length) {
     for (const char special : {'a', '"', '\\', '\n'}) {
