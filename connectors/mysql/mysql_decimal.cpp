@@ -1,7 +1,7 @@
 #include "connectors/mysql/mysql_decimal.h"
 
-#include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdint>
 
 #include <fmt/format.h>
@@ -16,7 +16,6 @@ constexpr std::array<uint32_t, 10> kPowersOfTen = {
     1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
 constexpr int kMaxPrecision = 65;
 constexpr int kMaxScale = 30;
-constexpr size_t kMaxBinarySize = 30;  // DECIMAL(65, 30)
 
 struct Shape {
   int int_groups, int_partial, frac_groups, frac_partial;
@@ -42,29 +41,27 @@ std::string read_decimal(ByteReader& r, int precision, int scale) {
     r.fail(fmt::format("DECIMAL({},{}) is not a valid decimal shape", precision, scale));
   }
   const Shape s = shape_of(precision, scale);
-  const size_t size = decimal_binary_size(precision, scale);
-  std::array<uint8_t, kMaxBinarySize> buf{};
-  const Bytes raw = r.bytes(size, "decimal");
-  for (size_t i = 0; i < size; ++i) buf[i] = std::to_integer<uint8_t>(raw[i]);
-  const bool negative = (buf[0] & 0x80) == 0;
-  buf[0] ^= 0x80;
-  if (negative) {
-    for (size_t i = 0; i < size; ++i) buf[i] = static_cast<uint8_t>(~buf[i]);
-  }
-
+  const Bytes raw = r.bytes(decimal_binary_size(precision, scale), "decimal");
+  // The sign bit is flipped either way; a negative value has every byte inverted too. Read
+  // in place: decimals are frequent, this is hot.
+  const uint8_t invert = (std::to_integer<uint8_t>(raw[0]) & 0x80) == 0 ? 0xff : 0x00;
+  const bool negative = invert != 0;
   size_t pos = 0;
   auto group = [&](int digits) {
     const int bytes = digits == kDigitsPerGroup ? kGroupBytes : kDigitBytes[digits];
     uint32_t v = 0;
-    for (int i = 0; i < bytes; ++i) v = (v << 8) | buf[pos++];
+    for (int i = 0; i < bytes; ++i, ++pos) {
+      const uint8_t flip = pos == 0 ? 0x80 : 0x00;
+      v = (v << 8) | (std::to_integer<uint8_t>(raw[pos]) ^ invert ^ flip);
+    }
     if (v >= kPowersOfTen[digits]) {
       r.fail(fmt::format("decimal group {} has more than {} digits", v, digits));
     }
     return v;
   };
 
-  // The text is written into one buffer on the stack and becomes a string once: decimals
-  // are frequent, this is hot. text[0] is kept free for the sign.
+  // The text is written into one buffer on the stack and becomes a string once. text[0]
+  // is kept free for the sign.
   std::array<char, kMaxPrecision + 3> text;
   char* const digits = text.data() + 1;
   char* at = digits;
@@ -75,21 +72,35 @@ std::string read_decimal(ByteReader& r, int precision, int scale) {
     }
     at += width;
   };
-  if (s.int_partial > 0) put(group(s.int_partial), s.int_partial);
-  for (int g = 0; g < s.int_groups; ++g) put(group(kDigitsPerGroup), kDigitsPerGroup);
-  // Leading zeros of the integer part go, but for one.
-  char* first = digits;
-  while (first + 1 < at && *first == '0') ++first;
-  if (at == digits) *at++ = '0';
-  bool zero = at - first == 1 && *first == '0';
+  // The integer part without its leading zeros: groups of zeros are skipped, and the
+  // first group that is not zero is written as a number; the ones after it in full.
+  bool integer_zero = true;
+  auto put_integer = [&](uint32_t v, int width) {
+    if (!integer_zero) {
+      put(v, width);
+    } else if (v != 0) {
+      at = std::to_chars(at, text.data() + text.size(), v).ptr;
+      integer_zero = false;
+    }
+  };
+  if (s.int_partial > 0) put_integer(group(s.int_partial), s.int_partial);
+  for (int g = 0; g < s.int_groups; ++g) put_integer(group(kDigitsPerGroup), kDigitsPerGroup);
+  if (integer_zero) *at++ = '0';
+  bool zero = integer_zero;
   if (scale > 0) {
     *at++ = '.';
-    const char* fraction = at;
-    for (int g = 0; g < s.frac_groups; ++g) put(group(kDigitsPerGroup), kDigitsPerGroup);
-    if (s.frac_partial > 0) put(group(s.frac_partial), s.frac_partial);
-    zero = zero &&
-           std::all_of(fraction, static_cast<const char*>(at), [](char c) { return c == '0'; });
+    for (int g = 0; g < s.frac_groups; ++g) {
+      const uint32_t v = group(kDigitsPerGroup);
+      zero = zero && v == 0;
+      put(v, kDigitsPerGroup);
+    }
+    if (s.frac_partial > 0) {
+      const uint32_t v = group(s.frac_partial);
+      zero = zero && v == 0;
+      put(v, s.frac_partial);
+    }
   }
+  char* first = digits;
   if (negative && !zero) *--first = '-';  // MySQL has no negative zero
   return std::string(first, at);
 }

@@ -3,7 +3,11 @@
 // metadata in table_map_event.h).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <limits>
+#include <random>
+#include <string>
+#include <vector>
 
 #include "connectors/mysql/column_value_decoder.h"
 #include "core/errors.h"
@@ -114,6 +118,59 @@ TEST_CASE("decimals: every DECIMAL(4,2) value, both signs, prints as MySQL does"
                 Value(Decimal{expected}));
       }
     }
+  }
+}
+
+TEST_CASE("decimals: random values of every shape print as their digits") {
+  // MySQL's layout (strings/decimal.cc) written from the digits: the integer part's
+  // partial group first, then groups of nine; the fraction's groups of nine, then its
+  // partial group; each group big-endian in dig2bytes bytes.
+  constexpr int kBytesFor[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
+  auto put_group = [&](std::vector<uint8_t>& out, const std::string& digits) {
+    const uint32_t v = digits.empty() ? 0 : static_cast<uint32_t>(std::stoul(digits));
+    for (int i = kBytesFor[digits.size()] - 1; i >= 0; --i) {
+      out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    }
+  };
+  std::mt19937 random(20261206);
+  for (int round = 0; round < 20000; ++round) {
+    const int precision = std::uniform_int_distribution<int>(1, 65)(random);
+    const int scale = std::uniform_int_distribution<int>(0, std::min(30, precision))(random);
+    // Mostly small numbers in wide columns (leading zero groups), sometimes every digit.
+    auto digits_of = [&](int count, bool leading_zeros) {
+      std::string digits(static_cast<size_t>(count), '0');
+      const int from = leading_zeros ? std::uniform_int_distribution<int>(0, count)(random) : 0;
+      for (int i = from; i < count; ++i) {
+        digits[static_cast<size_t>(i)] =
+            static_cast<char>('0' + std::uniform_int_distribution<int>(0, 9)(random));
+      }
+      return digits;
+    };
+    const std::string whole = digits_of(precision - scale, true);
+    const std::string fraction = digits_of(scale, round % 3 == 0);
+    const bool negative = round % 2 == 1;
+
+    std::vector<uint8_t> bytes;
+    const size_t partial = whole.size() % 9;
+    put_group(bytes, whole.substr(0, partial));
+    for (size_t at = partial; at < whole.size(); at += 9) put_group(bytes, whole.substr(at, 9));
+    for (size_t at = 0; at + 9 <= fraction.size(); at += 9)
+      put_group(bytes, fraction.substr(at, 9));
+    put_group(bytes, fraction.substr(fraction.size() - fraction.size() % 9));
+    if (negative) {
+      for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(~byte);
+    }
+    bytes[0] ^= 0x80;
+    ByteWriter writer;
+    for (const uint8_t byte : bytes) writer.u8(byte);
+
+    const size_t first = std::min(whole.find_first_not_of('0'), whole.size());
+    std::string expected = first == whole.size() ? "0" : whole.substr(first);
+    const bool zero = first == whole.size() && fraction.find_first_not_of('0') == std::string::npos;
+    if (scale > 0) expected += "." + fraction;
+    if (negative && !zero) expected = "-" + expected;
+    REQUIRE_MESSAGE(decode(decimal(precision, scale), writer) == Value(Decimal{expected}),
+                    "DECIMAL(", precision, ",", scale, ") ", expected);
   }
 }
 
