@@ -220,4 +220,37 @@ Value read_column_value(ByteReader& r, const ColumnInfo& c) {
   }
 }
 
+void read_column_value_into(ByteReader& r, const ColumnInfo& c, Value& out) {
+  // The columns text() passes through unchanged, read as read_column_value() does.
+  std::string_view raw;
+  bool plain_text = false;
+  switch (c.type) {
+    case ColumnType::kVarchar:
+    case ColumnType::kVarString:
+    case ColumnType::kString:
+      plain_text = c.encoding == TextEncoding::kUtf8 || c.encoding == TextEncoding::kUnknown;
+      if (plain_text) {
+        raw = as_string_view(read_length_prefixed(
+            r, c.length < 256 ? 1 : 2, c.type == ColumnType::kString ? "char" : "varchar"));
+      }
+      break;
+    case ColumnType::kBlob:
+    case ColumnType::kTinyBlob:
+    case ColumnType::kMediumBlob:
+    case ColumnType::kLongBlob:
+      plain_text = c.encoding == TextEncoding::kUtf8;
+      if (plain_text) raw = as_string_view(read_length_prefixed(r, c.length, "blob"));
+      break;
+    default:
+      break;
+  }
+  if (!plain_text) {
+    out = read_column_value(r, c);
+  } else if (auto* held = std::get_if<std::string>(&out.storage())) {
+    held->assign(raw);
+  } else {
+    out = std::string(raw);
+  }
+}
+
 }  // namespace cdc::mysql

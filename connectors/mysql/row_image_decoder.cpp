@@ -24,9 +24,20 @@ std::vector<uint32_t> present_columns(Bytes bitmap, uint64_t count) {
   return present;
 }
 
-void reset(Row& row, size_t count) {
+// `row` with `count` columns, those not `present` (ascending) Unchanged. The present ones
+// keep what they hold until they are read, in place (read_column_value_into): a recycled
+// row's strings keep their buffers.
+void reset(Row& row, size_t count, const std::vector<uint32_t>& present) {
   row.resize(count);
-  for (Value& v : row) v = Unchanged{};
+  if (present.size() == count) return;  // a full image: every column is read
+  size_t k = 0;
+  for (size_t column = 0; column < count; ++column) {
+    if (k < present.size() && present[k] == column) {
+      ++k;
+    } else {
+      row[column] = Unchanged{};
+    }
+  }
 }
 
 }  // namespace
@@ -75,7 +86,7 @@ void RowImageReader::read_image(const std::vector<uint32_t>& present, bool parti
     }
   }
   const Bytes nulls = r.bytes((present.size() + 7) / 8, "null bitmap");
-  reset(row, table_.columns.size());
+  reset(row, table_.columns.size(), present);
   // Partial bits count every JSON column of the table, present in the image or not.
   size_t json_index = 0;
   size_t next_json_column = 0;
@@ -94,7 +105,7 @@ void RowImageReader::read_image(const std::vector<uint32_t>& present, bool parti
       continue;
     }
     if (!partial) {
-      row[column] = read_column_value(r, info);
+      read_column_value_into(r, info, row[column]);
       continue;
     }
     const size_t offset = r.offset() + info.length;
@@ -105,6 +116,7 @@ void RowImageReader::read_image(const std::vector<uint32_t>& present, bool parti
     if (old != nullptr) {
       row[column] = Json{apply_json_diff(old->text, diffs)};
     } else {
+      row[column] = Unchanged{};  // the caller applies the diff (PartialJsonColumn)
       partial_json.push_back({column, std::move(diffs)});
     }
   }
