@@ -30,21 +30,32 @@ Value integer(ByteReader& r, const ColumnInfo& c, size_t bytes) {
   return Value(sign_extend(raw, bytes));
 }
 
-Value text(std::string_view raw, TextEncoding encoding, bool blob) {
-  switch (encoding) {
-    case TextEncoding::kUtf8:
-      return Value(std::string(raw));
-    case TextEncoding::kLatin1: {
-      std::string out;
-      append_latin1_as_utf8(raw, out);
-      return Value(std::move(out));
-    }
-    case TextEncoding::kUnknown:
-      if (!blob) return Value(std::string(raw));
-      [[fallthrough]];
-    case TextEncoding::kBinary:
-    case TextEncoding::kOther:
-      break;
+bool is_blob(ColumnType type) {
+  return type == ColumnType::kBlob || type == ColumnType::kTinyBlob ||
+         type == ColumnType::kMediumBlob || type == ColumnType::kLongBlob;
+}
+
+// The bytes of a CHAR, VARCHAR, BLOB or TEXT value, after its length prefix.
+std::string_view text_bytes(ByteReader& r, const ColumnInfo& c) {
+  if (is_blob(c.type)) return as_string_view(read_length_prefixed(r, c.length, "blob"));
+  return as_string_view(read_length_prefixed(r, c.length < 256 ? 1 : 2,
+                                             c.type == ColumnType::kString ? "char" : "varchar"));
+}
+
+// Whether such a column's bytes are its text as they are: UTF-8, or no charset metadata
+// on a column that is not a BLOB/TEXT.
+bool text_as_is(const ColumnInfo& c) {
+  return c.encoding == TextEncoding::kUtf8 ||
+         (c.encoding == TextEncoding::kUnknown && !is_blob(c.type));
+}
+
+// A CHAR, VARCHAR, BLOB or TEXT value: text, converted to UTF-8 if it is latin1, or bytes.
+Value text(std::string_view raw, const ColumnInfo& c) {
+  if (text_as_is(c)) return Value(std::string(raw));
+  if (c.encoding == TextEncoding::kLatin1) {
+    std::string out;
+    append_latin1_as_utf8(raw, out);
+    return Value(std::move(out));
   }
   return Value(cdc::Bytes{std::string(raw)});
 }
@@ -168,11 +179,9 @@ Value read_column_value(ByteReader& r, const ColumnInfo& c) {
     }
     case ColumnType::kVarchar:
     case ColumnType::kVarString:
-      return text(as_string_view(read_length_prefixed(r, c.length < 256 ? 1 : 2, "varchar")),
-                  c.encoding, false);
+      return text(text_bytes(r, c), c);
     case ColumnType::kString: {
-      const std::string_view raw =
-          as_string_view(read_length_prefixed(r, c.length < 256 ? 1 : 2, "char"));
+      const std::string_view raw = text_bytes(r, c);
       // The server drops BINARY(n)'s trailing zero bytes from the row image; the column
       // holds them (as CHAR(n) drops trailing spaces, which the column does not return).
       if (c.encoding == TextEncoding::kBinary && raw.size() < c.length) {
@@ -180,13 +189,13 @@ Value read_column_value(ByteReader& r, const ColumnInfo& c) {
         padded.resize(c.length, '\0');
         return Value(cdc::Bytes{std::move(padded)});
       }
-      return text(raw, c.encoding, false);
+      return text(raw, c);
     }
     case ColumnType::kBlob:
     case ColumnType::kTinyBlob:
     case ColumnType::kMediumBlob:
     case ColumnType::kLongBlob:
-      return text(as_string_view(read_length_prefixed(r, c.length, "blob")), c.encoding, true);
+      return text(text_bytes(r, c), c);
     case ColumnType::kEnum:
       return enum_value(r, c);
     case ColumnType::kSet:
@@ -221,36 +230,28 @@ Value read_column_value(ByteReader& r, const ColumnInfo& c) {
 }
 
 void read_column_value_into(ByteReader& r, const ColumnInfo& c, Value& out) {
-  // The columns text() passes through unchanged, read as read_column_value() does.
-  std::string_view raw;
-  bool plain_text = false;
   switch (c.type) {
     case ColumnType::kVarchar:
     case ColumnType::kVarString:
     case ColumnType::kString:
-      plain_text = c.encoding == TextEncoding::kUtf8 || c.encoding == TextEncoding::kUnknown;
-      if (plain_text) {
-        raw = as_string_view(read_length_prefixed(
-            r, c.length < 256 ? 1 : 2, c.type == ColumnType::kString ? "char" : "varchar"));
-      }
-      break;
     case ColumnType::kBlob:
     case ColumnType::kTinyBlob:
     case ColumnType::kMediumBlob:
     case ColumnType::kLongBlob:
-      plain_text = c.encoding == TextEncoding::kUtf8;
-      if (plain_text) raw = as_string_view(read_length_prefixed(r, c.length, "blob"));
+      if (text_as_is(c)) {
+        const std::string_view raw = text_bytes(r, c);
+        if (auto* held = std::get_if<std::string>(&out.storage())) {
+          held->assign(raw);
+        } else {
+          out = std::string(raw);
+        }
+        return;
+      }
       break;
     default:
       break;
   }
-  if (!plain_text) {
-    out = read_column_value(r, c);
-  } else if (auto* held = std::get_if<std::string>(&out.storage())) {
-    held->assign(raw);
-  } else {
-    out = std::string(raw);
-  }
+  out = read_column_value(r, c);
 }
 
 }  // namespace cdc::mysql

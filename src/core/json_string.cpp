@@ -58,20 +58,25 @@ uint64_t load_short(std::string_view text) {
   return word | (kSpaces << bits);  // bits < 64: the text is shorter than a word
 }
 
-// Where the first byte JSON escapes is, or text.size(): a word at a time, the tail of a
-// text of eight bytes or more as its last eight (read twice, which is harmless). A text
-// shorter than a word (field names, mostly) is one padded word, and looked at byte by
-// byte only when it holds an escape.
-size_t first_escape(std::string_view text) {
-  if (text.size() < sizeof(uint64_t) && !needs_escape(load_short(text))) return text.size();
+// Where the first word of `text` for which `ok` fails starts, or text.size() when it holds
+// for every word: a word at a time, the tail of a text of eight bytes or more as its last
+// eight (read twice, which is harmless), a text shorter than a word (field names,
+// mostly) as one padded word.
+template <typename WordTest>
+size_t first_word_failing(std::string_view text, WordTest ok) {
+  if (text.size() < sizeof(uint64_t)) return ok(load_short(text)) ? text.size() : 0;
   size_t i = 0;
   for (; text.size() - i >= sizeof(uint64_t); i += sizeof(uint64_t)) {
-    if (needs_escape(load_word(text.data() + i))) break;
+    if (!ok(load_word(text.data() + i))) return i;
   }
-  if (text.size() - i < sizeof(uint64_t) && text.size() >= sizeof(uint64_t) &&
-      !needs_escape(load_word(text.data() + text.size() - sizeof(uint64_t)))) {
-    return text.size();
-  }
+  if (i < text.size() && !ok(load_word(text.data() + text.size() - sizeof(uint64_t)))) return i;
+  return text.size();
+}
+
+// Where the first byte JSON escapes is, or text.size(): looked at byte by byte only from
+// the word that holds it.
+size_t first_escape(std::string_view text) {
+  size_t i = first_word_failing(text, [](uint64_t word) { return !needs_escape(word); });
   while (i < text.size() && !escapes(static_cast<unsigned char>(text[i]))) ++i;
   return i;
 }
@@ -142,19 +147,7 @@ void append_json_string(std::string& out, std::string_view text) {
 }
 
 bool append_plain_ascii_json_string(std::string& out, std::string_view text) {
-  // As first_escape(): a short text is one padded word; a longer one's tail is its last
-  // eight bytes, read twice.
-  if (text.size() < sizeof(uint64_t)) {
-    if (!plain_ascii(load_short(text))) return false;
-  } else {
-    size_t i = 0;
-    for (; text.size() - i >= sizeof(uint64_t); i += sizeof(uint64_t)) {
-      if (!plain_ascii(load_word(text.data() + i))) return false;
-    }
-    if (i < text.size() && !plain_ascii(load_word(text.data() + text.size() - sizeof(uint64_t)))) {
-      return false;
-    }
-  }
+  if (first_word_failing(text, plain_ascii) != text.size()) return false;
   append_quoted(out, text);
   return true;
 }
