@@ -31,6 +31,22 @@ namespace {
 constexpr long long kBudgetMb = 16;
 constexpr long long kMarginMb = 80;
 
+// Under AddressSanitizer (`scripts/test --sanitize`) the daemon's RSS holds the sanitizer's
+// shadow memory and its quarantine of freed blocks: 717 to 719 MB for one and five million
+// rows alike, whatever the budget. The budget is checked by the ordinary build; a
+// sanitized run checks the rest (delivery, the spill file's cleanup).
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kRssComparable = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kRssComparable = false;
+#else
+constexpr bool kRssComparable = true;
+#endif
+#else
+constexpr bool kRssComparable = true;
+#endif
+
 // Rows map to 16 customers (id % 16) so the mock's memory and work stay small while the
 // daemon still reads, holds and maps every change: each customer ends with the id of the
 // last row of it that the transaction updated, which only a complete, ordered delivery
@@ -96,7 +112,11 @@ void update_in_one_transaction(long long rows, const std::string& schema) {
                << " MB + margin " << kMarginMb << " MB), delivered in " << seconds << " s");
   CHECK(equal);
   if (!equal && !actual.empty()) MESSAGE("mock: " << nlohmann::json(actual).dump());
-  CHECK(peak_mb < kBudgetMb + kMarginMb);
+  if (kRssComparable) {
+    CHECK(peak_mb < kBudgetMb + kMarginMb);
+  } else {
+    MESSAGE("peak RSS not compared with the budget: AddressSanitizer's own memory is in it");
+  }
   CHECK(connector.terminate() == 0);
   // Committed and handed out: no spill file is left behind.
   CHECK(std::filesystem::is_empty(connector.state_dir() / "spill"));
