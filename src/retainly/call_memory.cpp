@@ -7,6 +7,7 @@ namespace cdc::retainly {
 void CallMemory::reclaim(std::vector<std::vector<Attribute>>& lists) {
   if (spent_.empty()) {
     spent_.swap(lists);  // the common case, and no list moved
+    if (spent_.size() > kMaxLists) spent_.resize(kMaxLists);
   } else {
     for (std::vector<Attribute>& list : lists) {
       if (spent_.size() >= kMaxLists) break;

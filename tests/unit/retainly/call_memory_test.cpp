@@ -53,6 +53,14 @@ TEST_CASE("call memory: a batch joins those kept, up to the bound") {
   CHECK(memory.wants_more());
 }
 
+TEST_CASE("call memory: a batch larger than the bound, taken whole, is cut to it") {
+  CallMemory memory;
+  Lists spent(CallMemory::kMaxLists + 10, spent_list(1));
+  memory.reclaim(spent);
+  CHECK(spent.empty());
+  CHECK(memory.kept() == CallMemory::kMaxLists);
+}
+
 TEST_CASE("call memory: a list with room for a wide call is not reused") {
   CallMemory memory;
   Lists spent;
