@@ -16,6 +16,8 @@ class Fifo {
   size_t size() const { return items_.size() - head_; }
   T& front() { return items_[head_]; }
   const T& front() const { return items_[head_]; }
+  T& back() { return items_.back(); }
+  const T& back() const { return items_.back(); }
   void push_back(T&& value) { items_.push_back(std::move(value)); }
   void push_back(const T& value) { items_.push_back(value); }
 

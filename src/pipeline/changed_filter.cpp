@@ -153,7 +153,7 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   op.sequence = 0;
   state::customer_key(retainly::lane_view(call.customer_id), op.key);
   op.lane_hash = LaneTable<PendingCustomer>::hash(op.key);
-  customers_.prefetch(op.lane_hash);
+  if (customers_.size() != 0) customers_.prefetch(op.lane_hash);
   op.stamps.clear();
   if (call.kind == CallKind::kArrayUpsert || call.kind == CallKind::kArrayDelete) {
     op.item_stamp = {};
@@ -305,12 +305,27 @@ bool ChangedFilter::sent_by(const Op& op, uint16_t tag) {
   return known_field(pending_customer(op), op.key, state::kPresenceName, tag, loaded).has_value();
 }
 
-const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view key) {
-  return customers_.find(key).value;
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view key,
+                                                                      uint32_t hash) {
+  if (customers_.size() != 0) {
+    if (const PendingCustomer* customer = customers_.find(key, hash).value) return customer;
+  }
+  const Op* upsert = ascending_upsert(key);
+  if (upsert == nullptr) return nullptr;
+  ascending_view_.only = upsert;
+  return &ascending_view_;
 }
 
-const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(const Op& op) {
-  return customers_.find(op.key, op.lane_hash).value;
+const ChangedFilter::Op* ChangedFilter::ascending_upsert(std::string_view key) const {
+  // A new customer's key is past the last: one comparison. An older customer's is before
+  // the first.
+  if (ascending_upserts_.empty() || key > ascending_upserts_.back()->key ||
+      key < ascending_upserts_.front()->key) {
+    return nullptr;
+  }
+  const auto at = std::lower_bound(ascending_upserts_.begin(), ascending_upserts_.end(), key,
+                                   [](const Op* op, std::string_view k) { return op->key < k; });
+  return at != ascending_upserts_.end() && (*at)->key == key ? *at : nullptr;
 }
 
 ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& op) {
@@ -319,7 +334,7 @@ ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& 
   if (entry.inserted) {
     // A pooled value comes back as it was left: empty it, keeping the fields' capacity.
     customer.deleted_at = 0;
-    customer.only = nullptr;
+    customer.only = ascending_upsert(op.key);
     customer.fields.clear();
   }
   return customer;
@@ -389,6 +404,12 @@ void ChangedFilter::submitted(uint64_t sequence) {
   op.sequence = sequence;
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
+      const bool ascends = ascending_upserts_.empty() || op.key > ascending_upserts_.back()->key;
+      if (ascends &&
+          (customers_.size() == 0 || customers_.find(op.key, op.lane_hash).value == nullptr)) {
+        ascending_upserts_.push_back(&op);
+        break;
+      }
       auto& customer = pending_customer_added(op);
       if (!customer.has_fields()) {
         customer.only = &op;
@@ -629,6 +650,11 @@ void ChangedFilter::forget_pending(const Op& op) {
   switch (op.kind) {
     case CallKind::kCustomerUpsert:
     case CallKind::kCustomerDelete: {
+      // Calls leave in sequence order: one in ascending_upserts_ is its first.
+      if (!ascending_upserts_.empty() && ascending_upserts_.front() == &op) {
+        ascending_upserts_.take_front();
+      }
+      if (customers_.size() == 0) return;
       const auto entry = customers_.find(op.key, op.lane_hash);
       if (entry.value == nullptr) return;
       auto& customer = *entry.value;

@@ -463,15 +463,27 @@ TEST_CASE("changed filter: skips exactly what Retainly will hold, under random i
   std::mt19937 random(20261205);
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
   std::vector<std::string> field_names{"a", "b", "c"};
+  // Customers 0-3 at random: calls for the same few customers, mostly behind one another.
+  // Growing ids instead: new customers arrive in key order (an insert stream, a backfill)
+  // and recent ones come back, which moves customers between the filter's two ways of
+  // holding pending calls (in key order, and by hash).
+  bool growing_ids = false;
   SUBCASE("three fields") {}
   SUBCASE("ten fields: some calls carry more stamps than an op holds inside") {
     field_names = {"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"};
   }
+  SUBCASE("growing ids") { growing_ids = true; }
+  int next_customer = 0;
+  auto next = [&] {
+    if (!growing_ids) return pick(4);
+    if (next_customer == 0 || pick(2) == 0) return next_customer++;
+    return next_customer - 1 - pick(std::min(next_customer, 6));
+  };
   size_t most_fields = 0;
   uint64_t sequence = 0;
   uint64_t watermark = 0;
   for (int step = 0; step < 6000; ++step) {
-    const int customer = pick(4);
+    const int customer = next();
     const std::string id = std::to_string(customer + 1);
     const int action = pick(10);
     ChangedFilter::Skipped skipped;
@@ -532,4 +544,5 @@ TEST_CASE("changed filter: skips exactly what Retainly will hold, under random i
   CHECK(filter.durable_through() == sequence);
   // The ten-field run reached calls whose stamps (fields, then presence) outgrow the op.
   if (field_names.size() == 10) CHECK(most_fields + 1 > 8);
+  if (growing_ids) CHECK(next_customer > 1000);
 }
