@@ -126,6 +126,10 @@ KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> datab
 }
 
 KvStore::~KvStore() {
+  // A read-only transaction's cursors outlive it unless closed.
+  for (MDB_cursor* cursor : reader_cursors_) {
+    if (cursor != nullptr) mdb_cursor_close(cursor);
+  }
   if (reader_ != nullptr) mdb_txn_abort(reader_);
   mdb_env_close(env_);
 }
@@ -347,6 +351,7 @@ void KvStore::refresh() {
   if (reader_ != nullptr && reader_live_) {
     mdb_txn_reset(reader_);
     reader_live_ = false;
+    reader_cursor_live_.assign(reader_cursor_live_.size(), 0);
   }
   reader_ends_.assign(dbis_.size(), KeyEnd{});  // the next snapshot may end elsewhere
 }
@@ -375,10 +380,25 @@ std::optional<std::string_view> KvStore::get(Db db, std::string_view key) {
   if (end.past(key)) return std::nullopt;
   MDB_val k = val(key);
   MDB_val v;
-  const int rc = mdb_get(txn, dbis_.at(db), &k, &v);
+  const int rc = mdb_cursor_get(reader_cursor(txn, db), &k, &v, MDB_SET);
   if (rc == MDB_NOTFOUND) return std::nullopt;
   if (rc != 0) fail("reading", rc);
   return view(v);
+}
+
+MDB_cursor* KvStore::reader_cursor(MDB_txn* txn, Db db) {
+  if (reader_cursors_.empty()) {
+    reader_cursors_.assign(dbis_.size(), nullptr);
+    reader_cursor_live_.assign(dbis_.size(), 0);
+  }
+  MDB_cursor*& cursor = reader_cursors_.at(db);
+  if (cursor == nullptr) {
+    if (int rc = mdb_cursor_open(txn, dbis_.at(db), &cursor)) fail("opening a cursor", rc);
+  } else if (!reader_cursor_live_[db]) {
+    if (int rc = mdb_cursor_renew(txn, cursor)) fail("renewing a cursor", rc);
+  }
+  reader_cursor_live_[db] = 1;
+  return cursor;
 }
 
 void KvStore::scan(Db db, std::string_view prefix,

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <initializer_list>
+#include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -173,6 +175,55 @@ TEST_CASE("kv store: the reader's end moves with its snapshot") {
   CHECK(store.get(0, "2") == std::optional<std::string_view>("two"));
   CHECK(store.get(1, "1") == std::optional<std::string_view>("b-one"));
   CHECK(store.get(0, "1") == std::optional<std::string_view>("one"));
+}
+
+// get() reads through a cursor kept from one read to the next (and renewed with each
+// snapshot), which searches only its leaf page when the key falls within it. Checked
+// against a map: reads in key order, backwards and at random, across commits that add,
+// change and remove keys on several pages, and scans in between.
+TEST_CASE("kv store: reads through the kept cursor see every snapshot exactly") {
+  const cdc::test::TempDir scratch("cdc_kv_store_reader_cursor");
+  KvStore store(scratch.path() / "kv", {"a", "b"});
+  std::map<std::string, std::string> model;
+  std::mt19937 random(20261206);
+  auto key_of = [](unsigned i) { return fmt::format("key{:06}", i); };
+  constexpr unsigned kKeys = 3000;  // dozens of leaf pages
+  for (int round = 0; round < 6; ++round) {
+    {
+      auto write = store.write();
+      for (int change = 0; change < 800; ++change) {
+        const std::string key = key_of(static_cast<unsigned>(random() % kKeys));
+        if (random() % 4 == 0) {
+          write.erase(0, key);
+          model.erase(key);
+        } else {
+          const std::string value = fmt::format("r{}-{}", round, random() % 1000);
+          write.put(0, key, value);
+          model[key] = value;
+        }
+      }
+      write.put(1, "round", std::to_string(round));
+      write.commit();
+    }
+    auto check = [&](unsigned i) {
+      const std::string key = key_of(i);
+      const auto it = model.find(key);
+      const auto got = store.get(0, key);
+      INFO("round " << round << ", " << key);
+      REQUIRE(got.has_value() == (it != model.end()));
+      if (got) CHECK(*got == it->second);
+    };
+    for (unsigned i = 0; i < kKeys; ++i) check(i);
+    // The other database's cursor is its own.
+    CHECK(store.get(1, "round") == std::optional<std::string_view>(std::to_string(round)));
+    for (unsigned i = kKeys; i-- > 0;) check(i);
+    if (round % 2 == 1) {
+      size_t scanned = 0;
+      store.scan(0, "key", [&](std::string_view, std::string_view) { return ++scanned > 0; });
+      CHECK(scanned == model.size());
+    }
+    for (int i = 0; i < 2000; ++i) check(static_cast<unsigned>(random() % (kKeys + 10)));
+  }
 }
 
 TEST_CASE("kv store: the pages reads map stay within the budget once a write commits") {
