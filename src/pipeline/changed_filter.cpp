@@ -152,8 +152,8 @@ ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
   op.kind = call.kind;
   op.sequence = 0;
   state::customer_key(retainly::lane_view(call.customer_id), op.key);
-  op.lane_hash = LaneTable<PendingCustomer>::hash(op.key);
-  if (customers_.size() != 0) customers_.prefetch(op.lane_hash);
+  op.hashed = false;
+  if (customers_.size() != 0) customers_.prefetch(op.hash());
   op.stamps.clear();
   if (call.kind == CallKind::kArrayUpsert || call.kind == CallKind::kArrayDelete) {
     op.item_stamp = {};
@@ -305,11 +305,24 @@ bool ChangedFilter::sent_by(const Op& op, uint16_t tag) {
   return known_field(pending_customer(op), op.key, state::kPresenceName, tag, loaded).has_value();
 }
 
-const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view key,
-                                                                      uint32_t hash) {
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(std::string_view key) {
   if (customers_.size() != 0) {
-    if (const PendingCustomer* customer = customers_.find(key, hash).value) return customer;
+    if (const PendingCustomer* customer = customers_.find(key).value) return customer;
   }
+  return ascending_pending(key);
+}
+
+const ChangedFilter::PendingCustomer* ChangedFilter::pending_customer(const Op& op) {
+  // The hash only when there is a table to look in.
+  if (customers_.size() != 0) {
+    if (const PendingCustomer* customer = customers_.find(op.key, op.hash()).value) {
+      return customer;
+    }
+  }
+  return ascending_pending(op.key);
+}
+
+const ChangedFilter::PendingCustomer* ChangedFilter::ascending_pending(std::string_view key) {
   const Op* upsert = ascending_upsert(key);
   if (upsert == nullptr) return nullptr;
   ascending_view_.only = upsert;
@@ -329,7 +342,7 @@ const ChangedFilter::Op* ChangedFilter::ascending_upsert(std::string_view key) c
 }
 
 ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& op) {
-  const auto entry = customers_.find_or_add(op.key, op.lane_hash);
+  const auto entry = customers_.find_or_add(op.key, op.hash());
   PendingCustomer& customer = *entry.value;
   if (entry.inserted) {
     // A pooled value comes back as it was left: empty it, keeping the fields' capacity.
@@ -365,8 +378,11 @@ std::optional<uint64_t> ChangedFilter::known_field(const PendingCustomer* pendin
 void ChangedFilter::load_stored(std::string_view key) {
   if (stored_valid_ && stored_key_ == key) return;
   store_.customer_at(key, stored_);
-  stored_key_.assign(key);
-  stored_valid_ = true;
+  // Kept for the next call only when there is something to keep: a customer the store
+  // does not know (an insert, a first backfill) is not asked for again, and copying its
+  // key was a third of this.
+  stored_valid_ = !stored_.empty();
+  if (stored_valid_) stored_key_.assign(key);
 }
 
 void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_view customer_id,
@@ -406,7 +422,7 @@ void ChangedFilter::submitted(uint64_t sequence) {
     case CallKind::kCustomerUpsert: {
       const bool ascends = ascending_upserts_.empty() || op.key > ascending_upserts_.back()->key;
       if (ascends &&
-          (customers_.size() == 0 || customers_.find(op.key, op.lane_hash).value == nullptr)) {
+          (customers_.size() == 0 || customers_.find(op.key, op.hash()).value == nullptr)) {
         ascending_upserts_.push_back(&op);
         break;
       }
@@ -599,7 +615,9 @@ void ChangedFilter::collect_commit(bool wait) {
     // few ops ahead is fetched meanwhile.
     constexpr size_t kAhead = 8;
     for (size_t i = 0; i < committing_.size(); ++i) {
-      if (i + kAhead < committing_.size()) customers_.prefetch(committing_[i + kAhead]->lane_hash);
+      if (i + kAhead < committing_.size() && customers_.size() != 0) {
+        customers_.prefetch(committing_[i + kAhead]->hash());
+      }
       forget_pending(*committing_[i]);
       recycle(std::move(committing_[i]));
     }
@@ -655,7 +673,7 @@ void ChangedFilter::forget_pending(const Op& op) {
         ascending_upserts_.take_front();
       }
       if (customers_.size() == 0) return;
-      const auto entry = customers_.find(op.key, op.lane_hash);
+      const auto entry = customers_.find(op.key, op.hash());
       if (entry.value == nullptr) return;
       auto& customer = *entry.value;
       if (customer.deleted_at == op.sequence) customer.deleted_at = 0;

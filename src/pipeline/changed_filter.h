@@ -184,11 +184,21 @@ class ChangedFilter {
   // mapping and the sink.
   struct Op {
     retainly::CallKind kind;
-    // The customer: its key in the store (state::customer_key of its lane key), which
-    // also files it in customers_, under lane_hash (LaneTable::hash), both taken once.
-    uint32_t lane_hash = 0;
+    // Whether lane_hash_ is key's: taken when first asked for (hash()), since most calls
+    // (see ascending_upserts_) never go into customers_.
+    mutable bool hashed = false;
+    mutable uint32_t lane_hash_ = 0;
     uint64_t sequence = 0;
+    // The customer: its key in the store (state::customer_key of its lane key), which
+    // also files it in customers_, under hash() (LaneTable::hash).
     std::string key;
+    uint32_t hash() const {
+      if (!hashed) {
+        lane_hash_ = LaneTable<PendingCustomer>::hash(key);
+        hashed = true;
+      }
+      return lane_hash_;
+    }
     // A customer upsert's fields and its presence stamp, inside the op for most mappings
     // (fewer than kStampsInside fields): the op and its stamps then take three adjacent
     // cache lines instead of two here and two elsewhere.
@@ -229,16 +239,12 @@ class ChangedFilter {
   // Whether the pending calls or the store hold the presence stamp of table `tag` for
   // `op`'s customer: that table sent it, and no delete since.
   bool sent_by(const Op& op, uint16_t tag);
-  // The customer's pending values (by its key in the store, and the key's
-  // LaneTable::hash), or nullptr: its entry in customers_, else its upsert in
-  // ascending_upserts_ (as ascending_view_).
-  const PendingCustomer* pending_customer(std::string_view key, uint32_t hash);
-  const PendingCustomer* pending_customer(std::string_view key) {
-    return pending_customer(key, LaneTable<PendingCustomer>::hash(key));
-  }
-  const PendingCustomer* pending_customer(const Op& op) {
-    return pending_customer(op.key, op.lane_hash);
-  }
+  // The customer's pending values (by its key in the store), or nullptr: its entry in
+  // customers_, else its upsert in ascending_upserts_ (as ascending_view_).
+  const PendingCustomer* pending_customer(std::string_view key);
+  const PendingCustomer* pending_customer(const Op& op);  // the key's hash kept in the op
+  // pending_customer()'s answer from ascending_upserts_.
+  const PendingCustomer* ascending_pending(std::string_view key);
   // The pending upsert in ascending_upserts_ with store key `key`, or nullptr.
   const Op* ascending_upsert(std::string_view key) const;
   // The customer's entry in customers_, added if it has none: empty, or holding its
