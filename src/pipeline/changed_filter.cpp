@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "retainly/lane.h"
+#include "state/kv_store.h"
 
 namespace cdc::pipeline {
 namespace {
@@ -25,6 +26,10 @@ void set_stamp(FieldStamp& stamp, uint32_t name, uint16_t table, uint64_t value)
 }
 
 uint64_t hash_of(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
+
+// The order of ascending_upserts_'s keys: any total order of bytes would do, and the
+// store's is inline, where std::string's calls memcmp for a nine-byte key.
+int key_order(std::string_view a, std::string_view b) { return state::compare_in_lmdb_order(a, b); }
 
 // A stamp among the store's (sorted by name, then table), or nullptr.
 const FieldStamp* find_stored(const std::vector<FieldStamp>& stored, uint32_t name,
@@ -332,12 +337,13 @@ const ChangedFilter::PendingCustomer* ChangedFilter::ascending_pending(std::stri
 const ChangedFilter::Op* ChangedFilter::ascending_upsert(std::string_view key) const {
   // A new customer's key is past the last: one comparison. An older customer's is before
   // the first.
-  if (ascending_upserts_.empty() || key > ascending_upserts_.back()->key ||
-      key < ascending_upserts_.front()->key) {
+  if (ascending_upserts_.empty() || key_order(key, ascending_upserts_.back()->key) > 0 ||
+      key_order(key, ascending_upserts_.front()->key) < 0) {
     return nullptr;
   }
-  const auto at = std::lower_bound(ascending_upserts_.begin(), ascending_upserts_.end(), key,
-                                   [](const Op* op, std::string_view k) { return op->key < k; });
+  const auto at =
+      std::lower_bound(ascending_upserts_.begin(), ascending_upserts_.end(), key,
+                       [](const Op* op, std::string_view k) { return key_order(op->key, k) < 0; });
   return at != ascending_upserts_.end() && (*at)->key == key ? *at : nullptr;
 }
 
@@ -420,7 +426,8 @@ void ChangedFilter::submitted(uint64_t sequence) {
   op.sequence = sequence;
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
-      const bool ascends = ascending_upserts_.empty() || op.key > ascending_upserts_.back()->key;
+      const bool ascends =
+          ascending_upserts_.empty() || key_order(op.key, ascending_upserts_.back()->key) > 0;
       if (ascends &&
           (customers_.size() == 0 || customers_.find(op.key, op.hash()).value == nullptr)) {
         ascending_upserts_.push_back(&op);

@@ -45,31 +45,6 @@ class Cursor {
 
 }  // namespace
 
-int compare_in_lmdb_order(std::string_view a, std::string_view b) noexcept {
-  const size_t common = std::min(a.size(), b.size());
-  size_t at = 0;
-  for (; at + 8 <= common; at += 8) {
-    uint64_t x = 0;
-    uint64_t y = 0;
-    std::memcpy(&x, a.data() + at, 8);
-    std::memcpy(&y, b.data() + at, 8);
-    if (x != y) {
-      // Big-endian, so that the first differing byte decides, as in memcmp.
-      if constexpr (std::endian::native == std::endian::little) {
-        x = __builtin_bswap64(x);
-        y = __builtin_bswap64(y);
-      }
-      return x < y ? -1 : 1;
-    }
-  }
-  for (; at < common; ++at) {
-    const auto x = static_cast<unsigned char>(a[at]);
-    const auto y = static_cast<unsigned char>(b[at]);
-    if (x != y) return x < y ? -1 : 1;
-  }
-  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
-}
-
 KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> databases,
                  bool read_only, size_t map_bytes)
     : directory_(std::move(directory)), file_resident_at_open_(resident_file_bytes()) {

@@ -6,8 +6,11 @@
 // Knows bytes only; what keys and values mean is the caller's business.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -28,7 +31,32 @@ namespace cdc::state {
 // LMDB compares a few keys per tree level on every lookup and insert, each time through a
 // call to memcmp in another library; this compares eight bytes a step inline. It must be
 // exactly LMDB's order, which stores written before it and LMDB's tools (mdb_dump) use.
-int compare_in_lmdb_order(std::string_view a, std::string_view b) noexcept;
+// Inline: callers outside the store (KeyEnd, the changed filter's keys in order) compare
+// short keys on every call, where a call to memcmp costs more than the comparison.
+inline int compare_in_lmdb_order(std::string_view a, std::string_view b) noexcept {
+  const size_t common = std::min(a.size(), b.size());
+  size_t at = 0;
+  for (; at + 8 <= common; at += 8) {
+    uint64_t x = 0;
+    uint64_t y = 0;
+    std::memcpy(&x, a.data() + at, 8);
+    std::memcpy(&y, b.data() + at, 8);
+    if (x != y) {
+      // Big-endian, so that the first differing byte decides, as in memcmp.
+      if constexpr (std::endian::native == std::endian::little) {
+        x = __builtin_bswap64(x);
+        y = __builtin_bswap64(y);
+      }
+      return x < y ? -1 : 1;
+    }
+  }
+  for (; at < common; ++at) {
+    const auto x = static_cast<unsigned char>(a[at]);
+    const auto y = static_cast<unsigned char>(b[at]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : a.size() > b.size() ? 1 : 0;
+}
 
 class KvStore {
  public:
