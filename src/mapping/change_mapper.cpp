@@ -66,9 +66,10 @@ thread_local DiffScratch diff_scratch;
 
 class Session {
  public:
-  Session(const CompiledTable& table, std::span<const int> slot_index, const RowChange& change,
-          MappingOutput& out, bool whole)
+  Session(const CompiledTable& table, std::span<const int> slot_index,
+          std::span<const int> key_columns, const RowChange& change, MappingOutput& out, bool whole)
       : table_(table),
+        key_columns_(key_columns),
         change_(change),
         out_(out),
         after_view_(change, slot_index, /*current_is_before=*/false),
@@ -530,7 +531,7 @@ class Session {
     }
     retainly::Provenance origin;
     origin.table = table_.qualified_table;
-    origin.key = provenance_key(change_, *table_.zone);
+    origin.key = provenance_key(change_, key_columns_, *table_.zone);
     if (origin.key.empty() && first_call_ < out_.calls.size()) {
       origin.key = retainly::lane_key(out_.calls[first_call_].customer_id);
     }
@@ -549,6 +550,7 @@ class Session {
   }
 
   const CompiledTable& table_;
+  const std::span<const int> key_columns_;
   const RowChange& change_;
   MappingOutput& out_;
   RowView after_view_;
@@ -568,8 +570,17 @@ class Session {
 }  // namespace
 
 void map_change(const CompiledTable& table, std::span<const int> slot_index,
-                const RowChange& change, MappingOutput& out, bool whole) {
-  Session(table, slot_index, change, out, whole).run();
+                std::span<const int> key_columns, const RowChange& change, MappingOutput& out,
+                bool whole) {
+  Session(table, slot_index, key_columns, change, out, whole).run();
+}
+
+std::vector<int> key_columns(const TableSchema& schema) {
+  std::vector<int> keys;
+  for (size_t i = 0; i < schema.columns.size(); ++i) {
+    if (schema.columns[i].is_key) keys.push_back(static_cast<int>(i));
+  }
+  return keys;
 }
 
 namespace {
@@ -577,13 +588,14 @@ namespace {
 // provenance_key() of a key made of integer columns only (most keys), written into a
 // buffer and made a string at once: appended piece by piece, the string's checks cost
 // more than the rest of the key. Empty when the key is not such a key or does not fit.
-std::string integer_key(const Row& row, const std::vector<Column>& columns) {
+std::string integer_key(const Row& row, const std::vector<Column>& columns,
+                        std::span<const int> key_columns) {
   char text[64];
   size_t used = 0;
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (!columns[i].is_key) continue;
-    const int64_t* number = i < row.size() ? row[i].get_if<int64_t>() : nullptr;
-    const std::string& name = columns[i].name;
+  for (const int i : key_columns) {
+    const auto at = static_cast<size_t>(i);
+    const int64_t* number = at < row.size() ? row[at].get_if<int64_t>() : nullptr;
+    const std::string& name = columns[at].name;
     // A comma, the name, '=' and at most 20 characters of the number.
     if (number == nullptr || used + name.size() + 22 > sizeof text) return {};
     if (used > 0) text[used++] = ',';
@@ -597,26 +609,31 @@ std::string integer_key(const Row& row, const std::vector<Column>& columns) {
 
 }  // namespace
 
-std::string provenance_key(const RowChange& change, const TimeZone& zone) {
+std::string provenance_key(const RowChange& change, std::span<const int> key_columns,
+                           const TimeZone& zone) {
   const Row& row = change.current();
   const auto& columns = change.table->columns;
-  std::string key = integer_key(row, columns);
+  std::string key = integer_key(row, columns, key_columns);
   if (!key.empty()) return key;
-  for (size_t i = 0; i < columns.size(); ++i) {
-    if (!columns[i].is_key) continue;
+  for (const int i : key_columns) {
+    const auto at = static_cast<size_t>(i);
     if (!key.empty()) key += ',';
-    key += columns[i].name;
+    key += columns[at].name;
     key += '=';
-    if (i >= row.size()) {
+    if (at >= row.size()) {
       key += '?';
-    } else if (const auto* number = row[i].get_if<int64_t>()) {
+    } else if (const auto* number = row[at].get_if<int64_t>()) {
       // Most keys: written here, not through append_value_text's visit of every type.
       append_integer(key, *number);
-    } else if (row[i].is_unchanged() || !append_value_text(key, row[i], zone)) {
+    } else if (row[at].is_unchanged() || !append_value_text(key, row[at], zone)) {
       key += '?';
     }
   }
   return key;
+}
+
+std::string provenance_key(const RowChange& change, const TimeZone& zone) {
+  return provenance_key(change, key_columns(*change.table), zone);
 }
 
 }  // namespace cdc::mapping

@@ -26,8 +26,9 @@ struct Mapper::Resolved {
   std::shared_ptr<const TableSchema> schema;  // held so its address is not reused
   const TableMapping* mapping = nullptr;      // null: the table is not mapped
   std::vector<int> slot_index;
-  std::string missing;        // the mapped columns the schema lacks, comma separated
-  WholeRowColumns whole_row;  // when mapped and nothing is missing
+  std::vector<int> key_columns;  // the schema's (key_columns())
+  std::string missing;           // the mapped columns the schema lacks, comma separated
+  WholeRowColumns whole_row;     // when mapped and nothing is missing
 };
 
 struct Mapper::Cache {
@@ -120,6 +121,7 @@ std::shared_ptr<const Mapper::Resolved> Mapper::resolve(
   auto resolved = std::make_shared<Resolved>();
   resolved->schema = schema;
   resolved->mapping = find_mapping(mappings_, schema->id);
+  resolved->key_columns = key_columns(*schema);
   if (resolved->mapping != nullptr) {
     for (const std::string& name : resolved->mapping->compiled().columns) {
       const int index = schema->column_index(name);
@@ -164,11 +166,11 @@ void Mapper::map(const RowChange& change, MappingOutput& out, bool whole) const 
                        ")";
     rejection.payload = change_payload(change, *table.zone);
     rejection.origin.table = table.table.qualified();
-    rejection.origin.key = provenance_key(change, *table.zone);
+    rejection.origin.key = provenance_key(change, resolved.key_columns, *table.zone);
     rejection.origin.position = out.positions.of(change.position);
     return;
   }
-  map_change(table, resolved.slot_index, change, out, whole);
+  map_change(table, resolved.slot_index, resolved.key_columns, change, out, whole);
 }
 
 bool Mapper::needs_whole_row(const RowChange& change) const {

@@ -180,6 +180,25 @@ TEST_CASE("mapper: a call's origin names the row by its key columns, integers ex
         name + "=5," + name + "2=6");
 }
 
+TEST_CASE("mapper: a mapped call's origin names its row by the schema's key columns") {
+  // The mapper takes the key columns once per schema: keys among other columns, in
+  // column order; another schema of the table with another key.
+  const Mapper mapper = mapper_from(R"(
+table: public.pairs
+customer:
+  id: note
+  fields: { a: a }
+)");
+  const auto schema = make_schema("public.pairs", {"a", "note", "b"}, {"a", "b"});
+  const auto out = map_one(mapper, insert_of(schema, {int64_t{42}, "x", "k"}));
+  REQUIRE(out.calls.size() == 1);
+  CHECK(out.calls[0].origin.key == "a=42,b=k");
+  const auto rekeyed = make_schema("public.pairs", {"a", "note", "b"}, {"note"});
+  const auto again = map_one(mapper, insert_of(rekeyed, {int64_t{42}, "x", "k"}));
+  REQUIRE(again.calls.size() == 1);
+  CHECK(again.calls[0].origin.key == "note=x");
+}
+
 TEST_CASE("mapper: a thread that maps with several mappers gets each one's mapping") {
   // Each thread keeps its last schema lookup: it must tell mappers apart, also a new one
   // made where an old one was.
