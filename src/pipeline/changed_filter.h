@@ -184,20 +184,20 @@ class ChangedFilter {
   // mapping and the sink.
   struct Op {
     retainly::CallKind kind;
-    // Whether lane_hash_ is key's: taken when first asked for (hash()), since most calls
-    // (see ascending_upserts_) never go into customers_.
+    // The key's LaneTable::hash, taken when first asked for (hash()): most calls (see
+    // ascending_upserts_) never go into customers_.
     mutable bool hashed = false;
-    mutable uint32_t lane_hash_ = 0;
+    mutable uint32_t lane_hash = 0;
     uint64_t sequence = 0;
     // The customer: its key in the store (state::customer_key of its lane key), which
     // also files it in customers_, under hash() (LaneTable::hash).
     std::string key;
     uint32_t hash() const {
       if (!hashed) {
-        lane_hash_ = LaneTable<PendingCustomer>::hash(key);
+        lane_hash = LaneTable<PendingCustomer>::hash(key);
         hashed = true;
       }
-      return lane_hash_;
+      return lane_hash;
     }
     // A customer upsert's fields and its presence stamp, inside the op for most mappings
     // (fewer than kStampsInside fields): the op and its stamps then take three adjacent
