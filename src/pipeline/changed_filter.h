@@ -209,6 +209,12 @@ class ChangedFilter {
     std::string field;
     std::string item;
     std::string item_key;  // the item's key in the store, hashed in item_hash
+
+    // The bytes at the op's start that a customer call uses: all before item_hash.
+    size_t customer_bytes() const {
+      return static_cast<size_t>(reinterpret_cast<const char*>(&item_hash) -
+                                 reinterpret_cast<const char*>(this));
+    }
   };
 
   // A table's flattened fields and every name they have produced (kept in the store).
