@@ -632,8 +632,4 @@ std::string provenance_key(const RowChange& change, std::span<const int> key_col
   return key;
 }
 
-std::string provenance_key(const RowChange& change, const TimeZone& zone) {
-  return provenance_key(change, key_columns(*change.table), zone);
-}
-
 }  // namespace cdc::mapping

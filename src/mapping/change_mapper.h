@@ -31,6 +31,5 @@ std::vector<int> key_columns(const TableSchema& schema);
 // the schema marks no key.
 std::string provenance_key(const RowChange& change, std::span<const int> key_columns,
                            const TimeZone& zone);
-std::string provenance_key(const RowChange& change, const TimeZone& zone);
 
 }  // namespace cdc::mapping

@@ -89,6 +89,7 @@ KvStore::KvStore(std::filesystem::path directory, std::vector<std::string> datab
     }
     if (int rc = mdb_txn_commit(txn)) fail("committing the database list", rc);
     reader_ends_.assign(dbis_.size(), KeyEnd{});
+    reader_cursors_.assign(dbis_.size(), nullptr);
     // LMDB keeps the map's address to itself (mdb_env_info names it only for MDB_FIXEDMAP).
     std::error_code ignored;
     const Mapping map = file_mapping(std::filesystem::canonical(directory_ / "data.mdb", ignored));
@@ -316,6 +317,11 @@ MDB_txn* KvStore::reader() {
   } else if (!reader_live_) {
     if (int rc = mdb_txn_renew(reader_)) fail("renewing a read", rc);
     reader_live_ = true;
+    // get()'s cursors move to the new snapshot with it.
+    for (MDB_cursor* cursor : reader_cursors_) {
+      if (cursor == nullptr) continue;
+      if (int rc = mdb_cursor_renew(reader_, cursor)) fail("renewing a cursor", rc);
+    }
   }
   return reader_;
 }
@@ -326,7 +332,6 @@ void KvStore::refresh() {
   if (reader_ != nullptr && reader_live_) {
     mdb_txn_reset(reader_);
     reader_live_ = false;
-    reader_cursor_live_.assign(reader_cursor_live_.size(), 0);
   }
   reader_ends_.assign(dbis_.size(), KeyEnd{});  // the next snapshot may end elsewhere
 }
@@ -362,17 +367,10 @@ std::optional<std::string_view> KvStore::get(Db db, std::string_view key) {
 }
 
 MDB_cursor* KvStore::reader_cursor(MDB_txn* txn, Db db) {
-  if (reader_cursors_.empty()) {
-    reader_cursors_.assign(dbis_.size(), nullptr);
-    reader_cursor_live_.assign(dbis_.size(), 0);
-  }
   MDB_cursor*& cursor = reader_cursors_.at(db);
   if (cursor == nullptr) {
     if (int rc = mdb_cursor_open(txn, dbis_.at(db), &cursor)) fail("opening a cursor", rc);
-  } else if (!reader_cursor_live_[db]) {
-    if (int rc = mdb_cursor_renew(txn, cursor)) fail("renewing a cursor", rc);
   }
-  reader_cursor_live_[db] = 1;
   return cursor;
 }
 

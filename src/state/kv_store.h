@@ -211,12 +211,12 @@ class KvStore {
   std::vector<unsigned> dbis_;
   MDB_txn* reader_ = nullptr;
   bool reader_live_ = false;
-  // get()'s cursor per database, kept across reads of one snapshot (renewed with it): a
-  // read through a cursor that stands on a leaf page searches that page alone when the
-  // key is in its range, where mdb_get() descends from the root every time. Reads in key
-  // order (a second backfill, updates of a range of rows) mostly stay on one page.
+  // get()'s cursor per database, opened on first use and kept across reads (reader()
+  // renews each with the snapshot): a read through a cursor that stands on a leaf page
+  // searches that page alone when the key is in its range, where mdb_get() descends from
+  // the root every time. Reads in key order (a second backfill, updates of a range of
+  // rows) mostly stay on one page.
   std::vector<MDB_cursor*> reader_cursors_;
-  std::vector<char> reader_cursor_live_;  // renewed for the reader's current snapshot
   MDB_cursor* reader_cursor(MDB_txn* txn, Db db);
   std::vector<KeyEnd> reader_ends_;      // per database, for the reader's snapshot
   std::atomic<uint64_t> generation_{0};  // commits so far

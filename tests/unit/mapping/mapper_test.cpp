@@ -165,7 +165,8 @@ TEST_CASE("mapper: a call's origin names the row by its key columns, integers ex
   REQUIRE(utc != nullptr);
   const auto schema = make_schema("public.pairs", {"a", "note", "b"}, {"a", "b"});
   auto key_of = [&](Value a, Value b) {
-    return provenance_key(insert_of(schema, {std::move(a), "x", std::move(b)}), *utc);
+    return provenance_key(insert_of(schema, {std::move(a), "x", std::move(b)}),
+                          key_columns(*schema), *utc);
   };
   CHECK(key_of(int64_t{42}, "k") == "a=42,b=k");
   CHECK(key_of(std::numeric_limits<int64_t>::min(), int64_t{0}) == "a=-9223372036854775808,b=0");
@@ -176,8 +177,8 @@ TEST_CASE("mapper: a call's origin names the row by its key columns, integers ex
   const std::string name(60, 'k');
   const auto long_names =
       make_schema("public.long", {name, "note", name + "2"}, {name, name + "2"});
-  CHECK(provenance_key(insert_of(long_names, {int64_t{5}, "x", int64_t{6}}), *utc) ==
-        name + "=5," + name + "2=6");
+  CHECK(provenance_key(insert_of(long_names, {int64_t{5}, "x", int64_t{6}}),
+                       key_columns(*long_names), *utc) == name + "=5," + name + "2=6");
 }
 
 TEST_CASE("mapper: a mapped call's origin names its row by the schema's key columns") {
