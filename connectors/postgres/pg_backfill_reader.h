@@ -21,6 +21,7 @@ class PgBackfillReader final : public TableReader {
   size_t next_batch(size_t max_rows, std::vector<RowChange>& out) override {
     return reader_->next_batch(max_rows, out);
   }
+  void recycle(std::vector<RowChange>& rows) override { reader_->recycle(rows); }
   const std::optional<std::vector<std::string>>& last_key() const override {
     return reader_->last_key();
   }

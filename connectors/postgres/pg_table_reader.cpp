@@ -178,10 +178,18 @@ size_t PgTableReader::next_batch(size_t max_rows, std::vector<RowChange>& out) {
     RowChange& change = out.emplace_back();
     change.op = options_.op;
     change.table = schema_;
-    change.after.reserve(ncols);
+    Row& after = change.after;
+    if (!spare_rows_.empty()) {
+      after = std::move(spare_rows_.back());
+      spare_rows_.pop_back();
+    }
+    after.resize(ncols);
     for (size_t c = 0; c < ncols; ++c) {
-      const std::optional<std::string_view>& text = row_.field(c);
-      change.after.push_back(text ? parse_pg_value(parse_oids_[c], *text) : Value(Null{}));
+      if (const std::optional<std::string_view>& text = row_.field(c)) {
+        parse_pg_value_into(parse_oids_[c], *text, after[c]);
+      } else {
+        after[c] = Null{};
+      }
     }
     change.position = PgPosition{PgLsn{0}, rows_read_++};
     // The key's text is copied now: the row's buffer is gone once the stream ends.
@@ -195,6 +203,19 @@ size_t PgTableReader::next_batch(size_t max_rows, std::vector<RowChange>& out) {
 }
 
 void PgTableReader::remember_last_key() { last_key_ = row_key_; }
+
+void PgTableReader::recycle(std::vector<RowChange>& rows) {
+  for (RowChange& change : rows) {
+    if (spare_rows_.size() >= kMaxSpareRows) break;
+    Row& after = change.after;
+    if (after.capacity() == 0) continue;
+    for (Value& value : after) {
+      if (held_bytes(value) > kMaxKeptValueBytes) value = Null{};
+    }
+    spare_rows_.push_back(std::move(after));
+  }
+  rows.clear();
+}
 
 void PgTableReader::resume_after(std::vector<std::string> key) {
   if (key.size() != page_key_.size()) {

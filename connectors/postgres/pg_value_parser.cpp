@@ -143,6 +143,14 @@ bool assign(const std::optional<Parsed>& parsed, Value& out) {
 
 Value parse_array_literal(uint32_t element_oid, std::string_view text);
 
+void assign_text(std::string_view text, Value& out) {
+  if (auto* held = std::get_if<std::string>(&out.storage())) {
+    held->assign(text);
+  } else {
+    out = std::string(text);
+  }
+}
+
 // False when `text` is not a valid value of the type; arrays throw themselves.
 bool parse_into(uint32_t type_oid, std::string_view text, Value& out) {
   switch (type_oid) {
@@ -177,13 +185,13 @@ bool parse_into(uint32_t type_oid, std::string_view text, Value& out) {
     case oid::kBpchar:
     case oid::kName:
     case oid::kUuid:
-      out = std::string(text);
+      assign_text(text, out);
       return true;
     default:
       if (const uint32_t element = pg_array_element_oid(type_oid); element != 0) {
         out = parse_array_literal(element, text);
       } else {
-        out = std::string(text);
+        assign_text(text, out);
       }
       return true;
   }
@@ -344,8 +352,12 @@ Value parse_array_literal(uint32_t element_oid, std::string_view text) {
 
 Value parse_pg_value(uint32_t type_oid, std::string_view text) {
   Value value;
-  if (!parse_into(type_oid, text, value)) malformed(type_label(type_oid), text);
+  parse_pg_value_into(type_oid, text, value);
   return value;
+}
+
+void parse_pg_value_into(uint32_t type_oid, std::string_view text, Value& out) {
+  if (!parse_into(type_oid, text, out)) malformed(type_label(type_oid), text);
 }
 
 Value parse_pg_array(uint32_t element_oid, std::string_view text) {

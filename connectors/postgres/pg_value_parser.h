@@ -29,6 +29,9 @@ namespace cdc::pg {
 // the type and the text (cut to about 80 characters) when the text is malformed. The
 // only allocations are those of the returned Value.
 Value parse_pg_value(uint32_t type_oid, std::string_view text);
+// The same into `out`, whose buffer is reused when it holds text and the value is text
+// (a recycled row's): no allocation then for text that fits it.
+void parse_pg_value_into(uint32_t type_oid, std::string_view text, Value& out);
 
 // Parses an array literal ("{1,2}", "{{a,\"b c\"},{NULL,d}}", "[0:1]={x,y}") whose
 // elements have type `element_oid`. For arrays of types that are not built in (enum[],

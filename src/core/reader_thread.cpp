@@ -75,26 +75,6 @@ namespace {
 // What a std::string holds without allocating (15 characters in libstdc++).
 const size_t kInlineChars = std::string().capacity();
 
-// Heap bytes a value holds beyond its slot, roughly.
-size_t held_bytes(const Value& value) {
-  return std::visit(
-      [](const auto& v) -> size_t {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          return v.capacity();
-        } else if constexpr (std::is_same_v<T, Decimal> || std::is_same_v<T, Json>) {
-          return v.text.capacity();
-        } else if constexpr (std::is_same_v<T, Bytes>) {
-          return v.data.capacity();
-        } else if constexpr (std::is_same_v<T, ValueArray>) {
-          return v.capacity() * sizeof(Value);  // members hold little (SET, VECTOR)
-        } else {
-          return 0;
-        }
-      },
-      value.storage());
-}
-
 }  // namespace
 
 void ReaderThread::recycle(SourceItem&& item) {

@@ -22,6 +22,9 @@ class TableReader {
   // Appends up to `max_rows` rows following the last one handed out (Operation
   // kSnapshotRead, `after` filled) and returns how many; 0 at the end of the table.
   virtual size_t next_batch(size_t max_rows, std::vector<RowChange>& out) = 0;
+  // Takes back rows it handed out that nobody needs any more, so that later batches reuse
+  // their memory, and leaves `rows` empty (its capacity kept). By default they are freed.
+  virtual void recycle(std::vector<RowChange>& rows) { rows.clear(); }
   // The key of the last row handed out, as text; nullopt before the first row.
   virtual const std::optional<std::vector<std::string>>& last_key() const = 0;
   // Continues after the row whose key is `key` (a last_key() of an earlier read).

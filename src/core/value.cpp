@@ -49,4 +49,23 @@ struct DebugPrinter {
 
 std::string Value::debug_string() const { return std::visit(DebugPrinter{}, storage_); }
 
+size_t held_bytes(const Value& value) {
+  return std::visit(
+      [](const auto& v) -> size_t {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          return v.capacity();
+        } else if constexpr (std::is_same_v<T, Decimal> || std::is_same_v<T, Json>) {
+          return v.text.capacity();
+        } else if constexpr (std::is_same_v<T, Bytes>) {
+          return v.data.capacity();
+        } else if constexpr (std::is_same_v<T, ValueArray>) {
+          return v.capacity() * sizeof(Value);  // members hold little (SET, VECTOR)
+        } else {
+          return 0;
+        }
+      },
+      value.storage());
+}
+
 }  // namespace cdc

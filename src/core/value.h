@@ -3,6 +3,7 @@
 // Retainly JSON. No reader-specific or Retainly-specific knowledge lives here.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -120,5 +121,9 @@ class Value {
  private:
   Storage storage_;
 };
+
+// The heap bytes a value holds beyond its own slot, roughly: what keeping it for reuse
+// (a recycled row's) would pin.
+size_t held_bytes(const Value& value);
 
 }  // namespace cdc

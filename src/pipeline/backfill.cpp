@@ -274,8 +274,6 @@ void Backfill::map_page(BackfillPage& page, retainly::CallMemory& memory) const 
   output.memory = &memory;
   for (const RowChange& row : page.rows) mapper_.map(row, output);
   output.memory = nullptr;  // the page goes to another thread
-  // Freed here, by the thread that made them, rather than queued beside their calls.
-  page.rows = {};
 }
 
 void Backfill::dead_letter_rejections(const mapping::MappingOutput& output) {

@@ -30,13 +30,18 @@ BackfillReadAhead::~BackfillReadAhead() {
 void BackfillReadAhead::read_all(TableReader& reader, size_t page_rows,
                                  const BackfillPageStep& step) {
   try {
+    // The rows' vector, handed from page to page: emptied (recycled) before each is queued.
+    std::vector<RowChange> rows;
     for (;;) {
       BackfillPage page;
+      page.rows = std::move(rows);
       page.rows.reserve(page_rows);
       page.row_count = reader.next_batch(page_rows, page.rows);
       if (page.row_count == 0) break;
       page.last_key = *reader.last_key();
       step(page);
+      reader.recycle(page.rows);
+      rows = std::move(page.rows);
       // push() gives up only when the queue is closed (the consumer is gone) or the wait
       // slice passed with the queue full: then try again.
       for (;;) {

@@ -23,7 +23,7 @@ namespace cdc::pipeline {
 
 // One page as the reader handed it out, with the key to checkpoint once it is delivered.
 struct BackfillPage {
-  std::vector<RowChange> rows;        // emptied by a step that has no more use for them
+  std::vector<RowChange> rows;        // for the step; handed back to the reader after it
   size_t row_count = 0;               // rows read, whatever a step did with `rows`
   std::vector<std::string> last_key;  // the reader's last_key() after this page
   mapping::MappingOutput output;      // what a step made of the rows

@@ -95,6 +95,45 @@ TEST_CASE("pg table reader: COPY rows equal the query's values, escapes and NULL
   }
 }
 
+TEST_CASE("pg table reader: rows read into recycled rows equal fresh ones, whatever they held") {
+  // Each column holds other kinds of value from row to row (text, NULL, long text, numbers
+  // of other widths), so a recycled row's value is overwritten by every other kind.
+  PgTestDb db;
+  db.fresh_schema("pgtr");
+  db.exec(R"(CREATE TABLE pgtr.every (id int PRIMARY KEY, t text, n numeric, j jsonb, a int[]);
+    INSERT INTO pgtr.every
+    SELECT i,
+           CASE i % 4 WHEN 0 THEN NULL WHEN 1 THEN 'short ' || i
+                      WHEN 2 THEN repeat('long text ', 40) || i ELSE '' END,
+           CASE WHEN i % 3 = 0 THEN NULL ELSE i * 1.5 END,
+           CASE WHEN i % 5 = 0 THEN NULL ELSE jsonb_build_object('i', i) END,
+           CASE WHEN i % 2 = 0 THEN ARRAY[i, i + 1] ELSE NULL END
+    FROM generate_series(1, 60) i;)");
+  std::vector<Row> expected;
+  {
+    pg::PgBackfillReader fresh(db.dsn(), {"pgtr", "every"});
+    expected = afters(read_all(fresh, 1000));
+  }
+  REQUIRE(expected.size() == 60);
+
+  for (size_t batch : {1, 3, 7}) {
+    CAPTURE(batch);
+    pg::PgBackfillReader reader(db.dsn(), {"pgtr", "every"});
+    std::vector<Row> read;
+    std::vector<RowChange> rows;
+    while (reader.next_batch(batch, rows) > 0) {
+      for (const auto& row : rows) read.push_back(row.after);
+      reader.recycle(rows);
+      CHECK(rows.empty());
+    }
+    REQUIRE(read.size() == expected.size());
+    for (size_t r = 0; r < read.size(); ++r) {
+      CAPTURE(r);
+      CHECK(read[r] == expected[r]);
+    }
+  }
+}
+
 TEST_CASE("pg table reader: batches of varying size resume after a saved composite key") {
   PgTestDb db;
   db.fresh_schema("pgtr");
