@@ -130,10 +130,12 @@ size_t MysqlTableReader::next_batch(size_t max_rows, std::vector<RowChange>& out
     RowChange& change = out.emplace_back();
     change.op = Operation::kSnapshotRead;
     change.table = schema_;
-    change.after.reserve(ncols);
+    Row& after = change.after;
+    spare_rows_.reuse(after);
+    after.resize(ncols);
     for (size_t c = 0; c < ncols; ++c) {
       const std::optional<std::string_view> text = stream_->value(c);
-      change.after.push_back(text ? mysql_text_value(columns_[c], *text) : Value(Null{}));
+      after[c] = text ? mysql_text_value(columns_[c], *text) : Value(Null{});
     }
     change.position = BinlogPosition{"", 0, "", rows_read_++};
     // The key's text is copied now: the row's buffer is gone once the stream ends.

@@ -12,6 +12,7 @@
 #include "connectors/mysql/mysql_connection.h"
 #include "connectors/mysql/mysql_page_key.h"
 #include "connectors/mysql/table_map_event.h"
+#include "core/spare_rows.h"
 #include "core/table_reader.h"
 
 namespace cdc::mysql {
@@ -55,6 +56,8 @@ class MysqlTableReader final : public TableReader {
 
   const std::shared_ptr<const TableSchema>& schema() const override { return schema_; }
   size_t next_batch(size_t max_rows, std::vector<RowChange>& out) override;
+  // Later rows are read into the images of these (SpareRows).
+  void recycle(std::vector<RowChange>& rows) override { spare_rows_.take_back(rows); }
   const std::optional<std::vector<std::string>>& last_key() const override { return last_key_; }
   // Throws SourceError when `key` does not fit the primary key (another part count, or
   // text that cannot be a value of its column).
@@ -91,6 +94,7 @@ class MysqlTableReader final : public TableReader {
   size_t stream_limit_ = 0;               // its LIMIT; 0 before the first
   size_t stream_rows_ = 0;                // rows read from it
   std::vector<std::string> row_key_;      // the key text of the last row read
+  SpareRows spare_rows_;                  // images of recycled rows
   uint32_t rows_read_ = 0;
   uint64_t estimated_rows_ = 0;
 };

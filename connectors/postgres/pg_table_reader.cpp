@@ -179,10 +179,7 @@ size_t PgTableReader::next_batch(size_t max_rows, std::vector<RowChange>& out) {
     change.op = options_.op;
     change.table = schema_;
     Row& after = change.after;
-    if (!spare_rows_.empty()) {
-      after = std::move(spare_rows_.back());
-      spare_rows_.pop_back();
-    }
+    spare_rows_.reuse(after);
     after.resize(ncols);
     for (size_t c = 0; c < ncols; ++c) {
       if (const std::optional<std::string_view>& text = row_.field(c)) {
@@ -204,18 +201,7 @@ size_t PgTableReader::next_batch(size_t max_rows, std::vector<RowChange>& out) {
 
 void PgTableReader::remember_last_key() { last_key_ = row_key_; }
 
-void PgTableReader::recycle(std::vector<RowChange>& rows) {
-  for (RowChange& change : rows) {
-    if (spare_rows_.size() >= kMaxSpareRows) break;
-    Row& after = change.after;
-    if (after.capacity() == 0) continue;
-    for (Value& value : after) {
-      if (held_bytes(value) > kMaxKeptValueBytes) value = Null{};
-    }
-    spare_rows_.push_back(std::move(after));
-  }
-  rows.clear();
-}
+void PgTableReader::recycle(std::vector<RowChange>& rows) { spare_rows_.take_back(rows); }
 
 void PgTableReader::resume_after(std::vector<std::string> key) {
   if (key.size() != page_key_.size()) {

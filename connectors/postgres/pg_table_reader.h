@@ -13,6 +13,7 @@
 #include "connectors/postgres/pg_copy_row.h"
 #include "connectors/postgres/pg_copy_stream.h"
 #include "core/row_change.h"
+#include "core/spare_rows.h"
 #include "core/table_schema.h"
 
 namespace cdc::pg {
@@ -70,12 +71,8 @@ class PgTableReader {
   // Appends up to `max_rows` (at least 1) rows following the last one handed out to `out`
   // and returns how many; 0 at the end of the table.
   size_t next_batch(size_t max_rows, std::vector<RowChange>& out);
-  // Takes back rows handed out, whose `after` images (their values' buffers too) later
-  // rows are then read into instead of allocating them anew (an allocation and a free a
-  // row: with the rows' making and unmaking, 450 of the 4,150 instructions a row of a
-  // backfill's reading and mapping thread). Leaves `rows` empty, its capacity kept. Values holding
-  // more than kMaxKeptValueBytes are dropped, and at most kMaxSpareRows rows kept, so that spares
-  // never pin much memory.
+  // Takes back rows handed out, for later rows to be read into (SpareRows). Leaves `rows`
+  // empty, its capacity kept.
   void recycle(std::vector<RowChange>& rows);
 
   // The page key of the last row handed out, as the server printed it; nullopt before the
@@ -87,10 +84,6 @@ class PgTableReader {
  private:
   // A statement reads at most this many batches.
   static constexpr size_t kMaxStreamBatches = 64;
-  // recycle()'s bounds: a backfill page of narrow rows (5,000 by default), and values
-  // of ordinary text.
-  static constexpr size_t kMaxSpareRows = 20000;
-  static constexpr size_t kMaxKeptValueBytes = 256;
 
   void load_schema(TableId table);
   std::string copy_sql(size_t limit) const;
@@ -116,7 +109,7 @@ class PgTableReader {
   size_t stream_rows_ = 0;              // rows read from it
   PgCopyRow row_;                       // the last row read
   std::vector<std::string> row_key_;    // its page key's text
-  std::vector<Row> spare_rows_;         // recycled images, values still in them
+  SpareRows spare_rows_;                // images of recycled rows
   uint32_t rows_read_ = 0;
 };
 

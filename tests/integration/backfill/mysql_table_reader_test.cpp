@@ -103,6 +103,37 @@ TEST_CASE("mysql table reader: every type reads as the binlog reader decodes it"
   }
 }
 
+TEST_CASE("mysql table reader: rows read into recycled rows equal fresh ones") {
+  MysqlTestDb db;
+  const std::string database = db.fresh_database("mybf_recycled");
+  db.exec(every_type::create_table(database));
+  db.exec(every_type::insert_rows(database));
+  const TableId table{database, "every_type"};
+  std::vector<Row> expected;
+  {
+    mysql::MysqlTableReader fresh(connect_options(), table);
+    for (const RowChange& row : read_all(fresh, 1000)) expected.push_back(row.after);
+  }
+  REQUIRE(expected.size() == every_type::kRows);
+
+  for (size_t page : {1, 2, 5}) {
+    CAPTURE(page);
+    mysql::MysqlTableReader reader(connect_options(), table);
+    std::vector<Row> read;
+    std::vector<RowChange> rows;
+    while (reader.next_batch(page, rows) > 0) {
+      for (const RowChange& row : rows) read.push_back(row.after);
+      reader.recycle(rows);
+      CHECK(rows.empty());
+    }
+    REQUIRE(read.size() == expected.size());
+    for (size_t r = 0; r < read.size(); ++r) {
+      CAPTURE(r);
+      CHECK(read[r] == expected[r]);
+    }
+  }
+}
+
 TEST_CASE("mysql table reader: composite and binary keys page in key order and resume") {
   MysqlTestDb db;
   const std::string database = db.fresh_database("mybf_keys");
