@@ -24,13 +24,6 @@ constexpr std::string_view kFullImageHint =
     "; the source did not send it: set REPLICA IDENTITY FULL on the PostgreSQL table "
     "(binlog_row_image=FULL on MySQL)";
 
-// An integer's digits appended at once (ids and keys, on every row).
-template <typename Integer>
-void append_integer(std::string& out, Integer number) {
-  char digits[20];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, number).ptr);
-}
-
 // What a change means once the `where` has been applied.
 struct Effect {
   Operation op = Operation::kInsert;

@@ -103,9 +103,7 @@ bool append_value_text(std::string& out, const Value& value, const TimeZone& zon
           out += v ? "true" : "false";
           return true;
         } else if constexpr (std::is_same_v<T, int64_t> || std::is_same_v<T, uint64_t>) {
-          char buf[24];
-          auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-          out.append(buf, end);
+          append_integer(out, v);
           return true;
         } else if constexpr (std::is_same_v<T, double>) {
           if (std::isnan(v)) {

@@ -2,6 +2,8 @@
 // The same value always gives the same text, whichever database it came from.
 #pragma once
 
+#include <charconv>
+#include <concepts>
 #include <string>
 #include <string_view>
 
@@ -21,6 +23,13 @@ namespace cdc::mapping {
 // Returns false (having appended nothing) for a date or timestamp outside years
 // 0000..9999, unparsable JSON, and Unchanged.
 bool append_value_text(std::string& out, const Value& value, const TimeZone& zone);
+
+// An integer's digits, appended at once (ids, keys and most field values, on every row).
+template <std::integral Integer>
+void append_integer(std::string& out, Integer number) {
+  char digits[20];
+  out.append(digits, std::to_chars(digits, digits + sizeof digits, number).ptr);
+}
 
 // Shortest text that reads back as the same double ("0.1", "1e+20"); finite only.
 void append_double(std::string& out, double value);

@@ -5,6 +5,9 @@
 #include <limits>
 
 #include "mapping/civil_time.h"
+#include "mapping/field_writer.h"
+#include "mapping/time_zone.h"
+#include "mapping/value_json.h"
 #include "mapping_fixture.h"
 
 using cdc::Bytes;
@@ -350,4 +353,41 @@ TEST_CASE("types: equal values from PostgreSQL and MySQL give byte-identical JSO
         field_json(Json{"{\"a\":[1,2.5],\"b\":1}"}, "{ column: v, as: string }"));
   CHECK(field_json(Decimal{"12.30"}) == field_json(Decimal{"12.3"}));
   CHECK(field_json(int64_t{7}) == field_json(uint64_t{7}));
+}
+
+TEST_CASE("types: a plain field's integers and text are the JSON every value kind gets") {
+  // write_value_json() writes these itself, without append_default_json()'s visit: the
+  // same bytes, and the same refusals, either way.
+  std::string error;
+  const auto utc = cdc::mapping::TimeZone::load("UTC", error);
+  REQUIRE(utc);
+  const cdc::mapping::FieldSpec plain;
+  for (const auto policy : {StringPolicy::kTruncate, StringPolicy::kDeadLetter}) {
+    const std::vector<Value> values = {int64_t{0},
+                                       int64_t{-1},
+                                       int64_t{42},
+                                       std::numeric_limits<int64_t>::min(),
+                                       std::numeric_limits<int64_t>::max(),
+                                       std::string(),
+                                       std::string("plain text 12"),
+                                       std::string("tab\there"),
+                                       std::string("quote \" and \\"),
+                                       std::string("\x01"),
+                                       std::string("caf\xc3\xa9"),
+                                       std::string("bad \xff byte"),
+                                       repeat("a", 1000),
+                                       repeat("a", 1001),
+                                       repeat("\xc3\xa9", 1001)};
+    for (const Value& value : values) {
+      CAPTURE(value.debug_string());
+      cdc::mapping::WriteContext direct{.zone = utc.get(), .string_policy = policy};
+      cdc::mapping::WriteContext general{.zone = utc.get(), .string_policy = policy};
+      std::string written = "[";
+      std::string expected = "[";
+      const bool ok = cdc::mapping::write_value_json(value, plain, direct, written);
+      CHECK(ok == cdc::mapping::append_default_json(expected, value, {}, general));
+      CHECK(written == expected);
+      CHECK(direct.error == general.error);
+    }
+  }
 }
