@@ -75,6 +75,9 @@ bool PgCopyRow::split(std::string_view line, size_t fields) {
   if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
   fields_.clear();
   if (unescaped_.size() < fields) unescaped_.resize(fields);
+  // Most rows hold no backslash at all, so no NULL and no escape: one search of the row
+  // spares one of every field.
+  const bool plain = line.find('\\') == std::string_view::npos;
   size_t start = 0;
   for (size_t i = 0; i < fields; ++i) {
     // An escaped tab is "\t" in the text, so the raw tab always ends a field.
@@ -86,7 +89,9 @@ bool PgCopyRow::split(std::string_view line, size_t fields) {
       return false;  // more fields than expected
     }
     const std::string_view text = line.substr(start, end - start);
-    if (text == "\\N") {
+    if (plain) {
+      fields_.emplace_back(text);
+    } else if (text == "\\N") {
       fields_.emplace_back(std::nullopt);
     } else if (text.find('\\') == std::string_view::npos) {
       fields_.emplace_back(text);

@@ -51,6 +51,11 @@ TEST_CASE("pg copy row: an escaped field stays valid beside the fields after it"
   CHECK(row.field(0) == "x"sv);
   CHECK(row.field(1) == "y\nz"sv);
   CHECK(row.field(2) == std::nullopt);
+  // A row without a backslash after them: its own text, no NULL.
+  REQUIRE(row.split("p\tN\t\n", 3));
+  CHECK(row.field(0) == "p"sv);
+  CHECK(row.field(1) == "N"sv);
+  CHECK(row.field(2) == ""sv);
 }
 
 TEST_CASE("pg copy row: another number of fields or a lone final backslash is refused") {
