@@ -6,6 +6,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <thread>
 
@@ -293,6 +294,11 @@ uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& 
   // empties the name a pointer would see, and the table was then looked up for every row.
   std::optional<std::string> table_name;
   ChangedFilter::Table table;
+  // The calls to send gather at the front of `calls`, numbered, and go to the sink
+  // together below. The filter learns each one's sequence as it passes: were the sink to
+  // take fewer (it failed, or the backfill halts), the backfill ends here, and what the
+  // filter then holds for calls never sent is never acknowledged, so never committed.
+  size_t passed = 0;
   for (auto& call : calls) {
     if (filter != nullptr) {
       if (table_name != call.origin.table) {
@@ -311,12 +317,15 @@ uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& 
     ++progress.calls;
     if (options_.dry_run) continue;
     call.sequence = ++last_sequence_;
-    if (!sink_.submit(std::move(call), &halt)) {
-      --last_sequence_;  // not taken
-      throw_if_failed(sink_);
-      throw Interrupted("backfill halted");
-    }
     if (filter != nullptr) filter->submitted(last_sequence_);
+    if (&call != &calls[passed]) calls[passed] = std::move(call);
+    ++passed;
+  }
+  const size_t taken = sink_.submit_all(std::span(calls.data(), passed), &halt);
+  if (taken < passed) {
+    last_sequence_ -= passed - taken;  // not taken
+    throw_if_failed(sink_);
+    throw Interrupted("backfill halted");
   }
   // A page leaves now rather than after the flush interval: it is whole.
   sink_.flush();

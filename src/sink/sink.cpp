@@ -68,34 +68,49 @@ Sink::~Sink() {
 }
 
 bool Sink::submit(retainly::Call&& call, const std::atomic<bool>* interrupt) {
-  {
-    std::unique_lock lock(mutex_);
-    if (failure_ || stopping_) return false;
-    if (call.sequence != last_submitted_ + 1) {
-      throw std::invalid_argument("call sequence " + std::to_string(call.sequence) +
-                                  " does not follow " + std::to_string(last_submitted_));
+  return submit_all(std::span(&call, 1), interrupt) == 1;
+}
+
+size_t Sink::submit_all(std::span<retainly::Call> calls, const std::atomic<bool>* interrupt) {
+  const uint64_t limit = std::max<uint64_t>(1, options_.max_pending_calls);
+  size_t taken = 0;
+  while (taken < calls.size()) {
+    {
+      std::unique_lock lock(mutex_);
+      if (failure_ || stopping_) return taken;
+      auto can_go = [&] {
+        return failure_ || stopping_ || last_submitted_ - settled_count_ < limit;
+      };
+      // Whoever sets `interrupt` cannot notify settled_, so it is looked at between waits.
+      while (!can_go()) {
+        if (interrupt != nullptr && interrupt->load()) return taken;
+        settled_.wait_for(lock, kMaxWait, can_go);
+      }
+      if (failure_ || stopping_) return taken;
+      // One wake per batch of submissions (the worker takes the whole inbox at once), and
+      // at most one per kWakeInterval. The clock is read once per batch too: the calls
+      // behind the first are stamped as early as it, so they can only leave sooner (the
+      // flush interval counts from the stamp), by at most the time the worker took to come.
+      const bool was_empty = inbox_.empty();
+      const Clock::TimePoint arrived = was_empty ? clock_->now() : inbox_.back().second;
+      const uint64_t room = limit - (last_submitted_ - settled_count_);
+      const size_t now = std::min<size_t>({calls.size() - taken, room, kCallsPerLock});
+      for (size_t i = 0; i < now; ++i) {
+        retainly::Call& call = calls[taken];
+        if (call.sequence != last_submitted_ + 1) {
+          throw std::invalid_argument("call sequence " + std::to_string(call.sequence) +
+                                      " does not follow " + std::to_string(last_submitted_));
+        }
+        inbox_.emplace_back(std::move(call), arrived);
+        ++last_submitted_;
+        ++taken;
+      }
+      if (!was_empty || (last_wake_ && arrived < *last_wake_ + kWakeInterval)) continue;
+      last_wake_ = arrived;
     }
-    const uint64_t limit = std::max<uint64_t>(1, options_.max_pending_calls);
-    auto can_go = [&] { return failure_ || stopping_ || last_submitted_ - settled_count_ < limit; };
-    // Whoever sets `interrupt` cannot notify settled_, so it is looked at between waits.
-    while (!can_go()) {
-      if (interrupt != nullptr && interrupt->load()) return false;
-      settled_.wait_for(lock, kMaxWait, can_go);
-    }
-    if (failure_ || stopping_) return false;
-    // One wake per batch of submissions (the worker takes the whole inbox at once), and
-    // at most one per kWakeInterval. The clock is read once per batch too: the calls
-    // behind the first are stamped as early as it, so they can only leave sooner (the
-    // flush interval counts from the stamp), by at most the time the worker took to come.
-    const bool was_empty = inbox_.empty();
-    const Clock::TimePoint arrived = was_empty ? clock_->now() : inbox_.back().second;
-    inbox_.emplace_back(std::move(call), arrived);
-    ++last_submitted_;
-    if (!was_empty || (last_wake_ && arrived < *last_wake_ + kWakeInterval)) return true;
-    last_wake_ = arrived;
+    transport_->wake();
   }
-  transport_->wake();
-  return true;
+  return taken;
 }
 
 uint64_t Sink::watermark() const {

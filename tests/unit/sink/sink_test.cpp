@@ -181,6 +181,45 @@ TEST_CASE("sink thread: submit blocks while max_pending_calls calls are unsettle
   REQUIRE(h.transport->wait_started(3));
 }
 
+TEST_CASE("sink thread: submit_all takes calls in order as room allows, blocking for the rest") {
+  ThreadedHarness h(/*max_pending=*/2);
+  std::vector<cdc::retainly::Call> calls = {event("1", "a"), event("2", "b"), event("3", "c")};
+  for (auto& call : calls) call.sequence = ++h.sequence;
+  std::atomic<pid_t> submitter{0};
+  auto all = std::async(std::launch::async, [&] {
+    submitter = cdc::test::current_thread_id();
+    return h.sink->submit_all(calls);
+  });
+  REQUIRE(h.transport->wait_started(2));
+  const auto returned = [&] { return all.wait_for(0s) == std::future_status::ready; };
+  cdc::test::wait_until([&] { return returned() || cdc::test::thread_is_sleeping(submitter); }, 10s,
+                        "submit_all to block or return");
+  CHECK_FALSE(returned());
+  CHECK(h.sink->last_submitted() == 2);  // the third waits for room
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 200));
+  CHECK(all.get() == 3);
+  CHECK(h.sink->last_submitted() == 3);
+  REQUIRE(h.transport->wait_started(3));
+  const auto sent = h.transport->take_started();
+  REQUIRE(sent.size() == 1);  // the third, once there was room
+  CHECK(sent[0].body.find("\"c\"") != std::string::npos);
+}
+
+TEST_CASE("sink thread: submit_all stopped by its interrupt leaves the calls it did not take") {
+  ThreadedHarness h(/*max_pending=*/1);
+  std::vector<cdc::retainly::Call> calls = {event("1", "a"), event("2", "b"), event("3", "c")};
+  for (auto& call : calls) call.sequence = ++h.sequence;
+  std::atomic<bool> stop{false};
+  auto all = std::async(std::launch::async, [&] { return h.sink->submit_all(calls, &stop); });
+  REQUIRE(h.transport->wait_started(1));
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 503));  // retried later
+  stop = true;
+  CHECK(all.get() == 1);
+  CHECK(h.sink->last_submitted() == 1);
+  CHECK(calls[1].customer_id == "2");  // not moved from
+  CHECK(calls[2].sequence == 3);
+}
+
 TEST_CASE("sink thread: sequences must follow each other") {
   ThreadedHarness h;
   auto call = upsert("1");
