@@ -10,6 +10,7 @@
 #include "connectors/mysql/mysql_table_reader.h"
 #include "core/errors.h"
 #include "mysql_every_type.h"
+#include "recycled_rows.h"
 #include "support/mysql_test_db.h"
 #include "support/temp_dir.h"
 #include "support/test_env.h"
@@ -119,18 +120,7 @@ TEST_CASE("mysql table reader: rows read into recycled rows equal fresh ones") {
   for (size_t page : {1, 2, 5}) {
     CAPTURE(page);
     mysql::MysqlTableReader reader(connect_options(), table);
-    std::vector<Row> read;
-    std::vector<RowChange> rows;
-    while (reader.next_batch(page, rows) > 0) {
-      for (const RowChange& row : rows) read.push_back(row.after);
-      reader.recycle(rows);
-      CHECK(rows.empty());
-    }
-    REQUIRE(read.size() == expected.size());
-    for (size_t r = 0; r < read.size(); ++r) {
-      CAPTURE(r);
-      CHECK(read[r] == expected[r]);
-    }
+    check_recycled_reads(reader, page, expected);
   }
 }
 

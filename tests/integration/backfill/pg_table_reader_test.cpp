@@ -14,6 +14,7 @@
 #include "connectors/postgres/pg_connection.h"
 #include "connectors/postgres/pg_types.h"
 #include "connectors/postgres/pg_value_parser.h"
+#include "recycled_rows.h"
 #include "support/pg_test_db.h"
 
 using namespace cdc;
@@ -119,18 +120,7 @@ TEST_CASE("pg table reader: rows read into recycled rows equal fresh ones, whate
   for (size_t batch : {1, 3, 7}) {
     CAPTURE(batch);
     pg::PgBackfillReader reader(db.dsn(), {"pgtr", "every"});
-    std::vector<Row> read;
-    std::vector<RowChange> rows;
-    while (reader.next_batch(batch, rows) > 0) {
-      for (const auto& row : rows) read.push_back(row.after);
-      reader.recycle(rows);
-      CHECK(rows.empty());
-    }
-    REQUIRE(read.size() == expected.size());
-    for (size_t r = 0; r < read.size(); ++r) {
-      CAPTURE(r);
-      CHECK(read[r] == expected[r]);
-    }
+    check_recycled_reads(reader, batch, expected);
   }
 }
 
