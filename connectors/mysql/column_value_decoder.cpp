@@ -239,12 +239,7 @@ void read_column_value_into(ByteReader& r, const ColumnInfo& c, Value& out) {
     case ColumnType::kMediumBlob:
     case ColumnType::kLongBlob:
       if (text_as_is(c)) {
-        const std::string_view raw = text_bytes(r, c);
-        if (auto* held = std::get_if<std::string>(&out.storage())) {
-          held->assign(raw);
-        } else {
-          out = std::string(raw);
-        }
+        assign_text(out, text_bytes(r, c));
         return;
       }
       break;

@@ -143,14 +143,6 @@ bool assign(const std::optional<Parsed>& parsed, Value& out) {
 
 Value parse_array_literal(uint32_t element_oid, std::string_view text);
 
-void assign_text(std::string_view text, Value& out) {
-  if (auto* held = std::get_if<std::string>(&out.storage())) {
-    held->assign(text);
-  } else {
-    out = std::string(text);
-  }
-}
-
 // False when `text` is not a valid value of the type; arrays throw themselves.
 bool parse_into(uint32_t type_oid, std::string_view text, Value& out) {
   switch (type_oid) {
@@ -185,13 +177,13 @@ bool parse_into(uint32_t type_oid, std::string_view text, Value& out) {
     case oid::kBpchar:
     case oid::kName:
     case oid::kUuid:
-      assign_text(text, out);
+      assign_text(out, text);
       return true;
     default:
       if (const uint32_t element = pg_array_element_oid(type_oid); element != 0) {
         out = parse_array_literal(element, text);
       } else {
-        assign_text(text, out);
+        assign_text(out, text);
       }
       return true;
   }

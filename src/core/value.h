@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -121,6 +122,16 @@ class Value {
  private:
   Storage storage_;
 };
+
+// Sets `out` to the text `text`, into the string it holds if it holds one (a recycled
+// row's value), so that text that fits its buffer allocates nothing.
+inline void assign_text(Value& out, std::string_view text) {
+  if (auto* held = std::get_if<std::string>(&out.storage())) {
+    held->assign(text);
+  } else {
+    out = std::string(text);
+  }
+}
 
 // The heap bytes a value holds beyond its own slot, roughly: what keeping it for reuse
 // (a recycled row's) would pin.

@@ -1,8 +1,6 @@
 #include "mapping/field_writer.h"
 
-#include "core/json_string.h"
 #include "mapping/json_document.h"
-#include "mapping/retainly_limits.h"
 #include "mapping/value_json.h"
 #include "mapping/value_text.h"
 
@@ -73,18 +71,15 @@ FieldOutcome write_value(const Field& field, const Value& value, WriteContext& c
 
 bool write_value_json(const Value& value, const FieldSpec& spec, WriteContext& ctx,
                       std::string& out) {
-  // Most values, of most fields (no type, transform or `as`): an integer, or text that is
-  // plain ASCII. Written here as append_default_json() would, without its visit of every
-  // type and the text's checks.
-  if (spec.type == FieldType::kAuto && !spec.as_string && spec.transforms.empty()) {
+  // Most values, of most fields (no type or `as`): an integer or text, written as
+  // append_default_json() would, without its visit of every value kind.
+  if (spec.type == FieldType::kAuto && !spec.as_string) {
     if (const auto* number = value.get_if<int64_t>()) {
       append_integer(out, *number);
       return true;
     }
-    if (const auto* text = value.get_if<std::string>();
-        text != nullptr && text->size() <= kMaxStringChars &&
-        append_plain_ascii_json_string(out, *text)) {
-      return true;
+    if (const auto* text = value.get_if<std::string>()) {
+      return append_text_json(out, *text, spec.transforms, ctx);
     }
   }
   if (spec.as_string && !value.is<std::string>()) {
