@@ -321,7 +321,11 @@ uint64_t Backfill::submit(std::vector<retainly::Call>& calls, BackfillProgress& 
     if (&call != &calls[passed]) calls[passed] = std::move(call);
     ++passed;
   }
-  const size_t taken = sink_.submit_all(std::span(calls.data(), passed), &halt);
+  if (options_.dry_run) return last_sequence_;  // nothing numbered, nothing to hand over
+  // What is left behind the calls to send (skipped ones, or moved forward) goes first: the
+  // sink then takes the vector as it is, at once when it can (Sink::submit_all).
+  calls.resize(passed);
+  const size_t taken = sink_.submit_all(calls, &halt);
   if (taken < passed) {
     last_sequence_ -= passed - taken;  // not taken
     throw_if_failed(sink_);

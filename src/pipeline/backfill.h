@@ -115,7 +115,8 @@ class Backfill {
     std::string_view value;
   };
   // Hands the calls to the sink (through the filter) and flushes, then saves `saved` with
-  // the last of them; returns the last sequence used. Throws cdc::Interrupted when `halt`
+  // the last of them; returns the last sequence used. `calls` is the sink's afterwards:
+  // it comes back emptied, or (a dry run) as it was. Throws cdc::Interrupted when `halt`
   // ends a wait for room in the sink.
   uint64_t submit(std::vector<retainly::Call>& calls, BackfillProgress& progress,
                   const std::atomic<bool>& halt, const Saved& saved = {});

@@ -60,10 +60,10 @@ class Dispatcher {
   // Takes one call, handed over at `arrived` (its flush interval counts from there;
   // default: now). Throws std::invalid_argument unless its sequence is last_added() + 1.
   void add(retainly::Call&& call, std::optional<Clock::TimePoint> arrived = std::nullopt);
-  // add() for each call in order (taken from `calls`, which is left holding moved-from
-  // calls). With thousands of customers in flight their lanes are out of the cache: each
-  // lane's bucket is loaded a few calls before its lookup.
-  void add_all(std::vector<std::pair<retainly::Call, Clock::TimePoint>>& calls);
+  // add() for each call in order, all handed over at `arrived` (taken from `calls`, which
+  // is left holding moved-from calls). With thousands of customers in flight their lanes
+  // are out of the cache: each lane's bucket is loaded a few calls before its lookup.
+  void add_all(std::vector<retainly::Call>& calls, Clock::TimePoint arrived);
   // Everything added so far is due now rather than at the end of its flush interval.
   void flush();
   // The attribute lists of calls done with (UnitPool::take_spent).

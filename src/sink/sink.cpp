@@ -87,12 +87,7 @@ size_t Sink::submit_all(std::span<retainly::Call> calls, const std::atomic<bool>
         settled_.wait_for(lock, kMaxWait, can_go);
       }
       if (failure_ || stopping_) return taken;
-      // One wake per batch of submissions (the worker takes the whole inbox at once), and
-      // at most one per kWakeInterval. The clock is read once per batch too: the calls
-      // behind the first are stamped as early as it, so they can only leave sooner (the
-      // flush interval counts from the stamp), by at most the time the worker took to come.
       const bool was_empty = inbox_.empty();
-      const Clock::TimePoint arrived = was_empty ? clock_->now() : inbox_.back().second;
       const uint64_t room = limit - (last_submitted_ - settled_count_);
       const size_t now = std::min<size_t>({calls.size() - taken, room, kCallsPerLock});
       for (size_t i = 0; i < now; ++i) {
@@ -101,16 +96,60 @@ size_t Sink::submit_all(std::span<retainly::Call> calls, const std::atomic<bool>
           throw std::invalid_argument("call sequence " + std::to_string(call.sequence) +
                                       " does not follow " + std::to_string(last_submitted_));
         }
-        inbox_.emplace_back(std::move(call), arrived);
+        // Joins the last batch; an empty inbox starts one in the spare batch's capacity.
+        if (inbox_.empty()) inbox_.push_back(std::exchange(spare_batch_, {}));
+        inbox_.back().push_back(std::move(call));
         ++last_submitted_;
         ++taken;
       }
-      if (!was_empty || (last_wake_ && arrived < *last_wake_ + kWakeInterval)) continue;
-      last_wake_ = arrived;
+      if (!wake_due(was_empty)) continue;
     }
     transport_->wake();
   }
   return taken;
+}
+
+size_t Sink::submit_all(std::vector<retainly::Call>& calls, const std::atomic<bool>* interrupt) {
+  size_t whole = 0;  // taken as one batch
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    const uint64_t limit = std::max<uint64_t>(1, options_.max_pending_calls);
+    if (!failure_ && !stopping_ && !calls.empty() &&
+        last_submitted_ - settled_count_ + calls.size() <= limit) {
+      for (size_t i = 0; i < calls.size(); ++i) {
+        if (calls[i].sequence != last_submitted_ + 1 + i) {
+          throw std::invalid_argument("call sequence " + std::to_string(calls[i].sequence) +
+                                      " does not follow " + std::to_string(last_submitted_ + i));
+        }
+      }
+      const bool was_empty = inbox_.empty();
+      whole = calls.size();
+      inbox_.push_back(std::move(calls));
+      calls.clear();  // moved from: empty already, but the standard does not promise it
+      last_submitted_ += whole;
+      wake = wake_due(was_empty);
+    }
+  }
+  if (whole > 0) {
+    if (wake) transport_->wake();
+    return whole;
+  }
+  const size_t taken = submit_all(std::span(calls), interrupt);
+  calls.erase(calls.begin(), calls.begin() + static_cast<std::ptrdiff_t>(taken));
+  return taken;
+}
+
+bool Sink::wake_due(bool was_empty) {
+  // One wake per batch of submissions (the worker takes the whole inbox at once), and at
+  // most one per kWakeInterval. The clock is read once per batch too: the calls behind the
+  // first are stamped as early as it, so they can only leave sooner (the flush interval
+  // counts from the stamp), by at most the time the worker took to come.
+  if (!was_empty) return false;
+  inbox_arrived_ = clock_->now();
+  if (last_wake_ && inbox_arrived_ < *last_wake_ + kWakeInterval) return false;
+  last_wake_ = inbox_arrived_;
+  return true;
 }
 
 uint64_t Sink::watermark() const {
@@ -182,7 +221,9 @@ void Sink::publish(Dispatcher& dispatcher, const std::optional<SinkFailure>& fen
 
 void Sink::run() {
   Dispatcher dispatcher(options_, *transport_, *clock_, random_, dead_letters_);
-  std::vector<std::pair<retainly::Call, Clock::TimePoint>> calls;
+  // What the worker took from the inbox; emptied once the dispatcher has the calls.
+  std::vector<std::vector<retainly::Call>> batches;
+  Clock::TimePoint arrived;
   std::vector<retainly::HttpResponse> responses;
   std::optional<SinkFailure> fenced;
   for (;;) {
@@ -191,19 +232,27 @@ void Sink::run() {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
-      calls.swap(inbox_);
+      // The last round's batches, emptied: one is kept for calls handed over one by one.
+      if (!batches.empty() && spare_batch_.capacity() == 0) {
+        spare_batch_ = std::move(batches.back());
+      }
+      batches.clear();
+      batches.swap(inbox_);
+      arrived = inbox_arrived_;
       flush = std::exchange(flush_requested_, false);
       window = window_;
     }
     if (fenced) {
       // Nothing more is sent, resent or answered: another instance sends now.
-      calls.clear();
+      batches.clear();
       std::unique_lock lock(mutex_);
       settled_.wait_for(lock, kMaxWait, [&] { return stopping_; });
       continue;
     }
-    dispatcher.add_all(calls);
-    calls.clear();
+    for (auto& batch : batches) {
+      dispatcher.add_all(batch, arrived);
+      batch.clear();
+    }
     if (flush) dispatcher.flush();
     if (window == nullptr || window->open()) {
       dispatcher.pump();

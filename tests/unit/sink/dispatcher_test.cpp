@@ -272,16 +272,16 @@ TEST_CASE("sink: a batch handed over at once keeps one lane per customer") {
   // under another call's hash would get a lane of its own, and leave before the delete
   // ahead of it, or beside the upsert it should merge with.
   Harness h;
-  std::vector<std::pair<Call, Clock::TimePoint>> batch;
+  std::vector<Call> batch;
   auto hand = [&](Call call) {
     call.sequence = ++h.sequence;
-    batch.emplace_back(std::move(call), h.clock.now());
+    batch.push_back(std::move(call));
   };
   hand(deletion("1"));
   for (int id = 2; id <= 11; ++id) hand(upsert(std::to_string(id), {{"a", "1"}}));
   hand(upsert("1", {{"a", "2"}}));
   hand(upsert("\"5\"", {{"b", "3"}}));
-  h.dispatcher.add_all(batch);
+  h.dispatcher.add_all(batch, h.clock.now());
 
   auto sent = h.flushed();
   REQUIRE(sent.size() == 2);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <future>
+#include <span>
 #include <stdexcept>
 
 #include "call_builders.h"
@@ -210,7 +211,8 @@ TEST_CASE("sink thread: submit_all stopped by its interrupt leaves the calls it 
   std::vector<cdc::retainly::Call> calls = {event("1", "a"), event("2", "b"), event("3", "c")};
   for (auto& call : calls) call.sequence = ++h.sequence;
   std::atomic<bool> stop{false};
-  auto all = std::async(std::launch::async, [&] { return h.sink->submit_all(calls, &stop); });
+  auto all =
+      std::async(std::launch::async, [&] { return h.sink->submit_all(std::span(calls), &stop); });
   REQUIRE(h.transport->wait_started(1));
   h.transport->answer(http_answer(h.transport->take_started()[0].id, 503));  // retried later
   stop = true;
@@ -218,6 +220,64 @@ TEST_CASE("sink thread: submit_all stopped by its interrupt leaves the calls it 
   CHECK(h.sink->last_submitted() == 1);
   CHECK(calls[1].customer_id == "2");  // not moved from
   CHECK(calls[2].sequence == 3);
+}
+
+TEST_CASE("sink thread: a vector the sink has room for is taken whole, none of its calls moved") {
+  ThreadedHarness h(/*max_pending=*/3);
+  std::vector<cdc::retainly::Call> calls = {upsert("1", {{"a", "1"}}), upsert("2", {{"a", "2"}}),
+                                            upsert("3", {{"a", "3"}})};
+  for (auto& call : calls) call.sequence = ++h.sequence;
+  const cdc::retainly::Call* const buffer = calls.data();
+  CHECK(h.sink->submit_all(calls) == 3);
+  // The vector itself went into the inbox: moving the calls out of it would have left it
+  // its buffer.
+  CHECK(calls.empty());
+  CHECK(calls.data() != buffer);
+  CHECK(h.sink->last_submitted() == 3);
+  h.sink->flush();
+  std::string bodies;
+  size_t started = 0;
+  while (bodies.find(R"("id":3)") == std::string::npos) {
+    REQUIRE(h.transport->wait_started(started + 1));
+    const auto requests = h.transport->take_started();
+    started += requests.size();
+    for (const auto& request : requests) {
+      bodies += request.body;
+      h.transport->answer(http_answer(request.id, 200));
+    }
+  }
+  CHECK(h.sink->wait_for(3, 10s));
+  CHECK(bodies.find(R"({"id":1,"a":1})") < bodies.find(R"({"id":2,"a":2})"));
+  CHECK(bodies.find(R"({"id":2,"a":2})") < bodies.find(R"({"id":3,"a":3})"));
+}
+
+TEST_CASE("sink thread: a vector taken in part keeps the calls not taken, in order, at its front") {
+  ThreadedHarness h(/*max_pending=*/1);
+  std::vector<cdc::retainly::Call> calls = {event("1", "a"), event("2", "b"), event("3", "c")};
+  for (auto& call : calls) call.sequence = ++h.sequence;
+  std::atomic<bool> stop{false};
+  auto all = std::async(std::launch::async, [&] { return h.sink->submit_all(calls, &stop); });
+  REQUIRE(h.transport->wait_started(1));
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 503));  // retried later
+  stop = true;
+  CHECK(all.get() == 1);
+  CHECK(h.sink->last_submitted() == 1);
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].customer_id == "2");
+  CHECK(calls[0].sequence == 2);
+  CHECK(calls[1].customer_id == "3");
+}
+
+TEST_CASE("sink thread: a vector whose sequences do not follow is refused whole") {
+  ThreadedHarness h;
+  std::vector<cdc::retainly::Call> calls = {upsert("1"), upsert("2"), upsert("3")};
+  calls[0].sequence = 1;
+  calls[1].sequence = 2;
+  calls[2].sequence = 4;
+  CHECK_THROWS_AS(h.sink->submit_all(calls), std::invalid_argument);
+  CHECK(h.sink->last_submitted() == 0);
+  CHECK(calls.size() == 3);
+  CHECK(calls[2].customer_id == "3");
 }
 
 TEST_CASE("sink thread: sequences must follow each other") {

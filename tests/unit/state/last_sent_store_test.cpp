@@ -396,8 +396,8 @@ TEST_CASE("last-sent store: field hashes from a kept name hash are the name's ow
 }
 
 TEST_CASE("last-sent store: numeric ids pack into nine bytes and come back as written") {
-  for (std::string id :
-       {"0", "42", "9999999999999999999", "007", "abc", "12a", "-1", "18446744073709551616"}) {
+  for (std::string id : {"", "0", "42", "1234567", "12345678", "9999999999999999999", "007", "abc",
+                         "12a", "-1", "18446744073709551616"}) {
     CAPTURE(id);
     CHECK(cdc::state::customer_of_key(cdc::state::customer_key(id)) == id);
   }
