@@ -160,7 +160,8 @@ MDB_cursor* KvStore::Write::cursor(std::vector<MDB_cursor*>& cursors, Db db) {
   return cursor;
 }
 
-void KvStore::Write::append(Db db, KeyEnd& end, std::string_view key, std::string_view value) {
+char* KvStore::Write::append(Db db, KeyEnd& end, std::string_view key, const char* data,
+                             size_t size) {
   MDB_cursor* cursor = this->cursor(appenders_, db);
   if (appender_at_end_[db] == 0) {
     MDB_val last_key;
@@ -170,15 +171,28 @@ void KvStore::Write::append(Db db, KeyEnd& end, std::string_view key, std::strin
     appender_at_end_[db] = 1;
   }
   MDB_val k = val(key);
-  MDB_val v = val(value);
-  if (int rc = mdb_cursor_put(cursor, &k, &v, MDB_APPEND)) store_->fail("writing", rc);
+  MDB_val v{size, const_cast<char*>(data)};
+  // An empty value with no bytes reserves none: the same thing.
+  if (int rc = mdb_cursor_put(cursor, &k, &v, MDB_APPEND | (data == nullptr ? MDB_RESERVE : 0))) {
+    store_->fail("writing", rc);
+  }
   end.empty = false;
   end.last.assign(key);
+  return static_cast<char*>(v.mv_data);
+}
+
+char* KvStore::Write::append_in_place(Db db, std::string_view key, size_t size) {
+  KeyEnd& last = end(db);
+  if (!last.past(key)) return nullptr;
+  return append(db, last, key, nullptr, size);
 }
 
 void KvStore::Write::put(Db db, std::string_view key, std::string_view value) {
   KeyEnd& last = end(db);
-  if (last.past(key)) return append(db, last, key, value);
+  if (last.past(key)) {
+    append(db, last, key, value.data(), value.size());
+    return;
+  }
   moved_end(db);
   MDB_val k = val(key);
   MDB_val v = val(value);
@@ -192,7 +206,8 @@ void KvStore::Write::update(
   KeyEnd& last = end(db);
   if (last.past(key)) {
     make(std::nullopt, out);
-    return append(db, last, key, out);
+    append(db, last, key, out.data(), out.size());
+    return;
   }
   moved_end(db);
   MDB_cursor* cursor = this->cursor(cursors_, db);

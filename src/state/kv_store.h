@@ -110,6 +110,12 @@ class KvStore {
     void update(Db db, std::string_view key,
                 const std::function<void(std::optional<std::string_view>, std::string&)>& make,
                 std::string& out);
+    // Writes `key` with a value of `size` bytes for the caller to fill in place, at the
+    // returned pointer (valid until the next change through this transaction), when `key`
+    // sorts past every key of `db`: appended without a search (MDB_APPEND), and the value
+    // written straight into its page (MDB_RESERVE). Otherwise writes nothing and returns
+    // nullptr.
+    char* append_in_place(Db db, std::string_view key, size_t size);
     // True if the key was there.
     bool erase(Db db, std::string_view key);
     // Removes every key starting with `prefix`; returns how many.
@@ -136,8 +142,10 @@ class KvStore {
     // This transaction's end of `db`. Erasing may leave it above the true last key, which
     // only sends a few keys the searching way.
     KeyEnd& end(Db db);
-    // Writes `key` past the end without a search and moves the end to it.
-    void append(Db db, KeyEnd& end, std::string_view key, std::string_view value);
+    // Writes `key` past the end without a search and moves the end to it, valued the
+    // `size` bytes at `data`; with `data` null, `size` bytes left for the caller to write
+    // where the returned pointer says, in the page (MDB_RESERVE).
+    char* append(Db db, KeyEnd& end, std::string_view key, const char* data, size_t size);
     KvStore* store_;
     MDB_txn* txn_;
     std::vector<KeyEnd> ends_;

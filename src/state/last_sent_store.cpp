@@ -64,14 +64,19 @@ T get_le(const char* in) {
   return value;
 }
 
+// One stamp into kStampBytes bytes at `out`.
+void encode_stamp(const FieldStamp& stamp, char* out) {
+  store_le(out, stamp.name);
+  store_le(out + 4, stamp.table);
+  store_le(out + 6, stamp.value);
+}
+
 // Sized once and written in place: appending byte by byte was 6% of the filter's time.
 void encode(const std::vector<FieldStamp>& stamps, std::string& out) {
   out.resize(stamps.size() * kStampBytes);
   char* p = out.data();
   for (const auto& stamp : stamps) {
-    store_le(p, stamp.name);
-    store_le(p + 4, stamp.table);
-    store_le(p + 6, stamp.value);
+    encode_stamp(stamp, p);
     p += kStampBytes;
   }
 }
@@ -100,6 +105,11 @@ std::optional<ItemStamp> decode_item(std::string_view bytes) {
 bool slot_less(const FieldStamp& a, const FieldStamp& b) {
   if (a.name != b.name) return a.name < b.name;
   return a.name == kPresenceName && a.table < b.table;
+}
+
+// A stamp's slot as one number, in slot_less()'s order: equal for stamps of one slot.
+uint64_t slot_of(const FieldStamp& stamp) {
+  return (uint64_t{stamp.name} << 16) | (stamp.name == kPresenceName ? stamp.table : 0U);
 }
 
 // `current` with `changes` laid over it, sorted.
@@ -374,11 +384,44 @@ LastSentStore::Commit LastSentStore::commit() {
   return Commit(store_.write());
 }
 
+bool LastSentStore::Commit::SlotOrder::fit(std::span<const FieldStamp> stamps) {
+  const size_t count = stamps.size();
+  if (count == size_) {
+    size_t i = 0;
+    while (i < count && slots_[i] == slot_of(stamps[i])) ++i;
+    if (i == count) return true;
+  }
+  size_ = 0;
+  if (count == 0 || count > kMaxOrdered) return false;
+  std::array<uint8_t, kMaxOrdered> sorted;  // stamp indexes, by slot
+  for (size_t i = 0; i < count; ++i) {
+    slots_[i] = slot_of(stamps[i]);
+    size_t at = i;
+    for (; at > 0 && slots_[sorted[at - 1]] > slots_[i]; --at) sorted[at] = sorted[at - 1];
+    sorted[at] = static_cast<uint8_t>(i);
+  }
+  for (size_t rank = 0; rank < count; ++rank) {
+    if (rank > 0 && slots_[sorted[rank]] == slots_[sorted[rank - 1]]) return false;
+    place_[sorted[rank]] = static_cast<uint8_t>(rank);
+  }
+  size_ = count;
+  return true;
+}
+
 void LastSentStore::Commit::upsert_customer(std::string_view key,
                                             std::span<const FieldStamp> stamps) {
   if (!write_) return;
-  // One search of the tree for a customer already there, none for a new one past the
-  // store's end (growing ids, the common case while rows are inserted).
+  // A new customer past the store's end (growing ids: inserts, backfills) is appended
+  // without a search, its stamps written straight into the page in slot order.
+  if (order_.fit(stamps)) {
+    if (char* out = write_->append_in_place(kCustomers, key, stamps.size() * kStampBytes)) {
+      for (size_t i = 0; i < stamps.size(); ++i) {
+        encode_stamp(stamps[i], out + order_.place(i) * kStampBytes);
+      }
+      return;
+    }
+  }
+  // Otherwise one search of the tree for a customer already there, none for a new one.
   write_->update(
       kCustomers, key,
       [&](std::optional<std::string_view> current, std::string& out) {

@@ -7,6 +7,7 @@
 // decides what to write, and when, is pipeline/changed_filter.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -187,9 +188,30 @@ class LastSentStore {
    private:
     friend class LastSentStore;
     explicit Commit(std::optional<KvStore::Write> write) : write_(std::move(write)) {}
+
+    // Where each of a new customer's stamps goes in the stored order (by slot), learned
+    // from one customer's stamps and kept for the next: calls of one mapping name the same
+    // fields in the same order, so an insert stream or a backfill sorts once, not once a
+    // customer. Only for up to kMaxOrdered stamps of distinct slots.
+    class SlotOrder {
+     public:
+      static constexpr size_t kMaxOrdered = 16;
+      // Whether `stamps` name the slots the order was learned from, in the same order;
+      // else learns theirs. False when it cannot (too many, or two in one slot).
+      bool fit(std::span<const FieldStamp> stamps);
+      // Where stamp i goes (once fit()).
+      size_t place(size_t i) const { return place_[i]; }
+
+     private:
+      std::array<uint64_t, kMaxOrdered> slots_{};  // the slots, in the stamps' order
+      std::array<uint8_t, kMaxOrdered> place_{};
+      size_t size_ = 0;  // 0: nothing learned
+    };
+
     std::optional<KvStore::Write> write_;  // none for a read-only store
     std::vector<FieldStamp> stamps_;       // scratch, kept across upserts
     std::string bytes_;
+    SlotOrder order_;
   };
   Commit commit();
   void sync();

@@ -352,6 +352,73 @@ TEST_CASE("last-sent store: a new customer's stamps sort the same whatever their
   }
 }
 
+// Within one commit the store learns the order of a new customer's stamps from the first
+// and reuses it while the next ones name the same slots in the same order (a mapping's
+// calls do). Customers whose stamps repeat a few lists, change them, repeat a slot, or are
+// already stored, all in one batch: each must end as a plain merge in slot order says.
+TEST_CASE("last-sent store: new customers in one commit sort right as their slots change") {
+  const cdc::test::TempDir scratch("cdc_last_sent_learned_order");
+  LastSentStore store(scratch.path() / "ls");
+  std::mt19937 random(20261207);
+  using Slot = std::pair<uint32_t, uint16_t>;
+  auto slot_of = [](const FieldStamp& s) {
+    return Slot(s.name, s.name == cdc::state::kPresenceName ? s.table : uint16_t{0});
+  };
+  auto random_list = [&](size_t size) {
+    std::vector<FieldStamp> stamps;
+    for (size_t i = 0; i < size; ++i) {
+      const auto table = static_cast<uint16_t>(1 + random() % 3);
+      if (random() % 4 == 0) {
+        stamps.push_back(presence(table));
+      } else {
+        stamps.push_back(field("f" + std::to_string(random() % 12), std::to_string(i), table));
+      }
+    }
+    return stamps;
+  };
+  // A few lists of distinct slots (a mapping's fields, then its presence stamp); one that
+  // differs from the first only in its presence stamp's table; two whose presence stamps
+  // share a name but come in the other order of their tables.
+  std::vector<std::vector<FieldStamp>> lists = {
+      stamp_list({field("name", "a"), field("visits", "1"), field("note", "x"), presence(1)}),
+      stamp_list({field("zip", "9"), field("age", "3"), presence(2)}),
+      stamp_list({field("name", "a"), field("visits", "1"), field("note", "x"), presence(2)}),
+      stamp_list({field("name", "a"), presence(1), presence(3)}),
+      stamp_list({field("name", "a"), presence(3), presence(1)}),
+  };
+  std::map<std::string, std::map<Slot, FieldStamp>> expected;
+  auto upsert = [&](LastSentBatch& batch, const std::string& id, std::vector<FieldStamp> stamps) {
+    for (auto& stamp : stamps) stamp.value ^= random();  // values differ between customers
+    batch.upsert_customer(id, stamps);
+    for (const auto& stamp : stamps) expected[id][slot_of(stamp)] = stamp;
+  };
+  LastSentBatch first;
+  for (int id = 1; id <= 50; ++id) upsert(first, std::to_string(id * 2), lists[id % lists.size()]);
+  store.apply(first);
+
+  LastSentBatch batch;
+  for (int n = 101; n <= 500; ++n) {
+    const auto pick = random() % 10;
+    // Mostly the same list many times running; sometimes another, a random one (slots
+    // repeating or not, of any length), or a customer the first batch stored.
+    const std::string id = pick == 0 ? std::to_string(2 * (1 + random() % 50)) : std::to_string(n);
+    if (pick < 6) {
+      upsert(batch, id, lists[(n / 40) % lists.size()]);
+    } else if (pick < 8) {
+      upsert(batch, id, lists[random() % lists.size()]);
+    } else {
+      upsert(batch, id, random_list(random() % 20));
+    }
+  }
+  store.apply(batch);
+  for (const auto& [id, slots] : expected) {
+    std::vector<FieldStamp> want;
+    for (const auto& [slot, stamp] : slots) want.push_back(stamp);
+    INFO("customer " << id);
+    CHECK(customer(store, id) == want);
+  }
+}
+
 TEST_CASE("last-sent store: forget one table keeps the other tables' stamps") {
   const cdc::test::TempDir scratch("cdc_last_sent_forget");
   LastSentStore store(scratch.path() / "ls");
