@@ -21,6 +21,11 @@ namespace {
 // hundred microseconds.
 constexpr uint32_t kChangesPerUpkeep = 256;
 
+// The calls made since the last upkeep go to the sink together (StreamPipeline::
+// hand_over()), at the latest once this many wait: one lock and no copy for all of them,
+// where a call handed over alone cost the pipeline's thread some 500 instructions.
+constexpr size_t kMaxCallsHeld = 1024;
+
 }  // namespace
 
 StreamPipeline::StreamPipeline(ChangeSource& source, const mapping::Mapper& mapper,
@@ -54,6 +59,8 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
         // once it failed, so neither waits for this.
         if (is_change && ++changes_since_upkeep < kChangesPerUpkeep) continue;
       }
+      // At every transaction's end, so a commit's calls never wait for the next one.
+      hand_over();
     } catch (const SourceDisconnected& lost) {
       restart(stop, std::string("lost the source connection: ") + lost.what());
     } catch (const Interrupted&) {
@@ -68,6 +75,11 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
     acknowledge_done();
     publish(/*force=*/false);
     throw_if_sink_failed();
+  }
+  try {
+    hand_over();
+  } catch (const Interrupted&) {
+    // The sink was full: the calls it did not take are left, with their transactions.
   }
   log::info("stopping: draining {} in-flight calls", last_sequence_ - sink_.watermark());
   sink_.flush();
@@ -93,6 +105,11 @@ void StreamPipeline::poll_resnapshot() {
 }
 
 void StreamPipeline::drain(const std::atomic<bool>& stop) {
+  try {
+    hand_over();
+  } catch (const Interrupted&) {
+    return;  // `stop` came while the sink was full: the caller sees it
+  }
   sink_.flush();
   while (!stop.load() && !sink_.wait_for(last_sequence_, 200ms)) throw_if_sink_failed();
 }
@@ -349,16 +366,22 @@ void StreamPipeline::mirror_truncate(const RowChange& change) {
   if (calls.empty()) return;
   log::info("truncate of {}: deleting the {} customer(s) and array item(s) it sent", table,
             calls.size());
-  submit_calls(change, calls);
+  const size_t first = output_.calls.size();
+  output_.calls.insert(output_.calls.end(), std::make_move_iterator(calls.begin()),
+                       std::make_move_iterator(calls.end()));
+  queue_calls(change, first);
 }
 
 void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
-  output_.clear();
+  // The change's calls join those not yet handed over (output_.calls).
+  const size_t first = output_.calls.size();
+  output_.rejections.clear();
+  output_.skips.clear();
   reuse_spent_memory();
   mapper_->map(change, output_, whole);
   if (!output_.skips.empty()) {
     count_old_image_skips(change);
-    if (filter_ != nullptr) restore_known_different(change);
+    if (filter_ != nullptr) restore_known_different(change, first);
   }
   for (const auto& rejection : output_.rejections) {
     ++status_.rejections;
@@ -366,7 +389,7 @@ void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
               rejection.origin.key, rejection.origin.position.str(), rejection.reason);
     sink_.dead_letters().append_rejection(rejection.origin, rejection.payload, rejection.reason);
   }
-  submit_calls(change, output_.calls);
+  queue_calls(change, first);
 }
 
 void StreamPipeline::reuse_spent_memory() {
@@ -379,9 +402,11 @@ void StreamPipeline::reuse_spent_memory() {
   call_memory_.reclaim(spent_);
 }
 
-void StreamPipeline::submit_calls(const RowChange& change, std::vector<retainly::Call>& calls) {
-  uint64_t submitted = 0;
-  for (auto& call : calls) {
+void StreamPipeline::queue_calls(const RowChange& change, size_t first) {
+  std::vector<retainly::Call>& calls = output_.calls;
+  size_t kept = first;
+  for (size_t i = first; i < calls.size(); ++i) {
+    retainly::Call& call = calls[i];
     // The filter first: a delete it drops (only_if_sent) must not count as this
     // transaction's delete below.
     if (filter_ != nullptr) {
@@ -396,17 +421,29 @@ void StreamPipeline::submit_calls(const RowChange& change, std::vector<retainly:
                  call.origin.table, call.origin.key, call.origin.position.str(), call.customer_id);
       continue;
     }
+    // Numbered now, and the filter told, as if the sink had it: hand_over() gives it
+    // before anything waits on the sink, and if the sink takes it not (it failed, or
+    // `stop` came) the pipeline ends, so what the filter holds for it is never committed.
     call.sequence = ++last_sequence_;
-    if (!sink_.submit(std::move(call), stop_)) {
-      --last_sequence_;  // not taken
-      throw_if_sink_failed();
-      count_calls(change, submitted);
-      throw Interrupted("stopped while waiting for room in the sink");
-    }
     if (filter_ != nullptr) filter_->submitted(last_sequence_);
-    ++submitted;
+    if (kept != i) calls[kept] = std::move(call);
+    ++kept;
   }
-  count_calls(change, submitted);
+  calls.resize(kept);
+  count_calls(change, kept - first);
+  if (calls.size() >= kMaxCallsHeld) hand_over();
+}
+
+void StreamPipeline::hand_over() {
+  std::vector<retainly::Call>& calls = output_.calls;
+  if (calls.empty()) return;
+  const size_t count = calls.size();
+  const size_t taken = sink_.submit_all(calls, stop_);
+  if (taken == count) return;
+  last_sequence_ -= count - taken;  // not taken
+  calls.clear();
+  throw_if_sink_failed();
+  throw Interrupted("stopped while waiting for room in the sink");
 }
 
 const ChangedFilter::Table& StreamPipeline::filter_table(const RowChange& change) {
@@ -434,7 +471,7 @@ void StreamPipeline::count_skipped(const RowChange& change, const ChangedFilter:
   if (skipped.whole_call) ++counts.calls_last_sent;
 }
 
-void StreamPipeline::restore_known_different(const RowChange& change) {
+void StreamPipeline::restore_known_different(const RowChange& change, size_t first) {
   std::vector<retainly::Attribute> back;
   const uint16_t tag = filter_table(change).tag;
   for (const auto& skip : output_.skips) {
@@ -451,7 +488,9 @@ void StreamPipeline::restore_known_different(const RowChange& change) {
       return call.kind == skip.kind && call.customer_id == skip.customer_id &&
              call.field == skip.field && call.item_id == skip.item_id;
     };
-    auto it = std::find_if(output_.calls.begin(), output_.calls.end(), same_target);
+    // Among this change's calls only (from `first`): the others are earlier changes'.
+    const auto mine = output_.calls.begin() + static_cast<std::ptrdiff_t>(first);
+    auto it = std::find_if(mine, output_.calls.end(), same_target);
     if (skip.whole_call || it == output_.calls.end()) {
       retainly::Call& call = output_.calls.emplace_back();
       call.kind = skip.kind;

@@ -130,11 +130,17 @@ class StreamPipeline {
   void release_held();
   void fetch_held();
   void count_reselected(const RowChange& change, const RowFetchCounts& counts);
-  // Maps `change` and hands its calls to the sink.
+  // Maps `change` and queues its calls for the sink.
   // `whole`: Mapper::map's, for a change a re-snapshot chunk drops its row for.
   void map_and_submit(const RowChange& change, bool whole = false);
-  // Hands `calls`, made for `change`, to the sink through the filter.
-  void submit_calls(const RowChange& change, std::vector<retainly::Call>& calls);
+  // Passes the calls made for `change`, output_.calls from `first` on, through the
+  // filter, numbers those left and keeps them there for hand_over() (at once when many
+  // wait).
+  void queue_calls(const RowChange& change, size_t first);
+  // Hands the queued calls to the sink, all at once. Throws the sink's failure, or
+  // Interrupted when `stop` came while the sink had no room (the calls it did not take
+  // are then dropped, their transactions never acknowledged).
+  void hand_over();
   // Now and then, the attribute lists of calls the sink is done with go to output_'s
   // memory, for the mapping to build the next calls in (retainly::CallMemory).
   void reuse_spent_memory();
@@ -153,7 +159,7 @@ class StreamPipeline {
   void count_old_image_skips(const RowChange& change);
   // Puts back into output_ what the old image calls unchanged but the filter knows
   // Retainly lacks (ChangedFilter::known_different).
-  void restore_known_different(const RowChange& change);
+  void restore_known_different(const RowChange& change, size_t first);
   void throw_if_sink_failed() const;
   void count_change(const RowChange& change);
   void count_calls(const RowChange& change, uint64_t calls);
@@ -176,7 +182,9 @@ class StreamPipeline {
   PipelineOptions options_;
   CommitTracker commits_;
   TransactionDeletes transaction_deletes_;
-  mapping::MappingOutput output_;  // reused for every change
+  // Reused for every change. Its calls are the queued ones (queue_calls()), those of the
+  // changes since the last hand_over().
+  mapping::MappingOutput output_;
   // output_'s attribute lists, and what reuse_spent_memory() takes from the sink for it
   // (the changes mapped since it last asked).
   retainly::CallMemory call_memory_;

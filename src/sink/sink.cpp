@@ -126,7 +126,9 @@ size_t Sink::submit_all(std::vector<retainly::Call>& calls, const std::atomic<bo
       const bool was_empty = inbox_.empty();
       whole = calls.size();
       inbox_.push_back(std::move(calls));
-      calls.clear();  // moved from: empty already, but the standard does not promise it
+      // Back with the spare batch's capacity, for the caller's next calls.
+      calls = std::exchange(spare_batch_, {});
+      calls.clear();
       last_submitted_ += whole;
       wake = wake_due(was_empty);
     }

@@ -59,7 +59,8 @@ class Sink {
   // submit_all() of every call in `calls`, which come back without those taken (the rest
   // in order at the front). When there is room for them all at once, the vector itself
   // joins the inbox, so that no call is moved: a backfill hands over pages of thousands
-  // of calls, and moving each copied a few hundred bytes. `calls` then comes back empty.
+  // of calls, and moving each copied a few hundred bytes. `calls` then comes back empty,
+  // with the capacity of a batch the sink is done with when it has one.
   size_t submit_all(std::vector<retainly::Call>& calls,
                     const std::atomic<bool>* interrupt = nullptr);
   // The lock taken once a call cost a backfill's submitting thread a fifth of its time,
