@@ -21,6 +21,7 @@
 #include "pipeline/backfill_checkpoint.h"
 #include "pipeline/backfill_read_ahead.h"
 #include "pipeline/changed_filter.h"
+#include "pipeline/items_table.h"
 #include "sink/fake_transport.h"
 #include "state/atomic_file.h"
 #include "support/temp_dir.h"
@@ -31,28 +32,19 @@ using namespace cdc::pipeline;
 using namespace cdc::sink::testing;
 using namespace std::chrono_literals;
 
+using cdc::pipeline::testing::items_mapper;
+using cdc::pipeline::testing::items_schema;
+
 namespace {
 
-constexpr const char* kMapping = R"(
-table: public.items
-customer:
-  id: id
-  fields: { name: name }
-)";
+constexpr const char* kMapping = cdc::pipeline::testing::kItemsMapping;
 
 // Rows id 1..rows, in pages; the key is the id's text. Asked for a row past `fail_after`,
 // it throws instead.
 class MemoryReader final : public TableReader {
  public:
   explicit MemoryReader(int64_t rows, int64_t fail_after = INT64_MAX)
-      : rows_(rows), fail_after_(fail_after) {
-    auto schema = std::make_shared<TableSchema>();
-    schema->id = {"public", "items"};
-    schema->version = 1;
-    schema->columns.push_back(Column{.name = "id", .type_name = "int8", .is_key = true});
-    schema->columns.push_back(Column{.name = "name", .type_name = "text"});
-    schema_ = std::move(schema);
-  }
+      : schema_(items_schema()), rows_(rows), fail_after_(fail_after) {}
   const std::shared_ptr<const TableSchema>& schema() const override { return schema_; }
   size_t next_batch(size_t max_rows, std::vector<RowChange>& out) override {
     size_t taken = 0;
@@ -78,12 +70,6 @@ class MemoryReader final : public TableReader {
   int64_t next_ = 1;
   std::optional<std::vector<std::string>> last_key_;
 };
-
-mapping::Mapper items_mapper(const char* text = kMapping) {
-  std::vector<mapping::TableMapping> mappings;
-  mappings.push_back(mapping::parse_mapping(text, "items.yaml", {}));
-  return mapping::Mapper(std::move(mappings));
-}
 
 sink::SinkOptions sink_options(const std::string& dead_letter_path = {}) {
   sink::SinkOptions options;

@@ -14,22 +14,18 @@
 #include <vector>
 
 #include "mapping/mapper.h"
+#include "pipeline/items_table.h"
 #include "sink/fake_transport.h"
 #include "support/wait_until.h"
 
 using namespace cdc;
 using namespace cdc::pipeline;
-using namespace cdc::sink::testing;
+using cdc::pipeline::testing::items_mapper;
+using cdc::pipeline::testing::items_schema;
+using cdc::sink::testing::FakeTransport;
 using namespace std::chrono_literals;
 
 namespace {
-
-constexpr const char* kMapping = R"(
-table: public.items
-customer:
-  id: id
-  fields: { name: name }
-)";
 
 // Hands out the items it is given, in order; with none left, next() waits for more (past
 // its timeout: the test decides when the pipeline may go on) and says it waits.
@@ -75,15 +71,6 @@ class ScriptedSource final : public ChangeSource {
   bool finished_ = false;
 };
 
-std::shared_ptr<const TableSchema> items_schema() {
-  auto schema = std::make_shared<TableSchema>();
-  schema->id = {"public", "items"};
-  schema->version = 1;
-  schema->columns.push_back(Column{.name = "id", .type_name = "int8", .is_key = true});
-  schema->columns.push_back(Column{.name = "name", .type_name = "text"});
-  return schema;
-}
-
 SourceItem insert(const std::shared_ptr<const TableSchema>& schema, int64_t id, uint64_t lsn) {
   RowChange change;
   change.op = Operation::kInsert;
@@ -108,9 +95,7 @@ TEST_CASE("stream pipeline: a transaction's calls reach the sink at its end, not
   options.key = "k";
   options.secret = "s";
   sink::Sink sink(options, std::move(owned));
-  std::vector<mapping::TableMapping> mappings;
-  mappings.push_back(mapping::parse_mapping(kMapping, "items.yaml", {}));
-  const mapping::Mapper mapper(std::move(mappings));
+  const mapping::Mapper mapper = items_mapper();
   ScriptedSource source;
   PipelineOptions pipeline_options;
   pipeline_options.shutdown_timeout = 10ms;  // nothing is answered

@@ -312,6 +312,30 @@ TEST_CASE("last-sent store: a new customer's stamps are kept sorted, the later o
   CHECK(stamps == expected);
 }
 
+namespace {
+
+// A stamp's slot, as the store orders them: its name, then a presence stamp's table.
+std::pair<uint32_t, uint16_t> slot_of(const FieldStamp& s) {
+  return {s.name, s.name == cdc::state::kPresenceName ? s.table : uint16_t{0}};
+}
+
+// `size` stamps of three tables: presence stamps and fields of few names, so that slots
+// repeat; a field's value tells the repeats apart.
+std::vector<FieldStamp> random_stamps(std::mt19937& random, size_t size) {
+  std::vector<FieldStamp> stamps;
+  for (size_t i = 0; i < size; ++i) {
+    const auto table = static_cast<uint16_t>(1 + random() % 3);
+    if (random() % 4 == 0) {
+      stamps.push_back(presence(table));
+    } else {
+      stamps.push_back(field("f" + std::to_string(random() % 12), std::to_string(i), table));
+    }
+  }
+  return stamps;
+}
+
+}  // namespace
+
 // The store sorts a new customer's stamps by rank when there are few, stably when there
 // are many: either way, by slot with the later of two stamps in a slot kept. Checked
 // against a plain stable sort on random lists, short and long, with repeated slots.
@@ -319,21 +343,9 @@ TEST_CASE("last-sent store: a new customer's stamps sort the same whatever their
   const cdc::test::TempDir scratch("cdc_last_sent_sort");
   LastSentStore store(scratch.path() / "ls");
   std::mt19937 random(20261206);
-  auto slot_of = [](const FieldStamp& s) {
-    return std::pair(s.name, s.name == cdc::state::kPresenceName ? s.table : uint16_t{0});
-  };
   for (int round = 0; round < 300; ++round) {
     const size_t size = random() % 40;
-    std::vector<FieldStamp> stamps;
-    for (size_t i = 0; i < size; ++i) {
-      const auto table = static_cast<uint16_t>(1 + random() % 3);
-      if (random() % 4 == 0) {
-        stamps.push_back(presence(table));
-      } else {
-        // Few names, so that slots repeat; the value tells the repeats apart.
-        stamps.push_back(field("f" + std::to_string(random() % 12), std::to_string(i), table));
-      }
-    }
+    const std::vector<FieldStamp> stamps = random_stamps(random, size);
     std::vector<FieldStamp> expected = stamps;
     std::stable_sort(
         expected.begin(), expected.end(),
@@ -361,21 +373,6 @@ TEST_CASE("last-sent store: new customers in one commit sort right as their slot
   LastSentStore store(scratch.path() / "ls");
   std::mt19937 random(20261207);
   using Slot = std::pair<uint32_t, uint16_t>;
-  auto slot_of = [](const FieldStamp& s) {
-    return Slot(s.name, s.name == cdc::state::kPresenceName ? s.table : uint16_t{0});
-  };
-  auto random_list = [&](size_t size) {
-    std::vector<FieldStamp> stamps;
-    for (size_t i = 0; i < size; ++i) {
-      const auto table = static_cast<uint16_t>(1 + random() % 3);
-      if (random() % 4 == 0) {
-        stamps.push_back(presence(table));
-      } else {
-        stamps.push_back(field("f" + std::to_string(random() % 12), std::to_string(i), table));
-      }
-    }
-    return stamps;
-  };
   // A few lists of distinct slots (a mapping's fields, then its presence stamp); one that
   // differs from the first only in its presence stamp's table; two whose presence stamps
   // share a name but come in the other order of their tables.
@@ -407,7 +404,7 @@ TEST_CASE("last-sent store: new customers in one commit sort right as their slot
     } else if (pick < 8) {
       upsert(batch, id, lists[random() % lists.size()]);
     } else {
-      upsert(batch, id, random_list(random() % 20));
+      upsert(batch, id, random_stamps(random, random() % 20));
     }
   }
   store.apply(batch);
