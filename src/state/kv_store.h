@@ -110,11 +110,13 @@ class KvStore {
     void update(Db db, std::string_view key,
                 const std::function<void(std::optional<std::string_view>, std::string&)>& make,
                 std::string& out);
-    // Writes `key` with a value of `size` bytes for the caller to fill in place, at the
-    // returned pointer (valid until the next change through this transaction), when `key`
-    // sorts past every key of `db`: appended without a search (MDB_APPEND), and the value
-    // written straight into its page (MDB_RESERVE). Otherwise writes nothing and returns
-    // nullptr.
+    // Whether `key` sorts past every key of `db` in this transaction: it is not there, and
+    // writing it appends without a search.
+    bool past_end(Db db, std::string_view key) { return end(db).past(key); }
+    // Writes `key`, which must be past_end(), with a value of `size` bytes for the caller
+    // to fill in place, at the returned pointer (valid until the next change through this
+    // transaction): appended without a search (MDB_APPEND), the value written straight into
+    // its page (MDB_RESERVE). Throws std::logic_error for a key not past the end.
     char* append_in_place(Db db, std::string_view key, size_t size);
     // True if the key was there.
     bool erase(Db db, std::string_view key);

@@ -413,13 +413,14 @@ void LastSentStore::Commit::upsert_customer(std::string_view key,
   if (!write_) return;
   // A new customer past the store's end (growing ids: inserts, backfills) is appended
   // without a search, its stamps written straight into the page in slot order.
-  if (order_.fit(stamps)) {
-    if (char* out = write_->append_in_place(kCustomers, key, stamps.size() * kStampBytes)) {
-      for (size_t i = 0; i < stamps.size(); ++i) {
-        encode_stamp(stamps[i], out + order_.place(i) * kStampBytes);
-      }
-      return;
+  // (The end first: an update's stamps, often a few changed fields, would only teach the
+  // order something of no use.)
+  if (write_->past_end(kCustomers, key) && order_.fit(stamps)) {
+    char* out = write_->append_in_place(kCustomers, key, stamps.size() * kStampBytes);
+    for (size_t i = 0; i < stamps.size(); ++i) {
+      encode_stamp(stamps[i], out + order_.place(i) * kStampBytes);
     }
+    return;
   }
   // Otherwise one search of the tree for a customer already there, none for a new one.
   write_->update(

@@ -3,9 +3,11 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstring>
 #include <initializer_list>
 #include <map>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -137,6 +139,29 @@ TEST_CASE("kv store: keys past the last one are appended; the others still land 
   CHECK(keys == std::vector<std::string>{"0", "5", "6", "7", "75", std::string("75\0", 3), "9"});
   CHECK(store.get(0, "6") == std::optional<std::string_view>("v6"));
   CHECK(store.get(0, "9") == std::optional<std::string_view>("v9"));
+}
+
+TEST_CASE("kv store: a value written in place is the value, and only past the end") {
+  const cdc::test::TempDir scratch("cdc_kv_store_in_place");
+  KvStore store(scratch.path() / "kv", {"a"});
+  {
+    auto write = store.write();
+    CHECK(write.past_end(0, "5"));  // empty
+    std::memcpy(write.append_in_place(0, "5", 3), "abc", 3);
+    CHECK_FALSE(write.past_end(0, "5"));
+    CHECK_FALSE(write.past_end(0, "4"));
+    CHECK(write.past_end(0, "6"));
+    CHECK_THROWS_AS(write.append_in_place(0, "4", 1), std::logic_error);
+    std::memcpy(write.append_in_place(0, "6", 5), "defgh", 5);
+    write.put(0, "7", "ijk");
+    write.append_in_place(0, "8", 0);  // an empty value
+    write.commit();
+  }
+  CHECK(store.get(0, "5") == std::optional<std::string_view>("abc"));
+  CHECK(store.get(0, "6") == std::optional<std::string_view>("defgh"));
+  CHECK(store.get(0, "7") == std::optional<std::string_view>("ijk"));
+  CHECK(store.get(0, "8") == std::optional<std::string_view>(""));
+  CHECK_FALSE(store.get(0, "4"));
 }
 
 TEST_CASE("kv store: a key is past the end exactly when LMDB sorts it after the last key") {
