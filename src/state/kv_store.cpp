@@ -182,9 +182,7 @@ char* KvStore::Write::append(Db db, KeyEnd& end, std::string_view key, const cha
 }
 
 char* KvStore::Write::append_in_place(Db db, std::string_view key, size_t size) {
-  KeyEnd& last = end(db);
-  if (!last.past(key)) throw std::logic_error("append_in_place: a key not past the end");
-  return append(db, last, key, nullptr, size);
+  return append(db, end(db), key, nullptr, size);
 }
 
 void KvStore::Write::put(Db db, std::string_view key, std::string_view value) {

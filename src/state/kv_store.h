@@ -116,7 +116,8 @@ class KvStore {
     // Writes `key`, which must be past_end(), with a value of `size` bytes for the caller
     // to fill in place, at the returned pointer (valid until the next change through this
     // transaction): appended without a search (MDB_APPEND), the value written straight into
-    // its page (MDB_RESERVE). Throws std::logic_error for a key not past the end.
+    // its page (MDB_RESERVE). Not checked again here (the caller just asked): LMDB refuses
+    // a key that is not past its last, and this throws std::runtime_error.
     char* append_in_place(Db db, std::string_view key, size_t size);
     // True if the key was there.
     bool erase(Db db, std::string_view key);
