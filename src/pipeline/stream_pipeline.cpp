@@ -59,7 +59,9 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
         // once it failed, so neither waits for this.
         if (is_change && ++changes_since_upkeep < kChangesPerUpkeep) continue;
       }
-      // At every transaction's end, so a commit's calls never wait for the next one.
+      // The queued calls go at every upkeep: at each transaction's end (so a commit's calls
+      // never wait for the next one), every kChangesPerUpkeep changes, and when the source
+      // has nothing.
       hand_over();
     } catch (const SourceDisconnected& lost) {
       restart(stop, std::string("lost the source connection: ") + lost.what());
@@ -422,7 +424,7 @@ void StreamPipeline::queue_calls(const RowChange& change, size_t first) {
       continue;
     }
     // Numbered now, and the filter told, as if the sink had it: hand_over() gives it
-    // before anything waits on the sink, and if the sink takes it not (it failed, or
+    // before anything waits on the sink, and should the sink not take it (it failed, or
     // `stop` came) the pipeline ends, so what the filter holds for it is never committed.
     call.sequence = ++last_sequence_;
     if (filter_ != nullptr) filter_->submitted(last_sequence_);
