@@ -35,6 +35,14 @@ std::unique_ptr<retainly::Transport> default_transport(const SinkOptions& option
   return std::make_unique<retainly::HttpTransport>(std::move(http));
 }
 
+// Sequences are 1, 2, 3, ... without gaps: `sequence` must be the one after `last`.
+void require_next(uint64_t sequence, uint64_t last) {
+  if (sequence != last + 1) {
+    throw std::invalid_argument("call sequence " + std::to_string(sequence) + " does not follow " +
+                                std::to_string(last));
+  }
+}
+
 std::vector<std::string> dead_letter_secrets(const SinkOptions& options) {
   std::vector<std::string> secrets = options.redacted;
   secrets.push_back(options.key);
@@ -92,10 +100,7 @@ size_t Sink::submit_all(std::span<retainly::Call> calls, const std::atomic<bool>
       const size_t now = std::min<size_t>({calls.size() - taken, room, kCallsPerLock});
       for (size_t i = 0; i < now; ++i) {
         retainly::Call& call = calls[taken];
-        if (call.sequence != last_submitted_ + 1) {
-          throw std::invalid_argument("call sequence " + std::to_string(call.sequence) +
-                                      " does not follow " + std::to_string(last_submitted_));
-        }
+        require_next(call.sequence, last_submitted_);
         // Joins the last batch; an empty inbox starts one in the spare batch's capacity.
         if (inbox_.empty()) inbox_.push_back(std::exchange(spare_batch_, {}));
         inbox_.back().push_back(std::move(call));
@@ -117,18 +122,14 @@ size_t Sink::submit_all(std::vector<retainly::Call>& calls, const std::atomic<bo
     const uint64_t limit = std::max<uint64_t>(1, options_.max_pending_calls);
     if (!failure_ && !stopping_ && !calls.empty() &&
         last_submitted_ - settled_count_ + calls.size() <= limit) {
-      for (size_t i = 0; i < calls.size(); ++i) {
-        if (calls[i].sequence != last_submitted_ + 1 + i) {
-          throw std::invalid_argument("call sequence " + std::to_string(calls[i].sequence) +
-                                      " does not follow " + std::to_string(last_submitted_ + i));
-        }
-      }
+      for (size_t i = 0; i < calls.size(); ++i)
+        require_next(calls[i].sequence, last_submitted_ + i);
       const bool was_empty = inbox_.empty();
       whole = calls.size();
       inbox_.push_back(std::move(calls));
-      // Back with the spare batch's capacity, for the caller's next calls.
+      // Back with the spare batch's capacity (the worker empties a batch before keeping
+      // it), for the caller's next calls.
       calls = std::exchange(spare_batch_, {});
-      calls.clear();
       last_submitted_ += whole;
       wake = wake_due(was_empty);
     }

@@ -102,15 +102,13 @@ std::optional<ItemStamp> decode_item(std::string_view bytes) {
   return ItemStamp{get_le<uint16_t>(bytes.data()), get_le<uint64_t>(bytes.data() + 2)};
 }
 
-bool slot_less(const FieldStamp& a, const FieldStamp& b) {
-  if (a.name != b.name) return a.name < b.name;
-  return a.name == kPresenceName && a.table < b.table;
-}
-
-// A stamp's slot as one number, in slot_less()'s order: equal for stamps of one slot.
+// A stamp's slot as one number, in the order stamps are stored: by name, presence stamps
+// (one per table) then by table. Equal for stamps of one slot.
 uint64_t slot_of(const FieldStamp& stamp) {
   return (uint64_t{stamp.name} << 16) | (stamp.name == kPresenceName ? stamp.table : 0U);
 }
+
+bool slot_less(const FieldStamp& a, const FieldStamp& b) { return slot_of(a) < slot_of(b); }
 
 // `current` with `changes` laid over it, sorted.
 void merge(std::vector<FieldStamp>& current, std::span<const FieldStamp> changes) {
