@@ -243,6 +243,12 @@ void read_column_value_into(ByteReader& r, const ColumnInfo& c, Value& out) {
         return;
       }
       break;
+    case ColumnType::kNewDecimal:
+      if (auto* decimal = std::get_if<Decimal>(&out.storage())) {
+        read_decimal_into(r, c.precision, c.decimals, decimal->text);
+        return;
+      }
+      break;
     default:
       break;
   }

@@ -29,8 +29,9 @@ namespace cdc::mysql {
 // Reads the non-NULL value of `column` at the reader's position.
 Value read_column_value(ByteReader& r, const ColumnInfo& column);
 
-// read_column_value() into `out`: text kept as it is (UTF-8 text columns) goes into the
-// string `out` holds, if it holds one, so that a recycled row keeps its buffers.
+// read_column_value() into `out`: text kept as it is (UTF-8 text columns) and a decimal's
+// text go into the string `out` holds, if it holds one of that kind, so that a recycled
+// row keeps its buffers.
 void read_column_value_into(ByteReader& r, const ColumnInfo& column, Value& out);
 
 // A FLOAT as the double its shortest decimal form denotes: 3.14f becomes 3.14, not

@@ -35,7 +35,7 @@ size_t decimal_binary_size(int precision, int scale) {
                              s.frac_groups * kGroupBytes + kDigitBytes[s.frac_partial]);
 }
 
-std::string read_decimal(ByteReader& r, int precision, int scale) {
+void read_decimal_into(ByteReader& r, int precision, int scale, std::string& out) {
   if (precision < 1 || precision > kMaxPrecision || scale < 0 || scale > kMaxScale ||
       scale > precision) {
     r.fail(fmt::format("DECIMAL({},{}) is not a valid decimal shape", precision, scale));
@@ -60,7 +60,7 @@ std::string read_decimal(ByteReader& r, int precision, int scale) {
     return v;
   };
 
-  // The text is written into one buffer on the stack and becomes a string once. text[0]
+  // The text is written into one buffer on the stack and goes into `out` once. text[0]
   // is kept free for the sign.
   std::array<char, kMaxPrecision + 3> text;
   char* const digits = text.data() + 1;
@@ -102,7 +102,13 @@ std::string read_decimal(ByteReader& r, int precision, int scale) {
   }
   char* first = digits;
   if (negative && !zero) *--first = '-';  // MySQL has no negative zero
-  return std::string(first, at);
+  out.assign(first, at);
+}
+
+std::string read_decimal(ByteReader& r, int precision, int scale) {
+  std::string text;
+  read_decimal_into(r, precision, scale, text);
+  return text;
 }
 
 }  // namespace cdc::mysql

@@ -20,5 +20,8 @@ size_t decimal_binary_size(int precision, int scale);
 // fraction digits: "-1234.5600", "0.50", "42". Throws ProtocolError when the bytes are
 // not a valid decimal of that shape (precision 1..65, scale <= 30 and <= precision).
 std::string read_decimal(ByteReader& r, int precision, int scale);
+// The same into `out`, replacing what it holds (in its buffer, when the text fits: a
+// recycled row's decimal); `out` is left alone when it throws.
+void read_decimal_into(ByteReader& r, int precision, int scale, std::string& out);
 
 }  // namespace cdc::mysql

@@ -1,5 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "mapping/civil_time.h"
 #include "mapping/decimal_text.h"
 
@@ -66,6 +72,63 @@ TEST_CASE("civil time: parsing dates, date-times and times") {
   CHECK_FALSE(parse_date_time("2024-05-01 12:00 nonsense"));
   CHECK(parse_time_of_day("-838:59:59") == -(838LL * 3600 + 59 * 60 + 59) * 1'000'000);
   CHECK(parse_time_of_day("10:00:00.25") == 36000LL * 1'000'000 + 250'000);
+}
+
+// The parser as first written (find the point, check both sides, trim each), to hold the
+// one-pass parser to.
+std::optional<DecimalParts> reference_parse_decimal(std::string_view text) {
+  auto all_digits = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  DecimalParts parts;
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) {
+    parts.negative = text.front() == '-';
+    text.remove_prefix(1);
+  }
+  const size_t point = text.find('.');
+  const std::string_view integer = text.substr(0, point);
+  const std::string_view fraction =
+      point == std::string_view::npos ? std::string_view{} : text.substr(point + 1);
+  if (integer.empty() && fraction.empty()) return std::nullopt;
+  if (!all_digits(integer) || !all_digits(fraction)) return std::nullopt;
+  parts.raw_fraction = fraction;
+  const size_t first = integer.find_first_not_of('0');
+  parts.integer = first == std::string_view::npos ? std::string_view{} : integer.substr(first);
+  const size_t last = fraction.find_last_not_of('0');
+  parts.fraction =
+      last == std::string_view::npos ? std::string_view{} : fraction.substr(0, last + 1);
+  if (parts.is_zero()) parts.negative = false;
+  return parts;
+}
+
+TEST_CASE("decimal text: the parser agrees with the first one on every short text") {
+  // Every text of up to 5 of these characters: signs, points, digits, zeros where they
+  // are trimmed, and what makes no decimal.
+  const std::string_view alphabet = "-+.0 7e";
+  std::vector<std::string> texts = {""};
+  for (size_t at = 0; at < texts.size(); ++at) {
+    if (texts[at].size() == 5) continue;
+    for (const char c : alphabet) texts.push_back(texts[at] + c);
+  }
+  size_t parsed = 0;
+  for (const std::string& text : texts) {
+    const auto got = parse_decimal(text);
+    const auto want = reference_parse_decimal(text);
+    INFO("text: '", text, "'");
+    REQUIRE(got.has_value() == want.has_value());
+    if (!got) continue;
+    ++parsed;
+    CHECK(got->negative == want->negative);
+    CHECK(got->integer == want->integer);
+    CHECK(got->fraction == want->fraction);
+    CHECK(got->raw_fraction == want->raw_fraction);
+    std::string a = "x";
+    std::string b = "x";
+    append_decimal_number(a, *got);
+    append_decimal_number(b, *want);
+    CHECK(a == b);
+  }
+  CHECK(parsed > 100);
 }
 
 TEST_CASE("decimal text: canonical forms, precision and exact order") {

@@ -34,8 +34,9 @@ Value decode(const ColumnInfo& c, const ByteWriter& bytes) {
   ByteReader r(bytes.view());
   Value v = read_column_value(r, c);
   CHECK(r.at_end());
-  for (Value held : {Value(std::string(100, 'x')), Value(int64_t{7}), Value(cdc::Bytes{"old"}),
-                     Value(cdc::Null{})}) {
+  for (Value held :
+       {Value(std::string(100, 'x')), Value(int64_t{7}), Value(cdc::Bytes{"old"}),
+        Value(cdc::Null{}), Value(Decimal{"-1.5"}), Value(Decimal{std::string(40, '9')})}) {
     ByteReader again(bytes.view());
     read_column_value_into(again, c, held);
     CHECK(again.at_end());
@@ -88,6 +89,17 @@ TEST_CASE("integers: signed by default, unsigned from metadata, BIGINT UNSIGNED 
         Value(std::numeric_limits<int64_t>::min()));
   CHECK(decode(unsigned_column(ColumnType::kLongLong), ByteWriter().u64(~0ULL)) ==
         Value(std::numeric_limits<uint64_t>::max()));
+}
+
+TEST_CASE("decimals: read into a recycled row's decimal, in its buffer") {
+  Value held(Decimal{std::string(40, '9')});
+  const char* buffer = held.as<Decimal>().text.data();
+  ByteWriter bytes;
+  bytes.hex("7f ff fb 2d e9 d1");
+  ByteReader r(bytes.view());
+  read_column_value_into(r, decimal(12, 4), held);
+  CHECK(held == decode(decimal(12, 4), bytes));
+  CHECK(held.as<Decimal>().text.data() == buffer);
 }
 
 TEST_CASE("decimals: exact text with the column's scale") {
