@@ -102,7 +102,7 @@ size_t Sink::submit_all(std::span<retainly::Call> calls, const std::atomic<bool>
         retainly::Call& call = calls[taken];
         require_next(call.sequence, last_submitted_);
         // Joins the last batch; an empty inbox starts one in the spare batch's capacity.
-        if (inbox_.empty()) inbox_.push_back(std::exchange(spare_batch_, {}));
+        if (inbox_.empty()) inbox_.push_back(take_spare_batch());
         inbox_.back().push_back(std::move(call));
         ++last_submitted_;
         ++taken;
@@ -112,6 +112,14 @@ size_t Sink::submit_all(std::span<retainly::Call> calls, const std::atomic<bool>
     transport_->wake();
   }
   return taken;
+}
+
+std::vector<retainly::Call> Sink::take_spare_batch() {
+  if (spare_batches_.empty()) return {};
+  std::vector<retainly::Call> batch = std::move(spare_batches_.back());
+  spare_batches_.pop_back();
+  spare_calls_ -= batch.capacity();
+  return batch;
 }
 
 size_t Sink::submit_all(std::vector<retainly::Call>& calls, const std::atomic<bool>* interrupt) {
@@ -127,9 +135,9 @@ size_t Sink::submit_all(std::vector<retainly::Call>& calls, const std::atomic<bo
       const bool was_empty = inbox_.empty();
       whole = calls.size();
       inbox_.push_back(std::move(calls));
-      // Back with the spare batch's capacity (the worker empties a batch before keeping
-      // it), for the caller's next calls.
-      calls = std::exchange(spare_batch_, {});
+      // Back with a spare batch's capacity (the worker empties a batch before keeping it),
+      // for the caller's next calls.
+      calls = take_spare_batch();
       last_submitted_ += whole;
       wake = wake_due(was_empty);
     }
@@ -235,11 +243,6 @@ void Sink::run() {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
-      // The last round's batches, emptied: one is kept for calls handed over one by one.
-      if (!batches.empty() && spare_batch_.capacity() == 0) {
-        spare_batch_ = std::move(batches.back());
-      }
-      batches.clear();
       batches.swap(inbox_);
       arrived = inbox_arrived_;
       flush = std::exchange(flush_requested_, false);
@@ -256,6 +259,16 @@ void Sink::run() {
       dispatcher.add_all(batch, arrived);
       batch.clear();
     }
+    if (!batches.empty()) {
+      // Kept at once, before anything is sent: the submitter's next vector has a buffer.
+      std::lock_guard lock(mutex_);
+      for (auto& batch : batches) {
+        if (batch.capacity() == 0 || spare_calls_ + batch.capacity() > kMaxSpareCalls) continue;
+        spare_calls_ += batch.capacity();
+        spare_batches_.push_back(std::move(batch));
+      }
+    }
+    batches.clear();
     if (flush) dispatcher.flush();
     if (window == nullptr || window->open()) {
       dispatcher.pump();

@@ -119,8 +119,16 @@ class Sink {
   // counts from then (see wake_due()).
   std::vector<std::vector<retainly::Call>> inbox_;
   Clock::TimePoint inbox_arrived_{};
-  // A batch the worker emptied, kept with its capacity for calls handed over one by one.
-  std::vector<retainly::Call> spare_batch_;
+  // Batches the worker emptied, kept with their capacity for the submitter's next calls:
+  // one for each vector submit_all() takes whole, and for calls handed over one by one.
+  // A stream hands over several a round; with one kept, the rest were freed and the
+  // pipeline's next vectors grew again call by call, moving every call at each doubling.
+  // Bounded by the calls they have room for (about 2 MiB): a backfill's page is one.
+  static constexpr size_t kMaxSpareCalls = 8192;
+  std::vector<std::vector<retainly::Call>> spare_batches_;
+  size_t spare_calls_ = 0;  // their capacities' sum
+  // Under mutex_: a spare batch, or an empty vector when none is kept.
+  std::vector<retainly::Call> take_spare_batch();
   uint64_t last_submitted_ = 0;
   uint64_t settled_count_ = 0;           // published by the worker
   uint64_t watermark_ = 0;               // published by the worker

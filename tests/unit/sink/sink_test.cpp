@@ -251,6 +251,38 @@ TEST_CASE("sink thread: a vector the sink has room for is taken whole, none of i
   CHECK(bodies.find(R"({"id":2,"a":2})") < bodies.find(R"({"id":3,"a":3})"));
 }
 
+TEST_CASE("sink thread: vectors taken whole come back emptied, with their buffers, at once") {
+  ThreadedHarness h(/*max_pending=*/100);
+  auto batch = [&](const std::string& a, const std::string& b) {
+    std::vector<cdc::retainly::Call> calls = {upsert(a, {{"a", "1"}}), upsert(b, {{"a", "2"}})};
+    for (auto& call : calls) call.sequence = ++h.sequence;
+    return calls;
+  };
+  auto first = batch("1", "2");
+  auto second = batch("3", "4");
+  REQUIRE(h.sink->submit_all(first) == 2);
+  REQUIRE(h.sink->submit_all(second) == 2);
+  // Sent, not answered: the worker has taken both vectors and waits for the answer.
+  std::string bodies;
+  size_t started = 0;
+  while (bodies.find(R"("id":4)") == std::string::npos) {
+    h.sink->flush();
+    REQUIRE(h.transport->wait_started(started + 1));
+    for (const auto& request : h.transport->take_started()) {
+      ++started;
+      bodies += request.body;
+    }
+  }
+  // Each of the next two vectors handed over whole gets one of those buffers back.
+  auto third = batch("5", "6");
+  auto fourth = batch("7", "8");
+  REQUIRE(h.sink->submit_all(third) == 2);
+  CHECK(third.empty());
+  CHECK(third.capacity() >= 2);
+  REQUIRE(h.sink->submit_all(fourth) == 2);
+  CHECK(fourth.capacity() >= 2);
+}
+
 TEST_CASE("sink thread: a vector taken in part keeps the calls not taken, in order, at its front") {
   ThreadedHarness h(/*max_pending=*/1);
   std::vector<cdc::retainly::Call> calls = {event("1", "a"), event("2", "b"), event("3", "c")};
