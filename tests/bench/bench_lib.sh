@@ -373,13 +373,21 @@ perf_wanted() {
     return 1
   }
   mkdir -p "$BENCH_PERF_DIR"
-  PERF_RECORD=(perf record --call-graph "${BENCH_PERF_CALL_GRAPH:-fp}" -F 999)
+  # BENCH_PERF_EVENTS replaces the sampling: "-e sched:sched_switch" records every switch
+  # (where threads wait, and who preempts whom), "-e page-faults -c 1" every page fault.
+  # shellcheck disable=SC2206 # options, split on purpose
+  local events=(${BENCH_PERF_EVENTS:--F 999})
+  PERF_RECORD=(perf record --call-graph "${BENCH_PERF_CALL_GRAPH:-fp}" "${events[@]}")
 }
 
 perf_attach() {
   perf_wanted || return 0
   PERF_NAME=$BENCH_PERF_DIR/$2
-  "${PERF_RECORD[@]}" -p "$1" -o "$PERF_NAME.perf.data" >"$PERF_NAME.perf.log" 2>&1 &
+  # BENCH_PERF_SYSTEM=1: the whole machine (the mock, the server, the kernel's idle
+  # loop), to see what the other core does while the connector runs.
+  local target=(-p "$1")
+  [[ ${BENCH_PERF_SYSTEM:-0} == 1 ]] && target=(-a)
+  "${PERF_RECORD[@]}" "${target[@]}" -o "$PERF_NAME.perf.data" >"$PERF_NAME.perf.log" 2>&1 &
   PERF_PID=$!
   add_cleanup perf_detach
 }
