@@ -263,7 +263,10 @@ void Sink::run() {
       // Kept at once, before anything is sent: the submitter's next vector has a buffer.
       std::lock_guard lock(mutex_);
       for (auto& batch : batches) {
-        if (batch.capacity() == 0 || spare_calls_ + batch.capacity() > kMaxSpareCalls) continue;
+        // One is kept whatever its room (a backfill's page of more than the bound).
+        const bool room =
+            spare_batches_.empty() || spare_calls_ + batch.capacity() <= kMaxSpareCalls;
+        if (batch.capacity() == 0 || !room) continue;
         spare_calls_ += batch.capacity();
         spare_batches_.push_back(std::move(batch));
       }

@@ -123,7 +123,8 @@ class Sink {
   // one for each vector submit_all() takes whole, and for calls handed over one by one.
   // A stream hands over several a round; with one kept, the rest were freed and the
   // pipeline's next vectors grew again call by call, moving every call at each doubling.
-  // Bounded by the calls they have room for (about 2 MiB): a backfill's page is one.
+  // Bounded by the calls they have room for (about 2 MiB), but one is kept whatever its
+  // room, as before: a backfill's page (5,000 by default) is one.
   static constexpr size_t kMaxSpareCalls = 8192;
   std::vector<std::vector<retainly::Call>> spare_batches_;
   size_t spare_calls_ = 0;  // their capacities' sum
