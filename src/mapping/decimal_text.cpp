@@ -69,32 +69,16 @@ std::optional<DecimalParts> parse_decimal(std::string_view text) {
 }
 
 void append_decimal_number(std::string& out, const DecimalParts& parts) {
-  // Written on the stack and appended once: four appends, each checking the capacity,
-  // cost more. A decimal has at most 65 digits (MySQL); PostgreSQL's may have more.
-  char text[80];
-  const size_t size = (parts.negative ? 1 : 0) + std::max<size_t>(parts.integer.size(), 1) +
-                      (parts.fraction.empty() ? 0 : 1 + parts.fraction.size());
-  if (size > sizeof text) {
-    if (parts.negative) out += '-';
-    out += parts.integer.empty() ? std::string_view("0") : parts.integer;
-    if (!parts.fraction.empty()) {
-      out += '.';
-      out += parts.fraction;
-    }
-    return;
-  }
-  char* at = text;
-  if (parts.negative) *at++ = '-';
+  if (parts.negative) out += '-';
   if (parts.integer.empty()) {
-    *at++ = '0';
+    out += '0';
   } else {
-    at = std::copy(parts.integer.begin(), parts.integer.end(), at);
+    out += parts.integer;
   }
   if (!parts.fraction.empty()) {
-    *at++ = '.';
-    std::copy(parts.fraction.begin(), parts.fraction.end(), at);
+    out += '.';
+    out += parts.fraction;
   }
-  out.append(text, size);
 }
 
 void append_decimal_with_scale(std::string& out, const DecimalParts& parts) {
