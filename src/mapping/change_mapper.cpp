@@ -350,6 +350,10 @@ class Session {
       // A new customer id is a customer new to Retainly; an unknown one may be.
       const bool same_customer = old == IdResult::kOk && old_id == id;
       diff = diff && same_customer;
+      // What the store knows it decides field by field: the old image need not be mapped.
+      if (diff && out_.known_customers != nullptr && out_.known_customers->knows(id)) {
+        diff = false;
+      }
       if (same_customer && table_.customer_flattens) old_keys = &before_view_;
     }
     // Keys the old value had that the mapping cannot see: the pipeline asks the store.

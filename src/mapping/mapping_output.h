@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mapping/position_texts.h"
@@ -53,6 +54,19 @@ struct Skip {
   retainly::Provenance origin;
 };
 
+// What Retainly holds from us, customer by customer, as something other than the mapping
+// knows it (the last-sent store). A customer it knows has every field of its upsert decided
+// there, stamp against value, with the answer the old image would give where the two
+// overlap (mappings/README.md, "Sending only what changed"): the mapping then leaves the
+// update's old image unmapped and sends every field for it to judge.
+class KnownCustomers {
+ public:
+  virtual ~KnownCustomers() = default;
+  // Whether the customer `customer_id` (JSON text, as in Call) is known for the change's
+  // table.
+  virtual bool knows(std::string_view customer_id) = 0;
+};
+
 // Reused across changes by the caller: map() only appends, clear() empties it.
 struct MappingOutput {
   std::vector<retainly::Call> calls;
@@ -64,6 +78,9 @@ struct MappingOutput {
   // Where new calls' attribute lists come from: the caller's, fed with the lists of calls
   // the sink is done with (retainly::CallMemory); nullptr: allocated. Kept by clear().
   retainly::CallMemory* memory = nullptr;
+  // Set by the caller for the change it maps, or nullptr: the old image decides alone.
+  // Kept by clear().
+  KnownCustomers* known_customers = nullptr;
 
   void clear() {
     calls.clear();

@@ -430,6 +430,13 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
   }
 }
 
+bool ChangedFilter::knows_customer(std::string_view customer_id, uint16_t tag) {
+  state::customer_key(retainly::lane_view(customer_id), lookup_key_);
+  bool loaded = false;
+  return known_field(pending_customer(lookup_key_), lookup_key_, state::kPresenceName, tag, loaded)
+      .has_value();
+}
+
 void ChangedFilter::submitted(uint64_t sequence) {
   if (!staging_) return;
   Op& op = *staged_;

@@ -32,6 +32,7 @@
 #include "core/fifo.h"
 #include "core/inline_vector.h"
 #include "core/lane_table.h"
+#include "mapping/mapping_output.h"
 #include "retainly/call.h"
 #include "state/last_sent_store.h"
 
@@ -99,6 +100,11 @@ class ChangedFilter {
                        std::string_view field, std::string_view item_id,
                        const std::vector<retainly::Attribute>& attributes,
                        std::vector<retainly::Attribute>& out);
+  // Whether the pending calls or the store hold table `tag`'s presence stamp for the
+  // customer `customer_id` (JSON text): then prepare() decides each of its fields alone,
+  // and for the fields an old image shows unchanged it gives known_different()'s answer,
+  // so the mapping need not map the old image. Loads the customer's stamps for prepare().
+  bool knows_customer(std::string_view customer_id, uint16_t tag);
 
   // The call prepare() last passed was taken by the sink under `sequence`.
   void submitted(uint64_t sequence);
@@ -343,11 +349,21 @@ class ChangedFilter {
   std::vector<state::FieldStamp> stored_;  // the store's stamps of customer stored_key_
   std::string stored_key_;
   bool stored_valid_ = false;  // stored_ is stored_key_'s as of the last commit
-  std::string lookup_key_;     // known_different()'s customer key
+  std::string lookup_key_;     // known_different()'s and knows_customer()'s customer key
   std::string item_key_;       // known_different()'s item key
 
   // Last: destroyed first, it waits for a running commit, which uses the members above.
   BackgroundJob committer_{"cdc-store"};
+};
+
+// The filter as the mapping asks it whether the store knows a customer, for one table
+// (`tag`, set before each change).
+struct FilterKnownCustomers final : mapping::KnownCustomers {
+  ChangedFilter* filter = nullptr;
+  uint16_t tag = 0;
+  bool knows(std::string_view customer_id) override {
+    return filter->knows_customer(customer_id, tag);
+  }
 };
 
 }  // namespace cdc::pipeline

@@ -101,6 +101,11 @@ void apply_last_sent(mapping::MappingOutput& output, const mapping::Mapper& mapp
 void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::atomic<bool>& stop,
              std::ostream& out, ChangedFilter* filter) {
   mapping::MappingOutput output;
+  // As the stream asks it: a customer the store knows has its fields judged there, so its
+  // skips show as the store's.
+  FilterKnownCustomers known;
+  known.filter = filter;
+  if (filter != nullptr) output.known_customers = &known;
   TransactionDeletes transaction_deletes;
   while (!stop.load()) {
     auto item = source.next(100ms);
@@ -114,6 +119,11 @@ void run_dry(ChangeSource& source, const mapping::Mapper& mapper, const std::ato
       continue;
     }
     output.clear();
+    if (filter != nullptr) {
+      const std::string table = change->table ? change->table->id.qualified() : std::string();
+      known.tag =
+          filter->table(table, mapper.sends_changed(table), flattened_fields(mapper, table)).tag;
+    }
     mapper.map(*change, output);
     std::erase_if(output.calls,
                   [&](const retainly::Call& call) { return !transaction_deletes.keep(call); });

@@ -71,8 +71,8 @@ void write_pipeline(ops::PrometheusText& out, const PipelineStatus& pipeline, in
   }
   out.family("retainly_cdc_fields_skipped_total", "counter",
              "Fields not sent because Retainly already holds their value, per table and why: "
-             "old_image (unchanged in the change itself) or last_sent (equal to the last "
-             "acknowledged send).");
+             "old_image (unchanged in the change itself, for a customer the last-sent store "
+             "does not know) or last_sent (equal to the last acknowledged send).");
   for (const auto& [table, skipped] : pipeline.skipped_per_table) {
     out.sample("retainly_cdc_fields_skipped_total", {{"table", table}, {"reason", "old_image"}},
                static_cast<double>(skipped.fields_old_image));

@@ -380,6 +380,7 @@ void StreamPipeline::map_and_submit(const RowChange& change, bool whole) {
   output_.rejections.clear();
   output_.skips.clear();
   reuse_spent_memory();
+  if (filter_ != nullptr) known_customers_.tag = filter_table(change).tag;
   mapper_->map(change, output_, whole);
   if (!output_.skips.empty()) {
     count_old_image_skips(change);

@@ -92,7 +92,11 @@ class StreamPipeline {
   // Send only what changed (changed_filter.h): calls pass through `filter` on their way
   // to the sink, and offsets move only as far as the store it writes is committed. Set
   // before run(); not owned. Without one, every mapped field is sent.
-  void set_changed_filter(ChangedFilter* filter) { filter_ = filter; }
+  void set_changed_filter(ChangedFilter* filter) {
+    filter_ = filter;
+    known_customers_.filter = filter;
+    output_.known_customers = filter != nullptr ? &known_customers_ : nullptr;
+  }
 
   // Reads again the rows of updates that left out values the mapping needs
   // (Mapper::needs_whole_row: PostgreSQL's unchanged TOAST). Such an update is held with
@@ -201,6 +205,7 @@ class StreamPipeline {
   std::shared_ptr<const TableSchema> calls_counted_schema_;
   uint64_t* calls_counted_ = nullptr;
   ChangedFilter* filter_ = nullptr;
+  FilterKnownCustomers known_customers_;  // for the table of the change being mapped
   RowFetcher* fetcher_ = nullptr;
   struct HeldChange {
     RowChange change;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "support/connector_run.h"
+#include "support/health_probe.h"
 #include "support/mysql_test_db.h"
 #include "support/pg_test_db.h"
 #include "support/wait_until.h"
@@ -213,4 +214,90 @@ TEST_CASE("send changed: run --dry-run prints what the old image skips, and why"
   CHECK(lines[2].at("fields") == json{"email", "name", "city", "score"});
   CHECK(mock.stats().at("requests").empty());
   db.drop_replication_objects("cdc_it_sendchg_dry");
+}
+
+// With the last-sent store on (a state_dir, as always here), the old image is mapped only
+// for customers the store does not know: for the others the store's stamps decide every
+// field, and they give the same answer (mappings/README.md), so the update's old image
+// costs nothing. What is sent is the same either way; /metrics says which rule skipped.
+TEST_CASE("send changed: the old image decides only for customers the store does not know") {
+  MysqlTestDb db;
+  db.fresh_database("myit_oldstore");
+  db.exec(
+      "CREATE TABLE myit_oldstore.users (id BIGINT PRIMARY KEY, email TEXT, name TEXT, "
+      "plan TEXT, city TEXT, score INT, seen_at TEXT)");
+  // Written before the connector starts (it streams from the end, no snapshot): a row the
+  // store has never seen.
+  db.exec("INSERT INTO myit_oldstore.users VALUES (2, 'b@x.io', 'Bo', 'free', 'Rome', 6, 'noon')");
+  MockServer mock;
+  ConnectorRun connector(mock, {.mappings = {{"users.yaml", users_mapping("myit_oldstore")}},
+                                .extra_config = "metrics: 127.0.0.1:0\n",
+                                .mysql_server_id = 6641});
+  connector.start();
+  const auto line =
+      connector.process().wait_for_line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)", 10s);
+  const int port = std::stoi(line.groups.at(1));
+  db.exec("INSERT INTO myit_oldstore.users VALUES (1, 'a@x.io', 'Ada', 'free', 'Oslo', 5, 'noon')");
+  db.exec("UPDATE myit_oldstore.users SET plan = 'pro' WHERE id = 1");
+  db.exec("UPDATE myit_oldstore.users SET plan = 'pro' WHERE id = 2");
+  wait_until(
+      [&] {
+        const auto customers = customers_by_id(mock);
+        return customers.contains("1") && customers.at("1").value("plan", "") == "pro" &&
+               customers.contains("2");
+      },
+      60s, "both updates in Retainly");
+  const auto customers = customers_by_id(mock);
+  CHECK(customers.at("1") == json{{"id", 1},
+                                  {"email", "a@x.io"},
+                                  {"name", "Ada"},
+                                  {"plan", "pro"},
+                                  {"city", "Oslo"},
+                                  {"score", 5}});
+  CHECK(customers.at("2") == json{{"id", 2}, {"plan", "pro"}});
+  const std::string skipped = "retainly_cdc_fields_skipped_total{table=\"myit_oldstore.users\",";
+  // Customer 1's four unchanged fields by the store's stamps, customer 2's by its old image.
+  wait_until([&] { return metric(port, skipped + "reason=\"last_sent\"}") == 4; }, 30s,
+             "four fields skipped by the store");
+  CHECK(metric(port, skipped + "reason=\"old_image\"}") == 4);
+  CHECK(connector.terminate() == 0);
+}
+
+TEST_CASE("send changed: run --dry-run shows the store's skips for a customer it knows") {
+  PgTestDb db;
+  db.drop_replication_objects("cdc_it_sendchg_known");
+  db.fresh_schema("pgit_sendchg_known");
+  db.exec(
+      "CREATE TABLE pgit_sendchg_known.users (id bigint PRIMARY KEY, email text, name text, "
+      "plan text, city text, score int, seen_at text);"
+      "ALTER TABLE pgit_sendchg_known.users REPLICA IDENTITY FULL");
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = "cdc_it_sendchg_known",
+                                .mappings = {{"users.yaml", users_mapping("pgit_sendchg_known")}}});
+  connector.start();
+  db.exec(
+      "INSERT INTO pgit_sendchg_known.users VALUES (1, 'a@x.io', 'Ada', 'free', 'Oslo', 5, 'n')");
+  wait_until([&] { return customers_by_id(mock).contains("1"); }, 60s, "customer 1 in Retainly");
+  CHECK(connector.terminate() == 0);
+
+  auto dry = connector.command({"run", "--dry-run"});
+  dry->wait_for_line("streaming from temporary slot", 60s);
+  db.exec("UPDATE pgit_sendchg_known.users SET plan = 'pro' WHERE id = 1");
+  std::vector<json> lines;
+  wait_until(
+      [&] {
+        lines = json_lines(dry->stdout_text());
+        return lines.size() >= 2;
+      },
+      60s, "two dry-run lines");
+  dry->signal(SIGTERM);
+  CHECK(dry->wait_exit(60s) == 0);
+  lines = json_lines(dry->stdout_text());
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].at("body") == json{{"customers", {{{"id", 1}, {"plan", "pro"}}}}});
+  // The store sent customer 1's fields: its stamps judge them, as the daemon's would.
+  CHECK(lines[1].at("skipped") == "same as last acknowledged send");
+  CHECK(lines[1].at("whole_call") == false);
+  CHECK(lines[1].at("fields") == json{"email", "name", "city", "score"});
+  db.drop_replication_objects("cdc_it_sendchg_known");
 }

@@ -3,6 +3,9 @@
 // items that are equal whole (mappings/README.md, "Sending only what changed").
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <string_view>
+
 #include "core/errors.h"
 #include "mapping/compiled_mapping.h"
 #include "mapping_fixture.h"
@@ -76,6 +79,55 @@ TEST_CASE("send changed: an update to an unmapped column makes no call, reported
   CHECK(out.skips[0].origin.table == "public.people");
   CHECK(out.skips[0].origin.key == "id=42");
   CHECK(out.skips[0].origin.position == "pg:0/2000:0");
+}
+
+namespace {
+
+// The last-sent store as the mapping sees it: knows the customers listed, and says who
+// was asked.
+struct ListedCustomers final : KnownCustomers {
+  std::vector<std::string> known;
+  std::vector<std::string> asked;
+  bool knows(std::string_view customer_id) override {
+    asked.emplace_back(customer_id);
+    return std::find(known.begin(), known.end(), customer_id) != known.end();
+  }
+};
+
+MappingOutput map_with(const Mapper& mapper, const cdc::RowChange& change, KnownCustomers& known) {
+  MappingOutput out;
+  out.known_customers = &known;
+  mapper.map(change, out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("send changed: a customer the store knows is sent whole, for the store to judge") {
+  const Mapper mapper = mapper_from(kPeople);
+  const auto change = update_of(kPeopleSchema, person("a@x", "free"), person("a@x", "pro"));
+  ListedCustomers store;
+  store.known = {"42"};
+  auto out = map_with(mapper, change, store);
+  CHECK(store.asked == std::vector<std::string>{"42"});
+  CHECK(out.skips.empty());
+  CHECK(describe(out) ==
+        Lines{"upsert 42 {\"email\":\"a@x\",\"plan\":\"pro\",\"full_name\":\"Ada L\","
+              "\"source\":\"crm\",\"score\":5}"});
+
+  // Unknown to the store: the old image decides, as without one.
+  store.known.clear();
+  out = map_with(mapper, change, store);
+  CHECK(describe(out) == Lines{"upsert 42 {\"plan\":\"pro\"}"});
+  CHECK(describe_skips(out) == Lines{"skip upsert 42 [email,full_name,source,score]"});
+
+  // Not asked where there is nothing to diff: an insert, or a customer id that changed.
+  store.asked.clear();
+  map_with(mapper, insert_of(kPeopleSchema, person()), store);
+  Row moved = person("a@x", "pro");
+  moved[0] = 43;
+  out = map_with(mapper, update_of(kPeopleSchema, person(), moved), store);
+  CHECK(store.asked.empty());
 }
 
 TEST_CASE("send changed: an update changing one of five mapped fields sends that field only") {
