@@ -25,7 +25,9 @@
 # updates old images, BENCH_SEND=changed|all sets the mapping's `send` (default: the
 # connector's default, changed). Each update changes the mapped `n`, so every row still
 # makes a call; with full old images and send: changed the connector maps each old row
-# too and leaves `note` out, which is the cost these two knobs measure.
+# too and leaves `note` out, which is the cost these two knobs measure. (The rows predate
+# the stream, so the last-sent store does not know their customers: for customers it
+# knows, the store judges the fields and the old row is not mapped.)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
