@@ -74,6 +74,13 @@ void ConnectorRun::start_waiting_for(const std::string& pattern) {
   process_->wait_for_line(pattern, std::chrono::seconds(60));
 }
 
+int ConnectorRun::metrics_port() {
+  // Logged before streaming starts, so start() has seen it go by.
+  const auto line = process_->wait_for_line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)",
+                                            std::chrono::seconds(10));
+  return std::stoi(line.groups.at(1));
+}
+
 std::unique_ptr<ChildProcess> ConnectorRun::command(std::vector<std::string> args) const {
   args.push_back("-c");
   args.push_back(config_path_.string());

@@ -69,6 +69,8 @@ class ConnectorRun {
   int terminate(std::chrono::milliseconds timeout = std::chrono::seconds(60));
   bool running() const { return process_ && process_->running(); }
   ChildProcess& process() { return *process_; }
+  // The port the running daemon's `metrics: 127.0.0.1:0` listens on, from its log line.
+  int metrics_port();
   const std::filesystem::path& config_path() const { return config_path_; }
   const std::filesystem::path& state_dir() const { return state_dir_; }
   // A `retainly-cdc ARGS... -c connector.yaml` that is not the daemon (check, preview, run

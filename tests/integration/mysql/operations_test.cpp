@@ -119,8 +119,7 @@ TEST_CASE("mysql: a server restart mid-stream is survived without losing a chang
                                 .source_config = "  heartbeat_interval_ms: 500\n",
                                 .mysql_server_id = 5301});
   connector.start();
-  const int port = std::stoi(
-      connector.process().wait_for_line("metrics on http://127.0.0.1:([0-9]+)", 10s).groups[1]);
+  const int port = connector.metrics_port();
   {
     MysqlTestDb db;
     insert_items(db, 1, 50);

@@ -107,9 +107,7 @@ TEST_CASE("monitoring: the dashboard and the alert rules name only metrics the d
                                 .extra_config = "metrics: 127.0.0.1:0\n",
                                 .snapshot = "initial"});
   connector.start();
-  const auto line =
-      connector.process().wait_for_line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)", 10s);
-  const int port = std::stoi(line.groups.at(1));
+  const int port = connector.metrics_port();
   db.exec("INSERT INTO pgit_monitoring.accounts SELECT g, 'b' || g FROM generate_series(41, 50) g");
   db.exec("DELETE FROM pgit_monitoring.accounts WHERE id = 50");
 

@@ -234,9 +234,7 @@ TEST_CASE("send changed: the old image decides only for customers the store does
                                 .extra_config = "metrics: 127.0.0.1:0\n",
                                 .mysql_server_id = 6641});
   connector.start();
-  const auto line =
-      connector.process().wait_for_line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)", 10s);
-  const int port = std::stoi(line.groups.at(1));
+  const int port = connector.metrics_port();
   db.exec("INSERT INTO myit_oldstore.users VALUES (1, 'a@x.io', 'Ada', 'free', 'Oslo', 5, 'noon')");
   db.exec("UPDATE myit_oldstore.users SET plan = 'pro' WHERE id = 1");
   db.exec("UPDATE myit_oldstore.users SET plan = 'pro' WHERE id = 2");

@@ -54,9 +54,7 @@ TEST_CASE("operations: metrics count the workload; readyz follows a PostgreSQL o
                                 .mappings = {{"accounts.yaml", kMapping}},
                                 .extra_config = "metrics: 127.0.0.1:0\n"});
   connector.start();
-  const auto line =
-      connector.process().wait_for_line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)", 10s);
-  const int port = std::stoi(line.groups.at(1));
+  const int port = connector.metrics_port();
 
   CHECK(http_get(port, "/healthz").status == 200);
   wait_until([&] { return http_get(port, "/readyz").status == 200; }, 30s, "/readyz 200");

@@ -62,10 +62,7 @@ TEST_CASE("reload postgres: a new field applies from the next transaction on") {
                                 .mappings = {{"accounts.yaml", kAccounts}},
                                 .extra_config = "metrics: 127.0.0.1:0\n"});
   connector.start();
-  const int port =
-      std::stoi(connector.process()
-                    .wait_for_line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)", 10s)
-                    .groups.at(1));
+  const int port = connector.metrics_port();
   db.exec("INSERT INTO pgit_reload.accounts VALUES (1, 'ann', 'free')");
   wait_until(
       [&] {

@@ -172,9 +172,7 @@ TEST_CASE("reselect: 3000 updated rows of one transaction are read again in a fe
                                 .mappings = {{"orders.yaml", orders}},
                                 .extra_config = "metrics: 127.0.0.1:0\n"});
   connector.start();
-  const auto line =
-      connector.process().wait_for_line(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)", 10s);
-  const int port = std::stoi(line.groups.at(1));
+  const int port = connector.metrics_port();
   db.exec(
       "INSERT INTO pgit_reselect_many.orders SELECT g % 30, g, 'placed', "
       "repeat(md5(g::text), 80) FROM generate_series(1, 3000) g");
