@@ -122,6 +122,15 @@ std::vector<json> json_lines(const std::string& text) {
   return lines;
 }
 
+// A dry run's JSON lines, once it printed `count` of them and stopped on SIGTERM.
+std::vector<json> lines_after_stop(ChildProcess& dry, size_t count) {
+  wait_until([&] { return json_lines(dry.stdout_text()).size() >= count; }, 60s,
+             std::to_string(count) + " dry-run lines");
+  dry.signal(SIGTERM);
+  CHECK(dry.wait_exit(60s) == 0);
+  return json_lines(dry.stdout_text());
+}
+
 }  // namespace
 
 TEST_CASE("send changed, PostgreSQL REPLICA IDENTITY FULL: only changed fields and items") {
@@ -188,16 +197,7 @@ TEST_CASE("send changed: run --dry-run prints what the old image skips, and why"
   db.exec(
       "UPDATE pgit_sendchg_dry.users SET seen_at = 'one' WHERE id = 1;"
       "UPDATE pgit_sendchg_dry.users SET plan = 'pro' WHERE id = 1");
-  std::vector<json> lines;
-  wait_until(
-      [&] {
-        lines = json_lines(dry->stdout_text());
-        return lines.size() >= 3;
-      },
-      60s, "three dry-run lines");
-  dry->signal(SIGTERM);
-  CHECK(dry->wait_exit(60s) == 0);
-  lines = json_lines(dry->stdout_text());
+  const std::vector<json> lines = lines_after_stop(*dry, 3);
   REQUIRE(lines.size() == 3);
   const json all = {"email", "name", "plan", "city", "score"};
   CHECK(lines[0].at("skipped") == "unchanged in this change's old image");
@@ -281,16 +281,7 @@ TEST_CASE("send changed: run --dry-run shows the store's skips for a customer it
   auto dry = connector.command({"run", "--dry-run"});
   dry->wait_for_line("streaming from temporary slot", 60s);
   db.exec("UPDATE pgit_sendchg_known.users SET plan = 'pro' WHERE id = 1");
-  std::vector<json> lines;
-  wait_until(
-      [&] {
-        lines = json_lines(dry->stdout_text());
-        return lines.size() >= 2;
-      },
-      60s, "two dry-run lines");
-  dry->signal(SIGTERM);
-  CHECK(dry->wait_exit(60s) == 0);
-  lines = json_lines(dry->stdout_text());
+  const std::vector<json> lines = lines_after_stop(*dry, 2);
   REQUIRE(lines.size() == 2);
   CHECK(lines[0].at("body") == json{{"customers", {{{"id", 1}, {"plan", "pro"}}}}});
   // The store sent customer 1's fields: its stamps judge them, as the daemon's would.
