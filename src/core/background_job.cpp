@@ -31,9 +31,8 @@ void BackgroundJob::start(std::function<void()> job) {
 }
 
 bool BackgroundJob::finished() {
-  if (!running_) return false;
+  if (!running_ || !done_.load(std::memory_order_acquire)) return false;
   std::unique_lock lock(mutex_);
-  if (!done_) return false;
   collect(lock);
   return true;
 }
@@ -41,7 +40,7 @@ bool BackgroundJob::finished() {
 void BackgroundJob::wait() {
   if (!running_) return;
   std::unique_lock lock(mutex_);
-  changed_.wait(lock, [&] { return done_; });
+  changed_.wait(lock, [&] { return done_.load(); });
   collect(lock);
 }
 
@@ -70,7 +69,7 @@ void BackgroundJob::serve() {
     }
     lock.lock();
     error_ = error;
-    done_ = true;
+    done_.store(true, std::memory_order_release);
     changed_.notify_all();
   }
 }

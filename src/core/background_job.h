@@ -3,6 +3,7 @@
 // (the last-sent store's commits: their writes and fsync leave the pipeline's thread).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <functional>
@@ -44,7 +45,9 @@ class BackgroundJob {
   std::mutex mutex_;
   std::condition_variable changed_;
   std::function<void()> job_;  // set from start() until the thread has run it
-  bool done_ = false;          // the job has run; collect() clears it
+  // The job has run; collect() clears it. Set under mutex_, and read without it first by
+  // finished(), which the owner calls often while the job still runs.
+  std::atomic<bool> done_ = false;
   std::exception_ptr error_;
   bool stopping_ = false;
   bool running_ = false;  // the owner's view: started, not collected
