@@ -27,13 +27,16 @@ void set_stamp(FieldStamp& stamp, uint32_t name, uint16_t table, uint64_t value)
 
 uint64_t hash_of(std::string_view bytes) { return XXH3_64bits(bytes.data(), bytes.size()); }
 
-// Starts loading, for reading, the cache lines of the first `bytes` at `at`.
+// Starts loading the cache lines of the first `bytes` at `at`, for reading, or for
+// writing (`kWrite`: the line is then fetched for this core alone).
+enum Access { kRead = 0, kWrite = 1 };
+template <Access kAccess = kRead>
 void prefetch_lines(const void* at, size_t bytes) {
   constexpr uintptr_t kLine = 64;
   const auto first = reinterpret_cast<uintptr_t>(at) & ~(kLine - 1);
   const auto end = reinterpret_cast<uintptr_t>(at) + bytes;
   for (uintptr_t line = first; line < end; line += kLine) {
-    __builtin_prefetch(reinterpret_cast<const void*>(line));
+    __builtin_prefetch(reinterpret_cast<const void*>(line), kAccess);
   }
 }
 
@@ -152,7 +155,7 @@ bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
       return true;
     }
     case CallKind::kArrayDelete:
-      stage(call).item_stamp.table = table.tag;
+      stage(call).array->item_stamp.table = table.tag;
       return true;
     case CallKind::kEvent:
       return true;  // never skipped, and Retainly keeps no state of them we could compare
@@ -161,27 +164,25 @@ bool ChangedFilter::prepare(Call& call, const Table& table, Skipped& skipped,
 }
 
 ChangedFilter::Op& ChangedFilter::stage(const Call& call) {
-  if (staged_ == nullptr) staged_ = std::make_unique<Op>();
-  Op& op = *staged_;
+  Op& op = ops_.back();
   staging_ = true;
   op.kind = call.kind;
   op.sequence = 0;
+  op.dead = false;
   state::customer_key(retainly::lane_view(call.customer_id), op.key);
   op.hashed = false;
   if (customers_.size() != 0) customers_.prefetch(op.hash());
   op.stamps.clear();
   if (call.kind == CallKind::kArrayUpsert || call.kind == CallKind::kArrayDelete) {
-    op.item_stamp = {};
-    op.field = call.field;
-    op.item = call.item_id;
-    state::item_key_at(op.key, op.field, op.item, op.item_key);
-    op.item_hash = hash_of(op.item_key);
+    if (op.array == nullptr) op.array = std::make_unique<Op::ArrayPart>();
+    Op::ArrayPart& array = *op.array;
+    array.item_stamp = {};
+    array.field = call.field;
+    array.item = call.item_id;
+    state::item_key_at(op.key, array.field, array.item, array.item_key);
+    array.item_hash = hash_of(array.item_key);
   }
   return op;
-}
-
-void ChangedFilter::recycle(std::unique_ptr<Op> op) {
-  if (spare_ops_.size() < options_.max_batch) spare_ops_.push_back(std::move(op));
 }
 
 bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& skipped,
@@ -283,14 +284,15 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
 
 bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& skipped) {
   Op& op = stage(call);
-  op.item_stamp = {table.tag, item_hash(call.attributes)};
+  Op::ArrayPart& array = *op.array;
+  array.item_stamp = {table.tag, item_hash(call.attributes)};
   if (!table.send_changed) {
     fields_sent_ += call.attributes.size();
     return true;
   }
 
-  const auto known = known_item(op.item_hash, op.key, op.item_key);
-  if (known != op.item_stamp.value) {
+  const auto known = known_item(array.item_hash, op.key, array.item_key);
+  if (known != array.item_stamp.value) {
     fields_sent_ += call.attributes.size();
     return true;
   }
@@ -347,14 +349,15 @@ const ChangedFilter::PendingCustomer* ChangedFilter::ascending_pending(std::stri
 const ChangedFilter::Op* ChangedFilter::ascending_upsert(std::string_view key) const {
   // A new customer's key is past the last: one comparison. An older customer's is before
   // the first.
-  if (ascending_upserts_.empty() || key_order(key, ascending_upserts_.back()->key) > 0 ||
-      key_order(key, ascending_upserts_.front()->key) < 0) {
+  if (ascending_upserts_.empty() || key_order(key, ascending_upserts_.back().op->key) > 0 ||
+      key_order(key, ascending_upserts_.front().op->key) < 0) {
     return nullptr;
   }
-  const auto at =
-      std::lower_bound(ascending_upserts_.begin(), ascending_upserts_.end(), key,
-                       [](const Op* op, std::string_view k) { return key_order(op->key, k) < 0; });
-  return at != ascending_upserts_.end() && (*at)->key == key ? *at : nullptr;
+  const auto at = std::lower_bound(ascending_upserts_.begin(), ascending_upserts_.end(), key,
+                                   [](const AscendingUpsert& upsert, std::string_view k) {
+                                     return key_order(upsert.op->key, k) < 0;
+                                   });
+  return at != ascending_upserts_.end() && at->op->key == key ? at->op : nullptr;
 }
 
 ChangedFilter::PendingCustomer& ChangedFilter::pending_customer_added(const Op& op) {
@@ -439,15 +442,18 @@ bool ChangedFilter::knows_customer(std::string_view customer_id, uint16_t tag) {
 
 void ChangedFilter::submitted(uint64_t sequence) {
   if (!staging_) return;
-  Op& op = *staged_;
+  const uint64_t index = ops_.end();
+  Op& op = ops_.back();
   op.sequence = sequence;
+  bool filed = true;
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
       const bool ascends =
-          ascending_upserts_.empty() || key_order(op.key, ascending_upserts_.back()->key) > 0;
+          ascending_upserts_.empty() || key_order(op.key, ascending_upserts_.back().op->key) > 0;
       if (ascends &&
           (customers_.size() == 0 || customers_.find(op.key, op.hash()).value == nullptr)) {
-        ascending_upserts_.push_back(&op);
+        ascending_upserts_.push_back({&op, index});
+        filed = false;
         break;
       }
       auto& customer = pending_customer_added(op);
@@ -485,20 +491,23 @@ void ChangedFilter::submitted(uint64_t sequence) {
       break;
     }
     case CallKind::kArrayUpsert:
-      items_[op.item_hash] = {op.item_stamp.value, op.item_stamp.table, false, sequence};
+      items_[op.array->item_hash] = {op.array->item_stamp.value, op.array->item_stamp.table, false,
+                                     sequence};
       break;
     case CallKind::kArrayDelete:
-      items_[op.item_hash] = {0, op.item_stamp.table, true, sequence};
+      items_[op.array->item_hash] = {0, op.array->item_stamp.table, true, sequence};
       break;
     case CallKind::kEvent:
       break;
   }
-  pending_.push_back(std::move(staged_));
+  if (filed) filed_.push_back(index);
+  ops_.push();
+  sequences_.back() = sequence;
+  sequences_.push();
   staging_ = false;
-  if (!spare_ops_.empty()) {
-    staged_ = std::move(spare_ops_.back());
-    spare_ops_.pop_back();
-  }
+  // The next op's slot, for the next call: its lines were last read by the store's
+  // thread, on the other core, and are fetched while the next change is mapped.
+  prefetch_lines<kWrite>(&ops_.back(), sizeof(Op));
 }
 
 void ChangedFilter::set_pending(PendingField& field, const FieldStamp& stamp, uint64_t sequence) {
@@ -512,17 +521,19 @@ void ChangedFilter::set_pending(PendingField& field, const FieldStamp& stamp, ui
 void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_lettered) {
   dead_.insert(dead_lettered.begin(), dead_lettered.end());
   watermark_ = std::max(watermark_, watermark);
-  while (!pending_.empty() && pending_.front()->sequence <= watermark_) {
-    std::unique_ptr<Op> op = pending_.take_front();
-    if (!dead_.empty() && dead_.erase(op->sequence) > 0) {
+  while (settled_end_ != ops_.end() && sequences_[settled_end_] <= watermark_) {
+    if (!dead_.empty() && dead_.erase(sequences_[settled_end_]) > 0) {
       // Retainly does not hold what it carried: the values before it count again. Those
-      // of settled calls must be in the store before its pending marks go.
-      if (committer_.running() || !settled_.empty()) commit_and_wait(/*sync=*/false);
-      forget_pending(*op);
-      recycle(std::move(op));
-      continue;
+      // of settled calls must be in the store before its pending marks go. It stays in
+      // ops_ until a commit passes it, which writes nothing of it.
+      if (committer_.running() || committing_end_ != settled_end_) {
+        commit_and_wait(/*sync=*/false);
+      }
+      Op& op = ops_[settled_end_];
+      forget_pending(op);
+      op.dead = true;
     }
-    settled_.push_back(std::move(op));
+    ++settled_end_;
   }
   // Dead letters of calls that change nothing here (events) are done with.
   if (!dead_.empty()) std::erase_if(dead_, [&](uint64_t s) { return s <= watermark_; });
@@ -530,7 +541,8 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
 }
 
 bool ChangedFilter::has_work() const {
-  return !settled_.empty() || fields_sent_ != 0 || fields_skipped_ != 0 || !batch_.empty() ||
+  return committing_end_ != settled_end_ || fields_sent_ != 0 || fields_skipped_ != 0 ||
+         !batch_.empty() ||
          std::any_of(progress_.begin(), progress_.end(), [&](const Progress& progress) {
            return progress.sequence <= settled_through();
          });
@@ -548,7 +560,8 @@ void ChangedFilter::commit_now() {
 
 void ChangedFilter::commit_if_due(bool force) {
   collect_commit(/*wait=*/false);
-  if (committer_.running() && settled_.size() >= options_.max_batch) {
+  const size_t settled = static_cast<size_t>(settled_end_ - committing_end_);
+  if (committer_.running() && settled >= options_.max_batch) {
     // The store falls behind the stream: wait for it rather than hold ever more calls
     // (each a few hundred bytes, with its pending marks).
     collect_commit(/*wait=*/true);
@@ -558,7 +571,7 @@ void ChangedFilter::commit_if_due(bool force) {
     if (has_work() || unsynced || committer_.running()) commit_and_wait(/*sync=*/true);
   } else if (!committer_.running() && (has_work() || unsynced)) {
     const auto now = std::chrono::steady_clock::now();
-    if (settled_.size() >= options_.max_batch || now - last_commit_ >= options_.commit_interval) {
+    if (settled >= options_.max_batch || now - last_commit_ >= options_.commit_interval) {
       // Idle, the last commit waits for no next one to become durable: a sync alone.
       start_commit(/*apply=*/has_work(), /*sync=*/!has_work());
       last_commit_ = now;
@@ -570,10 +583,10 @@ void ChangedFilter::commit_if_due(bool force) {
 void ChangedFilter::update_durable_through() {
   // Up to the first settled call not yet committed, and not past the last commit until it
   // is durable.
-  const Op* first = !committing_.empty() ? committing_.front().get()
-                    : !settled_.empty()  ? settled_.front().get()
-                                         : nullptr;
-  durable_through_ = first == nullptr ? watermark_ : first->sequence - 1;
+  // (A dead-lettered op counts as one the commit takes: it holds offsets back only until
+  // the next commit passes it.)
+  const uint64_t first = ops_.begin() != committing_end_ ? ops_.begin() : committing_end_;
+  durable_through_ = first == settled_end_ ? watermark_ : sequences_[first] - 1;
   if (synced_through_ < committed_through_) {
     durable_through_ = std::min(durable_through_, synced_through_);
   }
@@ -589,26 +602,29 @@ void ChangedFilter::start_commit(bool apply, bool sync) {
       batch_.set_progress(progress.name, progress.value);
       return true;
     });
-    std::swap(committing_, settled_);  // committing_ was left empty when collected
+    // The running commit, when collected, took its ops out of ops_.
+    committing_end_ = settled_end_;
+    ops_.view(ops_.begin(), committing_end_, committing_ops_);
     std::swap(committing_batch_, batch_);
   }
   committing_applies_ = apply;
   committing_syncs_ = sync;
-  committer_.start([this] { write_commit(); });
+  committer_.start([this, from = ops_.begin(), to = committing_end_] { write_commit(from, to); });
 }
 
-void ChangedFilter::write_commit() {
+void ChangedFilter::write_commit(uint64_t from, uint64_t to) {
   if (committing_applies_) {
     state::LastSentStore::Commit commit = store_.commit();
     // An op comes from the pipeline's thread and was written there long ago: the store's
     // thread loads a few ahead.
     constexpr size_t kAhead = 4;
-    for (size_t i = 0; i < committing_.size(); ++i) {
-      if (i + kAhead < committing_.size()) {
-        const Op& ahead = *committing_[i + kAhead];
-        prefetch_lines(&ahead, ahead.customer_bytes());
+    for (uint64_t i = from; i < to; ++i) {
+      if (i + kAhead < to) {
+        const Op& ahead = committing_ops_[i + kAhead];
+        prefetch_lines(&ahead, sizeof ahead);
       }
-      const Op& op = *committing_[i];
+      const Op& op = committing_ops_[i];
+      if (op.dead) continue;
       switch (op.kind) {
         case CallKind::kCustomerUpsert:
           commit.upsert_customer(op.key, op.stamps);
@@ -617,10 +633,10 @@ void ChangedFilter::write_commit() {
           commit.delete_customer(op.key);
           break;
         case CallKind::kArrayUpsert:
-          commit.upsert_item(op.item_key, op.item_stamp);
+          commit.upsert_item(op.array->item_key, op.array->item_stamp);
           break;
         case CallKind::kArrayDelete:
-          commit.delete_item(op.item_key);
+          commit.delete_item(op.array->item_key);
           break;
         case CallKind::kEvent:
           break;
@@ -642,17 +658,25 @@ void ChangedFilter::collect_commit(bool wait) {
   if (committing_applies_) {
     committing_batch_.clear();
     stored_valid_ = false;  // the store moved on
-    // Readers see the commit now: the pending marks may go. The bucket of the customer a
-    // few ops ahead is fetched meanwhile.
-    constexpr size_t kAhead = 8;
-    for (size_t i = 0; i < committing_.size(); ++i) {
-      if (i + kAhead < committing_.size() && customers_.size() != 0) {
-        customers_.prefetch(committing_[i + kAhead]->hash());
-      }
-      forget_pending(*committing_[i]);
-      recycle(std::move(committing_[i]));
+    // Readers see the commit now: the pending marks may go. Those in ascending_upserts_
+    // leave from its front (and from customers_, where a later call for the customer may
+    // have copied them); for each op filed in customers_ or items_, the bucket of the
+    // customer a few ops ahead is fetched meanwhile.
+    while (!ascending_upserts_.empty() && ascending_upserts_.front().index < committing_end_) {
+      const Op& op = *ascending_upserts_.take_front().op;
+      if (customers_.size() != 0) forget_pending(op);
     }
-    committing_.clear();
+    constexpr size_t kAhead = 8;
+    while (!filed_.empty() && filed_.front() < committing_end_) {
+      if (filed_.size() > kAhead && customers_.size() != 0) {
+        const uint64_t ahead = *(filed_.begin() + kAhead);
+        if (ahead < committing_end_) customers_.prefetch(ops_[ahead].hash());
+      }
+      const Op& op = ops_[filed_.take_front()];
+      if (!op.dead) forget_pending(op);
+    }
+    ops_.pop_until(committing_end_);
+    sequences_.pop_until(committing_end_);
     // MDB_NOMETASYNC: this commit's fsync made the previous one durable.
     synced_through_ = committed_through_;
     committed_through_ = committing_through_;
@@ -663,8 +687,8 @@ void ChangedFilter::collect_commit(bool wait) {
 uint64_t ChangedFilter::settled_through() const {
   // settled() commits from inside its loop too (a dead letter): calls still ahead of it
   // are not in the commit.
-  if (!pending_.empty() && pending_.front()->sequence <= watermark_) {
-    return pending_.front()->sequence - 1;
+  if (settled_end_ != ops_.end() && sequences_[settled_end_] <= watermark_) {
+    return sequences_[settled_end_] - 1;
   }
   return watermark_;
 }
@@ -682,15 +706,15 @@ void ChangedFilter::pending_of(
     uint16_t tag, const std::function<void(std::string_view)>& customer,
     const std::function<void(std::string_view, std::string_view, std::string_view)>& item) {
   commit_if_due(/*force=*/true);  // what settled is then in the store's lists
-  for (const auto& pending : pending_) {
-    const Op& op = *pending;
+  for (uint64_t i = settled_end_; i < ops_.end(); ++i) {
+    const Op& op = ops_[i];
     if (op.kind == CallKind::kCustomerUpsert &&
         std::any_of(op.stamps.begin(), op.stamps.end(), [&](const FieldStamp& s) {
           return s.name == state::kPresenceName && s.table == tag;
         })) {
       customer(state::customer_of_key(op.key));
-    } else if (op.kind == CallKind::kArrayUpsert && op.item_stamp.table == tag) {
-      item(state::customer_of_key(op.key), op.field, op.item);
+    } else if (op.kind == CallKind::kArrayUpsert && op.array->item_stamp.table == tag) {
+      item(state::customer_of_key(op.key), op.array->field, op.array->item);
     }
   }
 }
@@ -700,7 +724,7 @@ void ChangedFilter::forget_pending(const Op& op) {
     case CallKind::kCustomerUpsert:
     case CallKind::kCustomerDelete: {
       // Calls leave in sequence order: one in ascending_upserts_ is its first.
-      if (!ascending_upserts_.empty() && ascending_upserts_.front() == &op) {
+      if (!ascending_upserts_.empty() && ascending_upserts_.front().op == &op) {
         ascending_upserts_.take_front();
       }
       if (customers_.size() == 0) return;
@@ -719,7 +743,7 @@ void ChangedFilter::forget_pending(const Op& op) {
     }
     case CallKind::kArrayUpsert:
     case CallKind::kArrayDelete: {
-      auto it = items_.find(op.item_hash);
+      auto it = items_.find(op.array->item_hash);
       if (it != items_.end() && it->second.sequence == op.sequence) items_.erase(it);
       return;
     }

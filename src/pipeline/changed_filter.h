@@ -32,6 +32,7 @@
 #include "core/fifo.h"
 #include "core/inline_vector.h"
 #include "core/lane_table.h"
+#include "core/slot_ring.h"
 #include "mapping/mapping_output.h"
 #include "retainly/call.h"
 #include "state/last_sent_store.h"
@@ -146,7 +147,9 @@ class ChangedFilter {
   // is in a commit (not necessarily durable yet: see durable_through()).
   uint64_t committed_through() const { return committed_through_; }
 
-  size_t pending() const { return pending_.size(); }
+  size_t pending() const { return static_cast<size_t>(ops_.end() - settled_end_); }
+  // Customers and items that pending calls still mark (none once every call is committed).
+  size_t pending_marks() const { return customers_.size() + items_.size(); }
 
  private:
   // About the customers one commit batch settles (max_batch's default); see customers_.
@@ -181,15 +184,15 @@ class ChangedFilter {
     bool deleted = false;
     uint64_t sequence = 0;
   };
-  // One call that changes the store, from prepare() until its commit.
+  // One call that changes the store, from prepare() until its commit (a slot of ops_).
   //
-  // What a customer call uses comes first (three cache lines for a call of up to seven
-  // fields, its stamps inside); the array members after it are neither written nor read
-  // for customer calls. Tens of thousands
-  // of ops are in flight, so every line an op touches is a line out of the cache for the
-  // mapping and the sink.
+  // Tens of thousands of ops are in flight, so every line an op takes is a line out of
+  // the cache for the mapping and the sink: a customer call's op, its stamps inside for
+  // up to seven fields, is 224 bytes, and what only array calls use lies elsewhere.
   struct Op {
     retainly::CallKind kind;
+    // Dead-lettered: its pending marks are gone, and no commit writes it.
+    bool dead = false;
     // The key's LaneTable::hash, taken when first asked for (hash()): most calls (see
     // ascending_upserts_) never go into customers_.
     mutable bool hashed = false;
@@ -209,18 +212,16 @@ class ChangedFilter {
     // (fewer than kStampsInside fields): the op and its stamps then take three adjacent
     // cache lines instead of two here and two elsewhere.
     InlineVector<state::FieldStamp, kStampsInside> stamps;
-    // Array calls only (stage() sets them for those).
-    uint64_t item_hash = 0;
-    state::ItemStamp item_stamp;
-    std::string field;
-    std::string item;
-    std::string item_key;  // the item's key in the store, hashed in item_hash
-
-    // The bytes at the op's start that a customer call uses: all before item_hash.
-    size_t customer_bytes() const {
-      return static_cast<size_t>(reinterpret_cast<const char*>(&item_hash) -
-                                 reinterpret_cast<const char*>(this));
-    }
+    // Array calls only: stage() sets it for those, and it stays with the slot for the
+    // next array call to use.
+    struct ArrayPart {
+      uint64_t item_hash = 0;
+      state::ItemStamp item_stamp;
+      std::string field;
+      std::string item;
+      std::string item_key;  // the item's key in the store, hashed in item_hash
+    };
+    std::unique_ptr<ArrayPart> array;
   };
 
   // A table's flattened fields and every name they have produced (kept in the store).
@@ -236,10 +237,8 @@ class ChangedFilter {
   // customer still holds with a value and the call lacks.
   void clear_lost_keys(retainly::Call& call, uint16_t tag, const KnownField& known);
 
-  // Starts staged_ for `call`: its kind, customer and (array calls) item.
+  // Starts the op at ops_.back() for `call`: its kind, customer and (array calls) item.
   Op& stage(const retainly::Call& call);
-  // An op is done with (committed, or dead-lettered): its buffers serve a later one.
-  void recycle(std::unique_ptr<Op> op);
   bool prepare_customer(retainly::Call& call, const Table& table, Skipped& skipped,
                         std::vector<std::string>* names);
   bool prepare_item(const retainly::Call& call, const Table& table, Skipped& skipped);
@@ -269,17 +268,17 @@ class ChangedFilter {
   // Removes what `op` put into the pending maps, unless a later call replaced it.
   void forget_pending(const Op& op);
   // Starts committing the settled calls, the names learned and the counts (`apply`), then
-  // syncing (`sync`), on committer_'s thread; none may be running. The settled ops move to
-  // committing_ and the batch to committing_batch_, both the job's until it is collected.
+  // syncing (`sync`), on committer_'s thread; none may be running. The settled ops become
+  // the committing ones and the batch committing_batch_, both the job's until collected.
   void start_commit(bool apply, bool sync);
   // Collects the running commit, waiting for it if `wait`, and lets the pending marks of
   // the calls it carried go. Nothing to do while it still runs (and `wait` is false).
   void collect_commit(bool wait);
   // Commits every settled call now and waits: what the store holds is then final for them.
   void commit_and_wait(bool sync);
-  // The committer's job: writes committing_ into committing_batch_ and applies it, then
-  // syncs, as committing_applies_ and committing_syncs_ say.
-  void write_commit();
+  // The committer's job: writes the ops [from, to) (committing_ops_) and committing_batch_
+  // in one commit, then syncs, as committing_applies_ and committing_syncs_ say.
+  void write_commit(uint64_t from, uint64_t to);
   // Settled calls, names learned, counts or progress wait for a commit.
   bool has_work() const;
   // Offsets may pass calls durable in the store, or that change nothing in it.
@@ -303,19 +302,33 @@ class ChangedFilter {
   // quarter of the filter's time a call. In sequence order, so they leave from the front.
   // A later call for the same customer adds its entry to customers_, which then stands
   // for it (the entry is looked up first).
-  Fifo<const Op*> ascending_upserts_;
+  struct AscendingUpsert {
+    const Op* op;
+    uint64_t index;  // in ops_
+  };
+  Fifo<AscendingUpsert> ascending_upserts_;
   PendingCustomer ascending_view_;  // pending_customer()'s answer for one of them
   std::unordered_map<uint64_t, PendingItem> items_;
-  // From prepare() to submitted(), while staging_. Ops go round, staged_ to pending_ to
-  // settled_ to committing_ to spare_ops_ and back, keeping their strings' and stamps'
-  // capacity: a steady stream of calls allocates nothing here. By pointer: an Op is a few
-  // hundred bytes, moved four times on its way round.
-  std::unique_ptr<Op> staged_;  // created by the first stage()
+  // Every op, in sequence order, from the call handed to the sink until the commit that
+  // carries it is collected: [ops_.begin(), committing_end_) the running commit's (still
+  // pending marks), [committing_end_, settled_end_) settled and acknowledged, waiting for
+  // a commit, [settled_end_, ops_.end()) handed to the sink. ops_.back() is the op
+  // prepare() stages, while staging_. Slots keep their strings' and stamps' capacity as
+  // they come round again: a steady stream of calls allocates nothing here, and each
+  // step walks the ops in the order they lie in memory (they were a cache miss each when
+  // they were objects of their own, passed from queue to queue by pointer).
+  SlotRing<Op> ops_;
+  // The sequence of each op in ops_, at the same index: what settling compares with the
+  // watermark, eight to a cache line instead of one op each.
+  SlotRing<uint64_t, 1024> sequences_;
+  // The ops (by index in ops_) whose pending marks are in customers_ or items_, which
+  // forget_pending() must take out when their commit is collected. The others, most ops
+  // (new customers in key order), are only in ascending_upserts_, which they leave from
+  // its front: collecting a commit then touches none of them.
+  Fifo<uint64_t> filed_;
+  uint64_t committing_end_ = 0;
+  uint64_t settled_end_ = 0;
   bool staging_ = false;
-  // Handed to the sink, not yet settled, in sequence order.
-  Fifo<std::unique_ptr<Op>> pending_;
-  std::vector<std::unique_ptr<Op>> settled_;    // settled, acknowledged, not yet committing
-  std::vector<std::unique_ptr<Op>> spare_ops_;  // at most a commit batch (max_batch)
   state::LastSentBatch batch_;  // the names learned and the counts since the last commit
   // save_progress()'s entries not yet in a commit, in the order saved.
   struct Progress {
@@ -324,9 +337,9 @@ class ChangedFilter {
     std::string value;
   };
   std::vector<Progress> progress_;
-  // The running commit: its ops (settled before it started, still pending marks), its
+  // The running commit: its ops as its thread sees them (ops_ grows meanwhile), its
   // batch, the sequence through which it takes every settled call, and what it does.
-  std::vector<std::unique_ptr<Op>> committing_;
+  SlotRing<Op>::View committing_ops_;
   state::LastSentBatch committing_batch_;
   uint64_t committing_through_ = 0;
   bool committing_applies_ = false;
