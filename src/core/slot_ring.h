@@ -11,7 +11,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <vector>
 
@@ -19,6 +18,7 @@ namespace cdc {
 
 template <typename T, size_t kPerChunk = 256>
 class SlotRing {
+  static_assert((kPerChunk & (kPerChunk - 1)) == 0, "a power of two: indexes by shifts");
   struct Chunk {
     T slots[kPerChunk];
   };
@@ -31,12 +31,19 @@ class SlotRing {
   size_t size() const { return static_cast<size_t>(end_ - begin_); }
 
   // The slot at end(), not yet in use: a chunk is added when the last is full. The caller
-  // fills it, then push() puts it in use (or leaves it for the next back()).
+  // fills it, then push() puts it in use (or leaves it for the next back()). Kept at
+  // hand: the caller asks for it several times a slot.
   T& back() {
-    if (end_ - first_ == chunks_.size() * kPerChunk) add_chunk();
-    return (*this)[end_];
+    if (back_ == nullptr) {
+      if (end_ - first_ == chunks_.size() * kPerChunk) add_chunk();
+      back_ = &(*this)[end_];
+    }
+    return *back_;
   }
-  void push() { ++end_; }
+  void push() {
+    ++end_;
+    if (back_ != nullptr) back_ = (end_ - first_) % kPerChunk == 0 ? nullptr : back_ + 1;
+  }
 
   // A slot in use (or back()).
   T& operator[](uint64_t index) {
@@ -51,11 +58,15 @@ class SlotRing {
   // Takes the slots before `index` out of use; the chunks they filled wait for reuse.
   void pop_until(uint64_t index) {
     begin_ = index;
-    while (begin_ - first_ >= kPerChunk) {
-      if (spare_.size() < kSpareChunks) spare_.push_back(std::move(chunks_.front()));
-      chunks_.pop_front();
-      first_ += kPerChunk;
+    const size_t passed = static_cast<size_t>((begin_ - first_) / kPerChunk);
+    if (passed == 0) return;
+    for (size_t c = 0; c < passed && spare_.size() < kSpareChunks; ++c) {
+      spare_.push_back(std::move(chunks_[c]));
     }
+    // A vector rather than a deque: indexing it is a shift and a load. The few hundred
+    // pointers move once a chunk's worth of slots.
+    chunks_.erase(chunks_.begin(), chunks_.begin() + static_cast<std::ptrdiff_t>(passed));
+    first_ += passed * kPerChunk;
   }
 
   // The slots [from, to) for another thread to read while this one hands out more: the
@@ -97,11 +108,12 @@ class SlotRing {
     }
   }
 
-  std::deque<std::unique_ptr<Chunk>> chunks_;
+  std::vector<std::unique_ptr<Chunk>> chunks_;
   std::vector<std::unique_ptr<Chunk>> spare_;
   uint64_t first_ = 0;  // the index of chunks_.front()'s first slot
   uint64_t begin_ = 0;
   uint64_t end_ = 0;
+  T* back_ = nullptr;  // the slot at end_, once back() found it
 };
 
 }  // namespace cdc
