@@ -122,6 +122,38 @@ void merge(std::vector<FieldStamp>& current, std::span<const FieldStamp> changes
   }
 }
 
+// `bytes` (a customer's stored stamps) with `changes` laid over them, into `out`, when
+// every change has its slot there already: the stamps are rewritten where they lie, found
+// by a binary search over the bytes, and the others are never decoded. False (and `out`
+// unspecified) when a change needs a slot of its own, or `bytes` is a tombstone.
+bool patch(std::string_view bytes, std::span<const FieldStamp> changes, std::string& out) {
+  const size_t count = bytes.size() / kStampBytes;
+  if (count * kStampBytes != bytes.size() || count == 0) return false;
+  out.assign(bytes);
+  char* stamps = out.data();
+  auto slot_at = [&](size_t i) {
+    const char* p = stamps + i * kStampBytes;
+    return slot_of({get_le<uint32_t>(p), get_le<uint16_t>(p + 4), 0});
+  };
+  if (count == 1 && slot_at(0) == slot_of(kTombstone)) return false;  // re-created: replaced
+  for (const auto& change : changes) {
+    const uint64_t slot = slot_of(change);
+    size_t low = 0;
+    size_t high = count;
+    while (low < high) {
+      const size_t middle = (low + high) / 2;
+      if (slot_at(middle) < slot) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    if (low == count || slot_at(low) != slot) return false;
+    encode_stamp(change, stamps + low * kStampBytes);
+  }
+  return true;
+}
+
 // A new customer's stamps, sorted with one stamp per slot (the later of two wins). An
 // insertion sort, stable and in place: a call has a handful of fields, and merge() into an
 // empty vector cost a vector insert per stamp.
@@ -424,6 +456,8 @@ void LastSentStore::Commit::upsert_customer(std::string_view key,
   write_->update(
       kCustomers, key,
       [&](std::optional<std::string_view> current, std::string& out) {
+        // Most updates change fields the customer has.
+        if (current && patch(*current, stamps, out)) return;
         if (current) {
           decode(*current, stamps_);
           const bool re_created = stamps_.size() == 1 && stamps_.front() == kTombstone;

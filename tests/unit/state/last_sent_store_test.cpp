@@ -441,6 +441,47 @@ TEST_CASE("last-sent store: new customers in one commit sort right as their slot
   }
 }
 
+// A stored customer's update is written over its stamps where they lie when every slot it
+// names is there already, and merged otherwise. Random updates of a few customers, commit
+// after commit, with slots repeated inside an update, fields another table sent, and
+// deletes: each must end as a plain merge in slot order says.
+TEST_CASE("last-sent store: updates of stored customers merge per slot, in place or not") {
+  const cdc::test::TempDir scratch("cdc_last_sent_updates");
+  LastSentStore store(scratch.path() / "ls");
+  std::mt19937 random(20261208);
+  using Slot = std::pair<uint32_t, uint16_t>;
+  std::map<std::string, std::map<Slot, FieldStamp>> expected;
+  size_t in_place = 0;  // updates whose every slot was stored already
+  for (int round = 0; round < 200; ++round) {
+    LastSentBatch batch;
+    for (int n = 0; n < 10; ++n) {
+      const std::string id = std::to_string(1 + random() % 8);
+      if (random() % 15 == 0) {
+        batch.delete_customer(id);
+        expected[id] = {{slot_of(cdc::state::kTombstone), cdc::state::kTombstone}};
+        continue;
+      }
+      std::vector<FieldStamp> stamps = random_stamps(random, 1 + random() % 6);
+      auto& held = expected[id];
+      const bool tombstone = held.size() == 1 && held.begin()->second == cdc::state::kTombstone;
+      if (tombstone) held.clear();  // any upsert replaces it
+      in_place += !held.empty() && std::all_of(stamps.begin(), stamps.end(), [&](const auto& s) {
+        return held.contains(slot_of(s));
+      });
+      for (const auto& stamp : stamps) held[slot_of(stamp)] = stamp;
+      batch.upsert_customer(id, stamps);
+    }
+    store.apply(batch);
+  }
+  CHECK(in_place > 100);
+  for (const auto& [id, slots] : expected) {
+    std::vector<FieldStamp> want;
+    for (const auto& [slot, stamp] : slots) want.push_back(stamp);
+    INFO("customer " << id);
+    CHECK(customer(store, id) == want);
+  }
+}
+
 TEST_CASE("last-sent store: forget one table keeps the other tables' stamps") {
   const cdc::test::TempDir scratch("cdc_last_sent_forget");
   LastSentStore store(scratch.path() / "ls");
