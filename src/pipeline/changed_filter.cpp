@@ -602,7 +602,8 @@ void ChangedFilter::start_commit(bool apply, bool sync) {
       batch_.set_progress(progress.name, progress.value);
       return true;
     });
-    // The running commit, when collected, took its ops out of ops_.
+    // The settled ops become the commit's: none is running, and collecting the last one
+    // took its ops out of ops_ (ops_.begin() == committing_end_).
     committing_end_ = settled_end_;
     ops_.view(ops_.begin(), committing_end_, committing_ops_);
     std::swap(committing_batch_, batch_);
