@@ -22,6 +22,12 @@ class SlotRing {
   struct Chunk {
     T slots[kPerChunk];
   };
+  // Slot `index` of `chunks` (pointers to chunks), whose first slot is `first`.
+  template <typename Chunks>
+  static auto& slot(Chunks& chunks, uint64_t first, uint64_t index) {
+    const uint64_t at = index - first;
+    return chunks[at / kPerChunk]->slots[at % kPerChunk];
+  }
 
  public:
   // The slots in use are [begin(), end()).
@@ -46,14 +52,8 @@ class SlotRing {
   }
 
   // A slot in use (or back()).
-  T& operator[](uint64_t index) {
-    const uint64_t at = index - first_;
-    return chunks_[at / kPerChunk]->slots[at % kPerChunk];
-  }
-  const T& operator[](uint64_t index) const {
-    const uint64_t at = index - first_;
-    return chunks_[at / kPerChunk]->slots[at % kPerChunk];
-  }
+  T& operator[](uint64_t index) { return slot(chunks_, first_, index); }
+  const T& operator[](uint64_t index) const { return slot(chunks_, first_, index); }
 
   // Takes the slots before `index` out of use; the chunks they filled wait for reuse.
   void pop_until(uint64_t index) {
@@ -75,10 +75,7 @@ class SlotRing {
   class View {
    public:
     View() = default;
-    const T& operator[](uint64_t index) const {
-      const uint64_t at = index - first_;
-      return chunks_[at / kPerChunk]->slots[at % kPerChunk];
-    }
+    const T& operator[](uint64_t index) const { return slot(chunks_, first_, index); }
 
    private:
     friend class SlotRing;

@@ -137,6 +137,8 @@ bool patch(std::string_view bytes, std::span<const FieldStamp> changes, std::str
   };
   if (count == 1 && slot_at(0) == slot_of(kTombstone)) return false;  // re-created: replaced
   for (const auto& change : changes) {
+    // By hand: std::ranges::partition_point over an iota view took about 120 more
+    // instructions an update (callgrind, the store's thread).
     const uint64_t slot = slot_of(change);
     size_t low = 0;
     size_t high = count;
