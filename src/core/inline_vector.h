@@ -58,6 +58,21 @@ class InlineVector {
   }
   void push_back(const T& value) { emplace_back() = value; }
 
+  // `count` new last elements, for the caller to fill in place, every one of them: they
+  // hold whatever their slots last held (T is trivially copyable), and there is one size
+  // check for the whole run, not one per element (a filter hashing a call's fields into
+  // its stamps paid about ten instructions a field for emplace_back()).
+  T* grow(size_t count) {
+    const size_t old = size();
+    if (!on_heap_ && old + count > N) spill(old + count);
+    if (on_heap_) {
+      heap_.resize(old + count);
+      return heap_.data() + old;
+    }
+    size_ = static_cast<uint32_t>(old + count);
+    return inline_.data() + old;
+  }
+
   // New elements are value-initialised.
   void resize(size_t count) {
     if (!on_heap_ && count > N) spill(count);

@@ -190,19 +190,28 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   Op& op = stage(call);
   op.stamps.reserve(call.attributes.size() + 1);
   // The fields' hashes first: the customer's bucket, prefetched by stage(), arrives
-  // meanwhile.
+  // meanwhile. Stamps [from, attributes) are written where grow() put them.
   auto hash_fields = [&](size_t from) {
-    for (size_t i = from; i < call.attributes.size(); ++i) {
-      const auto& attribute = call.attributes[i];
+    const size_t count = call.attributes.size() - from;
+    state::FieldStamp* stamp = op.stamps.grow(count);
+    const retainly::Attribute* attribute = call.attributes.data() + from;
+    for (size_t i = 0; i < count; ++i, ++stamp, ++attribute) {
       const auto [name, value] =
-          state::field_hashes_by_name_hash(attribute.name.xxh3(), attribute.json);
-      set_stamp(op.stamps.emplace_back(), name, table.tag, value);
+          state::field_hashes_by_name_hash(attribute->name.xxh3(), attribute->json);
+      set_stamp(*stamp, name, table.tag, value);
     }
   };
   hash_fields(0);
 
-  // Looked up once: known() asks it for every field.
-  const PendingCustomer* customer = pending_customer(op);
+  // Looked up once: known() asks it for every field. A key past the last ascending
+  // upsert's (a new customer in a stream of growing ids) is none of theirs: one
+  // comparison, which submitted() then need not make again.
+  const bool ascends =
+      ascending_upserts_.empty() || key_order(op.key, ascending_upserts_.back().op->key) > 0;
+  const PendingCustomer* customer = nullptr;
+  if (customers_.size() != 0) customer = customers_.find(op.key, op.hash()).value;
+  if (customer == nullptr && !ascends) customer = ascending_pending(op.key);
+  staged_ascends_ = ascends && customer == nullptr;
   bool loaded = false;
   // A customer neither pending nor in the store (an insert, a first backfill: the common
   // case of a stream of new rows) has nothing to compare with, field after field.
@@ -448,10 +457,7 @@ void ChangedFilter::submitted(uint64_t sequence) {
   bool filed = true;
   switch (op.kind) {
     case CallKind::kCustomerUpsert: {
-      const bool ascends =
-          ascending_upserts_.empty() || key_order(op.key, ascending_upserts_.back().op->key) > 0;
-      if (ascends &&
-          (customers_.size() == 0 || customers_.find(op.key, op.hash()).value == nullptr)) {
+      if (staged_ascends_) {
         ascending_upserts_.push_back({&op, index});
         filed = false;
         break;

@@ -329,6 +329,10 @@ class ChangedFilter {
   uint64_t committing_end_ = 0;
   uint64_t settled_end_ = 0;
   bool staging_ = false;
+  // The staged customer upsert is pending nowhere and its key is past every ascending
+  // upsert's: submitted() queues it there. prepare_customer() knows it from its own
+  // lookups, and nothing is queued between the two.
+  bool staged_ascends_ = false;
   state::LastSentBatch batch_;  // the names learned and the counts since the last commit
   // save_progress()'s entries not yet in a commit, in the order saved.
   struct Progress {

@@ -77,3 +77,30 @@ TEST_CASE("inline vector: reserve past N moves at once; the span sees what the v
   CHECK(std::all_of(view.begin(), view.end(), [](const Pair& p) { return p.b >= 7; }));
   CHECK(view.back().b == 10);
 }
+
+TEST_CASE("inline vector: grow hands out a run of new last elements, inside or on the heap") {
+  InlineVector<Pair, 3> v;
+  v.emplace_back().b = 1;
+  Pair* run = v.grow(2);  // fits inside
+  CHECK_FALSE(v.on_heap());
+  CHECK(run == v.data() + 1);
+  run[0].b = 2;
+  run[1].b = 3;
+  CHECK(values(v) == std::vector<uint64_t>{1, 2, 3});
+
+  run = v.grow(2);  // past N: the three move to the heap first, in order
+  CHECK(v.on_heap());
+  CHECK(run == v.data() + 3);
+  run[0].b = 4;
+  run[1].b = 5;
+  CHECK(values(v) == std::vector<uint64_t>{1, 2, 3, 4, 5});
+
+  CHECK(v.grow(0) == v.data() + 5);  // nothing to add, nothing changed
+  CHECK(v.size() == 5);
+
+  v.clear();
+  run = v.grow(3);  // back inside, where the first elements were
+  CHECK_FALSE(v.on_heap());
+  CHECK(run == v.data());
+  CHECK(v.size() == 3);
+}
