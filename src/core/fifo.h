@@ -24,6 +24,22 @@ class Fifo {
   // Removes the front element and returns it.
   T take_front() {
     T value = std::move(items_[head_++]);
+    taken();
+    return value;
+  }
+  // Removes the first `count` elements (at most size()) at once.
+  void drop_front(size_t count) {
+    head_ += count;
+    taken();
+  }
+
+  auto begin() const { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
+  auto end() const { return items_.end(); }
+
+ private:
+  static constexpr size_t kCompactFrom = 1024;
+  // After head_ moved.
+  void taken() {
     if (head_ == items_.size()) {
       items_.clear();
       head_ = 0;
@@ -32,14 +48,7 @@ class Fifo {
       items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
       head_ = 0;
     }
-    return value;
   }
-
-  auto begin() const { return items_.begin() + static_cast<std::ptrdiff_t>(head_); }
-  auto end() const { return items_.end(); }
-
- private:
-  static constexpr size_t kCompactFrom = 1024;
   std::vector<T> items_;
   size_t head_ = 0;  // items_[0, head_) were taken
 };

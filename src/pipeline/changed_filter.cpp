@@ -669,6 +669,14 @@ void ChangedFilter::collect_commit(bool wait) {
     // leave from its front (and from customers_, where a later call for the customer may
     // have copied them); for each op filed in customers_ or items_, the bucket of the
     // customer a few ops ahead is fetched meanwhile.
+    if (customers_.size() == 0) {
+      // None of them has an entry to take out: they leave at once, the queue's front up
+      // to the first not committed (their indexes ascend).
+      const auto committed = std::partition_point(
+          ascending_upserts_.begin(), ascending_upserts_.end(),
+          [&](const AscendingUpsert& upsert) { return upsert.index < committing_end_; });
+      ascending_upserts_.drop_front(static_cast<size_t>(committed - ascending_upserts_.begin()));
+    }
     while (!ascending_upserts_.empty() && ascending_upserts_.front().index < committing_end_) {
       const Op& op = *ascending_upserts_.take_front().op;
       if (customers_.size() != 0) forget_pending(op);
