@@ -216,7 +216,9 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   // A customer neither pending nor in the store (an insert, a first backfill: the common
   // case of a stream of new rows) has nothing to compare with, field after field.
   bool nothing_known = false;
-  if (customer == nullptr) {
+  if (staged_ascends_ && store_.past_customers(op.key)) {
+    nothing_known = true;  // past the store's last customer too: not read
+  } else if (customer == nullptr) {
     load_stored(op.key);
     loaded = true;
     nothing_known = stored_.empty();

@@ -366,11 +366,17 @@ KvStore::KeyEnd KvStore::key_end(MDB_txn* txn, Db db) const {
   return end;
 }
 
-std::optional<std::string_view> KvStore::get(Db db, std::string_view key) {
-  MDB_txn* txn = reader();
+KvStore::KeyEnd& KvStore::reader_end(MDB_txn* txn, Db db) {
   KeyEnd& end = reader_ends_.at(db);
   if (!end.known) end = key_end(txn, db);
-  if (end.past(key)) return std::nullopt;
+  return end;
+}
+
+bool KvStore::past_end(Db db, std::string_view key) { return reader_end(reader(), db).past(key); }
+
+std::optional<std::string_view> KvStore::get(Db db, std::string_view key) {
+  MDB_txn* txn = reader();
+  if (reader_end(txn, db).past(key)) return std::nullopt;
   MDB_val k = val(key);
   MDB_val v;
   const int rc = mdb_cursor_get(reader_cursor(txn, db), &k, &v, MDB_SET);

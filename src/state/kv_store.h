@@ -174,6 +174,9 @@ class KvStore {
   // Reads, scan(), stats() and refresh() belong to one thread at a time; writes may come
   // from another.
   std::optional<std::string_view> get(Db db, std::string_view key);
+  // Whether `key` sorts after every key of `db` in the reader's snapshot: get() would
+  // answer nothing, and this says so without the rest of a read.
+  bool past_end(Db db, std::string_view key);
   void refresh();
   // Calls `visit(key, value)` for each key starting with `prefix`, in key order, from a
   // fresh snapshot, until it returns false.
@@ -206,6 +209,8 @@ class KvStore {
 
  private:
   MDB_txn* reader();
+  // The reader's end of `db` in `txn` (reader()'s), looked up once a snapshot.
+  KeyEnd& reader_end(MDB_txn* txn, Db db);
   // The last key of `db` in `txn` (a cursor's MDB_LAST).
   KeyEnd key_end(MDB_txn* txn, Db db) const;
   [[noreturn]] void fail(std::string_view what, int rc) const;

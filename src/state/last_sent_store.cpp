@@ -324,6 +324,10 @@ void LastSentStore::customer_at(std::string_view key, std::vector<FieldStamp>& o
   decode(*bytes, out);
 }
 
+bool LastSentStore::past_customers(std::string_view key) {
+  return store_.past_end(kCustomers, key);
+}
+
 std::optional<ItemStamp> LastSentStore::item(std::string_view customer, std::string_view field,
                                              std::string_view item) {
   scratch_ = item_key(customer, field, item);

@@ -145,6 +145,10 @@ class LastSentStore {
   void customer(std::string_view customer, std::vector<FieldStamp>& out);
   // The same by the customer's key (customer_key()), for a caller that keeps it.
   void customer_at(std::string_view key, std::vector<FieldStamp>& out);
+  // Whether the customer of `key` (customer_key()) sorts after every customer the store
+  // holds, so that it holds nothing of it: a new customer in a stream of growing ids,
+  // known without the rest of a read.
+  bool past_customers(std::string_view key);
   std::optional<ItemStamp> item(std::string_view customer, std::string_view field,
                                 std::string_view item);
   std::optional<ItemStamp> item_at(std::string_view key);  // by item_key()

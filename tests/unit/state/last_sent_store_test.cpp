@@ -202,6 +202,35 @@ TEST_CASE("kv store: the reader's end moves with its snapshot") {
   CHECK(store.get(0, "1") == std::optional<std::string_view>("one"));
 }
 
+TEST_CASE(
+    "last-sent store: a customer is past the others exactly when the store holds none after it") {
+  const cdc::test::TempDir scratch("cdc_last_sent_past");
+  LastSentStore store(scratch.path() / "ls");
+  const auto key = [](std::string_view id) { return cdc::state::customer_key(id); };
+  CHECK(store.past_customers(key("1")));  // an empty store
+  LastSentBatch batch;
+  batch.upsert_customer("20", stamp_list({field("plan", "\"pro\""), presence(1)}));
+  batch.upsert_customer("ann", stamp_list({presence(1)}));
+  store.apply(batch);
+  // Numbers pack below text ids; "ann" is the last key.
+  CHECK_FALSE(store.past_customers(key("20")));
+  CHECK_FALSE(store.past_customers(key("21")));
+  CHECK_FALSE(store.past_customers(key("ann")));
+  CHECK(store.past_customers(key("bob")));
+  // The same answer customer_at() gives, for a key past the end and one before it.
+  std::vector<FieldStamp> out;
+  store.customer_at(key("bob"), out);
+  CHECK(out.empty());
+  store.customer_at(key("20"), out);
+  CHECK(out.size() == 2);
+  // A later commit moves the end for the next question.
+  LastSentBatch more;
+  more.upsert_customer("bob", stamp_list({presence(1)}));
+  store.apply(more);
+  CHECK_FALSE(store.past_customers(key("bob")));
+  CHECK(store.past_customers(key("carl")));
+}
+
 // get() reads through a cursor kept from one read to the next (and renewed with each
 // snapshot), which searches only its leaf page when the key falls within it. Checked
 // against a map: reads in key order, backwards and at random, across commits that add,
