@@ -107,7 +107,8 @@ class ChangedFilter {
   // so the mapping need not map the old image. Loads the customer's stamps for prepare().
   bool knows_customer(std::string_view customer_id, uint16_t tag);
 
-  // The call prepare() last passed was taken by the sink under `sequence`.
+  // The call prepare() last passed was taken by the sink under `sequence`. Nothing else of
+  // the filter's comes between the two: prepare() decided where the call's op is filed.
   void submitted(uint64_t sequence);
   // Fields left out before the filter saw the call (the mapping's old-image rule), for the
   // store's totals.
