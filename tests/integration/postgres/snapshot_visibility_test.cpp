@@ -8,6 +8,7 @@
 // long as the test needs; cancelling its wait then lets it finish.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <pqxx/pqxx>
 #include <string>
@@ -24,6 +25,41 @@ using nlohmann::json;
 
 namespace {
 
+// Whether a commit that asks for synchronous replication now waits for the standby. Only
+// a transaction that wrote WAL waits (an xid alone does not): the probe writes a logical
+// message the connector ignores (not its watermark prefix), commits on a connection of its
+// own, and is watched until its backend waits for the standby (then cancelled: the commit
+// stands) or the commit returns.
+bool probe_commit_waits(const std::string& dsn) {
+  pqxx::connection conn(dsn);
+  int pid = 0;
+  {
+    pqxx::nontransaction session(conn);
+    pid = session.exec1("SELECT pg_backend_pid()")[0].as<int>();
+    session.exec("SET synchronous_commit = 'on'");
+  }
+  std::atomic<bool> returned{false};
+  std::thread commit([&] {
+    try {
+      pqxx::work transaction(conn);
+      transaction.exec("SELECT pg_logical_emit_message(true, 'cdc_test_probe', '')");
+      transaction.commit();
+    } catch (const std::exception&) {
+      // Cancelled while it waited: what the probe is for.
+    }
+    returned = true;
+  });
+  PgTestDb other;
+  const std::string wait_event =
+      "SELECT wait_event FROM pg_stat_activity WHERE pid = " + std::to_string(pid);
+  const bool waits =
+      poll_until([&] { return returned || other.query_value(wait_event) == "SyncRep"; }, 10s) &&
+      !returned;
+  other.exec("SELECT pg_cancel_backend(" + std::to_string(pid) + ")");
+  commit.join();
+  return waits;
+}
+
 // A synchronous standby that never connects, for the sessions that ask to wait for one.
 // Every other session (other tests' too, on the shared server) commits locally as before:
 // synchronous_commit turns `local` in the same reload. Undone on destruction.
@@ -33,6 +69,12 @@ class AbsentSynchronousStandby {
     db_.exec("ALTER SYSTEM SET synchronous_commit = 'local'");
     db_.exec("ALTER SYSTEM SET synchronous_standby_names = 'cdc_test_never_connects'");
     db_.exec("SELECT pg_reload_conf()");
+    // A backend shows the new setting once it took the reload, but whether commits wait
+    // is the checkpointer's to say: it sets the flag every commit checks when it takes
+    // the reload (SyncRepUpdateSyncStandbysDefined), and a commit before that does not
+    // wait. Once CI saw the stuck transaction's commit go through at once, visible.
+    wait_until([&] { return probe_commit_waits(db_.dsn()); }, 30s,
+               "commits to wait for the absent standby");
   }
   ~AbsentSynchronousStandby() {
     db_.exec("ALTER SYSTEM RESET synchronous_standby_names");
