@@ -208,9 +208,8 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   // comparison, which submitted() then need not make again.
   const bool ascends =
       ascending_upserts_.empty() || key_order(op.key, ascending_upserts_.back().op->key) > 0;
-  const PendingCustomer* customer = nullptr;
-  if (customers_.size() != 0) customer = customers_.find(op.key, op.hash()).value;
-  if (customer == nullptr && !ascends) customer = ascending_pending(op.key);
+  const PendingCustomer* customer =
+      ascends && customers_.size() == 0 ? nullptr : pending_customer(op);
   staged_ascends_ = ascends && customer == nullptr;
   bool loaded = false;
   // A customer neither pending nor in the store (an insert, a first backfill: the common
@@ -678,10 +677,10 @@ void ChangedFilter::collect_commit(bool wait) {
           ascending_upserts_.begin(), ascending_upserts_.end(),
           [&](const AscendingUpsert& upsert) { return upsert.index < committing_end_; });
       ascending_upserts_.drop_front(static_cast<size_t>(committed - ascending_upserts_.begin()));
-    }
-    while (!ascending_upserts_.empty() && ascending_upserts_.front().index < committing_end_) {
-      const Op& op = *ascending_upserts_.take_front().op;
-      if (customers_.size() != 0) forget_pending(op);
+    } else {
+      while (!ascending_upserts_.empty() && ascending_upserts_.front().index < committing_end_) {
+        forget_pending(*ascending_upserts_.take_front().op);
+      }
     }
     constexpr size_t kAhead = 8;
     while (!filed_.empty() && filed_.front() < committing_end_) {
