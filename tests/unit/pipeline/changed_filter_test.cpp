@@ -3,10 +3,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <map>
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "support/temp_dir.h"
@@ -418,6 +421,25 @@ TEST_CASE(
   CHECK(filter.pending() == 0);
 }
 
+namespace {
+
+// The model test's seed: a fixed one, or CDC_FILTER_MODEL_SEED's to explore other
+// interleavings (README.md, "Contributing").
+uint32_t model_seed() {
+  const char* set = std::getenv("CDC_FILTER_MODEL_SEED");
+  if (set == nullptr || *set == '\0') return 20261205;
+  const std::string_view text(set);
+  uint32_t seed = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    FAIL("CDC_FILTER_MODEL_SEED: expected a number below 2^32, got \"" << text << "\"");
+  }
+  MESSAGE("CDC_FILTER_MODEL_SEED=" << seed);
+  return seed;
+}
+
+}  // namespace
+
 // A model of Retainly: what it will hold once every call handed over lands in order, but
 // for those dead-lettered so far. The filter must skip a field exactly when the model
 // holds the same value, whatever the interleaving of calls, acknowledgements, dead letters
@@ -460,7 +482,7 @@ TEST_CASE("changed filter: skips exactly what Retainly will hold, under random i
     return held;
   };
 
-  std::mt19937 random(20261205);
+  std::mt19937 random(model_seed());
   auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
   std::vector<std::string> field_names{"a", "b", "c"};
   // Customers 0-3 at random: calls for the same few customers, mostly behind one another.
@@ -551,5 +573,7 @@ TEST_CASE("changed filter: skips exactly what Retainly will hold, under random i
   // The ten-field run reached calls whose stamps (fields, then presence) outgrow the op.
   if (field_names.size() == 10) CHECK(most_fields + 1 > 8);
   if (growing_ids) CHECK(next_customer > 1000);
-  if (rarely_settled) CHECK(most_in_flight > 500);  // two chunks of ops and more
+  // More than a chunk of ops (256) in flight at once: every seed of 400 tried reached
+  // 354 or more, the fixed one over 500.
+  if (rarely_settled) CHECK(most_in_flight > 300);
 }
