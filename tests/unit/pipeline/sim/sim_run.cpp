@@ -5,15 +5,18 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "mapping/mapper.h"
 #include "mock/store.h"
+#include "pipeline/changed_filter.h"
 #include "pipeline/sim/sim_checks.h"
 #include "pipeline/sim/sim_retainly.h"
 #include "pipeline/sim/sim_source.h"
 #include "pipeline/stream_pipeline.h"
 #include "sink/sink.h"
+#include "state/last_sent_store.h"
 
 namespace cdc::pipeline::sim {
 namespace {
@@ -110,6 +113,17 @@ class ProcessEnd {
 
 enum class ProcessOutcome { kKilled, kStopped, kAborted };
 
+// When the store commits: as often as a commit can run, or once a few calls (or a few
+// dozen) settled since the last one or 2 ms of real time passed (the interval is real
+// time, which a simulated run spends little of). The latter leaves acknowledged calls out
+// of the store for a while: offsets must wait for them, and a kill in between finds out.
+ChangedFilterOptions last_sent_options(uint64_t seed) {
+  ChangedFilterOptions options;
+  options.commit_interval = std::chrono::milliseconds(seed % 4 < 2 ? 0 : 2);
+  options.max_batch = seed % 2 == 0 ? 3 : 40;
+  return options;
+}
+
 // One process: from the stored offsets and state_dir until it is killed or the workload
 // is delivered.
 ProcessOutcome run_process(SimContext& context, const mapping::Mapper& mapper,
@@ -136,18 +150,29 @@ ProcessOutcome run_process(SimContext& context, const mapping::Mapper& mapper,
   options.shutdown_timeout = std::chrono::milliseconds(2000);
   StreamPipeline pipeline(source, mapper, sink, options);
   pipeline.set_resnapshot(resnapshot.get());
+  // Opened again by every incarnation, as a restarted process does.
+  std::unique_ptr<state::LastSentStore> last_sent;
+  std::optional<ChangedFilter> filter;
+  if (context.features.last_sent) {
+    last_sent = std::make_unique<state::LastSentStore>(context.state_dir / "last-sent");
+    filter.emplace(*last_sent, last_sent_options(seed));
+    pipeline.set_changed_filter(&*filter);
+  }
+  ProcessOutcome outcome = ProcessOutcome::kAborted;
   try {
     pipeline.run(stop);
-    return ProcessOutcome::kStopped;
+    outcome = ProcessOutcome::kStopped;
   } catch (const SimKill&) {
     end.killed();
-    return ProcessOutcome::kKilled;
+    outcome = ProcessOutcome::kKilled;
   } catch (const SimAbort&) {
-    return ProcessOutcome::kAborted;
   } catch (const std::exception& error) {
     context.violations.push_back(std::string("the pipeline failed: ") + error.what());
-    return ProcessOutcome::kAborted;
   }
+  for (const auto& [table, counts] : pipeline.status().skipped_per_table) {
+    context.fields_skipped += counts.fields_last_sent;
+  }
+  return outcome;
 }
 
 std::string report(uint64_t seed, const SimFeatures& features, const SimProfile& profile,
@@ -155,6 +180,7 @@ std::string report(uint64_t seed, const SimFeatures& features, const SimProfile&
   std::string text = "CDC_SIM_SEED=" + std::to_string(seed) +
                      " failed (resnapshot=" + (features.resnapshot ? "on" : "off") +
                      ", kills=" + (features.kills ? "on" : "off") +
+                     ", last_sent=" + (features.last_sent ? "on" : "off") +
                      ")\n  profile: " + profile.describe() +
                      "\n  kills done: " + std::to_string(context.kills) + "\n";
   const size_t shown = std::min<size_t>(findings.size(), 200);
@@ -206,6 +232,7 @@ SeedResult run_seed(uint64_t seed, const SimFeatures& features) {
   result.requests = log.requests;
   result.faults = log.faults;
   result.refused_records = log.refused_records;
+  result.fields_skipped = context.fields_skipped;
   result.ticks = log.ticks;
   result.simulated_ms = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(clock->now().time_since_epoch())

@@ -20,6 +20,7 @@ struct SeedResult {
   uint64_t requests = 0;
   uint64_t faults = 0;
   uint64_t refused_records = 0;
+  uint64_t fields_skipped = 0;  // by the last-sent store (SimFeatures::last_sent)
   uint64_t simulated_ms = 0;
   uint64_t ticks = 0;
   // Retainly's final state and the request count: equal for two runs of one seed when the

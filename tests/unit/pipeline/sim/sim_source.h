@@ -43,6 +43,8 @@ struct SimContext {
   // writes one at every read, so a quiet stretch means it has none.
   uint64_t last_watermark_read = 0;
   std::vector<std::string> violations;
+  // Fields the last-sent store left out of calls, over every incarnation.
+  uint64_t fields_skipped = 0;
 
   // Throws SimKill now and then, as the profile says.
   void maybe_kill();

@@ -32,6 +32,10 @@ inline constexpr int64_t kFirstAccount = 1000;
 struct SimFeatures {
   bool resnapshot = false;  // rows written before the slot, and a re-snapshot request
   bool kills = false;       // process kills and restarts
+  // The last-sent store and its filter, as `run` sets them up: calls skip what the store
+  // says Retainly holds, and offsets wait for its commits. The commits run on a thread of
+  // their own on the real clock, so such a seed need not replay call for call.
+  bool last_sent = false;
 };
 
 // Every knob a seed turns, drawn once from the seed so that a seed replays the same run.
