@@ -58,10 +58,11 @@ class InlineVector {
   }
   void push_back(const T& value) { emplace_back() = value; }
 
-  // `count` new last elements, for the caller to fill in place, every one of them: they
-  // hold whatever their slots last held (T is trivially copyable), and there is one size
-  // check for the whole run, not one per element (a filter hashing a call's fields into
-  // its stamps paid about ten instructions a field for emplace_back()).
+  // `count` new last elements, for the caller to fill in place, every one of them: inside,
+  // they hold whatever their slots last held (T is trivially copyable); on the heap, they
+  // are value-initialised. One size check for the whole run, not one per element (a
+  // filter hashing a call's fields into its stamps paid about ten instructions a field
+  // for emplace_back()).
   T* grow(size_t count) {
     const size_t old = size();
     if (!on_heap_ && old + count > N) spill(old + count);

@@ -166,6 +166,7 @@ ProcessOutcome run_process(SimContext& context, const mapping::Mapper& mapper,
     end.killed();
     outcome = ProcessOutcome::kKilled;
   } catch (const SimAbort&) {
+    // kAborted: the simulation recorded why.
   } catch (const std::exception& error) {
     context.violations.push_back(std::string("the pipeline failed: ") + error.what());
   }
