@@ -320,7 +320,7 @@ void KvStore::sync() {
 
 MDB_txn* KvStore::reader() {
   const uint64_t generation = generation_.load(std::memory_order_acquire);
-  if (generation != reader_generation_) {
+  if (generation != reader_generation_ && !scanning_) {
     refresh();
     reader_generation_ = generation;
   }
@@ -395,9 +395,20 @@ MDB_cursor* KvStore::reader_cursor(MDB_txn* txn, Db db) {
 
 void KvStore::scan(Db db, std::string_view prefix,
                    const std::function<bool(std::string_view, std::string_view)>& visit) {
+  if (scanning_) throw std::logic_error("KvStore::scan inside a scan");
   refresh();
+  // Afterwards no snapshot stays open: an idle one would keep LMDB from reusing the pages
+  // later commits free (the next read opens the latest). After the cursor is closed.
+  struct Done {
+    KvStore& store;
+    ~Done() {
+      store.scanning_ = false;
+      store.refresh();
+    }
+  } done{*this};
   MDB_txn* txn = reader();
   Cursor cursor(txn, dbis_.at(db), [&](std::string_view what, int rc) { fail(what, rc); });
+  scanning_ = true;
   MDB_val k = val(prefix);
   MDB_val v;
   int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
@@ -425,6 +436,7 @@ KvStore::Stats KvStore::stats() {
     if (int rc = mdb_stat(txn, dbi, &db_stat)) fail("reading statistics", rc);
     stats.entries.push_back(db_stat.ms_entries);
   }
+  refresh();  // no idle snapshot left open, as after a scan
   return stats;
 }
 

@@ -179,7 +179,8 @@ class KvStore {
   bool past_end(Db db, std::string_view key);
   void refresh();
   // Calls `visit(key, value)` for each key starting with `prefix`, in key order, from a
-  // fresh snapshot, until it returns false.
+  // fresh snapshot, until it returns false. Reads (get()) inside `visit` read that snapshot
+  // too, whatever commits meanwhile; a scan inside `visit` is not allowed.
   void scan(Db db, std::string_view prefix,
             const std::function<bool(std::string_view, std::string_view)>& visit);
 
@@ -237,6 +238,7 @@ class KvStore {
   std::vector<KeyEnd> reader_ends_;      // per database, for the reader's snapshot
   std::atomic<uint64_t> generation_{0};  // commits so far
   uint64_t reader_generation_ = 0;       // the commits the reader's snapshot has seen
+  bool scanning_ = false;                // a scan() runs: its cursor needs the snapshot
 };
 
 }  // namespace cdc::state

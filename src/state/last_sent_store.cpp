@@ -623,6 +623,10 @@ LastSentStore::Stats LastSentStore::stats() {
     stats.fields_sent = get_le<uint64_t>(counts->data());
     stats.fields_skipped = get_le<uint64_t>(counts->data() + 8);
   }
+  // As KvStore::stats() does: a snapshot left open while commits go on would keep LMDB
+  // from reusing any page they free (cdc_last_sent_store_bench: a million random updates
+  // then grew a store of 1M customers from 180 MB to 3.5 GB instead of 313 MB).
+  store_.refresh();
   return stats;
 }
 
