@@ -10,6 +10,9 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "state/little_endian.h"
+#include "state/stamp_layouts.h"
+
 namespace cdc::state {
 namespace {
 
@@ -22,6 +25,10 @@ constexpr std::string_view kCountsKey{"\0counts", 7};
 constexpr std::string_view kNamePrefix{"\0name", 5};
 // Also in kTables: "\0progress" + a name, valued a caller's progress (set_progress).
 constexpr std::string_view kProgressPrefix{"\0progress", 9};
+// Also in kTables: "\0layout" + an id in three bytes, big-endian, valued the layout's
+// slots (StampLayouts::encode). Written with the first customer that has it, never changed
+// or removed, so that a reader that meets an id finds its layout in any later snapshot.
+constexpr std::string_view kLayoutPrefix{"\0layout", 7};
 
 std::string progress_key(std::string_view name) {
   return std::string(kProgressPrefix).append(name);
@@ -32,37 +39,7 @@ bool is_table_entry(std::string_view key, std::string_view value) {
   return !key.empty() && key.front() != '\0' && value.size() == 2;
 }
 
-// Stamps and tags are stored little-endian, packed: a customer's value is its stamps one
-// after the other, sorted by (name, table), 14 bytes each. On a little-endian machine a
-// copy: gcc did not merge the byte loop's stores, which made encode() about 45
-// instructions a stamp.
-template <typename T>
-void store_le(char* out, T value) {
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(out, &value, sizeof value);
-  } else {
-    for (size_t i = 0; i < sizeof(T); ++i) out[i] = static_cast<char>((value >> (8 * i)) & 0xff);
-  }
-}
-
-template <typename T>
-void put_le(std::string& out, T value) {
-  out.resize(out.size() + sizeof(T));
-  store_le(out.data() + out.size() - sizeof(T), value);
-}
-
-template <typename T>
-T get_le(const char* in) {
-  T value = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    std::memcpy(&value, in, sizeof value);
-  } else {
-    for (size_t i = 0; i < sizeof(T); ++i) {
-      value |= static_cast<T>(static_cast<unsigned char>(in[i])) << (8 * i);
-    }
-  }
-  return value;
-}
+// Stamps and tags are stored little-endian (state/little_endian.h), packed.
 
 // One stamp into kStampBytes bytes at `out`.
 void encode_stamp(const FieldStamp& stamp, char* out) {
@@ -72,7 +49,7 @@ void encode_stamp(const FieldStamp& stamp, char* out) {
 }
 
 // Sized once and written in place: appending byte by byte was 6% of the filter's time.
-void encode(const std::vector<FieldStamp>& stamps, std::string& out) {
+void encode_stamps(std::span<const FieldStamp> stamps, std::string& out) {
   out.resize(stamps.size() * kStampBytes);
   char* p = out.data();
   for (const auto& stamp : stamps) {
@@ -81,7 +58,7 @@ void encode(const std::vector<FieldStamp>& stamps, std::string& out) {
   }
 }
 
-void decode(std::string_view bytes, std::vector<FieldStamp>& out) {
+void decode_stamps(std::string_view bytes, std::vector<FieldStamp>& out) {
   out.clear();
   out.reserve(bytes.size() / kStampBytes);
   for (size_t at = 0; at + kStampBytes <= bytes.size(); at += kStampBytes) {
@@ -122,38 +99,44 @@ void merge(std::vector<FieldStamp>& current, std::span<const FieldStamp> changes
   }
 }
 
-// `bytes` (a customer's stored stamps) with `changes` laid over them, into `out`, when
-// every change has its slot there already: the stamps are rewritten where they lie, found
-// by a binary search over the bytes, and the others are never decoded. False (and `out`
-// unspecified) when a change needs a slot of its own, or `bytes` is a tombstone.
-bool patch(std::string_view bytes, std::span<const FieldStamp> changes, std::string& out) {
-  const size_t count = bytes.size() / kStampBytes;
-  if (count * kStampBytes != bytes.size() || count == 0) return false;
-  out.assign(bytes);
-  char* stamps = out.data();
-  auto slot_at = [&](size_t i) {
-    const char* p = stamps + i * kStampBytes;
-    return slot_of({get_le<uint32_t>(p), get_le<uint16_t>(p + 4), 0});
-  };
-  if (count == 1 && slot_at(0) == slot_of(kTombstone)) return false;  // re-created: replaced
-  for (const auto& change : changes) {
-    // By hand: std::ranges::partition_point over an iota view took about 120 more
-    // instructions an update (callgrind, the store's thread).
-    const uint64_t slot = slot_of(change);
-    size_t low = 0;
-    size_t high = count;
-    while (low < high) {
-      const size_t middle = (low + high) / 2;
-      if (slot_at(middle) < slot) {
-        low = middle + 1;
-      } else {
-        high = middle;
-      }
-    }
-    if (low == count || slot_at(low) != slot) return false;
-    encode_stamp(change, stamps + low * kStampBytes);
+// A customer's value comes in two forms, told apart by the parity of its length:
+// - whole stamps, kStampBytes each (an even length): what stores written before layouts
+//   hold until the customer's next update, a tombstone, and customers whose slots have no
+//   layout (StampLayouts::fits, kMaxLayouts);
+// - a layout's (state/stamp_layouts.h): the layout's id in kLayoutIdBytes, then the value
+//   hash of each field slot of the layout, in its order, 8 bytes each (an odd length).
+constexpr size_t kLayoutIdBytes = 3;
+constexpr size_t kHashBytes = 8;
+
+bool in_layout_form(std::string_view bytes) { return bytes.size() % 2 == 1; }
+
+uint32_t layout_id(std::string_view bytes) {
+  return get_le<uint16_t>(bytes.data()) | (uint32_t{static_cast<unsigned char>(bytes[2])} << 16);
+}
+
+void store_layout_id(char* out, uint32_t id) {
+  store_le(out, static_cast<uint16_t>(id & 0xffff));
+  out[2] = static_cast<char>(id >> 16);
+}
+
+size_t layout_value_size(const StampLayout& layout) {
+  return kLayoutIdBytes + kHashBytes * layout.fields();
+}
+
+// The stamps of a value in `layout`'s form, whose size was checked.
+void decode_in_layout(std::string_view bytes, const StampLayout& layout,
+                      std::vector<FieldStamp>& out) {
+  out.assign(layout.slots.begin(), layout.slots.end());
+  const char* hashes = bytes.data() + kLayoutIdBytes;
+  for (size_t i = layout.presences; i < out.size(); ++i) {
+    out[i].value = get_le<uint64_t>(hashes + kHashBytes * (i - layout.presences));
   }
-  return true;
+}
+
+std::string layout_key(uint32_t id) {
+  std::string key(kLayoutPrefix);
+  for (int shift : {16, 8, 0}) key += static_cast<char>((id >> shift) & 0xff);
+  return key;
 }
 
 // A new customer's stamps, sorted with one stamp per slot (the later of two wins). An
@@ -308,7 +291,54 @@ void LastSentBatch::set_progress(std::string_view name, std::string_view value) 
 
 LastSentStore::LastSentStore(std::filesystem::path directory, bool read_only, size_t map_bytes)
     : store_(std::move(directory), {"customers", "items", "tables"}, read_only, map_bytes),
-      read_only_(read_only) {}
+      read_only_(read_only),
+      read_layouts_(std::make_unique<StampLayouts>()),
+      write_layouts_(std::make_unique<StampLayouts>()) {}
+
+LastSentStore::~LastSentStore() = default;
+
+void LastSentStore::damaged(std::string_view what) const {
+  throw std::runtime_error("the last-sent store in " + directory().string() +
+                           " is damaged: " + std::string(what) +
+                           " (`retainly-cdc forget` empties it; the next changes then send "
+                           "every field)");
+}
+
+const StampLayout& LastSentStore::read_layout(uint32_t id) {
+  if (const StampLayout* known = read_layouts_->find(id)) return *known;
+  // Layouts are never changed or removed, so any snapshot that holds one holds it as it was
+  // written. (The read may move the reader to a later snapshot: callers copy what they
+  // read before.)
+  std::vector<FieldStamp> slots;
+  const auto bytes = store_.get(kTables, layout_key(id));
+  if (!bytes || !StampLayouts::decode(*bytes, slots)) {
+    damaged("a customer names layout " + std::to_string(id) + ", which it does not hold");
+  }
+  read_layouts_->add(id, slots);
+  const StampLayout* layout = read_layouts_->find(id);
+  if (layout == nullptr) damaged("layout " + std::to_string(id) + " is out of range");
+  return *layout;
+}
+
+void LastSentStore::decode_read(std::string_view bytes, std::vector<FieldStamp>& out) {
+  if (!in_layout_form(bytes)) {
+    decode_stamps(bytes, out);
+    return;
+  }
+  if (bytes.size() < kLayoutIdBytes) damaged("a customer's value is cut short");
+  const uint32_t id = layout_id(bytes);
+  const StampLayout* layout = read_layouts_->find(id);
+  std::string copy;
+  if (layout == nullptr) {
+    copy.assign(bytes);  // read_layout() may move the reader on
+    bytes = copy;
+    layout = &read_layout(id);
+  }
+  if (bytes.size() != layout_value_size(*layout)) {
+    damaged("a customer's value does not fit its layout " + std::to_string(id));
+  }
+  decode_in_layout(bytes, *layout, out);
+}
 
 void LastSentStore::customer(std::string_view customer, std::vector<FieldStamp>& out) {
   customer_key(customer, scratch_);
@@ -321,7 +351,7 @@ void LastSentStore::customer_at(std::string_view key, std::vector<FieldStamp>& o
     out.clear();
     return;
   }
-  decode(*bytes, out);
+  decode_read(*bytes, out);
 }
 
 bool LastSentStore::past_customers(std::string_view key) {
@@ -416,29 +446,156 @@ void LastSentStore::apply(const LastSentBatch& batch) {
 }
 
 LastSentStore::Commit LastSentStore::commit() {
-  if (read_only_) return Commit(std::nullopt);
-  return Commit(store_.write());
+  if (read_only_) return Commit(*this, std::nullopt);
+  return Commit(*this, store_.write());
+}
+
+LastSentStore::Commit::Commit(Commit&& other) noexcept
+    : store_(other.store_),
+      write_(std::move(other.write_)),
+      new_layouts_(std::exchange(other.new_layouts_, {})),
+      stamps_(std::move(other.stamps_)),
+      bytes_(std::move(other.bytes_)),
+      order_(other.order_) {
+  other.write_.reset();
+}
+
+LastSentStore::Commit::~Commit() {
+  // Rolled back (KvStore::Write's destructor): its layouts were never written.
+  for (const uint32_t id : new_layouts_) store_->write_layouts_->remove(id);
+}
+
+const StampLayout& LastSentStore::Commit::layout(uint32_t id) {
+  StampLayouts& layouts = *store_->write_layouts_;
+  if (const StampLayout* known = layouts.find(id)) return *known;
+  std::vector<FieldStamp> slots;
+  const auto bytes = write_->get(kTables, layout_key(id));
+  if (!bytes || !StampLayouts::decode(*bytes, slots)) {
+    store_->damaged("a customer names layout " + std::to_string(id) + ", which it does not hold");
+  }
+  layouts.add(id, slots);  // committed before this transaction: kept whatever becomes of it
+  const StampLayout* layout = layouts.find(id);
+  if (layout == nullptr) store_->damaged("layout " + std::to_string(id) + " is out of range");
+  return *layout;
+}
+
+uint32_t LastSentStore::Commit::layout_for(std::span<const FieldStamp> stamps) {
+  if (!StampLayouts::fits(stamps)) return 0;
+  StampLayouts& layouts = *store_->write_layouts_;
+  if (const uint32_t known = layouts.find(stamps)) return known;
+  // A new one, under the first id past those this store knows that no other process has
+  // written since (their layouts are learned on the way).
+  std::vector<FieldStamp> slots;
+  for (uint32_t id = layouts.next_id(); id <= StampLayouts::kMaxLayouts; ++id) {
+    const std::string key = layout_key(id);
+    if (const auto there = write_->get(kTables, key)) {
+      if (!StampLayouts::decode(*there, slots)) {
+        store_->damaged("layout " + std::to_string(id) + " is not a list of slots");
+      }
+      layouts.add(id, slots);
+      if (layouts.find(stamps) == id) return id;
+      continue;
+    }
+    std::string bytes;
+    StampLayouts::encode(stamps, bytes);
+    write_->put(kTables, key, bytes);
+    layouts.add(id, stamps);
+    new_layouts_.push_back(id);
+    return id;
+  }
+  return 0;  // every id taken: whole stamps
+}
+
+void LastSentStore::Commit::decode(std::string_view bytes, std::vector<FieldStamp>& out) {
+  if (!in_layout_form(bytes)) {
+    decode_stamps(bytes, out);
+    return;
+  }
+  if (bytes.size() < kLayoutIdBytes) store_->damaged("a customer's value is cut short");
+  const uint32_t id = layout_id(bytes);
+  const StampLayout& layout = this->layout(id);  // a read: `bytes` stays valid
+  if (bytes.size() != layout_value_size(layout)) {
+    store_->damaged("a customer's value does not fit its layout " + std::to_string(id));
+  }
+  decode_in_layout(bytes, layout, out);
+}
+
+void LastSentStore::Commit::encode(std::span<const FieldStamp> stamps, std::string& out) {
+  const uint32_t id = layout_for(stamps);
+  if (id == 0) {
+    encode_stamps(stamps, out);
+    return;
+  }
+  const StampLayout& layout = *store_->write_layouts_->find(id);
+  out.resize(layout_value_size(layout));
+  store_layout_id(out.data(), id);
+  char* hashes = out.data() + kLayoutIdBytes;
+  for (size_t i = layout.presences; i < stamps.size(); ++i) {
+    store_le(hashes + kHashBytes * (i - layout.presences), stamps[i].value);
+  }
+}
+
+bool LastSentStore::Commit::patch(std::string_view bytes, std::span<const FieldStamp> changes,
+                                  std::string& out) {
+  if (!in_layout_form(bytes) || bytes.size() < kLayoutIdBytes) return false;
+  const StampLayout& layout = this->layout(layout_id(bytes));
+  if (bytes.size() != layout_value_size(layout)) return false;  // decode() says what is wrong
+  out.assign(bytes);
+  char* hashes = out.data() + kLayoutIdBytes;
+  const auto& slots = layout.slots;
+  for (const auto& change : changes) {
+    // By hand: std::ranges::partition_point over an iota view took about 120 more
+    // instructions an update (callgrind, the store's thread).
+    const uint64_t slot = slot_of(change);
+    size_t low = 0;
+    size_t high = slots.size();
+    while (low < high) {
+      const size_t middle = (low + high) / 2;
+      if (slot_of(slots[middle]) < slot) {
+        low = middle + 1;
+      } else {
+        high = middle;
+      }
+    }
+    // A field another table sent now has another slot in the layouts.
+    if (low == slots.size() || slot_of(slots[low]) != slot || slots[low].table != change.table) {
+      return false;
+    }
+    if (low < layout.presences) {
+      if (change.value != 0) return false;  // a presence stamp with a value: whole stamps
+      continue;
+    }
+    store_le(hashes + kHashBytes * (low - layout.presences), change.value);
+  }
+  return true;
 }
 
 bool LastSentStore::Commit::SlotOrder::fit(std::span<const FieldStamp> stamps) {
+  // By name and table, where a field's slot is its name alone: the layout learned with
+  // the order holds the tables too. Sorted, these keys come in the order of the slots.
+  const auto key = [](const FieldStamp& stamp) {
+    return (uint64_t{stamp.name} << 16) | stamp.table;
+  };
   const size_t count = stamps.size();
   if (count == size_) {
     size_t i = 0;
-    while (i < count && slots_[i] == slot_of(stamps[i])) ++i;
+    while (i < count && keys_[i] == key(stamps[i])) ++i;
     if (i == count) return true;
   }
   size_ = 0;
+  layout_known_ = false;
   if (count == 0 || count > kMaxOrdered) return false;
-  std::array<uint8_t, kMaxOrdered> sorted;  // stamp indexes, by slot
+  std::array<uint8_t, kMaxOrdered> sorted;  // stamp indexes, by key
   for (size_t i = 0; i < count; ++i) {
-    slots_[i] = slot_of(stamps[i]);
+    keys_[i] = key(stamps[i]);
     size_t at = i;
-    for (; at > 0 && slots_[sorted[at - 1]] > slots_[i]; --at) sorted[at] = sorted[at - 1];
+    for (; at > 0 && keys_[sorted[at - 1]] > keys_[i]; --at) sorted[at] = sorted[at - 1];
     sorted[at] = static_cast<uint8_t>(i);
   }
   for (size_t rank = 0; rank < count; ++rank) {
-    if (rank > 0 && slots_[sorted[rank]] == slots_[sorted[rank - 1]]) return false;
-    place_[sorted[rank]] = static_cast<uint8_t>(rank);
+    const size_t i = sorted[rank];
+    if (rank > 0 && slot_of(stamps[i]) == slot_of(stamps[sorted[rank - 1]])) return false;
+    place_[i] = static_cast<uint8_t>(rank);
   }
   size_ = count;
   return true;
@@ -448,15 +605,34 @@ void LastSentStore::Commit::upsert_customer(std::string_view key,
                                             std::span<const FieldStamp> stamps) {
   if (!write_) return;
   // A new customer past the store's end (growing ids: inserts, backfills) is appended
-  // without a search, its stamps written straight into the page in slot order.
+  // without a search, its hashes written straight into the page in the order of its
+  // layout, both learned once for the customers that follow with the same fields.
   // (The end first: an update's stamps, often a few changed fields, would only teach the
   // order something of no use.)
   if (write_->past_end(kCustomers, key) && order_.fit(stamps)) {
-    char* out = write_->append_in_place(kCustomers, key, stamps.size() * kStampBytes);
-    for (size_t i = 0; i < stamps.size(); ++i) {
-      encode_stamp(stamps[i], out + order_.place(i) * kStampBytes);
+    if (!order_.layout_known()) {
+      stamps_.resize(stamps.size());
+      for (size_t i = 0; i < stamps.size(); ++i) {
+        stamps_[order_.place(i)] = {stamps[i].name, stamps[i].table, 0};  // the slots
+      }
+      const uint32_t id = layout_for(stamps_);
+      order_.set_layout(id == 0 ? nullptr : store_->write_layouts_->find(id));
     }
-    return;
+    const StampLayout* layout = order_.layout();
+    if (layout != nullptr && std::all_of(stamps.begin(), stamps.end(), [](const FieldStamp& s) {
+          return s.name != kPresenceName || s.value == 0;
+        })) {
+      char* out = write_->append_in_place(kCustomers, key, layout_value_size(*layout));
+      store_layout_id(out, layout->id);
+      char* hashes = out + kLayoutIdBytes;
+      for (size_t i = 0; i < stamps.size(); ++i) {
+        const size_t place = order_.place(i);
+        if (place >= layout->presences) {
+          store_le(hashes + kHashBytes * (place - layout->presences), stamps[i].value);
+        }
+      }
+      return;
+    }
   }
   // Otherwise one search of the tree for a customer already there, none for a new one.
   write_->update(
@@ -480,7 +656,7 @@ void LastSentStore::Commit::upsert_customer(std::string_view key,
 
 void LastSentStore::Commit::delete_customer(std::string_view key) {
   if (!write_) return;
-  encode({kTombstone}, bytes_);
+  encode_stamps(std::span(&kTombstone, 1), bytes_);
   write_->put(kCustomers, key, bytes_);
   // Retainly deletes a customer's arrays with it.
   std::string prefix(key);
@@ -539,7 +715,9 @@ void LastSentStore::Commit::apply(const LastSentBatch& batch) {
 }
 
 void LastSentStore::Commit::commit() {
-  if (write_) write_->commit();
+  if (!write_) return;
+  write_->commit();
+  new_layouts_.clear();  // written for good
 }
 
 void LastSentStore::sync() {
@@ -548,43 +726,51 @@ void LastSentStore::sync() {
 
 uint64_t LastSentStore::forget(std::string_view table) {
   if (read_only_) return 0;
-  auto write = store_.write();
+  Commit changes = commit();
+  KvStore::Write& write = *changes.write_;
   uint64_t removed = 0;
+  std::vector<FieldStamp> stamps;
   if (table.empty()) {
     for (auto db : {kCustomers, kItems}) {
       write.rewrite(db, [&](std::string_view, std::string_view value, std::string& out) {
-        removed += db == kCustomers ? value.size() / kStampBytes : 1;
+        if (db == kCustomers) {
+          changes.decode(value, stamps);
+          removed += stamps.size();
+        } else {
+          ++removed;
+        }
         out.clear();
       });
     }
-    write.commit();
+    changes.commit();
     return removed;
   }
   const auto tag_bytes = write.get(kTables, table);
   if (!tag_bytes || tag_bytes->size() != 2) return 0;
   const uint16_t tag = get_le<uint16_t>(tag_bytes->data());
-  std::vector<FieldStamp> stamps;
   write.rewrite(kCustomers, [&](std::string_view, std::string_view value, std::string& out) {
-    decode(value, stamps);
+    changes.decode(value, stamps);
     const auto kept = std::remove_if(stamps.begin(), stamps.end(),
                                      [&](const FieldStamp& s) { return s.table == tag; });
     removed += static_cast<uint64_t>(stamps.end() - kept);
     stamps.erase(kept, stamps.end());
     if (stamps.empty()) return;  // out stays empty: the customer goes
-    encode(stamps, out);
+    // What is left may need a layout of its own, written beside (LMDB keeps the cursor
+    // of this walk where it stands).
+    changes.encode(stamps, out);
   });
   removed += write.erase_if(kItems, [&](std::string_view, std::string_view value) {
     const auto item = decode_item(value);
     return item && item->table == tag;
   });
-  write.commit();
+  changes.commit();
   return removed;
 }
 
 void LastSentStore::customers_of(uint16_t tag, const std::function<void(std::string_view)>& visit) {
   std::vector<FieldStamp> stamps;
   store_.scan(kCustomers, {}, [&](std::string_view key, std::string_view value) {
-    decode(value, stamps);
+    decode_read(value, stamps);  // its layout read from the scan's snapshot
     // Presence stamps sort first (name 0), by table.
     for (const auto& stamp : stamps) {
       if (stamp.name != kPresenceName) break;

@@ -23,6 +23,9 @@
 
 namespace cdc::state {
 
+class StampLayouts;
+struct StampLayout;
+
 // One customer field as Retainly holds it from us. `value` hashes the field's name and its
 // JSON together, so two fields whose name hashes collide still never compare equal.
 struct FieldStamp {
@@ -59,7 +62,8 @@ FieldHashes field_hashes(std::string_view name, std::string_view json);
 // retainly::Name does).
 FieldHashes field_hashes_by_name_hash(uint64_t name_xxh3, std::string_view json);
 
-// Bytes one stamp takes in a customer's value.
+// Bytes one whole stamp takes in a customer's value (most values hold a layout's id and
+// 8 bytes a field instead: state/stamp_layouts.h).
 inline constexpr size_t kStampBytes = 14;
 
 struct ItemStamp {
@@ -139,6 +143,7 @@ class LastSentStore {
   // get tag 0, which no entry has. `map_bytes`: KvStore's, for tools.
   explicit LastSentStore(std::filesystem::path directory, bool read_only = false,
                          size_t map_bytes = KvStore::kDefaultMapBytes);
+  ~LastSentStore();
 
   // The customer's stamps, sorted by name then table; empty if the store has none, just
   // kTombstone if we deleted it.
@@ -179,6 +184,11 @@ class LastSentStore {
   // before, it is rolled back. A read-only store's commit writes nothing.
   class Commit {
    public:
+    Commit(Commit&& other) noexcept;
+    Commit& operator=(Commit&&) = delete;
+    // Not committed: rolled back, and the layouts it wrote forgotten.
+    ~Commit();
+
     // `stamps` in any order; of two in one slot, the later wins.
     void upsert_customer(std::string_view key, std::span<const FieldStamp> stamps);
     void delete_customer(std::string_view key);
@@ -191,7 +201,22 @@ class LastSentStore {
 
    private:
     friend class LastSentStore;
-    explicit Commit(std::optional<KvStore::Write> write) : write_(std::move(write)) {}
+    Commit(LastSentStore& store, std::optional<KvStore::Write> write)
+        : store_(&store), write_(std::move(write)) {}
+
+    // A customer's stamps from its value, in either form (last_sent_store.cpp).
+    void decode(std::string_view bytes, std::vector<FieldStamp>& out);
+    // A customer's value for `stamps` (sorted, one a slot) into `out`: in the form of their
+    // layout, written now if it is new, or as whole stamps if they can have none.
+    void encode(std::span<const FieldStamp> stamps, std::string& out);
+    // The layout of `id`, from what this store knows or the transaction.
+    const StampLayout& layout(uint32_t id);
+    // The id of the layout of `stamps` (sorted, one a slot), written now if new; 0 if they
+    // can have none.
+    uint32_t layout_for(std::span<const FieldStamp> stamps);
+    // `bytes`, a customer's value in a layout's form, with `changes` laid over them into
+    // `out`, when every change's slot is in the layout. False (`out` unspecified) if not.
+    bool patch(std::string_view bytes, std::span<const FieldStamp> changes, std::string& out);
 
     // Where each of a new customer's stamps goes in the stored order (by slot), learned
     // from one customer's stamps and kept for the next: calls of one mapping name the same
@@ -205,14 +230,25 @@ class LastSentStore {
       bool fit(std::span<const FieldStamp> stamps);
       // Where stamp i goes (once fit()).
       size_t place(size_t i) const { return place_[i]; }
+      // The layout of the order's slots, once looked up (nullptr: they have none).
+      bool layout_known() const { return layout_known_; }
+      const StampLayout* layout() const { return layout_; }
+      void set_layout(const StampLayout* layout) {
+        layout_ = layout;
+        layout_known_ = true;
+      }
 
      private:
-      std::array<uint64_t, kMaxOrdered> slots_{};  // the slots, in the stamps' order
+      std::array<uint64_t, kMaxOrdered> keys_{};  // name and table, in the stamps' order
       std::array<uint8_t, kMaxOrdered> place_{};
       size_t size_ = 0;  // 0: nothing learned
+      const StampLayout* layout_ = nullptr;
+      bool layout_known_ = false;
     };
 
+    LastSentStore* store_;
     std::optional<KvStore::Write> write_;  // none for a read-only store
+    std::vector<uint32_t> new_layouts_;    // written by this commit, not committed yet
     std::vector<FieldStamp> stamps_;       // scratch, kept across upserts
     std::string bytes_;
     SlotOrder order_;
@@ -245,9 +281,20 @@ class LastSentStore {
   const std::filesystem::path& directory() const { return store_.directory(); }
 
  private:
+  // The stamps of a customer's value read from the reader's snapshot, in either form.
+  void decode_read(std::string_view bytes, std::vector<FieldStamp>& out);
+  // The layout of `id` as the reader's snapshot holds it.
+  const StampLayout& read_layout(uint32_t id);
+  [[noreturn]] void damaged(std::string_view what) const;
+
   KvStore store_;
   bool read_only_;
   std::string scratch_;
+  // The layouts customers' values name (state/stamp_layouts.h), as the reader learned them
+  // from its snapshots, and as write transactions know them: with those of a Commit not
+  // committed yet, which it takes back if rolled back. Each belongs to its side's thread.
+  std::unique_ptr<StampLayouts> read_layouts_;
+  std::unique_ptr<StampLayouts> write_layouts_;
 };
 
 // A customer's key: its id, numbers packed in nine bytes; customer_of_key() undoes it.
