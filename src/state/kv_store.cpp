@@ -270,6 +270,7 @@ uint64_t KvStore::Write::rewrite(
   MDB_val v;
   uint64_t changed = 0;
   std::string out;
+  std::string key;
   int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_FIRST);
   while (rc == 0) {
     out.clear();
@@ -278,8 +279,13 @@ uint64_t KvStore::Write::rewrite(
       if (int del = mdb_cursor_del(cursor.get(), 0)) store_->fail("deleting", del);
       ++changed;
     } else if (out != view(v)) {
+      // The put names the key from a copy, as update() does: k points into the page, and
+      // a value of another size moves the node (LMDB deletes it, then adds it again from
+      // the bytes k names, which the delete has moved).
+      key.assign(view(k));
+      MDB_val put_key = val(key);
       MDB_val replacement = val(out);
-      if (int put = mdb_cursor_put(cursor.get(), &k, &replacement, MDB_CURRENT)) {
+      if (int put = mdb_cursor_put(cursor.get(), &put_key, &replacement, MDB_CURRENT)) {
         store_->fail("writing", put);
       }
       ++changed;

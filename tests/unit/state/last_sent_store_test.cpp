@@ -346,6 +346,43 @@ TEST_CASE("kv store: a read inside a scan reads the scan's snapshot, commits mea
                   std::logic_error);
 }
 
+// rewrite() puts each changed value where its cursor stands. A value of another size
+// moves the node in its page, so the key must not be named by the bytes in the page:
+// that wrote most keys back garbled (one run: 2,894 of 3,000 keys not found, 105 with a
+// value not theirs), and `forget --table` lost customers or left them the forgotten
+// table's stamps.
+TEST_CASE("kv store: rewrite keeps every key when the values change size") {
+  const cdc::test::TempDir scratch("cdc_kv_store_rewrite");
+  KvStore store(scratch.path() / "kv", {"a"});
+  constexpr int kKeys = 3000;
+  auto key = [](int i) { return fmt::format("{:09}", i); };
+  auto value = [](int i, size_t size) {
+    return std::string(size, static_cast<char>('a' + i % 26));
+  };
+  for (const auto& [before, after] : {std::pair<size_t, size_t>{56, 28}, {28, 60}, {60, 60}}) {
+    CAPTURE(before);
+    CAPTURE(after);
+    {
+      auto write = store.write();
+      for (int i = 0; i < kKeys; ++i) write.put(0, key(i), value(i, before));
+      write.commit();
+    }
+    {
+      auto write = store.write();
+      const uint64_t changed =
+          write.rewrite(0, [&](std::string_view, std::string_view current, std::string& out) {
+            out.assign(after, current.front());
+          });
+      CHECK(changed == (before == after ? 0 : kKeys));
+      write.commit();
+    }
+    int wrong = 0;
+    for (int i = 0; i < kKeys; ++i) wrong += store.get(0, key(i)) != value(i, after);
+    CHECK(wrong == 0);
+    CHECK(store.stats().entries.at(0) == kKeys);
+  }
+}
+
 // LMDB reuses a page a commit freed only once no snapshot can still see it. A scan, the
 // statistics and `status` read once and then go quiet while commits go on: they must not
 // leave their snapshot open, or every page the commits rewrite is a new one.

@@ -232,3 +232,36 @@ TEST_CASE("stamp layouts: a customer naming a layout the store lacks is an error
     CHECK(what.find("layout 9") != std::string::npos);
   }
 }
+
+TEST_CASE("stamp layouts: forget one table writes the layouts the rest needs as it walks") {
+  const cdc::test::TempDir scratch("cdc_layouts_forget");
+  const auto dir = scratch.path() / "ls";
+  {
+    LastSentStore store(dir);
+    const uint16_t users = store.table_tag("public.users");
+    const uint16_t subs = store.table_tag("public.subs");
+    // Customers upserted by both tables at once: their only layout names both. Enough of
+    // them for many pages, so that the walk goes on across pages after the new layout is
+    // written; every third with a field more, for a second new layout.
+    constexpr int kCustomers = 3000;
+    const auto stamps_of = [&](int id) {
+      const std::string n = std::to_string(id);
+      std::vector<FieldStamp> stamps{presence(users), presence(subs), field("email", n, users),
+                                     field("plan", n, subs)};
+      if (id % 3 == 0) stamps.push_back(field("age", n, users));
+      return stamps;
+    };
+    LastSentBatch batch;
+    for (int id = 1; id <= kCustomers; ++id)
+      batch.upsert_customer(std::to_string(id), stamps_of(id));
+    store.apply(batch);
+    CHECK(store.forget("public.subs") == 2 * kCustomers);
+    for (int id = 1; id <= kCustomers; ++id) {
+      auto want = stamps_of(id);
+      std::erase_if(want, [&](const FieldStamp& s) { return s.table == subs; });
+      INFO("customer " << id);
+      REQUIRE(customer(store, std::to_string(id)) == sorted(want));
+    }
+  }
+  CHECK(stored_value(dir, "3").size() == 3 + 2 * 8);  // in a layout (3 + 3 * 8 before)
+}
