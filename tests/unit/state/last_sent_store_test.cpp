@@ -383,6 +383,67 @@ TEST_CASE("kv store: rewrite keeps every key when the values change size") {
   }
 }
 
+// The walks that change what they walk (rewrite: delete, shrink, grow or keep each value;
+// erase_if) against a map, over enough keys for LMDB to split, merge and rebalance pages
+// under the cursor.
+TEST_CASE("kv store: rewrite and erase_if agree with a map over many pages") {
+  const cdc::test::TempDir scratch("cdc_kv_store_walks");
+  KvStore store(scratch.path() / "kv", {"a"});
+  std::mt19937 random(20261207);
+  std::map<std::string, std::string> expected;
+  auto key = [](int i) { return fmt::format("k{:07}", i); };
+  {
+    auto write = store.write();
+    for (int i = 0; i < 6000; ++i) {
+      const std::string value(1 + random() % 120, static_cast<char>('a' + i % 26));
+      write.put(0, key(i), value);
+      expected[key(i)] = value;
+    }
+    write.commit();
+  }
+  auto check = [&] {
+    std::map<std::string, std::string> seen;
+    store.scan(0, {}, [&](std::string_view k, std::string_view v) {
+      seen.emplace(k, v);
+      return true;
+    });
+    CHECK(seen == expected);
+  };
+  for (int round = 0; round < 6; ++round) {
+    CAPTURE(round);
+    auto write = store.write();
+    if (round % 2 == 0) {
+      write.rewrite(0, [&](std::string_view k, std::string_view v, std::string& out) {
+        switch (random() % 4) {
+          case 0:  // removed
+            expected.erase(std::string(k));
+            return;
+          case 1:  // kept
+            out.assign(v);
+            return;
+          default:  // shrunk or grown
+            out.assign(1 + random() % 200, v.front());
+            expected[std::string(k)] = out;
+        }
+      });
+    } else {
+      write.erase_if(0, [&](std::string_view k, std::string_view) {
+        if (random() % 3 != 0) return false;
+        expected.erase(std::string(k));
+        return true;
+      });
+      for (int i = 0; i < 1500; ++i) {  // and new keys among them
+        const std::string k = key(static_cast<int>(random() % 6000));
+        const std::string value(1 + random() % 120, 'z');
+        write.put(0, k, value);
+        expected[k] = value;
+      }
+    }
+    write.commit();
+    check();
+  }
+}
+
 // LMDB reuses a page a commit freed only once no snapshot can still see it. A scan, the
 // statistics and `status` read once and then go quiet while commits go on: they must not
 // leave their snapshot open, or every page the commits rewrite is a new one.
