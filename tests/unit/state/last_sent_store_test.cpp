@@ -15,28 +15,20 @@
 #include "state/last_sent_store.h"
 #include "state/resident_memory.h"
 #include "support/temp_dir.h"
+#include "unit/state/stamp_helpers.h"
 
 using cdc::state::FieldStamp;
 using cdc::state::ItemStamp;
 using cdc::state::KvStore;
 using cdc::state::LastSentBatch;
 using cdc::state::LastSentStore;
+using cdc::test::customer;
+using cdc::test::field;
+using cdc::test::presence;
 
 namespace {
 
-FieldStamp field(std::string_view name, std::string_view json, uint16_t table = 1) {
-  return {cdc::state::field_name_hash(name), table, cdc::state::field_value_hash(name, json)};
-}
-
-FieldStamp presence(uint16_t table) { return {cdc::state::kPresenceName, table, 0}; }
-
 std::vector<FieldStamp> stamp_list(std::initializer_list<FieldStamp> list) { return list; }
-
-std::vector<FieldStamp> customer(LastSentStore& store, std::string_view id) {
-  std::vector<FieldStamp> out;
-  store.customer(id, out);
-  return out;
-}
 
 }  // namespace
 

@@ -12,12 +12,17 @@
 #include "state/last_sent_store.h"
 #include "state/stamp_layouts.h"
 #include "support/temp_dir.h"
+#include "unit/state/stamp_helpers.h"
 
 using cdc::state::FieldStamp;
 using cdc::state::KvStore;
 using cdc::state::LastSentBatch;
 using cdc::state::LastSentStore;
 using cdc::state::StampLayouts;
+using cdc::test::customer;
+using cdc::test::field;
+using cdc::test::presence;
+using cdc::test::sorted;
 
 namespace {
 
@@ -25,25 +30,6 @@ namespace {
 const std::vector<std::string> kDatabases{"customers", "items", "tables"};
 constexpr KvStore::Db kCustomers = 0;
 constexpr KvStore::Db kTables = 2;
-
-FieldStamp field(std::string_view name, std::string_view json, uint16_t table = 1) {
-  return {cdc::state::field_name_hash(name), table, cdc::state::field_value_hash(name, json)};
-}
-
-FieldStamp presence(uint16_t table) { return {cdc::state::kPresenceName, table, 0}; }
-
-std::vector<FieldStamp> sorted(std::vector<FieldStamp> stamps) {
-  std::sort(stamps.begin(), stamps.end(), [](const FieldStamp& a, const FieldStamp& b) {
-    return a.name != b.name ? a.name < b.name : a.table < b.table;
-  });
-  return stamps;
-}
-
-std::vector<FieldStamp> customer(LastSentStore& store, std::string_view id) {
-  std::vector<FieldStamp> out;
-  store.customer(id, out);
-  return out;
-}
 
 // The bytes the store keeps for a customer (the store closed).
 std::string stored_value(const std::filesystem::path& dir, std::string_view id) {
