@@ -304,35 +304,44 @@ void LastSentStore::damaged(std::string_view what) const {
                            "every field)");
 }
 
-const StampLayout& LastSentStore::read_layout(uint32_t id) {
-  if (const StampLayout* known = read_layouts_->find(id)) return *known;
-  // Layouts are never changed or removed, so any snapshot that holds one holds it as it was
-  // written. (The read may move the reader to a later snapshot: callers copy what they
-  // read before.)
+const StampLayout& LastSentStore::learn_layout(StampLayouts& layouts, uint32_t id,
+                                               std::optional<std::string_view> bytes) {
+  const std::string name = "layout " + std::to_string(id);
+  if (!bytes) damaged("a customer names " + name + ", which it does not hold");
   std::vector<FieldStamp> slots;
-  const auto bytes = store_.get(kTables, layout_key(id));
-  if (!bytes || !StampLayouts::decode(*bytes, slots)) {
-    damaged("a customer names layout " + std::to_string(id) + ", which it does not hold");
-  }
-  read_layouts_->add(id, slots);
-  const StampLayout* layout = read_layouts_->find(id);
-  if (layout == nullptr) damaged("layout " + std::to_string(id) + " is out of range");
+  if (!StampLayouts::decode(*bytes, slots)) damaged(name + " is not a list of slots");
+  layouts.add(id, slots);
+  const StampLayout* layout = layouts.find(id);
+  if (layout == nullptr) damaged(name + " is out of range");
   return *layout;
 }
 
-void LastSentStore::decode_read(std::string_view bytes, std::vector<FieldStamp>& out) {
+const StampLayout& LastSentStore::layout(uint32_t id, KvStore::Write* write) {
+  StampLayouts& layouts = write != nullptr ? *write_layouts_ : *read_layouts_;
+  if (const StampLayout* known = layouts.find(id)) return *known;
+  // Layouts are never changed or removed, so any snapshot or transaction that holds one
+  // holds it as it was written.
+  const std::string key = layout_key(id);
+  return learn_layout(layouts, id,
+                      write != nullptr ? write->get(kTables, key) : store_.get(kTables, key));
+}
+
+void LastSentStore::decode_value(std::string_view bytes, KvStore::Write* write,
+                                 std::vector<FieldStamp>& out) {
   if (!in_layout_form(bytes)) {
     decode_stamps(bytes, out);
     return;
   }
   if (bytes.size() < kLayoutIdBytes) damaged("a customer's value is cut short");
   const uint32_t id = layout_id(bytes);
-  const StampLayout* layout = read_layouts_->find(id);
+  const StampLayout* layout = (write != nullptr ? *write_layouts_ : *read_layouts_).find(id);
   std::string copy;
   if (layout == nullptr) {
-    copy.assign(bytes);  // read_layout() may move the reader on
+    // Learning it reads, which may move the reader to a later snapshot, where `bytes` no
+    // longer lie.
+    copy.assign(bytes);
     bytes = copy;
-    layout = &read_layout(id);
+    layout = &this->layout(id, write);
   }
   if (bytes.size() != layout_value_size(*layout)) {
     damaged("a customer's value does not fit its layout " + std::to_string(id));
@@ -351,7 +360,7 @@ void LastSentStore::customer_at(std::string_view key, std::vector<FieldStamp>& o
     out.clear();
     return;
   }
-  decode_read(*bytes, out);
+  decode_value(*bytes, nullptr, out);
 }
 
 bool LastSentStore::past_customers(std::string_view key) {
@@ -450,33 +459,9 @@ LastSentStore::Commit LastSentStore::commit() {
   return Commit(*this, store_.write());
 }
 
-LastSentStore::Commit::Commit(Commit&& other) noexcept
-    : store_(other.store_),
-      write_(std::move(other.write_)),
-      new_layouts_(std::exchange(other.new_layouts_, {})),
-      stamps_(std::move(other.stamps_)),
-      bytes_(std::move(other.bytes_)),
-      order_(other.order_) {
-  other.write_.reset();
-}
-
 LastSentStore::Commit::~Commit() {
   // Rolled back (KvStore::Write's destructor): its layouts were never written.
   for (const uint32_t id : new_layouts_) store_->write_layouts_->remove(id);
-}
-
-const StampLayout& LastSentStore::Commit::layout(uint32_t id) {
-  StampLayouts& layouts = *store_->write_layouts_;
-  if (const StampLayout* known = layouts.find(id)) return *known;
-  std::vector<FieldStamp> slots;
-  const auto bytes = write_->get(kTables, layout_key(id));
-  if (!bytes || !StampLayouts::decode(*bytes, slots)) {
-    store_->damaged("a customer names layout " + std::to_string(id) + ", which it does not hold");
-  }
-  layouts.add(id, slots);  // committed before this transaction: kept whatever becomes of it
-  const StampLayout* layout = layouts.find(id);
-  if (layout == nullptr) store_->damaged("layout " + std::to_string(id) + " is out of range");
-  return *layout;
 }
 
 uint32_t LastSentStore::Commit::layout_for(std::span<const FieldStamp> stamps) {
@@ -485,14 +470,10 @@ uint32_t LastSentStore::Commit::layout_for(std::span<const FieldStamp> stamps) {
   if (const uint32_t known = layouts.find(stamps)) return known;
   // A new one, under the first id past those this store knows that no other process has
   // written since (their layouts are learned on the way).
-  std::vector<FieldStamp> slots;
   for (uint32_t id = layouts.next_id(); id <= StampLayouts::kMaxLayouts; ++id) {
     const std::string key = layout_key(id);
     if (const auto there = write_->get(kTables, key)) {
-      if (!StampLayouts::decode(*there, slots)) {
-        store_->damaged("layout " + std::to_string(id) + " is not a list of slots");
-      }
-      layouts.add(id, slots);
+      store_->learn_layout(layouts, id, there);
       if (layouts.find(stamps) == id) return id;
       continue;
     }
@@ -504,20 +485,6 @@ uint32_t LastSentStore::Commit::layout_for(std::span<const FieldStamp> stamps) {
     return id;
   }
   return 0;  // every id taken: whole stamps
-}
-
-void LastSentStore::Commit::decode(std::string_view bytes, std::vector<FieldStamp>& out) {
-  if (!in_layout_form(bytes)) {
-    decode_stamps(bytes, out);
-    return;
-  }
-  if (bytes.size() < kLayoutIdBytes) store_->damaged("a customer's value is cut short");
-  const uint32_t id = layout_id(bytes);
-  const StampLayout& layout = this->layout(id);  // a read: `bytes` stays valid
-  if (bytes.size() != layout_value_size(layout)) {
-    store_->damaged("a customer's value does not fit its layout " + std::to_string(id));
-  }
-  decode_in_layout(bytes, layout, out);
 }
 
 void LastSentStore::Commit::encode(std::span<const FieldStamp> stamps, std::string& out) {
@@ -538,7 +505,7 @@ void LastSentStore::Commit::encode(std::span<const FieldStamp> stamps, std::stri
 bool LastSentStore::Commit::patch(std::string_view bytes, std::span<const FieldStamp> changes,
                                   std::string& out) {
   if (!in_layout_form(bytes) || bytes.size() < kLayoutIdBytes) return false;
-  const StampLayout& layout = this->layout(layout_id(bytes));
+  const StampLayout& layout = store_->layout(layout_id(bytes), &*write_);
   if (bytes.size() != layout_value_size(layout)) return false;  // decode() says what is wrong
   out.assign(bytes);
   char* hashes = out.data() + kLayoutIdBytes;
@@ -641,7 +608,7 @@ void LastSentStore::Commit::upsert_customer(std::string_view key,
         // Most updates change fields the customer has.
         if (current && patch(*current, stamps, out)) return;
         if (current) {
-          decode(*current, stamps_);
+          store_->decode_value(*current, &*write_, stamps_);
           const bool re_created = stamps_.size() == 1 && stamps_.front() == kTombstone;
           if (re_created) stamps_.clear();
           merge(stamps_, stamps);
@@ -734,7 +701,7 @@ uint64_t LastSentStore::forget(std::string_view table) {
     for (auto db : {kCustomers, kItems}) {
       write.rewrite(db, [&](std::string_view, std::string_view value, std::string& out) {
         if (db == kCustomers) {
-          changes.decode(value, stamps);
+          decode_value(value, &write, stamps);
           removed += stamps.size();
         } else {
           ++removed;
@@ -749,7 +716,7 @@ uint64_t LastSentStore::forget(std::string_view table) {
   if (!tag_bytes || tag_bytes->size() != 2) return 0;
   const uint16_t tag = get_le<uint16_t>(tag_bytes->data());
   write.rewrite(kCustomers, [&](std::string_view, std::string_view value, std::string& out) {
-    changes.decode(value, stamps);
+    decode_value(value, &write, stamps);
     const auto kept = std::remove_if(stamps.begin(), stamps.end(),
                                      [&](const FieldStamp& s) { return s.table == tag; });
     removed += static_cast<uint64_t>(stamps.end() - kept);
@@ -770,7 +737,7 @@ uint64_t LastSentStore::forget(std::string_view table) {
 void LastSentStore::customers_of(uint16_t tag, const std::function<void(std::string_view)>& visit) {
   std::vector<FieldStamp> stamps;
   store_.scan(kCustomers, {}, [&](std::string_view key, std::string_view value) {
-    decode_read(value, stamps);  // its layout read from the scan's snapshot
+    decode_value(value, nullptr, stamps);  // its layout read from the scan's snapshot
     // Presence stamps sort first (name 0), by table.
     for (const auto& stamp : stamps) {
       if (stamp.name != kPresenceName) break;

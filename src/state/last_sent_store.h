@@ -184,7 +184,8 @@ class LastSentStore {
   // before, it is rolled back. A read-only store's commit writes nothing.
   class Commit {
    public:
-    Commit(Commit&& other) noexcept;
+    // Returned by LastSentStore::commit() without a move (C++17 elision).
+    Commit(Commit&&) = delete;
     Commit& operator=(Commit&&) = delete;
     // Not committed: rolled back, and the layouts it wrote forgotten.
     ~Commit();
@@ -204,13 +205,9 @@ class LastSentStore {
     Commit(LastSentStore& store, std::optional<KvStore::Write> write)
         : store_(&store), write_(std::move(write)) {}
 
-    // A customer's stamps from its value, in either form (last_sent_store.cpp).
-    void decode(std::string_view bytes, std::vector<FieldStamp>& out);
     // A customer's value for `stamps` (sorted, one a slot) into `out`: in the form of their
     // layout, written now if it is new, or as whole stamps if they can have none.
     void encode(std::span<const FieldStamp> stamps, std::string& out);
-    // The layout of `id`, from what this store knows or the transaction.
-    const StampLayout& layout(uint32_t id);
     // The id of the layout of `stamps` (sorted, one a slot), written now if new; 0 if they
     // can have none.
     uint32_t layout_for(std::span<const FieldStamp> stamps);
@@ -281,10 +278,15 @@ class LastSentStore {
   const std::filesystem::path& directory() const { return store_.directory(); }
 
  private:
-  // The stamps of a customer's value read from the reader's snapshot, in either form.
-  void decode_read(std::string_view bytes, std::vector<FieldStamp>& out);
-  // The layout of `id` as the reader's snapshot holds it.
-  const StampLayout& read_layout(uint32_t id);
+  // The stamps of a customer's value, in either form (last_sent_store.cpp). Its layout,
+  // if not known yet, is read from `write`, or from the reader's snapshot when null.
+  void decode_value(std::string_view bytes, KvStore::Write* write, std::vector<FieldStamp>& out);
+  // The layout of `id`, as the reader (`write` null) or the write transactions know it,
+  // else read as decode_value() says.
+  const StampLayout& layout(uint32_t id, KvStore::Write* write);
+  // Learns layout `id` into `layouts` from its entry's `bytes` (none: the store lacks it).
+  const StampLayout& learn_layout(StampLayouts& layouts, uint32_t id,
+                                  std::optional<std::string_view> bytes);
   [[noreturn]] void damaged(std::string_view what) const;
 
   KvStore store_;
