@@ -1,8 +1,9 @@
 // Send only what changed (mappings/README.md, "Sending only what changed") against real
 // PostgreSQL, MariaDB and retainly-mock: updates of unmapped columns send nothing, a
 // changed field goes alone, a second backfill sends nothing, --full restores a customer
-// edited by hand, --mirror deletes exactly what rows no longer back, and kills under
-// faults never leave Retainly behind the table.
+// edited by hand, --mirror deletes exactly what rows no longer back, kills under faults
+// never leave Retainly behind the table, and a store that cannot commit stops the daemon
+// without losing a row.
 //
 // "Edited by hand" (MockServer::upsert_customers) doubles as the probe for which fields a
 // call carried: a field the connector did not send keeps the hand-made value.
@@ -347,5 +348,50 @@ TEST_CASE(
   wait_until([&] { return customer(mock, 1).value("plan", "") == "pro"; }, 60s, "the plan");
   CHECK(customer(mock, 1).at("name") == "Bob");
   CHECK(connector.terminate() == 0);
+  db.drop_replication_objects(kSlot);
+}
+
+TEST_CASE(
+    "send changed: a store that fills up stops the daemon; a restart with room loses nothing") {
+  constexpr const char* kSlot = "cdc_it_sc_full_store";
+  constexpr int kRows = 40000;  // about 2.4 MB of stamps: past a 1 MiB map
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  create_users(db, "pgit_sc_full_store", 0);
+  MockServer mock;
+  ConnectorRun connector(
+      mock, {.slot = kSlot, .mappings = {{"users.yaml", users_mapping("pgit_sc_full_store")}}});
+  // The store's map as small as the connector takes: full after some 15,000 customers,
+  // as a full disk would leave it (every commit fails from then on).
+  setenv("CDC_STORE_MAP_BYTES", "1048576", 1);
+  connector.start();
+  unsetenv("CDC_STORE_MAP_BYTES");
+  db.exec(
+      "INSERT INTO pgit_sc_full_store.users (id, email, name, plan, age, score) "
+      "SELECT g, 'u' || g || '@x', 'User ' || g, 'free', 20 + g % 50, g % 7 "
+      "FROM generate_series(1, " +
+      std::to_string(kRows) + ") g");
+  const int exit_code = connector.process().wait_exit(120s);
+  const std::string log = connector.process().stderr_text();
+  CHECK(exit_code != 0);
+  CHECK(log.find((connector.state_dir() / "last-sent").string()) != std::string::npos);
+  CHECK(log.find("MDB_MAP_FULL") != std::string::npos);
+
+  connector.start();  // room again: the default map
+  const auto expected =
+      db.rows_by_id("SELECT id, email, name, plan, age, score FROM pgit_sc_full_store.users");
+  std::map<std::string, json> actual;
+  const bool equal = poll_until(
+      [&] {
+        actual = customers_by_id(mock);
+        return actual == expected;
+      },
+      180s);
+  CHECK_MESSAGE(equal, "Retainly holds " << actual.size() << " of " << expected.size()
+                                         << " customers, or some differ");
+  CHECK(connector.terminate() == 0);
+  // Everything acknowledged is in the store: a backfill finds nothing to send.
+  const std::string summary = backfill(connector, {});
+  CHECK(summary.find(" 0 calls sent") != std::string::npos);
   db.drop_replication_objects(kSlot);
 }
