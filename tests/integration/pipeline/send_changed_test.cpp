@@ -18,6 +18,7 @@
 #include "support/connector_run.h"
 #include "support/mysql_test_db.h"
 #include "support/pg_test_db.h"
+#include "support/state_comparison.h"
 #include "support/wait_until.h"
 
 using namespace std::chrono_literals;
@@ -65,6 +66,17 @@ std::string backfill(const ConnectorRun& connector, std::vector<std::string> arg
   REQUIRE(run->wait_exit(300s) == expected_exit);
   MESSAGE(run->stdout_text());
   return run->stdout_text();
+}
+
+// Waits until Retainly holds `schema`.users as it is, customer by customer; fails with
+// the first customers that differ when `timeout` passes first.
+void wait_for_table(const MockServer& mock, PgTestDb& db, const std::string& schema,
+                    std::chrono::seconds timeout) {
+  const CustomerMap expected =
+      db.rows_by_id("SELECT id, email, name, plan, age, score FROM " + schema + ".users");
+  wait_for_equal<CustomerMap>([&] { return customers_by_id(mock); }, expected,
+                              "Retainly's customers and " + schema + ".users", customer_differences,
+                              timeout);
 }
 
 json customer(const MockServer& mock, int id) {
@@ -283,23 +295,7 @@ TEST_CASE("send changed: SIGKILLs under 5xx faults never leave Retainly behind t
     connector.start();
   }
   mock.set_faults({{"fail_rate", 0.0}});
-  const auto expected =
-      db.rows_by_id("SELECT id, email, name, plan, age, score FROM pgit_sc_kill.users");
-  std::map<std::string, json> actual;
-  const bool equal = poll_until(
-      [&] {
-        actual = customers_by_id(mock);
-        return actual == expected;
-      },
-      120s);
-  if (!equal) {
-    for (const auto& [id, row] : expected) {
-      if (!actual.contains(id) || actual.at(id) != row) {
-        FAIL("customer " << id << ": table " << row.dump() << ", mock "
-                         << (actual.contains(id) ? actual.at(id).dump() : "missing"));
-      }
-    }
-  }
+  wait_for_table(mock, db, "pgit_sc_kill", 120s);
   CHECK(connector.terminate() == 0);
   db.drop_replication_objects(kSlot);
 }
@@ -378,17 +374,7 @@ TEST_CASE(
   CHECK(log.find("MDB_MAP_FULL") != std::string::npos);
 
   connector.start();  // room again: the default map
-  const auto expected =
-      db.rows_by_id("SELECT id, email, name, plan, age, score FROM pgit_sc_full_store.users");
-  std::map<std::string, json> actual;
-  const bool equal = poll_until(
-      [&] {
-        actual = customers_by_id(mock);
-        return actual == expected;
-      },
-      180s);
-  CHECK_MESSAGE(equal, "Retainly holds " << actual.size() << " of " << expected.size()
-                                         << " customers, or some differ");
+  wait_for_table(mock, db, "pgit_sc_full_store", 180s);
   CHECK(connector.terminate() == 0);
   // Everything acknowledged is in the store: a backfill finds nothing to send.
   const std::string summary = backfill(connector, {});
