@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <utility>
+
 #include "support/test_env.h"
 
 namespace cdc::test {
@@ -63,14 +65,16 @@ ConnectorRun::ConnectorRun(const MockServer& mock, ConnectorSetup setup)
 
 ConnectorRun::~ConnectorRun() = default;
 
-void ConnectorRun::start() {
+void ConnectorRun::start(ChildOptions options) {
   start_waiting_for(setup_.mysql_server_id != 0 ? "streaming the binlog of"
-                                                : "streaming from slot " + setup_.slot);
+                                                : "streaming from slot " + setup_.slot,
+                    std::move(options));
 }
 
-void ConnectorRun::start_waiting_for(const std::string& pattern) {
+void ConnectorRun::start_waiting_for(const std::string& pattern, ChildOptions options) {
   process_ = std::make_unique<ChildProcess>(
-      cli_binary(), std::vector<std::string>{"run", "-c", config_path_.string()});
+      cli_binary(), std::vector<std::string>{"run", "-c", config_path_.string()},
+      std::move(options));
   process_->wait_for_line(pattern, std::chrono::seconds(60));
 }
 

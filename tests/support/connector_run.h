@@ -60,9 +60,10 @@ class ConnectorRun {
   ~ConnectorRun();
 
   // Starts `retainly-cdc run` and waits until it streams (from the slot or the binlog).
-  void start();
+  // `options`: the process's, such as variables for this run alone.
+  void start(ChildOptions options = {});
   // Starts `retainly-cdc run` and waits for a log line matching `pattern` (a standby's).
-  void start_waiting_for(const std::string& pattern);
+  void start_waiting_for(const std::string& pattern, ChildOptions options = {});
   // SIGKILL, no chance to acknowledge anything.
   void kill();
   // SIGTERM and the exit code.

@@ -359,9 +359,7 @@ TEST_CASE(
       mock, {.slot = kSlot, .mappings = {{"users.yaml", users_mapping("pgit_sc_full_store")}}});
   // The store's map as small as the connector takes: full after some 15,000 customers,
   // as a full disk would leave it (every commit fails from then on).
-  setenv("CDC_STORE_MAP_BYTES", "1048576", 1);
-  connector.start();
-  unsetenv("CDC_STORE_MAP_BYTES");
+  connector.start({.env = {{"CDC_STORE_MAP_BYTES", "1048576"}}});
   db.exec(
       "INSERT INTO pgit_sc_full_store.users (id, email, name, plan, age, score) "
       "SELECT g, 'u' || g || '@x', 'User ' || g, 'free', 20 + g % 50, g % 7 "
