@@ -317,7 +317,7 @@ const StampLayout& LastSentStore::learn_layout(StampLayouts& layouts, uint32_t i
 }
 
 const StampLayout& LastSentStore::layout(uint32_t id, KvStore::Write* write) {
-  StampLayouts& layouts = write != nullptr ? *write_layouts_ : *read_layouts_;
+  StampLayouts& layouts = layouts_of(write);
   if (const StampLayout* known = layouts.find(id)) return *known;
   // Layouts are never changed or removed, so any snapshot or transaction that holds one
   // holds it as it was written.
@@ -334,7 +334,7 @@ void LastSentStore::decode_value(std::string_view bytes, KvStore::Write* write,
   }
   if (bytes.size() < kLayoutIdBytes) damaged("a customer's value is cut short");
   const uint32_t id = layout_id(bytes);
-  const StampLayout* layout = (write != nullptr ? *write_layouts_ : *read_layouts_).find(id);
+  const StampLayout* layout = layouts_of(write).find(id);
   std::string copy;
   if (layout == nullptr) {
     // Learning it reads, which may move the reader to a later snapshot, where `bytes` no

@@ -284,6 +284,10 @@ class LastSentStore {
   // The layout of `id`, as the reader (`write` null) or the write transactions know it,
   // else read as decode_value() says.
   const StampLayout& layout(uint32_t id, KvStore::Write* write);
+  // The layouts as write transactions know them (`write` given), or as the reader does.
+  StampLayouts& layouts_of(KvStore::Write* write) {
+    return write != nullptr ? *write_layouts_ : *read_layouts_;
+  }
   // Learns layout `id` into `layouts` from its entry's `bytes` (none: the store lacks it).
   const StampLayout& learn_layout(StampLayouts& layouts, uint32_t id,
                                   std::optional<std::string_view> bytes);
