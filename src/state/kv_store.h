@@ -141,7 +141,8 @@ class KvStore {
           ends_(store.dbis_.size()),
           cursors_(store.dbis_.size()),
           appenders_(store.dbis_.size()),
-          appender_at_end_(store.dbis_.size()) {}
+          appender_at_end_(store.dbis_.size()),
+          updater_follows_(store.dbis_.size()) {}
     // This transaction's end of `db`. Erasing may leave it above the true last key, which
     // only sends a few keys the searching way.
     KeyEnd& end(Db db);
@@ -161,8 +162,14 @@ class KvStore {
     // back on the last key (MDB_LAST) before the next append.
     std::vector<MDB_cursor*> appenders_;
     std::vector<char> appender_at_end_;
+    // update()'s cursor stands on the key the last update() of `db` wrote, and nothing
+    // else wrote to `db` since: the next key in order is one step on.
+    std::vector<char> updater_follows_;
     // Another write to `db` than an append.
-    void moved_end(Db db) { appender_at_end_.at(db) = 0; }
+    void moved_end(Db db) {
+      appender_at_end_.at(db) = 0;
+      updater_follows_.at(db) = 0;
+    }
     // `cursors`' cursor for `db` (cursors_ or appenders_), opened on first use.
     MDB_cursor* cursor(std::vector<MDB_cursor*>& cursors, Db db);
   };
@@ -235,6 +242,8 @@ class KvStore {
   // rows) mostly stay on one page.
   std::vector<MDB_cursor*> reader_cursors_;
   MDB_cursor* reader_cursor(MDB_txn* txn, Db db);
+  // get()'s cursor of `db` stands on the key the last get() found in this snapshot.
+  std::vector<char> reader_follows_;
   std::vector<KeyEnd> reader_ends_;      // per database, for the reader's snapshot
   std::atomic<uint64_t> generation_{0};  // commits so far
   uint64_t reader_generation_ = 0;       // the commits the reader's snapshot has seen
