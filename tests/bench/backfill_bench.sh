@@ -7,7 +7,10 @@
 #   - `COPY bench.items TO STDOUT` through psql into /dev/null (what reading costs),
 #   - `retainly-cdc backfill` of the same table into retainly-mock (read, map, deliver,
 #     acknowledge), with its CPU time and peak resident memory (GNU time, or /proc),
-# and the ratio of the two times, and a RESULT line per size (tests/bench/README.md).
+#   - the same backfill again over the unchanged table: the last-sent store the first
+#     filled lets no call go out (issue 18), so it reads the table and judges each row,
+# and each backfill's ratio to COPY's time, and RESULT lines pg_backfill_ROWS and
+# pg_backfill_again_ROWS (tests/bench/README.md).
 # Flat memory across sizes means bounded memory. Goals (issue 17): at most 3x COPY's
 # time, and peak memory at most 150 MB even at 10M rows. The sink is BENCH_SINK.
 # Builds Release binaries in build-release/ and starts its own PostgreSQL unless
@@ -64,11 +67,35 @@ YAML
     cat "$dir/backfill.out" "$WORK/backfill-$rows.err" >&2
     die "backfill read ${read_rows:-no} rows, not $rows"
   }
-  RESULTS+=("$(printf '%9s rows: COPY %7ss, backfill %7ss, ratio %6s, %8s rows/s, CPU %s us/row, peak memory %s KiB' \
-    "$rows" "$copy_seconds" "$MEASURED_SECONDS" "$(ratio "$MEASURED_SECONDS" "$copy_seconds")" \
-    "$(rate "$rows" "$MEASURED_SECONDS")" "$(per_row_us "$MEASURED_CPU" "$rows")" \
-    "$MEASURED_PEAK")")
-  RESULT_LINES+=("$(result "pg_backfill_$rows" "$rows" "$MEASURED_SECONDS" copy_to_stdout \
+  add_result "backfill" "pg_backfill_$rows" "$rows" "$copy_seconds"
+
+  # The same table again, unchanged, over the last-sent store the first run filled: no
+  # call goes out (send: changed), so this is reading the table and judging every row
+  # against the store.
+  log "backfilling them again, unchanged"
+  start_mock "$dir"
+  write_connector_config "$dir" bench_backfill "$(printf '%b' "${BENCH_EXTRA_CONFIG:-}")"
+  run_measured "backfill-again-$rows" "$dir/again.out" \
+    "$BUILD/src/cli/retainly-cdc" backfill -c "$dir/connector.yaml"
+  stop_pid "$MOCK_PID" retainly-mock
+  local sent
+  sent=$(sed -n 's/^backfill done: [0-9]* rows read, \([0-9]*\) calls sent.*/\1/p' "$dir/again.out")
+  [[ $sent == 0 ]] || {
+    cat "$dir/again.out" >&2
+    die "the second backfill sent ${sent:-an unknown number of} calls, not 0"
+  }
+  add_result "again  " "pg_backfill_again_$rows" "$rows" "$copy_seconds"
+}
+
+# add_result LABEL NAME ROWS COPY_SECONDS: the measured run (run_measured's figures) as a
+# line of the summary and a RESULT line.
+add_result() {
+  local label=$1 name=$2 rows=$3 copy_seconds=$4
+  RESULTS+=("$(printf '%9s rows: COPY %7ss, %s %7ss, ratio %6s, %8s rows/s, CPU %s us/row, peak memory %s KiB' \
+    "$rows" "$copy_seconds" "$label" "$MEASURED_SECONDS" \
+    "$(ratio "$MEASURED_SECONDS" "$copy_seconds")" "$(rate "$rows" "$MEASURED_SECONDS")" \
+    "$(per_row_us "$MEASURED_CPU" "$rows")" "$MEASURED_PEAK")")
+  RESULT_LINES+=("$(result "$name" "$rows" "$MEASURED_SECONDS" copy_to_stdout \
     "$copy_seconds" "$MEASURED_CPU" "$MEASURED_PEAK" goal_max_ratio=3)")
 }
 
