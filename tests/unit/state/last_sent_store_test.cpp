@@ -30,6 +30,22 @@ namespace {
 
 std::vector<FieldStamp> stamp_list(std::initializer_list<FieldStamp> list) { return list; }
 
+// The key-order walk tests' keys: fixed width, so that LMDB's order is their numbers'.
+constexpr int kKeys = 6000;
+std::string key_of(int n) { return fmt::format("k{:06}", n); }
+
+// Puts the even keys below kKeys into database 0 of `store` in one commit; returns them.
+std::map<std::string, std::string> put_even_keys(KvStore& store) {
+  std::map<std::string, std::string> model;
+  auto write = store.write();
+  for (int n = 0; n < kKeys; n += 2) {
+    write.put(0, key_of(n), "v" + std::to_string(n));
+    model[key_of(n)] = "v" + std::to_string(n);
+  }
+  write.commit();
+  return model;
+}
+
 }  // namespace
 
 TEST_CASE("kv store: erase_prefix and erase_if remove exactly the matching keys") {
@@ -91,17 +107,7 @@ TEST_CASE("kv store: update hands make() the value there, or nothing, and writes
 TEST_CASE("kv store: updates in key order, with gaps, new keys and other writes between") {
   const cdc::test::TempDir scratch("cdc_kv_store_update_walk");
   KvStore store(scratch.path() / "kv", {"a", "b"});
-  std::map<std::string, std::string> model;
-  const auto key_of = [](int n) { return fmt::format("k{:06}", n); };
-  constexpr int kKeys = 6000;
-  {
-    auto write = store.write();
-    for (int n = 0; n < kKeys; n += 2) {
-      write.put(0, key_of(n), "v" + std::to_string(n));
-      model[key_of(n)] = "v" + std::to_string(n);
-    }
-    write.commit();
-  }
+  std::map<std::string, std::string> model = put_even_keys(store);
   std::mt19937 random(18);
   std::uniform_int_distribution<int> any_key(0, kKeys - 1);
   std::uniform_int_distribution<int> percent(0, 99);
@@ -158,15 +164,9 @@ TEST_CASE("kv store: updates in key order, with gaps, new keys and other writes 
 TEST_CASE("kv store: reads in key order, with gaps, absent keys and commits between") {
   const cdc::test::TempDir scratch("cdc_kv_store_read_walk");
   KvStore store(scratch.path() / "kv", {"a", "b"});
-  std::map<std::string, std::string> model;
-  const auto key_of = [](int n) { return fmt::format("k{:06}", n); };
-  constexpr int kKeys = 6000;
+  std::map<std::string, std::string> model = put_even_keys(store);
   {
     auto write = store.write();
-    for (int n = 0; n < kKeys; n += 2) {
-      write.put(0, key_of(n), "v" + std::to_string(n));
-      model[key_of(n)] = "v" + std::to_string(n);
-    }
     write.put(1, key_of(1), "other");
     write.commit();
   }
