@@ -24,6 +24,15 @@ int compare_keys(const MDB_val* a, const MDB_val* b) {
   return compare_in_lmdb_order(view(*a), view(*b));
 }
 
+// Whether the key after the one `cursor` stands on is `key`; if so, the cursor stands on it
+// and `value` is its value. Reads and updates in key order (a range of rows changed, a
+// second backfill) mostly want that key: one step reads the neighbour, where a search
+// compares the key with a dozen in the page (and descends from the root at a page's end).
+bool next_is(MDB_cursor* cursor, std::string_view key, MDB_val& value) {
+  MDB_val at;
+  return mdb_cursor_get(cursor, &at, &value, MDB_NEXT) == 0 && view(at) == key;
+}
+
 bool starts_with(std::string_view key, std::string_view prefix) {
   return key.substr(0, prefix.size()) == prefix;
 }
@@ -213,14 +222,11 @@ void KvStore::Write::update(
   const bool follows = updater_follows_[db] != 0;
   moved_end(db);
   MDB_cursor* cursor = this->cursor(cursors_, db);
-  MDB_val k;
   MDB_val v;
-  // Updates in key order (a range of rows changed, a backfill) mostly want the key right
-  // after the last one: one step on from it reads the neighbour, where a search compares
-  // the key with a dozen in the page. Anything else there, and the search decides.
-  bool found = follows && mdb_cursor_get(cursor, &k, &v, MDB_NEXT) == 0 && view(k) == key;
+  // One step on from the last update's key, else (anything else there) the search.
+  bool found = follows && next_is(cursor, key, v);
   if (!found) {
-    k = val(key);
+    MDB_val k = val(key);
     const int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET_KEY);
     if (rc != 0 && rc != MDB_NOTFOUND) store_->fail("reading", rc);
     found = rc == 0;
@@ -397,14 +403,11 @@ std::optional<std::string_view> KvStore::get(Db db, std::string_view key) {
   MDB_txn* txn = reader();
   if (reader_end(txn, db).past(key)) return std::nullopt;
   MDB_cursor* cursor = reader_cursor(txn, db);
-  MDB_val k;
   MDB_val v;
-  // Reads in key order step on from the last key found, as Write::update() does.
+  // One step on from the last key found, else the search.
   char& follows = reader_follows_[db];
-  if (follows != 0 && mdb_cursor_get(cursor, &k, &v, MDB_NEXT) == 0 && view(k) == key) {
-    return view(v);
-  }
-  k = val(key);
+  if (follows != 0 && next_is(cursor, key, v)) return view(v);
+  MDB_val k = val(key);
   const int rc = mdb_cursor_get(cursor, &k, &v, MDB_SET);
   follows = rc == 0;
   if (rc == MDB_NOTFOUND) return std::nullopt;

@@ -206,7 +206,7 @@ TEST_CASE("kv store: reads in key order, with gaps, absent keys and commits betw
     write.commit();
   }
   CHECK(wrong == 0);
-  CHECK(found > 10000);  // most reads found their key: the stepping path ran
+  CHECK(found > 10000);  // most reads found their key, most of them one step on from the last
 }
 
 TEST_CASE("kv store: a write not committed is not kept; the reader sees commits after refresh") {
