@@ -12,8 +12,9 @@
 #   ninja -C build-x cdc_bench_sink cdc_binlog_decode_bench
 # N rounds (default 5). Prints each run's RESULT figures as it goes, then for each RESULT
 # name and build the median seconds and CPU µs a row with their ranges, and each build's
-# median time against the first build's. Run it under scripts/with-servers, or the
-# benchmark starts servers of its own at every run.
+# time against the first build's: median against median, and run against run within each
+# round (median and range). Run it under scripts/with-servers, or the benchmark starts
+# servers of its own at every run.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -84,9 +85,14 @@ for ((round = 1; round <= rounds; round++)); do
   done
 done
 
-# Medians (the middle run; of an even count, the mean of the two middle ones).
-printf '\n%-36s %-24s %10s %18s %9s %14s  %s\n' \
-  benchmark build "median s" "range s" "CPU us" "CPU range" "time vs ${builds[0]}"
+# Medians (the middle run; of an even count, the mean of the two middle ones). "time vs"
+# compares the medians; "per round" compares each run with the first build's run of the
+# same round, seconds apart, and gives the median and range of those ratios: the range
+# says how far one such pair can be trusted (2026-12-07: 3% to 44% for one pair of
+# builds within nine rounds).
+printf '\n%-36s %-24s %10s %18s %9s %14s  %-9s %s\n' \
+  benchmark build "median s" "range s" "CPU us" "CPU range" "time vs" \
+  "per round vs ${builds[0]} (range)"
 awk -F'\t' -v builds="${builds[*]}" '
   function median(list, n,   sorted, i, j, t) {
     for (i = 1; i <= n; i++) sorted[i] = list[i]
@@ -103,6 +109,7 @@ awk -F'\t' -v builds="${builds[*]}" '
   END {
     build_count = split(builds, build, " ")
     for (k = 1; k <= name_count; k++) {
+      first = ""
       for (b = 1; b <= build_count; b++) {
         key = names[k] SUBSEP build[b]
         if (!(key in n)) continue
@@ -110,10 +117,21 @@ awk -F'\t' -v builds="${builds[*]}" '
         ms = median(list, n[key]); slo = lo; shi = hi
         delete list; for (i = 1; i <= n[key]; i++) list[i] = c[key, i]
         mc = median(list, n[key]); clo = lo; chi = hi
-        if (b == 1) base = ms
+        if (b == 1) { base = ms; first = key }
         versus = base > 0 ? sprintf("%+.1f%%", (ms / base - 1) * 100) : "-"
-        printf "%-36s %-24s %10.3f %8.3f..%-8.3f %9.2f %6.2f..%-6.2f  %s\n", names[k], build[b],
-          ms, slo, shi, mc, clo, chi, versus
+        paired = "-"
+        if (b > 1 && first in n) {
+          delete list; pairs = 0
+          for (i = 1; i <= n[key] && i <= n[first]; i++) {
+            if (s[first, i] > 0) list[++pairs] = (s[key, i] / s[first, i] - 1) * 100
+          }
+          if (pairs > 0) {
+            mp = median(list, pairs)
+            paired = sprintf("%+.1f%% (%+.1f..%+.1f)", mp, lo, hi)
+          }
+        }
+        printf "%-36s %-24s %10.3f %8.3f..%-8.3f %9.2f %6.2f..%-6.2f  %-9s %s\n", names[k],
+          build[b], ms, slo, shi, mc, clo, chi, versus, paired
       }
     }
   }' "$runs"
