@@ -66,8 +66,11 @@ uint64_t file_sequence(const std::string& file) {
 }  // namespace
 
 std::strong_ordering operator<=>(const BinlogPosition& a, const BinlogPosition& b) {
-  if (auto c = file_sequence(a.file) <=> file_sequence(b.file); c != 0) return c;
-  if (auto c = a.file <=> b.file; c != 0) return c;
+  // Most comparisons are within one file (the last-sent store's checks, every upkeep).
+  if (a.file != b.file) {
+    if (auto c = file_sequence(a.file) <=> file_sequence(b.file); c != 0) return c;
+    if (auto c = a.file <=> b.file; c != 0) return c;
+  }
   if (auto c = a.offset <=> b.offset; c != 0) return c;
   return a.index <=> b.index;
 }
@@ -104,6 +107,38 @@ std::string to_string(const Position& position) {
   out.reserve(6 + bin.file.size() + digits_size);
   out.append("mysql:").append(bin.file).append(digits, end);
   return out;
+}
+
+namespace {
+
+// The decimal number that is the whole of `text`.
+template <typename Number>
+std::optional<Number> parse_decimal(std::string_view text) {
+  Number value = 0;
+  const auto [at, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || at != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+std::optional<Position> parse_position(std::string_view text) {
+  const size_t last = text.rfind(':');
+  if (last == std::string_view::npos) return std::nullopt;
+  const auto index = parse_decimal<uint32_t>(text.substr(last + 1));
+  if (!index) return std::nullopt;
+  const std::string_view rest = text.substr(0, last);
+  if (rest.starts_with("pg:")) {
+    const auto lsn = PgLsn::parse(rest.substr(3));
+    if (!lsn) return std::nullopt;
+    return Position{PgPosition{*lsn, *index}};
+  }
+  if (!rest.starts_with("mysql:")) return std::nullopt;
+  const size_t colon = rest.rfind(':');
+  if (colon == std::string_view::npos || colon <= 6) return std::nullopt;  // no file name
+  const auto offset = parse_decimal<uint64_t>(rest.substr(colon + 1));
+  if (!offset) return std::nullopt;
+  return Position{BinlogPosition{std::string(rest.substr(6, colon - 6)), *offset, {}, *index}};
 }
 
 std::string position_prefix(const Position& position) {

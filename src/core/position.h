@@ -53,6 +53,10 @@ using Position = std::variant<PgPosition, BinlogPosition>;
 // "pg:16/B374D848:3" or "mysql:mysql-bin.000007:1234:3". Stable: same change, same text.
 std::string to_string(const Position& position);
 
+// What to_string() wrote, read back; nullopt for any other text. (A binlog file name may
+// hold colons: the offset and the index are the last two fields.)
+std::optional<Position> parse_position(std::string_view text);
+
 // to_string() in two parts: the text up to the change's index ("pg:16/B374D848"), the
 // same for every change of one transaction, and the index. to_string(p) is
 // position_prefix(p) + ":" + the index.

@@ -7,8 +7,10 @@
 #include "core/position.h"
 
 using cdc::BinlogPosition;
+using cdc::parse_position;
 using cdc::PgLsn;
 using cdc::PgPosition;
+using cdc::Position;
 
 TEST_CASE("PgLsn parses and prints PostgreSQL's X/Y form") {
   auto lsn = PgLsn::parse("16/B374D848");
@@ -85,4 +87,24 @@ TEST_CASE("a position's prefix and index make its text; one transaction's share 
   CHECK_FALSE(cdc::same_prefix(BinlogPosition{"b.1", 5, "", 0}, BinlogPosition{"b.2", 5, "", 0}));
   CHECK_FALSE(cdc::same_prefix(BinlogPosition{"b.1", 5, "", 0}, BinlogPosition{"b.1", 6, "", 0}));
   CHECK_FALSE(cdc::same_prefix(PgPosition{PgLsn{0}, 0}, BinlogPosition{"", 0, "", 0}));
+}
+
+TEST_CASE("a position's text reads back as the same position; other text does not") {
+  const Position pg = PgPosition{PgLsn{(uint64_t{0x16} << 32) | 0xB374D848}, 3};
+  const Position binlog = BinlogPosition{"mysql-bin.000007", 1234, "0-1-42", 5};
+  for (const Position& position : {pg, binlog}) {
+    const auto parsed = parse_position(cdc::to_string(position));
+    REQUIRE(parsed.has_value());
+    CHECK(*parsed == position);  // the GTID takes no part in a position's order
+    CHECK(cdc::to_string(*parsed) == cdc::to_string(position));
+  }
+  const auto colons = parse_position("mysql:a:b.000002:99:0");
+  REQUIRE(colons.has_value());
+  CHECK(std::get<BinlogPosition>(*colons).file == "a:b.000002");
+  for (const char* bad :
+       {"", "pg:", "pg:16/B374D848", "pg:16/B374D848:x", "pg:zz:1", "mysql:1234:5", "mysql::1234:5",
+        "mysql:f:-1:0", "oracle:1:2", "pg:16/B374D848:1 "}) {
+    CAPTURE(bad);
+    CHECK_FALSE(parse_position(bad).has_value());
+  }
 }
