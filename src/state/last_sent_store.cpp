@@ -734,6 +734,30 @@ uint64_t LastSentStore::forget(std::string_view table) {
   return removed;
 }
 
+uint64_t LastSentStore::forget_values() {
+  if (read_only_) return 0;
+  Commit changes = commit();
+  KvStore::Write& write = *changes.write_;
+  uint64_t removed = 0;
+  std::vector<FieldStamp> stamps;
+  write.rewrite(kCustomers, [&](std::string_view, std::string_view value, std::string& out) {
+    decode_value(value, &write, stamps);
+    const auto kept = std::remove_if(stamps.begin(), stamps.end(), [](const FieldStamp& s) {
+      return s.name != kPresenceName || s == kTombstone;
+    });
+    removed += static_cast<uint64_t>(stamps.end() - kept);
+    stamps.erase(kept, stamps.end());
+    if (stamps.empty()) return;  // out stays empty: the customer goes
+    changes.encode(stamps, out);
+  });
+  write.rewrite(kItems, [&](std::string_view, std::string_view, std::string& out) {
+    ++removed;
+    out.clear();
+  });
+  changes.commit();
+  return removed;
+}
+
 void LastSentStore::customers_of(uint16_t tag, const std::function<void(std::string_view)>& visit) {
   std::vector<FieldStamp> stamps;
   store_.scan(kCustomers, {}, [&](std::string_view key, std::string_view value) {

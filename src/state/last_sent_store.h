@@ -257,6 +257,12 @@ class LastSentStore {
   // and its items. Returns the entries (stamps and items) removed.
   uint64_t forget(std::string_view table = {});
 
+  // Drops what the store says of the values Retainly holds (field stamps, tombstones and
+  // items) and keeps which tables upserted each customer (presence stamps, for `backfill
+  // --mirror`): for a store that missed calls, whose next change of each customer then
+  // sends every field. Returns the stamps and items removed.
+  uint64_t forget_values();
+
   // For `backfill --mirror`: every customer with a presence stamp of `tag`, and every item
   // `tag` sent, in key order.
   void customers_of(uint16_t tag, const std::function<void(std::string_view)>& visit);
