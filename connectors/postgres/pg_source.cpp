@@ -34,9 +34,10 @@ std::string temporary_slot_name(const std::string& slot) {
 }
 
 // The configured slot and publication, made as the options allow; waits for a slot a
-// previous process still holds. Returns the slot's state.
+// previous process still holds. Returns the slot's state, and in `created` whether this
+// call created the slot.
 std::optional<SlotState> claim_slot(const PgAdmin& admin, const PgSourceOptions& options,
-                                    uint64_t acknowledged_before) {
+                                    uint64_t acknowledged_before, bool& created) {
   admin.ensure_publication(options.publication, options.tables, options.create_publication);
   // Started before in this process: the slot must still be there. Creating it anew would
   // silently skip every change made since it vanished.
@@ -47,9 +48,8 @@ std::optional<SlotState> claim_slot(const PgAdmin& admin, const PgSourceOptions&
                       "slot), then `retainly-cdc resnapshot` resends the mapped tables beside "
                       "the stream");
   }
-  if (admin.ensure_slot(options.slot, options.create_slot)) {
-    log::info("created replication slot {} (pgoutput)", options.slot);
-  }
+  created = admin.ensure_slot(options.slot, options.create_slot);
+  if (created) log::info("created replication slot {} (pgoutput)", options.slot);
   // A previous process that died may still hold the slot for a moment, until its
   // walsender notices the closed connection; wait for that rather than fail at once.
   auto slot = admin.slot(options.slot);
@@ -116,8 +116,9 @@ void PgSource::start() {
   // temporary slot of this process; the configured slot (a daemon's, maybe in use) is
   // neither created nor read.
   if (options_.read_only) admin.require_publication(options_.publication, options_.tables);
+  bool created = false;
   const std::optional<SlotState> slot =
-      options_.read_only ? std::nullopt : claim_slot(admin, options_, acknowledged_before);
+      options_.read_only ? std::nullopt : claim_slot(admin, options_, acknowledged_before, created);
 
   const int version = admin_conn.server_version();
   StartOptions start;
@@ -139,6 +140,10 @@ void PgSource::start() {
   stream.start(start);
   protocol_version_ = start.protocol_version;
   acknowledged_.store(std::max(confirmed, acknowledged_before));
+  resumed_after_.reset();
+  if (!options_.read_only && (!created || acknowledged_before != 0)) {
+    resumed_after_ = PgPosition{PgLsn{std::max(confirmed, acknowledged_before)}, 0};
+  }
   if (options_.read_only) {
     log::info(
         "streaming from temporary slot {} (dropped when this process ends; slot {} is left "

@@ -83,6 +83,7 @@ class PgSource final : public ChangeSource {
   void stop() override;
   void set_tables(std::vector<TableId> tables) override { options_.tables = std::move(tables); }
   SourceStatus status() const override;
+  std::optional<Position> resumed_after() const override { return resumed_after_; }
 
  private:
   void read_loop();
@@ -94,6 +95,7 @@ class PgSource final : public ChangeSource {
   SpillStoreFactory spill_;  // set by start() when options_.spill_dir is
   // Highest commit end LSN the pipeline acknowledged.
   std::atomic<uint64_t> acknowledged_{0};
+  std::optional<Position> resumed_after_;  // start()'s, on the pipeline's thread
   // The newest WAL end the server reported in a keepalive.
   std::atomic<uint64_t> server_wal_end_{0};
   // The slot's WAL figures as last read by the reader thread.

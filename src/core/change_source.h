@@ -73,6 +73,12 @@ class ChangeSource {
 
   // Where the reader stands; called from the pipeline's thread.
   virtual SourceStatus status() const { return {}; }
+
+  // After start(): the position it resumed after, the last one acknowledged to the
+  // source by this process or one before it (PostgreSQL: the slot's confirmed_flush_lsn,
+  // which another instance of a pair may have moved); nullopt when it began afresh (a
+  // slot it created) or cannot tell. What the last-sent store checks itself against.
+  virtual std::optional<Position> resumed_after() const { return std::nullopt; }
 };
 
 }  // namespace cdc

@@ -5,11 +5,16 @@
 #include <algorithm>
 #include <utility>
 
+#include "ops/log.h"
 #include "retainly/lane.h"
 #include "state/kv_store.h"
 
 namespace cdc::pipeline {
 namespace {
+
+// The store's progress entry (LastSentStore::progress) holding the stream's position up
+// to which it holds every call's values, as to_string(Position) writes it.
+constexpr std::string_view kStreamPosition = "stream position";
 
 using retainly::Call;
 using retainly::CallKind;
@@ -549,7 +554,7 @@ void ChangedFilter::settled(uint64_t watermark, std::span<const uint64_t> dead_l
 
 bool ChangedFilter::has_work() const {
   return committing_end_ != settled_end_ || fields_sent_ != 0 || fields_skipped_ != 0 ||
-         !batch_.empty() ||
+         !batch_.empty() || unrecorded_end() ||
          std::any_of(progress_.begin(), progress_.end(), [&](const Progress& progress) {
            return progress.sequence <= settled_through();
          });
@@ -597,12 +602,45 @@ void ChangedFilter::update_durable_through() {
   if (synced_through_ < committed_through_) {
     durable_through_ = std::min(durable_through_, synced_through_);
   }
+  // Nor past a transaction whose position no durable commit recorded.
+  if (tracker_ != nullptr) {
+    const auto& recorded = synced_through_ < committed_through_ ? synced_recorded_ : recorded_;
+    // (An end at sequence 0 came before any call, and the pipeline acknowledges it
+    // whatever this says: recorded by the next commit, or found missing by the next start,
+    // which then forgets the values, a resend at worst.)
+    if (const auto* end = tracker_->oldest_past(recorded);
+        end != nullptr && end->last_sequence > 0) {
+      durable_through_ = std::min(durable_through_, end->last_sequence - 1);
+    }
+  }
+}
+
+bool ChangedFilter::unrecorded_end() const {
+  if (noted_ && (!recorded_ || *recorded_ < *noted_)) return true;
+  if (tracker_ == nullptr) return false;
+  const auto* end = tracker_->newest_through(settled_through());
+  return end != nullptr && past(*end, recorded_);
 }
 
 void ChangedFilter::start_commit(bool apply, bool sync) {
+  committing_recorded_ = recorded_;
   if (apply) {
     batch_.count(std::exchange(fields_sent_, 0), std::exchange(fields_skipped_, 0));
     committing_through_ = settled_through();
+    // The position of the newest transaction the commit completes, or the one noted
+    // (note_position), whichever lies further.
+    if (const auto* end =
+            tracker_ != nullptr ? tracker_->newest_through(committing_through_) : nullptr;
+        end != nullptr && past(*end, committing_recorded_)) {
+      committing_recorded_ = end->position;
+    }
+    if (noted_ && (!committing_recorded_ || *committing_recorded_ < *noted_)) {
+      committing_recorded_ = noted_;
+    }
+    noted_.reset();
+    if (committing_recorded_ != recorded_) {
+      batch_.set_progress(kStreamPosition, to_string(*committing_recorded_));
+    }
     // Progress goes with the commit that takes every call it counts.
     std::erase_if(progress_, [&](const Progress& progress) {
       if (progress.sequence > committing_through_) return false;
@@ -696,8 +734,13 @@ void ChangedFilter::collect_commit(bool wait) {
     // MDB_NOMETASYNC: this commit's fsync made the previous one durable.
     synced_through_ = committed_through_;
     committed_through_ = committing_through_;
+    synced_recorded_ = recorded_;
+    recorded_ = committing_recorded_;
   }
-  if (committing_syncs_) synced_through_ = committed_through_;
+  if (committing_syncs_) {
+    synced_through_ = committed_through_;
+    synced_recorded_ = recorded_;
+  }
 }
 
 uint64_t ChangedFilter::settled_through() const {
@@ -716,6 +759,54 @@ void ChangedFilter::commit_and_wait(bool sync) {
     start_commit(/*apply=*/has_work(), sync);
     collect_commit(/*wait=*/true);
   }
+}
+
+std::optional<Position> ChangedFilter::stored_position() {
+  const auto text = store_.progress(kStreamPosition);
+  return text ? parse_position(*text) : std::nullopt;
+}
+
+uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
+  if (!resumed) return 0;
+  commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
+  const auto stored = stored_position();
+  // Positions of another kind of source are no order: the state_dir served another one.
+  if (stored && stored->index() == resumed->index() && !(*stored < *resumed)) {
+    recorded_ = synced_recorded_ = stored;
+    return 0;
+  }
+  uint64_t forgotten = 0;
+  if (const auto stats = store_.stats(); stats.customers + stats.items > 0) {
+    forgotten = store_.forget_values();
+    stored_valid_ = false;
+    log::warn(
+        "the last-sent store in {} is complete up to {}, but the stream resumes after {}: "
+        "calls were sent that it never saw (by the other instance of a pair, or it is an "
+        "older copy). It forgot the {} field values and items it held, so the next change "
+        "of each customer sends every field (which tables created which customer is kept)",
+        store_.directory().string(), stored ? to_string(*stored) : std::string("(no position)"),
+        to_string(*resumed), forgotten);
+  }
+  // Recorded at once: the store now holds nothing the stream before `resumed` sent.
+  recorded_.reset();
+  noted_ = resumed;
+  commit_and_wait(/*sync=*/true);
+  update_durable_through();
+  return forgotten;
+}
+
+void ChangedFilter::note_position(std::string_view acknowledged) {
+  auto position = parse_position(acknowledged);
+  if (!position) return;
+  const auto& known = noted_ ? noted_ : recorded_;
+  if (known && known->index() == position->index() && !(*known < *position)) return;
+  noted_ = std::move(position);
+}
+
+void ChangedFilter::record_stopped_at(std::string_view acknowledged) {
+  note_position(acknowledged);
+  commit_and_wait(/*sync=*/true);
+  update_durable_through();
 }
 
 void ChangedFilter::pending_of(

@@ -34,6 +34,7 @@
 #include "core/lane_table.h"
 #include "core/slot_ring.h"
 #include "mapping/mapping_output.h"
+#include "pipeline/commit_tracker.h"
 #include "retainly/call.h"
 #include "state/last_sent_store.h"
 
@@ -147,6 +148,27 @@ class ChangedFilter {
   // Every call up to this sequence that changes the store, and progress saved up to it,
   // is in a commit (not necessarily durable yet: see durable_through()).
   uint64_t committed_through() const { return committed_through_; }
+
+  // The stream's position, so that the store knows how far it is complete. With `tracker`
+  // (the stream's transactions not yet acknowledged) set, each commit records the
+  // position of the newest transaction whose calls it completes, and durable_through()
+  // never passes a transaction whose position no durable commit recorded: the store's
+  // position is never behind what the source was told. A backfill sets none.
+  void set_commit_tracker(const CommitTracker* tracker) { tracker_ = tracker; }
+  // At each start of the stream, `resumed` the position the source resumed after
+  // (ChangeSource::resumed_after). If it lies past the store's position, calls were sent
+  // that the store never saw: by the other instance of a pair, each with a state_dir of
+  // its own (or a store restored from an older copy). The store then forgets the values
+  // it holds (LastSentStore::forget_values), whose next change sends every field, and
+  // takes `resumed` as its position. Returns the stamps and items forgotten.
+  uint64_t check_resume(const std::optional<Position>& resumed);
+  // The source's acknowledged position (SourceStatus::acknowledged), which moves past the
+  // last transaction while a PostgreSQL source idles: recorded as the store's with the
+  // next commit, if it lies past it (the store holds every call before it, since a source
+  // moves on idle only once every transaction it handed out is acknowledged).
+  void note_position(std::string_view acknowledged);
+  // The same as the stream stops: recorded and synced now, with every settled call.
+  void record_stopped_at(std::string_view acknowledged);
 
   size_t pending() const { return static_cast<size_t>(ops_.end() - settled_end_); }
   // Customers and items that pending calls still mark (none once every call is committed).
@@ -369,6 +391,22 @@ class ChangedFilter {
   bool stored_valid_ = false;  // stored_ is stored_key_'s as of the last commit
   std::string lookup_key_;     // known_different()'s and knows_customer()'s customer key
   std::string item_key_;       // known_different()'s item key
+
+  // The stream's pending transactions (set_commit_tracker), and the positions the last
+  // collected commit, the running one and the last durable one recorded.
+  const CommitTracker* tracker_ = nullptr;
+  std::optional<Position> recorded_;
+  std::optional<Position> committing_recorded_;
+  std::optional<Position> synced_recorded_;
+  std::optional<Position> noted_;  // note_position()'s, for the next commit
+  // Whether `end` lies past `recorded`.
+  static bool past(const CommitTracker::End& end, const std::optional<Position>& recorded) {
+    return !recorded || *recorded < end.position;
+  }
+  // A transaction ended at or below the watermark that no commit recorded yet.
+  bool unrecorded_end() const;
+  // The store's position (LastSentStore::progress), if it has a readable one.
+  std::optional<Position> stored_position();
 
   // Last: destroyed first, it waits for a running commit, which uses the members above.
   BackgroundJob committer_{"cdc-store"};

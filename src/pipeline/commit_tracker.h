@@ -2,8 +2,10 @@
 // be acknowledged: the position of the last transaction all of whose calls are done.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <iterator>
 #include <optional>
 
 #include "core/position.h"
@@ -31,6 +33,31 @@ class CommitTracker {
   }
 
   size_t pending() const { return pending_.size(); }
+
+  // A transaction not yet acknowledged: the last sequence of its calls and its position.
+  struct End {
+    uint64_t last_sequence;
+    Position position;
+    int64_t commit_time_micros;
+  };
+  // For the last-sent store, which records the position of the transactions its commits
+  // complete: the newest pending end at or below `sequence`, and the oldest whose position
+  // lies past `position` (every end when there is none); nullptr when there is none.
+  // (Transactions that made no call end at the same sequence as the one before them, so
+  // it is their positions that tell them apart.)
+  const End* newest_through(uint64_t sequence) const {
+    const auto above =
+        std::upper_bound(pending_.begin(), pending_.end(), sequence,
+                         [](uint64_t s, const End& end) { return s < end.last_sequence; });
+    return above == pending_.begin() ? nullptr : &*std::prev(above);
+  }
+  const End* oldest_past(const std::optional<Position>& position) const {
+    if (!position) return pending_.empty() ? nullptr : &pending_.front();
+    const auto past =
+        std::upper_bound(pending_.begin(), pending_.end(), *position,
+                         [](const Position& p, const End& end) { return p < end.position; });
+    return past == pending_.end() ? nullptr : &*past;
+  }
   // Commit time (Unix microseconds) of the oldest transaction not yet acknowledged; 0
   // when none is pending or the source gave no time.
   int64_t oldest_pending_commit_micros() const {
@@ -38,12 +65,7 @@ class CommitTracker {
   }
 
  private:
-  struct Pending {
-    uint64_t last_sequence;
-    Position position;
-    int64_t commit_time_micros;
-  };
-  std::deque<Pending> pending_;
+  std::deque<End> pending_;  // in the stream's order: sequences and positions ascend
 };
 
 }  // namespace cdc::pipeline

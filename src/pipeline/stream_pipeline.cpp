@@ -93,6 +93,7 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
   }
   acknowledge_done(/*final=*/true);
   source_.stop();
+  if (filter_ != nullptr) filter_->record_stopped_at(source_.status().acknowledged);
   status_.streaming = false;
   publish(/*force=*/true);
 }
@@ -150,6 +151,7 @@ void StreamPipeline::stop_streaming(const std::atomic<bool>& stop) {
   drain(stop);
   acknowledge_done(/*final=*/true);
   source_.stop();
+  if (filter_ != nullptr) filter_->record_stopped_at(source_.status().acknowledged);
   transaction_deletes_.transaction_ended();
 }
 
@@ -217,6 +219,7 @@ bool StreamPipeline::start_streaming(const std::atomic<bool>& stop) {
         if (stop.load()) return false;
       }
       source_.start();
+      if (filter_ != nullptr) filter_->check_resume(source_.resumed_after());
       status_.streaming = true;
       ever_streamed_ = true;
       publish(/*force=*/true);
@@ -545,6 +548,16 @@ void StreamPipeline::acknowledge_done(bool final) {
   }
   if (auto position = commits_.advance(settled)) {
     source_.acknowledge(*position);
+  }
+  // Every transaction acknowledged: the source may move on while idle (PostgreSQL's
+  // slot follows the server's WAL), and the store records how far, so that a restart
+  // after a crash finds the slot no further than the store knows.
+  if (filter_ != nullptr && commits_.pending() == 0) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_position_note_ >= kPositionNoteInterval) {
+      last_position_note_ = now;
+      filter_->note_position(source_.status().acknowledged);
+    }
   }
   // Snapshot progress moves with the same acknowledgements as the source's position.
   if (resnapshot_ != nullptr) resnapshot_->acknowledged(settled);

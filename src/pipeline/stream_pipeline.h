@@ -94,6 +94,9 @@ class StreamPipeline {
   // before run(); not owned. Without one, every mapped field is sent.
   void set_changed_filter(ChangedFilter* filter) {
     filter_ = filter;
+    // Its store records how far the stream's transactions are in it, and is checked at
+    // each start against where the source resumes (ChangedFilter::check_resume).
+    if (filter != nullptr) filter->set_commit_tracker(&commits_);
     known_customers_.filter = filter;
     output_.known_customers = filter != nullptr ? &known_customers_ : nullptr;
   }
@@ -185,6 +188,9 @@ class StreamPipeline {
   sink::Sink& sink_;
   PipelineOptions options_;
   CommitTracker commits_;
+  // How often an idle stream tells the last-sent store where the source stands.
+  static constexpr std::chrono::seconds kPositionNoteInterval{1};
+  std::chrono::steady_clock::time_point last_position_note_;
   TransactionDeletes transaction_deletes_;
   // Reused for every change. Its calls are the queued ones (queue_calls()), those of the
   // changes since the last hand_over().

@@ -577,3 +577,88 @@ TEST_CASE("changed filter: skips exactly what Retainly will hold, under random i
   // 354 or more, the fixed one over 500.
   if (rarely_settled) CHECK(most_in_flight > 300);
 }
+
+namespace {
+
+cdc::Position pg_at(uint64_t lsn, uint32_t index = 0) {
+  return cdc::PgPosition{cdc::PgLsn{lsn}, index};
+}
+
+}  // namespace
+
+TEST_CASE(
+    "changed filter: a commit records the newest transaction it completes; offsets wait for "
+    "it") {
+  const cdc::test::TempDir dir("cdc_changed_filter_position");
+  Harness h(dir);
+  cdc::pipeline::CommitTracker tracker;
+  h.filter.set_commit_tracker(&tracker);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}})));
+  tracker.transaction_ended(1, pg_at(100, 1));
+  REQUIRE(h.send(upsert("2", {{"a", "1"}})));
+  tracker.transaction_ended(2, pg_at(200, 1));
+  h.filter.settled(1, {});  // the second transaction's call is not acknowledged yet
+  h.filter.commit_if_due(/*force=*/true);
+  CHECK(h.store.progress("stream position") == "pg:0/64:1");
+  CHECK(h.filter.durable_through() == 1);
+
+  // A transaction whose calls were all skipped changes no stamp, yet its position waits
+  // for a commit that records it before offsets may pass it.
+  h.filter.settled(2, {});
+  h.filter.commit_if_due(/*force=*/true);
+  CHECK(h.store.progress("stream position") == "pg:0/C8:1");
+  CHECK(tracker.advance(h.filter.durable_through()) == pg_at(200, 1));
+  CHECK_FALSE(h.send(upsert("2", {{"a", "1"}})));
+  tracker.transaction_ended(2, pg_at(300, 0));
+  CHECK(h.filter.durable_through() == 2);
+  h.filter.settled(2, {});
+  CHECK(h.filter.durable_through() == 1);  // 300 is not recorded: offsets stay before it
+  h.filter.commit_if_due(/*force=*/true);
+  CHECK(h.filter.durable_through() == 2);
+  CHECK(h.store.progress("stream position") == "pg:0/12C:0");
+}
+
+TEST_CASE("changed filter: a stream resuming past the store's position forgets the values") {
+  const cdc::test::TempDir dir("cdc_changed_filter_resume");
+  Harness h(dir);
+  cdc::pipeline::CommitTracker tracker;
+  h.filter.set_commit_tracker(&tracker);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}, {"b", "2"}})));
+  REQUIRE(h.send(item("1", "9", {{"total", "5"}})));
+  tracker.transaction_ended(2, pg_at(100, 2));
+  h.acknowledge_all();
+  tracker.advance(h.filter.durable_through());
+
+  // Where this store left off, or before it (a plain restart): it is trusted.
+  CHECK(h.filter.check_resume(pg_at(100)) == 0);
+  CHECK(h.filter.check_resume(std::nullopt) == 0);  // a slot created afresh
+  CHECK_FALSE(h.send(upsert("1", {{"a", "1"}})));
+  // The source moved on while the stream idled past the last transaction: recorded with
+  // the next commit; an older position never replaces it.
+  h.filter.note_position("pg:0/78:0");
+  h.filter.commit_if_due(/*force=*/true);
+  CHECK(h.store.progress("stream position") == "pg:0/78:0");
+  h.filter.note_position("pg:0/6E:0");
+  h.filter.note_position("not a position");
+  h.filter.commit_if_due(/*force=*/true);
+  CHECK(h.store.progress("stream position") == "pg:0/78:0");
+  // The source stopped there, or further on.
+  h.filter.record_stopped_at("pg:0/96:0");
+  CHECK(h.store.progress("stream position") == "pg:0/96:0");
+  CHECK(h.filter.check_resume(pg_at(150)) == 0);
+
+  // Past it: another instance sent what this store never saw.
+  CHECK(h.filter.check_resume(pg_at(400)) == 3);  // two field stamps and the item
+  CHECK(h.store.progress("stream position") == "pg:0/190:0");
+  std::vector<cdc::state::FieldStamp> stamps;
+  h.store.customer("1", stamps);
+  REQUIRE(stamps.size() == 1);  // which table created the customer is kept
+  CHECK(stamps.front().name == cdc::state::kPresenceName);
+  auto again = h.send(upsert("1", {{"a", "1"}, {"b", "2"}}));
+  REQUIRE(again);
+  CHECK(again->attributes.size() == 2);
+  CHECK(h.send(item("1", "9", {{"total", "5"}})).has_value());
+  // A position of another kind of source is no order: the values go too.
+  h.acknowledge_all();
+  CHECK(h.filter.check_resume(cdc::BinlogPosition{"mysql-bin.000001", 4, {}, 0}) > 0);
+}

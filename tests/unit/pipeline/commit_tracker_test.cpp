@@ -31,3 +31,22 @@ TEST_CASE("commit tracker: transactions without calls follow the ones before the
   CHECK_FALSE(tracker.advance(1).has_value());
   CHECK(tracker.advance(2) == commit_at(150));
 }
+
+TEST_CASE(
+    "commit tracker: the store finds the newest end a commit completes and the oldest it lacks") {
+  CommitTracker tracker;
+  CHECK(tracker.newest_through(10) == nullptr);
+  CHECK(tracker.oldest_past(std::nullopt) == nullptr);
+  tracker.transaction_ended(2, commit_at(100));
+  tracker.transaction_ended(2, commit_at(150));  // nothing mapped: the same last sequence
+  tracker.transaction_ended(5, commit_at(200));
+  CHECK(tracker.newest_through(1) == nullptr);
+  REQUIRE(tracker.newest_through(2) != nullptr);
+  CHECK(tracker.newest_through(2)->position == commit_at(150));
+  CHECK(tracker.newest_through(9)->position == commit_at(200));
+  CHECK(tracker.oldest_past(std::nullopt)->position == commit_at(100));
+  CHECK(tracker.oldest_past(commit_at(100))->position == commit_at(150));
+  CHECK(tracker.oldest_past(commit_at(120))->position == commit_at(150));
+  CHECK(tracker.oldest_past(commit_at(150))->position == commit_at(200));
+  CHECK(tracker.oldest_past(commit_at(200)) == nullptr);
+}
