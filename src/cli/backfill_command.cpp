@@ -19,6 +19,7 @@
 #include "ops/log.h"
 #include "pipeline/backfill.h"
 #include "pipeline/last_sent.h"
+#include "pipeline/source_factory.h"
 #include "pipeline/table_reader_factory.h"
 #include "sink/sink.h"
 
@@ -99,6 +100,9 @@ int backfill_command(const BackfillArgs& args) {
     // then, the sooner.
     if (last_sent != nullptr) {
       changed.emplace(*last_sent, pipeline::ChangedFilterOptions{.commit_interval = {}});
+      // As a stream's start does: a store that missed the other instance's calls forgets
+      // its values (docs/last-sent-store.md). A dry run only reads the store.
+      if (!args.dry_run) changed->check_resume(pipeline::stream_resume_position(config));
     }
     sink::Sink sink(config.sink, nullptr);
     pipeline::Backfill backfill(

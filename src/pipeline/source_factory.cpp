@@ -139,6 +139,15 @@ bool stream_start_exists(const config::ConnectorConfig& config) {
   return mysql::BinlogPositionFile(mysql_position_path(config)).load().has_value();
 }
 
+std::optional<Position> stream_resume_position(const config::ConnectorConfig& config) {
+  if (config.source.type != config::SourceType::kPostgres) return std::nullopt;
+  const auto conn =
+      pg::PgConnection::connect(config.source.postgres.dsn, pg::PgConnection::Mode::kNormal);
+  const auto slot = pg::PgAdmin(conn).slot(config.source.postgres.slot);
+  if (!slot) return std::nullopt;
+  return PgPosition{slot->confirmed_flush, 0};
+}
+
 mysql::MysqlConnectOptions mysql_connect_options(const config::MysqlSourceConfig& my) {
   mysql::MysqlConnectOptions options;
   options.host = my.host;

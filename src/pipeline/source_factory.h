@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "config/connector_config.h"
@@ -41,6 +42,13 @@ std::unique_ptr<WatermarkWriter> make_watermark_writer(const config::ConnectorCo
 // or a MySQL/MariaDB position is stored in state_dir. Throws SourceError when PostgreSQL
 // cannot be asked.
 bool stream_start_exists(const config::ConnectorConfig& config);
+
+// Where streaming would resume (ChangeSource::resumed_after) without starting it: the
+// PostgreSQL slot's confirmed position, or nullopt when there is no slot, and for
+// MySQL/MariaDB (a pair shares its state_dir, and so its last-sent store). For a backfill,
+// which checks the last-sent store against it as a stream's start does. Throws SourceError
+// when PostgreSQL cannot be asked.
+std::optional<Position> stream_resume_position(const config::ConnectorConfig& config);
 
 // Where a source keeps transactions beyond memory_budget_mb (spill/) and prepared MySQL
 // XA transactions (mysql-xa/): state_dir, or for a dry run a directory of its own under
