@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <random>
 #include <string>
 
@@ -380,44 +381,61 @@ TEST_CASE(
   db.drop_replication_objects(kSlot);
 }
 
+namespace {
+
+// Two instances of a PostgreSQL pair on a fresh `schema`.users, a state_dir each
+// (docs/operations.md, "High availability"), so a last-sent store each.
+struct Pair {
+  Pair(std::string slot_name, std::string schema_name)
+      : slot(std::move(slot_name)), schema(std::move(schema_name)) {
+    db.drop_replication_objects(slot);
+    create_users(db, schema, 0);
+  }
+  // The first sends customer 1 and stops; `between` runs; the second, streaming while the
+  // first is away, replaces the customer's email and stops.
+  void first_sends_then_second_replaces(const std::function<void()>& between = {}) {
+    first.start();
+    db.exec(insert_user(schema, 1));
+    wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
+    CHECK(first.terminate() == 0);
+    if (between) between();
+    second.start();
+    db.exec("UPDATE " + schema + ".users SET email = 'changed@x' WHERE id = 1");
+    wait_until([&] { return customer(mock, 1).value("email", "") == "changed@x"; }, 60s,
+               "the second instance's email");
+    CHECK(second.terminate() == 0);
+  }
+
+  std::string slot;
+  std::string schema;
+  PgTestDb db;
+  MockServer mock;
+  ConnectorRun first{mock, {.slot = slot, .mappings = {{"users.yaml", users_mapping(schema)}}}};
+  ConnectorRun second{mock, {.slot = slot, .mappings = {{"users.yaml", users_mapping(schema)}}}};
+};
+
+}  // namespace
+
 TEST_CASE(
     "send changed: an instance of a pair sends a value the other instance replaced while it "
     "was away; a plain restart keeps what it knows") {
-  // A PostgreSQL pair keeps a state_dir each (docs/operations.md, "High availability"),
-  // so each has a last-sent store of its own, which knows nothing of what the other sent.
-  // The first instance sends an email; the second, streaming while the first is away,
-  // replaces it; the row then goes back to the first email while the first streams again.
-  // Its store said Retainly holds that email, which it no longer did, and the change was
+  // Each instance has a last-sent store of its own, which knows nothing of what the other
+  // sent. The row goes back to the first email while the first instance streams again:
+  // its store said Retainly holds that email, which it no longer did, and the change was
   // skipped (seen failing before the store checked where the slot resumes).
-  constexpr const char* kSlot = "cdc_it_sc_pair";
-  const std::string schema = "pgit_sc_pair";
-  PgTestDb db;
-  db.drop_replication_objects(kSlot);
-  create_users(db, schema, 0);
-  MockServer mock;
-  const ConnectorSetup setup{.slot = kSlot, .mappings = {{"users.yaml", users_mapping(schema)}}};
-  ConnectorRun first(mock, setup);
-  ConnectorRun second(mock, setup);  // a state_dir of its own
-  first.start();
-  db.exec(insert_user(schema, 1));
-  wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
-  CHECK(first.terminate() == 0);
-
-  // Alone, a restart trusts its store: an update of an unmapped column sends nothing.
-  first.start();
-  CHECK_FALSE(first.process().find_line("it never saw").has_value());
-  const long long applied = records_applied(mock, "POST /customers");
-  db.exec("UPDATE " + schema + ".users SET touched_at = touched_at + 1 WHERE id = 1");
-  db.exec(insert_user(schema, 2));  // a marker behind it: when it arrives, the update was read
-  wait_until([&] { return !customer(mock, 2).is_null(); }, 60s, "the first marker");
-  CHECK(records_applied(mock, "POST /customers") == applied + 1);
-  CHECK(first.terminate() == 0);
-
-  second.start();
-  db.exec("UPDATE " + schema + ".users SET email = 'changed@x' WHERE id = 1");
-  wait_until([&] { return customer(mock, 1).value("email", "") == "changed@x"; }, 60s,
-             "the second instance's email");
-  CHECK(second.terminate() == 0);
+  Pair pair("cdc_it_sc_pair", "pgit_sc_pair");
+  auto& [slot, schema, db, mock, first, second] = pair;
+  pair.first_sends_then_second_replaces([&] {
+    // Alone, a restart trusts its store: an update of an unmapped column sends nothing.
+    first.start();
+    CHECK_FALSE(first.process().find_line("it never saw").has_value());
+    const long long applied = records_applied(mock, "POST /customers");
+    db.exec("UPDATE " + schema + ".users SET touched_at = touched_at + 1 WHERE id = 1");
+    db.exec(insert_user(schema, 2));  // a marker behind it: when it arrives, the update was read
+    wait_until([&] { return !customer(mock, 2).is_null(); }, 60s, "the first marker");
+    CHECK(records_applied(mock, "POST /customers") == applied + 1);
+    CHECK(first.terminate() == 0);
+  });
 
   first.start();
   CHECK(first.process().find_line("it never saw").has_value());
@@ -426,30 +444,15 @@ TEST_CASE(
   wait_until([&] { return !customer(mock, 3).is_null(); }, 60s, "the second marker");
   CHECK(customer(mock, 1).at("email") == "u1@x");
   CHECK(first.terminate() == 0);
-  db.drop_replication_objects(kSlot);
+  db.drop_replication_objects(slot);
 }
 
 TEST_CASE("send changed: a backfill on one instance of a pair sends what the other replaced") {
   // The stream's start checks the store against the slot; so does a backfill, which reads
   // the table whole and would otherwise skip what its store wrongly says Retainly holds.
-  constexpr const char* kSlot = "cdc_it_sc_pair_backfill";
-  const std::string schema = "pgit_sc_pair_backfill";
-  PgTestDb db;
-  db.drop_replication_objects(kSlot);
-  create_users(db, schema, 0);
-  MockServer mock;
-  const ConnectorSetup setup{.slot = kSlot, .mappings = {{"users.yaml", users_mapping(schema)}}};
-  ConnectorRun first(mock, setup);
-  ConnectorRun second(mock, setup);
-  first.start();
-  db.exec(insert_user(schema, 1));
-  wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
-  CHECK(first.terminate() == 0);
-  second.start();
-  db.exec("UPDATE " + schema + ".users SET email = 'changed@x' WHERE id = 1");
-  wait_until([&] { return customer(mock, 1).value("email", "") == "changed@x"; }, 60s,
-             "the second instance's email");
-  CHECK(second.terminate() == 0);
+  Pair pair("cdc_it_sc_pair_backfill", "pgit_sc_pair_backfill");
+  auto& [slot, schema, db, mock, first, second] = pair;
+  pair.first_sends_then_second_replaces();
 
   // Back to what the first instance sent, while no instance streams.
   db.exec("UPDATE " + schema + ".users SET email = 'u1@x' WHERE id = 1");
@@ -459,5 +462,5 @@ TEST_CASE("send changed: a backfill on one instance of a pair sends what the oth
   const long long applied = records_applied(mock, "POST /customers");
   backfill(first, {});
   CHECK(records_applied(mock, "POST /customers") == applied);
-  db.drop_replication_objects(kSlot);
+  db.drop_replication_objects(slot);
 }
