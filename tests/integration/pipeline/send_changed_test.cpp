@@ -464,3 +464,41 @@ TEST_CASE("send changed: a backfill on one instance of a pair sends what the oth
   CHECK(records_applied(mock, "POST /customers") == applied);
   db.drop_replication_objects(slot);
 }
+
+TEST_CASE(
+    "send changed: an instance that lost its lock and took it back after the other streamed "
+    "sends what the other replaced") {
+  // Without a restart: an idle instance whose lock is lost waits as a standby, and checks
+  // its store again when it streams once more.
+  Pair pair("cdc_it_sc_pair_lock", "pgit_sc_pair_lock");
+  auto& [slot, schema, db, mock, first, second] = pair;
+  first.start();
+  db.exec(insert_user(schema, 1));
+  wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
+  second.start_waiting_for("standby: another instance holds the PostgreSQL advisory lock");
+
+  // Frozen, the first cannot take its lock back while the second takes over.
+  first.process().signal(SIGSTOP);
+  db.exec(
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND "
+      "objsubid = 1 AND objid::bigint = hashtext('retainly_cdc:" +
+      slot + "')::bigint & 4294967295");
+  db.exec("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = '" +
+          slot + "' AND active_pid IS NOT NULL");
+  second.process().wait_for_line("streaming from slot " + slot, 60s);
+  db.exec("UPDATE " + schema + ".users SET email = 'changed@x' WHERE id = 1");
+  wait_until([&] { return customer(mock, 1).value("email", "") == "changed@x"; }, 60s,
+             "the second instance's email");
+  first.process().signal(SIGCONT);
+  const auto standby = first.process().wait_for_line("standby: another instance holds", 60s);
+  CHECK(second.terminate() == 0);
+
+  first.process().wait_for_line("streaming from slot " + slot, 60s, standby.after);
+  CHECK(first.process().find_line("it never saw", standby.after).has_value());
+  db.exec("UPDATE " + schema + ".users SET email = 'u1@x' WHERE id = 1");
+  db.exec(insert_user(schema, 2));  // a marker behind it: when it arrives, the update was read
+  wait_until([&] { return !customer(mock, 2).is_null(); }, 60s, "the marker customer");
+  CHECK(customer(mock, 1).at("email") == "u1@x");
+  CHECK(first.terminate() == 0);
+  db.drop_replication_objects(slot);
+}
