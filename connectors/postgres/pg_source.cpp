@@ -140,8 +140,9 @@ void PgSource::start() {
   stream.start(start);
   protocol_version_ = start.protocol_version;
   acknowledged_.store(std::max(confirmed, acknowledged_before));
+  // (A slot created here was not started before in this process: claim_slot refuses that.)
   resumed_after_.reset();
-  if (!options_.read_only && (!created || acknowledged_before != 0)) {
+  if (!options_.read_only && !created) {
     resumed_after_ = PgPosition{PgLsn{std::max(confirmed, acknowledged_before)}, 0};
   }
   if (options_.read_only) {

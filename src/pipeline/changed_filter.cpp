@@ -616,10 +616,10 @@ void ChangedFilter::update_durable_through() {
 }
 
 bool ChangedFilter::unrecorded_end() const {
-  if (noted_ && (!recorded_ || *recorded_ < *noted_)) return true;
+  if (noted_ && !covers(recorded_, *noted_)) return true;
   if (tracker_ == nullptr) return false;
   const auto* end = tracker_->newest_through(settled_through());
-  return end != nullptr && past(*end, recorded_);
+  return end != nullptr && !covers(recorded_, end->position);
 }
 
 void ChangedFilter::start_commit(bool apply, bool sync) {
@@ -631,12 +631,10 @@ void ChangedFilter::start_commit(bool apply, bool sync) {
     // (note_position), whichever lies further.
     if (const auto* end =
             tracker_ != nullptr ? tracker_->newest_through(committing_through_) : nullptr;
-        end != nullptr && past(*end, committing_recorded_)) {
+        end != nullptr && !covers(committing_recorded_, end->position)) {
       committing_recorded_ = end->position;
     }
-    if (noted_ && (!committing_recorded_ || *committing_recorded_ < *noted_)) {
-      committing_recorded_ = noted_;
-    }
+    if (noted_ && !covers(committing_recorded_, *noted_)) committing_recorded_ = noted_;
     noted_.reset();
     if (committing_recorded_ != recorded_) {
       batch_.set_progress(kStreamPosition, to_string(*committing_recorded_));
@@ -770,8 +768,7 @@ uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
   if (!resumed) return 0;
   commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
   const auto stored = stored_position();
-  // Positions of another kind of source are no order: the state_dir served another one.
-  if (stored && stored->index() == resumed->index() && !(*stored < *resumed)) {
+  if (covers(stored, *resumed)) {
     recorded_ = synced_recorded_ = stored;
     return 0;
   }
@@ -798,9 +795,7 @@ uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
 void ChangedFilter::note_position(std::string_view acknowledged) {
   auto position = parse_position(acknowledged);
   if (!position) return;
-  const auto& known = noted_ ? noted_ : recorded_;
-  if (known && known->index() == position->index() && !(*known < *position)) return;
-  noted_ = std::move(position);
+  if (!covers(noted_ ? noted_ : recorded_, *position)) noted_ = std::move(position);
 }
 
 void ChangedFilter::record_stopped_at(std::string_view acknowledged) {

@@ -399,9 +399,10 @@ class ChangedFilter {
   std::optional<Position> committing_recorded_;
   std::optional<Position> synced_recorded_;
   std::optional<Position> noted_;  // note_position()'s, for the next commit
-  // Whether `end` lies past `recorded`.
-  static bool past(const CommitTracker::End& end, const std::optional<Position>& recorded) {
-    return !recorded || *recorded < end.position;
+  // Whether `recorded` lies at or past `position`. Positions of two kinds of source have
+  // no order: the state_dir served another source, and nothing is covered.
+  static bool covers(const std::optional<Position>& recorded, const Position& position) {
+    return recorded && recorded->index() == position.index() && !(*recorded < position);
   }
   // A transaction ended at or below the watermark that no commit recorded yet.
   bool unrecorded_end() const;

@@ -130,20 +130,27 @@ std::unique_ptr<WatermarkWriter> make_watermark_writer(const config::ConnectorCo
                                                        config.source.mysql.watermark_table);
 }
 
+namespace {
+
+// The configured PostgreSQL slot, if it exists.
+std::optional<pg::SlotState> configured_slot(const config::ConnectorConfig& config) {
+  const auto conn =
+      pg::PgConnection::connect(config.source.postgres.dsn, pg::PgConnection::Mode::kNormal);
+  return pg::PgAdmin(conn).slot(config.source.postgres.slot);
+}
+
+}  // namespace
+
 bool stream_start_exists(const config::ConnectorConfig& config) {
   if (config.source.type == config::SourceType::kPostgres) {
-    const auto conn =
-        pg::PgConnection::connect(config.source.postgres.dsn, pg::PgConnection::Mode::kNormal);
-    return pg::PgAdmin(conn).slot(config.source.postgres.slot).has_value();
+    return configured_slot(config).has_value();
   }
   return mysql::BinlogPositionFile(mysql_position_path(config)).load().has_value();
 }
 
 std::optional<Position> stream_resume_position(const config::ConnectorConfig& config) {
   if (config.source.type != config::SourceType::kPostgres) return std::nullopt;
-  const auto conn =
-      pg::PgConnection::connect(config.source.postgres.dsn, pg::PgConnection::Mode::kNormal);
-  const auto slot = pg::PgAdmin(conn).slot(config.source.postgres.slot);
+  const auto slot = configured_slot(config);
   if (!slot) return std::nullopt;
   return PgPosition{slot->confirmed_flush, 0};
 }

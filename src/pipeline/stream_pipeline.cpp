@@ -92,8 +92,7 @@ void StreamPipeline::run(const std::atomic<bool>& stop) {
         "read again on the next start");
   }
   acknowledge_done(/*final=*/true);
-  source_.stop();
-  if (filter_ != nullptr) filter_->record_stopped_at(source_.status().acknowledged);
+  stop_source();
   status_.streaming = false;
   publish(/*force=*/true);
 }
@@ -150,9 +149,15 @@ void StreamPipeline::stop_streaming(const std::atomic<bool>& stop) {
   held_.clear();
   drain(stop);
   acknowledge_done(/*final=*/true);
-  source_.stop();
-  if (filter_ != nullptr) filter_->record_stopped_at(source_.status().acknowledged);
+  stop_source();
   transaction_deletes_.transaction_ended();
+}
+
+void StreamPipeline::stop_source() {
+  source_.stop();
+  // Where the source stopped, which may lie past the last transaction (it idled), is the
+  // store's now: the next start compares the slot with it.
+  if (filter_ != nullptr) filter_->record_stopped_at(source_.status().acknowledged);
 }
 
 void StreamPipeline::reload_mappings(const std::atomic<bool>& stop) {

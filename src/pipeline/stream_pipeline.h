@@ -117,6 +117,8 @@ class StreamPipeline {
   void handle(SourceItem& item);
   // Stops streaming (delivering and acknowledging what was read), then starts again.
   void restart(const std::atomic<bool>& stop, const std::string& why);
+  // Stops the source and records where it stopped in the last-sent store.
+  void stop_source();
   // Delivers and acknowledges what was read, then stops the source.
   void stop_streaming(const std::atomic<bool>& stop);
   // Asks reload_ for a new set of mappings and switches to it (see set_reload).

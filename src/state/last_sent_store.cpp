@@ -694,42 +694,15 @@ void LastSentStore::sync() {
 uint64_t LastSentStore::forget(std::string_view table) {
   if (read_only_) return 0;
   Commit changes = commit();
-  KvStore::Write& write = *changes.write_;
-  uint64_t removed = 0;
-  std::vector<FieldStamp> stamps;
-  if (table.empty()) {
-    for (auto db : {kCustomers, kItems}) {
-      write.rewrite(db, [&](std::string_view, std::string_view value, std::string& out) {
-        if (db == kCustomers) {
-          decode_value(value, &write, stamps);
-          removed += stamps.size();
-        } else {
-          ++removed;
-        }
-        out.clear();
-      });
-    }
-    changes.commit();
-    return removed;
+  std::optional<uint16_t> tag;  // none: every table's
+  if (!table.empty()) {
+    const auto tag_bytes = changes.write_->get(kTables, table);
+    if (!tag_bytes || tag_bytes->size() != 2) return 0;
+    tag = get_le<uint16_t>(tag_bytes->data());
   }
-  const auto tag_bytes = write.get(kTables, table);
-  if (!tag_bytes || tag_bytes->size() != 2) return 0;
-  const uint16_t tag = get_le<uint16_t>(tag_bytes->data());
-  write.rewrite(kCustomers, [&](std::string_view, std::string_view value, std::string& out) {
-    decode_value(value, &write, stamps);
-    const auto kept = std::remove_if(stamps.begin(), stamps.end(),
-                                     [&](const FieldStamp& s) { return s.table == tag; });
-    removed += static_cast<uint64_t>(stamps.end() - kept);
-    stamps.erase(kept, stamps.end());
-    if (stamps.empty()) return;  // out stays empty: the customer goes
-    // What is left may need a layout of its own, written beside (LMDB keeps the cursor
-    // of this walk where it stands).
-    changes.encode(stamps, out);
-  });
-  removed += write.erase_if(kItems, [&](std::string_view, std::string_view value) {
-    const auto item = decode_item(value);
-    return item && item->table == tag;
-  });
+  const uint64_t removed = changes.drop(
+      [&](const FieldStamp& s) { return !tag || s.table == *tag; },
+      [&](const std::optional<ItemStamp>& item) { return !tag || (item && item->table == *tag); });
   changes.commit();
   return removed;
 }
@@ -737,24 +710,30 @@ uint64_t LastSentStore::forget(std::string_view table) {
 uint64_t LastSentStore::forget_values() {
   if (read_only_) return 0;
   Commit changes = commit();
-  KvStore::Write& write = *changes.write_;
-  uint64_t removed = 0;
-  std::vector<FieldStamp> stamps;
-  write.rewrite(kCustomers, [&](std::string_view, std::string_view value, std::string& out) {
-    decode_value(value, &write, stamps);
-    const auto kept = std::remove_if(stamps.begin(), stamps.end(), [](const FieldStamp& s) {
-      return s.name != kPresenceName || s == kTombstone;
-    });
-    removed += static_cast<uint64_t>(stamps.end() - kept);
-    stamps.erase(kept, stamps.end());
-    if (stamps.empty()) return;  // out stays empty: the customer goes
-    changes.encode(stamps, out);
-  });
-  write.rewrite(kItems, [&](std::string_view, std::string_view, std::string& out) {
-    ++removed;
-    out.clear();
-  });
+  const uint64_t removed =
+      changes.drop([](const FieldStamp& s) { return s.name != kPresenceName || s == kTombstone; },
+                   [](const std::optional<ItemStamp>&) { return true; });
   changes.commit();
+  return removed;
+}
+
+uint64_t LastSentStore::Commit::drop(
+    const std::function<bool(const FieldStamp&)>& stamp,
+    const std::function<bool(const std::optional<ItemStamp>&)>& item) {
+  uint64_t removed = 0;
+  KvStore::Write& write = *write_;
+  write.rewrite(kCustomers, [&](std::string_view, std::string_view value, std::string& out) {
+    store_->decode_value(value, &write, stamps_);
+    const auto kept = std::remove_if(stamps_.begin(), stamps_.end(), stamp);
+    removed += static_cast<uint64_t>(stamps_.end() - kept);
+    stamps_.erase(kept, stamps_.end());
+    if (stamps_.empty()) return;  // out stays empty: the customer goes
+    // What is left may need a layout of its own, written beside (LMDB keeps the cursor
+    // of this walk where it stands).
+    encode(stamps_, out);
+  });
+  removed += write.erase_if(
+      kItems, [&](std::string_view, std::string_view value) { return item(decode_item(value)); });
   return removed;
 }
 

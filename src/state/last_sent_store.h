@@ -197,6 +197,11 @@ class LastSentStore {
     void delete_item(std::string_view key);
     // The batch's changes, after those written so far.
     void apply(const LastSentBatch& batch);
+    // Removes from every customer the stamps `stamp` picks (a customer left with none
+    // goes) and the items `item` picks (nullopt for one it cannot read); returns how many.
+    // For forget() and forget_values().
+    uint64_t drop(const std::function<bool(const FieldStamp&)>& stamp,
+                  const std::function<bool(const std::optional<ItemStamp>&)>& item);
     // The commit is durable once the next one returns, or sync().
     void commit();
 
