@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "ops/log.h"
+#include "pipeline/last_sent.h"
 #include "pipeline/source_check.h"
 
 namespace cdc::cli {
@@ -34,9 +35,17 @@ int check_command(const CheckArgs& args) {
     auto mapper = load_mapper(config);
     std::cout << "ok: " << args.config << " and " << mapper.tables().size()
               << " mapping(s) are valid\n";
-    if (args.offline) return kExitOk;
-
     std::vector<pipeline::Problem> problems;
+    const auto report = [&] {
+      for (const auto& p : problems) std::cout << "problem: " << log::redact(p.message) << "\n";
+      return exit_code_of(problems.front());
+    };
+    // Where the last-sent store would live: local to this machine, which needs no server.
+    if (auto problem = pipeline::last_sent_location_problem(config)) {
+      problems.push_back({pipeline::Problem::kConfig, *problem});
+    }
+    if (args.offline) return problems.empty() ? kExitOk : report();
+
     pipeline::check_source(config, mapper, problems, std::cout);
     if (auto problem = pipeline::check_credentials(config.sink)) problems.push_back(*problem);
     if (problems.empty()) {
@@ -44,8 +53,7 @@ int check_command(const CheckArgs& args) {
                    "credentials\n";
       return kExitOk;
     }
-    for (const auto& p : problems) std::cout << "problem: " << log::redact(p.message) << "\n";
-    return exit_code_of(problems.front());
+    return report();
   } catch (...) {
     return report_current_exception("check");
   }

@@ -277,16 +277,21 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
     throw ConfigError(file_name + ": expected a mapping with source, sink and mappings keys");
   }
   YamlReader r(file_name, env, base_dir);
-  r.require_keys(
-      root, "",
-      {"source", "sink", "mappings", "state_dir", "metrics", "mapping_defaults", "log", "backfill",
-       "shutdown_timeout_ms", "source_buffer", "high_availability", "memory_budget_mb"});
+  r.require_keys(root, "",
+                 {"source", "sink", "mappings", "state_dir", "last_sent_dir", "metrics",
+                  "mapping_defaults", "log", "backfill", "shutdown_timeout_ms", "source_buffer",
+                  "high_availability", "memory_budget_mb"});
   ConnectorConfig c;
   c.file = file_name;
   const std::string dsn_password = read_source(r, root["source"], c, base_dir, env);
   read_sink(r, root["sink"], c, base_dir);
   c.mappings_dir = resolve(base_dir, r.string(root, "mappings", "mappings", "./mappings"));
   c.state_dir = resolve(base_dir, r.string(root, "state_dir", "state_dir", "./state"));
+  const auto last_sent_dir = root["last_sent_dir"];
+  c.last_sent_dir =
+      last_sent_dir && !last_sent_dir.IsNull()
+          ? resolve(base_dir, r.required_string(root, "last_sent_dir", "last_sent_dir"))
+          : c.state_dir / "last-sent";
   c.metrics_address = r.string(root, "metrics", "metrics", "");
   if (!c.metrics_address.empty()) {
     const auto colon = c.metrics_address.rfind(':');

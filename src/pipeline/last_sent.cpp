@@ -8,12 +8,30 @@
 
 #include <fmt/format.h>
 
+#include "core/errors.h"
 #include "pipeline/backfill_checkpoint.h"
+#include "state/local_filesystem.h"
 
 namespace cdc::pipeline {
 
 std::filesystem::path last_sent_directory(const config::ConnectorConfig& config) {
-  return config.state_dir / "last-sent";
+  // A config built in code rather than read from a file may leave it unset.
+  return config.last_sent_dir.empty() ? config.state_dir / "last-sent" : config.last_sent_dir;
+}
+
+std::filesystem::path last_sent_owner_file(const config::ConnectorConfig& config) {
+  return config.state_dir / "last-sent-owner";
+}
+
+std::optional<std::string> last_sent_location_problem(const config::ConnectorConfig& config) {
+  const auto directory = last_sent_directory(config);
+  const auto remote = state::remote_filesystem(directory);
+  if (!remote) return std::nullopt;
+  return fmt::format(
+      "{}: the last-sent store {} is on a {} filesystem, where LMDB's memory map and locks are "
+      "not safe (a stale page could skip a field Retainly lacks): set last_sent_dir to a "
+      "folder on a local disk (docs/last-sent-store.md, \"Where it lives\")",
+      config.file.string(), directory.string(), *remote);
 }
 
 namespace {
@@ -36,14 +54,20 @@ size_t store_map_bytes() {
   return bytes;
 }
 
+void require_local(const config::ConnectorConfig& config) {
+  if (auto problem = last_sent_location_problem(config)) throw ConfigError(*problem);
+}
+
 }  // namespace
 
 std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::ConnectorConfig& config) {
+  require_local(config);
   return std::make_unique<state::LastSentStore>(last_sent_directory(config), /*read_only=*/false,
                                                 store_map_bytes());
 }
 
 std::unique_ptr<state::LastSentStore> read_last_sent_store(const config::ConnectorConfig& config) {
+  require_local(config);
   return state::LastSentStore::open_existing(last_sent_directory(config));
 }
 
@@ -71,11 +95,10 @@ nlohmann::json last_sent_status(const config::ConnectorConfig& config) {
 }
 
 uint64_t forget_last_sent(const config::ConnectorConfig& config, const std::string& table) {
-  const auto directory = last_sent_directory(config);
-  if (!std::filesystem::exists(directory / "data.mdb")) return 0;
-  state::LastSentStore store(directory);
-  const uint64_t removed = store.forget(table);
-  store.sync();
+  if (!std::filesystem::exists(last_sent_directory(config) / "data.mdb")) return 0;
+  const auto store = open_last_sent_store(config);
+  const uint64_t removed = store->forget(table);
+  store->sync();
   return removed;
 }
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "config/connector_config.h"
@@ -12,8 +13,17 @@
 
 namespace cdc::pipeline {
 
-// state_dir/last-sent
+// last_sent_dir: state_dir/last-sent unless the config places it elsewhere.
 std::filesystem::path last_sent_directory(const config::ConnectorConfig& config);
+
+// state_dir/last-sent-owner: which store streamed last (ChangedFilter::set_owner_file),
+// beside the offsets, so that a pair sharing state_dir with a store each can tell.
+std::filesystem::path last_sent_owner_file(const config::ConnectorConfig& config);
+
+// Why the store cannot live where the config puts it (a network or user-space
+// filesystem, state/local_filesystem.h), naming the file, the folder and the key to set;
+// nullopt when it can. Every open below refuses with it (ConfigError); `check` lists it.
+std::optional<std::string> last_sent_location_problem(const config::ConnectorConfig& config);
 
 std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::ConnectorConfig& config);
 // Read only, for commands that write nothing (dry runs, `preview`, `status`); nullptr when

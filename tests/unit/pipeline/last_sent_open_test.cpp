@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <stdlib.h>
 
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -46,4 +47,17 @@ TEST_CASE("last-sent store: CDC_STORE_MAP_BYTES sizes the map; nonsense is refus
       CHECK(message.find(std::string("\"") + bad + "\"") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("last-sent store: last_sent_dir places it apart from state_dir, which keeps the owner") {
+  const cdc::test::TempDir dir("cdc_last_sent_open");
+  auto config = config_in(dir);
+  CHECK(cdc::pipeline::last_sent_directory(config) == dir.path() / "last-sent");
+  config.last_sent_dir = dir.path() / "local" / "store";
+  CHECK(cdc::pipeline::open_last_sent_store(config) != nullptr);
+  CHECK(std::filesystem::exists(dir.path() / "local" / "store" / "data.mdb"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "last-sent"));
+  CHECK(cdc::pipeline::last_sent_owner_file(config) == dir.path() / "last-sent-owner");
+  // A local folder is fine with `check` (a network one cannot be made here).
+  CHECK_FALSE(cdc::pipeline::last_sent_location_problem(config).has_value());
 }
