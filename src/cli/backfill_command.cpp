@@ -90,7 +90,8 @@ int backfill_command(const BackfillArgs& args) {
       last_sent = pipeline::read_last_sent_store(config);
     }
     if (args.mirror && last_sent == nullptr) {
-      std::cerr << "backfill --mirror: there is no last-sent store in " << config.state_dir.string()
+      std::cerr << "backfill --mirror: there is no last-sent store in "
+                << pipeline::last_sent_directory(config).string()
                 << " yet, so nothing is known to be sent\n";
       return kExitConfig;
     }
@@ -102,7 +103,10 @@ int backfill_command(const BackfillArgs& args) {
       changed.emplace(*last_sent, pipeline::ChangedFilterOptions{.commit_interval = {}});
       // As a stream's start does: a store that missed the other instance's calls forgets
       // its values (docs/last-sent-store.md). A dry run only reads the store.
-      if (!args.dry_run) changed->check_resume(pipeline::stream_resume_position(config));
+      if (!args.dry_run) {
+        changed->set_owner_file(pipeline::last_sent_owner_file(config));
+        changed->check_resume(pipeline::stream_resume_position(config));
+      }
     }
     sink::Sink sink(config.sink, nullptr);
     pipeline::Backfill backfill(

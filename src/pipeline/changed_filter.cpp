@@ -3,10 +3,14 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <random>
 #include <utility>
+
+#include <fmt/format.h>
 
 #include "ops/log.h"
 #include "retainly/lane.h"
+#include "state/atomic_file.h"
 #include "state/kv_store.h"
 
 namespace cdc::pipeline {
@@ -15,6 +19,8 @@ namespace {
 // The store's progress entry (LastSentStore::progress) holding the stream's position up
 // to which it holds every call's values, as to_string(Position) writes it.
 constexpr std::string_view kStreamPosition = "stream position";
+// Its name in the owner file (ChangedFilter::set_owner_file): 128 random bits in hex.
+constexpr std::string_view kStoreId = "store id";
 
 using retainly::Call;
 using retainly::CallKind;
@@ -765,31 +771,62 @@ std::optional<Position> ChangedFilter::stored_position() {
 }
 
 uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
-  if (!resumed) return 0;
+  if (!resumed && owner_file_.empty()) return 0;
   commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
-  const auto stored = stored_position();
-  if (covers(stored, *resumed)) {
-    recorded_ = synced_recorded_ = stored;
-    return 0;
-  }
   uint64_t forgotten = 0;
-  if (const auto stats = store_.stats(); stats.customers + stats.items > 0) {
-    forgotten = store_.forget_values();
-    stored_valid_ = false;
-    log::warn(
-        "the last-sent store in {} is complete up to {}, but the stream resumes after {}: "
-        "calls were sent that it never saw (by the other instance of a pair, or it is an "
-        "older copy). It forgot the {} field values and items it held, so the next change "
-        "of each customer sends every field (which tables created which customer is kept)",
-        store_.directory().string(), stored ? to_string(*stored) : std::string("(no position)"),
-        to_string(*resumed), forgotten);
+  if (resumed) {
+    const auto stored = stored_position();
+    if (covers(stored, *resumed)) {
+      recorded_ = synced_recorded_ = stored;
+    } else {
+      forgotten = forget_unseen(fmt::format(
+          "is complete up to {}, but the stream resumes after {}",
+          stored ? to_string(*stored) : std::string("(no position)"), to_string(*resumed)));
+      // Recorded at once: the store now holds nothing the stream before `resumed` sent.
+      recorded_.reset();
+      noted_ = resumed;
+      commit_and_wait(/*sync=*/true);
+      update_durable_through();
+    }
   }
-  // Recorded at once: the store now holds nothing the stream before `resumed` sent.
-  recorded_.reset();
-  noted_ = resumed;
-  commit_and_wait(/*sync=*/true);
-  update_durable_through();
+  if (owner_file_.empty()) return forgotten;
+  const std::string id = store_id();
+  auto owner = state::read_file(owner_file_);
+  if (owner && !owner->empty() && owner->back() == '\n') owner->pop_back();
+  if (owner == id) return forgotten;
+  if (owner && forgotten == 0) {
+    forgotten = forget_unseen(
+        fmt::format("is {}, but {} names store {} as the last that streamed or backfilled", id,
+                    owner_file_.string(), *owner));
+    store_.sync();
+  }
+  // Only once what this store forgot is durable: a crash before leaves the other name.
+  state::write_file_atomically(owner_file_, id + "\n");
   return forgotten;
+}
+
+uint64_t ChangedFilter::forget_unseen(const std::string& why) {
+  const auto stats = store_.stats();
+  if (stats.customers + stats.items == 0) return 0;
+  const uint64_t forgotten = store_.forget_values();
+  stored_valid_ = false;
+  log::warn(
+      "the last-sent store in {} {}: calls were sent that it never saw (by the other "
+      "instance of a pair, or it is an older copy). It forgot the {} field values and items "
+      "it held, so the next change of each customer sends every field (which tables created "
+      "which customer is kept)",
+      store_.directory().string(), why, forgotten);
+  return forgotten;
+}
+
+std::string ChangedFilter::store_id() {
+  if (auto id = store_.progress(kStoreId)) return *id;
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", random());
+  batch_.set_progress(kStoreId, id);
+  commit_and_wait(/*sync=*/true);
+  return id;
 }
 
 void ChangedFilter::note_position(std::string_view acknowledged) {

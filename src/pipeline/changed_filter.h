@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -161,7 +162,14 @@ class ChangedFilter {
   // its own (or a store restored from an older copy). The store then forgets the values
   // it holds (LastSentStore::forget_values), whose next change sends every field, and
   // takes `resumed` as its position. Returns the stamps and items forgotten.
+  //
+  // With an owner file set (set_owner_file), the same check also reads it: it names the
+  // store of the instance that streamed or backfilled last, written before that instance
+  // sent anything. Another store's name there means that instance's calls are missing
+  // here whatever the positions say (a pair sharing a state_dir, each with a store on its
+  // own disk: last_sent_dir), and the store forgets the same way; then it writes its own.
   uint64_t check_resume(const std::optional<Position>& resumed);
+  void set_owner_file(std::filesystem::path path) { owner_file_ = std::move(path); }
   // The source's acknowledged position (SourceStatus::acknowledged), which moves past the
   // last transaction while a PostgreSQL source idles: recorded as the store's with the
   // next commit, if it lies past it (the store holds every call before it, since a source
@@ -408,6 +416,11 @@ class ChangedFilter {
   bool unrecorded_end() const;
   // The store's position (LastSentStore::progress), if it has a readable one.
   std::optional<Position> stored_position();
+  // The store's name for the owner file (a random one, made and committed at first use).
+  std::string store_id();
+  // check_resume()'s forgetting, logged with `why` the store misses calls.
+  uint64_t forget_unseen(const std::string& why);
+  std::filesystem::path owner_file_;
 
   // Last: destroyed first, it waits for a running commit, which uses the members above.
   BackgroundJob committer_{"cdc-store"};

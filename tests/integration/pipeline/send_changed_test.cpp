@@ -502,3 +502,60 @@ TEST_CASE(
   CHECK(first.terminate() == 0);
   db.drop_replication_objects(slot);
 }
+
+TEST_CASE(
+    "send changed: a MariaDB pair sharing state_dir, with a store each on its own disk, sends "
+    "what the other replaced") {
+  // A MySQL pair shares state_dir (its position file); on a network volume the store must
+  // live elsewhere (last_sent_dir), so each instance has one. Positions cannot tell the
+  // stores apart here (the pair shares one position file): the owner file beside it does.
+  // Seen failing (Retainly kept changed@x) with the owner file left unset.
+  MysqlTestDb db;
+  db.fresh_database("sc_my_pair");
+  db.exec(std::string("CREATE TABLE sc_my_pair.users ") + kUsersColumns);
+  MockServer mock;
+  const TempDir stores("cdc_sc_my_pair_stores");
+  const auto setup = [&](const std::string& store, const std::filesystem::path& state_dir) {
+    return ConnectorSetup{
+        .slot = "sc_my_pair",
+        .mappings = {{"users.yaml", users_mapping("sc_my_pair")}},
+        .extra_config = "last_sent_dir: " + (stores.path() / store).string() + "\n",
+        .mysql_server_id = 5472,
+        .state_dir = state_dir};
+  };
+  ConnectorRun first(mock, setup("first", {}));
+  ConnectorRun second(mock, setup("second", first.state_dir()));
+  const auto exec = [&](const std::string& sql) { db.exec(sql); };
+
+  first.start();
+  exec(insert_user("sc_my_pair", 1));
+  wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
+  CHECK(first.terminate() == 0);
+  CHECK(std::filesystem::exists(stores.path() / "first" / "data.mdb"));
+  CHECK_FALSE(std::filesystem::exists(first.state_dir() / "last-sent"));
+
+  second.start();
+  exec("UPDATE sc_my_pair.users SET email = 'changed@x' WHERE id = 1");
+  wait_until([&] { return customer(mock, 1).value("email", "") == "changed@x"; }, 60s,
+             "the second instance's email");
+  CHECK(second.terminate() == 0);
+
+  first.start();
+  // Logged as the stream starts, which follows the line start() waits for.
+  first.process().wait_for_line("it never saw", 60s);
+  exec("UPDATE sc_my_pair.users SET email = 'u1@x' WHERE id = 1");
+  exec(insert_user("sc_my_pair", 2));  // a marker behind it: when it arrives, the update was read
+  wait_until([&] { return !customer(mock, 2).is_null(); }, 60s, "the marker customer");
+  CHECK(customer(mock, 1).at("email") == "u1@x");
+  CHECK(first.terminate() == 0);
+
+  // A plain restart of the same instance trusts its store again.
+  first.start();
+  const long long applied = records_applied(mock, "POST /customers");
+  exec("UPDATE sc_my_pair.users SET touched_at = touched_at + 1 WHERE id = 1");
+  exec(insert_user("sc_my_pair", 3));
+  wait_until([&] { return !customer(mock, 3).is_null(); }, 60s, "the second marker");
+  CHECK(records_applied(mock, "POST /customers") == applied + 1);
+  CHECK_FALSE(first.process().find_line("it never saw").has_value());
+  CHECK(first.terminate() == 0);
+}

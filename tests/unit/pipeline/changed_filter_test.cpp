@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "state/atomic_file.h"
 #include "support/temp_dir.h"
 
 using cdc::pipeline::ChangedFilter;
@@ -661,4 +662,47 @@ TEST_CASE("changed filter: a stream resuming past the store's position forgets t
   // A position of another kind of source is no order: the values go too.
   h.acknowledge_all();
   CHECK(h.filter.check_resume(cdc::BinlogPosition{"mysql-bin.000001", 4, {}, 0}) > 0);
+}
+
+TEST_CASE(
+    "changed filter: an owner file that names another store makes this one forget; its own "
+    "name keeps it") {
+  // Two instances sharing a state_dir (so one owner file), each with a store of its own.
+  const cdc::test::TempDir dir("cdc_changed_filter_owner");
+  const auto owner = dir.path() / "state" / "last-sent-owner";
+  Harness first(dir);
+  const cdc::test::TempDir other_dir("cdc_changed_filter_owner_other");
+  Harness second(other_dir);
+  first.filter.set_owner_file(owner);
+  second.filter.set_owner_file(owner);
+
+  // The first start with no owner file trusts the store and names it there.
+  REQUIRE(first.send(upsert("1", {{"a", "1"}})));
+  first.acknowledge_all();
+  CHECK(first.filter.check_resume(std::nullopt) == 0);
+  const auto first_id = first.store.progress("store id");
+  REQUIRE(first_id.has_value());
+  CHECK(first_id->size() == 32);
+  CHECK(cdc::state::read_file(owner) == *first_id + "\n");
+  // Its own name: kept, however often it starts.
+  CHECK(first.filter.check_resume(std::nullopt) == 0);
+  CHECK_FALSE(first.send(upsert("1", {{"a", "1"}})));
+  CHECK(first.store.progress("store id") == first_id);
+
+  // The second streams (its empty store has nothing to forget) and names its own store.
+  CHECK(second.filter.check_resume(std::nullopt) == 0);
+  const auto second_id = second.store.progress("store id");
+  REQUIRE(second_id.has_value());
+  CHECK(second_id != first_id);
+  CHECK(cdc::state::read_file(owner) == *second_id + "\n");
+
+  // The first streams again: what the second sent is unknown to its store.
+  CHECK(first.filter.check_resume(std::nullopt) == 1);
+  CHECK(cdc::state::read_file(owner) == *first_id + "\n");
+  auto again = first.send(upsert("1", {{"a", "1"}}));
+  REQUIRE(again);
+  CHECK(again->attributes.size() == 1);
+  first.acknowledge_all();
+  CHECK(first.filter.check_resume(std::nullopt) == 0);
+  CHECK_FALSE(first.send(upsert("1", {{"a", "1"}})));
 }
