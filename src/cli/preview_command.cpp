@@ -49,7 +49,10 @@ int preview_command(const PreviewArgs& args) {
     std::unique_ptr<state::LastSentStore> last_sent;
     std::optional<pipeline::ChangedFilter> changed;
     last_sent = pipeline::read_last_sent_store(config);
-    if (last_sent != nullptr) changed.emplace(*last_sent);
+    if (last_sent != nullptr) {
+      changed.emplace(*last_sent);
+      pipeline::warn_if_last_sent_stale(config, *changed);
+    }
     while (rows_shown < args.limit) {
       batch.clear();
       if (reader.next_batch(batch_rows, batch) == 0) break;

@@ -65,7 +65,10 @@ int run_command(const RunArgs& args) {
       std::unique_ptr<state::LastSentStore> last_sent;
       std::optional<pipeline::ChangedFilter> changed;
       last_sent = pipeline::read_last_sent_store(config);
-      if (last_sent != nullptr) changed.emplace(*last_sent);
+      if (last_sent != nullptr) {
+        changed.emplace(*last_sent);
+        pipeline::warn_if_last_sent_stale(config, *changed);
+      }
       source->start();
       pipeline::run_dry(*source, mapper, stop, std::cout, changed ? &*changed : nullptr);
       source->stop();

@@ -770,18 +770,35 @@ std::optional<Position> ChangedFilter::stored_position() {
   return text ? parse_position(*text) : std::nullopt;
 }
 
+std::optional<std::string> ChangedFilter::unseen_by_store(const std::optional<Position>& resumed) {
+  if (resumed) {
+    const auto stored = stored_position();
+    if (!covers(stored, *resumed)) {
+      return fmt::format("is complete up to {}, but the stream resumes after {}",
+                         stored ? to_string(*stored) : std::string("(no position)"),
+                         to_string(*resumed));
+    }
+  }
+  if (owner_file_.empty()) return std::nullopt;
+  const auto owner = read_owner();
+  const auto id = store_.progress(kStoreId);
+  if (!owner || owner == id) return std::nullopt;
+  return fmt::format("is {}, but {} names store {} as the last that streamed or backfilled",
+                     id.value_or("(unnamed)"), owner_file_.string(), *owner);
+}
+
 uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
   if (!resumed && owner_file_.empty()) return 0;
   commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
   uint64_t forgotten = 0;
+  if (const auto why = unseen_by_store(resumed)) {
+    forgotten = forget_unseen(*why);
+    store_.sync();
+  }
   if (resumed) {
-    const auto stored = stored_position();
-    if (covers(stored, *resumed)) {
+    if (const auto stored = stored_position(); covers(stored, *resumed)) {
       recorded_ = synced_recorded_ = stored;
     } else {
-      forgotten = forget_unseen(fmt::format(
-          "is complete up to {}, but the stream resumes after {}",
-          stored ? to_string(*stored) : std::string("(no position)"), to_string(*resumed)));
       // Recorded at once: the store now holds nothing the stream before `resumed` sent.
       recorded_.reset();
       noted_ = resumed;
@@ -790,19 +807,18 @@ uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
     }
   }
   if (owner_file_.empty()) return forgotten;
-  const std::string id = store_id();
+  // Only once what this store forgot is durable (synced above): a crash before leaves
+  // the other store's name, and the next start forgets again.
+  if (const std::string id = store_id(); read_owner() != id) {
+    state::write_file_atomically(owner_file_, id + "\n");
+  }
+  return forgotten;
+}
+
+std::optional<std::string> ChangedFilter::read_owner() const {
   auto owner = state::read_file(owner_file_);
   if (owner && !owner->empty() && owner->back() == '\n') owner->pop_back();
-  if (owner == id) return forgotten;
-  if (owner && forgotten == 0) {
-    forgotten = forget_unseen(
-        fmt::format("is {}, but {} names store {} as the last that streamed or backfilled", id,
-                    owner_file_.string(), *owner));
-    store_.sync();
-  }
-  // Only once what this store forgot is durable: a crash before leaves the other name.
-  state::write_file_atomically(owner_file_, id + "\n");
-  return forgotten;
+  return owner;
 }
 
 uint64_t ChangedFilter::forget_unseen(const std::string& why) {

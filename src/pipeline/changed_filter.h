@@ -170,6 +170,9 @@ class ChangedFilter {
   // own disk: last_sent_dir), and the store forgets the same way; then it writes its own.
   uint64_t check_resume(const std::optional<Position>& resumed);
   void set_owner_file(std::filesystem::path path) { owner_file_ = std::move(path); }
+  // Why check_resume(resumed) would forget the store's values, or nullopt; changes
+  // nothing, for commands that only read the store (warn_if_last_sent_stale).
+  std::optional<std::string> unseen_by_store(const std::optional<Position>& resumed);
   // The source's acknowledged position (SourceStatus::acknowledged), which moves past the
   // last transaction while a PostgreSQL source idles: recorded as the store's with the
   // next commit, if it lies past it (the store holds every call before it, since a source
@@ -418,6 +421,8 @@ class ChangedFilter {
   std::optional<Position> stored_position();
   // The store's name for the owner file (a random one, made and committed at first use).
   std::string store_id();
+  // The owner file's store name, if there is one.
+  std::optional<std::string> read_owner() const;
   // check_resume()'s forgetting, logged with `why` the store misses calls.
   uint64_t forget_unseen(const std::string& why);
   std::filesystem::path owner_file_;

@@ -9,7 +9,10 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "ops/log.h"
 #include "pipeline/backfill_checkpoint.h"
+#include "pipeline/changed_filter.h"
+#include "pipeline/source_factory.h"
 #include "state/local_filesystem.h"
 
 namespace cdc::pipeline {
@@ -69,6 +72,16 @@ std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::Connect
 std::unique_ptr<state::LastSentStore> read_last_sent_store(const config::ConnectorConfig& config) {
   require_local(config);
   return state::LastSentStore::open_existing(last_sent_directory(config));
+}
+
+void warn_if_last_sent_stale(const config::ConnectorConfig& config, ChangedFilter& filter) {
+  filter.set_owner_file(last_sent_owner_file(config));
+  const auto why = filter.unseen_by_store(stream_resume_position(config));
+  if (!why) return;
+  log::warn(
+      "the last-sent store in {} {}: the next run or backfill forgets the values it holds, so "
+      "the fields shown skipped as last_sent would be sent",
+      last_sent_directory(config).string(), *why);
 }
 
 nlohmann::json last_sent_status(const config::ConnectorConfig& config) {

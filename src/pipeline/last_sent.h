@@ -30,6 +30,15 @@ std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::Connect
 // there is no store yet (LastSentStore::open_existing).
 std::unique_ptr<state::LastSentStore> read_last_sent_store(const config::ConnectorConfig& config);
 
+class ChangedFilter;
+
+// For commands that read the store without the instance lock (`run --dry-run`, `preview`,
+// `backfill --dry-run`): logs a warning when the next start of the stream or a backfill
+// would forget the store's values (ChangedFilter::check_resume: the other instance of a
+// pair sent calls it never saw), since the fields they show skipped as `last_sent` would
+// then be sent. Reads the slot's position (PostgreSQL) and the owner file; writes nothing.
+void warn_if_last_sent_stale(const config::ConnectorConfig& config, ChangedFilter& filter);
+
 // For `status`: its size on disk, customers and items it knows, and the share of fields
 // skipped since it was created; {} when there is no store yet. Writes nothing.
 nlohmann::json last_sent_status(const config::ConnectorConfig& config);

@@ -540,6 +540,14 @@ TEST_CASE(
              "the second instance's email");
   CHECK(second.terminate() == 0);
 
+  // What only reads the store says that the next start forgets it.
+  const auto preview = [&] {
+    auto run = first.command({"preview", "--table", "sc_my_pair.users", "--limit", "1"});
+    REQUIRE(run->wait_exit(60s) == 0);
+    return run->find_line("the next run or backfill forgets").has_value();
+  };
+  CHECK(preview());
+
   first.start();
   // Logged as the stream starts, which follows the line start() waits for.
   first.process().wait_for_line("it never saw", 60s);
@@ -557,5 +565,6 @@ TEST_CASE(
   wait_until([&] { return !customer(mock, 3).is_null(); }, 60s, "the second marker");
   CHECK(records_applied(mock, "POST /customers") == applied + 1);
   CHECK_FALSE(first.process().find_line("it never saw").has_value());
+  CHECK_FALSE(preview());
   CHECK(first.terminate() == 0);
 }

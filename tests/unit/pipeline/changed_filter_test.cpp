@@ -649,6 +649,9 @@ TEST_CASE("changed filter: a stream resuming past the store's position forgets t
   CHECK(h.filter.check_resume(pg_at(150)) == 0);
 
   // Past it: another instance sent what this store never saw.
+  CHECK_FALSE(h.filter.unseen_by_store(pg_at(150)).has_value());
+  CHECK(h.filter.unseen_by_store(pg_at(400)) ==
+        "is complete up to pg:0/96:0, but the stream resumes after pg:0/190:0");
   CHECK(h.filter.check_resume(pg_at(400)) == 3);  // two field stamps and the item
   CHECK(h.store.progress("stream position") == "pg:0/190:0");
   std::vector<cdc::state::FieldStamp> stamps;
@@ -696,7 +699,13 @@ TEST_CASE(
   CHECK(second_id != first_id);
   CHECK(cdc::state::read_file(owner) == *second_id + "\n");
 
-  // The first streams again: what the second sent is unknown to its store.
+  // The first streams again: what the second sent is unknown to its store. Asked first,
+  // the filter says why, and changes nothing.
+  const auto why = first.filter.unseen_by_store(std::nullopt);
+  REQUIRE(why.has_value());
+  CHECK(why->find("names store " + *second_id) != std::string::npos);
+  CHECK_FALSE(second.filter.unseen_by_store(std::nullopt).has_value());
+  CHECK(cdc::state::read_file(owner) == *second_id + "\n");
   CHECK(first.filter.check_resume(std::nullopt) == 1);
   CHECK(cdc::state::read_file(owner) == *first_id + "\n");
   auto again = first.send(upsert("1", {{"a", "1"}}));
