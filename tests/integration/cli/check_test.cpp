@@ -6,8 +6,10 @@
 #include <chrono>
 #include <filesystem>
 
+#include "support/child_process.h"
 #include "support/connector_run.h"
 #include "support/pg_test_db.h"
+#include "support/temp_dir.h"
 #include "support/wait_until.h"
 
 using namespace std::chrono_literals;
@@ -67,6 +69,30 @@ CheckResult run_check(ConnectorRun& connector, std::vector<std::string> args = {
   const int code = process->wait_exit(60s);
   return {code, process->stdout_text() + process->stderr_text()};
 }
+
+// A FUSE filesystem (bindfs, from scripts/deps) showing a folder of its own, unmounted at
+// the end: the kind of filesystem the last-sent store refuses (docs/last-sent-store.md).
+class FuseMount {
+ public:
+  FuseMount() {
+    ChildProcess bindfs("bindfs", {backing_.path().string(), mount_.path().string()});
+    REQUIRE_MESSAGE(bindfs.wait_exit(30s) == 0,
+                    "bindfs could not mount (needs /dev/fuse): " << bindfs.stderr_text());
+  }
+  ~FuseMount() {
+    try {
+      ChildProcess unmount("fusermount3", {"-u", mount_.path().string()});
+      unmount.wait_exit(30s);
+    } catch (const std::exception& e) {
+      MESSAGE("could not unmount " << mount_.path().string() << ": " << e.what());
+    }
+  }
+  const std::filesystem::path& path() const { return mount_.path(); }
+
+ private:
+  TempDir backing_{"fuse_backing"};
+  TempDir mount_{"fuse_mount"};
+};
 
 }  // namespace
 
@@ -273,4 +299,34 @@ TEST_CASE("check: a mapping error names file, line and key, exit 2, before any c
   CHECK(result.exit_code == 2);
   CHECK(result.output.find("users.yaml:5:") != std::string::npos);
   CHECK(result.output.find("transfrom") != std::string::npos);
+}
+
+TEST_CASE("check: a last-sent store on a FUSE filesystem is refused, naming the key to set") {
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  create_tables(db);
+  FuseMount fuse;
+  MockServer mock;
+  ConnectorRun connector(
+      mock, {.slot = kSlot,
+             .mappings = {{"users.yaml", kUsers}},
+             .extra_config = "last_sent_dir: " + (fuse.path() / "store").string() + "\n"});
+  const auto offline = run_check(connector, {"check", "--offline"});
+  CHECK(offline.exit_code == 2);
+  CHECK(offline.output.find("the last-sent store " + (fuse.path() / "store").string() +
+                            " is on a fuse filesystem") != std::string::npos);
+  CHECK(offline.output.find("set last_sent_dir to a folder on a local disk") != std::string::npos);
+
+  // The daemon and a backfill refuse to open it; status names the reason.
+  for (const char* command : {"run", "backfill"}) {
+    CAPTURE(command);
+    auto process = connector.command({command});
+    CHECK(process->wait_exit(60s) == 2);
+    CHECK(process->find_line("is on a fuse filesystem").has_value());
+  }
+  CHECK_FALSE(std::filesystem::exists(fuse.path() / "store"));
+  auto status = connector.command({"status"});
+  status->wait_exit(60s);
+  CHECK(status->find_line("last_sent_problem.*is on a fuse filesystem").has_value());
+  db.drop_replication_objects(kSlot);
 }
