@@ -1,7 +1,8 @@
 // The last-sent store: what Retainly holds from us, as compact hashes. Per customer, one
 // stamp per field (the hash of the field's last acknowledged value) and one presence stamp
 // per source table that upserted the customer; per array item, the hash of the whole item
-// (Retainly replaces items whole). Kept in a KvStore under state_dir/last-sent/.
+// (Retainly replaces items whole). Kept in a KvStore under state_dir/last-sent/ (or
+// last_sent_dir).
 //
 // Knows customer ids, field names and hashes; nothing of calls, databases or HTTP. Who
 // decides what to write, and when, is pipeline/changed_filter.
