@@ -134,6 +134,7 @@ SourceStatusReport read_source_status(const config::ConnectorConfig& config) {
                       ? postgres_status(config, report.health)
                       : mysql_status(config, report.health);
   report.fields["dead_letters"] = count_dead_letters(config.sink.dead_letter_path);
+  report.fields["last_sent_dir"] = last_sent_directory(config).string();
   // A store where it cannot live is named, not opened (every command that opens it refuses).
   if (auto problem = last_sent_location_problem(config)) {
     report.fields["last_sent_problem"] = *problem;

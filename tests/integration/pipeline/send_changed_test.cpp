@@ -188,6 +188,7 @@ TEST_CASE("send changed: a second backfill sends nothing, then exactly the chang
   status->wait_exit(60s);
   const json report = json::parse(status->stdout_text());
   CHECK(report.at("last_sent_customers") == kRows);
+  CHECK(report.at("last_sent_dir") == (connector.state_dir() / "last-sent").string());
   // Sent 100,000 + 100 + 100,000 fields, skipped 100,000 + 99,900 + 100,000.
   CHECK(report.at("fields_skipped_share").get<double>() == doctest::Approx(0.6).epsilon(0.01));
   auto forget = connector.command({"forget", "--table", "pgit_sc_backfill.users"});
