@@ -287,11 +287,9 @@ ConnectorConfig parse_connector_config(const std::string& yaml, const std::strin
   read_sink(r, root["sink"], c, base_dir);
   c.mappings_dir = resolve(base_dir, r.string(root, "mappings", "mappings", "./mappings"));
   c.state_dir = resolve(base_dir, r.string(root, "state_dir", "state_dir", "./state"));
-  const auto last_sent_dir = root["last_sent_dir"];
-  c.last_sent_dir =
-      last_sent_dir && !last_sent_dir.IsNull()
-          ? resolve(base_dir, r.required_string(root, "last_sent_dir", "last_sent_dir"))
-          : c.state_dir / "last-sent";
+  if (const auto last_sent_dir = root["last_sent_dir"]; last_sent_dir && !last_sent_dir.IsNull()) {
+    c.last_sent_dir = resolve(base_dir, r.required_string(root, "last_sent_dir", "last_sent_dir"));
+  }
   c.metrics_address = r.string(root, "metrics", "metrics", "");
   if (!c.metrics_address.empty()) {
     const auto colon = c.metrics_address.rfind(':');

@@ -102,9 +102,10 @@ struct ConnectorConfig {
   sink::SinkOptions sink;
   std::filesystem::path mappings_dir;  // absolute, resolved against the config's folder
   std::filesystem::path state_dir;     // absolute, resolved against the config's folder
-  // The last-sent store's folder (LMDB), absolute; state_dir/last-sent unless set. It
-  // must be on a local disk, so a pair that shares state_dir on a network volume gives
-  // each instance one of its own (docs/last-sent-store.md).
+  // The last-sent store's folder (LMDB), absolute; empty: state_dir/last-sent (see
+  // pipeline::last_sent_directory). It must be on a local disk, so a pair that shares
+  // state_dir on a network volume gives each instance one of its own
+  // (docs/last-sent-store.md).
   std::filesystem::path last_sent_dir;
   std::string metrics_address;  // host:port, empty = no metrics endpoint
   // mapping_defaults: what the mapping engine applies to every mapping file.

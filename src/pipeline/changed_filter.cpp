@@ -783,7 +783,7 @@ std::optional<std::string> ChangedFilter::unseen_by_store(const std::optional<Po
   const auto owner = read_owner();
   const auto id = store_.progress(kStoreId);
   if (!owner || owner == id) return std::nullopt;
-  return fmt::format("is {}, but {} names store {} as the last that streamed or backfilled",
+  return fmt::format("is named {}, but {} names store {} as the last that streamed or backfilled",
                      id.value_or("(unnamed)"), owner_file_.string(), *owner);
 }
 

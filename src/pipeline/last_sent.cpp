@@ -18,7 +18,6 @@
 namespace cdc::pipeline {
 
 std::filesystem::path last_sent_directory(const config::ConnectorConfig& config) {
-  // A config built in code rather than read from a file may leave it unset.
   return config.last_sent_dir.empty() ? config.state_dir / "last-sent" : config.last_sent_dir;
 }
 

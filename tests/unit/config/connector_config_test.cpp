@@ -52,7 +52,7 @@ TEST_CASE("connector config: the minimal file gets every documented default") {
   CHECK(c.sink.batch_max_records == 10000);
   CHECK(c.mappings_dir == "/etc/cdc/mappings");
   CHECK(c.state_dir == "/etc/cdc/state");
-  CHECK(c.last_sent_dir == "/etc/cdc/state/last-sent");
+  CHECK(c.last_sent_dir.empty());  // state_dir/last-sent (pipeline::last_sent_directory)
   CHECK(c.sink.dead_letter_path == "/etc/cdc/state/dead-letters.jsonl");
   CHECK(c.metrics_address.empty());
 }
@@ -104,8 +104,6 @@ TEST_CASE("connector config: last_sent_dir places the store, relative to the fil
   };
   CHECK(with("last_sent_dir: /var/lib/cdc-store\n").last_sent_dir == "/var/lib/cdc-store");
   CHECK(with("last_sent_dir: store\n").last_sent_dir == "/etc/cdc/store");
-  // Moving state_dir moves the store with it, unless the store is placed apart.
-  CHECK(with("state_dir: /srv/cdc\n").last_sent_dir == "/srv/cdc/last-sent");
   CHECK(with("state_dir: /srv/cdc\nlast_sent_dir: /var/lib/cdc-store\n").state_dir == "/srv/cdc");
   CHECK(error_of(std::string(kMinimal) + "last_sent_dir: \"\"\n") ==
         "connector.yaml:8:16: last_sent_dir: must not be empty");
