@@ -715,3 +715,25 @@ TEST_CASE(
   CHECK(first.filter.check_resume(std::nullopt) == 0);
   CHECK_FALSE(first.send(upsert("1", {{"a", "1"}})));
 }
+
+TEST_CASE(
+    "changed filter: a slot moved past the store and another store's name forget once; both "
+    "are then the store's") {
+  const cdc::test::TempDir dir("cdc_changed_filter_owner_slot");
+  const auto owner = dir.path() / "last-sent-owner";
+  Harness h(dir);
+  cdc::pipeline::CommitTracker tracker;
+  h.filter.set_commit_tracker(&tracker);
+  h.filter.set_owner_file(owner);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}, {"b", "2"}})));
+  tracker.transaction_ended(1, pg_at(100, 1));
+  h.acknowledge_all();
+  tracker.advance(h.filter.durable_through());
+  cdc::state::write_file_atomically(owner, "another-store\n");
+
+  CHECK(h.filter.check_resume(pg_at(200)) == 2);
+  CHECK(h.store.progress("stream position") == "pg:0/C8:0");
+  CHECK(cdc::state::read_file(owner) == *h.store.progress("store id") + "\n");
+  CHECK_FALSE(h.filter.unseen_by_store(pg_at(200)).has_value());
+  CHECK(h.filter.check_resume(pg_at(200)) == 0);
+}
