@@ -5,7 +5,8 @@
 // Loads CUSTOMERS customers (ids 1..N, in order, as a stream of inserts or a backfill
 // writes them) with FIELDS field stamps and one presence stamp each, committed in batches
 // of 20,000 (ChangedFilterOptions::max_batch); then UPDATES read-modify-writes of one field
-// of random customers in the same batches; then as many point reads. Prints the rates, this
+// of random customers in the same batches; then as many point reads; then forgets every
+// value (LastSentStore::forget_values, as a stale store's start does). Prints the rates, this
 // process's CPU time per operation, and the store's size on disk: total, per customer and
 // per customer-field. DIRECTORY must not exist (it is created, and left for inspection).
 #include <chrono>
@@ -112,6 +113,16 @@ int main(int argc, char** argv) {
                  static_cast<unsigned long long>(found));
 
   const auto after = store.stats();
+
+  // What a stream start that finds the store stale does (ChangedFilter::check_resume):
+  // every customer's value rewritten without its field stamps, then synced.
+  cpu = cpu_seconds();
+  start = std::chrono::steady_clock::now();
+  const uint64_t forgotten = store.forget_values();
+  store.sync();
+  report("forget", customers, since(start), cpu_seconds() - cpu);
+  fmt::print("forget dropped {} stamps; size after {} bytes\n", forgotten,
+             store.stats().file_bytes);
   const double per_customer =
       static_cast<double>(loaded.file_bytes) / static_cast<double>(customers);
   fmt::print("size after load    {} bytes, {:.1f} per customer, {:.1f} per customer-field\n",
