@@ -260,58 +260,85 @@ uint64_t KvStore::Write::erase_prefix(Db db, std::string_view prefix) {
 uint64_t KvStore::Write::erase_if(
     Db db, const std::function<bool(std::string_view, std::string_view)>& drop,
     std::string_view prefix) {
-  moved_end(db);
-  Cursor cursor(txn_, store_->dbis_.at(db),
-                [&](std::string_view what, int rc) { store_->fail(what, rc); });
-  MDB_val k = val(prefix);
-  MDB_val v;
+  Walk walk{.next = std::string(prefix)};
+  return erase_if(
+      db,
+      [&](std::string_view key, std::string_view value) {
+        if (!starts_with(key, prefix)) {
+          walk.limit = 0;  // past the prefix: stop
+          return false;
+        }
+        return drop(key, value);
+      },
+      walk);
+}
+
+uint64_t KvStore::Write::erase_if(
+    Db db, const std::function<bool(std::string_view, std::string_view)>& drop, Walk& walk) {
   uint64_t erased = 0;
-  int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
-  while (rc == 0 && starts_with(view(k), prefix)) {
-    if (drop(view(k), view(v))) {
-      if (int del = mdb_cursor_del(cursor.get(), 0)) store_->fail("deleting", del);
-      ++erased;
-    }
-    // After a delete the cursor already stands on the next key, and MDB_NEXT knows it.
-    rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
-  }
-  if (rc != 0 && rc != MDB_NOTFOUND) store_->fail("scanning", rc);
+  this->walk(db, walk, [&](MDB_cursor* cursor, std::string_view key, std::string_view value) {
+    if (!drop(key, value)) return;
+    if (int del = mdb_cursor_del(cursor, 0)) store_->fail("deleting", del);
+    ++erased;
+  });
   return erased;
 }
 
 uint64_t KvStore::Write::rewrite(
     Db db, const std::function<void(std::string_view, std::string_view, std::string&)>& edit) {
-  moved_end(db);
-  Cursor cursor(txn_, store_->dbis_.at(db),
-                [&](std::string_view what, int rc) { store_->fail(what, rc); });
-  MDB_val k;
-  MDB_val v;
+  Walk walk;
+  return rewrite(db, edit, walk);
+}
+
+uint64_t KvStore::Write::rewrite(
+    Db db, const std::function<void(std::string_view, std::string_view, std::string&)>& edit,
+    Walk& walk) {
   uint64_t changed = 0;
   std::string out;
   std::string key;
-  int rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_FIRST);
-  while (rc == 0) {
+  this->walk(db, walk, [&](MDB_cursor* cursor, std::string_view at, std::string_view value) {
     out.clear();
-    edit(view(k), view(v), out);
+    edit(at, value, out);
     if (out.empty()) {
-      if (int del = mdb_cursor_del(cursor.get(), 0)) store_->fail("deleting", del);
+      if (int del = mdb_cursor_del(cursor, 0)) store_->fail("deleting", del);
       ++changed;
-    } else if (out != view(v)) {
-      // The put names the key from a copy, as update() does: k points into the page, and
-      // a value of another size moves the node (LMDB deletes it, then adds it again from
-      // the bytes k names, which the delete has moved).
-      key.assign(view(k));
+    } else if (out != value) {
+      // The put names the key from a copy, as update() does: `at` points into the page,
+      // and a value of another size moves the node (LMDB deletes it, then adds it again
+      // from the bytes `at` names, which the delete has moved).
+      key.assign(at);
       MDB_val put_key = val(key);
       MDB_val replacement = val(out);
-      if (int put = mdb_cursor_put(cursor.get(), &put_key, &replacement, MDB_CURRENT)) {
+      if (int put = mdb_cursor_put(cursor, &put_key, &replacement, MDB_CURRENT)) {
         store_->fail("writing", put);
       }
       ++changed;
     }
+  });
+  return changed;
+}
+
+void KvStore::Write::walk(
+    Db db, Walk& walk,
+    const std::function<void(MDB_cursor*, std::string_view, std::string_view)>& visit) {
+  moved_end(db);
+  Cursor cursor(txn_, store_->dbis_.at(db),
+                [&](std::string_view what, int rc) { store_->fail(what, rc); });
+  MDB_val k = val(walk.next);
+  MDB_val v;
+  int rc = mdb_cursor_get(cursor.get(), &k, &v, walk.next.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  for (size_t visited = 0; rc == 0; ++visited) {
+    if (visited >= walk.limit) {
+      walk.next.assign(view(k));
+      return;
+    }
+    visit(cursor.get(), view(k), view(v));
+    // After a delete the cursor already stands on the next key, and MDB_NEXT knows it.
     rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
   }
   if (rc != MDB_NOTFOUND) store_->fail("scanning", rc);
-  return changed;
+  walk.next.clear();
+  walk.done = true;
 }
 
 void KvStore::Write::commit() {

@@ -93,6 +93,17 @@ class KvStore {
     bool past(std::string_view key) const { return empty || compare_in_lmdb_order(key, last) > 0; }
   };
 
+  // A walk over a whole database in several write transactions, `limit` keys each: one
+  // transaction that rewrites a whole large store holds every page it dirties in memory
+  // and cannot reuse the pages it frees, so it doubles the file (10M customers: 1.5 GB of
+  // memory, 1 GB more file). Start with `next` empty; each call goes on from `next` and
+  // leaves it at the key to go on from, with `done` set once the walk passed the last key.
+  struct Walk {
+    size_t limit = SIZE_MAX;
+    std::string next;
+    bool done = false;
+  };
+
   // One write transaction: invisible to readers until commit(); abandoned (rolled back)
   // if destroyed before. Only one exists at a time per store, across processes too.
   class Write {
@@ -127,10 +138,17 @@ class KvStore {
     // true; returns how many.
     uint64_t erase_if(Db db, const std::function<bool(std::string_view, std::string_view)>& drop,
                       std::string_view prefix = {});
+    // The same for at most `walk.limit` keys from `walk.next` on (Walk).
+    uint64_t erase_if(Db db, const std::function<bool(std::string_view, std::string_view)>& drop,
+                      Walk& walk);
     // Rewrites every value of `db` through `edit` (key, value, out); an empty `out`
     // removes the key, `out` equal to the value leaves it. Returns how many changed.
     uint64_t rewrite(
         Db db, const std::function<void(std::string_view, std::string_view, std::string&)>& edit);
+    // The same for at most `walk.limit` keys from `walk.next` on (Walk).
+    uint64_t rewrite(
+        Db db, const std::function<void(std::string_view, std::string_view, std::string&)>& edit,
+        Walk& walk);
     void commit();
 
    private:
@@ -170,6 +188,10 @@ class KvStore {
       appender_at_end_.at(db) = 0;
       updater_follows_.at(db) = 0;
     }
+    // Visits the keys of `walk` (Walk) with a cursor standing on each, which `visit` may
+    // delete or overwrite (MDB_CURRENT).
+    void walk(Db db, Walk& walk,
+              const std::function<void(MDB_cursor*, std::string_view, std::string_view)>& visit);
     // `cursors`' cursor for `db` (cursors_ or appenders_), opened on first use.
     MDB_cursor* cursor(std::vector<MDB_cursor*>& cursors, Db db);
   };

@@ -691,49 +691,62 @@ void LastSentStore::sync() {
   if (!read_only_) store_.sync();
 }
 
-uint64_t LastSentStore::forget(std::string_view table) {
+uint64_t LastSentStore::forget(std::string_view table, size_t batch) {
   if (read_only_) return 0;
-  Commit changes = commit();
   std::optional<uint16_t> tag;  // none: every table's
   if (!table.empty()) {
-    const auto tag_bytes = changes.write_->get(kTables, table);
+    const auto tag_bytes = store_.get(kTables, table);
     if (!tag_bytes || tag_bytes->size() != 2) return 0;
     tag = get_le<uint16_t>(tag_bytes->data());
   }
-  const uint64_t removed = changes.drop(
+  return drop(
       [&](const FieldStamp& s) { return !tag || s.table == *tag; },
-      [&](const std::optional<ItemStamp>& item) { return !tag || (item && item->table == *tag); });
-  changes.commit();
-  return removed;
+      [&](const std::optional<ItemStamp>& item) { return !tag || (item && item->table == *tag); },
+      batch);
 }
 
-uint64_t LastSentStore::forget_values() {
+uint64_t LastSentStore::forget_values(size_t batch) {
   if (read_only_) return 0;
-  Commit changes = commit();
-  const uint64_t removed =
-      changes.drop([](const FieldStamp& s) { return s.name != kPresenceName || s == kTombstone; },
-                   [](const std::optional<ItemStamp>&) { return true; });
-  changes.commit();
+  return drop([](const FieldStamp& s) { return s.name != kPresenceName || s == kTombstone; },
+              [](const std::optional<ItemStamp>&) { return true; }, batch);
+}
+
+uint64_t LastSentStore::drop(const std::function<bool(const FieldStamp&)>& stamp,
+                             const std::function<bool(const std::optional<ItemStamp>&)>& item,
+                             size_t batch) {
+  uint64_t removed = 0;
+  for (KvStore::Walk walk{.limit = batch}; !walk.done;) {
+    Commit changes = commit();
+    removed += changes.drop_stamps(stamp, walk);
+    changes.commit();
+  }
+  for (KvStore::Walk walk{.limit = batch}; !walk.done;) {
+    Commit changes = commit();
+    removed += changes.write_->erase_if(
+        kItems, [&](std::string_view, std::string_view value) { return item(decode_item(value)); },
+        walk);
+    changes.commit();
+  }
   return removed;
 }
 
-uint64_t LastSentStore::Commit::drop(
-    const std::function<bool(const FieldStamp&)>& stamp,
-    const std::function<bool(const std::optional<ItemStamp>&)>& item) {
+uint64_t LastSentStore::Commit::drop_stamps(const std::function<bool(const FieldStamp&)>& stamp,
+                                            KvStore::Walk& walk) {
   uint64_t removed = 0;
   KvStore::Write& write = *write_;
-  write.rewrite(kCustomers, [&](std::string_view, std::string_view value, std::string& out) {
-    store_->decode_value(value, &write, stamps_);
-    const auto kept = std::remove_if(stamps_.begin(), stamps_.end(), stamp);
-    removed += static_cast<uint64_t>(stamps_.end() - kept);
-    stamps_.erase(kept, stamps_.end());
-    if (stamps_.empty()) return;  // out stays empty: the customer goes
-    // What is left may need a layout of its own, written beside (LMDB keeps the cursor
-    // of this walk where it stands).
-    encode(stamps_, out);
-  });
-  removed += write.erase_if(
-      kItems, [&](std::string_view, std::string_view value) { return item(decode_item(value)); });
+  write.rewrite(
+      kCustomers,
+      [&](std::string_view, std::string_view value, std::string& out) {
+        store_->decode_value(value, &write, stamps_);
+        const auto kept = std::remove_if(stamps_.begin(), stamps_.end(), stamp);
+        removed += static_cast<uint64_t>(stamps_.end() - kept);
+        stamps_.erase(kept, stamps_.end());
+        if (stamps_.empty()) return;  // out stays empty: the customer goes
+        // What is left may need a layout of its own, written beside (LMDB keeps the cursor
+        // of this walk where it stands).
+        encode(stamps_, out);
+      },
+      walk);
   return removed;
 }
 

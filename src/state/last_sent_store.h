@@ -198,11 +198,9 @@ class LastSentStore {
     void delete_item(std::string_view key);
     // The batch's changes, after those written so far.
     void apply(const LastSentBatch& batch);
-    // Removes from every customer the stamps `stamp` picks (a customer left with none
-    // goes) and the items `item` picks (nullopt for one it cannot read); returns how many.
-    // For forget() and forget_values().
-    uint64_t drop(const std::function<bool(const FieldStamp&)>& stamp,
-                  const std::function<bool(const std::optional<ItemStamp>&)>& item);
+    // Removes from the customers of `walk` (KvStore::Walk) the stamps `stamp` picks (a
+    // customer left with none goes); returns how many. For LastSentStore::drop().
+    uint64_t drop_stamps(const std::function<bool(const FieldStamp&)>& stamp, KvStore::Walk& walk);
     // The commit is durable once the next one returns, or sync().
     void commit();
 
@@ -261,13 +259,19 @@ class LastSentStore {
 
   // Drops everything (`table` empty) or what one table sent: its field and presence stamps
   // and its items. Returns the entries (stamps and items) removed.
-  uint64_t forget(std::string_view table = {});
+  uint64_t forget(std::string_view table = {}, size_t batch = kDropBatch);
+  // Customers or items a commit of forget() and forget_values() rewrites at most: each
+  // commits in parts (KvStore::Walk), so that a store of millions of customers neither
+  // holds them all in memory nor doubles its file. An interrupted one leaves part of it
+  // done, which the caller repeats (ChangedFilter::check_resume checks again at the next
+  // start; the `forget` command is run again).
+  static constexpr size_t kDropBatch = 100'000;
 
   // Drops what the store says of the values Retainly holds (field stamps, tombstones and
   // items) and keeps which tables upserted each customer (presence stamps, for `backfill
   // --mirror`): for a store that missed calls, whose next change of each customer then
   // sends every field. Returns the stamps and items removed.
-  uint64_t forget_values();
+  uint64_t forget_values(size_t batch = kDropBatch);
 
   // For `backfill --mirror`: every customer with a presence stamp of `tag`, and every item
   // `tag` sent, in key order.
@@ -290,6 +294,11 @@ class LastSentStore {
   const std::filesystem::path& directory() const { return store_.directory(); }
 
  private:
+  // Removes from every customer the stamps `stamp` picks (a customer left with none goes)
+  // and the items `item` picks (nullopt for one it cannot read), in commits of `batch`
+  // keys; returns how many. For forget() and forget_values().
+  uint64_t drop(const std::function<bool(const FieldStamp&)>& stamp,
+                const std::function<bool(const std::optional<ItemStamp>&)>& item, size_t batch);
   // The stamps of a customer's value, in either form (last_sent_store.cpp). Its layout,
   // if not known yet, is read from `write`, or from the reader's snapshot when null.
   void decode_value(std::string_view bytes, KvStore::Write* write, std::vector<FieldStamp>& out);
