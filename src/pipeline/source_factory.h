@@ -45,9 +45,10 @@ bool stream_start_exists(const config::ConnectorConfig& config);
 
 // Where streaming would resume (ChangeSource::resumed_after) without starting it: the
 // PostgreSQL slot's confirmed position, or nullopt when there is no slot, and for
-// MySQL/MariaDB (a pair shares its state_dir, and so its last-sent store). For a backfill,
-// which checks the last-sent store against it as a stream's start does. Throws SourceError
-// when PostgreSQL cannot be asked.
+// MySQL/MariaDB (whose pairs share one position file: the owner file tells their stores
+// apart, ChangedFilter::set_owner_file). For a backfill, which checks the last-sent store
+// against it as a stream's start does, and for dry runs that warn of a stale store.
+// Throws SourceError when PostgreSQL cannot be asked.
 std::optional<Position> stream_resume_position(const config::ConnectorConfig& config);
 
 // Where a source keeps transactions beyond memory_budget_mb (spill/) and prepared MySQL

@@ -260,17 +260,8 @@ uint64_t KvStore::Write::erase_prefix(Db db, std::string_view prefix) {
 uint64_t KvStore::Write::erase_if(
     Db db, const std::function<bool(std::string_view, std::string_view)>& drop,
     std::string_view prefix) {
-  Walk walk{.next = std::string(prefix)};
-  return erase_if(
-      db,
-      [&](std::string_view key, std::string_view value) {
-        if (!starts_with(key, prefix)) {
-          walk.limit = 0;  // past the prefix: stop
-          return false;
-        }
-        return drop(key, value);
-      },
-      walk);
+  Walk walk{.prefix = std::string(prefix)};
+  return erase_if(db, drop, walk);
 }
 
 uint64_t KvStore::Write::erase_if(
@@ -324,10 +315,11 @@ void KvStore::Write::walk(
   moved_end(db);
   Cursor cursor(txn_, store_->dbis_.at(db),
                 [&](std::string_view what, int rc) { store_->fail(what, rc); });
-  MDB_val k = val(walk.next);
+  const std::string& from = walk.next.empty() ? walk.prefix : walk.next;
+  MDB_val k = val(from);
   MDB_val v;
-  int rc = mdb_cursor_get(cursor.get(), &k, &v, walk.next.empty() ? MDB_FIRST : MDB_SET_RANGE);
-  for (size_t visited = 0; rc == 0; ++visited) {
+  int rc = mdb_cursor_get(cursor.get(), &k, &v, from.empty() ? MDB_FIRST : MDB_SET_RANGE);
+  for (size_t visited = 0; rc == 0 && starts_with(view(k), walk.prefix); ++visited) {
     if (visited >= walk.limit) {
       walk.next.assign(view(k));
       return;
@@ -336,7 +328,7 @@ void KvStore::Write::walk(
     // After a delete the cursor already stands on the next key, and MDB_NEXT knows it.
     rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT);
   }
-  if (rc != MDB_NOTFOUND) store_->fail("scanning", rc);
+  if (rc != 0 && rc != MDB_NOTFOUND) store_->fail("scanning", rc);
   walk.next.clear();
   walk.done = true;
 }

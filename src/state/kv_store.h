@@ -97,9 +97,11 @@ class KvStore {
   // transaction that rewrites a whole large store holds every page it dirties in memory
   // and cannot reuse the pages it frees, so it doubles the file (10M customers: 1.5 GB of
   // memory, 1 GB more file). Start with `next` empty; each call goes on from `next` and
-  // leaves it at the key to go on from, with `done` set once the walk passed the last key.
+  // leaves it at the key to go on from, with `done` set once the walk passed the last key
+  // (of those starting with `prefix`).
   struct Walk {
     size_t limit = SIZE_MAX;
+    std::string prefix;
     std::string next;
     bool done = false;
   };
