@@ -510,7 +510,9 @@ AssembledCommit BinlogChangeAssembler::commit(uint64_t end) {
     mysql_set_.add(txn_mysql_gtid_->source_id, txn_mysql_gtid_->tag, txn_mysql_gtid_->gno);
   }
   AssembledCommit c;
-  c.end.position = BinlogPosition{file_, txn_start_, txn_gtid_, txn_index_ + 1};
+  BinlogPosition position{file_, txn_start_, txn_gtid_, txn_index_ + 1};
+  c.resume.after = position;
+  c.end.position = std::move(position);
   c.end.commit_time_micros = txn_commit_time_;
   c.resume.file = file_;
   c.resume.offset = end;

@@ -21,6 +21,13 @@ std::optional<ResumePoint> BinlogPositionFile::load() const {
     at.file = json.at("file").get<std::string>();
     at.offset = json.at("offset").get<uint64_t>();
     at.gtid_state = json.value("gtid_state", "");
+    if (const auto after = json.find("after"); after != json.end()) {
+      const auto position = parse_position(after->get<std::string>());
+      if (!position || !std::holds_alternative<BinlogPosition>(*position)) {
+        throw std::runtime_error("\"after\" is not a binlog position");
+      }
+      at.after = std::get<BinlogPosition>(*position);
+    }
     if (at.file.empty() && at.gtid_state.empty()) throw std::runtime_error("no file and no GTID");
     return at;
   } catch (const std::exception& e) {
@@ -34,6 +41,7 @@ std::optional<ResumePoint> BinlogPositionFile::load() const {
 
 void BinlogPositionFile::store(const ResumePoint& at) const {
   nlohmann::json json = {{"file", at.file}, {"offset", at.offset}, {"gtid_state", at.gtid_state}};
+  if (at.after) json["after"] = to_string(Position{*at.after});
   state::write_file_atomically(path_, json.dump() + "\n");
 }
 

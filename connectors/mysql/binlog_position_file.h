@@ -1,6 +1,8 @@
 // The committed position of a MySQL/MariaDB source, in state_dir: the place to resume
 // after the last transaction whose calls were all acknowledged or dead-lettered.
-//   {"file": "binlog.000007", "offset": 1234, "gtid_state": "0-1-42"}
+//   {"file": "binlog.000007", "offset": 1234, "gtid_state": "0-1-42",
+//    "after": "mysql:binlog.000007:1100:3"}
+// ("after": the transaction it follows, ResumePoint::after; absent when unknown.)
 // Written atomically (temp file, fsync, rename, fsync directory): a crash leaves the
 // old position or the new one, never a mix.
 #pragma once

@@ -82,6 +82,8 @@ void MysqlSource::start() {
               from->gtid_state.empty() ? "" : " (GTID " + from->gtid_state + ")");
     if (!options_.read_only) position_file_.store(*from);
   }
+  resumed_after_.reset();
+  if (from->after) resumed_after_ = *from->after;
   const bool use_gtid = !from->gtid_state.empty() && admin.gtid_available();
 
   BinlogStreamStart start;

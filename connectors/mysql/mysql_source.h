@@ -83,6 +83,8 @@ class MysqlSource final : public ChangeSource {
   void stop() override;
   void set_tables(std::vector<TableId> tables) override { options_.tables = std::move(tables); }
   SourceStatus status() const override;
+  // The transaction the position it started from follows (ResumePoint::after).
+  std::optional<Position> resumed_after() const override { return resumed_after_; }
 
  private:
   void read_loop(BinlogStream& stream, ResumePoint from, bool mariadb, std::string checksum);
@@ -112,7 +114,8 @@ class MysqlSource final : public ChangeSource {
   bool acknowledged_stored_ = true;
   std::vector<std::filesystem::path> removable_;  // once acknowledged_ is stored
   std::chrono::steady_clock::time_point last_flush_{};
-  ResumePoint reading_;  // where the reader is, for lag
+  ResumePoint reading_;                    // where the reader is, for lag
+  std::optional<Position> resumed_after_;  // start()'s, on the pipeline's thread
 };
 
 }  // namespace cdc::mysql

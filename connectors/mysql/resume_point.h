@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/position.h"
+
 namespace cdc::mysql {
 
 struct ResumePoint {
@@ -16,6 +18,11 @@ struct ResumePoint {
   // MariaDB: the GTID state ("0-1-42,1-2-7"); MySQL: the executed GTID set; empty when
   // the server has no GTIDs.
   std::string gtid_state;
+  // The transaction it follows, as the stream handed out its end (TransactionEnd's
+  // position); nullopt where none was (the current end of the binlog at a first start,
+  // or a position file written by an older version). What the last-sent store compares
+  // its own position with (ChangeSource::resumed_after).
+  std::optional<BinlogPosition> after;
 };
 
 // "mysql:binlog.000007:1234": the file and offset in the form to_string(Position) gives

@@ -149,7 +149,11 @@ bool stream_start_exists(const config::ConnectorConfig& config) {
 }
 
 std::optional<Position> stream_resume_position(const config::ConnectorConfig& config) {
-  if (config.source.type != config::SourceType::kPostgres) return std::nullopt;
+  if (config.source.type != config::SourceType::kPostgres) {
+    const auto stored = mysql::BinlogPositionFile(mysql_position_path(config)).load();
+    if (!stored || !stored->after) return std::nullopt;
+    return *stored->after;
+  }
   const auto slot = configured_slot(config);
   if (!slot) return std::nullopt;
   return PgPosition{slot->confirmed_flush, 0};

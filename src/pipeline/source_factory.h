@@ -44,11 +44,12 @@ std::unique_ptr<WatermarkWriter> make_watermark_writer(const config::ConnectorCo
 bool stream_start_exists(const config::ConnectorConfig& config);
 
 // Where streaming would resume (ChangeSource::resumed_after) without starting it: the
-// PostgreSQL slot's confirmed position, or nullopt when there is no slot, and for
-// MySQL/MariaDB (whose pairs share one position file: the owner file tells their stores
-// apart, ChangedFilter::set_owner_file). For a backfill, which checks the last-sent store
-// against it as a stream's start does, and for dry runs that warn of a stale store.
-// Throws SourceError when PostgreSQL cannot be asked.
+// PostgreSQL slot's confirmed position, the MySQL/MariaDB position file's transaction
+// (ResumePoint::after); nullopt when there is no slot or none is stored. For a backfill,
+// which checks the last-sent store against it as a stream's start does, and for dry runs
+// that warn of a stale store. (A MySQL pair shares one position file, so this cannot
+// tell its two stores apart: the owner file does, ChangedFilter::set_owner_file.) Throws
+// SourceError when PostgreSQL cannot be asked or the position file cannot be read.
 std::optional<Position> stream_resume_position(const config::ConnectorConfig& config);
 
 // Where a source keeps transactions beyond memory_budget_mb (spill/) and prepared MySQL

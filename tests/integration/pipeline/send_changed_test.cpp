@@ -12,7 +12,9 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -508,9 +510,10 @@ TEST_CASE(
     "send changed: a MariaDB pair sharing state_dir, with a store each on its own disk, sends "
     "what the other replaced") {
   // A MySQL pair shares state_dir (its position file); on a network volume the store must
-  // live elsewhere (last_sent_dir), so each instance has one. Positions cannot tell the
-  // stores apart here (the pair shares one position file): the owner file beside it does.
-  // Seen failing (Retainly kept changed@x) with the owner file left unset.
+  // live elsewhere (last_sent_dir), so each instance has one. Two checks catch the stale
+  // store, each alone: the owner file beside the position file, and the position file's
+  // transaction past the store's position. Seen failing (Retainly kept changed@x) with the
+  // owner file left unset before MySQL sources had the second; it passes with either.
   MysqlTestDb db;
   db.fresh_database("sc_my_pair");
   db.exec(std::string("CREATE TABLE sc_my_pair.users ") + kUsersColumns);
@@ -568,4 +571,83 @@ TEST_CASE(
   CHECK_FALSE(first.process().find_line("it never saw").has_value());
   CHECK_FALSE(preview());
   CHECK(first.terminate() == 0);
+}
+
+TEST_CASE(
+    "send changed: a MariaDB store restored from an older copy, without the position file, "
+    "sends what it had not seen; a plain restart after idle transactions keeps what it "
+    "knows") {
+  // The store on a disk of its own (last_sent_dir) comes back from a snapshot older than
+  // the position file in state_dir: the calls sent since are missing from it, under the
+  // same store name, so the owner file cannot tell. Where the binlog resumes can.
+  MysqlTestDb db;
+  db.fresh_database("sc_my_restore");
+  db.exec(std::string("CREATE TABLE sc_my_restore.users ") + kUsersColumns);
+  db.exec("CREATE TABLE sc_my_restore.audit (id bigint PRIMARY KEY AUTO_INCREMENT, note text)");
+  MockServer mock;
+  const TempDir disk("cdc_sc_my_restore_disk");
+  const auto store = disk.path() / "store";
+  ConnectorRun connector(mock, {.slot = "sc_my_restore",
+                                .mappings = {{"users.yaml", users_mapping("sc_my_restore")}},
+                                .extra_config = "last_sent_dir: " + store.string() + "\n",
+                                .mysql_server_id = 5473});
+
+  connector.start();
+  db.exec(insert_user("sc_my_restore", 1));
+  wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
+  CHECK(connector.terminate() == 0);
+  const auto snapshot = disk.path() / "snapshot.mdb";
+  std::filesystem::copy_file(store / "data.mdb", snapshot);
+
+  connector.start();
+  db.exec("UPDATE sc_my_restore.users SET email = 'changed@x' WHERE id = 1");
+  wait_until([&] { return customer(mock, 1).value("email", "") == "changed@x"; }, 60s,
+             "the changed email");
+  CHECK(connector.terminate() == 0);
+
+  // The disk restored: the store knows u1@x as sent.
+  std::filesystem::copy_file(snapshot, store / "data.mdb",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(store / "lock.mdb");
+  // What only reads the store says that the next start forgets it.
+  const auto preview = [&] {
+    auto run = connector.command({"preview", "--table", "sc_my_restore.users", "--limit", "1"});
+    REQUIRE(run->wait_exit(60s) == 0);
+    return run->find_line("the next run or backfill forgets").has_value();
+  };
+  CHECK(preview());
+  connector.start();
+  db.exec("UPDATE sc_my_restore.users SET email = 'u1@x' WHERE id = 1");
+  db.exec(
+      insert_user("sc_my_restore", 2));  // a marker behind it: when it arrives, the update was read
+  wait_until([&] { return !customer(mock, 2).is_null(); }, 60s, "the marker customer");
+  CHECK(customer(mock, 1).at("email") == "u1@x");
+  // Logged as the stream starts, before the marker was read.
+  CHECK(connector.process().find_line("it never saw").has_value());
+
+  // Transactions of an unmapped table only move the position file, here into a binlog
+  // file of its own: the store follows them, so a plain restart trusts it.
+  const auto position_file = connector.state_dir() / "mysql_position.json";
+  const auto stored_file = [&] {
+    std::ifstream in(position_file);
+    return json::parse(std::string(std::istreambuf_iterator<char>(in), {})).at("file");
+  };
+  db.exec("FLUSH BINARY LOGS");
+  const auto file_now = db.query_json("SHOW MASTER STATUS").at(0).at("File");
+  wait_until(
+      [&] {
+        db.exec("INSERT INTO sc_my_restore.audit (note) VALUES ('idle')");
+        return stored_file() == file_now;
+      },
+      60s, "the stored position to reach the current binlog file");
+  CHECK(connector.terminate() == 0);
+  connector.start();
+  const long long applied = records_applied(mock, "POST /customers");
+  db.exec("UPDATE sc_my_restore.users SET touched_at = touched_at + 1 WHERE id = 1");
+  db.exec(insert_user("sc_my_restore", 3));
+  wait_until([&] { return !customer(mock, 3).is_null(); }, 60s, "the second marker");
+  CHECK(records_applied(mock, "POST /customers") == applied + 1);
+  CHECK_FALSE(connector.process().find_line("it never saw").has_value());
+  CHECK(connector.terminate() == 0);
+  CHECK_FALSE(preview());
 }

@@ -143,6 +143,8 @@ TEST_CASE("a MariaDB transaction: changes at the GTID's offset, resume after its
   CHECK(commit->resume.file == "binlog.000003");
   CHECK(commit->resume.offset == s.offset);
   CHECK(commit->resume.gtid_state == "0-1-7");
+  // The transaction it resumes after: what the last-sent store compares its position with.
+  CHECK(commit->resume.after == end);
   CHECK_FALSE(s.assembler.in_transaction());
 }
 

@@ -26,6 +26,29 @@ TEST_CASE("position file: store then load gives the same position; none before")
   CHECK(file.load()->file == "binlog.000043");
 }
 
+TEST_CASE("position file: the transaction it follows, when known, is kept; older files lack it") {
+  const cdc::test::TempDir dir("position");
+  const BinlogPositionFile file(dir.path() / "after.json");
+  const BinlogPosition transaction{"binlog.000042", 1100, "0-1-9876", 3};
+  file.store({"binlog.000042", 1234, "0-1-9876", transaction});
+  const auto loaded = file.load();
+  REQUIRE(loaded);
+  REQUIRE(loaded->after.has_value());
+  CHECK(*loaded->after == transaction);
+  CHECK(loaded->after->file == "binlog.000042");
+  CHECK(loaded->after->index == 3);
+  // As versions before it wrote the file: no transaction, which compares with nothing.
+  std::ofstream(dir.path() / "after.json") << R"({"file": "binlog.000042", "offset": 1234})";
+  CHECK_FALSE(file.load()->after.has_value());
+  // A transaction that is no binlog position is damage, not guessed around.
+  for (const char* after : {"pg:0/16:1", "mysql:binlog.000042", "1100"}) {
+    INFO(after);
+    std::ofstream(dir.path() / "after.json")
+        << R"({"file": "binlog.000042", "offset": 1234, "after": ")" << after << "\"}";
+    CHECK_THROWS_WITH_AS(file.load(), doctest::Contains("after"), SourceError);
+  }
+}
+
 TEST_CASE("position file: damaged content is an error naming the file and what to do") {
   const cdc::test::TempDir dir("position");
   const auto path = dir.path() / "damaged.json";
