@@ -49,14 +49,27 @@ void MysqlSource::start() {
   admin.require_row_binlog();
   const bool mariadb = admin.is_mariadb();
 
-  // Resume after what this process acknowledged, else what was stored, else now.
+  // Resume after what was stored, else what this process acknowledged, else now. stop()
+  // stored what this process acknowledged, so the file differs only when the other
+  // instance of a pair (sharing state_dir) streamed since this one lost its lock, and then
+  // it is where to go on from. A read-only source (a dry run) stores nothing: its own
+  // acknowledgements come first.
   std::optional<ResumePoint> from;
   {
     std::lock_guard lock(positions_mutex_);
     pending_.clear();
     from = acknowledged_;
   }
-  if (!from) from = position_file_.load();
+  if (!from || !options_.read_only) {
+    if (auto stored = position_file_.load()) {
+      from = std::move(stored);
+      std::lock_guard lock(positions_mutex_);
+      if (acknowledged_) {
+        acknowledged_ = from;
+        acknowledged_stored_ = true;
+      }
+    }
+  }
   if (!options_.spill_dir.empty()) {
     // Files left by an earlier run (or connection) belong to transactions never handed
     // out; the binlog has them again.

@@ -64,10 +64,11 @@ struct MysqlSourceOptions {
 //
 // Positions: what acknowledge() gets is a TransactionEnd's position; the place to
 // resume after that transaction (file, offset, GTID state) is kept beside it until
-// then, and stored. On start: the position acknowledged earlier in this process, else
-// the stored one, else the end of the binlog now (stored at once, so a restart before
-// the first acknowledgement does not skip what happened in between). GTIDs are used to
-// resume when the server has them, file and offset otherwise.
+// then, and stored. On start: the stored position (which the other instance of a pair
+// may have moved), else the one acknowledged earlier in this process, else the end of the
+// binlog now (stored at once, so a restart before the first acknowledgement does not skip
+// what happened in between). GTIDs are used to resume when the server has them, file and
+// offset otherwise.
 class MysqlSource final : public ChangeSource {
  public:
   explicit MysqlSource(MysqlSourceOptions options);

@@ -18,6 +18,7 @@
 #include "mysql_expect.h"
 #include "support/connector_run.h"
 #include "support/mysql_test_db.h"
+#include "support/temp_dir.h"
 #include "support/test_env.h"
 #include "support/wait_until.h"
 
@@ -271,6 +272,59 @@ TEST_CASE(
     CHECK(first.process().find_line("lost the MySQL lock").has_value());
   }
   CHECK(second.terminate() == 0);
+}
+
+TEST_CASE(
+    "mysql: an instance that lost its lock and takes it back resumes where the other left "
+    "off") {
+  // The pair shares the position file. Seen failing: the first instance resumed from what
+  // it had acknowledged itself before its lock went, and sent the second's rows again (and
+  // had the binlog been purged meanwhile, it would have asked for a resync).
+  create_items();
+  MockServer mock;
+  constexpr uint32_t kServerId = 5305;
+  const std::string lock = "'retainly_cdc:" + std::to_string(kServerId) + "'";
+  // Two hosts: a last-sent store each, which knows only what its own instance sent.
+  const TempDir stores("myit_retake_stores");
+  const auto store = [&](const char* name) {
+    return "last_sent_dir: " + (stores.path() / name).string() + "\n";
+  };
+  ConnectorRun first(mock, {.slot = "myit_retake",
+                            .mappings = {{"items.yaml", kItemsMapping}},
+                            .extra_config = store("first"),
+                            .mysql_server_id = kServerId});
+  ConnectorRun second(mock, {.slot = "myit_retake",
+                             .mappings = {{"items.yaml", kItemsMapping}},
+                             .extra_config = store("second"),
+                             .mysql_server_id = kServerId,
+                             .state_dir = first.state_dir()});
+  first.start();
+  MysqlTestDb db;
+  insert_items(db, 1, 5);
+  wait_for_mock_to_equal(db, mock, kItemsSelect, "the first instance's rows");
+
+  // The first loses its lock to this connection, which holds it until the first waits as
+  // a standby and is frozen there: the second then takes over without a race.
+  const auto holder = db.query_value("SELECT IS_USED_LOCK(" + lock + ")");
+  REQUIRE(holder.has_value());
+  db.exec("KILL CONNECTION " + *holder);
+  REQUIRE(db.query_value("SELECT GET_LOCK(" + lock + ", 30)") == "1");
+  const auto standby = first.process().wait_for_line("standby: another instance holds", 60s);
+  first.process().signal(SIGSTOP);
+  second.start_waiting_for("standby: another instance holds the MySQL lock");
+  REQUIRE(db.query_value("SELECT RELEASE_LOCK(" + lock + ")") == "1");
+  second.process().wait_for_line("streaming the binlog of", 60s);
+  insert_items(db, 6, 30);
+  wait_for_mock_to_equal(db, mock, kItemsSelect, "the second instance's rows");
+  const long long applied = records_applied(mock, "POST /customers");
+  first.process().signal(SIGCONT);
+  CHECK(second.terminate() == 0);
+
+  first.process().wait_for_line("streaming the binlog of", 60s, standby.after);
+  insert_items(db, 31, 31);  // behind anything it might send again
+  wait_for_mock_to_equal(db, mock, kItemsSelect, "the row after the first took over again");
+  CHECK(records_applied(mock, "POST /customers") == applied + 1);
+  CHECK(first.terminate() == 0);
 }
 
 TEST_CASE("mysql: a purged binlog stops the daemon with a resync message") {
