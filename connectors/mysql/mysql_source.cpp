@@ -64,7 +64,7 @@ void MysqlSource::start() {
     if (auto stored = position_file_.load()) {
       from = std::move(stored);
       std::lock_guard lock(positions_mutex_);
-      if (acknowledged_) {
+      if (acknowledged_) {  // what status() shows, and stop() would store again
         acknowledged_ = from;
         acknowledged_stored_ = true;
       }

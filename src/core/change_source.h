@@ -75,9 +75,10 @@ class ChangeSource {
   virtual SourceStatus status() const { return {}; }
 
   // After start(): the position it resumed after, the last one acknowledged to the
-  // source by this process or one before it (PostgreSQL: the slot's confirmed_flush_lsn,
-  // which another instance of a pair may have moved); nullopt when it began afresh (a
-  // slot it created) or cannot tell. What the last-sent store checks itself against.
+  // source by this process or one before it (PostgreSQL: the slot's confirmed_flush_lsn;
+  // MySQL: the transaction the stored position follows; either may have been moved by
+  // another instance of a pair); nullopt when it began afresh (a slot it created, the end
+  // of the binlog) or cannot tell. What the last-sent store checks itself against.
   virtual std::optional<Position> resumed_after() const { return std::nullopt; }
 };
 

@@ -158,10 +158,11 @@ class ChangedFilter {
   void set_commit_tracker(const CommitTracker* tracker) { tracker_ = tracker; }
   // At each start of the stream, `resumed` the position the source resumed after
   // (ChangeSource::resumed_after). If it lies past the store's position, calls were sent
-  // that the store never saw: by the other instance of a pair, each with a state_dir of
-  // its own (or a store restored from an older copy). The store then forgets the values
-  // it holds (LastSentStore::forget_values), whose next change sends every field, and
-  // takes `resumed` as its position. Returns the stamps and items forgotten.
+  // that the store never saw: by the other instance of a pair (PostgreSQL: a slot both
+  // move; MySQL: the position file in the state_dir both share), or the store is an older
+  // copy. The store then forgets the values it holds (LastSentStore::forget_values),
+  // whose next change sends every field, and takes `resumed` as its position. Returns the
+  // stamps and items forgotten.
   //
   // With an owner file set (set_owner_file), the same check also reads it: it names the
   // store of the instance that streamed or backfilled last, written before that instance

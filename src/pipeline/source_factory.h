@@ -47,9 +47,10 @@ bool stream_start_exists(const config::ConnectorConfig& config);
 // PostgreSQL slot's confirmed position, the MySQL/MariaDB position file's transaction
 // (ResumePoint::after); nullopt when there is no slot or none is stored. For a backfill,
 // which checks the last-sent store against it as a stream's start does, and for dry runs
-// that warn of a stale store. (A MySQL pair shares one position file, so this cannot
-// tell its two stores apart: the owner file does, ChangedFilter::set_owner_file.) Throws
-// SourceError when PostgreSQL cannot be asked or the position file cannot be read.
+// that warn of a stale store. (For a MySQL pair the owner file, ChangedFilter::
+// set_owner_file, makes the same check a second way, also for a position file written
+// before it recorded its transaction.) Throws SourceError when PostgreSQL cannot be
+// asked or the position file cannot be read.
 std::optional<Position> stream_resume_position(const config::ConnectorConfig& config);
 
 // Where a source keeps transactions beyond memory_budget_mb (spill/) and prepared MySQL
