@@ -3,7 +3,6 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <random>
 #include <utility>
 
 #include <fmt/format.h>
@@ -787,9 +786,14 @@ std::optional<std::string> ChangedFilter::unseen_by_store(const std::optional<Po
                      id.value_or("(unnamed)"), owner_file_.string(), *owner);
 }
 
-uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
-  if (!resumed && owner_file_.empty()) return 0;
+void ChangedFilter::claim_store() {
   commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
+  store_.claim_writer();
+}
+
+uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
+  claim_store();
+  if (!resumed && owner_file_.empty()) return 0;
   uint64_t forgotten = 0;
   if (const auto why = unseen_by_store(resumed)) {
     forgotten = forget_unseen(*why);
@@ -837,9 +841,7 @@ uint64_t ChangedFilter::forget_unseen(const std::string& why) {
 
 std::string ChangedFilter::store_id() {
   if (auto id = store_.progress(kStoreId)) return *id;
-  std::random_device random;
-  std::string id;
-  for (int i = 0; i < 4; ++i) id += fmt::format("{:08x}", random());
+  std::string id = state::random_name();
   batch_.set_progress(kStoreId, id);
   commit_and_wait(/*sync=*/true);
   return id;

@@ -170,6 +170,11 @@ class ChangedFilter {
   // here whatever the positions say (a pair sharing a state_dir, each with a store on its
   // own disk: last_sent_dir), and the store forgets the same way; then it writes its own.
   uint64_t check_resume(const std::optional<Position>& resumed);
+  // Names this start the store's writer (LastSentStore::claim_writer): a process that
+  // wrote it before, and lost the instance lock this one now holds, has its next commit
+  // refused. check_resume() claims first; a stream that sends a snapshot before it starts
+  // claims before the snapshot too.
+  void claim_store();
   void set_owner_file(std::filesystem::path path) { owner_file_ = std::move(path); }
   // Why check_resume(resumed) would forget the store's values, or nullopt; changes
   // nothing, for commands that only read the store (warn_if_last_sent_stale).

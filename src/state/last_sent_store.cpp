@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <random>
 #include <stdexcept>
 
 #include "state/little_endian.h"
@@ -29,6 +30,9 @@ constexpr std::string_view kProgressPrefix{"\0progress", 9};
 // slots (StampLayouts::encode). Written with the first customer that has it, never changed
 // or removed, so that a reader that meets an id finds its layout in any later snapshot.
 constexpr std::string_view kLayoutPrefix{"\0layout", 7};
+
+// The progress entry claim_writer() writes.
+constexpr std::string_view kWriterProgress = "writer";
 
 std::string progress_key(std::string_view name) {
   return std::string(kProgressPrefix).append(name);
@@ -183,6 +187,17 @@ void customer_key(std::string_view customer, std::string& out) {
   out.resize(9);
   out[0] = '\0';
   std::memcpy(out.data() + 1, &number, sizeof number);
+}
+
+std::string random_name() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::random_device random;
+  std::string name;
+  for (int i = 0; i < 4; ++i) {
+    const uint32_t word = random();
+    for (int shift = 28; shift >= 0; shift -= 4) name += kHex[(word >> shift) & 0xf];
+  }
+  return name;
 }
 
 std::string customer_key(std::string_view customer) {
@@ -456,7 +471,29 @@ void LastSentStore::apply(const LastSentBatch& batch) {
 
 LastSentStore::Commit LastSentStore::commit() {
   if (read_only_) return Commit(*this, std::nullopt);
-  return Commit(*this, store_.write());
+  KvStore::Write write = store_.write();
+  if (!writer_.empty()) {
+    const auto named = write.get(kTables, progress_key(kWriterProgress));
+    if (named != std::optional<std::string_view>(writer_)) {
+      // Destroyed on the way out: the write transaction is rolled back.
+      throw WriterReplaced(
+          "the last-sent store in " + directory().string() +
+          " was taken over by another instance (its writer is " +
+          std::string(named.value_or("none")) + ", not " + writer_ +
+          "): this one lost its lock meanwhile, and the other sends again the calls whose "
+          "stamps this one had not committed yet");
+    }
+  }
+  return Commit(*this, std::move(write));
+}
+
+void LastSentStore::claim_writer() {
+  if (read_only_) return;
+  std::string name = random_name();
+  KvStore::Write write = store_.write();
+  write.put(kTables, progress_key(kWriterProgress), name);
+  write.commit();
+  writer_ = std::move(name);
 }
 
 LastSentStore::Commit::~Commit() {

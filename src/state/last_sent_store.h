@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/errors.h"
 #include "state/kv_store.h"
 
 namespace cdc::state {
@@ -178,6 +179,21 @@ class LastSentStore {
   // returns, or sync() (KvStore::sync).
   void apply(const LastSentBatch& batch);
 
+  // A fence against a process that lost the instance lock with a commit still to come
+  // (frozen, or its disk slow, for longer than the takeover delay) while the instance that
+  // took over writes the same store (one host, one state_dir). claim_writer() commits a new
+  // random name as the store's writer; from then on each commit() of this object checks
+  // first, inside its write transaction (which no other writer can enter), that the store
+  // still names it, and throws WriterReplaced if not. Refusing is safe: the instance that
+  // took over streams from the source's position, which never passes what a durable
+  // commit recorded, so it sends and stamps the refused commit's calls again. Committed
+  // late, over its newer stamps, they could have skipped a field Retainly lacks. A
+  // SourceError (exit 4), as the lost lock it follows.
+  void claim_writer();
+  struct WriterReplaced : SourceError {
+    using SourceError::SourceError;
+  };
+
   // One commit written change by change, for a caller that holds its changes already (the
   // filter's settled calls): apply() without copying them into a batch first, which was a
   // sixth of the filter's commit time. Customers and items go by their keys
@@ -316,6 +332,7 @@ class LastSentStore {
 
   KvStore store_;
   bool read_only_;
+  std::string writer_;  // claim_writer()'s name; empty: commits are not fenced
   std::string scratch_;
   // The layouts customers' values name (state/stamp_layouts.h), as the reader learned them
   // from its snapshots, and as write transactions know them: with those of a Commit not
@@ -323,6 +340,9 @@ class LastSentStore {
   std::unique_ptr<StampLayouts> read_layouts_;
   std::unique_ptr<StampLayouts> write_layouts_;
 };
+
+// 128 random bits in hex: the names of a store (its owner file) and of its writer.
+std::string random_name();
 
 // A customer's key: its id, numbers packed in nine bytes; customer_of_key() undoes it.
 std::string customer_key(std::string_view customer);

@@ -269,7 +269,9 @@ TEST_CASE(
   CHECK(late == 0);
   if (!first.running()) {
     CHECK(first.process().wait_exit(1s) == 4);
-    CHECK(first.process().find_line("lost the MySQL lock").has_value());
+    // The sink fenced, or (their store being one) a commit after the second claimed it.
+    CHECK((first.process().find_line("lost the MySQL lock").has_value() ||
+           first.process().find_line("taken over by another instance").has_value()));
   }
   CHECK(second.terminate() == 0);
 }

@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "state/kv_store.h"
 #include "state/last_sent_store.h"
 #include "state/resident_memory.h"
@@ -25,6 +28,7 @@ using cdc::state::LastSentStore;
 using cdc::test::customer;
 using cdc::test::field;
 using cdc::test::presence;
+using cdc::test::sorted;
 
 namespace {
 
@@ -1017,4 +1021,54 @@ TEST_CASE("last-sent store: a reader finds none while a writer has created only 
   const auto store = LastSentStore::open_existing(path);
   REQUIRE(store != nullptr);
   CHECK(store->stats().customers == 0);
+}
+
+TEST_CASE("last-sent store: a commit after another process claimed the store is refused") {
+  // Two processes on one store, as two instances of a pair on one host: the second took
+  // the lock and claimed the store while the first, which lost the lock, still had a
+  // commit to make. (LMDB allows one environment per file in a process: the second is a
+  // child process.)
+  const cdc::test::TempDir dir("cdc_last_sent_writer");
+  const auto path = dir.path() / "ls";
+  LastSentStore store(path);
+  store.claim_writer();
+  LastSentBatch first;
+  first.upsert_customer("1", stamp_list({field("plan", "\"free\""), presence(1)}));
+  store.apply(first);
+
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int code = 1;
+    try {
+      LastSentStore other(path);
+      other.claim_writer();
+      LastSentBatch newer;
+      newer.upsert_customer("1", stamp_list({field("plan", "\"pro\""), presence(1)}));
+      other.apply(newer);
+      code = 0;
+    } catch (...) {
+    }
+    _exit(code);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+
+  // The first process's late commit would put back the older plan over the newer one.
+  LastSentBatch late;
+  late.upsert_customer("1", stamp_list({field("plan", "\"free\""), presence(1)}));
+  late.upsert_customer("2", stamp_list({presence(1)}));
+  CHECK_THROWS_WITH_AS(store.apply(late), doctest::Contains(path.string().c_str()),
+                       LastSentStore::WriterReplaced);
+  CHECK_THROWS_WITH_AS(store.apply(late), doctest::Contains("taken over by another instance"),
+                       cdc::SourceError);
+  CHECK(customer(store, "1") == sorted({field("plan", "\"pro\""), presence(1)}));
+  CHECK(customer(store, "2").empty());  // rolled back whole
+
+  // Claimed again (the next start that takes the lock), it writes.
+  store.claim_writer();
+  store.apply(late);
+  CHECK(customer(store, "2") == stamp_list({presence(1)}));
 }
