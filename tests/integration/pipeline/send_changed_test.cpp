@@ -82,6 +82,13 @@ void wait_for_table(const MockServer& mock, PgTestDb& db, const std::string& sch
                               timeout);
 }
 
+// Whether `preview` of `table` warns that the next start forgets the store's values.
+bool preview_warns_stale(const ConnectorRun& connector, const std::string& table) {
+  auto run = connector.command({"preview", "--table", table, "--limit", "1"});
+  REQUIRE(run->wait_exit(60s) == 0);
+  return run->find_line("the next run or backfill forgets").has_value();
+}
+
 json customer(const MockServer& mock, int id) {
   const auto customers = customers_by_id(mock);
   auto it = customers.find(std::to_string(id));
@@ -545,11 +552,7 @@ TEST_CASE(
   CHECK(second.terminate() == 0);
 
   // What only reads the store says that the next start forgets it.
-  const auto preview = [&] {
-    auto run = first.command({"preview", "--table", "sc_my_pair.users", "--limit", "1"});
-    REQUIRE(run->wait_exit(60s) == 0);
-    return run->find_line("the next run or backfill forgets").has_value();
-  };
+  const auto preview = [&] { return preview_warns_stale(first, "sc_my_pair.users"); };
   CHECK(preview());
 
   first.start();
@@ -610,11 +613,7 @@ TEST_CASE(
                              std::filesystem::copy_options::overwrite_existing);
   std::filesystem::remove(store / "lock.mdb");
   // What only reads the store says that the next start forgets it.
-  const auto preview = [&] {
-    auto run = connector.command({"preview", "--table", "sc_my_restore.users", "--limit", "1"});
-    REQUIRE(run->wait_exit(60s) == 0);
-    return run->find_line("the next run or backfill forgets").has_value();
-  };
+  const auto preview = [&] { return preview_warns_stale(connector, "sc_my_restore.users"); };
   CHECK(preview());
   connector.start();
   db.exec("UPDATE sc_my_restore.users SET email = 'u1@x' WHERE id = 1");
