@@ -105,6 +105,7 @@ int backfill_command(const BackfillArgs& args) {
       // its values (docs/last-sent-store.md). A dry run only reads the store.
       if (!args.dry_run) {
         changed->set_owner_file(pipeline::last_sent_owner_file(config));
+        changed->set_instance(daemon_lock->describe());
         changed->check_resume(pipeline::stream_resume_position(config));
       } else {
         pipeline::warn_if_last_sent_stale(config, *changed);

@@ -788,7 +788,7 @@ std::optional<std::string> ChangedFilter::unseen_by_store(const std::optional<Po
 
 void ChangedFilter::claim_store() {
   commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
-  store_.claim_writer();
+  store_.claim_writer(instance_);
 }
 
 uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {

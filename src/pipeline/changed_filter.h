@@ -170,11 +170,13 @@ class ChangedFilter {
   // here whatever the positions say (a pair sharing a state_dir, each with a store on its
   // own disk: last_sent_dir), and the store forgets the same way; then it writes its own.
   uint64_t check_resume(const std::optional<Position>& resumed);
-  // Names this start the store's writer (LastSentStore::claim_writer): a process that
-  // wrote it before, and lost the instance lock this one now holds, has its next commit
-  // refused. check_resume() claims first; a stream that sends a snapshot before it starts
-  // claims before the snapshot too.
+  // Names this start the store's writer for its instance lock (LastSentStore::
+  // claim_writer): a process that wrote the store before under the same lock, and lost it
+  // to this one, has its next commit refused. check_resume() claims first.
   void claim_store();
+  // The instance lock this process streams or backfills under (InstanceLock::describe),
+  // for claim_store(); empty (tests, tools): one name for all.
+  void set_instance(std::string lock) { instance_ = std::move(lock); }
   void set_owner_file(std::filesystem::path path) { owner_file_ = std::move(path); }
   // Why check_resume(resumed) would forget the store's values, or nullopt; changes
   // nothing, for commands that only read the store (warn_if_last_sent_stale).
@@ -432,6 +434,7 @@ class ChangedFilter {
   // check_resume()'s forgetting, logged with `why` the store misses calls.
   uint64_t forget_unseen(const std::string& why);
   std::filesystem::path owner_file_;
+  std::string instance_;  // set_instance()'s
 
   // Last: destroyed first, it waits for a running commit, which uses the members above.
   BackgroundJob committer_{"cdc-store"};

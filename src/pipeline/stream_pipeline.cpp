@@ -217,7 +217,6 @@ bool StreamPipeline::start_streaming(const std::atomic<bool>& stop) {
       }
       status_.standby = false;
       if (before_first_start_) {
-        if (filter_ != nullptr) filter_->claim_store();  // the snapshot commits as it goes
         before_first_start_();
         before_first_start_ = nullptr;  // done: a reconnect does not repeat it
         // Sequences continue after the calls the hook handed over (a snapshot's).

@@ -31,8 +31,8 @@ constexpr std::string_view kProgressPrefix{"\0progress", 9};
 // or removed, so that a reader that meets an id finds its layout in any later snapshot.
 constexpr std::string_view kLayoutPrefix{"\0layout", 7};
 
-// The progress entry claim_writer() writes.
-constexpr std::string_view kWriterProgress = "writer";
+// The progress entries claim_writer() writes: "writer " and the instance lock.
+constexpr std::string_view kWriterProgress = "writer ";
 
 std::string progress_key(std::string_view name) {
   return std::string(kProgressPrefix).append(name);
@@ -472,8 +472,8 @@ void LastSentStore::apply(const LastSentBatch& batch) {
 LastSentStore::Commit LastSentStore::commit() {
   if (read_only_) return Commit(*this, std::nullopt);
   KvStore::Write write = store_.write();
-  if (!writer_.empty()) {
-    const auto named = write.get(kTables, progress_key(kWriterProgress));
+  if (!writer_key_.empty()) {
+    const auto named = write.get(kTables, writer_key_);
     if (named != std::optional<std::string_view>(writer_)) {
       // Destroyed on the way out: the write transaction is rolled back.
       throw WriterReplaced(
@@ -487,12 +487,14 @@ LastSentStore::Commit LastSentStore::commit() {
   return Commit(*this, std::move(write));
 }
 
-void LastSentStore::claim_writer() {
+void LastSentStore::claim_writer(std::string_view instance) {
   if (read_only_) return;
+  std::string key = progress_key(std::string(kWriterProgress).append(instance));
   std::string name = random_name();
   KvStore::Write write = store_.write();
-  write.put(kTables, progress_key(kWriterProgress), name);
+  write.put(kTables, key, name);
   write.commit();
+  writer_key_ = std::move(key);
   writer_ = std::move(name);
 }
 

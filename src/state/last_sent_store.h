@@ -181,15 +181,17 @@ class LastSentStore {
 
   // A fence against a process that lost the instance lock with a commit still to come
   // (frozen, or its disk slow, for longer than the takeover delay) while the instance that
-  // took over writes the same store (one host, one state_dir). claim_writer() commits a new
-  // random name as the store's writer; from then on each commit() of this object checks
-  // first, inside its write transaction (which no other writer can enter), that the store
-  // still names it, and throws WriterReplaced if not. Refusing is safe: the instance that
-  // took over streams from the source's position, which never passes what a durable
-  // commit recorded, so it sends and stamps the refused commit's calls again. Committed
-  // late, over its newer stamps, they could have skipped a field Retainly lacks. A
-  // SourceError (exit 4), as the lost lock it follows.
-  void claim_writer();
+  // took over writes the same store (one host, one state_dir). claim_writer(instance)
+  // commits a new random name as the writer of `instance` (the lock, as InstanceLock::
+  // describe() gives it: both instances of a pair take the same one); from then on each
+  // commit() of this object checks first, inside its write transaction (which no other
+  // writer can enter), that the store still names it, and throws WriterReplaced if not.
+  // Refusing is safe: the instance that took over streams from the source's position,
+  // which never passes what a durable commit recorded, so it sends and stamps the refused
+  // commit's calls again. Committed late, over its newer stamps, they could have skipped
+  // a field Retainly lacks. Connectors under other locks that share the store do not
+  // fence each other. A SourceError (exit 4), as the lost lock it follows.
+  void claim_writer(std::string_view instance);
   struct WriterReplaced : SourceError {
     using SourceError::SourceError;
   };
@@ -332,7 +334,8 @@ class LastSentStore {
 
   KvStore store_;
   bool read_only_;
-  std::string writer_;  // claim_writer()'s name; empty: commits are not fenced
+  std::string writer_key_;  // claim_writer()'s entry; empty: commits are not fenced
+  std::string writer_;      // and the name it holds
   std::string scratch_;
   // The layouts customers' values name (state/stamp_layouts.h), as the reader learned them
   // from its snapshots, and as write transactions know them: with those of a Commit not

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <random>
@@ -1023,29 +1024,18 @@ TEST_CASE("last-sent store: a reader finds none while a writer has created only 
   CHECK(store->stats().customers == 0);
 }
 
-TEST_CASE("last-sent store: a commit after another process claimed the store is refused") {
-  // Two processes on one store, as two instances of a pair on one host: the second took
-  // the lock and claimed the store while the first, which lost the lock, still had a
-  // commit to make. (LMDB allows one environment per file in a process: the second is a
-  // child process.)
-  const cdc::test::TempDir dir("cdc_last_sent_writer");
-  const auto path = dir.path() / "ls";
-  LastSentStore store(path);
-  store.claim_writer();
-  LastSentBatch first;
-  first.upsert_customer("1", stamp_list({field("plan", "\"free\""), presence(1)}));
-  store.apply(first);
+namespace {
 
+// Runs `write` on a store of its own in a child process (LMDB allows one environment per
+// file in a process, so a second writer of one store is another process); true if it
+// returned.
+bool in_child_process(const std::function<void()>& write) {
   const pid_t child = fork();
   REQUIRE(child >= 0);
   if (child == 0) {
     int code = 1;
     try {
-      LastSentStore other(path);
-      other.claim_writer();
-      LastSentBatch newer;
-      newer.upsert_customer("1", stamp_list({field("plan", "\"pro\""), presence(1)}));
-      other.apply(newer);
+      write();
       code = 0;
     } catch (...) {
     }
@@ -1053,9 +1043,43 @@ TEST_CASE("last-sent store: a commit after another process claimed the store is 
   }
   int status = 0;
   REQUIRE(waitpid(child, &status, 0) == child);
-  REQUIRE(WIFEXITED(status));
-  REQUIRE(WEXITSTATUS(status) == 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
+}  // namespace
+
+TEST_CASE(
+    "last-sent store: a commit after another process claimed the store under the same lock is "
+    "refused; under another lock it is not") {
+  // Two processes on one store, as two instances of a pair on one host: the second took
+  // the lock and claimed the store while the first, which lost the lock, still had a
+  // commit to make.
+  const cdc::test::TempDir dir("cdc_last_sent_writer");
+  const auto path = dir.path() / "ls";
+  LastSentStore store(path);
+  store.claim_writer("lock a");
+  LastSentBatch first;
+  first.upsert_customer("1", stamp_list({field("plan", "\"free\""), presence(1)}));
+  store.apply(first);
+
+  // A connector under another lock that shares the store (its tables' customers) claims
+  // for its own lock only.
+  REQUIRE(in_child_process([&] {
+    LastSentStore other(path);
+    other.claim_writer("lock b");
+    LastSentBatch own;
+    own.upsert_customer("3", stamp_list({presence(2)}));
+    other.apply(own);
+  }));
+  store.apply(first);
+
+  REQUIRE(in_child_process([&] {
+    LastSentStore other(path);
+    other.claim_writer("lock a");
+    LastSentBatch newer;
+    newer.upsert_customer("1", stamp_list({field("plan", "\"pro\""), presence(1)}));
+    other.apply(newer);
+  }));
   // The first process's late commit would put back the older plan over the newer one.
   LastSentBatch late;
   late.upsert_customer("1", stamp_list({field("plan", "\"free\""), presence(1)}));
@@ -1066,9 +1090,10 @@ TEST_CASE("last-sent store: a commit after another process claimed the store is 
                        cdc::SourceError);
   CHECK(customer(store, "1") == sorted({field("plan", "\"pro\""), presence(1)}));
   CHECK(customer(store, "2").empty());  // rolled back whole
+  CHECK(customer(store, "3") == stamp_list({presence(2)}));
 
   // Claimed again (the next start that takes the lock), it writes.
-  store.claim_writer();
+  store.claim_writer("lock a");
   store.apply(late);
   CHECK(customer(store, "2") == stamp_list({presence(1)}));
 }
