@@ -786,13 +786,9 @@ std::optional<std::string> ChangedFilter::unseen_by_store(const std::optional<Po
                      id.value_or("(unnamed)"), owner_file_.string(), *owner);
 }
 
-void ChangedFilter::claim_store() {
+uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
   commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
   store_.claim_writer(instance_);
-}
-
-uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
-  claim_store();
   if (!resumed && owner_file_.empty()) return 0;
   uint64_t forgotten = 0;
   if (const auto why = unseen_by_store(resumed)) {

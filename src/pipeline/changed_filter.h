@@ -169,13 +169,13 @@ class ChangedFilter {
   // sent anything. Another store's name there means that instance's calls are missing
   // here whatever the positions say (a pair sharing a state_dir, each with a store on its
   // own disk: last_sent_dir), and the store forgets the same way; then it writes its own.
+  //
+  // First of all it names this start the store's writer for its instance lock
+  // (LastSentStore::claim_writer): a process that wrote the store before under the same
+  // lock, and lost it to this one, has its next commit refused.
   uint64_t check_resume(const std::optional<Position>& resumed);
-  // Names this start the store's writer for its instance lock (LastSentStore::
-  // claim_writer): a process that wrote the store before under the same lock, and lost it
-  // to this one, has its next commit refused. check_resume() claims first.
-  void claim_store();
   // The instance lock this process streams or backfills under (InstanceLock::describe),
-  // for claim_store(); empty (tests, tools): one name for all.
+  // for check_resume()'s claim; empty (tests, tools): one name for all.
   void set_instance(std::string lock) { instance_ = std::move(lock); }
   void set_owner_file(std::filesystem::path path) { owner_file_ = std::move(path); }
   // Why check_resume(resumed) would forget the store's values, or nullopt; changes
