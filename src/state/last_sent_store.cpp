@@ -664,18 +664,41 @@ void LastSentStore::Commit::delete_customer(std::string_view key) {
   if (!write_) return;
   encode_stamps(std::span(&kTombstone, 1), bytes_);
   write_->put(kCustomers, key, bytes_);
-  // Retainly deletes a customer's arrays with it.
+  drop_items_of(key);  // Retainly deletes a customer's arrays with it
+}
+
+uint64_t LastSentStore::Commit::drop_items_of(std::string_view key) {
+  if (!write_) return 0;
   std::string prefix(key);
   prefix += '\0';
-  write_->erase_prefix(kItems, prefix);
+  return write_->erase_prefix(kItems, prefix);
+}
+
+uint64_t LastSentStore::Commit::drop_customer_stamps(
+    std::string_view key, const std::function<bool(const FieldStamp&)>& stamp) {
+  if (!write_) return 0;
+  const auto value = write_->get(kCustomers, key);
+  if (!value) return 0;
+  store_->decode_value(*value, &*write_, stamps_);
+  const auto kept = std::remove_if(stamps_.begin(), stamps_.end(), stamp);
+  const auto removed = static_cast<uint64_t>(stamps_.end() - kept);
+  if (removed == 0) return 0;
+  stamps_.erase(kept, stamps_.end());
+  if (stamps_.empty()) {
+    write_->erase(kCustomers, key);
+  } else {
+    encode(stamps_, bytes_);
+    write_->put(kCustomers, key, bytes_);
+  }
+  return removed;
 }
 
 void LastSentStore::Commit::upsert_item(std::string_view key, ItemStamp stamp) {
   if (write_) write_->put(kItems, key, encode_item(stamp));
 }
 
-void LastSentStore::Commit::delete_item(std::string_view key) {
-  if (write_) write_->erase(kItems, key);
+bool LastSentStore::Commit::delete_item(std::string_view key) {
+  return write_ && write_->erase(kItems, key);
 }
 
 void LastSentStore::Commit::apply(const LastSentBatch& batch) {

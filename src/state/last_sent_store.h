@@ -213,12 +213,17 @@ class LastSentStore {
     void upsert_customer(std::string_view key, std::span<const FieldStamp> stamps);
     void delete_customer(std::string_view key);
     void upsert_item(std::string_view key, ItemStamp stamp);
-    void delete_item(std::string_view key);
+    bool delete_item(std::string_view key);  // whether it was there
     // The batch's changes, after those written so far.
     void apply(const LastSentBatch& batch);
     // Removes from the customers of `walk` (KvStore::Walk) the stamps `stamp` picks (a
     // customer left with none goes); returns how many. For LastSentStore::drop().
     uint64_t drop_stamps(const std::function<bool(const FieldStamp&)>& stamp, KvStore::Walk& walk);
+    // The same for the one customer of `key` (customer_key()).
+    uint64_t drop_customer_stamps(std::string_view key,
+                                  const std::function<bool(const FieldStamp&)>& stamp);
+    // Removes the items of the customer of `key`; returns how many.
+    uint64_t drop_items_of(std::string_view key);
     // The commit is durable once the next one returns, or sync().
     void commit();
 
