@@ -166,7 +166,9 @@ std::string replay_dead_letters() {
          "the file; lines that fail again stay, with Retainly's new answer; mapping rejections "
          "(values the mapping refused, no call to resend) stay as they are. Stop the daemon "
          "and any backfill on this state folder first: beside them it refuses (exit 1), "
-         "since its records would race their newer calls. Exit 0 when everything resent was "
+         "since its records would race their newer calls. The last-sent store forgets the "
+         "fields and items the resent calls change first, so that their next change sends "
+         "them. Exit 0 when everything resent was "
          "delivered, 1 when some failed again or the file is in use, 3 when Retainly "
          "refuses the credentials.";
 }

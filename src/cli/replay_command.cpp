@@ -8,6 +8,7 @@
 #include "cli/exit_code.h"
 #include "core/errors.h"
 #include "ops/log.h"
+#include "pipeline/last_sent.h"
 #include "sink/replay.h"
 #include "sink/sink.h"
 
@@ -29,7 +30,17 @@ int replay_command(const ReplayArgs& args) {
     sink::Sink sink(config.sink, nullptr);
     sink::ReplayResult result;
     try {
-      result = sink::replay_dead_letters(config.sink.dead_letter_path, filter, sink);
+      result = sink::replay_dead_letters(
+          config.sink.dead_letter_path, filter, sink, sink::kReplayTimeout,
+          [&](std::span<const retainly::Call> calls) {
+            const uint64_t dropped = pipeline::forget_replayed(config, calls);
+            if (dropped > 0) {
+              log::info(
+                  "the last-sent store forgot {} field values and items the resent calls "
+                  "change, so that their next change sends them",
+                  dropped);
+            }
+          });
     } catch (const std::runtime_error&) {
       // Say which failure it was, so a refused key exits 3 like everywhere else.
       if (auto failure = sink.failure(); failure && failure->kind == sink::FailureKind::kAuth) {

@@ -780,7 +780,7 @@ std::optional<std::string> ChangedFilter::unseen_by_store(const std::optional<Po
   }
   if (owner_file_.empty()) return std::nullopt;
   const auto owner = read_owner();
-  const auto id = store_.progress(kStoreId);
+  const auto id = store_name();
   if (!owner || owner == id) return std::nullopt;
   return fmt::format("is named {}, but {} names store {} as the last that streamed or backfilled",
                      id.value_or("(unnamed)"), owner_file_.string(), *owner);
@@ -815,10 +815,14 @@ uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
   return forgotten;
 }
 
-std::optional<std::string> ChangedFilter::read_owner() const {
-  auto owner = state::read_file(owner_file_);
+std::optional<std::string> read_owner_file(const std::filesystem::path& file) {
+  auto owner = state::read_file(file);
   if (owner && !owner->empty() && owner->back() == '\n') owner->pop_back();
   return owner;
+}
+
+std::optional<std::string> ChangedFilter::read_owner() const {
+  return read_owner_file(owner_file_);
 }
 
 uint64_t ChangedFilter::forget_unseen(const std::string& why) {
@@ -835,12 +839,56 @@ uint64_t ChangedFilter::forget_unseen(const std::string& why) {
   return forgotten;
 }
 
+std::optional<std::string> ChangedFilter::store_name() { return store_.progress(kStoreId); }
+
 std::string ChangedFilter::store_id() {
-  if (auto id = store_.progress(kStoreId)) return *id;
+  if (auto id = store_name()) return *id;
   std::string id = state::random_name();
   batch_.set_progress(kStoreId, id);
   commit_and_wait(/*sync=*/true);
   return id;
+}
+
+uint64_t ChangedFilter::forget_replayed(std::span<const Call> calls) {
+  commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
+  const auto values = [](const FieldStamp& s) {
+    return s.name != state::kPresenceName || s == state::kTombstone;
+  };
+  uint64_t dropped = 0;
+  std::string key;
+  std::string item;
+  std::vector<uint32_t> names;
+  auto changes = store_.commit();
+  for (const Call& call : calls) {
+    state::customer_key(retainly::lane_view(call.customer_id), key);
+    switch (call.kind) {
+      case CallKind::kCustomerUpsert:
+        names.clear();
+        for (const auto& attribute : call.attributes) {
+          names.push_back(state::field_name_hash(attribute.name));
+        }
+        dropped += changes.drop_customer_stamps(key, [&](const FieldStamp& s) {
+          return s == state::kTombstone ||
+                 std::find(names.begin(), names.end(), s.name) != names.end();
+        });
+        break;
+      case CallKind::kCustomerDelete:
+        dropped += changes.drop_customer_stamps(key, values);
+        dropped += changes.drop_items_of(key);
+        break;
+      case CallKind::kArrayUpsert:
+      case CallKind::kArrayDelete:
+        state::item_key_at(key, call.field, call.item_id, item);
+        dropped += changes.delete_item(item) ? 1 : 0;
+        break;
+      case CallKind::kEvent:
+        break;
+    }
+  }
+  changes.commit();
+  store_.sync();
+  stored_valid_ = false;
+  return dropped;
 }
 
 void ChangedFilter::note_position(std::string_view acknowledged) {

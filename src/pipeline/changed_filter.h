@@ -58,6 +58,9 @@ struct FlattenedFields {
   std::vector<std::string> plain;
 };
 
+// The store name an owner file (ChangedFilter::set_owner_file) holds, if it exists.
+std::optional<std::string> read_owner_file(const std::filesystem::path& file);
+
 // Not thread-safe: the pipeline thread owns it (its commits run on a thread of its own).
 class ChangedFilter {
  public:
@@ -188,6 +191,16 @@ class ChangedFilter {
   void note_position(std::string_view acknowledged);
   // The same as the stream stops: recorded and synced now, with every settled call.
   void record_stopped_at(std::string_view acknowledged);
+
+  // Before `replay-dead-letters` resends `calls`, which Retainly refused once and the store
+  // so never saw: forgets, in one synced commit, what they will change in Retainly (the
+  // fields each customer upsert carries and a tombstone; the values and items of a
+  // customer a delete removes; the item an array call names), so that their next change
+  // sends them whatever value the store held before. Presence stamps stay. Returns the
+  // stamps and items dropped. (last_sent.h, forget_replayed().)
+  uint64_t forget_replayed(std::span<const retainly::Call> calls);
+  // The store's name, as the owner file names it (check_resume), if it has one yet.
+  std::optional<std::string> store_name();
 
   size_t pending() const { return static_cast<size_t>(ops_.end() - settled_end_); }
   // Customers and items that pending calls still mark (none once every call is committed).

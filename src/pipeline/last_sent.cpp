@@ -1,5 +1,6 @@
 #include "pipeline/last_sent.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -13,6 +14,7 @@
 #include "pipeline/backfill_checkpoint.h"
 #include "pipeline/changed_filter.h"
 #include "pipeline/source_factory.h"
+#include "state/atomic_file.h"
 #include "state/local_filesystem.h"
 
 namespace cdc::pipeline {
@@ -104,6 +106,36 @@ nlohmann::json last_sent_status(const config::ConnectorConfig& config) {
     out["backfill"][table] = {{"rows", checkpoint.rows}, {"done", checkpoint.done}};
   }
   return out;
+}
+
+uint64_t forget_replayed(const config::ConnectorConfig& config,
+                         std::span<const retainly::Call> calls) {
+  if (std::all_of(calls.begin(), calls.end(), [](const retainly::Call& call) {
+        return call.kind == retainly::CallKind::kEvent;  // Retainly keeps no state of them
+      })) {
+    return 0;
+  }
+  uint64_t dropped = 0;
+  std::optional<std::string> ours;
+  if (std::filesystem::exists(last_sent_directory(config) / "data.mdb")) {
+    const auto store = open_last_sent_store(config);
+    ChangedFilter filter(*store);
+    dropped = filter.forget_replayed(calls);
+    ours = filter.store_name();
+  }
+  // Another instance's store, named as the last that streamed, learns nothing of this
+  // replay: a name that is no store's makes every store forget its values at its next
+  // start, as after the other instance of a pair streamed (ChangedFilter::check_resume).
+  const auto owner_file = last_sent_owner_file(config);
+  if (const auto owner = read_owner_file(owner_file); owner && owner != ours) {
+    state::write_file_atomically(owner_file, state::random_name() + "\n");
+    log::warn(
+        "{} named another instance's last-sent store as the last that streamed; the replay "
+        "puts values in Retainly that store never saw, so each store forgets the values it "
+        "holds at its next start",
+        owner_file.string());
+  }
+  return dropped;
 }
 
 uint64_t forget_last_sent(const config::ConnectorConfig& config, const std::string& table) {

@@ -6,9 +6,11 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "config/connector_config.h"
+#include "retainly/call.h"
 #include "state/last_sent_store.h"
 
 namespace cdc::pipeline {
@@ -43,6 +45,20 @@ void warn_if_last_sent_stale(const config::ConnectorConfig& config, ChangedFilte
 // For `status`: its size on disk, customers and items it knows, and the share of fields
 // skipped since it was created; {} when there is no store yet. Writes nothing.
 nlohmann::json last_sent_status(const config::ConnectorConfig& config);
+
+// `replay-dead-letters`, before it resends `calls` (refused once, so the store never saw
+// them: only acknowledged calls of the daemon and backfills write it). Retainly will hold
+// what they carry, which may be older than what the store says it holds: a row that later
+// goes back to the value the store knows would be skipped, and Retainly keep the replayed
+// one. So the store forgets, durably before anything is sent, the fields each customer
+// upsert carries (and a tombstone), the values and items of each customer a delete
+// removes, and the item each array call names; their next change sends them. Presence
+// stamps stay (which table created which customer, for `backfill --mirror`). When
+// state_dir's owner file names another store (a pair with a store each), it is renamed,
+// so that each store forgets its values at its next start. Returns the stamps and items
+// dropped; nothing when there is no store yet.
+uint64_t forget_replayed(const config::ConnectorConfig& config,
+                         std::span<const retainly::Call> calls);
 
 // `forget`: drops what the store holds (for one table, "schema.table" or a name the
 // mappings know, when `table` is not empty). Returns the entries removed.

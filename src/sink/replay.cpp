@@ -62,7 +62,8 @@ std::optional<retainly::CallKind> parse_call_kind(std::string_view name) {
 }
 
 ReplayResult replay_dead_letters(const std::filesystem::path& file, const ReplayFilter& filter,
-                                 Sink& sink, std::chrono::milliseconds timeout) {
+                                 Sink& sink, std::chrono::milliseconds timeout,
+                                 const BeforeResending& before_resending) {
   // Alone with the file (DeadLetterLock): the records resent here would race a daemon's
   // or a backfill's newer calls for the same customers, and a second replay would send
   // every line again.
@@ -94,6 +95,7 @@ ReplayResult replay_dead_letters(const std::filesystem::path& file, const Replay
     }
   }
   if (calls.empty()) return result;
+  if (before_resending) before_resending(calls);
 
   const uint64_t dead_before = sink.stats().calls_dead_lettered;
   uint64_t sequence = sink.last_submitted();

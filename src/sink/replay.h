@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "retainly/call.h"
@@ -27,6 +29,14 @@ struct ReplayResult {
   size_t kept = 0;
 };
 
+// Called with the calls a replay resends, once it holds the file alone and before the
+// first is sent: what Retainly will hold changes behind the daemon's back (the last-sent
+// store forgets it: pipeline/last_sent.h, forget_replayed()). What it throws stops the
+// replay with nothing sent.
+using BeforeResending = std::function<void(std::span<const retainly::Call>)>;
+
+inline constexpr std::chrono::minutes kReplayTimeout{10};
+
 // Resends every line of the dead-letter file `file` that matches `filter`, each payload
 // as a call of its kind, through `sink` (whose sequences continue from its
 // last_submitted()), and waits up to `timeout` for them to settle. Then rewrites `file`
@@ -39,8 +49,8 @@ struct ReplayResult {
 // timeout passes (records already delivered are then resent by the next replay, which is
 // harmless except for events); std::system_error on I/O failure.
 ReplayResult replay_dead_letters(const std::filesystem::path& file, const ReplayFilter& filter,
-                                 Sink& sink,
-                                 std::chrono::milliseconds timeout = std::chrono::minutes{10});
+                                 Sink& sink, std::chrono::milliseconds timeout = kReplayTimeout,
+                                 const BeforeResending& before_resending = {});
 
 // The call kind named `name` ("customer_upsert", ...), as retainly::to_string writes it.
 std::optional<retainly::CallKind> parse_call_kind(std::string_view name);

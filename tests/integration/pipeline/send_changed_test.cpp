@@ -359,6 +359,48 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "send changed: after replay-dead-letters put a refused value in Retainly, the row going "
+    "back to the value before it is sent") {
+  // The store keeps the value before a refused call (Retainly holds that one). A replay
+  // then delivers the refused value behind the store's back: the store must not go on
+  // claiming the value before it.
+  constexpr const char* kSlot = "cdc_it_sc_replayed";
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  create_users(db, "pgit_sc_replayed", 0);  // default replica identity: no old image
+  MockServer mock;
+  ConnectorRun connector(
+      mock, {.slot = kSlot, .mappings = {{"users.yaml", users_mapping("pgit_sc_replayed")}}});
+  connector.start();
+  db.exec(insert_user("pgit_sc_replayed", 1));
+  wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
+
+  mock.set_faults({{"refuse_value", "Bob"}});
+  db.exec("UPDATE pgit_sc_replayed.users SET name = 'Bob' WHERE id = 1");
+  const auto dead_letters = connector.state_dir() / "dead-letters.jsonl";
+  wait_until(
+      [&] {
+        return std::filesystem::exists(dead_letters) &&
+               std::filesystem::file_size(dead_letters) > 0;
+      },
+      60s, "the dead letter");
+  CHECK(connector.terminate() == 0);
+
+  mock.set_faults({{"refuse_value", ""}});  // the workspace is fixed
+  auto replay = connector.command({"replay-dead-letters"});
+  CHECK(replay->wait_exit(120s) == 0);
+  CHECK(replay->stdout_text().find("delivered 1,") != std::string::npos);
+  CHECK(customer(mock, 1).at("name") == "Bob");
+
+  connector.start();
+  db.exec("UPDATE pgit_sc_replayed.users SET name = 'User 1', plan = 'pro' WHERE id = 1");
+  wait_until([&] { return customer(mock, 1).value("plan", "") == "pro"; }, 60s, "the plan");
+  CHECK(customer(mock, 1).at("name") == "User 1");
+  CHECK(connector.terminate() == 0);
+  db.drop_replication_objects(kSlot);
+}
+
+TEST_CASE(
     "send changed: a store that fills up stops the daemon; a restart with room loses nothing") {
   constexpr const char* kSlot = "cdc_it_sc_full_store";
   constexpr int kRows = 40000;  // about 2.4 MB of stamps: past a 1 MiB map

@@ -132,3 +132,36 @@ TEST_CASE("replay: once the other writer is gone, it goes ahead") {
   h.transport->answer(http_answer(h.transport->take_started()[0].id, 200));
   CHECK(replay.get().delivered == 2);
 }
+
+TEST_CASE("replay: hands the calls it resends over before the first is sent; a throw sends none") {
+  ReplayHarness h;
+  const std::string before = read_text(h.path);
+  std::vector<std::string> handed;
+  size_t started_then = 99;
+  auto replay = std::async(std::launch::async, [&] {
+    return replay_dead_letters(h.path, {}, *h.sink, std::chrono::seconds{20},
+                               [&](std::span<const cdc::retainly::Call> calls) {
+                                 started_then = h.transport->take_started().size();
+                                 for (const auto& call : calls) {
+                                   handed.push_back(cdc::retainly::to_string(call.kind));
+                                 }
+                               });
+  });
+  REQUIRE(h.transport->wait_started(1));
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 200));
+  REQUIRE(h.transport->wait_started(2));
+  h.transport->answer(http_answer(h.transport->take_started()[0].id, 200));
+  CHECK(replay.get().delivered == 2);
+  CHECK(started_then == 0);
+  CHECK(handed == std::vector<std::string>{"customer_upsert", "event"});
+
+  ReplayHarness refused;
+  CHECK_THROWS_WITH_AS(
+      replay_dead_letters(refused.path, {}, *refused.sink, std::chrono::seconds{20},
+                          [](std::span<const cdc::retainly::Call>) {
+                            throw std::runtime_error("store unavailable");
+                          }),
+      "store unavailable", std::runtime_error);
+  CHECK(refused.transport->take_started().empty());
+  CHECK(read_text(refused.path) == before);
+}
