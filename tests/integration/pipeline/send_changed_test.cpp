@@ -95,6 +95,23 @@ json customer(const MockServer& mock, int id) {
   return it == customers.end() ? json() : it->second;
 }
 
+// Customer 1 sent; then Retainly refuses its new name, Bob (a field set up differently in
+// the workspace, say), which the connector dead-letters.
+void send_then_refuse_bob(PgTestDb& db, MockServer& mock, const ConnectorRun& connector,
+                          const std::string& schema) {
+  db.exec(insert_user(schema, 1));
+  wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
+  mock.set_faults({{"refuse_value", "Bob"}});
+  db.exec("UPDATE " + schema + ".users SET name = 'Bob' WHERE id = 1");
+  const auto dead_letters = connector.state_dir() / "dead-letters.jsonl";
+  wait_until(
+      [&] {
+        return std::filesystem::exists(dead_letters) &&
+               std::filesystem::file_size(dead_letters) > 0;
+      },
+      60s, "the dead letter");
+}
+
 // The scenario of the issue, the same on both databases: `exec` runs SQL on the source.
 template <typename Exec>
 void unmapped_and_one_field(const std::string& schema, const MockServer& mock, Exec exec) {
@@ -324,19 +341,7 @@ TEST_CASE(
   ConnectorRun connector(
       mock, {.slot = kSlot, .mappings = {{"users.yaml", users_mapping("pgit_sc_refused")}}});
   connector.start();
-  db.exec(insert_user("pgit_sc_refused", 1));
-  wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
-
-  // Retainly refuses the new name (a field set up differently in the workspace, say).
-  mock.set_faults({{"refuse_value", "Bob"}});
-  db.exec("UPDATE pgit_sc_refused.users SET name = 'Bob' WHERE id = 1");
-  const auto dead_letters = connector.state_dir() / "dead-letters.jsonl";
-  wait_until(
-      [&] {
-        return std::filesystem::exists(dead_letters) &&
-               std::filesystem::file_size(dead_letters) > 0;
-      },
-      60s, "the dead letter");
+  send_then_refuse_bob(db, mock, connector, "pgit_sc_refused");
   // Markers: the pipeline takes in dead letters at the end of every transaction, from
   // what the sink's thread has published. That thread publishes the dead letter before it
   // sends anything later, so once the first marker arrives it is published; the second
@@ -372,18 +377,7 @@ TEST_CASE(
   ConnectorRun connector(
       mock, {.slot = kSlot, .mappings = {{"users.yaml", users_mapping("pgit_sc_replayed")}}});
   connector.start();
-  db.exec(insert_user("pgit_sc_replayed", 1));
-  wait_until([&] { return !customer(mock, 1).is_null(); }, 60s, "the customer");
-
-  mock.set_faults({{"refuse_value", "Bob"}});
-  db.exec("UPDATE pgit_sc_replayed.users SET name = 'Bob' WHERE id = 1");
-  const auto dead_letters = connector.state_dir() / "dead-letters.jsonl";
-  wait_until(
-      [&] {
-        return std::filesystem::exists(dead_letters) &&
-               std::filesystem::file_size(dead_letters) > 0;
-      },
-      60s, "the dead letter");
+  send_then_refuse_bob(db, mock, connector, "pgit_sc_replayed");
   CHECK(connector.terminate() == 0);
 
   mock.set_faults({{"refuse_value", ""}});  // the workspace is fixed
