@@ -36,8 +36,8 @@ int replay_command(const ReplayArgs& args) {
             const uint64_t dropped = pipeline::forget_replayed(config, calls);
             if (dropped > 0) {
               log::info(
-                  "the last-sent store forgot {} field values and items the resent calls "
-                  "change, so that their next change sends them",
+                  "the last-sent store forgot {} field value(s) and item(s) that the resent "
+                  "calls change: their next change sends them whatever the store held",
                   dropped);
             }
           });
