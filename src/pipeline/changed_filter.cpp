@@ -877,6 +877,10 @@ uint64_t ChangedFilter::forget_replayed(std::span<const Call> calls) {
         dropped += changes.drop_items_of(key);
         break;
       case CallKind::kArrayUpsert:
+        // It creates a customer Retainly lacks: one we deleted is there again.
+        dropped += changes.drop_customer_stamps(
+            key, [](const FieldStamp& s) { return s == state::kTombstone; });
+        [[fallthrough]];
       case CallKind::kArrayDelete:
         state::item_key_at(key, call.field, call.item_id, item);
         dropped += changes.delete_item(item) ? 1 : 0;

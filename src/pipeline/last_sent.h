@@ -52,7 +52,8 @@ nlohmann::json last_sent_status(const config::ConnectorConfig& config);
 // goes back to the value the store knows would be skipped, and Retainly keep the replayed
 // one. So the store forgets, durably before anything is sent, the fields each customer
 // upsert carries (and a tombstone), the values and items of each customer a delete
-// removes, and the item each array call names; their next change sends them. Presence
+// removes, and the item each array call names (an item upsert creates a missing customer:
+// a tombstone goes too); their next change sends them. Presence
 // stamps stay (which table created which customer, for `backfill --mirror`). When
 // state_dir's owner file names another store (a pair with a store each), it is renamed,
 // so that each store forgets its values at its next start. Returns the stamps and items
