@@ -679,16 +679,30 @@ uint64_t LastSentStore::Commit::drop_customer_stamps(
   if (!write_) return 0;
   const auto value = write_->get(kCustomers, key);
   if (!value) return 0;
-  store_->decode_value(*value, &*write_, stamps_);
-  const auto kept = std::remove_if(stamps_.begin(), stamps_.end(), stamp);
-  const auto removed = static_cast<uint64_t>(stamps_.end() - kept);
+  const uint64_t removed = without(*value, stamp, bytes_);
   if (removed == 0) return 0;
-  stamps_.erase(kept, stamps_.end());
-  if (stamps_.empty()) {
+  if (bytes_.empty()) {
     write_->erase(kCustomers, key);
   } else {
-    encode(stamps_, bytes_);
     write_->put(kCustomers, key, bytes_);
+  }
+  return removed;
+}
+
+uint64_t LastSentStore::Commit::without(std::string_view value,
+                                        const std::function<bool(const FieldStamp&)>& stamp,
+                                        std::string& out) {
+  store_->decode_value(value, &*write_, stamps_);
+  const auto kept = std::remove_if(stamps_.begin(), stamps_.end(), stamp);
+  const auto removed = static_cast<uint64_t>(stamps_.end() - kept);
+  stamps_.erase(kept, stamps_.end());
+  out.clear();
+  if (removed == 0) {
+    out.assign(value);
+  } else if (!stamps_.empty()) {
+    // What is left may need a layout of its own, written beside (a walk's LMDB cursor
+    // stays where it stands).
+    encode(stamps_, out);
   }
   return removed;
 }
@@ -799,14 +813,7 @@ uint64_t LastSentStore::Commit::drop_stamps(const std::function<bool(const Field
   write.rewrite(
       kCustomers,
       [&](std::string_view, std::string_view value, std::string& out) {
-        store_->decode_value(value, &write, stamps_);
-        const auto kept = std::remove_if(stamps_.begin(), stamps_.end(), stamp);
-        removed += static_cast<uint64_t>(stamps_.end() - kept);
-        stamps_.erase(kept, stamps_.end());
-        if (stamps_.empty()) return;  // out stays empty: the customer goes
-        // What is left may need a layout of its own, written beside (LMDB keeps the cursor
-        // of this walk where it stands).
-        encode(stamps_, out);
+        removed += without(value, stamp, out);  // an empty `out`: the customer goes
       },
       walk);
   return removed;

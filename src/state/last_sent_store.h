@@ -235,6 +235,10 @@ class LastSentStore {
     // A customer's value for `stamps` (sorted, one a slot) into `out`: in the form of their
     // layout, written now if it is new, or as whole stamps if they can have none.
     void encode(std::span<const FieldStamp> stamps, std::string& out);
+    // A customer's value `value` without the stamps `stamp` picks, into `out`: `value`
+    // itself when it picks none, empty when none is left. Returns how many it picked.
+    uint64_t without(std::string_view value, const std::function<bool(const FieldStamp&)>& stamp,
+                     std::string& out);
     // The id of the layout of `stamps` (sorted, one a slot), written now if new; 0 if they
     // can have none.
     uint32_t layout_for(std::span<const FieldStamp> stamps);
