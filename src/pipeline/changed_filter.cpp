@@ -851,9 +851,6 @@ std::string ChangedFilter::store_id() {
 
 uint64_t ChangedFilter::forget_replayed(std::span<const Call> calls) {
   commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
-  const auto values = [](const FieldStamp& s) {
-    return s.name != state::kPresenceName || s == state::kTombstone;
-  };
   uint64_t dropped = 0;
   std::string key;
   std::string item;
@@ -873,7 +870,7 @@ uint64_t ChangedFilter::forget_replayed(std::span<const Call> calls) {
         });
         break;
       case CallKind::kCustomerDelete:
-        dropped += changes.drop_customer_stamps(key, values);
+        dropped += changes.drop_customer_stamps(key, state::holds_value);
         dropped += changes.drop_items_of(key);
         break;
       case CallKind::kArrayUpsert:

@@ -194,10 +194,11 @@ class ChangedFilter {
 
   // Before `replay-dead-letters` resends `calls`, which Retainly refused once and the store
   // so never saw: forgets, in one synced commit, what they will change in Retainly (the
-  // fields each customer upsert carries and a tombstone; the values and items of a
-  // customer a delete removes; the item an array call names, and for an upsert a
-  // tombstone), so that their next change sends them whatever value the store held before. Presence
-  // stamps stay. Returns the stamps and items dropped. (last_sent.h, forget_replayed().)
+  // fields each customer upsert carries; the values and items of a customer a delete
+  // removes; the item an array call names; the tombstone of a customer an upsert or an
+  // item creates again), so that their next change sends them whatever value the store
+  // held before. Presence stamps stay. Returns the stamps and items dropped. (last_sent.h,
+  // forget_replayed().)
   uint64_t forget_replayed(std::span<const retainly::Call> calls);
   // The store's name, as the owner file names it (check_resume), if it has one yet.
   std::optional<std::string> store_name();

@@ -62,6 +62,14 @@ void require_local(const config::ConnectorConfig& config) {
   if (auto problem = last_sent_location_problem(config)) throw ConfigError(*problem);
 }
 
+// For commands that change a store but never create one (`forget`, a replay): nullptr
+// when there is none yet.
+std::unique_ptr<state::LastSentStore> open_last_sent_store_if_any(
+    const config::ConnectorConfig& config) {
+  if (!std::filesystem::exists(last_sent_directory(config) / "data.mdb")) return nullptr;
+  return open_last_sent_store(config);
+}
+
 }  // namespace
 
 std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::ConnectorConfig& config) {
@@ -117,8 +125,7 @@ uint64_t forget_replayed(const config::ConnectorConfig& config,
   }
   uint64_t dropped = 0;
   std::optional<std::string> ours;
-  if (std::filesystem::exists(last_sent_directory(config) / "data.mdb")) {
-    const auto store = open_last_sent_store(config);
+  if (const auto store = open_last_sent_store_if_any(config)) {
     ChangedFilter filter(*store);
     dropped = filter.forget_replayed(calls);
     ours = filter.store_name();
@@ -139,8 +146,8 @@ uint64_t forget_replayed(const config::ConnectorConfig& config,
 }
 
 uint64_t forget_last_sent(const config::ConnectorConfig& config, const std::string& table) {
-  if (!std::filesystem::exists(last_sent_directory(config) / "data.mdb")) return 0;
-  const auto store = open_last_sent_store(config);
+  const auto store = open_last_sent_store_if_any(config);
+  if (store == nullptr) return 0;
   const uint64_t removed = store->forget(table);
   store->sync();
   return removed;

@@ -50,14 +50,12 @@ nlohmann::json last_sent_status(const config::ConnectorConfig& config);
 // them: only acknowledged calls of the daemon and backfills write it). Retainly will hold
 // what they carry, which may be older than what the store says it holds: a row that later
 // goes back to the value the store knows would be skipped, and Retainly keep the replayed
-// one. So the store forgets, durably before anything is sent, the fields each customer
-// upsert carries (and a tombstone), the values and items of each customer a delete
-// removes, and the item each array call names (an item upsert creates a missing customer:
-// a tombstone goes too); their next change sends them. Presence
-// stamps stay (which table created which customer, for `backfill --mirror`). When
-// state_dir's owner file names another store (a pair with a store each), it is renamed,
-// so that each store forgets its values at its next start. Returns the stamps and items
-// dropped; nothing when there is no store yet.
+// one. So the store forgets, durably before anything is sent, what they change
+// (ChangedFilter::forget_replayed); their next change sends it. Presence stamps stay
+// (which table created which customer, for `backfill --mirror`). When state_dir's owner
+// file names another store (a pair with a store each), it is renamed, so that each store
+// forgets its values at its next start. Returns the stamps and items dropped; nothing
+// when there is no store yet.
 uint64_t forget_replayed(const config::ConnectorConfig& config,
                          std::span<const retainly::Call> calls);
 

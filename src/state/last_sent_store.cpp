@@ -783,8 +783,8 @@ uint64_t LastSentStore::forget(std::string_view table, size_t batch) {
 
 uint64_t LastSentStore::forget_values(size_t batch) {
   if (read_only_) return 0;
-  return drop([](const FieldStamp& s) { return s.name != kPresenceName || s == kTombstone; },
-              [](const std::optional<ItemStamp>&) { return true; }, batch);
+  return drop(
+      holds_value, [](const std::optional<ItemStamp>&) { return true; }, batch);
 }
 
 uint64_t LastSentStore::drop(const std::function<bool(const FieldStamp&)>& stamp,

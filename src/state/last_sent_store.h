@@ -46,6 +46,12 @@ inline constexpr uint32_t kPresenceName = 0;
 // re-creating the customer; any other upsert replaces it.
 inline constexpr FieldStamp kTombstone{kPresenceName, 0, 0};
 
+// Whether `stamp` says what value Retainly holds (a field stamp, or a tombstone: none), as
+// opposed to a presence stamp, which says only which table created the customer.
+inline bool holds_value(const FieldStamp& stamp) {
+  return stamp.name != kPresenceName || stamp == kTombstone;
+}
+
 // Field stamps are one per name, presence stamps one per table: whether a stamp (or a
 // pending value) with `a_name` and `a_table` stands in the slot of `name` and `table`.
 inline bool same_slot(uint32_t a_name, uint16_t a_table, uint32_t name, uint16_t table) {
