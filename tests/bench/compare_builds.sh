@@ -86,12 +86,14 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 # Medians (the middle run; of an even count, the mean of the two middle ones). "time vs"
-# compares the medians; "per round" compares each run with the first build's run of the
+# compares the medians; "rows/s vs" the same as throughput, the first build's median time
+# over this one's (a build 25% slower has 20% less throughput: goals stated in rows/s
+# are judged on this column); "per round" compares each run with the first build's run of the
 # same round, seconds apart, and gives the median and range of those ratios: the range
 # says how far one such pair can be trusted (2026-12-07: 3% to 44% for one pair of
 # builds within nine rounds).
-printf '\n%-36s %-24s %10s %18s %9s %14s  %-9s %s\n' \
-  benchmark build "median s" "range s" "CPU us" "CPU range" "time vs" \
+printf '\n%-36s %-24s %10s %18s %9s %14s  %-9s %-10s %s\n' \
+  benchmark build "median s" "range s" "CPU us" "CPU range" "time vs" "rows/s vs" \
   "per round vs ${builds[0]} (range)"
 awk -F'\t' -v builds="${builds[*]}" '
   function median(list, n,   sorted, i, j, t) {
@@ -119,6 +121,7 @@ awk -F'\t' -v builds="${builds[*]}" '
         mc = median(list, n[key]); clo = lo; chi = hi
         if (b == 1) { base = ms; first = key }
         versus = base > 0 ? sprintf("%+.1f%%", (ms / base - 1) * 100) : "-"
+        rate = ms > 0 ? sprintf("%+.1f%%", (base / ms - 1) * 100) : "-"
         paired = "-"
         if (b > 1 && first in n) {
           delete list; pairs = 0
@@ -130,8 +133,8 @@ awk -F'\t' -v builds="${builds[*]}" '
             paired = sprintf("%+.1f%% (%+.1f..%+.1f)", mp, lo, hi)
           }
         }
-        printf "%-36s %-24s %10.3f %8.3f..%-8.3f %9.2f %6.2f..%-6.2f  %-9s %s\n", names[k],
-          build[b], ms, slo, shi, mc, clo, chi, versus, paired
+        printf "%-36s %-24s %10.3f %8.3f..%-8.3f %9.2f %6.2f..%-6.2f  %-9s %-10s %s\n", names[k],
+          build[b], ms, slo, shi, mc, clo, chi, versus, rate, paired
       }
     }
   }' "$runs"
