@@ -106,6 +106,7 @@ int backfill_command(const BackfillArgs& args) {
       if (!args.dry_run) {
         changed->set_owner_file(pipeline::last_sent_owner_file(config));
         changed->set_instance(daemon_lock->describe());
+        changed->set_workspace(pipeline::workspace_name(config));
         changed->check_resume(pipeline::stream_resume_position(config));
       } else {
         pipeline::warn_if_last_sent_stale(config, *changed);

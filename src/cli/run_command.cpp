@@ -88,6 +88,7 @@ int run_command(const RunArgs& args) {
     pipeline::ChangedFilter changed(*last_sent);
     changed.set_owner_file(pipeline::last_sent_owner_file(config));
     changed.set_instance(lock->describe());
+    changed.set_workspace(pipeline::workspace_name(config));
     stream.set_changed_filter(&changed);
     // Updates that left out values the mapping needs (unchanged TOAST) are read again.
     auto row_fetcher = pipeline::make_row_fetcher(config);

@@ -62,6 +62,10 @@ std::vector<std::pair<std::string, BackfillCheckpoint>> stored_checkpoints(
   return out;
 }
 
+uint64_t forget_checkpoints(state::LastSentStore& store) {
+  return store.forget_progress(kNamePrefix);
+}
+
 std::filesystem::path legacy_checkpoint_path(const std::filesystem::path& state_dir,
                                              const TableId& table) {
   return state_dir / "backfill" / (table.qualified() + ".json");

@@ -40,6 +40,10 @@ std::optional<BackfillCheckpoint> load_checkpoint(state::LastSentStore& store,
 std::vector<std::pair<std::string, BackfillCheckpoint>> stored_checkpoints(
     state::LastSentStore& store);
 
+// Drops every table's checkpoint, so that `backfill --resume` starts each table over;
+// returns how many there were.
+uint64_t forget_checkpoints(state::LastSentStore& store);
+
 // Before the store kept them, checkpoints were files: state_dir/backfill/<schema.table>.json.
 // A resume still reads one when the store has none; it goes once the store has its own.
 std::filesystem::path legacy_checkpoint_path(const std::filesystem::path& state_dir,

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "ops/log.h"
+#include "pipeline/backfill_checkpoint.h"
 #include "retainly/lane.h"
 #include "state/atomic_file.h"
 #include "state/kv_store.h"
@@ -770,6 +771,13 @@ std::optional<Position> ChangedFilter::stored_position() {
 }
 
 std::optional<std::string> ChangedFilter::unseen_by_store(const std::optional<Position>& resumed) {
+  if (!workspace_.empty()) {
+    if (const auto held = store_.workspace(); held && *held != workspace_) {
+      return std::string(
+          "holds what another Retainly workspace was sent (the sink's url or key "
+          "changed since)");
+    }
+  }
   if (resumed) {
     const auto stored = stored_position();
     if (!covers(stored, *resumed)) {
@@ -789,8 +797,8 @@ std::optional<std::string> ChangedFilter::unseen_by_store(const std::optional<Po
 uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
   commit_and_wait(/*sync=*/false);  // nothing of this process's left pending
   store_.claim_writer(instance_);
-  if (!resumed && owner_file_.empty()) return 0;
-  uint64_t forgotten = 0;
+  uint64_t forgotten = claim_workspace();
+  if (!resumed && owner_file_.empty()) return forgotten;
   if (const auto why = unseen_by_store(resumed)) {
     forgotten = forget_unseen(*why);
     store_.sync();
@@ -812,6 +820,30 @@ uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
   if (const std::string id = store_id(); read_owner() != id) {
     state::write_file_atomically(owner_file_, id + "\n");
   }
+  return forgotten;
+}
+
+uint64_t ChangedFilter::claim_workspace() {
+  if (workspace_.empty()) return 0;
+  uint64_t forgotten = 0;
+  if (const auto held = store_.workspace(); held && *held != workspace_) {
+    // Everything: the values, and which tables created whom, which --mirror and
+    // only-if-sent deletes would otherwise act on in a workspace where we created nobody.
+    forgotten = store_.forget();
+    // And where backfills stand: a `backfill --resume` would skip the rows the other
+    // workspace was sent.
+    forget_checkpoints(store_);
+    stored_valid_ = false;
+    log::warn(
+        "the last-sent store in {} holds what another Retainly workspace was sent (the sink's "
+        "url or key changed since): it forgot all {} entries, so this workspace gets every "
+        "field of each customer with its next change, or of every row with a backfill",
+        store_.directory().string(), forgotten);
+  }
+  // Named only once the forgetting is committed: a crash before leaves the other name,
+  // and the next start forgets again.
+  store_.claim_workspace(workspace_);
+  store_.sync();
   return forgotten;
 }
 

@@ -181,6 +181,14 @@ class ChangedFilter {
   // for check_resume()'s claim; empty (tests, tools): one name for all.
   void set_instance(std::string lock) { instance_ = std::move(lock); }
   void set_owner_file(std::filesystem::path path) { owner_file_ = std::move(path); }
+  // The Retainly workspace the calls go to (pipeline::workspace_name), for check_resume():
+  // a store that names another (a connector tried against a sandbox, then pointed at
+  // production) forgets everything it holds, which tables created whom too, since that
+  // workspace holds none of it; then it names this one, and its commits are refused
+  // should another connector claim it for its workspace meanwhile
+  // (LastSentStore::claim_workspace). A store that names none yet (written before
+  // 2026-12-08) is trusted and named. Empty (tests, tools): not checked.
+  void set_workspace(std::string workspace) { workspace_ = std::move(workspace); }
   // Why check_resume(resumed) would forget the store's values, or nullopt; changes
   // nothing, for commands that only read the store (warn_if_last_sent_stale).
   std::optional<std::string> unseen_by_store(const std::optional<Position>& resumed);
@@ -445,10 +453,14 @@ class ChangedFilter {
   std::string store_id();
   // The owner file's store name, if there is one.
   std::optional<std::string> read_owner() const;
+  // check_resume()'s first step: forgets the whole store if it names another workspace
+  // than workspace_, then claims it for workspace_. Returns the entries forgotten.
+  uint64_t claim_workspace();
   // check_resume()'s forgetting, logged with `why` the store misses calls.
   uint64_t forget_unseen(const std::string& why);
   std::filesystem::path owner_file_;
-  std::string instance_;  // set_instance()'s
+  std::string instance_;   // set_instance()'s
+  std::string workspace_;  // set_workspace()'s
 
   // Last: destroyed first, it waits for a running commit, which uses the members above.
   BackgroundJob committer_{"cdc-store"};

@@ -4,10 +4,12 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <iterator>
 #include <stdexcept>
 #include <string_view>
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 
 #include "core/errors.h"
 #include "ops/log.h"
@@ -72,6 +74,24 @@ std::unique_ptr<state::LastSentStore> open_last_sent_store_if_any(
 
 }  // namespace
 
+std::string workspace_name(const config::ConnectorConfig& config) {
+  std::string_view url = config.sink.url;
+  while (!url.empty() && url.back() == '/') url.remove_suffix(1);  // the same endpoint
+  // The key is redacted like a secret: a cryptographic hash, so that the store's file
+  // tells nothing of it.
+  std::string identity("retainly-cdc workspace\n");
+  identity.append(url).append(1, '\0').append(config.sink.key);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  if (EVP_Digest(identity.data(), identity.size(), digest, &size, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("SHA-256 failed (OpenSSL's EVP_Digest)");
+  }
+  std::string name;
+  for (unsigned int i = 0; i < size; ++i)
+    fmt::format_to(std::back_inserter(name), "{:02x}", digest[i]);
+  return name;
+}
+
 std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::ConnectorConfig& config) {
   require_local(config);
   return std::make_unique<state::LastSentStore>(last_sent_directory(config), /*read_only=*/false,
@@ -85,6 +105,7 @@ std::unique_ptr<state::LastSentStore> read_last_sent_store(const config::Connect
 
 void warn_if_last_sent_stale(const config::ConnectorConfig& config, ChangedFilter& filter) {
   filter.set_owner_file(last_sent_owner_file(config));
+  filter.set_workspace(workspace_name(config));
   const auto why = filter.unseen_by_store(stream_resume_position(config));
   if (!why) return;
   log::warn(

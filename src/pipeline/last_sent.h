@@ -27,6 +27,11 @@ std::filesystem::path last_sent_owner_file(const config::ConnectorConfig& config
 // nullopt when it can. Every open below refuses with it (ConfigError); `check` lists it.
 std::optional<std::string> last_sent_location_problem(const config::ConnectorConfig& config);
 
+// The Retainly workspace the sink sends to, as the store names it
+// (ChangedFilter::set_workspace): a SHA-256 of the sink's url and key, so that a change
+// of either makes a store filled for the old one forget it. Neither is kept in the clear.
+std::string workspace_name(const config::ConnectorConfig& config);
+
 std::unique_ptr<state::LastSentStore> open_last_sent_store(const config::ConnectorConfig& config);
 // Read only, for commands that write nothing (dry runs, `preview`, `status`); nullptr when
 // there is no store yet (LastSentStore::open_existing).

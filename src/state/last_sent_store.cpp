@@ -33,6 +33,8 @@ constexpr std::string_view kLayoutPrefix{"\0layout", 7};
 
 // The progress entries claim_writer() writes: "writer " and the instance lock.
 constexpr std::string_view kWriterProgress = "writer ";
+// The progress entry claim_workspace() writes.
+constexpr std::string_view kWorkspaceProgress = "workspace";
 
 std::string progress_key(std::string_view name) {
   return std::string(kProgressPrefix).append(name);
@@ -484,7 +486,35 @@ LastSentStore::Commit LastSentStore::commit() {
           "stamps this one had not committed yet");
     }
   }
+  if (!workspace_.empty()) {
+    const auto named = write.get(kTables, progress_key(kWorkspaceProgress));
+    if (named != std::optional<std::string_view>(workspace_)) {
+      throw WorkspaceReplaced(
+          "the last-sent store in " + directory().string() +
+          " now describes the calls of a connector that sends to another Retainly workspace "
+          "(another connector was given the same last_sent_dir): its stamps are not what "
+          "this connector's workspace holds. Give each connector a last_sent_dir of its own");
+    }
+  }
   return Commit(*this, std::move(write));
+}
+
+uint64_t LastSentStore::forget_progress(std::string_view prefix) {
+  if (read_only_) return 0;
+  Commit changes = commit();
+  const uint64_t removed = changes.write_->erase_prefix(kTables, progress_key(prefix));
+  changes.commit();
+  return removed;
+}
+
+std::optional<std::string> LastSentStore::workspace() { return progress(kWorkspaceProgress); }
+
+void LastSentStore::claim_workspace(std::string_view workspace) {
+  if (read_only_) return;
+  KvStore::Write write = store_.write();
+  write.put(kTables, progress_key(kWorkspaceProgress), workspace);
+  write.commit();
+  workspace_ = workspace;
 }
 
 void LastSentStore::claim_writer(std::string_view instance) {

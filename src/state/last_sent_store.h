@@ -180,6 +180,9 @@ class LastSentStore {
   void progress_entries(
       std::string_view prefix,
       const std::function<void(std::string_view name, std::string_view value)>& visit);
+  // Removes, in a commit of its own, every progress entry whose name starts with `prefix`;
+  // returns how many.
+  uint64_t forget_progress(std::string_view prefix);
 
   // Applies the batch in order and commits it. The commit is durable once the next one
   // returns, or sync() (KvStore::sync).
@@ -199,6 +202,19 @@ class LastSentStore {
   // fence each other. A SourceError (exit 4), as the lost lock it follows.
   void claim_writer(std::string_view instance);
   struct WriterReplaced : SourceError {
+    using SourceError::SourceError;
+  };
+
+  // The Retainly workspace whose calls the stamps describe, as claim_workspace() named it
+  // (an opaque name), if one did.
+  std::optional<std::string> workspace();
+  // Names `workspace` as the one the stamps describe, in a commit of its own, and from then
+  // on fences this object's commits by it as claim_writer() does by the writer: a store
+  // that names another since (a connector sending to another workspace, wrongly given the
+  // same last_sent_dir, claimed it) refuses them with WorkspaceReplaced. Its stamps are
+  // then that connector's, which would skip fields this one's workspace lacks.
+  void claim_workspace(std::string_view workspace);
+  struct WorkspaceReplaced : SourceError {
     using SourceError::SourceError;
   };
 
@@ -351,6 +367,7 @@ class LastSentStore {
   bool read_only_;
   std::string writer_key_;  // claim_writer()'s entry; empty: commits are not fenced
   std::string writer_;      // and the name it holds
+  std::string workspace_;   // claim_workspace()'s; empty: commits are not fenced by it
   std::string scratch_;
   // The layouts customers' values name (state/stamp_layouts.h), as the reader learned them
   // from its snapshots, and as write transactions know them: with those of a Commit not

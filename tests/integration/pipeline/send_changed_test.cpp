@@ -705,3 +705,54 @@ TEST_CASE(
   CHECK(connector.terminate() == 0);
   CHECK_FALSE(preview());
 }
+
+TEST_CASE(
+    "send changed: a store filled for one Retainly workspace holds nothing of another's; a "
+    "connector sending elsewhere that shares it stops") {
+  // A connector tried against a sandbox workspace, then pointed at production (another
+  // sink url or key), keeps its state_dir: the store must not answer for a workspace it
+  // never sent to. Its stamps say what the sandbox holds; production holds none of it.
+  PgTestDb db;
+  create_users(db, "pgit_sc_workspace", 50);
+  const TempDir dir("cdc_sc_workspace");
+  const auto mappings =
+      std::map<std::string, std::string>{{"users.yaml", users_mapping("pgit_sc_workspace")}};
+  MockServer sandbox;
+  ConnectorRun tried(
+      sandbox,
+      {.slot = "cdc_it_sc_workspace", .mappings = mappings, .state_dir = dir.path() / "state"});
+  CHECK(backfill(tried, {}).find("50 calls sent") != std::string::npos);
+
+  MockServer production({.key = "production-key"});
+  ConnectorRun moved(
+      production,
+      {.slot = "cdc_it_sc_workspace", .mappings = mappings, .state_dir = dir.path() / "state"});
+  // What only reads the store says that the next backfill forgets it.
+  CHECK(preview_warns_stale(moved, "pgit_sc_workspace.users"));
+  const std::string summary = backfill(moved, {});
+  CHECK(summary.find("50 calls sent") != std::string::npos);
+  wait_for_table(production, db, "pgit_sc_workspace", 60s);
+  // Now it answers for production: a second backfill sends nothing.
+  CHECK(backfill(moved, {}).find(" 0 calls sent") != std::string::npos);
+  CHECK_FALSE(preview_warns_stale(moved, "pgit_sc_workspace.users"));
+
+  // Two connectors given one last_sent_dir by mistake, sending to two workspaces: the one
+  // that claimed the store last keeps it; the other stops at its next commit instead of
+  // reading stamps of calls it never sent.
+  const std::string shared =
+      "last_sent_dir: " + (dir.path() / "state" / "last-sent").string() + "\n";
+  ConnectorRun daemon(production, {.slot = "cdc_it_sc_workspace",
+                                   .mappings = mappings,
+                                   .extra_config = shared,
+                                   .state_dir = dir.path() / "state"});
+  daemon.start();
+  daemon.process().wait_for_line("streaming from slot cdc_it_sc_workspace", 60s);
+  ConnectorRun other(
+      sandbox, {.slot = "cdc_it_sc_workspace_other", .mappings = mappings, .extra_config = shared});
+  backfill(other, {});
+  db.exec("UPDATE pgit_sc_workspace.users SET plan = 'pro' WHERE id = 1");
+  CHECK(daemon.process().wait_exit(60s) == 4);
+  CHECK(daemon.process().find_line("another Retainly workspace").has_value());
+  db.drop_replication_objects("cdc_it_sc_workspace");
+  db.drop_replication_objects("cdc_it_sc_workspace_other");
+}

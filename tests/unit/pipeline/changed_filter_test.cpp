@@ -784,3 +784,42 @@ TEST_CASE(
   CHECK_FALSE(h.filter.unseen_by_store(pg_at(200)).has_value());
   CHECK(h.filter.check_resume(pg_at(200)) == 0);
 }
+
+TEST_CASE(
+    "changed filter: a store that names another Retainly workspace forgets everything, "
+    "backfill checkpoints too; one that names none is trusted") {
+  const cdc::test::TempDir dir("cdc_changed_filter_workspace");
+  Harness h(dir);
+  REQUIRE(h.send(upsert("1", {{"a", "1"}, {"b", "2"}})));
+  REQUIRE(h.send(item("1", "9", {{"total", "5"}})));
+  h.acknowledge_all();
+  cdc::state::LastSentBatch checkpoint;
+  checkpoint.set_progress("backfill public.users", R"({"rows":1})");
+  h.store.apply(checkpoint);
+
+  // A store from before workspaces were named: trusted, and named.
+  h.filter.set_workspace("sandbox");
+  CHECK_FALSE(h.filter.unseen_by_store(std::nullopt).has_value());
+  CHECK(h.filter.check_resume(std::nullopt) == 0);
+  CHECK(h.store.workspace() == "sandbox");
+  CHECK_FALSE(h.send(upsert("1", {{"a", "1"}})));
+
+  // The sink now points elsewhere: nothing the store holds is in that workspace.
+  h.filter.set_workspace("production");
+  const auto why = h.filter.unseen_by_store(std::nullopt);
+  REQUIRE(why.has_value());
+  CHECK(why->find("another Retainly workspace") != std::string::npos);
+  CHECK(h.filter.check_resume(std::nullopt) == 4);  // two fields, the presence, the item
+  CHECK(h.store.workspace() == "production");
+  std::vector<cdc::state::FieldStamp> stamps;
+  h.store.customer("1", stamps);
+  CHECK(stamps.empty());  // which table created it too: not in this workspace
+  CHECK_FALSE(h.store.progress("backfill public.users").has_value());
+  auto again = h.send(upsert("1", {{"a", "1"}, {"b", "2"}}));
+  REQUIRE(again);
+  CHECK(again->attributes.size() == 2);
+  CHECK(h.send(item("1", "9", {{"total", "5"}})).has_value());
+  h.acknowledge_all();
+  CHECK(h.filter.check_resume(std::nullopt) == 0);  // its own workspace: kept
+  CHECK_FALSE(h.send(upsert("1", {{"a", "1"}})));
+}

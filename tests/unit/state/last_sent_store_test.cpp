@@ -1097,3 +1097,39 @@ TEST_CASE(
   store.apply(late);
   CHECK(customer(store, "2") == stamp_list({presence(1)}));
 }
+
+TEST_CASE(
+    "last-sent store: a commit after a connector sending to another workspace claimed the "
+    "store is refused") {
+  // Two connectors wrongly given one last_sent_dir, sending to two Retainly workspaces.
+  const cdc::test::TempDir dir("cdc_last_sent_workspace");
+  const auto path = dir.path() / "ls";
+  LastSentStore store(path);
+  CHECK_FALSE(store.workspace().has_value());
+  store.claim_workspace("sandbox");
+  CHECK(store.workspace() == "sandbox");
+  LastSentBatch first;
+  first.upsert_customer("1", stamp_list({field("plan", "\"free\""), presence(1)}));
+  store.apply(first);
+
+  REQUIRE(in_child_process([&] {
+    LastSentStore other(path);
+    other.claim_workspace("sandbox");  // the same workspace: no conflict
+    LastSentBatch own;
+    own.upsert_customer("3", stamp_list({presence(2)}));
+    other.apply(own);
+  }));
+  store.apply(first);
+
+  REQUIRE(in_child_process([&] {
+    LastSentStore other(path);
+    other.claim_workspace("production");
+  }));
+  LastSentBatch late;
+  late.upsert_customer("2", stamp_list({presence(1)}));
+  CHECK_THROWS_WITH_AS(store.apply(late), doctest::Contains("another Retainly workspace"),
+                       LastSentStore::WorkspaceReplaced);
+  CHECK_THROWS_AS(store.apply(late), cdc::SourceError);
+  CHECK(customer(store, "2").empty());  // rolled back
+  CHECK(store.workspace() == "production");
+}
