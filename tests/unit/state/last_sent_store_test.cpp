@@ -1046,6 +1046,25 @@ bool in_child_process(const std::function<void()>& write) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// A batch that upserts one customer.
+LastSentBatch upserting(std::string_view customer, const std::vector<FieldStamp>& stamps) {
+  LastSentBatch batch;
+  batch.upsert_customer(customer, stamps);
+  return batch;
+}
+
+// Another connector's process: opens the store at `path`, lets `claim` claim it and
+// commits `batch`; whether all of it went well.
+bool commits_in_child_process(const std::filesystem::path& path,
+                              const std::function<void(LastSentStore&)>& claim,
+                              const LastSentBatch& batch = {}) {
+  return in_child_process([&] {
+    LastSentStore other(path);
+    claim(other);
+    other.apply(batch);
+  });
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -1058,28 +1077,19 @@ TEST_CASE(
   const auto path = dir.path() / "ls";
   LastSentStore store(path);
   store.claim_writer("lock a");
-  LastSentBatch first;
-  first.upsert_customer("1", stamp_list({field("plan", "\"free\""), presence(1)}));
+  const auto first = upserting("1", stamp_list({field("plan", "\"free\""), presence(1)}));
   store.apply(first);
 
   // A connector under another lock that shares the store (its tables' customers) claims
   // for its own lock only.
-  REQUIRE(in_child_process([&] {
-    LastSentStore other(path);
-    other.claim_writer("lock b");
-    LastSentBatch own;
-    own.upsert_customer("3", stamp_list({presence(2)}));
-    other.apply(own);
-  }));
+  const auto own = upserting("3", stamp_list({presence(2)}));
+  REQUIRE(commits_in_child_process(
+      path, [](LastSentStore& other) { other.claim_writer("lock b"); }, own));
   store.apply(first);
 
-  REQUIRE(in_child_process([&] {
-    LastSentStore other(path);
-    other.claim_writer("lock a");
-    LastSentBatch newer;
-    newer.upsert_customer("1", stamp_list({field("plan", "\"pro\""), presence(1)}));
-    other.apply(newer);
-  }));
+  REQUIRE(commits_in_child_process(
+      path, [](LastSentStore& other) { other.claim_writer("lock a"); },
+      upserting("1", stamp_list({field("plan", "\"pro\""), presence(1)}))));
   // The first process's late commit would put back the older plan over the newer one.
   LastSentBatch late;
   late.upsert_customer("1", stamp_list({field("plan", "\"free\""), presence(1)}));
@@ -1108,25 +1118,18 @@ TEST_CASE(
   CHECK_FALSE(store.workspace().has_value());
   store.claim_workspace("sandbox");
   CHECK(store.workspace() == "sandbox");
-  LastSentBatch first;
-  first.upsert_customer("1", stamp_list({field("plan", "\"free\""), presence(1)}));
+  const auto first = upserting("1", stamp_list({field("plan", "\"free\""), presence(1)}));
   store.apply(first);
 
-  REQUIRE(in_child_process([&] {
-    LastSentStore other(path);
-    other.claim_workspace("sandbox");  // the same workspace: no conflict
-    LastSentBatch own;
-    own.upsert_customer("3", stamp_list({presence(2)}));
-    other.apply(own);
-  }));
+  const auto own = upserting("3", stamp_list({presence(2)}));
+  // The same workspace: no conflict.
+  REQUIRE(commits_in_child_process(
+      path, [](LastSentStore& other) { other.claim_workspace("sandbox"); }, own));
   store.apply(first);
 
-  REQUIRE(in_child_process([&] {
-    LastSentStore other(path);
-    other.claim_workspace("production");
-  }));
-  LastSentBatch late;
-  late.upsert_customer("2", stamp_list({presence(1)}));
+  REQUIRE(commits_in_child_process(
+      path, [](LastSentStore& other) { other.claim_workspace("production"); }));
+  const auto late = upserting("2", stamp_list({presence(1)}));
   CHECK_THROWS_WITH_AS(store.apply(late), doctest::Contains("another Retainly workspace"),
                        LastSentStore::WorkspaceReplaced);
   CHECK_THROWS_AS(store.apply(late), cdc::SourceError);
