@@ -800,7 +800,7 @@ uint64_t ChangedFilter::check_resume(const std::optional<Position>& resumed) {
   uint64_t forgotten = claim_workspace();
   if (!resumed && owner_file_.empty()) return forgotten;
   if (const auto why = unseen_by_store(resumed)) {
-    forgotten = forget_unseen(*why);
+    forgotten += forget_unseen(*why);
     store_.sync();
   }
   if (resumed) {
