@@ -42,9 +42,10 @@ class ChangedFilter;
 // For commands that read the store without the instance lock (`run --dry-run`, `preview`,
 // `backfill --dry-run`): logs a warning when the next start of the stream or a backfill
 // would forget the store's values (ChangedFilter::check_resume: the other instance of a
-// pair sent calls it never saw), since the fields they show skipped as `last_sent` would
-// then be sent. Reads where the stream resumes (the PostgreSQL slot, the MySQL position
-// file) and the owner file; writes nothing.
+// pair sent calls it never saw, or the store describes another Retainly workspace than the
+// sink's), since the fields they show skipped as `last_sent` would then be sent. Reads
+// where the stream resumes (the PostgreSQL slot, the MySQL position file) and the owner
+// file; writes nothing.
 void warn_if_last_sent_stale(const config::ConnectorConfig& config, ChangedFilter& filter);
 
 // For `status`: its size on disk, customers and items it knows, and the share of fields
