@@ -103,10 +103,20 @@ std::unique_ptr<state::LastSentStore> read_last_sent_store(const config::Connect
   return state::LastSentStore::open_existing(last_sent_directory(config));
 }
 
-void warn_if_last_sent_stale(const config::ConnectorConfig& config, ChangedFilter& filter) {
+namespace {
+
+// Why the next run or backfill would forget what `filter`'s store holds, or nullopt.
+std::optional<std::string> forgotten_at_next_start(const config::ConnectorConfig& config,
+                                                   ChangedFilter& filter) {
   filter.set_owner_file(last_sent_owner_file(config));
   filter.set_workspace(workspace_name(config));
-  const auto why = filter.unseen_by_store(stream_resume_position(config));
+  return filter.unseen_by_store(stream_resume_position(config));
+}
+
+}  // namespace
+
+void warn_if_last_sent_stale(const config::ConnectorConfig& config, ChangedFilter& filter) {
+  const auto why = forgotten_at_next_start(config, filter);
   if (!why) return;
   log::warn(
       "the last-sent store in {} {}: the next run or backfill forgets the values it holds, so "
@@ -130,6 +140,15 @@ nlohmann::json last_sent_status(const config::ConnectorConfig& config) {
                   : std::round(1000.0 * static_cast<double>(stats.fields_skipped) /
                                static_cast<double>(fields)) /
                         1000.0;
+  // What a warning of the next start would say, for an operator who looks first. Not
+  // when the source cannot tell where the stream resumes: the rest of `status` says why.
+  try {
+    ChangedFilter filter(store);
+    if (const auto why = forgotten_at_next_start(config, filter)) {
+      out["last_sent_forgotten_at_next_start"] = "the last-sent store " + *why;
+    }
+  } catch (const std::exception&) {
+  }
   // Where each table's backfill stands: `backfill --resume` continues the unfinished.
   for (const auto& [table, checkpoint] : stored_checkpoints(store)) {
     out["backfill"][table] = {{"rows", checkpoint.rows}, {"done", checkpoint.done}};

@@ -48,8 +48,10 @@ class ChangedFilter;
 // file; writes nothing.
 void warn_if_last_sent_stale(const config::ConnectorConfig& config, ChangedFilter& filter);
 
-// For `status`: its size on disk, customers and items it knows, and the share of fields
-// skipped since it was created; {} when there is no store yet. Writes nothing.
+// For `status`: its size on disk, customers and items it knows, the share of fields
+// skipped since it was created, and why the next run or backfill forgets what it holds, if
+// it does (`last_sent_forgotten_at_next_start`, as warn_if_last_sent_stale warns); {} when
+// there is no store yet. Writes nothing.
 nlohmann::json last_sent_status(const config::ConnectorConfig& config);
 
 // `replay-dead-letters`, before it resends `calls` (refused once, so the store never saw

@@ -727,14 +727,21 @@ TEST_CASE(
   ConnectorRun moved(
       production,
       {.slot = "cdc_it_sc_workspace", .mappings = mappings, .state_dir = dir.path() / "state"});
-  // What only reads the store says that the next backfill forgets it.
+  // What only reads the store says that the next backfill forgets it; so does `status`.
   CHECK(preview_warns_stale(moved, "pgit_sc_workspace.users"));
+  const auto forgotten_at_next_start = [&] {
+    auto status = moved.command({"status", "--json"});
+    status->wait_exit(60s);
+    return json::parse(status->stdout_text()).value("last_sent_forgotten_at_next_start", "");
+  };
+  CHECK(forgotten_at_next_start().find("another Retainly workspace") != std::string::npos);
   const std::string summary = backfill(moved, {});
   CHECK(summary.find("50 calls sent") != std::string::npos);
   wait_for_table(production, db, "pgit_sc_workspace", 60s);
   // Now it answers for production: a second backfill sends nothing.
   CHECK(backfill(moved, {}).find(" 0 calls sent") != std::string::npos);
   CHECK_FALSE(preview_warns_stale(moved, "pgit_sc_workspace.users"));
+  CHECK(forgotten_at_next_start().empty());
 
   // Two connectors given one last_sent_dir by mistake, sending to two workspaces: the one
   // that claimed the store last keeps it; the other stops at its next commit instead of
