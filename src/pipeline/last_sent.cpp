@@ -87,8 +87,9 @@ std::string workspace_name(const config::ConnectorConfig& config) {
     throw std::runtime_error("SHA-256 failed (OpenSSL's EVP_Digest)");
   }
   std::string name;
-  for (unsigned int i = 0; i < size; ++i)
+  for (unsigned int i = 0; i < size; ++i) {
     fmt::format_to(std::back_inserter(name), "{:02x}", digest[i]);
+  }
   return name;
 }
 
