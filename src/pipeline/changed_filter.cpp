@@ -244,16 +244,8 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
     return false;
   }
   if (call.follows_row_delete) {
-    // Deleted by us, and no upsert since: pending, or as the store's tombstone.
-    bool deleted = false;
-    if (customer != nullptr && customer->deleted_at != 0) {
-      deleted = !customer->has_fields();
-    } else if (customer == nullptr || !customer->has_fields()) {
-      load_stored(op.key);
-      loaded = true;
-      deleted = stored_.size() == 1 && stored_.front() == state::kTombstone;
-    }
-    if (deleted) {
+    // Deleted by us, and neither an upsert nor an item since.
+    if (deleted_by_us(customer, op.key, loaded) && !recreated_by_item(customer, op.key)) {
       skipped.customer_deleted = true;
       skipped.whole_call = true;
       staging_ = false;
@@ -301,6 +293,28 @@ bool ChangedFilter::prepare_customer(Call& call, const Table& table, Skipped& sk
   }
   set_stamp(op.stamps.emplace_back(), state::kPresenceName, table.tag, 0);
   return true;
+}
+
+bool ChangedFilter::deleted_by_us(const PendingCustomer* pending, std::string_view key,
+                                  bool& loaded) {
+  if (pending != nullptr && pending->deleted_at != 0) return !pending->has_fields();
+  if (pending != nullptr && pending->has_fields()) return false;
+  if (!loaded) {
+    load_stored(key);
+    loaded = true;
+  }
+  return stored_.size() == 1 && stored_.front() == state::kTombstone;
+}
+
+bool ChangedFilter::recreated_by_item(const PendingCustomer* pending, std::string_view key) {
+  if (!item_upserts_.empty()) {
+    const auto it = item_upserts_.find(hash_of(key));
+    if (it != item_upserts_.end() && it->second.count != 0) return true;
+  }
+  // The delete dropped the customer's items from the store, so those there now came after
+  // it; while the delete is pending, they are the ones it will drop.
+  const bool delete_pending = pending != nullptr && pending->deleted_at != 0;
+  return !delete_pending && store_.has_items_of(key);
 }
 
 bool ChangedFilter::prepare_item(const Call& call, const Table& table, Skipped& skipped) {
@@ -430,21 +444,24 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
                                     const std::vector<retainly::Attribute>& attributes,
                                     std::vector<retainly::Attribute>& out) {
   state::customer_key(retainly::lane_view(customer_id), lookup_key_);
+  const PendingCustomer* customer = pending_customer(lookup_key_);
+  bool loaded = false;
   if (kind == CallKind::kArrayUpsert) {
     state::item_key_at(lookup_key_, field, item_id, item_key_);
     const auto known = known_item(hash_of(item_key_), lookup_key_, item_key_);
-    if (known && *known != item_hash(attributes)) {
+    // Of a customer we deleted, Retainly deleted the items too.
+    if (known ? *known != item_hash(attributes) : deleted_by_us(customer, lookup_key_, loaded)) {
       out.insert(out.end(), attributes.begin(), attributes.end());
     }
     return;
   }
   if (kind != CallKind::kCustomerUpsert) return;
-  const PendingCustomer* customer = pending_customer(lookup_key_);
-  bool loaded = false;
   // With the table's presence stamp there, a field without a stamp was never acknowledged:
-  // a field new in the mapping, or one whose only call was refused.
+  // a field new in the mapping, or one whose only call was refused. Of a customer we
+  // deleted, Retainly holds no field.
   const bool present =
-      known_field(customer, lookup_key_, state::kPresenceName, tag, loaded).has_value();
+      known_field(customer, lookup_key_, state::kPresenceName, tag, loaded).has_value() ||
+      deleted_by_us(customer, lookup_key_, loaded);
   for (const auto& attribute : attributes) {
     const auto hashes = state::field_hashes_by_name_hash(attribute.name.xxh3(), attribute.json);
     const auto known = known_field(customer, lookup_key_, hashes.name, tag, loaded);
@@ -456,9 +473,12 @@ void ChangedFilter::known_different(CallKind kind, uint16_t tag, std::string_vie
 
 bool ChangedFilter::knows_customer(std::string_view customer_id, uint16_t tag) {
   state::customer_key(retainly::lane_view(customer_id), lookup_key_);
+  const PendingCustomer* customer = pending_customer(lookup_key_);
   bool loaded = false;
-  return known_field(pending_customer(lookup_key_), lookup_key_, state::kPresenceName, tag, loaded)
-      .has_value();
+  // A customer we deleted is known too: Retainly holds none of its fields, which the old
+  // image cannot tell.
+  return known_field(customer, lookup_key_, state::kPresenceName, tag, loaded).has_value() ||
+         deleted_by_us(customer, lookup_key_, loaded);
 }
 
 void ChangedFilter::submitted(uint64_t sequence) {
@@ -506,11 +526,17 @@ void ChangedFilter::submitted(uint64_t sequence) {
       // Older than the delete: Retainly will not hold them.
       customer.only = nullptr;
       customer.fields.clear();
+      if (!item_upserts_.empty()) {
+        if (const auto it = item_upserts_.find(hash_of(op.key)); it != item_upserts_.end()) {
+          it->second = {sequence, 0};  // the items before it re-create nothing after it
+        }
+      }
       break;
     }
     case CallKind::kArrayUpsert:
       items_[op.array->item_hash] = {op.array->item_stamp.value, op.array->item_stamp.table, false,
                                      sequence};
+      ++item_upserts_[hash_of(op.key)].count;
       break;
     case CallKind::kArrayDelete:
       items_[op.array->item_hash] = {0, op.array->item_stamp.table, true, sequence};
@@ -953,10 +979,22 @@ void ChangedFilter::pending_of(
   }
 }
 
+void ChangedFilter::forget_item_upsert(const Op& op) {
+  const auto it = item_upserts_.find(hash_of(op.key));
+  // Not counted: before a delete that reset the count (Retainly drops what it created).
+  if (it == item_upserts_.end() || op.sequence < it->second.since) return;
+  if (--it->second.count == 0) item_upserts_.erase(it);
+}
+
 void ChangedFilter::forget_pending(const Op& op) {
   switch (op.kind) {
     case CallKind::kCustomerUpsert:
     case CallKind::kCustomerDelete: {
+      if (op.kind == CallKind::kCustomerDelete && !item_upserts_.empty()) {
+        // The items before it are gone too: an entry it reset is done with if none came since.
+        const auto it = item_upserts_.find(hash_of(op.key));
+        if (it != item_upserts_.end() && it->second.count == 0) item_upserts_.erase(it);
+      }
       // Calls leave in sequence order: one in ascending_upserts_ is its first.
       if (!ascending_upserts_.empty() && ascending_upserts_.front().op == &op) {
         ascending_upserts_.take_front();
@@ -979,6 +1017,7 @@ void ChangedFilter::forget_pending(const Op& op) {
     case CallKind::kArrayDelete: {
       auto it = items_.find(op.array->item_hash);
       if (it != items_.end() && it->second.sequence == op.sequence) items_.erase(it);
+      if (op.kind == CallKind::kArrayUpsert) forget_item_upsert(op);
       return;
     }
     case CallKind::kEvent:

@@ -99,15 +99,17 @@ class ChangedFilter {
   // customer upsert's fields, or a whole array item), those Retainly does not hold from us
   // as far as the pending calls and the store know: an older value stands there because
   // the call that carried the newer one was dead-lettered, or, for a customer the store
-  // knows table `tag` sent, a field never acknowledged (new in the mapping). What the
-  // store knows nothing of is trusted to the old image (a store younger than the data).
-  // Appended to `out`; an item comes back whole or not at all.
+  // knows table `tag` sent, a field never acknowledged (new in the mapping); every field
+  // and item of a customer we deleted (Retainly deleted them with it). What the store knows
+  // nothing of is trusted to the old image (a store younger than the data). Appended to
+  // `out`; an item comes back whole or not at all.
   void known_different(retainly::CallKind kind, uint16_t tag, std::string_view customer_id,
                        std::string_view field, std::string_view item_id,
                        const std::vector<retainly::Attribute>& attributes,
                        std::vector<retainly::Attribute>& out);
   // Whether the pending calls or the store hold table `tag`'s presence stamp for the
-  // customer `customer_id` (JSON text): then prepare() decides each of its fields alone,
+  // customer `customer_id` (JSON text), or know we deleted it (it then holds no field):
+  // then prepare() decides each of its fields alone,
   // and for the fields an old image shows unchanged it gives known_different()'s answer,
   // so the mapping need not map the old image. Loads the customer's stamps for prepare().
   bool knows_customer(std::string_view customer_id, uint16_t tag);
@@ -373,6 +375,14 @@ class ChangedFilter {
   Fifo<AscendingUpsert> ascending_upserts_;
   PendingCustomer ascending_view_;  // pending_customer()'s answer for one of them
   std::unordered_map<uint64_t, PendingItem> items_;
+  // Per customer (hash_of its key), the item upserts pending since its last pending delete
+  // (`since`, that delete's sequence): POST /arrays creates a missing customer, so once one
+  // lands Retainly holds the customer again, whatever our delete or tombstone says.
+  struct PendingItemUpserts {
+    uint64_t since = 0;
+    uint32_t count = 0;
+  };
+  std::unordered_map<uint64_t, PendingItemUpserts> item_upserts_;
   // Every op, in sequence order, from the call handed to the sink until the commit that
   // carries it is collected: [ops_.begin(), committing_end_) the running commit's (still
   // pending marks), [committing_end_, settled_end_) settled and acknowledged, waiting for
@@ -453,6 +463,15 @@ class ChangedFilter {
   std::string store_id();
   // The owner file's store name, if there is one.
   std::optional<std::string> read_owner() const;
+  // Whether Retainly holds nothing of the customer of store key `key` because we deleted
+  // it: its delete is pending with no upsert after it, or the store holds only its
+  // tombstone. `pending` is pending_customer(key).
+  bool deleted_by_us(const PendingCustomer* pending, std::string_view key, bool& loaded);
+  // Whether an item upsert after our delete of that customer is pending or in the store:
+  // Retainly then holds the customer again (with only its arrays).
+  bool recreated_by_item(const PendingCustomer* pending, std::string_view key);
+  // An item upsert committed or dead-lettered: no longer pending in item_upserts_.
+  void forget_item_upsert(const Op& op);
   // check_resume()'s first step: forgets the whole store if it names another workspace
   // than workspace_, then claims it for workspace_. Returns the entries forgotten.
   uint64_t claim_workspace();

@@ -395,6 +395,17 @@ std::optional<ItemStamp> LastSentStore::item_at(std::string_view key) {
   return bytes ? decode_item(*bytes) : std::nullopt;
 }
 
+bool LastSentStore::has_items_of(std::string_view key) {
+  std::string prefix(key);
+  prefix += '\0';  // as item_key() separates the customer's key
+  bool found = false;
+  store_.scan(kItems, prefix, [&](std::string_view, std::string_view) {
+    found = true;
+    return false;
+  });
+  return found;
+}
+
 uint16_t LastSentStore::table_tag(std::string_view table) {
   if (auto known = store_.get(kTables, table); known && known->size() == 2) {
     return get_le<uint16_t>(known->data());

@@ -165,6 +165,8 @@ class LastSentStore {
   std::optional<ItemStamp> item(std::string_view customer, std::string_view field,
                                 std::string_view item);
   std::optional<ItemStamp> item_at(std::string_view key);  // by item_key()
+  // Whether the store holds an item of the customer of `key` (customer_key()).
+  bool has_items_of(std::string_view key);
 
   // The tag of a source table ("public.users"), assigned on first use and kept.
   uint16_t table_tag(std::string_view table);

@@ -95,6 +95,68 @@ TEST_CASE(
   db.drop_replication_objects(kSlot);
 }
 
+TEST_CASE(
+    "divergence: an order after a user's delete re-creates the customer; a child's on_delete "
+    "set then reaches it") {
+  // POST /arrays creates a missing customer: once an order of a deleted user lands, the
+  // customer exists again, and the set a later subscription delete makes belongs on it.
+  constexpr const char* kSlot = "cdc_it_div_recreated";
+  PgTestDb db;
+  db.drop_replication_objects(kSlot);
+  db.fresh_schema("pgit_div_recreated");
+  db.exec("CREATE TABLE pgit_div_recreated.users (id bigint PRIMARY KEY, email text)");
+  db.exec("CREATE TABLE pgit_div_recreated.subscriptions (user_id bigint PRIMARY KEY, plan text)");
+  db.exec(
+      "CREATE TABLE pgit_div_recreated.orders (user_id bigint, id bigint, total int, "
+      "PRIMARY KEY (user_id, id))");
+  const std::string users = R"yaml(table: pgit_div_recreated.users
+customer: { id: id, fields: { email: email }, on_delete: delete }
+)yaml";
+  const std::string subscriptions = R"yaml(table: pgit_div_recreated.subscriptions
+customer:
+  id: user_id
+  fields: { plan: plan }
+  on_delete: { set: { cancelled: true } }
+)yaml";
+  const std::string orders = R"yaml(table: pgit_div_recreated.orders
+array: { customer_id: user_id, field: orders, item_id: id, fields: { total: total } }
+)yaml";
+  MockServer mock;
+  ConnectorRun connector(mock, {.slot = kSlot,
+                                .mappings = {{"users.yaml", users},
+                                             {"subscriptions.yaml", subscriptions},
+                                             {"orders.yaml", orders}}});
+  connector.start();
+  db.exec("INSERT INTO pgit_div_recreated.users VALUES (1, 'a@x'), (2, 'b@x'), (3, 'c@x')");
+  db.exec("INSERT INTO pgit_div_recreated.subscriptions VALUES (1, 'pro'), (2, 'pro'), (3, 'pro')");
+  wait_until([&] { return customers_by_id(mock).size() == 3; }, 60s, "three customers");
+
+  // 1: deleted, then an order in a later transaction, then the subscription's delete.
+  db.exec("DELETE FROM pgit_div_recreated.users WHERE id = 1");
+  db.exec("INSERT INTO pgit_div_recreated.orders VALUES (1, 100, 5)");
+  db.exec("DELETE FROM pgit_div_recreated.subscriptions WHERE user_id = 1");
+  // 2: the same in one transaction. 3: no order: it stays deleted.
+  db.exec(
+      "BEGIN; DELETE FROM pgit_div_recreated.users WHERE id = 2; "
+      "INSERT INTO pgit_div_recreated.orders VALUES (2, 200, 7); "
+      "DELETE FROM pgit_div_recreated.subscriptions WHERE user_id = 2; COMMIT");
+  db.exec("DELETE FROM pgit_div_recreated.users WHERE id = 3");
+  db.exec("DELETE FROM pgit_div_recreated.subscriptions WHERE user_id = 3");
+  run_marker_and_wait_acknowledged(db, kSlot,
+                                   "INSERT INTO pgit_div_recreated.users VALUES (9, 'm@x')");
+
+  const auto customers = customers_by_id(mock);
+  for (const std::string id : {"1", "2"}) {
+    CAPTURE(id);
+    REQUIRE(customers.contains(id));
+    CHECK(customers.at(id).value("cancelled", nlohmann::json()) == true);
+    CHECK_FALSE(customers.at(id).contains("email"));
+  }
+  CHECK_FALSE(customers.contains("3"));
+  CHECK(connector.terminate() == 0);
+  db.drop_replication_objects(kSlot);
+}
+
 TEST_CASE("divergence: TRUNCATE deletes what the table's rows would have deleted") {
   constexpr const char* kSlot = "cdc_it_div_truncate";
   PgTestDb db;

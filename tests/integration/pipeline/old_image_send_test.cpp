@@ -261,6 +261,47 @@ TEST_CASE("send changed: the old image decides only for customers the store does
   CHECK(connector.terminate() == 0);
 }
 
+TEST_CASE(
+    "send changed: after another table deleted the customer, an update sends every field, "
+    "not what the old image calls changed") {
+  // Retainly deleted the customer with all its fields; the store knows it (its tombstone),
+  // the old image does not: the update re-creates the customer whole.
+  MysqlTestDb db;
+  db.fresh_database("myit_olddeleted");
+  db.exec(
+      "CREATE TABLE myit_olddeleted.users (id BIGINT PRIMARY KEY, email TEXT, name TEXT, "
+      "plan TEXT, city TEXT, score INT, seen_at TEXT)");
+  db.exec("CREATE TABLE myit_olddeleted.members (id BIGINT PRIMARY KEY, level TEXT)");
+  const std::string members = R"yaml(table: myit_olddeleted.members
+customer: { id: id, fields: { level: level }, on_delete: delete }
+)yaml";
+  MockServer mock;
+  ConnectorRun connector(mock, {.mappings = {{"users.yaml", users_mapping("myit_olddeleted")},
+                                             {"members.yaml", members}},
+                                .mysql_server_id = 6642});
+  connector.start();
+  db.exec(
+      "INSERT INTO myit_olddeleted.users VALUES (1, 'a@x.io', 'Ada', 'free', 'Oslo', 5, 'noon')");
+  db.exec("INSERT INTO myit_olddeleted.members VALUES (1, 'gold')");
+  wait_until(
+      [&] {
+        const auto customers = customers_by_id(mock);
+        return customers.contains("1") && customers.at("1").value("level", "") == "gold";
+      },
+      60s, "the member");
+  db.exec("DELETE FROM myit_olddeleted.members WHERE id = 1");
+  wait_until([&] { return !customers_by_id(mock).contains("1"); }, 60s, "the delete");
+  db.exec("UPDATE myit_olddeleted.users SET plan = 'pro' WHERE id = 1");
+  wait_until([&] { return customers_by_id(mock).contains("1"); }, 60s, "the update");
+  CHECK(customers_by_id(mock).at("1") == json{{"id", 1},
+                                              {"email", "a@x.io"},
+                                              {"name", "Ada"},
+                                              {"plan", "pro"},
+                                              {"city", "Oslo"},
+                                              {"score", 5}});
+  CHECK(connector.terminate() == 0);
+}
+
 TEST_CASE("send changed: run --dry-run shows the store's skips for a customer it knows") {
   PgTestDb db;
   db.drop_replication_objects("cdc_it_sendchg_known");

@@ -302,6 +302,69 @@ TEST_CASE("changed filter: an on_delete set for a customer we deleted is dropped
   CHECK(stamps.size() == 3);  // a, deleted, presence: the tombstone is gone
 }
 
+TEST_CASE(
+    "changed filter: an item upsert re-creates a customer we deleted: on_delete sets go again") {
+  // POST /arrays creates a missing customer, so after it Retainly holds the customer the
+  // tombstone says is gone; a `set` of another table's row delete must reach it.
+  const cdc::test::TempDir dir("cdc_changed_filter_item_recreates");
+  Harness h(dir);
+  auto set_after_delete = [](std::string id) {
+    Call call = upsert(std::move(id), {{"cancelled", "true"}});
+    call.follows_row_delete = true;
+    return call;
+  };
+  for (const char* id : {"1", "2", "3", "4"}) REQUIRE(h.send(upsert(id, {{"a", "1"}})));
+  h.acknowledge_all();
+  for (const char* id : {"1", "2", "3", "4"}) REQUIRE(h.send(delete_of(id)));
+  // 1: the delete pending, an item after it pending too.
+  REQUIRE(h.send(item("1", "10", {{"total", "5"}})));
+  CHECK(h.send(set_after_delete("1")));
+  h.acknowledge_all();
+  // 2: the tombstone committed, an item after it pending; 3: both committed.
+  REQUIRE(h.send(item("2", "20", {{"total", "5"}})));
+  CHECK(h.send(set_after_delete("2")));
+  REQUIRE(h.send(item("3", "30", {{"total", "5"}})));
+  h.acknowledge_all();
+  CHECK(h.send(set_after_delete("3")));
+  // 4: no item since its delete: still gone. An item before a delete does not count.
+  CHECK_FALSE(h.send(set_after_delete("4")));
+  REQUIRE(h.send(item("5", "50", {{"total", "5"}})));
+  REQUIRE(h.send(delete_of("5")));
+  CHECK_FALSE(h.send(set_after_delete("5")));
+  h.acknowledge_all();
+  CHECK_FALSE(h.send(set_after_delete("5")));
+  // A refused item did not re-create it.
+  REQUIRE(h.send(item("4", "40", {{"total", "5"}})));
+  h.acknowledge_all({h.sequence});
+  CHECK_FALSE(h.send(set_after_delete("4")));
+}
+
+TEST_CASE(
+    "changed filter: for a customer we deleted, the store decides every field, not the old "
+    "image") {
+  // Another table deleted the customer, so Retainly holds none of its fields: an update
+  // whose old image shows most fields unchanged must still send them all.
+  const cdc::test::TempDir dir("cdc_changed_filter_deleted_known");
+  Harness h(dir);
+  REQUIRE(h.send(upsert("1", {{"bio", "\"x\""}, {"city", "\"y\""}})));
+  REQUIRE(h.send(upsert("2", {{"bio", "\"x\""}})));
+  h.acknowledge_all();
+  REQUIRE(h.send(delete_of("1")));
+  REQUIRE(h.send(delete_of("2")));
+  CHECK(h.filter.knows_customer("1", h.users.tag));  // pending delete: holds nothing
+  h.acknowledge_all();
+  CHECK(h.filter.knows_customer("1", h.users.tag));        // the tombstone: the same
+  CHECK_FALSE(h.filter.knows_customer("9", h.users.tag));  // never seen: the old image decides
+  auto sent = h.send(upsert("1", {{"bio", "\"x\""}, {"city", "\"z\""}}));
+  REQUIRE(sent);
+  CHECK(names(*sent) == std::vector<std::string>{"bio", "city"});
+  // What the old image leaves out comes back too (a caller that mapped it anyway).
+  std::vector<Attribute> back;
+  h.filter.known_different(CallKind::kCustomerUpsert, h.users.tag, "2", "", "", {{"bio", "\"x\""}},
+                           back);
+  CHECK(back.size() == 1);
+}
+
 TEST_CASE("changed filter: a removal marked only_if_sent goes only to a customer the table sent") {
   const cdc::test::TempDir dir("cdc_changed_filter_only_if_sent");
   Harness h(dir);
