@@ -493,17 +493,19 @@ TEST_CASE(
   pair.first_sends_then_second_replaces([&] {
     // Alone, a restart trusts its store: an update of an unmapped column sends nothing.
     first.start();
-    CHECK_FALSE(first.process().find_line("it never saw").has_value());
     const long long applied = records_applied(mock, "POST /customers");
     db.exec("UPDATE " + schema + ".users SET touched_at = touched_at + 1 WHERE id = 1");
     db.exec(insert_user(schema, 2));  // a marker behind it: when it arrives, the update was read
     wait_until([&] { return !customer(mock, 2).is_null(); }, 60s, "the first marker");
     CHECK(records_applied(mock, "POST /customers") == applied + 1);
+    // The store's check follows the "streaming" line start() waited for: asked once the
+    // marker came, it has been made.
+    CHECK_FALSE(first.process().find_line("it never saw").has_value());
     CHECK(first.terminate() == 0);
   });
 
   first.start();
-  CHECK(first.process().find_line("it never saw").has_value());
+  first.process().wait_for_line("it never saw", 60s);
   db.exec("UPDATE " + schema + ".users SET email = 'u1@x' WHERE id = 1");
   db.exec(insert_user(schema, 3));
   wait_until([&] { return !customer(mock, 3).is_null(); }, 60s, "the second marker");
@@ -559,7 +561,7 @@ TEST_CASE(
   CHECK(second.terminate() == 0);
 
   first.process().wait_for_line("streaming from slot " + slot, 60s, standby.after);
-  CHECK(first.process().find_line("it never saw", standby.after).has_value());
+  first.process().wait_for_line("it never saw", 60s, standby.after);
   db.exec("UPDATE " + schema + ".users SET email = 'u1@x' WHERE id = 1");
   db.exec(insert_user(schema, 2));  // a marker behind it: when it arrives, the update was read
   wait_until([&] { return !customer(mock, 2).is_null(); }, 60s, "the marker customer");
